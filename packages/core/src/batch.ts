@@ -1,0 +1,267 @@
+import { EntrenarError, ErrorCodes } from './errors.js'
+
+/** Marks an absent epoch or batch in the `Int32Array` columns (the Parquet columns are nullable). */
+export const NULL_INT32 = -2147483648
+
+/** Longest metric name accepted, in UTF-16 code units. */
+export const MAX_METRIC_NAME_LENGTH = 256
+
+/** A flat set of string labels attached to a point, e.g. `{ split: 'val', expert: '3' }`. */
+export type Tags = Readonly<Record<string, string>>
+
+/**
+ * One batch of points of one run, column by column (Arrow-like): row `i` is
+ * `(timestampUs[i], step[i], epoch[i], batch[i], metricNames[metric[i]], value[i], tagSets[tagIndex[i]])`.
+ *
+ * Invariants: every column has `length` entries; `metric[i] < metricNames.length`;
+ * `tagIndex[i]` is `-1` (no tags) or `< tagSets.length`; `step` holds integers with
+ * `|step| ≤ 2^53 − 1`; `epoch`/`batch` use {@link NULL_INT32} for "absent"; `value` may hold
+ * NaN and ±Infinity, which are data and are kept as they are.
+ */
+export interface RecordBatch {
+  /** The run every row belongs to. */
+  readonly runId: string
+  /** Number of rows. */
+  readonly length: number
+  /** Dictionary of metric names referenced by {@link RecordBatch.metric}. */
+  readonly metricNames: readonly string[]
+  /** Metric of each row, as an index into {@link RecordBatch.metricNames}. */
+  readonly metric: Uint32Array
+  /** Value of each row (NaN and ±Inf allowed). */
+  readonly value: Float64Array
+  /** Global step of each row: the x-axis. Out-of-order steps are kept. */
+  readonly step: Float64Array
+  /** Wall clock of each row at `log()`, microseconds since the Unix epoch (UTC). */
+  readonly timestampUs: Float64Array
+  /** Epoch of each row, or {@link NULL_INT32}. */
+  readonly epoch: Int32Array
+  /** Batch within the epoch, or {@link NULL_INT32}. */
+  readonly batch: Int32Array
+  /** Dictionary of tag sets referenced by {@link RecordBatch.tagIndex}. */
+  readonly tagSets: readonly Tags[]
+  /** Tag set of each row: `-1` for none, else an index into {@link RecordBatch.tagSets}. */
+  readonly tagIndex: Int32Array
+}
+
+/** One row of a batch as an object: for tests and small tools, never for a hot path. */
+export interface RecordRow {
+  readonly runId: string
+  readonly metric: string
+  readonly value: number
+  readonly step: number
+  readonly timestampUs: number
+  readonly epoch: number | null
+  readonly batch: number | null
+  readonly tags: Tags | null
+}
+
+/**
+ * Checks a metric name: non-empty, at most {@link MAX_METRIC_NAME_LENGTH} code units, no control
+ * characters. Returns an error (not thrown) so hot paths can report instead of throwing.
+ */
+export function checkMetricName(name: unknown): EntrenarError | undefined {
+  if (typeof name !== 'string' || name.length === 0) {
+    return new EntrenarError(ErrorCodes.INVALID_METRIC_NAME, 'entrenar/core: metric name must be a non-empty string')
+  }
+  if (name.length > MAX_METRIC_NAME_LENGTH) {
+    return new EntrenarError(
+      ErrorCodes.INVALID_METRIC_NAME,
+      `entrenar/core: metric name of ${name.length} characters exceeds ${MAX_METRIC_NAME_LENGTH}`,
+    )
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) {
+    return new EntrenarError(ErrorCodes.INVALID_METRIC_NAME, `entrenar/core: metric name ${JSON.stringify(name)} contains control characters`)
+  }
+  return undefined
+}
+
+/** Checks tags: a plain object whose values are all strings. */
+export function checkTags(tags: unknown): EntrenarError | undefined {
+  if (tags === undefined || tags === null) return undefined
+  if (typeof tags !== 'object' || Array.isArray(tags)) {
+    return new EntrenarError(ErrorCodes.INVALID_TAGS, 'entrenar/core: tags must be an object of strings')
+  }
+  for (const [k, v] of Object.entries(tags)) {
+    if (typeof v !== 'string') {
+      return new EntrenarError(ErrorCodes.INVALID_TAGS, `entrenar/core: tag ${JSON.stringify(k)} has a ${typeof v} value; tags are strings`)
+    }
+  }
+  return undefined
+}
+
+/** Checks a step: an integer with magnitude at most 2^53 − 1. */
+export function checkStep(step: unknown): EntrenarError | undefined {
+  if (typeof step !== 'number' || !Number.isSafeInteger(step)) {
+    return new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/core: step ${String(step)} is not a safe integer`)
+  }
+  return undefined
+}
+
+/**
+ * Grows a batch column by column with amortised O(1) appends and no per-row allocation.
+ * Used by the monitor (double-buffered) and by stores to assemble query results.
+ */
+export class RecordBatchBuilder {
+  readonly runId: string
+  #n = 0
+  #cap: number
+  #metric: Uint32Array
+  #value: Float64Array
+  #step: Float64Array
+  #ts: Float64Array
+  #epoch: Int32Array
+  #batch: Int32Array
+  #tagIndex: Int32Array
+  #names: string[] = []
+  #nameIds = new Map<string, number>()
+  #tagSets: Tags[] = []
+  #tagIds = new Map<string, number>()
+
+  constructor(runId: string, capacity = 1024) {
+    this.runId = runId
+    this.#cap = Math.max(1, capacity)
+    this.#metric = new Uint32Array(this.#cap)
+    this.#value = new Float64Array(this.#cap)
+    this.#step = new Float64Array(this.#cap)
+    this.#ts = new Float64Array(this.#cap)
+    this.#epoch = new Int32Array(this.#cap)
+    this.#batch = new Int32Array(this.#cap)
+    this.#tagIndex = new Int32Array(this.#cap)
+  }
+
+  /** Rows appended since the last {@link RecordBatchBuilder.finish}. */
+  get length(): number {
+    return this.#n
+  }
+
+  /** Dictionary id of a metric name (added on first use). */
+  metricId(name: string): number {
+    let id = this.#nameIds.get(name)
+    if (id === undefined) {
+      id = this.#names.length
+      this.#names.push(name)
+      this.#nameIds.set(name, id)
+    }
+    return id
+  }
+
+  /** Dictionary id of a tag set (deduplicated by content), or -1 for none. */
+  tagSetId(tags: Tags | null | undefined): number {
+    if (!tags) return -1
+    const keys = Object.keys(tags)
+    if (keys.length === 0) return -1
+    keys.sort()
+    const key = JSON.stringify(keys.map((k) => [k, tags[k]]))
+    let id = this.#tagIds.get(key)
+    if (id === undefined) {
+      id = this.#tagSets.length
+      this.#tagSets.push(Object.freeze({ ...tags }))
+      this.#tagIds.set(key, id)
+    }
+    return id
+  }
+
+  /** Appends one row; `metricId`/`tagId` come from {@link metricId}/{@link tagSetId}. */
+  append(metricId: number, value: number, step: number, timestampUs: number, epoch = NULL_INT32, batch = NULL_INT32, tagId = -1): void {
+    if (this.#n === this.#cap) this.#grow()
+    const i = this.#n++
+    this.#metric[i] = metricId
+    this.#value[i] = value
+    this.#step[i] = step
+    this.#ts[i] = timestampUs
+    this.#epoch[i] = epoch
+    this.#batch[i] = batch
+    this.#tagIndex[i] = tagId
+  }
+
+  /** Appends row `i` of another batch, remapping its dictionaries. */
+  appendFrom(src: RecordBatch, i: number): void {
+    const t = src.tagIndex[i]!
+    this.append(
+      this.metricId(src.metricNames[src.metric[i]!]!),
+      src.value[i]!,
+      src.step[i]!,
+      src.timestampUs[i]!,
+      src.epoch[i]!,
+      src.batch[i]!,
+      t < 0 ? -1 : this.tagSetId(src.tagSets[t]),
+    )
+  }
+
+  /** Returns the rows appended so far as an immutable batch (copied) and starts over; dictionaries are kept. */
+  finish(): RecordBatch {
+    const n = this.#n
+    this.#n = 0
+    return {
+      runId: this.runId,
+      length: n,
+      metricNames: this.#names.slice(),
+      metric: this.#metric.slice(0, n),
+      value: this.#value.slice(0, n),
+      step: this.#step.slice(0, n),
+      timestampUs: this.#ts.slice(0, n),
+      epoch: this.#epoch.slice(0, n),
+      batch: this.#batch.slice(0, n),
+      tagSets: this.#tagSets.slice(),
+      tagIndex: this.#tagIndex.slice(0, n),
+    }
+  }
+
+  #grow(): void {
+    const cap = this.#cap * 2
+    const grow = <T extends Uint32Array | Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap)
+      b.set(a)
+      return b
+    }
+    this.#metric = grow(this.#metric, (n) => new Uint32Array(n))
+    this.#value = grow(this.#value, (n) => new Float64Array(n))
+    this.#step = grow(this.#step, (n) => new Float64Array(n))
+    this.#ts = grow(this.#ts, (n) => new Float64Array(n))
+    this.#epoch = grow(this.#epoch, (n) => new Int32Array(n))
+    this.#batch = grow(this.#batch, (n) => new Int32Array(n))
+    this.#tagIndex = grow(this.#tagIndex, (n) => new Int32Array(n))
+    this.#cap = cap
+  }
+}
+
+/** Builds a batch from row objects (tests, small tools, the ingest endpoint). Validates every row. */
+export function batchFromRows(runId: string, rows: readonly Omit<RecordRow, 'runId'>[]): RecordBatch {
+  const b = new RecordBatchBuilder(runId, rows.length)
+  for (const r of rows) {
+    const err = checkMetricName(r.metric) ?? checkStep(r.step) ?? checkTags(r.tags)
+    if (err) throw err
+    if (typeof r.value !== 'number') {
+      throw new EntrenarError(ErrorCodes.INVALID_VALUE, `entrenar/core: value of ${r.metric} is a ${typeof r.value}, not a number`)
+    }
+    b.append(b.metricId(r.metric), r.value, r.step, r.timestampUs, r.epoch ?? NULL_INT32, r.batch ?? NULL_INT32, b.tagSetId(r.tags))
+  }
+  return b.finish()
+}
+
+/** Expands a batch into row objects (tests and small tools only). */
+export function batchToRows(batch: RecordBatch): RecordRow[] {
+  const rows: RecordRow[] = []
+  for (let i = 0; i < batch.length; i++) {
+    const e = batch.epoch[i]!
+    const bt = batch.batch[i]!
+    const t = batch.tagIndex[i]!
+    rows.push({
+      runId: batch.runId,
+      metric: batch.metricNames[batch.metric[i]!]!,
+      value: batch.value[i]!,
+      step: batch.step[i]!,
+      timestampUs: batch.timestampUs[i]!,
+      epoch: e === NULL_INT32 ? null : e,
+      batch: bt === NULL_INT32 ? null : bt,
+      tags: t < 0 ? null : batch.tagSets[t]!,
+    })
+  }
+  return rows
+}
+
+/** An empty batch of a run. */
+export function emptyBatch(runId: string): RecordBatch {
+  return new RecordBatchBuilder(runId, 1).finish()
+}

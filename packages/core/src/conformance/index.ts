@@ -1,0 +1,14 @@
+export {
+  type CaseContext,
+  type ConformanceCase,
+  ConformanceError,
+  type ConformanceOptions,
+  type ConformanceSuite,
+  check,
+  close,
+  rejectsWith,
+  runConformance,
+  sameFloats,
+  type TestApi,
+} from './harness.js'
+export { metricSinkSuite, metricStoreSuite } from './store.js'

@@ -1,0 +1,68 @@
+import type { DriftEvent } from './detector.js'
+
+/** Alert levels, ordered INFO < WARNING < ERROR < CRITICAL. */
+export type AlertLevel = 'info' | 'warning' | 'error' | 'critical'
+
+/** Levels in ascending order. */
+export const ALERT_LEVELS: readonly AlertLevel[] = ['info', 'warning', 'error', 'critical']
+
+/** Numeric rank of a level for comparisons (info 0 … critical 3). */
+export function levelRank(level: AlertLevel): number {
+  return ALERT_LEVELS.indexOf(level)
+}
+
+/**
+ * What the policy decides for the training loop:
+ * `continue`; `warn` (recorded, training goes on); `act` (a user hook ran, e.g. the learning rate was
+ * scaled); `pause` (`monitor.gate()` waits until resumed); `stop` (the monitor's signal aborts).
+ */
+export type Decision = 'continue' | 'warn' | 'act' | 'pause' | 'stop'
+
+/** An alert raised by a rule or by hand. */
+export interface Alert {
+  readonly level: AlertLevel
+  /** Rule that raised it, e.g. `non_finite`, `divergence`, `manual`. */
+  readonly rule: string
+  readonly message: string
+  readonly runId?: string
+  readonly metric?: string
+  readonly step?: number
+  readonly value?: number
+  readonly timestampMs: number
+}
+
+/** An alert together with what was decided. Appended to the history. */
+export interface Incident extends Alert {
+  readonly decision: Decision
+}
+
+/** Events other than plain values that a policy observes. */
+export type AlertEvent = DriftEvent | { readonly kind: 'budget'; readonly budget: string; readonly value: number; readonly limit: number; readonly step: number; readonly timestampMs: number }
+
+/**
+ * Decides continue / warn / act / pause / stop (the Andon). The monitor calls `observeValue` for
+ * every logged value in the same `log()` call, so a stop takes effect at that very step.
+ *
+ * Semantics (checked by the `AlertPolicy` conformance suite): `signal` aborts at the first `stop`
+ * with an `EntrenarError` (`ENTRENAR_STOPPED`) as reason; `history()` lists incidents in order;
+ * `reset()` clears the history and gives a fresh, un-aborted signal.
+ */
+export interface AlertPolicy {
+  /** Hot path: one logged value. Must not allocate when nothing fires. */
+  observeValue(metric: string, value: number, step: number): Decision
+  /** A detector or budget event. */
+  observe(event: AlertEvent): Decision
+  /** Raises an alert by hand. */
+  trigger(alert: Alert): Decision
+  /** Aborts when the policy stops the line. */
+  readonly signal: AbortSignal
+  /** Every incident so far, oldest first. */
+  history(): readonly Incident[]
+  /** Clears history and stop state. */
+  reset(): void
+  /**
+   * Resolves at once unless the policy paused the run (decision `pause`); then it resolves when a
+   * person resumes the run (CLI, HTTP) or the pause times out. The monitor's `gate()` awaits it.
+   */
+  gate?(): Promise<void>
+}

@@ -1,0 +1,21 @@
+import type { RecordBatch } from '../batch.js'
+import type { Incident } from './alert.js'
+
+/** What a dashboard receives: new points and/or new incidents. */
+export interface DashboardFrame {
+  readonly batch?: RecordBatch
+  readonly incidents?: readonly Incident[]
+}
+
+/**
+ * A renderer of runs (the spec's `Dashboard`): terminal, SVG, web.
+ * `update` is cheap and coalesces; `render` draws the current state.
+ */
+export interface Dashboard {
+  /** Feeds new data; never throws into the caller's loop. */
+  update(frame: DashboardFrame): void
+  /** Renders the current state (terminal text, SVG markup, …). */
+  render(): string
+  /** Writes the current state as a PNG file, when the renderer supports raster output. */
+  savePng?(path: string): Promise<void>
+}

@@ -1,0 +1,24 @@
+import type { MetricSink } from './sink.js'
+
+/** Text formats an exporter renders. */
+export type ExportFormat = 'prometheus' | 'openmetrics'
+
+/** One exported sample: a metric family, its labels and value. */
+export interface ExportedSample {
+  readonly name: string
+  readonly type: 'gauge' | 'counter' | 'histogram'
+  readonly help: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly value: number
+}
+
+/**
+ * Turns the monitor's batches into metrics for the tools teams run (Prometheus, OTLP).
+ * It is a sink (it receives batches) plus `collect`/`render`.
+ */
+export interface MetricsExporter extends MetricSink {
+  /** Current samples in a stable order. */
+  collect(): ExportedSample[]
+  /** The samples in a text exposition format. */
+  render(format: ExportFormat): string
+}

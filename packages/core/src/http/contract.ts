@@ -1,0 +1,59 @@
+import type * as v from 'valibot'
+
+/** Any async method. */
+type AsyncMethod = (...args: never[]) => Promise<unknown>
+
+/** Names of the async methods of `T` (optional ones included). */
+export type MethodsOf<T> = { [K in keyof T]-?: NonNullable<T[K]> extends AsyncMethod ? K : never }[keyof T] & string
+
+type Args<T, K extends keyof T> = NonNullable<T[K]> extends (...args: infer A) => Promise<unknown> ? A : never
+type Result<T, K extends keyof T> = NonNullable<T[K]> extends (...args: never[]) => Promise<infer R> ? R : never
+
+/**
+ * How one method travels over the wire: its request/response schemas (valibot; used for runtime
+ * validation on both sides and for the generated OpenAPI document) and the mappers between
+ * call-site arguments (camelCase, typed arrays) and wire bodies (snake_case, JSON arrays).
+ * Codec and transport are separate: an FFI transport can reuse the codecs unchanged.
+ */
+export interface MethodSpec<A extends readonly unknown[], R, Req = unknown, Res = unknown> {
+  readonly summary: string
+  readonly request: v.GenericSchema<unknown, Req>
+  readonly response: v.GenericSchema<unknown, Res>
+  encodeRequest(...args: A): Req
+  decodeRequest(wire: Req): A
+  encodeResponse(result: R): Res
+  decodeResponse(wire: Res): R
+}
+
+/**
+ * One description per contract drives the HTTP client, the HTTP handler and the OpenAPI document.
+ * A method `m` of service `s` is served at `POST /v1/<s>/<m>`.
+ */
+export interface Contract<T> {
+  /** Service name in the URL, e.g. `store`. */
+  readonly service: string
+  /** One line for the OpenAPI document. */
+  readonly description: string
+  readonly methods: { readonly [K in MethodsOf<T>]: MethodSpec<Args<T, K>, Result<T, K>, never, never> }
+}
+
+/** Builds a {@link MethodSpec} with the wire types inferred from its schemas. */
+export function method<A extends readonly unknown[], R, TReq extends v.GenericSchema, TRes extends v.GenericSchema>(spec: {
+  summary: string
+  request: TReq
+  response: TRes
+  encodeRequest(...args: A): v.InferOutput<TReq>
+  decodeRequest(wire: v.InferOutput<TReq>): A
+  encodeResponse(result: R): v.InferOutput<TRes>
+  decodeResponse(wire: v.InferOutput<TRes>): R
+}): MethodSpec<A, R, never, never> {
+  return spec as unknown as MethodSpec<A, R, never, never>
+}
+
+/** The spec of a method, loosely typed for generic transports. */
+export type AnyMethodSpec = MethodSpec<unknown[], unknown, unknown, unknown>
+
+/** Iterates a contract's methods with loose types (for transports and generators). */
+export function contractMethods<T>(contract: Contract<T>): [string, AnyMethodSpec][] {
+  return Object.entries(contract.methods) as [string, AnyMethodSpec][]
+}

@@ -1,0 +1,130 @@
+import * as v from 'valibot'
+import type { MetricSink } from '../contracts/sink.js'
+import type { MetricStore } from '../contracts/store.js'
+import {
+  AckWire,
+  ack,
+  batchFromWire,
+  batchToWire,
+  MetricQueryWire,
+  QueryResultWire,
+  queryFromWire,
+  queryToWire,
+  RangeRequestWire,
+  RecordBatchWire,
+  RunInfoWire,
+  rangeFilterFromWire,
+  resultFromWire,
+  resultToWire,
+  runFromWire,
+  runToWire,
+  SCHEMA_VERSION,
+  SqlResultWire,
+  sqlToWire,
+} from '../wire/schemas.js'
+import { type Contract, method } from './contract.js'
+
+const Empty = v.object({ schema_version: v.literal(SCHEMA_VERSION) })
+const empty = () => ({ schema_version: SCHEMA_VERSION }) as const
+
+const sinkMethods = {
+  write: method<[Parameters<MetricSink['write']>[0]], void, typeof RecordBatchWire, typeof AckWire>({
+    summary: 'Accept a columnar batch of points',
+    request: RecordBatchWire,
+    response: AckWire,
+    encodeRequest: (batch) => batchToWire(batch),
+    decodeRequest: (w) => [batchFromWire(w)],
+    encodeResponse: ack,
+    decodeResponse: () => undefined,
+  }),
+  flush: method<[], void, typeof Empty, typeof AckWire>({
+    summary: 'Make every earlier write durable',
+    request: Empty,
+    response: AckWire,
+    encodeRequest: empty,
+    decodeRequest: () => [],
+    encodeResponse: ack,
+    decodeResponse: () => undefined,
+  }),
+  close: method<[], void, typeof Empty, typeof AckWire>({
+    summary: 'Flush and release resources',
+    request: Empty,
+    response: AckWire,
+    encodeRequest: empty,
+    decodeRequest: () => [],
+    encodeResponse: ack,
+    decodeResponse: () => undefined,
+  }),
+}
+
+/** Wire description of {@link MetricSink}: service `sink`. */
+export const metricSinkContract: Contract<MetricSink> = {
+  service: 'sink',
+  description: 'A MetricSink: where batches of points go',
+  methods: sinkMethods,
+}
+
+const RunsWire = v.object({ schema_version: v.literal(SCHEMA_VERSION), runs: v.array(RunInfoWire) })
+const PutRunWire = v.object({ schema_version: v.literal(SCHEMA_VERSION), run: RunInfoWire })
+const RangeAnswerWire = v.object({ schema_version: v.literal(SCHEMA_VERSION), batches: v.array(RecordBatchWire) })
+const SqlRequestWire = v.object({ schema_version: v.literal(SCHEMA_VERSION), sql: v.string() })
+
+/** Wire description of {@link MetricStore}: service `store`. */
+export const metricStoreContract: Contract<MetricStore> = {
+  service: 'store',
+  description: 'A MetricStore: a queryable store of training metrics',
+  methods: {
+    ...sinkMethods,
+    query: method<[Parameters<MetricStore['query']>[0]], Awaited<ReturnType<MetricStore['query']>>, typeof MetricQueryWire, typeof QueryResultWire>({
+      summary: 'Run a typed query (filters, aggregates, buckets, spike-preserving downsampling)',
+      request: MetricQueryWire,
+      response: QueryResultWire,
+      encodeRequest: queryToWire,
+      decodeRequest: (w) => [queryFromWire(w)],
+      encodeResponse: resultToWire,
+      decodeResponse: resultFromWire,
+    }),
+    range: method<Parameters<MetricStore['range']>, Awaited<ReturnType<MetricStore['range']>>, typeof RangeRequestWire, typeof RangeAnswerWire>({
+      summary: 'Every row in a time range, one batch per run',
+      request: RangeRequestWire,
+      response: RangeAnswerWire,
+      encodeRequest: (fromUs, toUs, filter) => ({
+        schema_version: SCHEMA_VERSION,
+        from_us: fromUs,
+        to_us: toUs,
+        ...(filter?.runs ? { runs: [...filter.runs] } : {}),
+        ...(filter?.metrics ? { metrics: [...filter.metrics] } : {}),
+      }),
+      decodeRequest: (w) => [w.from_us, w.to_us, rangeFilterFromWire(w)],
+      encodeResponse: (batches) => ({ schema_version: SCHEMA_VERSION, batches: batches.map(batchToWire) }),
+      decodeResponse: (w) => w.batches.map(batchFromWire),
+    }),
+    runs: method<[], Awaited<ReturnType<MetricStore['runs']>>, typeof Empty, typeof RunsWire>({
+      summary: 'Metadata of every run',
+      request: Empty,
+      response: RunsWire,
+      encodeRequest: empty,
+      decodeRequest: () => [],
+      encodeResponse: (runs) => ({ schema_version: SCHEMA_VERSION, runs: runs.map(runToWire) }),
+      decodeResponse: (w) => w.runs.map(runFromWire),
+    }),
+    putRun: method<Parameters<MetricStore['putRun']>, void, typeof PutRunWire, typeof AckWire>({
+      summary: "Create or replace a run's metadata",
+      request: PutRunWire,
+      response: AckWire,
+      encodeRequest: (run) => ({ schema_version: SCHEMA_VERSION, run: runToWire(run) }),
+      decodeRequest: (w) => [runFromWire(w.run)],
+      encodeResponse: ack,
+      decodeResponse: () => undefined,
+    }),
+    sql: method<[string], Awaited<ReturnType<NonNullable<MetricStore['sql']>>>, typeof SqlRequestWire, typeof SqlResultWire>({
+      summary: 'Full SQL over the view `metrics` (optional capability)',
+      request: SqlRequestWire,
+      response: SqlResultWire,
+      encodeRequest: (sql) => ({ schema_version: SCHEMA_VERSION, sql }),
+      decodeRequest: (w) => [w.sql],
+      encodeResponse: sqlToWire,
+      decodeResponse: (w) => ({ columns: w.columns, rows: w.rows }),
+    }),
+  },
+}

@@ -1,0 +1,50 @@
+export {
+  batchFromRows,
+  batchToRows,
+  checkMetricName,
+  checkStep,
+  checkTags,
+  emptyBatch,
+  MAX_METRIC_NAME_LENGTH,
+  NULL_INT32,
+  type RecordBatch,
+  RecordBatchBuilder,
+  type RecordRow,
+  type Tags,
+} from './batch.js'
+export { ALERT_LEVELS, type Alert, type AlertEvent, type AlertLevel, type AlertPolicy, type Decision, type Incident, levelRank } from './contracts/alert.js'
+export type { Dashboard, DashboardFrame } from './contracts/dashboard.js'
+export type { AnomalyDetector, ChangeDetector, DetectorSignal, DriftEvent, Severity } from './contracts/detector.js'
+export type { ExportedSample, ExportFormat, MetricsExporter } from './contracts/exporter.js'
+export type { ChangeType, Derivation, LineageGraph, MetricDelta, ModelNode, RegressionSource } from './contracts/lineage.js'
+export type { MetricSink } from './contracts/sink.js'
+export type { MetricStore, RunInfo, RunStatus } from './contracts/store.js'
+export { EntrenarError, type ErrorCode, ErrorCodes, isEntrenarError, toEntrenarError } from './errors.js'
+export { createHttpClient, type HttpClientOptions } from './http/client.js'
+export { type AnyMethodSpec, type Contract, contractMethods, type MethodSpec, type MethodsOf, method } from './http/contract.js'
+export { checkBearer, combineHandlers, createHttpHandler, errorResponse, type FetchHandler, type HttpHandlerOptions } from './http/handler.js'
+export { metricSinkContract, metricStoreContract } from './http/store-contract.js'
+export { createDefaultPolicy, type DefaultPolicyOptions } from './memory/policy.js'
+export { createMemoryStore, createNoopSink, validateBatch } from './memory/store.js'
+export { aggregate, quantileOfSorted } from './query/aggregate.js'
+export { executeQuery, orderSeries, rowMatches, type SeriesColumns, shapeSeries, validateQuery } from './query/execute.js'
+export { AGGREGATES, type Aggregate, type Bucket, type MetricQuery, type QueryResult, type RangeFilter, type Series, type SqlResult } from './query/types.js'
+export { floatFromWire, floatsFromWire, floatsToWire, floatToWire, WireFloat } from './wire/numbers.js'
+export {
+  AckWire,
+  batchFromWire,
+  batchToWire,
+  ErrorWire,
+  MetricQueryWire,
+  QueryResultWire,
+  queryFromWire,
+  queryToWire,
+  RecordBatchWire,
+  RunInfoWire,
+  resultFromWire,
+  resultToWire,
+  runFromWire,
+  runToWire,
+  SCHEMA_VERSION,
+  SeriesWire,
+} from './wire/schemas.js'

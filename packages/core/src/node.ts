@@ -1,0 +1,77 @@
+/**
+ * Node.js glue for the Fetch-standard handlers of `@entrenar/core`: the only module of core that
+ * imports `node:*`, so everything else runs in a browser too.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { FetchHandler } from './http/handler.js'
+
+/** Converts a Fetch handler into a `node:http` request listener. */
+export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void (async () => {
+      try {
+        const host = req.headers.host ?? '127.0.0.1'
+        const url = `http://${host}${req.url ?? '/'}`
+        const hasBody = req.method !== 'GET' && req.method !== 'HEAD'
+        const controller = new AbortController()
+        res.on('close', () => controller.abort())
+        const request = new Request(url, {
+          method: req.method ?? 'GET',
+          headers: Object.entries(req.headers).flatMap(([k, v]) => (v === undefined ? [] : Array.isArray(v) ? v.map((x) => [k, x] as [string, string]) : [[k, v] as [string, string]])),
+          ...(hasBody ? { body: req as unknown as ReadableStream, duplex: 'half' } : {}),
+          signal: controller.signal,
+        } as RequestInit)
+        const response = await handler(request)
+        res.writeHead(response.status, Object.fromEntries(response.headers))
+        if (!response.body) {
+          res.end()
+          return
+        }
+        const reader = response.body.getReader()
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          if (!res.write(value)) await new Promise<void>((r) => res.once('drain', () => r()))
+        }
+        res.end()
+      } catch (e) {
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json' })
+          res.end(JSON.stringify({ schema_version: 1, error: { code: 'ENTRENAR_INTERNAL', message: `entrenar/core: ${e instanceof Error ? e.message : String(e)}` } }))
+        } else res.destroy()
+      }
+    })()
+  }
+}
+
+/** A running HTTP server. */
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:49152`. */
+  readonly url: string
+  readonly port: number
+  readonly server: Server
+  close(): Promise<void>
+}
+
+/** Serves a Fetch handler with `node:http`. Binds 127.0.0.1 and a free port by default. */
+export async function serveHandler(handler: FetchHandler, options: { port?: number; host?: string } = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1'
+  const server = createServer(toNodeListener(handler))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, host, () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  const shown = host.includes(':') ? `[${host}]` : host
+  return {
+    url: `http://${shown}:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections()
+        server.close((e) => (e ? reject(e) : resolve()))
+      }),
+  }
+}

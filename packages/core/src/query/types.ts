@@ -1,0 +1,81 @@
+/** Aggregates a typed query can compute. See {@link aggregate} for the exact semantics of each. */
+export type Aggregate = 'mean' | 'min' | 'max' | 'sum' | 'count' | 'std' | 'p50' | 'p90' | 'p99' | 'first' | 'last'
+
+/** All aggregates, in a stable order (wire schemas and validation use it). */
+export const AGGREGATES: readonly Aggregate[] = ['mean', 'min', 'max', 'sum', 'count', 'std', 'p50', 'p90', 'p99', 'first', 'last']
+
+/**
+ * How rows of one series are grouped:
+ * - `{ by: 'step', size }`: buckets `[k·size, (k+1)·size)` of the step; `x` is the bucket start;
+ * - `{ by: 'time', size }`: the same on `timestampUs` (size in microseconds);
+ * - `{ points, mode: 'minmax-last' }`: at most `points` buckets of equal step width over the series'
+ *   step range; each keeps `min`, `max` and the `last` value (spike-preserving downsampling: a spike is
+ *   never lost, unlike random sampling); `x` is the step of the bucket's last row.
+ */
+export type Bucket = { readonly by: 'step' | 'time'; readonly size: number } | { readonly points: number; readonly mode: 'minmax-last' }
+
+/**
+ * The typed query of a {@link MetricStore}. Every field is optional; filters combine with AND.
+ *
+ * @example
+ * ```ts
+ * await store.query({ runs: ['r1'], metrics: ['loss'], bucket: { points: 800, mode: 'minmax-last' } })
+ * ```
+ */
+export interface MetricQuery {
+  /** Keep rows of these runs only. */
+  readonly runs?: readonly string[]
+  /** Keep rows of these metrics only. */
+  readonly metrics?: readonly string[]
+  /** Keep rows with `timestampUs >= from` (microseconds, inclusive). */
+  readonly from?: number
+  /** Keep rows with `timestampUs <= to` (microseconds, inclusive). */
+  readonly to?: number
+  /** Keep rows with `lo <= step <= hi` (inclusive). */
+  readonly steps?: readonly [number, number]
+  /** Keep rows whose tags contain every given key with the given value. */
+  readonly tags?: Readonly<Record<string, string>>
+  /** Aggregate each series (or each bucket when `bucket` is set; default `mean` for step/time buckets). */
+  readonly aggregate?: Aggregate
+  /** Group the rows of each series into buckets. */
+  readonly bucket?: Bucket
+}
+
+/**
+ * One series of a query result: the rows of one `(runId, metric)` pair, columnar.
+ *
+ * - Raw (no aggregate, no bucket): one entry per row ordered by `(step, timestampUs)` (stable);
+ *   `x` is the step, `timestampUs` is set.
+ * - Aggregate without bucket: one entry; `x` is the largest step of the series.
+ * - Step/time buckets: one entry per non-empty bucket, ascending; `x` is the bucket start.
+ * - `minmax-last`: one entry per non-empty bucket; `value` is the last value, `min`/`max` are set.
+ * `count` (rows per entry) and `nanCount` (NaN rows per entry) are set for every aggregated shape.
+ */
+export interface Series {
+  readonly runId: string
+  readonly metric: string
+  readonly x: Float64Array
+  readonly value: Float64Array
+  readonly timestampUs?: Float64Array
+  readonly min?: Float64Array
+  readonly max?: Float64Array
+  readonly count?: Float64Array
+  readonly nanCount?: Float64Array
+}
+
+/** The answer to a {@link MetricQuery}: series sorted by `runId`, then `metric`. */
+export interface QueryResult {
+  readonly series: readonly Series[]
+}
+
+/** Rows selected by `range()`: one per run and metric filter. */
+export interface RangeFilter {
+  readonly runs?: readonly string[]
+  readonly metrics?: readonly string[]
+}
+
+/** The answer to `sql()`: column names and rows (DuckDB's values mapped to JSON-safe JS values). */
+export interface SqlResult {
+  readonly columns: readonly string[]
+  readonly rows: readonly (readonly unknown[])[]
+}

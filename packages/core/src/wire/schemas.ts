@@ -1,0 +1,238 @@
+import * as v from 'valibot'
+import { NULL_INT32, type RecordBatch } from '../batch.js'
+import type { RunInfo } from '../contracts/store.js'
+import { AGGREGATES, type MetricQuery, type QueryResult, type RangeFilter, type Series, type SqlResult } from '../query/types.js'
+import { floatsFromWire, floatsToWire, WireFloat } from './numbers.js'
+
+/** Version of every wire message this build writes and reads. */
+export const SCHEMA_VERSION = 1
+
+const version = v.literal(SCHEMA_VERSION)
+const str = v.string()
+const int = v.pipe(v.number(), v.integer())
+const stringMap = v.record(v.string(), v.string())
+
+/** Wire form of {@link RecordBatch}: columnar arrays, snake_case. */
+export const RecordBatchWire = v.object({
+  schema_version: version,
+  run_id: v.pipe(str, v.minLength(1)),
+  metric_names: v.array(str),
+  metric: v.array(v.pipe(int, v.minValue(0))),
+  value: v.array(WireFloat),
+  step: v.array(v.pipe(v.number(), v.safeInteger())),
+  timestamp_us: v.array(v.number()),
+  epoch: v.array(v.nullable(int)),
+  batch: v.array(v.nullable(int)),
+  tag_sets: v.array(stringMap),
+  tag_index: v.array(v.pipe(int, v.minValue(-1))),
+})
+export type RecordBatchWire = v.InferOutput<typeof RecordBatchWire>
+
+export function batchToWire(b: RecordBatch): RecordBatchWire {
+  const nullable = (a: Int32Array) => Array.from(a, (x) => (x === NULL_INT32 ? null : x))
+  return {
+    schema_version: SCHEMA_VERSION,
+    run_id: b.runId,
+    metric_names: [...b.metricNames],
+    metric: Array.from(b.metric),
+    value: floatsToWire(b.value),
+    step: Array.from(b.step),
+    timestamp_us: Array.from(b.timestampUs),
+    epoch: nullable(b.epoch),
+    batch: nullable(b.batch),
+    tag_sets: b.tagSets.map((t) => ({ ...t })),
+    tag_index: Array.from(b.tagIndex),
+  }
+}
+
+export function batchFromWire(w: RecordBatchWire): RecordBatch {
+  const ints = (a: readonly (number | null)[]) => Int32Array.from(a, (x) => (x === null ? NULL_INT32 : x))
+  return {
+    runId: w.run_id,
+    length: w.value.length,
+    metricNames: w.metric_names,
+    metric: Uint32Array.from(w.metric),
+    value: floatsFromWire(w.value),
+    step: Float64Array.from(w.step),
+    timestampUs: Float64Array.from(w.timestamp_us),
+    epoch: ints(w.epoch),
+    batch: ints(w.batch),
+    tagSets: w.tag_sets,
+    tagIndex: Int32Array.from(w.tag_index),
+  }
+}
+
+/** Wire form of {@link MetricQuery}. */
+export const MetricQueryWire = v.object({
+  schema_version: version,
+  runs: v.optional(v.array(str)),
+  metrics: v.optional(v.array(str)),
+  from_us: v.optional(v.number()),
+  to_us: v.optional(v.number()),
+  steps: v.optional(v.tuple([v.number(), v.number()])),
+  tags: v.optional(stringMap),
+  aggregate: v.optional(v.picklist(AGGREGATES)),
+  bucket: v.optional(
+    v.union([
+      v.object({ by: v.picklist(['step', 'time']), size: v.pipe(v.number(), v.gtValue(0)) }),
+      v.object({ points: v.pipe(int, v.minValue(1)), mode: v.literal('minmax-last') }),
+    ]),
+  ),
+})
+export type MetricQueryWire = v.InferOutput<typeof MetricQueryWire>
+
+function defined<T extends Record<string, unknown>>(o: T): T {
+  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k]
+  return o
+}
+
+export function queryToWire(q: MetricQuery): MetricQueryWire {
+  return defined({
+    schema_version: SCHEMA_VERSION,
+    runs: q.runs ? [...q.runs] : undefined,
+    metrics: q.metrics ? [...q.metrics] : undefined,
+    from_us: q.from,
+    to_us: q.to,
+    steps: q.steps ? [q.steps[0], q.steps[1]] : undefined,
+    tags: q.tags ? { ...q.tags } : undefined,
+    aggregate: q.aggregate,
+    bucket: q.bucket ? { ...q.bucket } : undefined,
+  }) as MetricQueryWire
+}
+
+export function queryFromWire(w: MetricQueryWire): MetricQuery {
+  return defined({
+    runs: w.runs,
+    metrics: w.metrics,
+    from: w.from_us,
+    to: w.to_us,
+    steps: w.steps,
+    tags: w.tags,
+    aggregate: w.aggregate,
+    bucket: w.bucket,
+  }) as MetricQuery
+}
+
+const floats = v.array(WireFloat)
+/** Wire form of {@link Series}. */
+export const SeriesWire = v.object({
+  run_id: str,
+  metric: str,
+  x: floats,
+  value: floats,
+  timestamp_us: v.optional(floats),
+  min: v.optional(floats),
+  max: v.optional(floats),
+  count: v.optional(floats),
+  nan_count: v.optional(floats),
+})
+/** Wire form of {@link QueryResult}. */
+export const QueryResultWire = v.object({ schema_version: version, series: v.array(SeriesWire) })
+export type QueryResultWire = v.InferOutput<typeof QueryResultWire>
+
+const OPTIONAL_COLUMNS = [
+  ['timestampUs', 'timestamp_us'],
+  ['min', 'min'],
+  ['max', 'max'],
+  ['count', 'count'],
+  ['nanCount', 'nan_count'],
+] as const
+
+export function resultToWire(r: QueryResult): QueryResultWire {
+  return {
+    schema_version: SCHEMA_VERSION,
+    series: r.series.map((s) => {
+      const w: v.InferOutput<typeof SeriesWire> = { run_id: s.runId, metric: s.metric, x: floatsToWire(s.x), value: floatsToWire(s.value) }
+      for (const [k, wk] of OPTIONAL_COLUMNS) {
+        const col = s[k]
+        if (col) w[wk] = floatsToWire(col)
+      }
+      return w
+    }),
+  }
+}
+
+export function resultFromWire(w: QueryResultWire): QueryResult {
+  return {
+    series: w.series.map((s) => {
+      const out: { -readonly [K in keyof Series]: Series[K] } = { runId: s.run_id, metric: s.metric, x: floatsFromWire(s.x), value: floatsFromWire(s.value) }
+      for (const [k, wk] of OPTIONAL_COLUMNS) {
+        const col = s[wk]
+        if (col) out[k] = floatsFromWire(col)
+      }
+      return out
+    }),
+  }
+}
+
+/** Wire form of {@link RunInfo}. */
+export const RunInfoWire = v.object({
+  id: v.pipe(str, v.minLength(1)),
+  name: v.optional(str),
+  config: v.optional(v.record(str, v.unknown())),
+  status: v.picklist(['running', 'finished', 'failed', 'stopped']),
+  start_time_ms: v.number(),
+  end_time_ms: v.optional(v.number()),
+  host: v.optional(str),
+  git_revision: v.optional(str),
+  reason: v.optional(str),
+})
+export type RunInfoWire = v.InferOutput<typeof RunInfoWire>
+
+export function runToWire(r: RunInfo): RunInfoWire {
+  return defined({
+    id: r.id,
+    name: r.name,
+    config: r.config ? { ...r.config } : undefined,
+    status: r.status,
+    start_time_ms: r.startTimeMs,
+    end_time_ms: r.endTimeMs,
+    host: r.host,
+    git_revision: r.gitRevision,
+    reason: r.reason,
+  }) as RunInfoWire
+}
+
+export function runFromWire(w: RunInfoWire): RunInfo {
+  return defined({
+    id: w.id,
+    name: w.name,
+    config: w.config,
+    status: w.status,
+    startTimeMs: w.start_time_ms,
+    endTimeMs: w.end_time_ms,
+    host: w.host,
+    gitRevision: w.git_revision,
+    reason: w.reason,
+  }) as RunInfo
+}
+
+/** Wire form of a {@link RangeFilter} call. */
+export const RangeRequestWire = v.object({
+  schema_version: version,
+  from_us: v.number(),
+  to_us: v.number(),
+  runs: v.optional(v.array(str)),
+  metrics: v.optional(v.array(str)),
+})
+
+export function rangeFilterFromWire(w: v.InferOutput<typeof RangeRequestWire>): RangeFilter | undefined {
+  if (!w.runs && !w.metrics) return undefined
+  return defined({ runs: w.runs, metrics: w.metrics }) as RangeFilter
+}
+
+/** Wire form of {@link SqlResult}. */
+export const SqlResultWire = v.object({ schema_version: version, columns: v.array(str), rows: v.array(v.array(v.unknown())) })
+export function sqlToWire(r: SqlResult): v.InferOutput<typeof SqlResultWire> {
+  return { schema_version: SCHEMA_VERSION, columns: [...r.columns], rows: r.rows.map((row) => [...row]) }
+}
+
+/** An empty acknowledgement. */
+export const AckWire = v.object({ schema_version: version })
+export const ack = (): v.InferOutput<typeof AckWire> => ({ schema_version: SCHEMA_VERSION })
+
+/** Wire form of an error answer. */
+export const ErrorWire = v.object({
+  schema_version: version,
+  error: v.object({ code: str, message: str, details: v.optional(v.record(str, v.unknown())) }),
+})
