@@ -12,3 +12,4 @@ export {
   type TestApi,
 } from './harness.js'
 export { metricSinkSuite, metricStoreSuite } from './store.js'
+export { alertPolicySuite } from './alert-policy.js'

@@ -65,4 +65,13 @@ export interface AlertPolicy {
    * person resumes the run (CLI, HTTP) or the pause times out. The monitor's `gate()` awaits it.
    */
   gate?(): Promise<void>
+  /** True while the policy holds the run paused (decision `pause`, not yet resumed or timed out). */
+  readonly paused?: boolean
+  /**
+   * Lifts a pause (a person resumed the run through the CLI or HTTP): pending `gate()` promises
+   * resolve. Returns true when a pause was lifted, false when the run was not paused.
+   */
+  resume?(): boolean
+  /** Stops the policy's timers and waits for pending handler deliveries (webhooks, files). Idempotent. */
+  close?(): Promise<void>
 }
