@@ -1,0 +1,63 @@
+import { type EntrenarError, EntrenarError as Err, ErrorCodes } from '@entrenar/core'
+
+/** Options of `openStore`. Every field is optional; the defaults are documented in the README. */
+export interface StoreOptions {
+  /** Rows buffered (and kept in the WAL) before they are written as a Parquet segment. Default 262 144. */
+  readonly segmentRows?: number
+  /** Upper bound of buffered bytes (rows waiting plus rows being written); `write()` waits above it. Default 64 MiB. */
+  readonly maxBufferBytes?: number
+  /** Rows per Parquet row group: the unit of pruning and of the column cache. Default 65 536. */
+  readonly rowGroupRows?: number
+  /**
+   * `flush()` also writes buffered rows as segments once the oldest has waited this long, so other
+   * processes (DuckDB, a dashboard) see them. Default 30 000 ms; `Infinity` writes segments only when the buffer fills or on close.
+   */
+  readonly sealAfterMs?: number
+  /** Bytes of decoded columns kept for repeated queries. Default 256 MiB. */
+  readonly cacheBytes?: number
+  /** Deletes segments whose newest row is older than `maxAgeDays` (on open and on `applyRetention()`). Off by default. */
+  readonly retention?: { readonly maxAgeDays: number }
+  /** Replays the WALs of writers that died on this host. Default true. */
+  readonly recoverWal?: boolean
+  /**
+   * Called with each `ENTRENAR_DB_CORRUPT` found (torn WAL tail, damaged segment, unreadable run
+   * file) after the damaged file has been moved to `<dir>/corrupt/`. Default: `console.warn`.
+   */
+  readonly onCorrupt?: (error: EntrenarError) => void
+}
+
+/** Resolved options. */
+export interface ResolvedOptions {
+  readonly segmentRows: number
+  readonly maxBufferBytes: number
+  readonly rowGroupRows: number
+  readonly sealAfterMs: number
+  readonly cacheBytes: number
+  readonly retentionDays: number | undefined
+  readonly recoverWal: boolean
+  readonly onCorrupt: (error: EntrenarError) => void
+}
+
+const positive = (name: string, v: unknown, fallback: number, allowInfinity = false): number => {
+  if (v === undefined) return fallback
+  if (typeof v !== 'number' || !(v > 0) || (!allowInfinity && !Number.isFinite(v))) {
+    throw new Err(ErrorCodes.INVALID_CONFIG, `entrenar/db: option ${name} must be a positive number, got ${String(v)}`)
+  }
+  return v
+}
+
+/** Validates options; configuration fails fast with `ENTRENAR_INVALID_CONFIG`. */
+export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
+  if (o === null || typeof o !== 'object') throw new Err(ErrorCodes.INVALID_CONFIG, 'entrenar/db: options must be an object')
+  const retentionDays = o.retention === undefined ? undefined : positive('retention.maxAgeDays', o.retention?.maxAgeDays, 0)
+  return {
+    segmentRows: Math.floor(positive('segmentRows', o.segmentRows, 262_144)),
+    maxBufferBytes: positive('maxBufferBytes', o.maxBufferBytes, 64 * 1024 * 1024),
+    rowGroupRows: Math.floor(positive('rowGroupRows', o.rowGroupRows, 65_536)),
+    sealAfterMs: positive('sealAfterMs', o.sealAfterMs, 30_000, true),
+    cacheBytes: positive('cacheBytes', o.cacheBytes, 256 * 1024 * 1024),
+    retentionDays,
+    recoverWal: o.recoverWal ?? true,
+    onCorrupt: o.onCorrupt ?? ((e) => console.warn(e.message)),
+  }
+}

@@ -1,0 +1,517 @@
+import {
+  EntrenarError,
+  ErrorCodes,
+  type MetricQuery,
+  type MetricStore,
+  type QueryResult,
+  type RangeFilter,
+  type RecordBatch,
+  RecordBatchBuilder,
+  type RunInfo,
+  type SqlResult,
+  validateBatch,
+  validateQuery,
+} from '@entrenar/core'
+import { crc32, ensureDir, fsyncDir, hostName, join, listDir, openAppend, type AppendFile, removeFile } from '../node/io.js'
+import { type Block, QueryScan } from '../query/scan.js'
+import type { RowGroupInfo, SegmentInfo } from '../segment/read.js'
+import { SqlEngine } from '../sql/duckdb.js'
+import { WAL_MAGIC, encodeFrame } from '../wal/codec.js'
+import { Catalog, type ColumnName } from './catalog.js'
+import { type CompactionReport, compactRun, type RetentionReport, applyRetention } from './compact.js'
+import { type ResolvedOptions, resolveOptions, type StoreOptions } from './options.js'
+import { encodeRunId, genString, newWriterId, segmentName, walName } from './paths.js'
+import { type RecoveryReport, recoverWals } from './recover.js'
+import { readRuns, writeRun } from './runs.js'
+import { byRun, writeRunSegment } from './segments.js'
+
+/** Counters of a store, for dashboards and tests. */
+export interface StoreStats {
+  /** Rows accepted and not yet in a segment (buffered or being written). */
+  readonly bufferedRows: number
+  /** Bytes those rows hold in memory (columns plus unwritten WAL frames). */
+  readonly bufferedBytes: number
+  /** Bytes of decoded columns in the cache. */
+  readonly cacheBytes: number
+  /** Segments this writer has written. */
+  readonly segmentsWritten: number
+  /** WAL fsyncs (each may cover many `flush()` calls: group commit). */
+  readonly walSyncs: number
+}
+
+/**
+ * The Parquet-backed {@link MetricStore} returned by `openStore`, plus the store's own operations.
+ */
+export interface ParquetStore extends MetricStore {
+  /** The store directory. */
+  readonly dir: string
+  /** This process's writer id: names its WAL and segment files. */
+  readonly writerId: string
+  /** What replaying dead writers' WALs did when the store was opened. */
+  readonly recovery: RecoveryReport
+  /** Full SQL through DuckDB over the view `metrics` (and `runs`); `ENTRENAR_UNSUPPORTED` when `@duckdb/node-api` is missing. */
+  sql(text: string): Promise<SqlResult>
+  /** Writes buffered rows as Parquet segments now (visible to other processes and to DuckDB). */
+  seal(): Promise<void>
+  /** Merges each run's small segments into segments sorted by (metric, step); atomic for readers of this store. */
+  compact(options?: { readonly runs?: readonly string[]; readonly minSegments?: number }): Promise<CompactionReport>
+  /** Applies `retention.maxAgeDays` (or the given age) now. */
+  applyRetention(maxAgeDays?: number): Promise<RetentionReport>
+  /** Every `ENTRENAR_DB_CORRUPT` found so far (also passed to `onCorrupt`). */
+  problems(): readonly EntrenarError[]
+  stats(): StoreStats
+}
+
+const PREFIX = 'entrenar/db'
+
+/** Copy of a batch with its own arrays and timestamps rounded to whole microseconds (the Parquet precision). */
+function ownBatch(b: RecordBatch): RecordBatch {
+  const ts = new Float64Array(b.length)
+  for (let i = 0; i < b.length; i++) {
+    const t = b.timestampUs[i]!
+    if (!Number.isFinite(t) || Math.abs(t) > 9.2e18) {
+      throw new EntrenarError(ErrorCodes.WIRE_INVALID, `${PREFIX}: batch of run ${JSON.stringify(b.runId)} row ${i} has timestamp ${t}, not a finite number of microseconds`)
+    }
+    ts[i] = Math.round(t)
+  }
+  return {
+    runId: b.runId,
+    length: b.length,
+    metricNames: b.metricNames.slice(),
+    metric: b.metric.slice(),
+    value: b.value.slice(),
+    step: b.step.slice(),
+    timestampUs: ts,
+    epoch: b.epoch.slice(),
+    batch: b.batch.slice(),
+    tagSets: b.tagSets.map((t) => Object.freeze({ ...t })),
+    tagIndex: b.tagIndex.slice(),
+  }
+}
+
+const blockOf = (b: RecordBatch): Block => b
+
+class Store implements ParquetStore {
+  readonly dir: string
+  readonly writerId: string
+  recovery: RecoveryReport = { walFiles: 0, rows: 0, segments: 0, skippedRows: 0 }
+  readonly #o: ResolvedOptions
+  readonly #catalog: Catalog
+  readonly #problems: EntrenarError[] = []
+
+  // Write path: rows of the current WAL generation, unwritten frames, the file.
+  #buffer: RecordBatch[] = []
+  #bufferRows = 0
+  #bufferBytes = 0
+  #oldestMs = 0
+  #pending: Uint8Array[] = []
+  #gen = 0
+  #file: AppendFile | undefined
+  #walFiles: { gen: number; path: string }[] = []
+  /** Rows being written as segments right now: still served from memory until their files exist. */
+  #sealing: { batches: RecordBatch[]; bytes: number; names: Set<string> } | undefined
+  #seq = 0
+  #durable = 0
+  #chain: Promise<unknown> = Promise.resolve()
+  #commitP: Promise<void> | undefined
+  #sealP: Promise<void> | undefined
+  #segmentsWritten = 0
+  #walSyncs = 0
+  #closed = false
+  #closeP: Promise<void> | undefined
+  #sql: Promise<SqlEngine> | undefined
+
+  constructor(dir: string, o: ResolvedOptions) {
+    this.dir = dir
+    this.#o = o
+    this.writerId = newWriterId(hostName(), process.pid)
+    this.#catalog = new Catalog(dir, o.cacheBytes, (e) => this.#report(e))
+  }
+
+  #report(e: EntrenarError): void {
+    this.#problems.push(e)
+    try {
+      this.#o.onCorrupt(e)
+    } catch {
+      // a failing handler must not break reads
+    }
+  }
+
+  async init(): Promise<void> {
+    for (const d of ['metrics', 'wal', 'runs']) await ensureDir(join(this.dir, d))
+    if (this.#o.recoverWal) this.recovery = await recoverWals(this.dir, this.writerId, this.#catalog, this.#o.rowGroupRows, (e) => this.#report(e))
+    if (this.#o.retentionDays !== undefined) await this.applyRetention(this.#o.retentionDays)
+  }
+
+  #open(): void {
+    if (this.#closed) throw new EntrenarError(ErrorCodes.CLOSED, `${PREFIX}: store ${this.dir} is closed`)
+  }
+
+  /** Runs `fn` after every earlier commit/seal: one writer of the WAL and of segments at a time. */
+  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#chain.then(fn)
+    this.#chain = p.catch(() => undefined)
+    return p
+  }
+
+  async write(batch: RecordBatch): Promise<void> {
+    this.#open()
+    validateBatch(batch, PREFIX)
+    encodeRunId(batch.runId)
+    if (batch.length === 0) return
+    const own = ownBatch(batch)
+    const frame = encodeFrame(own, crc32)
+    if (this.#bufferRows === 0) this.#oldestMs = Date.now()
+    this.#buffer.push(own)
+    this.#pending.push(frame)
+    this.#seq++
+    this.#bufferRows += own.length
+    this.#bufferBytes += frame.length + own.length * 44
+    if (this.#bufferRows >= this.#o.segmentRows) void this.#scheduleSeal().catch(() => undefined)
+    // Backpressure: memory stays under maxBufferBytes whatever the run length.
+    while (this.#sealing && this.#bufferBytes + this.#sealing.bytes > this.#o.maxBufferBytes && this.#sealP) {
+      await this.#sealP.catch(() => undefined)
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.#open()
+    await this.#flushNow()
+  }
+
+  async #flushNow(): Promise<void> {
+    const target = this.#seq
+    if (this.#bufferRows > 0 && Date.now() - this.#oldestMs >= this.#o.sealAfterMs) await this.#scheduleSeal()
+    while (this.#durable < target) await this.#commit()
+  }
+
+  /** Group commit: every caller waiting while a commit runs shares the next one. */
+  #commit(): Promise<void> {
+    this.#commitP ??= this.#enqueue(async () => {
+      const upto = this.#seq
+      const frames = this.#pending
+      this.#pending = []
+      if (frames.length > 0) {
+        try {
+          const f = await this.#walFile()
+          await f.append(frames)
+          await f.sync()
+          this.#walSyncs++
+        } catch (e) {
+          this.#pending = frames.concat(this.#pending)
+          throw new EntrenarError(ErrorCodes.SINK_FAILED, `${PREFIX}: WAL append failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+        }
+      }
+      if (upto > this.#durable) this.#durable = upto
+    }).finally(() => {
+      this.#commitP = undefined
+    })
+    return this.#commitP
+  }
+
+  async #walFile(): Promise<AppendFile> {
+    if (this.#file) return this.#file
+    const path = join(this.dir, 'wal', walName(this.writerId, this.#gen))
+    const f = await openAppend(path)
+    await f.append([WAL_MAGIC])
+    await f.sync()
+    await fsyncDir(join(this.dir, 'wal'))
+    this.#file = f
+    this.#walFiles.push({ gen: this.#gen, path })
+    return f
+  }
+
+  seal(): Promise<void> {
+    this.#open()
+    return this.#scheduleSeal()
+  }
+
+  #scheduleSeal(): Promise<void> {
+    this.#sealP ??= this.#enqueue(() => this.#sealNow()).finally(() => {
+      this.#sealP = undefined
+    })
+    return this.#sealP
+  }
+
+  /**
+   * Writes the buffered rows as one segment per run, named after this writer and the WAL
+   * generation they came from, then deletes that generation's WAL. The generation's frames are
+   * committed first, so a failure (disk full) loses nothing: the rows stay buffered and in the WAL.
+   */
+  async #sealNow(): Promise<void> {
+    if (this.#bufferRows === 0) return
+    const batches = this.#buffer
+    const upto = this.#seq
+    const frames = this.#pending
+    const gen = this.#gen
+    const file = this.#file
+    this.#buffer = []
+    this.#pending = []
+    this.#file = undefined
+    this.#gen++
+    const bytes = this.#bufferBytes
+    const rows = this.#bufferRows
+    this.#bufferRows = 0
+    this.#bufferBytes = 0
+    const name = segmentName(this.writerId, genString(gen))
+    this.#sealing = { batches, bytes, names: new Set([name]) }
+    const written: string[] = []
+    try {
+      if (frames.length > 0) {
+        const f = file ?? (await this.#walFileFor(gen))
+        await f.append(frames)
+        await f.sync()
+        this.#walSyncs++
+        if (!file) await f.close()
+      }
+      if (upto > this.#durable) this.#durable = upto
+      for (const [runId, list] of byRun(batches)) {
+        written.push(await writeRunSegment(this.dir, runId, list, name, this.#o.rowGroupRows))
+        this.#segmentsWritten++
+      }
+      await file?.close()
+      const done = this.#walFiles.filter((w) => w.gen <= gen)
+      this.#walFiles = this.#walFiles.filter((w) => w.gen > gen)
+      for (const w of done) await removeFile(w.path)
+      if (done.length > 0) await fsyncDir(join(this.dir, 'wal'))
+    } catch (e) {
+      // Undo partial segments so the retry (same rows, next generation) cannot duplicate them.
+      for (const p of written) await removeFile(p).catch(() => undefined)
+      for (const p of written) this.#catalog.forget(p)
+      this.#buffer = batches.concat(this.#buffer)
+      this.#bufferRows += rows
+      this.#bufferBytes += bytes
+      throw new EntrenarError(ErrorCodes.SINK_FAILED, `${PREFIX}: writing ${rows} rows as segments failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+    } finally {
+      this.#sealing = undefined
+    }
+  }
+
+  async #walFileFor(gen: number): Promise<AppendFile> {
+    const path = join(this.dir, 'wal', walName(this.writerId, gen))
+    const f = await openAppend(path)
+    await f.append([WAL_MAGIC])
+    this.#walFiles.push({ gen, path })
+    await fsyncDir(join(this.dir, 'wal'))
+    return f
+  }
+
+  async close(): Promise<void> {
+    this.#closeP ??= (async () => {
+      this.#closed = true
+      try {
+        await this.#scheduleSeal()
+        await this.#chain
+      } finally {
+        await this.#file?.close().catch(() => undefined)
+        this.#file = undefined
+        const engine = this.#sql
+        this.#sql = undefined
+        if (engine) (await engine.catch(() => undefined))?.close()
+      }
+    })()
+    return this.#closeP
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** Buffered rows visible to this process, and the names of segments they will become (excluded from disk reads to avoid double counting). */
+  #memory(): { batches: RecordBatch[]; skip: Set<string> } {
+    const s = this.#sealing
+    return { batches: s ? s.batches.concat(this.#buffer) : this.#buffer.slice(), skip: s ? s.names : new Set() }
+  }
+
+  async query(q: MetricQuery): Promise<QueryResult> {
+    validateQuery(q)
+    const mem = this.#memory()
+    const scan = new QueryScan(q)
+    const want: ColumnName[] = ['ts', 'step', 'value', 'metric']
+    if (scan.needsTags) want.push('tags')
+    const metricKeys = q.metrics ? q.metrics.map((m) => Buffer.from(m, 'utf8')) : undefined
+    for (const seg of await this.#catalog.segments(q.runs)) {
+      if (mem.skip.has(seg.name)) continue
+      // A segment found damaged part-way contributes nothing (it is quarantined), never half its rows.
+      const blocks: Block[] = []
+      let damaged = false
+      for (const rg of seg.rowGroups) {
+        if (!keepRowGroup(q, rg, metricKeys)) continue
+        const c = await this.#catalog.columns(seg, rg, want)
+        if (!c) {
+          damaged = true
+          break
+        }
+        blocks.push({
+          runId: seg.runId,
+          length: rg.rows,
+          metricNames: c.metric!.names,
+          metric: c.metric!.ids,
+          metricRuns: c.metricRuns!,
+          timestampUs: c.ts!,
+          step: c.step!,
+          value: c.value!,
+          tagSets: c.tags?.sets ?? [],
+          tagIndex: c.tags?.ids ?? EMPTY_I32,
+        })
+      }
+      if (!damaged) for (const b of blocks) scan.add(b)
+    }
+    const runs = q.runs ? new Set(q.runs) : undefined
+    for (const b of mem.batches) if (!runs || runs.has(b.runId)) scan.add(blockOf(b))
+    return scan.finish()
+  }
+
+  async range(fromUs: number, toUs: number, filter?: RangeFilter): Promise<RecordBatch[]> {
+    validateQuery({ from: fromUs, to: toUs, ...(filter?.runs ? { runs: filter.runs } : {}), ...(filter?.metrics ? { metrics: filter.metrics } : {}) })
+    const mem = this.#memory()
+    const metrics = filter?.metrics ? new Set(filter.metrics) : undefined
+    const byRunId = new Map<string, RecordBatchBuilder>()
+    const builder = (runId: string) => {
+      let b = byRunId.get(runId)
+      if (!b) byRunId.set(runId, (b = new RecordBatchBuilder(runId)))
+      return b
+    }
+    const q: MetricQuery = { from: fromUs, to: toUs, ...(filter?.metrics ? { metrics: filter.metrics } : {}) }
+    const metricKeys = filter?.metrics ? filter.metrics.map((m) => Buffer.from(m, 'utf8')) : undefined
+    for (const seg of await this.#catalog.segments(filter?.runs)) {
+      if (mem.skip.has(seg.name)) continue
+      for (const rg of seg.rowGroups) {
+        if (!keepRowGroup(q, rg, metricKeys)) continue
+        const c = await this.#catalog.columns(seg, rg, ['ts', 'step', 'value', 'metric', 'tags', 'epoch', 'batch'])
+        if (!c) break
+        const out = builder(seg.runId)
+        const names = c.metric!.names
+        const keep = names.map((m) => !metrics || metrics.has(m))
+        const mIds = names.map((m) => out.metricId(m))
+        const tIds = c.tags!.sets.map((t) => out.tagSetId(t))
+        const ids = c.metric!.ids
+        const ts = c.ts!
+        for (let i = 0; i < rg.rows; i++) {
+          const t = ts[i]!
+          if (t < fromUs || t > toUs || !keep[ids[i]!]) continue
+          const tag = c.tags!.ids[i]!
+          out.append(mIds[ids[i]!]!, c.value![i]!, c.step![i]!, t, c.epoch![i]!, c.batch![i]!, tag < 0 ? -1 : tIds[tag]!)
+        }
+      }
+    }
+    const runs = filter?.runs ? new Set(filter.runs) : undefined
+    for (const b of mem.batches) {
+      if (runs && !runs.has(b.runId)) continue
+      for (let i = 0; i < b.length; i++) {
+        const t = b.timestampUs[i]!
+        if (t < fromUs || t > toUs) continue
+        if (metrics && !metrics.has(b.metricNames[b.metric[i]!]!)) continue
+        builder(b.runId).appendFrom(b, i)
+      }
+    }
+    return [...byRunId.keys()]
+      .sort()
+      .map((id) => byRunId.get(id)!.finish())
+      .filter((b) => b.length > 0)
+  }
+
+  async runs(): Promise<RunInfo[]> {
+    return readRuns(this.dir, (path, e) => this.#catalog.quarantine(path, e))
+  }
+
+  async putRun(run: RunInfo): Promise<void> {
+    this.#open()
+    await writeRun(this.dir, structuredClone(run))
+  }
+
+  async sql(text: string): Promise<SqlResult> {
+    if (typeof text !== 'string' || text.trim() === '') throw new EntrenarError(ErrorCodes.INVALID_QUERY, `${PREFIX}: sql() needs a statement`)
+    if (!this.#closed) await this.#scheduleSeal()
+    this.#sql ??= SqlEngine.open()
+    let engine: SqlEngine
+    try {
+      engine = await this.#sql
+    } catch (e) {
+      this.#sql = undefined
+      throw e
+    }
+    const hasSegments = (await this.#catalog.segments()).length > 0
+    const hasRuns = (await listDir(join(this.dir, 'runs'))).some((f) => f.name.endsWith('.json') && !f.name.startsWith('.'))
+    await engine.refresh(hasSegments ? join(this.dir, 'metrics', '*', '*.parquet') : undefined, hasRuns ? join(this.dir, 'runs', '*.json') : undefined)
+    return engine.run(text)
+  }
+
+  async compact(options: { readonly runs?: readonly string[]; readonly minSegments?: number } = {}): Promise<CompactionReport> {
+    this.#open()
+    const ids = options.runs ?? (await this.#catalog.runIds())
+    let merged = 0
+    let written = 0
+    let rows = 0
+    for (const id of ids) {
+      const r = await this.#enqueue(() => compactRun(this.dir, id, this.writerId, this.#catalog, { rowGroupRows: this.#o.rowGroupRows, minSegments: options.minSegments ?? 2, segmentRows: Math.max(this.#o.segmentRows, 1_048_576) }))
+      merged += r.merged
+      written += r.written
+      rows += r.rows
+    }
+    return { merged, written, rows }
+  }
+
+  async applyRetention(maxAgeDays = this.#o.retentionDays): Promise<RetentionReport> {
+    if (maxAgeDays === undefined) return { deletedSegments: 0, deletedRows: 0 }
+    return this.#enqueue(() => applyRetention(this.dir, this.#catalog, Date.now() * 1000 - maxAgeDays * 86_400_000_000))
+  }
+
+  problems(): readonly EntrenarError[] {
+    return this.#problems.slice()
+  }
+
+  stats(): StoreStats {
+    return {
+      bufferedRows: this.#bufferRows + (this.#sealing ? this.#sealing.batches.reduce((s, b) => s + b.length, 0) : 0),
+      bufferedBytes: this.#bufferBytes + (this.#sealing?.bytes ?? 0),
+      cacheBytes: this.#catalog.cacheBytes,
+      segmentsWritten: this.#segmentsWritten,
+      walSyncs: this.#walSyncs,
+    }
+  }
+}
+
+const EMPTY_I32 = new Int32Array(0)
+
+/** Row-group pruning from footer statistics: time, step and metric ranges (metric names compare as UTF-8 bytes, the Parquet order). */
+function keepRowGroup(q: MetricQuery, rg: RowGroupInfo, metricKeys: Buffer[] | undefined): boolean {
+  if (q.from !== undefined && rg.tsMax < q.from) return false
+  if (q.to !== undefined && rg.tsMin > q.to) return false
+  if (q.steps && (rg.stepMax < q.steps[0] || rg.stepMin > q.steps[1])) return false
+  if (metricKeys && rg.metricMin !== undefined && rg.metricMax !== undefined) {
+    const lo = Buffer.from(rg.metricMin, 'utf8')
+    const hi = Buffer.from(rg.metricMax, 'utf8')
+    if (!metricKeys.some((k) => Buffer.compare(k, lo) >= 0 && Buffer.compare(k, hi) <= 0)) return false
+  }
+  return true
+}
+
+/** Lists the segments of a store directory (used by tools and tests). */
+export async function listSegments(dir: string): Promise<SegmentInfo[]> {
+  return new Catalog(dir, 0, () => undefined).segments()
+}
+
+/**
+ * Opens (creating if needed) a Parquet metric store in `dir`: the embedded default of Entrenar.
+ *
+ * Layout: `metrics/run_id=<id>/part-<writer>-<seq>.parquet` (immutable, Hive-partitioned segments
+ * that DuckDB, Spark or pyarrow read), `wal/<writer>.<gen>.wal` (CRC-framed write-ahead log),
+ * `runs/<id>.json` (run metadata), `corrupt/` (damaged files moved aside). `write()` buffers;
+ * `flush()` resolves when the rows are durable (WAL fsync'd, group commit); rows become segments
+ * when `segmentRows` are buffered, after `sealAfterMs`, on `seal()` and on `close()`. Opening
+ * replays the WALs of writers that died. Several processes may write one store: each owns its files.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore('./runs')
+ * const monitor = await createMonitor({ runId: 'r1', store })
+ * // …
+ * await store.query({ runs: ['r1'], metrics: ['loss'], bucket: { points: 800, mode: 'minmax-last' } })
+ * await store.sql('SELECT metric, avg(value) FROM metrics GROUP BY metric')
+ * ```
+ */
+export async function openStore(dir: string, options?: StoreOptions): Promise<ParquetStore> {
+  if (typeof dir !== 'string' || dir.length === 0) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: store directory must be a non-empty path`)
+  const store = new Store(dir, resolveOptions(options))
+  await store.init()
+  return store
+}

@@ -1,0 +1,31 @@
+import type { RecordBatch } from '@entrenar/core'
+import { crc32, ensureDir, join, writeFileDurable } from '../node/io.js'
+import { type SortedRows, sortRows } from '../segment/rows.js'
+import { encodeSegment } from '../segment/write.js'
+import { runDirName } from './paths.js'
+
+/** Groups batches by run id, keeping arrival order inside each run. */
+export function byRun(batches: readonly RecordBatch[]): Map<string, RecordBatch[]> {
+  const m = new Map<string, RecordBatch[]>()
+  for (const b of batches) {
+    let l = m.get(b.runId)
+    if (!l) m.set(b.runId, (l = []))
+    l.push(b)
+  }
+  return m
+}
+
+/** Writes sorted rows as `metrics/run_id=<id>/<name>` durably; returns the path. */
+export async function writeSortedSegment(root: string, rows: SortedRows, name: string, rowGroupRows: number, replaces?: readonly string[]): Promise<string> {
+  const dir = join(root, 'metrics', runDirName(rows.runId))
+  await ensureDir(dir)
+  const bytes = encodeSegment(rows, { rowGroupRows, crc32, ...(replaces ? { replaces } : {}) })
+  const path = join(dir, name)
+  await writeFileDurable(path, [bytes])
+  return path
+}
+
+/** Sorts one run's batches and writes them as one segment. */
+export async function writeRunSegment(root: string, runId: string, batches: readonly RecordBatch[], name: string, rowGroupRows: number): Promise<string> {
+  return writeSortedSegment(root, sortRows(runId, batches), name, rowGroupRows)
+}
