@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { build } from 'esbuild'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { openStore } from '../src/index.js'
+
+const here = import.meta.dirname
+const tmp = mkdtempSync(join(tmpdir(), 'entrenar-db-crash-'))
+const bundle = join(tmp, 'child.mjs')
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+beforeAll(async () => {
+  // One plain-JS bundle of the child, so each trial starts node without a TypeScript loader.
+  await build({
+    entryPoints: [join(here, 'helpers', 'crash-child.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: bundle,
+    logLevel: 'silent',
+    alias: { '@entrenar/core': join(here, '..', '..', 'core', 'src', 'index.ts') },
+  })
+})
+
+/** Runs one writer and SIGKILLs it at a random moment; resolves with the steps it reported durable. */
+function trial(dir: string, runId: string, killAfterMs: number, segmentRows: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child: ChildProcess = spawn(process.execPath, [bundle, dir, runId, String(segmentRows)], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let acked = 0
+    let buf = ''
+    let err = ''
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString()
+      let nl = buf.indexOf('\n')
+      while (nl >= 0) {
+        const line = buf.slice(0, nl)
+        buf = buf.slice(nl + 1)
+        if (line === 'ready') setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+        else if (line.startsWith('ack ')) acked = Math.max(acked, Number(line.slice(4)))
+        nl = buf.indexOf('\n')
+      }
+    })
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d.toString()
+    })
+    child.on('exit', (_code, signal) => {
+      if (signal !== 'SIGKILL') reject(new Error(`child exited without being killed: ${err}`))
+      else resolve(acked)
+    })
+  })
+}
+
+describe('crash safety (SIGKILL)', () => {
+  it('every row whose flush() resolved survives 20 kills, four writers at a time, and the store reopens cleanly', async () => {
+    const dir = join(tmp, 'store')
+    const acked = new Map<string, number>()
+    // 5 rounds × 4 concurrent writers on one store: kills land in appends, fsyncs, segment writes
+    // and in the WAL recovery the next writers run on open.
+    for (let round = 0; round < 5; round++) {
+      const ids = [0, 1, 2, 3].map((j) => `crash-${round}-${j}`)
+      const got = await Promise.all(ids.map((id, j) => trial(dir, id, 10 + Math.floor(Math.random() * 90), j % 2 === 0 ? 97 : 1000)))
+      ids.forEach((id, j) => acked.set(id, got[j]!))
+    }
+    const problems: string[] = []
+    const store = await openStore(dir, { onCorrupt: (e) => problems.push(e.code) })
+    for (const [runId, n] of acked) {
+      const series = (await store.query({ runs: [runId] })).series
+      const steps = series.flatMap((s) => Array.from(s.x)).sort((a, b) => a - b)
+      // Every acknowledged step is there, exactly once; steps beyond it (written, not yet acknowledged) may be too.
+      for (let s = 0; s < n; s++) expect(steps[s], `${runId} step ${s} of ${n} acknowledged`).toBe(s)
+      expect(new Set(steps).size, `${runId} has no duplicates`).toBe(steps.length)
+    }
+    expect([...acked.values()].some((n) => n > 0), 'the writers got some rows acknowledged').toBe(true)
+    // Only torn WAL tails are reported, and recovery left no WAL of a dead writer behind.
+    expect(problems.every((c) => c === 'ENTRENAR_DB_CORRUPT')).toBe(true)
+    expect(readdirSync(join(dir, 'wal')).filter((f) => f.endsWith('.wal'))).toEqual([])
+    await store.close()
+    const again = await openStore(dir)
+    expect(again.recovery.walFiles).toBe(0)
+    await again.close()
+  }, 60_000)
+})
