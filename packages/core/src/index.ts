@@ -16,7 +16,23 @@ export { ALERT_LEVELS, type Alert, type AlertEvent, type AlertLevel, type AlertP
 export type { Dashboard, DashboardFrame } from './contracts/dashboard.js'
 export type { AnomalyDetector, ChangeDetector, DetectorSignal, DriftEvent, Severity } from './contracts/detector.js'
 export type { ExportedSample, ExportFormat, MetricsExporter } from './contracts/exporter.js'
-export type { ChangeType, Derivation, LineageGraph, MetricDelta, ModelNode, RegressionSource } from './contracts/lineage.js'
+export {
+  CHANGE_TYPES,
+  type ChangeType,
+  type Derivation,
+  type HealthEvent,
+  healthEventFromDrift,
+  healthEventFromIncident,
+  type IncidentQuery,
+  type LineageEntry,
+  type LineageExportFormat,
+  type LineageGraph,
+  type MetricDelta,
+  type ModelDiff,
+  type ModelNode,
+  type RegressionSource,
+  type ValueChange,
+} from './contracts/lineage.js'
 export type { MetricSink } from './contracts/sink.js'
 export type { MetricStore, RunInfo, RunStatus } from './contracts/store.js'
 export { EntrenarError, type ErrorCode, ErrorCodes, isEntrenarError, toEntrenarError } from './errors.js'
@@ -25,6 +41,18 @@ export { type AnyMethodSpec, type Contract, contractMethods, type MethodSpec, ty
 export { checkBearer, combineHandlers, createHttpHandler, errorResponse, type FetchHandler, type HttpHandlerOptions } from './http/handler.js'
 export { metricSinkContract, metricStoreContract } from './http/store-contract.js'
 export { AlertEventWire, AlertWire, type AlertPolicyService, type AlertPolicyStatus, alertPolicyContract, asAlertPolicyService, IncidentWire } from './http/alert-contract.js'
+export {
+  DerivationWire,
+  derivationFromWire,
+  derivationToWire,
+  HealthEventWire,
+  healthEventFromWire,
+  healthEventToWire,
+  lineageGraphContract,
+  ModelNodeWire,
+  modelFromWire,
+  modelToWire,
+} from './http/lineage-contract.js'
 export { createDefaultPolicy, type DefaultPolicyOptions } from './memory/policy.js'
 export { createMemoryStore, createNoopSink, validateBatch } from './memory/store.js'
 export { aggregate, quantileOfSorted } from './query/aggregate.js'

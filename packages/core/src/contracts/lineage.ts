@@ -1,16 +1,24 @@
+import type { AlertLevel, Decision, Incident } from './alert.js'
+import type { DriftEvent } from './detector.js'
+
 /** How a model was derived from its parent(s). */
 export type ChangeType = 'add_data' | 'hyperparams' | 'architecture' | 'retrain' | 'fine_tune' | 'merge'
+
+/** Every {@link ChangeType}, in the order of the Rust `ChangeType` enum. */
+export const CHANGE_TYPES: readonly ChangeType[] = ['add_data', 'hyperparams', 'architecture', 'retrain', 'fine_tune', 'merge']
 
 /** A model version in the lineage graph. */
 export interface ModelNode {
   readonly id: string
   readonly version?: string
-  /** Final metrics, e.g. `{ accuracy: 0.93, latency_ms: 12, size_bytes: 4e6 }`. */
+  /** Final metrics, e.g. `{ accuracy: 0.93, latency_ms: 12, size_bytes: 4e6 }`. NaN and ±Inf are data. */
   readonly metrics: Readonly<Record<string, number>>
   readonly createdAtMs: number
   readonly configHash?: string
+  /** Hyper-parameters; JSON values only (finite numbers, strings, booleans, null, arrays, plain objects). */
   readonly config?: Readonly<Record<string, unknown>>
   readonly tags?: Readonly<Record<string, string>>
+  /** The training run that produced the model; health events of that run attach to it. */
   readonly runId?: string
 }
 
@@ -33,32 +41,167 @@ export interface MetricDelta {
   readonly relative: number
 }
 
-/** The derivation that introduced a regression of a metric. */
+/**
+ * The derivation that introduced a regression of a metric. The queried model is compared with the
+ * best value anywhere in its ancestry (the `baseline`); the source is the first derivation on the
+ * path from the baseline down to the model at which the metric got worse than the model before it
+ * (models without the metric are passed through).
+ */
 export interface RegressionSource {
   readonly metric: string
-  /** The first model on the path (oldest first) at which the metric got worse than its parent. */
+  /** The model at which the metric first got worse on the path from the baseline. */
   readonly model: string
+  /** The model before it on that path (a parent of `model`). */
   readonly parent: string
   readonly derivation: Derivation
+  /** Last measured value before the drop (on the path). */
   readonly before: number
+  /** The value at `model`. */
   readonly after: number
+  /** The ancestor with the best value of the metric (nearest one on ties). */
+  readonly baseline: string
+  readonly baselineValue: number
+  /** The queried model's value. */
+  readonly value: number
 }
+
+/** One changed key of a config or tag map. Config keys are dotted paths into nested objects. */
+export interface ValueChange {
+  readonly key: string
+  readonly change: 'added' | 'removed' | 'changed'
+  readonly a?: unknown
+  readonly b?: unknown
+}
+
+/** What differs between two models' configuration and tags. */
+export interface ModelDiff {
+  readonly a: string
+  readonly b: string
+  readonly config: readonly ValueChange[]
+  readonly tags: readonly ValueChange[]
+  readonly configHashChanged: boolean
+}
+
+/**
+ * A health event (an Andon incident or a detector's drift event) attached to a model, or to a run
+ * (then to every model whose `runId` matches, also models registered later).
+ */
+export interface HealthEvent {
+  readonly kind: 'incident' | 'drift'
+  readonly modelId?: string
+  readonly runId?: string
+  readonly level: AlertLevel
+  /** The Andon rule or the detector name. */
+  readonly rule: string
+  readonly message: string
+  readonly metric?: string
+  readonly step?: number
+  readonly value?: number
+  readonly decision?: Decision
+  readonly timestampMs: number
+}
+
+/** Which events count in {@link LineageGraph.trainedThroughIncident}. */
+export interface IncidentQuery {
+  /** Lowest level that counts. Default `warning`. */
+  readonly minLevel?: AlertLevel
+  /** Default both kinds. */
+  readonly kinds?: readonly HealthEvent['kind'][]
+  /** Only these rules / detectors. */
+  readonly rules?: readonly string[]
+  /** Also list every descendant of a matching model (it inherits the weights). Default false. */
+  readonly inherited?: boolean
+}
+
+/** What `monitor.close()` hands to {@link LineageGraph.register}: the run's model, its parents and its health. */
+export interface LineageEntry {
+  readonly model: ModelNode
+  readonly parents?: readonly { readonly id: string; readonly changeType: ChangeType; readonly description?: string }[]
+  readonly events?: readonly HealthEvent[]
+}
+
+/** Export formats: Graphviz DOT, a Mermaid flowchart, OpenLineage 2-0-2 RunEvents (one JSON object per line). */
+export type LineageExportFormat = 'dot' | 'mermaid' | 'openlineage'
 
 /**
  * Model lineage: which model came from which, with what change, and where a regression started.
  * Unknown ids reject with `ENTRENAR_NOT_FOUND`; an edge that would close a cycle rejects with
- * `ENTRENAR_LINEAGE_CYCLE`.
+ * `ENTRENAR_LINEAGE_CYCLE`; malformed input (empty id, non-number metric, non-JSON config) with
+ * `ENTRENAR_LINEAGE_INVALID`.
+ *
+ * @example
+ * ```ts
+ * await g.addModel({ id: 'v1', metrics: { accuracy: 0.85 }, createdAtMs: Date.now() })
+ * await g.addModel({ id: 'v2', metrics: { accuracy: 0.80 }, createdAtMs: Date.now() })
+ * await g.derive({ parent: 'v1', child: 'v2', changeType: 'hyperparams' })
+ * await g.regressionSource('v2', { metric: 'accuracy', higherIsBetter: true }) // → the v1 → v2 edge
+ * ```
  */
 export interface LineageGraph {
+  /** Adds a model, or replaces the metadata of a model with the same id (its edges stay). */
   addModel(model: ModelNode): Promise<void>
+  /** Adds parent → child; the same pair again replaces the change type and description. */
   derive(edge: Derivation): Promise<void>
+  /** Model, parent edges and health events in one atomic call (all checked before anything changes). */
+  register(entry: LineageEntry): Promise<void>
   getModel(id: string): Promise<ModelNode | undefined>
+  /** Direct parents in the order they were derived. */
   parents(id: string): Promise<string[]>
   children(id: string): Promise<string[]>
   /** Ancestors, nearest first (breadth-first), up to `depth` levels. */
   ancestors(id: string, options?: { depth?: number }): Promise<string[]>
   descendants(id: string, options?: { depth?: number }): Promise<string[]>
+  /** The chain of first parents from the root down to `id` (root first). */
+  lineage(id: string): Promise<string[]>
+  /** Per-metric deltas for the metrics both models have, sorted by metric name. */
   compare(a: string, b: string): Promise<MetricDelta[]>
+  diff(a: string, b: string): Promise<ModelDiff>
   regressionSource(id: string, options: { metric: string; higherIsBetter: boolean }): Promise<RegressionSource | undefined>
-  export(format: 'dot' | 'mermaid' | 'openlineage'): Promise<string>
+  addHealthEvent(event: HealthEvent): Promise<void>
+  /** Events attached to the model or to its run, oldest first. */
+  healthEvents(id: string): Promise<HealthEvent[]>
+  /** Models trained through a matching incident or drift event, in insertion order. */
+  trainedThroughIncident(query?: IncidentQuery): Promise<string[]>
+  export(format: LineageExportFormat): Promise<string>
+  /** Makes every earlier change durable (a no-op for a purely in-memory graph). */
+  flush(): Promise<void>
+}
+
+/** The health event of an Andon incident (e.g. from `andon.history()` or the monitor's summary). */
+export function healthEventFromIncident(incident: Incident, target: { modelId?: string; runId?: string } = {}): HealthEvent {
+  const runId = target.runId ?? incident.runId
+  return {
+    kind: 'incident',
+    ...(target.modelId !== undefined ? { modelId: target.modelId } : {}),
+    ...(runId !== undefined ? { runId } : {}),
+    level: incident.level,
+    rule: incident.rule,
+    message: incident.message,
+    ...(incident.metric !== undefined ? { metric: incident.metric } : {}),
+    ...(incident.step !== undefined ? { step: incident.step } : {}),
+    ...(incident.value !== undefined ? { value: incident.value } : {}),
+    decision: incident.decision,
+    timestampMs: incident.timestampMs,
+  }
+}
+
+/**
+ * The health event of a detector's drift event. Levels: `warning` signal → info, `drift` → warning
+ * (error when the detector grades it high), `invalid` (a non-finite value) → error.
+ */
+export function healthEventFromDrift(event: DriftEvent, target: { modelId?: string; runId?: string } = {}): HealthEvent {
+  const runId = target.runId ?? event.runId
+  const level: AlertLevel = event.signal === 'invalid' ? 'error' : event.signal === 'warning' ? 'info' : event.severity === 'high' ? 'error' : 'warning'
+  return {
+    kind: 'drift',
+    ...(target.modelId !== undefined ? { modelId: target.modelId } : {}),
+    ...(runId !== undefined ? { runId } : {}),
+    level,
+    rule: event.detector,
+    message: `${event.detector} ${event.signal} on ${event.metric} at step ${event.step} (statistic ${event.statistic})`,
+    metric: event.metric,
+    step: event.step,
+    value: event.statistic,
+    timestampMs: event.timestampMs,
+  }
 }

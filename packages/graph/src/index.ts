@@ -1,0 +1,5 @@
+export { nameUuid, OPENLINEAGE_RUN_EVENT_SCHEMA, type OpenLineageOptions } from './export/openlineage.js'
+export { type LineageStorage, memoryStorage } from './io/storage.js'
+export { LINEAGE_FILES } from './io/tables.js'
+export { createLineage, type Lineage, type LineageOptions, type LineageStats } from './lineage.js'
+export { MAX_ID_LENGTH } from './validate.js'

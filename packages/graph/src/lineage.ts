@@ -1,0 +1,364 @@
+import {
+  type Derivation,
+  EntrenarError,
+  ErrorCodes,
+  type HealthEvent,
+  type IncidentQuery,
+  type LineageEntry,
+  type LineageExportFormat,
+  type LineageGraph,
+  type MetricDelta,
+  type ModelDiff,
+  type ModelNode,
+  type RegressionSource,
+} from '@entrenar/core'
+import { toDot } from './export/dot.js'
+import { toMermaid } from './export/mermaid.js'
+import { type OpenLineageOptions, toOpenLineage } from './export/openlineage.js'
+import type { LineageStorage } from './io/storage.js'
+import { decodeTables, encodeTables, LINEAGE_FILES } from './io/tables.js'
+import { compareModels, diffConfig, diffTags } from './query/compare.js'
+import { HealthIndex } from './query/health.js'
+import { RegressionIndex } from './query/regression.js'
+import { bfs, firstParentChain, Marks, reaches } from './query/walk.js'
+import { CHANGE_CODE, GraphStore } from './store/graph-store.js'
+import { checkDerivation, checkHealthEvent, checkModel } from './validate.js'
+
+/** Options of {@link createLineage}. */
+export interface LineageOptions {
+  /** A store directory: the tables live in `<dir>/lineage/` (Node only). */
+  readonly dir?: string
+  /** Any other storage (wins over `dir`). Without either the graph lives in memory only. */
+  readonly storage?: LineageStorage
+  /** Write the tables after every change instead of on `flush()`/`close()`. Default false. */
+  readonly autoFlush?: boolean
+  /** Namespace and producer of the OpenLineage export. */
+  readonly openLineage?: OpenLineageOptions
+}
+
+/** Counts of a lineage graph. */
+export interface LineageStats {
+  readonly models: number
+  readonly derivations: number
+  readonly events: number
+  readonly metrics: number
+}
+
+/** The lineage graph of {@link createLineage}: the {@link LineageGraph} contract plus local extras. */
+export interface Lineage extends LineageGraph {
+  stats(): LineageStats
+  /** Flushes and releases the graph; later calls reject with `ENTRENAR_CLOSED`. Idempotent. */
+  close(): Promise<void>
+}
+
+const notFound = (id: string) => new EntrenarError(ErrorCodes.NOT_FOUND, `entrenar/graph: unknown model ${JSON.stringify(id)}`, { details: { id } })
+const invalid = (message: string) => new EntrenarError('ENTRENAR_LINEAGE_INVALID', `entrenar/graph: ${message}`)
+
+function checkDepth(options: { depth?: number } | undefined): number {
+  const d = options?.depth ?? Number.POSITIVE_INFINITY
+  if (typeof d !== 'number' || Number.isNaN(d) || d < 0 || (Number.isFinite(d) && !Number.isInteger(d))) throw invalid(`depth must be a non-negative integer or Infinity, got ${String(d)}`)
+  return d
+}
+
+class LineageImpl implements Lineage {
+  readonly #g = new GraphStore()
+  readonly #health = new HealthIndex()
+  readonly #regression = new RegressionIndex()
+  readonly #marks = new Marks()
+  readonly #storage: LineageStorage | undefined
+  readonly #autoFlush: boolean
+  readonly #openLineage: OpenLineageOptions
+  #generation = 0
+  #dirty = false
+  #closed = false
+  #flushing: Promise<void> = Promise.resolve()
+
+  constructor(storage: LineageStorage | undefined, options: LineageOptions) {
+    this.#storage = storage
+    this.#autoFlush = options.autoFlush ?? false
+    this.#openLineage = options.openLineage ?? {}
+  }
+
+  async load(): Promise<void> {
+    if (!this.#storage) return
+    const files: Record<string, Uint8Array> = {}
+    for (const name of LINEAGE_FILES) {
+      const bytes = await this.#storage.read(name)
+      if (bytes) files[name] = bytes
+    }
+    this.#generation = await decodeTables(files, this.#g, this.#health)
+  }
+
+  #open(): void {
+    if (this.#closed) throw new EntrenarError(ErrorCodes.CLOSED, 'entrenar/graph: the lineage graph is closed')
+  }
+
+  #index(id: string): number {
+    this.#open()
+    if (typeof id !== 'string') throw invalid(`model id must be a string, got ${typeof id}`)
+    const v = this.#g.indexOf(id)
+    if (v < 0) throw notFound(id)
+    return v
+  }
+
+  async #changed(): Promise<void> {
+    this.#dirty = true
+    if (this.#autoFlush) await this.flush()
+  }
+
+  /** A change to `v` affects every node below it; with no children, only `v`. */
+  #invalidate(v: number): void {
+    if (this.#g.outDegree(v) === 0) this.#regression.invalidateNode(v)
+    else this.#regression.invalidateAll()
+  }
+
+  #setModel(model: ModelNode): void {
+    const v = this.#g.indexOf(model.id)
+    if (v >= 0) this.#invalidate(v)
+    this.#g.setModel(model)
+  }
+
+  #checkEdge(d: Derivation): { p: number; c: number; existing: number } {
+    const p = this.#index(d.parent)
+    const c = this.#index(d.child)
+    const existing = this.#g.findEdge(p, c)
+    if (existing < 0 && reaches(this.#g, this.#marks, c, p)) {
+      throw new EntrenarError(
+        'ENTRENAR_LINEAGE_CYCLE',
+        `entrenar/graph: derivation ${JSON.stringify(d.parent)} → ${JSON.stringify(d.child)} would close a cycle (${JSON.stringify(d.child)} is ${p === c ? 'the same model' : `an ancestor of ${JSON.stringify(d.parent)}`})`,
+        { details: { parent: d.parent, child: d.child } },
+      )
+    }
+    return { p, c, existing }
+  }
+
+  #derive(d: Derivation, p: number, c: number, existing: number): void {
+    const g = this.#g
+    const desc = d.description === undefined ? -1 : g.pool.intern(d.description)
+    if (existing >= 0) {
+      g.eType[existing] = CHANGE_CODE[d.changeType]
+      g.eDesc[existing] = desc
+      return
+    }
+    this.#invalidate(c)
+    g.appendEdge(p, c, CHANGE_CODE[d.changeType], desc)
+  }
+
+  async addModel(model: ModelNode): Promise<void> {
+    this.#open()
+    checkModel(model)
+    this.#setModel(model)
+    await this.#changed()
+  }
+
+  async derive(edge: Derivation): Promise<void> {
+    this.#open()
+    checkDerivation(edge)
+    const { p, c, existing } = this.#checkEdge(edge)
+    this.#derive(edge, p, c, existing)
+    await this.#changed()
+  }
+
+  async register(entry: LineageEntry): Promise<void> {
+    this.#open()
+    if (typeof entry !== 'object' || entry === null) throw invalid('a lineage entry must be an object')
+    const { model } = entry
+    checkModel(model)
+    const parents = entry.parents ?? []
+    const events = entry.events ?? []
+    const edges = parents.map((p) => ({ parent: p.id, child: model.id, changeType: p.changeType, ...(p.description !== undefined ? { description: p.description } : {}) }))
+    // Everything is checked before anything changes, so a rejected entry leaves no trace.
+    edges.forEach((e) => checkDerivation(e))
+    if (new Set(parents.map((p) => p.id)).size !== parents.length) throw invalid(`model ${JSON.stringify(model.id)} lists a parent twice`)
+    const existing = this.#g.indexOf(model.id)
+    for (const e of edges) {
+      if (e.parent === model.id) throw new EntrenarError('ENTRENAR_LINEAGE_CYCLE', `entrenar/graph: model ${JSON.stringify(model.id)} cannot be its own parent`)
+      this.#index(e.parent)
+      // A new model has no children yet, so only an existing one can close a cycle.
+      if (existing >= 0) this.#checkEdge(e)
+    }
+    for (const e of events) {
+      checkHealthEvent(e)
+      if (e.modelId !== undefined && e.modelId !== model.id) this.#index(e.modelId)
+    }
+    this.#setModel(model)
+    for (const e of edges) {
+      const { p, c, existing } = this.#checkEdge(e)
+      this.#derive(e, p, c, existing)
+    }
+    for (const e of events) this.#health.add(e)
+    await this.#changed()
+  }
+
+  async getModel(id: string): Promise<ModelNode | undefined> {
+    this.#open()
+    const v = this.#g.indexOf(id)
+    return v < 0 ? undefined : this.#g.model(v)
+  }
+
+  async parents(id: string): Promise<string[]> {
+    const g = this.#g
+    return g.inEdges(this.#index(id)).map((e) => g.ids.get(g.eParent[e]!))
+  }
+
+  async children(id: string): Promise<string[]> {
+    const g = this.#g
+    return g.outEdges(this.#index(id)).map((e) => g.ids.get(g.eChild[e]!))
+  }
+
+  #names(vs: ArrayLike<number>): string[] {
+    const out: string[] = new Array(vs.length)
+    for (let i = 0; i < vs.length; i++) out[i] = this.#g.ids.get(vs[i]!)
+    return out
+  }
+
+  async ancestors(id: string, options?: { depth?: number }): Promise<string[]> {
+    const v = this.#index(id)
+    return this.#names(bfs(this.#g, this.#marks, v, true, checkDepth(options)))
+  }
+
+  async descendants(id: string, options?: { depth?: number }): Promise<string[]> {
+    const v = this.#index(id)
+    return this.#names(bfs(this.#g, this.#marks, v, false, checkDepth(options)))
+  }
+
+  async lineage(id: string): Promise<string[]> {
+    return this.#names(firstParentChain(this.#g, this.#index(id)))
+  }
+
+  async compare(a: string, b: string): Promise<MetricDelta[]> {
+    return compareModels(this.#g.model(this.#index(a)), this.#g.model(this.#index(b)))
+  }
+
+  async diff(a: string, b: string): Promise<ModelDiff> {
+    const ma = this.#g.model(this.#index(a))
+    const mb = this.#g.model(this.#index(b))
+    return { a, b, config: diffConfig(ma, mb), tags: diffTags(ma, mb), configHashChanged: ma.configHash !== mb.configHash }
+  }
+
+  async regressionSource(id: string, options: { metric: string; higherIsBetter: boolean }): Promise<RegressionSource | undefined> {
+    const v = this.#index(id)
+    if (typeof options?.metric !== 'string' || options.metric.length === 0) throw invalid('regressionSource needs a metric name')
+    if (typeof options.higherIsBetter !== 'boolean') throw invalid('regressionSource needs higherIsBetter: true or false')
+    return this.#regression.query(this.#g, v, options.metric, options.higherIsBetter)
+  }
+
+  async addHealthEvent(event: HealthEvent): Promise<void> {
+    this.#open()
+    checkHealthEvent(event)
+    if (event.modelId !== undefined) this.#index(event.modelId)
+    this.#health.add(event)
+    await this.#changed()
+  }
+
+  async healthEvents(id: string): Promise<HealthEvent[]> {
+    const v = this.#index(id)
+    const run = this.#g.runOf[v]!
+    return this.#health.of(id, run >= 0 ? this.#g.pool.get(run) : undefined)
+  }
+
+  #flagged(q: IncidentQuery): Set<number> {
+    const g = this.#g
+    const hit = this.#health.models(g, q)
+    if (!q.inherited || hit.size === 0) return hit
+    // Multi-source breadth-first walk down from every matching model.
+    const marks = this.#marks
+    marks.begin(g.n)
+    const queue: number[] = []
+    for (const v of hit) if (marks.mark(v)) queue.push(v)
+    for (let head = 0; head < queue.length; head++) {
+      for (const e of g.outEdges(queue[head]!)) {
+        const w = g.eChild[e]!
+        if (marks.mark(w)) {
+          queue.push(w)
+          hit.add(w)
+        }
+      }
+    }
+    return hit
+  }
+
+  async trainedThroughIncident(query: IncidentQuery = {}): Promise<string[]> {
+    this.#open()
+    if (typeof query !== 'object' || query === null) throw invalid('an incident query must be an object')
+    return this.#names([...this.#flagged(query)].sort((a, b) => a - b))
+  }
+
+  async export(format: LineageExportFormat): Promise<string> {
+    this.#open()
+    const g = this.#g
+    switch (format) {
+      case 'dot':
+        return toDot(g, this.#flagged({}))
+      case 'mermaid':
+        return toMermaid(g, this.#flagged({}))
+      case 'openlineage':
+        return toOpenLineage(
+          g,
+          (v) => {
+            const run = g.runOf[v]!
+            return this.#health.of(g.ids.get(v), run >= 0 ? g.pool.get(run) : undefined)
+          },
+          this.#openLineage,
+        )
+      default:
+        throw invalid(`export format must be dot, mermaid or openlineage, got ${String(format)}`)
+    }
+  }
+
+  async flush(): Promise<void> {
+    this.#open()
+    const storage = this.#storage
+    if (!storage) return
+    // Serialised: each flush encodes a snapshot after the previous write finished.
+    const next = this.#flushing.then(async () => {
+      if (!this.#dirty) return
+      this.#dirty = false
+      const files = encodeTables(this.#g, this.#health, this.#generation + 1)
+      try {
+        await storage.write(files)
+        this.#generation++
+      } catch (e) {
+        this.#dirty = true
+        throw new EntrenarError(ErrorCodes.SINK_FAILED, `entrenar/graph: writing the lineage tables failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+      }
+    })
+    this.#flushing = next.catch(() => undefined)
+    await next
+  }
+
+  stats(): LineageStats {
+    return { models: this.#g.n, derivations: this.#g.m, events: this.#health.events.length, metrics: this.#g.metrics.size }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    await this.flush()
+    this.#closed = true
+  }
+}
+
+/**
+ * Opens (or creates) a lineage graph. With `dir` the graph is read from `<dir>/lineage/*.parquet`
+ * when present and written back on `flush()` / `close()`.
+ *
+ * @example
+ * ```ts
+ * const g = await createLineage({ dir: './runs' })
+ * await g.register({ model: { id: 'v2', runId, metrics: { accuracy: 0.91 }, createdAtMs: Date.now() },
+ *                    parents: [{ id: 'v1', changeType: 'hyperparams', description: 'lr 3e-4 → 1e-4' }] })
+ * await g.regressionSource('v2', { metric: 'accuracy', higherIsBetter: true })
+ * await g.close()
+ * ```
+ */
+export async function createLineage(options: LineageOptions = {}): Promise<Lineage> {
+  let storage = options.storage
+  if (!storage && options.dir !== undefined) {
+    if (typeof options.dir !== 'string' || options.dir.length === 0) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, 'entrenar/graph: dir must be a non-empty string')
+    const { fsStorage } = await import('./io/fs-storage.js')
+    storage = fsStorage(options.dir)
+  }
+  const impl = new LineageImpl(storage, options)
+  await impl.load()
+  return impl
+}
