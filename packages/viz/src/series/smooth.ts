@@ -15,7 +15,7 @@ export interface SmoothOptions {
 }
 
 /** Defaults of {@link SmoothOptions}. */
-export const SMOOTH_DEFAULTS = { weight: 0.6, window: 10, sigma: 2 } as const
+export const SMOOTH_DEFAULTS: { readonly weight: number; readonly window: number; readonly sigma: number } = { weight: 0.6, window: 10, sigma: 2 }
 
 function fail(message: string): never {
   throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: ${message}`)
@@ -197,4 +197,76 @@ export function smooth(x: Float64Array, y: Float64Array, options: SmoothOptions)
       break
   }
   return out
+}
+
+/** A causal smoother fed one point at a time (see {@link createSmoother}). */
+export interface Smoother {
+  /** Smoothed value at this point (NaN/±Inf pass through). */
+  next(x: number, y: number): number
+}
+
+/**
+ * A streaming smoother for the causal kinds, giving exactly what {@link smooth} gives over the same
+ * prefix: `ema`, `running`, and `time-ema` with an explicit `window` (without one, `time-ema` depends
+ * on the whole x range). Returns `undefined` for the kinds that need the whole series (`gaussian`).
+ * (`ema` differs from {@link smooth} only on an all-constant series, where TensorBoard skips
+ * smoothing; the streaming form returns the constant up to rounding.)
+ */
+export function createSmoother(options: SmoothOptions): Smoother | undefined {
+  checkSmoothOptions(options)
+  const w = options.weight ?? SMOOTH_DEFAULTS.weight
+  if (options.kind === 'ema') {
+    let last = 0
+    let wn = 1
+    return {
+      next(_x, v) {
+        if (!finite(v)) return v
+        last = last * w + (1 - w) * v
+        wn *= w
+        return w === 0 ? v : last / (1 - wn)
+      },
+    }
+  }
+  if (options.kind === 'running') {
+    const window = options.window ?? SMOOTH_DEFAULTS.window
+    const ring = new Float64Array(window)
+    let n = 0
+    let head = 0
+    let sum = 0
+    let comp = 0
+    const add = (d: number) => {
+      const t = d - comp
+      const s = sum + t
+      comp = s - sum - t
+      sum = s
+    }
+    return {
+      next(_x, v) {
+        if (!finite(v)) return v
+        if (n === window) add(-ring[head]!)
+        else n++
+        ring[head] = v
+        head = (head + 1) % window
+        add(v)
+        return sum / n
+      },
+    }
+  }
+  if (options.kind === 'time-ema' && options.window !== undefined) {
+    const unit = options.window
+    let acc = 0
+    let norm = 0
+    let prevX = Number.NaN
+    return {
+      next(xi, v) {
+        if (!finite(v) || !finite(xi)) return v
+        const decay = prevX === prevX ? w ** (Math.abs(xi - prevX) / unit) : 1
+        acc = acc * decay + v
+        norm = norm * decay + 1
+        prevX = xi
+        return acc / norm
+      },
+    }
+  }
+  return undefined
 }

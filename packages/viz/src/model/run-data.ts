@@ -1,0 +1,152 @@
+import type { DashboardFrame, Incident, RecordBatch } from '@entrenar/core'
+import { createSeriesBuffer, type SeriesBuffer } from '../series/buffer.js'
+import { splitOf } from './split.js'
+
+/** One drawn series: the rows of one (run, metric, split). */
+export interface SeriesEntry {
+  /** Unique key: run, metric and split tag. */
+  readonly key: string
+  readonly runId: string
+  /** The metric name as logged. */
+  readonly metric: string
+  /** The metric without its split prefix; panels group series by it. */
+  readonly base: string
+  readonly split: string
+  readonly data: SeriesBuffer
+}
+
+/** Most incidents kept for the timeline (older ones are counted, not kept). */
+export const MAX_INCIDENTS = 10_000
+
+/**
+ * The state every dashboard draws from: series by key in first-seen order, plus the incidents.
+ * `version` changes on every change so renderers can cache.
+ */
+export interface RunData {
+  readonly version: number
+  readonly series: readonly SeriesEntry[]
+  readonly incidents: readonly Incident[]
+  /** Incidents dropped beyond {@link MAX_INCIDENTS}. */
+  readonly droppedIncidents: number
+  readonly runIds: readonly string[]
+  /** Folds a frame in. Invalid parts are skipped and counted, never thrown. */
+  apply(frame: DashboardFrame): void
+  /** Frames or rows that could not be read (malformed batch). */
+  readonly rejected: number
+}
+
+/** Creates an empty {@link RunData}. */
+export function createRunData(): RunData {
+  return new Data()
+}
+
+function validBatch(b: unknown): b is RecordBatch {
+  if (typeof b !== 'object' || b === null) return false
+  const r = b as Partial<RecordBatch>
+  const n = r.length
+  return (
+    typeof n === 'number' &&
+    typeof r.runId === 'string' &&
+    Array.isArray(r.metricNames) &&
+    r.metric instanceof Uint32Array &&
+    r.value instanceof Float64Array &&
+    r.step instanceof Float64Array &&
+    r.tagIndex instanceof Int32Array &&
+    Array.isArray(r.tagSets) &&
+    r.metric.length >= n &&
+    r.value.length >= n &&
+    r.step.length >= n &&
+    r.tagIndex.length >= n
+  )
+}
+
+class Data implements RunData {
+  #version = 0
+  #series: SeriesEntry[] = []
+  #byKey = new Map<string, SeriesEntry>()
+  #incidents: Incident[] = []
+  #dropped = 0
+  #rejected = 0
+  #runIds: string[] = []
+
+  get version(): number {
+    return this.#version
+  }
+  get series(): readonly SeriesEntry[] {
+    return this.#series
+  }
+  get incidents(): readonly Incident[] {
+    return this.#incidents
+  }
+  get droppedIncidents(): number {
+    return this.#dropped
+  }
+  get runIds(): readonly string[] {
+    return this.#runIds
+  }
+  get rejected(): number {
+    return this.#rejected
+  }
+
+  apply(frame: DashboardFrame): void {
+    if (typeof frame !== 'object' || frame === null) {
+      this.#rejected++
+      return
+    }
+    if (frame.batch !== undefined) {
+      if (validBatch(frame.batch)) this.#ingest(frame.batch)
+      else this.#rejected++
+    }
+    if (frame.incidents !== undefined) {
+      if (Array.isArray(frame.incidents)) {
+        for (const inc of frame.incidents) {
+          if (typeof inc === 'object' && inc !== null && typeof inc.rule === 'string') this.#incidents.push(inc)
+          else this.#rejected++
+        }
+        if (this.#incidents.length > MAX_INCIDENTS) {
+          const extra = this.#incidents.length - MAX_INCIDENTS
+          this.#incidents.splice(0, extra)
+          this.#dropped += extra
+        }
+        this.#version++
+      } else this.#rejected++
+    }
+  }
+
+  #entry(runId: string, metric: string, tags: Readonly<Record<string, string>> | null | undefined): SeriesEntry {
+    const { base, split } = splitOf(metric, tags)
+    const key = `${runId}\u0000${metric}\u0000${split}`
+    let e = this.#byKey.get(key)
+    if (!e) {
+      e = { key, runId, metric, base, split, data: createSeriesBuffer() }
+      this.#byKey.set(key, e)
+      this.#series.push(e)
+      if (!this.#runIds.includes(runId)) this.#runIds.push(runId)
+    }
+    return e
+  }
+
+  #ingest(b: RecordBatch): void {
+    if (b.length === 0) return
+    // Resolve each (metric, tag set) pair once per batch, not once per row.
+    const cache = new Map<number, SeriesEntry>()
+    const nTags = b.tagSets.length + 1
+    for (let i = 0; i < b.length; i++) {
+      const m = b.metric[i]!
+      const t = b.tagIndex[i]!
+      const id = m * nTags + (t + 1)
+      let e = cache.get(id)
+      if (!e) {
+        const name = b.metricNames[m]
+        if (typeof name !== 'string') {
+          this.#rejected++
+          continue
+        }
+        e = this.#entry(b.runId, name, t >= 0 ? b.tagSets[t] : null)
+        cache.set(id, e)
+      }
+      e.data.append(b.step[i]!, b.value[i]!)
+    }
+    this.#version++
+  }
+}

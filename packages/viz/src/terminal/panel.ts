@@ -1,0 +1,78 @@
+import { fit, formatNumber } from '../chart/format.js'
+import { paddedTicks } from '../chart/ticks.js'
+import { xUnion, yExtent } from '../chart/y-range.js'
+import type { ResolvedPanel } from '../model/panels.js'
+import { seriesLabel } from '../model/panels.js'
+import { smoothedSeries } from '../model/smoothed.js'
+import type { ColumnBuckets } from '../series/downsample.js'
+import { Canvas, plotColumns } from './canvas.js'
+import { paint, SERIES_SGR, type Style, seriesGlyph } from './style.js'
+
+/**
+ * Renders one panel into exactly `height` lines of exactly `width` visible characters: a title line
+ * with the legend, the chart with a y axis, and an x axis with the step range.
+ */
+export function renderPanel(panel: ResolvedPanel, width: number, height: number, style: Style, runs: number): string[] {
+  const lines: string[] = []
+  const chartRows = Math.max(1, height - 3)
+  // Legend: one entry per series, in its colour (or its ASCII glyph).
+  let legend = ''
+  let legendLen = 0
+  panel.series.forEach((s, i) => {
+    const mark = style.ascii ? seriesGlyph(i) : '━'
+    const text = `${mark} ${seriesLabel(s, runs)}`
+    if (legendLen + text.length + 2 > width - panel.title.length - 2) return
+    legend += `  ${paint(style, SERIES_SGR[i % SERIES_SGR.length], mark)} ${seriesLabel(s, runs)}`
+    legendLen += text.length + 2
+  })
+  const smoothNote = panel.smoothing ? ` (${panel.smoothing.kind})` : ''
+  const title = fit(panel.title + smoothNote, Math.max(1, width - legendLen))
+  lines.push(paint(style, '1', title) + legend)
+
+  const data = panel.series.map((s) => (panel.smoothing ? smoothedSeries(s.data, panel.smoothing) : s.data))
+  const [x0, x1] = xUnion(data.filter((d) => d.length > 0).map((d) => d.xRange()))
+
+  // Y labels first: their width decides the plot width. One column over the whole range gives the
+  // global finite extent from the block summaries alone.
+  const dots = (w: number) => (style.ascii ? w : w * 2)
+  const [ylo, yhi] = yExtent(x0 === x0 ? data.map((d) => d.bucketize(1, [x0, x1])) : [])
+  const ticks = paddedTicks(ylo, yhi, Math.max(2, Math.min(5, Math.floor(chartRows / 3) + 1)), 0)
+  const labels = ticks.values.map((v) => formatNumber(v))
+  const labelW = Math.min(9, Math.max(...labels.map((l) => l.length)))
+  const plotW = Math.max(2, width - labelW - 2)
+  const cols: ColumnBuckets[] = x0 === x0 ? data.map((d) => d.bucketize(dots(plotW), [x0, x1])) : []
+  const yLo = ticks.lo
+  const yHi = ticks.hi
+
+  const canvas = new Canvas(plotW, chartRows, style.ascii)
+  cols.forEach((c, i) => {
+    if (panel.smoothing) {
+      // Markers come from the raw series: smoothing passes NaN/Inf through at the same x, but the
+      // raw columns are the source of truth for what was logged.
+      const raw = panel.series[i]!.data.bucketize(dots(plotW), [x0, x1])
+      plotColumns(canvas, { ...c, nanCount: raw.nanCount, posInfCount: raw.posInfCount, negInfCount: raw.negInfCount }, yLo, yHi, i, style.ascii)
+    } else plotColumns(canvas, c, yLo, yHi, i, style.ascii)
+  })
+
+  // Tick label on the row nearest each tick value.
+  const rowLabel = new Map<number, string>()
+  ticks.values.forEach((v, i) => {
+    const r = yHi > yLo ? Math.round(((yHi - v) / (yHi - yLo)) * (chartRows - 1)) : 0
+    if (!rowLabel.has(r)) rowLabel.set(r, labels[i]!)
+  })
+  for (let r = 0; r < chartRows; r++) {
+    const label = rowLabel.get(r)
+    const axis = style.ascii ? (label ? '+' : '|') : label ? '┤' : '│'
+    lines.push(`${fit(label ?? '', labelW, true)} ${axis}${canvas.row(r, style)}`)
+  }
+  const corner = style.ascii ? '+' : '└'
+  const rule = style.ascii ? '-' : '─'
+  lines.push(`${' '.repeat(labelW)} ${corner}${rule.repeat(plotW)}`)
+  const left = x0 === x0 ? formatNumber(x0) : ''
+  const right = x1 === x1 ? formatNumber(x1) : ''
+  const mid = x0 !== x0 ? 'no data' : 'step'
+  const gap = Math.max(1, plotW - left.length - right.length - mid.length)
+  const pre = Math.floor(gap / 2)
+  lines.push(fit(`${' '.repeat(labelW + 2)}${left}${' '.repeat(pre)}${mid}${' '.repeat(Math.max(1, gap - pre))}${right}`, width))
+  return lines
+}
