@@ -13,3 +13,4 @@ export {
 } from './harness.js'
 export { metricSinkSuite, metricStoreSuite } from './store.js'
 export { alertPolicySuite } from './alert-policy.js'
+export { dashboardSuite } from './dashboard.js'
