@@ -1,0 +1,224 @@
+import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import { checkNumber } from '../util/errors.js'
+
+/** Options of {@link adwin}; defaults as river 0.26 `drift.ADWIN`. */
+export interface AdwinOptions {
+  /** Confidence of the cut test (δ). Default 0.002. */
+  readonly delta?: number
+  /** Cuts are checked every `clock` values. Default 32. */
+  readonly clock?: number
+  /** Buckets per row of the exponential histogram (M). Default 5. */
+  readonly maxBuckets?: number
+  /** Smallest sub-window either side of a cut. Default 5. */
+  readonly minWindowLength?: number
+  /** Values needed before the first check. Default 10. */
+  readonly gracePeriod?: number
+}
+
+/** ADWIN; `statistic` is the largest |μ₀ − μ₁| / ε_cut of the last check (a cut when > 1). */
+export interface AdwinDetector extends ChangeDetector {
+  /** Values summarised by the current window (also `samples`). */
+  readonly width: number
+  /** Mean of the current window (ADWIN's estimate). */
+  readonly mean: number
+  /** Population variance of the current window. */
+  readonly variance: number
+}
+
+// Rows of the histogram hold buckets of 2^row values; 64 rows cover any stream a double can count.
+const ROWS = 64
+
+class Adwin implements AdwinDetector {
+  readonly name = 'adwin'
+  readonly #delta: number
+  readonly #clock: number
+  readonly #m: number
+  readonly #minLen: number
+  readonly #grace: number
+  // Row r, slot k (k = 0 oldest) lives at r * (M + 1) + k.
+  readonly #totals: Float64Array
+  readonly #vars: Float64Array
+  readonly #counts = new Int32Array(ROWS)
+  #rows = 1
+  #width = 0
+  #total = 0
+  #variance = 0
+  #tick = 0
+  #statistic = 0
+
+  constructor(o: AdwinOptions) {
+    this.#delta = checkNumber('delta', o.delta ?? 0.002, 0, 1, { openLo: true, openHi: true })
+    this.#clock = checkNumber('clock', o.clock ?? 32, 1, 1e9, { integer: true })
+    this.#m = checkNumber('maxBuckets', o.maxBuckets ?? 5, 2, 1000, { integer: true })
+    this.#minLen = checkNumber('minWindowLength', o.minWindowLength ?? 5, 1, 1e9, { integer: true })
+    this.#grace = checkNumber('gracePeriod', o.gracePeriod ?? 10, 0, 1e12, { integer: true })
+    this.#totals = new Float64Array(ROWS * (this.#m + 1))
+    this.#vars = new Float64Array(ROWS * (this.#m + 1))
+  }
+
+  get statistic(): number {
+    return this.#statistic
+  }
+  get severity(): Severity | undefined {
+    return undefined
+  }
+  get samples(): number {
+    return this.#width
+  }
+  get width(): number {
+    return this.#width
+  }
+  get mean(): number {
+    return this.#width > 0 ? this.#total / this.#width : 0
+  }
+  get variance(): number {
+    return this.#width > 0 ? this.#variance / this.#width : 0
+  }
+
+  update(x: number): DetectorSignal {
+    if (x - x !== 0) return 'invalid'
+    this.#insert(x)
+    if (++this.#tick % this.#clock === 0 && this.#width > this.#grace) return this.#detect() ? 'drift' : 'stable'
+    return 'stable'
+  }
+
+  #insert(x: number): void {
+    const slot = this.#counts[0]!
+    this.#totals[slot] = x
+    this.#vars[slot] = 0
+    this.#counts[0] = slot + 1
+    this.#width++
+    // Incremental variance of the whole window (Babcock et al., PODS 2003), as river's adwin_c.pyx.
+    if (this.#width > 1) {
+      const d = x - this.#total / (this.#width - 1)
+      this.#variance += ((this.#width - 1) * d * d) / this.#width
+    }
+    this.#total += x
+    this.#compress()
+  }
+
+  // Exponential histogram (Datar et al. 2002): when a row holds M + 1 buckets, its two oldest merge
+  // into one bucket of the next row; amortised O(1), O(M log W) buckets in all.
+  #compress(): void {
+    const stride = this.#m + 1
+    const t = this.#totals
+    const v = this.#vars
+    const counts = this.#counts
+    for (let row = 0; row < ROWS - 1; row++) {
+      if (counts[row] !== stride) return
+      const base = row * stride
+      const size = 2 ** row
+      const mu1 = t[base]! / size
+      const mu2 = t[base + 1]! / size
+      const next = (row + 1) * stride + counts[row + 1]!
+      t[next] = t[base]! + t[base + 1]!
+      v[next] = v[base]! + v[base + 1]! + (size * size * (mu1 - mu2) * (mu1 - mu2)) / (2 * size)
+      counts[row + 1]!++
+      if (row + 1 >= this.#rows) this.#rows = row + 2
+      for (let k = 2; k < stride; k++) {
+        t[base + k - 2] = t[base + k]!
+        v[base + k - 2] = v[base + k]!
+      }
+      counts[row] = stride - 2
+    }
+  }
+
+  #deleteOldest(): number {
+    const stride = this.#m + 1
+    const row = this.#rows - 1
+    const base = row * stride
+    const n = 2 ** row
+    const u = this.#totals[base]!
+    const mu = u / n
+    this.#width -= n
+    this.#total -= u
+    const muW = this.#width > 0 ? this.#total / this.#width : 0
+    this.#variance -= this.#vars[base]! + (n * this.#width * (mu - muW) * (mu - muW)) / (n + this.#width)
+    if (this.#width === 0 || this.#variance < 0) this.#variance = 0
+    const c = --this.#counts[row]!
+    for (let k = 0; k < c; k++) {
+      this.#totals[base + k] = this.#totals[base + k + 1]!
+      this.#vars[base + k] = this.#vars[base + k + 1]!
+    }
+    if (c === 0 && this.#rows > 1) this.#rows--
+    return n
+  }
+
+  // ADWIN's cut test (Bifet & Gavaldà, "Learning from Time-Changing Data with Adaptive Windowing",
+  // SDM 2007), in river's form: δ' = ln(2 ln W / δ), 1/m = 1/(n₀ − L + 1) + 1/(n₁ − L + 1),
+  // ε = √(2 (1/m) σ²_W δ') + (2/3) δ' (1/m); drop the oldest bucket while some cut has |μ₀ − μ₁| > ε.
+  // Every bucket is a candidate cut, as in MOA (river's loop skips the newest bucket of each row).
+  #detect(): boolean {
+    const stride = this.#m + 1
+    const minLen = this.#minLen
+    let changed = false
+    let first = -1
+    let again = true
+    while (again) {
+      again = false
+      let best = 0
+      if (this.#width < 2 * minLen) break
+      const deltaPrime = Math.log((2 * Math.log(this.#width)) / this.#delta)
+      const varW = this.#variance / this.#width
+      let n0 = 0
+      let n1 = this.#width
+      let u0 = 0
+      let u1 = this.#total
+      scan: for (let row = this.#rows - 1; row >= 0; row--) {
+        const size = 2 ** row
+        const count = this.#counts[row]!
+        const base = row * stride
+        for (let k = 0; k < count; k++) {
+          const t = this.#totals[base + k]!
+          n0 += size
+          n1 -= size
+          u0 += t
+          u1 -= t
+          if (row === 0 && k === count - 1) break scan
+          if (n0 < minLen || n1 < minLen) continue
+          const mRecip = 1 / (n0 - minLen + 1) + 1 / (n1 - minLen + 1)
+          const eps = Math.sqrt(2 * mRecip * varW * deltaPrime) + (2 / 3) * deltaPrime * mRecip
+          const diff = Math.abs(u0 / n0 - u1 / n1)
+          const ratio = diff / eps
+          if (ratio > best) best = ratio
+          if (diff > eps) {
+            changed = true
+            again = true
+            this.#deleteOldest()
+            break scan
+          }
+        }
+      }
+      // The statistic reports the evidence of the first scan, before any bucket was dropped.
+      if (first < 0) first = best
+    }
+    this.#statistic = first < 0 ? 0 : first
+    return changed
+  }
+
+  reset(): void {
+    this.#counts.fill(0)
+    this.#rows = 1
+    this.#width = 0
+    this.#total = 0
+    this.#variance = 0
+    this.#tick = 0
+    this.#statistic = 0
+  }
+}
+
+/**
+ * ADWIN, adaptive windowing (Bifet & Gavaldà, SDM 2007), over an exponential histogram of buckets;
+ * defaults as river 0.26 `drift.ADWIN`: δ 0.002, clock 32, max_buckets 5, min_window_length 5,
+ * grace_period 10. Amortised O(log W) per update, no allocation (typed arrays sized once). On a drift
+ * the window drops its oldest buckets until no cut is significant; `width` shows what is kept.
+ *
+ * @example
+ * ```ts
+ * const d = adwin()
+ * for (const acc of accuracies) if (d.update(acc) === 'drift') console.log('now', d.mean)
+ * ```
+ */
+export function adwin(options: AdwinOptions = {}): AdwinDetector {
+  return new Adwin(options)
+}

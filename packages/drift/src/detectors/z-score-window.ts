@@ -1,0 +1,166 @@
+import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import { checkNumber } from '../util/errors.js'
+
+/** Options of {@link zScoreWindow}. */
+export interface ZScoreWindowOptions {
+  /** Baseline window length (ring buffer). Default 100. */
+  readonly window?: number
+  /** Finite values needed before any alarm (entrenar's rule). Default 10. */
+  readonly minSamples?: number
+  /** |z| at which a value is a `drift` (start of the low band). Default 3. */
+  readonly threshold?: number
+  /** |z| at which a value is a `warning`; `Infinity` disables warnings. Default `Infinity`. */
+  readonly warningThreshold?: number
+  /**
+   * Floor on σ, relative to max(1, |mean|): σ_used = max(s, minStdRatio · max(1, |mean|)).
+   * Lets a constant baseline still alarm (the Rust reference returned z = 0 when σ = 0). Default 1e-6.
+   */
+  readonly minStdRatio?: number
+  /** Restart the baseline after a drift, so one change gives one alarm. Default true. */
+  readonly restartOnDrift?: boolean
+}
+
+/** A windowed z-score detector; `statistic` is the signed z of the last value. */
+export interface ZScoreWindowDetector extends ChangeDetector {
+  /** Mean of the baseline window. */
+  readonly mean: number
+  /** Sample standard deviation (n − 1) of the baseline window, before the floor. */
+  readonly std: number
+}
+
+class ZScoreWindow implements ZScoreWindowDetector {
+  readonly name = 'z_score'
+  readonly #ring: Float64Array
+  readonly #minSamples: number
+  readonly #threshold: number
+  readonly #warning: number
+  readonly #floor: number
+  readonly #restart: boolean
+  #head = 0
+  #count = 0
+  #mean = 0
+  #m2 = 0
+  #sinceExact = 0
+  #z = 0
+  #severity: Severity | undefined = undefined
+  #pendingRestart = false
+
+  constructor(o: ZScoreWindowOptions) {
+    const window = checkNumber('window', o.window ?? 100, 2, 1e8, { integer: true })
+    this.#ring = new Float64Array(window)
+    this.#minSamples = checkNumber('minSamples', o.minSamples ?? 10, 2, window, { integer: true })
+    this.#threshold = checkNumber('threshold', o.threshold ?? 3, 0, Number.MAX_VALUE, { openLo: true })
+    const w = o.warningThreshold ?? Number.POSITIVE_INFINITY
+    this.#warning = w === Number.POSITIVE_INFINITY ? w : checkNumber('warningThreshold', w, 0, this.#threshold, { openLo: true })
+    this.#floor = checkNumber('minStdRatio', o.minStdRatio ?? 1e-6, 0, 1, { openLo: true })
+    this.#restart = o.restartOnDrift ?? true
+  }
+
+  get statistic(): number {
+    return this.#z
+  }
+  get severity(): Severity | undefined {
+    return this.#severity
+  }
+  get samples(): number {
+    return this.#count
+  }
+  get mean(): number {
+    return this.#mean
+  }
+  get std(): number {
+    return this.#count > 1 ? Math.sqrt(Math.max(0, this.#m2 / (this.#count - 1))) : 0
+  }
+
+  update(x: number): DetectorSignal {
+    if (x - x !== 0) return 'invalid'
+    if (this.#pendingRestart) this.#clear()
+    let signal: DetectorSignal = 'stable'
+    this.#z = 0
+    this.#severity = undefined
+    // Score against the baseline *before* adding the value (as paiml/entrenar's SlidingWindowBaseline).
+    if (this.#count >= this.#minSamples) {
+      const s = this.#count > 1 ? Math.sqrt(Math.max(0, this.#m2 / (this.#count - 1))) : 0
+      const floor = this.#floor * Math.max(1, Math.abs(this.#mean))
+      const z = (x - this.#mean) / (s > floor ? s : floor)
+      this.#z = z
+      const a = Math.abs(z)
+      if (a >= this.#threshold) {
+        signal = 'drift'
+        // entrenar's bands: low 3–4σ, medium 4–5σ, high ≥ 5σ (paiml/entrenar src/monitor/drift.rs uses ≥).
+        this.#severity = a >= 5 ? 'high' : a >= 4 ? 'medium' : 'low'
+        if (this.#restart) this.#pendingRestart = true
+      } else if (a >= this.#warning) signal = 'warning'
+    }
+    this.#push(x)
+    return signal
+  }
+
+  // Sliding-window Welford update: O(1); re-summed exactly once per window length so rounding cannot accumulate.
+  #push(x: number): void {
+    const ring = this.#ring
+    const cap = ring.length
+    if (this.#count < cap) {
+      ring[(this.#head + this.#count) % cap] = x
+      this.#count++
+      const d = x - this.#mean
+      this.#mean += d / this.#count
+      this.#m2 += d * (x - this.#mean)
+    } else {
+      const old = ring[this.#head]!
+      ring[this.#head] = x
+      this.#head = this.#head + 1 === cap ? 0 : this.#head + 1
+      const oldMean = this.#mean
+      this.#mean = oldMean + (x - old) / cap
+      this.#m2 += (x - old) * (x - this.#mean + old - oldMean)
+      if (++this.#sinceExact >= cap) this.#resum()
+    }
+  }
+
+  #resum(): void {
+    const ring = this.#ring
+    let mean = 0
+    let m2 = 0
+    for (let i = 0; i < ring.length; i++) {
+      const d = ring[i]! - mean
+      mean += d / (i + 1)
+      m2 += d * (ring[i]! - mean)
+    }
+    this.#mean = mean
+    this.#m2 = m2
+    this.#sinceExact = 0
+  }
+
+  #clear(): void {
+    this.#head = 0
+    this.#count = 0
+    this.#mean = 0
+    this.#m2 = 0
+    this.#sinceExact = 0
+    this.#pendingRestart = false
+  }
+
+  reset(): void {
+    this.#clear()
+    this.#z = 0
+    this.#severity = undefined
+  }
+}
+
+/**
+ * Windowed z-score (entrenar's baseline detector, redone): each value is scored against the mean and
+ * sample σ of the previous `window` values in O(1) (ring buffer + sliding Welford), after `minSamples`.
+ * |z| ≥ 3 is a `drift` graded by entrenar's bands (low 3–4σ, medium 4–5σ, high ≥ 5σ). A floor on σ
+ * (`minStdRatio`) means a constant baseline still alarms on any real departure — the documented
+ * zero-variance rule; an exactly constant stream never alarms. NaN/±Inf answer `invalid` and are not
+ * folded into the window. After a drift the baseline restarts on the next value (one change, one alarm).
+ *
+ * @example
+ * ```ts
+ * const d = zScoreWindow({ window: 50 })
+ * if (d.update(loss) === 'drift') console.log(d.severity, d.statistic)
+ * ```
+ */
+export function zScoreWindow(options: ZScoreWindowOptions = {}): ZScoreWindowDetector {
+  return new ZScoreWindow(options)
+}
