@@ -1,0 +1,218 @@
+import type { Incident } from '@entrenar/core'
+import uPlot from 'uplot'
+import { type SmoothOptions, smooth } from '../../series/smooth.js'
+import type { Buckets } from './buckets.js'
+import { h, replace } from './dom.js'
+import { alpha, formatNumber } from './format.js'
+
+/** One run's line in a chart. */
+export interface ChartLine {
+  readonly label: string
+  readonly color: string
+  readonly data: Buckets
+}
+
+/** What a chart draws. */
+export interface ChartModel {
+  readonly title: string
+  readonly lines: readonly ChartLine[]
+  /** Smoothing of the line (the min/max band and the faint raw line stay unsmoothed). */
+  readonly smoothing: SmoothOptions | undefined
+  /** Andon / drift incidents drawn as x-axis markers. */
+  readonly incidents: readonly Incident[]
+  /** Fixed x range (zoom), or undefined for the data's extent. */
+  readonly xRange: readonly [number, number] | undefined
+  /** Fixed y range (side-by-side comparisons share one), or undefined. */
+  readonly yRange: readonly [number, number] | undefined
+}
+
+const LEVEL_COLOR: Readonly<Record<string, string>> = { info: '#8fa3b8', warning: '#edc948', error: '#ff6b6b', critical: '#ff2d55' }
+const HEIGHT = 240
+
+const toPlot = (v: number): number | null => (v - v === 0 ? v : null)
+
+/**
+ * A uPlot chart of minmax-last buckets: per line a min–max band (spikes stay visible at any zoom),
+ * the raw last values, and the smoothed line; NaN and ±Inf become gaps plus markers (▼ NaN at the
+ * bottom, ▲ +Inf at the top, ▽ −Inf at the bottom), incidents become dashed vertical lines.
+ * Dragging selects a step range (`onZoom(lo, hi)`), a double click resets (`onZoom(undefined)`).
+ */
+export class ChartPanel {
+  readonly root: HTMLElement
+  #plotHost: HTMLElement
+  #legend: HTMLElement
+  #plot: uPlot | undefined
+  #shape = ''
+  #model: ChartModel | undefined
+  #onZoom: (range: readonly [number, number] | undefined) => void
+
+  constructor(onZoom: (range: readonly [number, number] | undefined) => void) {
+    this.#onZoom = onZoom
+    this.#plotHost = h('div', { class: 'plot' })
+    this.#legend = h('div', { class: 'legend' })
+    this.root = h('section', { class: 'chart' })
+  }
+
+  /** Draws `model`; recreates the uPlot instance only when the set of lines changes. */
+  update(model: ChartModel, width: number): void {
+    this.#model = model
+    const { lines, smoothing } = model
+    const tables: uPlot.AlignedData[] = []
+    let rows = 0
+    let buckets = 0
+    let nanMarks = 0
+    for (const line of lines) {
+      const b = line.data
+      const xs = Float64Array.from(b.x)
+      const raw = Float64Array.from(b.value)
+      const sm = smoothing ? smooth(xs, raw, smoothing) : raw
+      tables.push([b.x, b.max.map(toPlot), b.min.map(toPlot), b.value.map(toPlot), Array.from(sm, toPlot)])
+      for (let i = 0; i < b.x.length; i++) {
+        rows += b.count[i]!
+        if (b.nan[i]! > 0 || b.value[i]! - b.value[i]! !== 0 || b.max[i] === Number.POSITIVE_INFINITY || b.min[i] === Number.NEGATIVE_INFINITY) nanMarks++
+      }
+      buckets += b.x.length
+    }
+    const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : uPlot.join(tables)
+    const shape = `${width}|${lines.map((l) => `${l.label}\u0000${l.color}`).join('|')}|${model.yRange ? 'y' : ''}`
+    if (!this.#plot || shape !== this.#shape) {
+      this.#plot?.destroy()
+      this.#shape = shape
+      this.#plot = new uPlot(this.#options(model, width), data, this.#plotHost)
+    } else {
+      this.#plot.setData(data, model.xRange === undefined)
+    }
+    if (model.xRange) this.#plot.setScale('x', { min: model.xRange[0], max: model.xRange[1] })
+    const xs = this.#plot.scales.x
+    const d = this.root.dataset
+    d.rows = String(rows)
+    d.buckets = String(buckets)
+    d.markers = String(nanMarks)
+    d.incidents = String(model.incidents.filter((i) => i.step !== undefined).length)
+    d.lo = String(xs?.min ?? '')
+    d.hi = String(xs?.max ?? '')
+    this.#renderFrame(model)
+  }
+
+  destroy(): void {
+    this.#plot?.destroy()
+    this.#plot = undefined
+  }
+
+  #renderFrame(model: ChartModel): void {
+    replace(
+      this.#legend,
+      ...model.lines.map((l) => {
+        const n = l.data.value.length
+        const last = n > 0 ? l.data.value[n - 1]! : Number.NaN
+        return h('span', { class: 'key' }, h('span', { class: 'swatch', data: { color: l.color } }), l.label, ' ', h('span', { class: 'num' }, formatNumber(last)))
+      }),
+    )
+    for (const s of this.#legend.querySelectorAll<HTMLElement>('.swatch')) s.style.background = s.dataset.color ?? ''
+    if (!this.root.firstChild) replace(this.root, h('h3', {}, model.title), this.#plotHost, this.#legend)
+    else (this.root.firstChild as HTMLElement).textContent = model.title
+  }
+
+  #options(model: ChartModel, width: number): uPlot.Options {
+    const series: uPlot.Series[] = [{ label: 'step' }]
+    const bands: uPlot.Band[] = []
+    for (const line of model.lines) {
+      const i = series.length
+      series.push(
+        { label: `${line.label} max`, stroke: alpha(line.color, 0.3), width: 1, points: { show: false } },
+        { label: `${line.label} min`, stroke: alpha(line.color, 0.3), width: 1, points: { show: false } },
+        { label: `${line.label} raw`, stroke: alpha(line.color, model.smoothing ? 0.35 : 1), width: model.smoothing ? 1 : 1.5, points: { show: false } },
+        { label: line.label, stroke: model.smoothing ? line.color : 'transparent', width: 2, points: { show: false } },
+      )
+      bands.push({ series: [i, i + 1], fill: alpha(line.color, 0.12) })
+    }
+    const axis: uPlot.Axis = { stroke: '#9aa7b4', grid: { stroke: 'rgba(255,255,255,0.07)' }, ticks: { stroke: 'rgba(255,255,255,0.15)' } }
+    return {
+      width,
+      height: HEIGHT,
+      legend: { show: false },
+      series,
+      bands,
+      scales: {
+        x: { time: false },
+        y: model.yRange ? { range: () => [model.yRange![0], model.yRange![1]] } : { auto: true },
+      },
+      axes: [{ ...axis, label: 'step' }, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => formatNumber(v)) }],
+      cursor: {
+        drag: { x: true, y: false, setScale: false },
+        bind: { dblclick: () => () => null },
+      },
+      hooks: {
+        setSelect: [
+          (u) => {
+            if (u.select.width < 3) return
+            const lo = u.posToVal(u.select.left, 'x')
+            const hi = u.posToVal(u.select.left + u.select.width, 'x')
+            u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false)
+            this.#onZoom([lo, hi])
+          },
+        ],
+        ready: [(u) => u.over.addEventListener('dblclick', () => this.#onZoom(undefined))],
+        draw: [(u) => this.#drawMarkers(u)],
+      },
+    }
+  }
+
+  #drawMarkers(u: uPlot): void {
+    const model = this.#model
+    if (!model) return
+    const { ctx } = u
+    const { left, top, width, height } = u.bbox
+    const px = devicePixelRatio || 1
+    const inside = (x: number): boolean => x >= left - 1 && x <= left + width + 1
+    ctx.save()
+    ctx.font = `${11 * px}px system-ui, sans-serif`
+    for (const ev of model.incidents) {
+      if (ev.step === undefined) continue
+      const x = Math.round(u.valToPos(ev.step, 'x', true))
+      if (!inside(x)) continue
+      ctx.strokeStyle = LEVEL_COLOR[ev.level] ?? '#ccc'
+      ctx.setLineDash([4 * px, 3 * px])
+      ctx.lineWidth = px
+      ctx.beginPath()
+      ctx.moveTo(x, top)
+      ctx.lineTo(x, top + height)
+      ctx.stroke()
+      ctx.setLineDash([])
+      ctx.fillStyle = ctx.strokeStyle
+      ctx.fillText(ev.rule.slice(0, 24), x + 3 * px, top + 12 * px)
+    }
+    const s = 5 * px
+    const tri = (x: number, y: number, up: boolean, fill: string, hollow = false): void => {
+      ctx.beginPath()
+      ctx.moveTo(x - s, up ? y + s : y - s)
+      ctx.lineTo(x + s, up ? y + s : y - s)
+      ctx.lineTo(x, up ? y - s : y + s)
+      ctx.closePath()
+      if (hollow) {
+        ctx.strokeStyle = fill
+        ctx.lineWidth = 1.5 * px
+        ctx.stroke()
+      } else {
+        ctx.fillStyle = fill
+        ctx.fill()
+      }
+    }
+    for (const line of model.lines) {
+      const b = line.data
+      for (let i = 0; i < b.x.length; i++) {
+        const v = b.value[i]!
+        const nan = b.nan[i]! > 0 || v !== v
+        const pos = b.max[i] === Number.POSITIVE_INFINITY || v === Number.POSITIVE_INFINITY
+        const neg = b.min[i] === Number.NEGATIVE_INFINITY || v === Number.NEGATIVE_INFINITY
+        if (!nan && !pos && !neg) continue
+        const x = u.valToPos(b.x[i]!, 'x', true)
+        if (!inside(x)) continue
+        if (nan) tri(x, top + height - s - px, false, '#ff4d4f')
+        if (pos) tri(x, top + s + px, true, '#ffa940')
+        if (neg) tri(x, top + height - s - px, false, '#ffa940', true)
+      }
+    }
+    ctx.restore()
+  }
+}

@@ -1,0 +1,564 @@
+/**
+ * The dashboard page. Bundled by `build.mjs` (esbuild) with uPlot and `@entrenar/core` into one
+ * local script: nothing is fetched from the internet, no Node built-ins. State lives here; the
+ * views are rebuilt from it with `h()` (text only, never HTML strings).
+ */
+import type { Incident } from '@entrenar/core'
+import 'uplot/dist/uPlot.min.css'
+import './app.css'
+import type { SmoothKind, SmoothOptions } from '../../series/smooth.js'
+import { SMOOTH_DEFAULTS } from '../../series/smooth.js'
+import type { Overview, RunSummary, StreamMessage, StreamRequest } from '../wire.js'
+import { fetchIncidents, fetchOverview, type Subscription, store, subscribe } from './api.js'
+import { appendSeries, type Buckets, bucketsOf } from './buckets.js'
+import { ChartPanel, type ChartLine } from './chart.js'
+import { h, replace } from './dom.js'
+import { formatDuration, formatNumber, formatTime, PALETTE } from './format.js'
+import { renderLineage } from './lineage.js'
+import { pageStats } from './stats.js'
+
+type Layout = 'overlay' | 'side-by-side'
+
+const MAX_DEFAULT_RUNS = 10
+const MAX_DEFAULT_METRICS = 4
+
+const state = {
+  overview: undefined as Overview | undefined,
+  selected: new Set<string>(),
+  metrics: new Set<string>(),
+  metricFilter: '',
+  layout: 'overlay' as Layout,
+  smoothKind: 'ema' as SmoothKind | 'none',
+  smoothParam: { weight: SMOOTH_DEFAULTS.weight, window: SMOOTH_DEFAULTS.window, sigma: SMOOTH_DEFAULTS.sigma },
+  range: undefined as readonly [number, number] | undefined,
+  incidents: [] as Incident[],
+  data: new Map<string, Buckets>(),
+  queries: 0,
+  live: undefined as Subscription | undefined,
+  loading: 0,
+}
+
+const key = (run: string, metric: string): string => `${run}\u0000${metric}`
+
+// ---------------------------------------------------------------------------------------------
+// Layout skeleton
+
+const el = {
+  title: h('h1', {}, 'Entrenar'),
+  status: h('span', { class: 'status', attrs: { role: 'status' } }),
+  error: h('div', { class: 'error', attrs: { role: 'alert' } }),
+  runs: h('div', { class: 'runs' }),
+  metrics: h('div', { class: 'metric-list' }),
+  charts: h('div', { class: 'charts' }),
+  stats: h('div', { class: 'stats' }),
+  events: h('div', { class: 'events' }),
+  lineage: h('section', { class: 'lineage', attrs: { hidden: '' } }),
+  param: h('input', { attrs: { type: 'range', 'aria-label': 'smoothing amount' } }),
+  paramValue: h('span', { class: 'num' }),
+}
+const panels = new Map<string, ChartPanel>()
+
+function skeleton(): HTMLElement {
+  const layoutPick = h(
+    'select',
+    { attrs: { 'aria-label': 'layout', id: 'layout' }, on: { change: (e) => setLayout((e.target as HTMLSelectElement).value as Layout) } },
+    h('option', { attrs: { value: 'overlay' } }, 'overlay runs'),
+    h('option', { attrs: { value: 'side-by-side' } }, 'side by side'),
+  )
+  const smoothPick = h(
+    'select',
+    { attrs: { 'aria-label': 'smoothing', id: 'smoothing' }, on: { change: (e) => setSmoothing((e.target as HTMLSelectElement).value as SmoothKind | 'none') } },
+    h('option', { attrs: { value: 'none' } }, 'no smoothing'),
+    h('option', { attrs: { value: 'ema', selected: '' } }, 'EMA (TensorBoard)'),
+    h('option', { attrs: { value: 'time-ema' } }, 'time-weighted EMA'),
+    h('option', { attrs: { value: 'running' } }, 'running mean'),
+    h('option', { attrs: { value: 'gaussian' } }, 'gaussian'),
+  )
+  el.param.addEventListener('input', () => setParam(Number(el.param.value)))
+  const filter = h('input', {
+    attrs: { type: 'search', placeholder: 'filter metrics', 'aria-label': 'filter metrics' },
+    on: {
+      input: (e) => {
+        state.metricFilter = (e.target as HTMLInputElement).value
+        renderMetricPicker()
+      },
+    },
+  })
+  return h(
+    'main',
+    {},
+    h('header', {}, el.title, el.status, h('button', { attrs: { type: 'button', id: 'refresh' }, on: { click: () => void refresh(true) } }, 'refresh')),
+    el.error,
+    h('section', { class: 'panel' }, h('h2', {}, 'Runs'), el.runs),
+    h(
+      'section',
+      { class: 'panel controls' },
+      h('h2', {}, 'Metrics'),
+      filter,
+      el.metrics,
+      h(
+        'div',
+        { class: 'row' },
+        h('label', {}, 'layout ', layoutPick),
+        h('label', {}, 'smoothing ', smoothPick, ' ', el.param, ' ', el.paramValue),
+        h('button', { attrs: { type: 'button', id: 'reset-zoom' }, on: { click: () => void zoom(undefined) } }, 'reset zoom'),
+        h('span', { class: 'hint' }, 'drag on a chart to zoom, double-click to reset'),
+      ),
+    ),
+    el.charts,
+    h('section', { class: 'panel' }, h('h2', {}, 'Statistics (computed in this page)'), el.stats),
+    h('section', { class: 'panel' }, h('h2', {}, 'Andon and drift events'), el.events),
+    el.lineage,
+  )
+}
+
+function showError(e: unknown): void {
+  el.error.textContent = e instanceof Error ? e.message : String(e)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs
+
+function runColor(id: string): string {
+  const i = state.overview?.runs.findIndex((r) => r.run.id === id) ?? 0
+  return PALETTE[Math.max(0, i) % PALETTE.length]!
+}
+
+function runLabel(r: RunSummary | undefined, id: string): string {
+  return r?.run.name ? `${r.run.name} (${id})` : id
+}
+
+function summaryOf(id: string): RunSummary | undefined {
+  return state.overview?.runs.find((r) => r.run.id === id)
+}
+
+function renderRuns(): void {
+  const o = state.overview
+  if (!o) return
+  if (o.runs.length === 0) {
+    replace(el.runs, h('p', { class: 'empty' }, 'No runs in the store yet.'))
+    return
+  }
+  const rows = o.runs.map((r) => {
+    const id = r.run.id
+    const box = h('input', {
+      attrs: { type: 'checkbox', 'aria-label': `show run ${id}` },
+      on: { change: (e) => toggleRun(id, (e.target as HTMLInputElement).checked) },
+    })
+    box.checked = state.selected.has(id)
+    const end = r.run.endTimeMs ?? (r.run.status === 'running' ? o.nowMs : undefined)
+    const finals = r.metrics.slice(0, 4).map((m) => h('span', { class: 'final' }, `${m.name} `, h('b', {}, formatNumber(m.last)), m.nan > 0 ? h('span', { class: 'bad' }, ` ${m.nan} NaN`) : null))
+    if (r.metrics.length > 4) finals.push(h('span', { class: 'more' }, `+${r.metrics.length - 4} more`))
+    const swatch = h('span', { class: 'swatch' })
+    swatch.style.background = runColor(id)
+    return h(
+      'tr',
+      { data: { run: id, status: r.run.status } },
+      h('td', {}, box),
+      h('td', { class: 'name' }, swatch, r.run.name ?? id, r.run.name ? h('div', { class: 'id' }, id) : null),
+      h('td', {}, h('span', { class: `badge ${r.run.status}` }, r.run.status), r.run.reason ? h('div', { class: 'reason' }, r.run.reason) : null),
+      h('td', {}, formatTime(r.run.startTimeMs)),
+      h('td', {}, r.run.startTimeMs && end !== undefined ? formatDuration(end - r.run.startTimeMs) : '—'),
+      h('td', { class: 'finals' }, ...finals),
+      h('td', { class: r.alerts > 0 ? `alerts ${r.maxLevel ?? ''}` : 'alerts' }, String(r.alerts)),
+    )
+  })
+  replace(
+    el.runs,
+    h(
+      'table',
+      {},
+      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'run'), h('th', {}, 'status'), h('th', {}, 'started'), h('th', {}, 'duration'), h('th', {}, 'final metrics'), h('th', {}, 'alerts'))),
+      h('tbody', {}, ...rows),
+    ),
+  )
+}
+
+function toggleRun(id: string, on: boolean): void {
+  if (on) state.selected.add(id)
+  else state.selected.delete(id)
+  renderMetricPicker()
+  void reload()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+function availableMetrics(): string[] {
+  const names = new Set<string>()
+  for (const r of state.overview?.runs ?? []) if (state.selected.has(r.run.id)) for (const m of r.metrics) names.add(m.name)
+  return [...names].sort()
+}
+
+function renderMetricPicker(): void {
+  const all = availableMetrics()
+  const f = state.metricFilter.toLowerCase()
+  const shown = f ? all.filter((m) => m.toLowerCase().includes(f)) : all
+  if (all.length === 0) {
+    replace(el.metrics, h('p', { class: 'empty' }, 'Select a run with metrics.'))
+    return
+  }
+  replace(
+    el.metrics,
+    ...shown.map((m) => {
+      const box = h('input', { attrs: { type: 'checkbox' }, on: { change: (e) => toggleMetric(m, (e.target as HTMLInputElement).checked) } })
+      box.checked = state.metrics.has(m)
+      return h('label', { class: 'metric', data: { metric: m } }, box, m)
+    }),
+  )
+}
+
+function toggleMetric(m: string, on: boolean): void {
+  if (on) state.metrics.add(m)
+  else state.metrics.delete(m)
+  void reload()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Controls
+
+function smoothing(): SmoothOptions | undefined {
+  const k = state.smoothKind
+  if (k === 'none') return undefined
+  const p = state.smoothParam
+  if (k === 'running') return { kind: k, window: Math.max(1, Math.round(p.window)) }
+  if (k === 'gaussian') return { kind: k, sigma: p.sigma }
+  return { kind: k, weight: p.weight }
+}
+
+function syncParam(): void {
+  const k = state.smoothKind
+  const p = state.smoothParam
+  const [min, max, step, value] = k === 'running' ? [1, 200, 1, p.window] : k === 'gaussian' ? [0.5, 50, 0.5, p.sigma] : [0, 0.99, 0.01, p.weight]
+  el.param.min = String(min)
+  el.param.max = String(max)
+  el.param.step = String(step)
+  el.param.value = String(value)
+  el.param.disabled = k === 'none'
+  el.paramValue.textContent = k === 'none' ? '' : k === 'running' ? `${value} points` : k === 'gaussian' ? `σ ${value}` : `${value}`
+}
+
+function setSmoothing(k: SmoothKind | 'none'): void {
+  state.smoothKind = k
+  syncParam()
+  drawCharts()
+}
+
+function setParam(v: number): void {
+  const k = state.smoothKind
+  if (k === 'running') state.smoothParam.window = v
+  else if (k === 'gaussian') state.smoothParam.sigma = v
+  else state.smoothParam.weight = v
+  syncParam()
+  drawCharts()
+}
+
+function setLayout(l: Layout): void {
+  state.layout = l
+  drawCharts()
+}
+
+async function zoom(range: readonly [number, number] | undefined): Promise<void> {
+  state.range = range ? [Math.floor(range[0]), Math.ceil(range[1])] : undefined
+  await reload()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+function chartWidth(): number {
+  const full = Math.max(320, el.charts.clientWidth || document.documentElement.clientWidth - 48)
+  if (state.layout === 'overlay') return full - 24
+  const n = Math.min(3, Math.max(1, state.selected.size))
+  return Math.floor((full - 16 * n) / n) - 24
+}
+
+/** Queries every selected (run, metric) at the resolution of the chart (minmax-last buckets). */
+async function reload(): Promise<void> {
+  const ticket = ++state.loading
+  const runs = [...state.selected]
+  const metrics = [...state.metrics]
+  const points = Math.min(4000, Math.max(100, Math.round(chartWidth())))
+  try {
+    const results = await Promise.all(
+      metrics.map((m) => {
+        state.queries++
+        return runs.length === 0
+          ? Promise.resolve({ series: [] })
+          : store.query({ runs, metrics: [m], bucket: { points, mode: 'minmax-last' }, ...(state.range ? { steps: [state.range[0], state.range[1]] as const } : {}) })
+      }),
+    )
+    if (ticket !== state.loading) return // a newer reload superseded this one
+    state.data.clear()
+    for (const r of results) for (const s of r.series) state.data.set(key(s.runId, s.metric), bucketsOf(s))
+    document.body.dataset.queries = String(state.queries)
+    el.error.textContent = ''
+    drawCharts()
+    renderStats()
+    follow()
+  } catch (e) {
+    showError(e)
+  }
+}
+
+function drawCharts(): void {
+  const metrics = [...state.metrics].sort()
+  const runs = (state.overview?.runs ?? []).map((r) => r.run.id).filter((id) => state.selected.has(id))
+  const width = chartWidth()
+  const smooth = smoothing()
+  const wanted = new Set<string>()
+  const rows: HTMLElement[] = []
+  const line = (run: string, m: string): ChartLine | undefined => {
+    const data = state.data.get(key(run, m))
+    return data ? { label: runLabel(summaryOf(run), run), color: runColor(run), data } : undefined
+  }
+  const incidentsFor = (runIds: readonly string[], m: string): Incident[] =>
+    state.incidents.filter((i) => (i.runId === undefined || runIds.includes(i.runId)) && (i.metric === undefined || i.metric === m || i.decision === 'stop'))
+  const panel = (k: string): ChartPanel => {
+    wanted.add(k)
+    let p = panels.get(k)
+    if (!p) {
+      p = new ChartPanel((r) => void zoom(r))
+      panels.set(k, p)
+    }
+    return p
+  }
+  for (const m of metrics) {
+    if (state.layout === 'overlay') {
+      const p = panel(`o\u0000${m}`)
+      const lines = runs.map((r) => line(r, m)).filter((l): l is ChartLine => l !== undefined)
+      p.update({ title: m, lines, smoothing: smooth, incidents: incidentsFor(runs, m), xRange: state.range, yRange: undefined }, width)
+      p.root.dataset.metric = m
+      rows.push(p.root)
+    } else {
+      const lines = runs.map((r) => [r, line(r, m)] as const).filter((x): x is readonly [string, ChartLine] => x[1] !== undefined)
+      let lo = Number.POSITIVE_INFINITY
+      let hi = Number.NEGATIVE_INFINITY
+      for (const [, l] of lines) {
+        for (const v of l.data.min) if (v - v === 0 && v < lo) lo = v
+        for (const v of l.data.max) if (v - v === 0 && v > hi) hi = v
+      }
+      const pad = hi > lo ? (hi - lo) * 0.05 : Math.abs(hi) * 0.05 || 1
+      const yRange = lo <= hi ? ([lo - pad, hi + pad] as const) : undefined
+      const row = h('div', { class: 'side-by-side', data: { metric: m } })
+      for (const [run, l] of lines) {
+        const p = panel(`s\u0000${m}\u0000${run}`)
+        p.update({ title: `${m} — ${l.label}`, lines: [l], smoothing: smooth, incidents: incidentsFor([run], m), xRange: state.range, yRange }, width)
+        p.root.dataset.metric = m
+        row.appendChild(p.root)
+      }
+      rows.push(row)
+    }
+  }
+  for (const [k, p] of panels) {
+    if (!wanted.has(k)) {
+      p.destroy()
+      panels.delete(k)
+    }
+  }
+  if (metrics.length === 0) rows.push(h('p', { class: 'empty' }, 'Pick a metric to chart.'))
+  replace(el.charts, ...rows)
+  document.body.dataset.range = state.range ? `${state.range[0]}..${state.range[1]}` : ''
+  if (!document.body.dataset.ready) {
+    document.body.dataset.firstRenderMs = String(Math.round(performance.now()))
+    document.body.dataset.ready = '1'
+  }
+}
+
+function renderStats(): void {
+  const rows: HTMLElement[] = []
+  for (const m of [...state.metrics].sort()) {
+    for (const r of state.overview?.runs ?? []) {
+      const b = state.data.get(key(r.run.id, m))
+      if (!b) continue
+      const s = pageStats(b)
+      const cell = (name: string, v: number) => h('td', { class: 'num', data: { stat: name } }, formatNumber(v))
+      rows.push(
+        h(
+          'tr',
+          { data: { run: r.run.id, metric: m } },
+          h('td', {}, runLabel(r, r.run.id)),
+          h('td', {}, m),
+          cell('rows', s.rows),
+          cell('nan', s.nan),
+          cell('posinf', s.posInf),
+          cell('neginf', s.negInf),
+          cell('min', s.min),
+          cell('max', s.max),
+          cell('last', s.last),
+          cell('mean', s.mean),
+          cell('std', s.std),
+          cell('p50', s.p50),
+          h('td', { data: { stat: 'basis' } }, s.exact ? 'exact' : `${s.buckets} buckets`),
+        ),
+      )
+    }
+  }
+  const head = ['run', 'metric', 'rows', 'NaN', '+Inf', '−Inf', 'min', 'max', 'last', 'mean', 'std', 'median', 'basis'].map((t) => h('th', {}, t))
+  replace(el.stats, rows.length === 0 ? h('p', { class: 'empty' }, 'Nothing selected.') : h('table', {}, h('thead', {}, h('tr', {}, ...head)), h('tbody', {}, ...rows)))
+}
+
+function renderEvents(): void {
+  const o = state.overview
+  if (!o?.features.andon) {
+    replace(el.events, h('p', { class: 'empty' }, 'No Andon attached to this dashboard.'))
+    return
+  }
+  if (state.incidents.length === 0) {
+    replace(el.events, h('p', { class: 'empty' }, 'No incidents.'))
+    return
+  }
+  const rows = state.incidents
+    .slice(-200)
+    .reverse()
+    .map((i) =>
+      h(
+        'tr',
+        { class: `level-${i.level}` },
+        h('td', {}, formatTime(i.timestampMs)),
+        h('td', {}, h('span', { class: `badge ${i.level}` }, i.level)),
+        h('td', {}, i.rule),
+        h('td', {}, i.runId ?? '—'),
+        h('td', {}, i.metric ?? '—'),
+        h('td', { class: 'num' }, i.step === undefined ? '—' : String(i.step)),
+        h('td', { class: 'num' }, i.value === undefined ? '—' : formatNumber(i.value)),
+        h('td', {}, i.decision),
+        h('td', {}, i.message),
+      ),
+    )
+  const head = ['time', 'level', 'rule', 'run', 'metric', 'step', 'value', 'decision', 'message'].map((t) => h('th', {}, t))
+  replace(el.events, h('table', {}, h('thead', {}, h('tr', {}, ...head)), h('tbody', {}, ...rows)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live updates
+
+let drawQueued = false
+function queueDraw(): void {
+  if (drawQueued) return
+  drawQueued = true
+  requestAnimationFrame(() => {
+    drawQueued = false
+    drawCharts()
+    renderStats()
+  })
+}
+
+function streamRequest(): StreamRequest {
+  const cursors: { run: string; metric: string; after: number }[] = []
+  for (const r of state.overview?.runs ?? []) {
+    if (!state.selected.has(r.run.id) || r.run.status !== 'running') continue
+    for (const m of state.metrics) {
+      const b = state.data.get(key(r.run.id, m))
+      cursors.push({ run: r.run.id, metric: m, after: b && b.x.length > 0 ? b.x[b.x.length - 1]! : -Number.MAX_SAFE_INTEGER })
+    }
+  }
+  return { cursors, incidentsSeen: state.incidents.length }
+}
+
+function setLive(s: 'on' | 'off' | 'ended'): void {
+  document.body.dataset.live = s
+  el.status.textContent = s === 'on' ? '● live' : s === 'ended' ? 'live run ended' : ''
+  el.status.className = `status ${s}`
+}
+
+/** (Re)opens the live stream when a selected run is running. */
+function follow(): void {
+  state.live?.close()
+  state.live = undefined
+  const req = streamRequest()
+  if (req.cursors.length === 0) {
+    if (document.body.dataset.live === 'on') setLive('off')
+    return
+  }
+  setLive('on')
+  state.live = subscribe(streamRequest, onStream, showError)
+}
+
+function onStream(m: StreamMessage): void {
+  switch (m.type) {
+    case 'points': {
+      let grown = false
+      for (const s of m.result.series) {
+        const k = key(s.runId, s.metric)
+        const b = state.data.get(k)
+        if (b) appendSeries(b, s)
+        else state.data.set(k, bucketsOf(s))
+        const held = state.data.get(k)!
+        if (held.x.length > 3 * Math.max(100, chartWidth())) grown = true
+      }
+      document.body.dataset.livePoints = String(Number(document.body.dataset.livePoints ?? '0') + m.result.series.reduce((n, s) => n + s.x.length, 0))
+      // Too many appended buckets for the width: re-query at the chart's resolution.
+      if (grown && !state.range) void reload()
+      else queueDraw()
+      break
+    }
+    case 'status': {
+      const o = state.overview
+      if (!o) break
+      state.overview = { ...o, runs: o.runs.map((r) => ({ ...r, run: m.runs.find((x) => x.id === r.run.id) ?? r.run })) }
+      renderRuns()
+      break
+    }
+    case 'incidents':
+      if (m.from === state.incidents.length) state.incidents.push(...m.incidents)
+      else void fetchIncidents().then((all) => (state.incidents = all))
+      renderEvents()
+      queueDraw()
+      break
+    case 'end':
+      state.live = undefined
+      setLive('ended')
+      void refresh(false)
+      break
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Start
+
+async function refresh(reloadData: boolean): Promise<void> {
+  try {
+    const o = await fetchOverview()
+    const before = state.overview
+    state.overview = o
+    document.title = o.title
+    el.title.textContent = o.title
+    if (!before) {
+      const recent = o.runs.slice(-MAX_DEFAULT_RUNS)
+      for (const r of recent) state.selected.add(r.run.id)
+      for (const m of availableMetrics().slice(0, MAX_DEFAULT_METRICS)) state.metrics.add(m)
+    }
+    if (o.features.andon) state.incidents = await fetchIncidents()
+    renderRuns()
+    renderMetricPicker()
+    renderEvents()
+    document.body.dataset.runs = String(o.runs.length)
+    if (o.features.lineage && (!before || reloadData)) await renderLineage(el.lineage, (id) => runColor(id)).catch(showError)
+    const wasRunning = before?.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running') ?? false
+    const isRunning = o.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running')
+    if (reloadData || !before || (isRunning && !state.live) || wasRunning !== isRunning) await reload()
+  } catch (e) {
+    showError(e)
+  }
+}
+
+function start(): void {
+  const app = document.getElementById('app')
+  if (!app) return
+  replace(app, skeleton())
+  syncParam()
+  setLive('off')
+  void refresh(true)
+  // New runs and status changes of unselected runs: a light poll of the run list.
+  setInterval(() => {
+    if (!document.hidden) void refresh(false)
+  }, 5000)
+  let resize: ReturnType<typeof setTimeout> | undefined
+  addEventListener('resize', () => {
+    clearTimeout(resize)
+    resize = setTimeout(() => void reload(), 200)
+  })
+}
+
+start()

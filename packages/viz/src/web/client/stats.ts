@@ -1,0 +1,51 @@
+import { aggregate } from '@entrenar/core'
+import { type Buckets, isExact, rowsOf } from './buckets.js'
+
+/**
+ * Statistics the page computes itself (with core's `aggregate`, the same reference semantics as the
+ * stores: Welford mean/std over finite values, numpy-linear percentiles, min/max over non-NaN so
+ * ±Inf shows). `min`/`max`/`nan` are exact at any zoom (minmax-last keeps every bucket's extremes
+ * and NaN count); `mean`/`std`/`p50` are exact when every bucket holds one row (`exact`), else they
+ * summarise the buckets' last values.
+ */
+export interface PageStats {
+  readonly rows: number
+  readonly buckets: number
+  readonly exact: boolean
+  readonly nan: number
+  readonly posInf: number
+  readonly negInf: number
+  readonly min: number
+  readonly max: number
+  readonly last: number
+  readonly mean: number
+  readonly std: number
+  readonly p50: number
+}
+
+/** Statistics of one series held by the page. */
+export function pageStats(b: Buckets): PageStats {
+  let nan = 0
+  let posInf = 0
+  let negInf = 0
+  for (let i = 0; i < b.x.length; i++) {
+    nan += b.nan[i]!
+    if (b.max[i] === Number.POSITIVE_INFINITY) posInf++
+    if (b.min[i] === Number.NEGATIVE_INFINITY) negInf++
+  }
+  const n = b.value.length
+  return {
+    rows: rowsOf(b),
+    buckets: n,
+    exact: isExact(b),
+    nan,
+    posInf,
+    negInf,
+    min: aggregate('min', b.min),
+    max: aggregate('max', b.max),
+    last: n > 0 ? b.value[n - 1]! : Number.NaN,
+    mean: aggregate('mean', b.value),
+    std: aggregate('std', b.value),
+    p50: aggregate('p50', b.value),
+  }
+}

@@ -1,0 +1,213 @@
+import type { AlertPolicy, FetchHandler, LineageGraph, MetricStore } from '@entrenar/core'
+import { createHttpHandler, EntrenarError, ErrorCodes, errorResponse, isEntrenarError, metricStoreContract, runToWire, SCHEMA_VERSION } from '@entrenar/core'
+import { buildLineage, buildOverview, incidentsSince } from './api.js'
+import { PAGE_HTML, SECURITY_HEADERS } from './page.js'
+import { liveStream } from './stream.js'
+import { incidentToWire, lineageToWire, overviewToWire, streamRequestFromParam } from './wire.js'
+
+/** Options of {@link webDashboardHandler}. */
+export interface WebDashboardOptions {
+  /** Where runs and points are read from (never written: the dashboard is read-only). */
+  readonly store: MetricStore
+  /** Model lineage; enables the lineage view. */
+  readonly lineage?: LineageGraph
+  /** The Andon: its incidents become run alert counts and x-axis markers. */
+  readonly andon?: AlertPolicy
+  /**
+   * When set, every request needs it: as `Authorization: Bearer <token>`, or once as `?token=` on
+   * a page address, which sets an HttpOnly SameSite=Strict cookie and redirects to the clean
+   * address (as Jupyter does), so the browser's later requests and the live stream carry it.
+   */
+  readonly token?: string
+  /** Page title. Default `Entrenar`. */
+  readonly title?: string
+  /** How often live streams poll the store, ms. Default 1000. */
+  readonly pollMs?: number
+  /** Most buckets one live update sends per series. Default 2000. */
+  readonly maxLivePoints?: number
+  /**
+   * Host names (without port) the `Host` header may carry; guards a loopback server against DNS
+   * rebinding. Default: `localhost`, `127.0.0.1`, `[::1]`. `'any'` turns the check off (serving on
+   * a LAN address behind a token).
+   */
+  readonly allowedHosts?: readonly string[] | 'any'
+  /** Extra model ids where the lineage walk starts (besides the run ids). */
+  readonly lineageSeeds?: readonly string[]
+  /** Largest number of models the lineage view walks. Default 500. */
+  readonly lineageLimit?: number
+}
+
+/** The browser bundle the handler serves. */
+export interface DashboardAssets {
+  readonly js: string
+  readonly css: string
+}
+
+const LOOPBACK = ['localhost', '127.0.0.1', '[::1]']
+const TEXT = { 'cache-control': 'no-store' }
+
+function withHeaders(res: Response, extra: Readonly<Record<string, string>> = {}): Response {
+  const headers = new Headers(res.headers)
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) headers.set(k, v)
+  for (const [k, v] of Object.entries(extra)) headers.set(k, v)
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers })
+}
+
+function json(body: unknown): Response {
+  return Response.json(body, { headers: TEXT })
+}
+
+function safeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}
+
+function cookieValue(request: Request, name: string): string | undefined {
+  const header = request.headers.get('cookie')
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim())
+  }
+  return undefined
+}
+
+function checkOptions(o: WebDashboardOptions): void {
+  const bad = (msg: string): never => {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: webDashboardHandler ${msg}`)
+  }
+  if (!o || typeof o !== 'object') bad('needs an options object')
+  if (!o.store || typeof o.store.query !== 'function' || typeof o.store.runs !== 'function') bad('needs a MetricStore as `store`')
+  if (o.token !== undefined && (typeof o.token !== 'string' || o.token.length === 0)) bad('token must be a non-empty string')
+  for (const k of ['pollMs', 'maxLivePoints', 'lineageLimit'] as const) {
+    const v = o[k]
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 1)) bad(`${k} must be a number ≥ 1, got ${String(v)}`)
+  }
+  if (o.allowedHosts !== undefined && o.allowedHosts !== 'any' && !Array.isArray(o.allowedHosts)) bad("allowedHosts must be an array of host names or 'any'")
+}
+
+/** A read-only view of the store for the `/v1/store/*` contract: writes answer 501. */
+function readOnly(store: MetricStore): MetricStore {
+  const refuse = async (): Promise<never> => {
+    throw new EntrenarError(ErrorCodes.UNSUPPORTED, 'entrenar/viz: the dashboard serves the store read-only')
+  }
+  return {
+    query: (q) => store.query(q),
+    range: (from, to, filter) => store.range(from, to, filter),
+    runs: () => store.runs(),
+    write: refuse,
+    putRun: refuse,
+    flush: refuse,
+    close: refuse,
+  }
+}
+
+/** Builds the handler around a given bundle (tests pass a freshly built one). */
+export function createDashboardHandler(options: WebDashboardOptions, assets: DashboardAssets): FetchHandler {
+  checkOptions(options)
+  const { store, andon, lineage, token } = options
+  const title = options.title ?? 'Entrenar'
+  const pollMs = options.pollMs ?? 1000
+  const maxLivePoints = Math.floor(options.maxLivePoints ?? 2000)
+  const hosts = options.allowedHosts === 'any' ? undefined : new Set((options.allowedHosts ?? LOOPBACK).map((h) => h.toLowerCase()))
+  const storeApi = createHttpHandler(metricStoreContract, readOnly(store))
+
+  const route = async (request: Request, url: URL): Promise<Response> => {
+    const path = url.pathname
+    if (path.startsWith('/v1/store/')) {
+      const method = path.slice('/v1/store/'.length)
+      if (method !== 'query' && method !== 'runs' && method !== 'range') {
+        return errorResponse(ErrorCodes.UNSUPPORTED, `entrenar/viz: the dashboard serves only store.query, store.range and store.runs, not ${JSON.stringify(method)}`)
+      }
+      return storeApi(request)
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/viz: ${request.method} ${path}: use GET`)
+    }
+    switch (path) {
+      case '/':
+      case '/index.html':
+        return new Response(PAGE_HTML, { headers: { 'content-type': 'text/html; charset=utf-8', ...TEXT } })
+      case '/assets/app.js':
+        return new Response(assets.js, { headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' } })
+      case '/assets/app.css':
+        return new Response(assets.css, { headers: { 'content-type': 'text/css; charset=utf-8', 'cache-control': 'no-cache' } })
+      case '/favicon.ico':
+        return new Response(null, { status: 204 })
+      case '/api/overview': {
+        const o = await buildOverview(store, andon, lineage, title, pollMs)
+        return json(overviewToWire(o, runToWire))
+      }
+      case '/api/events':
+        return json({ schema_version: SCHEMA_VERSION, incidents: incidentsSince(andon).map(incidentToWire) })
+      case '/api/stream': {
+        const req = streamRequestFromParam(url.searchParams.get('q'))
+        const body = liveStream(store, andon, req, { pollMs, maxPoints: maxLivePoints, heartbeatMs: 15_000 }, request.signal)
+        return new Response(body, { headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' } })
+      }
+      case '/api/lineage': {
+        if (!lineage) return errorResponse(ErrorCodes.NOT_FOUND, 'entrenar/viz: no lineage graph was given to the dashboard')
+        const runs = await store.runs()
+        const view = await buildLineage(
+          lineage,
+          runs.map((r) => r.id),
+          options.lineageSeeds ?? [],
+          options.lineageLimit ?? 500,
+        )
+        return json(lineageToWire(view))
+      }
+      case '/api/lineage/export': {
+        if (!lineage) return errorResponse(ErrorCodes.NOT_FOUND, 'entrenar/viz: no lineage graph was given to the dashboard')
+        const format = url.searchParams.get('format') ?? 'mermaid'
+        if (format !== 'dot' && format !== 'mermaid' && format !== 'openlineage') {
+          return errorResponse(ErrorCodes.INVALID_QUERY, `entrenar/viz: lineage export format ${JSON.stringify(format)} is not dot, mermaid or openlineage`)
+        }
+        const text = await lineage.export(format)
+        return new Response(text, { headers: { 'content-type': format === 'openlineage' ? 'application/json' : 'text/plain; charset=utf-8', ...TEXT } })
+      }
+      default:
+        return errorResponse(ErrorCodes.HTTP_NOT_FOUND, `entrenar/viz: nothing at ${path}`)
+    }
+  }
+
+  return async (request) => {
+    const url = new URL(request.url)
+    if (hosts) {
+      const host = (request.headers.get('host') ?? url.host).toLowerCase()
+      const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!
+      if (!hosts.has(name)) return withHeaders(errorResponse(ErrorCodes.HTTP_UNAUTHORIZED, `entrenar/viz: host ${JSON.stringify(name)} is not allowed (DNS rebinding guard; see allowedHosts)`))
+    }
+    if (token !== undefined) {
+      const cookie = `entrenar_dashboard_${url.port || (url.protocol === 'https:' ? '443' : '80')}`
+      const given = url.searchParams.get('token')
+      if (request.method === 'GET' && given !== null && safeEqual(given, token)) {
+        url.searchParams.delete('token')
+        return withHeaders(new Response(null, { status: 303, headers: { location: url.pathname + url.search } }), {
+          'set-cookie': `${cookie}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+          'cache-control': 'no-store',
+        })
+      }
+      const bearer = request.headers.get('authorization')
+      const ok = (bearer !== null && safeEqual(bearer, `Bearer ${token}`)) || safeEqual(cookieValue(request, cookie) ?? '', token)
+      if (!ok) {
+        if (url.pathname === '/' || url.pathname === '/index.html') {
+          return withHeaders(
+            new Response('entrenar/viz: this dashboard needs its token: open the address it printed (…/?token=…).\n', {
+              status: 401,
+              headers: { 'content-type': 'text/plain; charset=utf-8', ...TEXT },
+            }),
+          )
+        }
+        return withHeaders(errorResponse(ErrorCodes.HTTP_UNAUTHORIZED, 'entrenar/viz: missing or wrong token'))
+      }
+    }
+    try {
+      return withHeaders(await route(request, url))
+    } catch (e) {
+      if (isEntrenarError(e)) return withHeaders(errorResponse(e.code, e.message, e.details))
+      return withHeaders(errorResponse(ErrorCodes.INTERNAL, `entrenar/viz: ${e instanceof Error ? e.message : String(e)}`))
+    }
+  }
+}

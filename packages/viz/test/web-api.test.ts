@@ -1,0 +1,217 @@
+import { createDefaultPolicy, createHttpClient, emptyBatch, createMemoryStore, isEntrenarError, type MetricStore, metricStoreContract } from '@entrenar/core'
+import { describe, expect, it } from 'vitest'
+import { createDashboardHandler } from '../src/web/handler.js'
+import { lineageFromWire, overviewFromWire, type StreamMessage, streamMessageFromWire, streamRequestToParam } from '../src/web/wire.js'
+import { webDashboardHandler } from '../src/index.js'
+import { fakeLineage, writeSeries } from './web-helpers.js'
+
+const ASSETS = { js: 'console.log(1)', css: 'body{}' }
+const BASE = 'http://127.0.0.1:7777'
+const get = (path: string, init?: RequestInit) => new Request(`${BASE}${path}`, { ...init, headers: { host: '127.0.0.1:7777', ...(init?.headers as Record<string, string> | undefined) } })
+
+async function fixture(): Promise<MetricStore> {
+  const store = createMemoryStore()
+  await store.putRun({ id: 'r1', name: 'baseline', status: 'finished', startTimeMs: 1_000, endTimeMs: 61_000 })
+  await store.putRun({ id: 'r2', status: 'running', startTimeMs: 2_000 })
+  await writeSeries(store, 'r1', 'loss', 0, 100, (s) => (s === 50 ? Number.NaN : 1 / (s + 1)))
+  await writeSeries(store, 'r1', '<img src=x onerror=alert(1)>', 0, 10, (s) => s)
+  await writeSeries(store, 'r2', 'loss', 0, 20, (s) => 2 - s / 20)
+  return store
+}
+
+/** Reads server-sent events until `end` (or `max` events). */
+async function readEvents(res: Response, max = 50): Promise<StreamMessage[]> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+  const out: StreamMessage[] = []
+  let buf = ''
+  while (out.length < max) {
+    const { done, value } = await reader.read()
+    if (done) break
+    buf += value
+    let cut = buf.indexOf('\n\n')
+    while (cut >= 0) {
+      const block = buf.slice(0, cut)
+      buf = buf.slice(cut + 2)
+      cut = buf.indexOf('\n\n')
+      const event = /^event: (.*)$/m.exec(block)?.[1]
+      const data = /^data: (.*)$/m.exec(block)?.[1]
+      if (event && data) out.push(streamMessageFromWire(event, JSON.parse(data)))
+    }
+    if (out.at(-1)?.type === 'end') break
+  }
+  await reader.cancel()
+  return out
+}
+
+describe('webDashboardHandler: page and security headers', () => {
+  it('serves a static page with a strict CSP and no inline script or style', async () => {
+    const handler = createDashboardHandler({ store: createMemoryStore() }, ASSETS)
+    const res = await handler(get('/'))
+    expect(res.status).toBe(200)
+    const csp = res.headers.get('content-security-policy') ?? ''
+    expect(csp).toContain("default-src 'none'")
+    expect(csp).toContain("script-src 'self'")
+    expect(csp).toContain("require-trusted-types-for 'script'")
+    expect(csp).not.toContain('unsafe-inline')
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    const html = await res.text()
+    expect(html).toMatch(/<script src="assets\/app\.js" defer><\/script>/)
+    expect(html).not.toMatch(/<script>|<style>|style=|\son\w+=/)
+    const js = await handler(get('/assets/app.js'))
+    expect(js.headers.get('content-type')).toMatch(/^text\/javascript/)
+    expect(await js.text()).toBe(ASSETS.js)
+    expect((await handler(get('/nope'))).status).toBe(404)
+  })
+
+  it('serves the real bundle through the public factory', async () => {
+    const res = await webDashboardHandler({ store: createMemoryStore() })(get('/assets/app.js'))
+    const text = await res.text()
+    expect(text.length).toBeGreaterThan(20_000)
+    expect(text).not.toMatch(/require\(["']node:|from ?["']node:/)
+  })
+
+  it('refuses a foreign Host header (DNS rebinding) unless allowed', async () => {
+    const handler = createDashboardHandler({ store: createMemoryStore() }, ASSETS)
+    expect((await handler(get('/', { headers: { host: 'evil.example:7777' } }))).status).toBe(401)
+    expect((await handler(get('/', { headers: { host: 'localhost:7777' } }))).status).toBe(200)
+    const open = createDashboardHandler({ store: createMemoryStore(), allowedHosts: 'any' }, ASSETS)
+    expect((await open(get('/', { headers: { host: 'evil.example:7777' } }))).status).toBe(200)
+  })
+
+  it('needs the token: bearer header, or ?token= once, which sets an HttpOnly cookie', async () => {
+    const handler = createDashboardHandler({ store: await fixture(), token: 's3cret' }, ASSETS)
+    expect((await handler(get('/'))).status).toBe(401)
+    expect((await handler(get('/api/overview'))).status).toBe(401)
+    expect((await handler(get('/api/overview', { headers: { authorization: 'Bearer wrong!' } }))).status).toBe(401)
+    expect((await handler(get('/api/overview', { headers: { authorization: 'Bearer s3cret' } }))).status).toBe(200)
+    expect((await handler(get('/?token=nope'))).status).toBe(401)
+    const login = await handler(get('/?token=s3cret'))
+    expect(login.status).toBe(303)
+    expect(login.headers.get('location')).toBe('/')
+    const cookie = login.headers.get('set-cookie') ?? ''
+    expect(cookie).toMatch(/^entrenar_dashboard_7777=s3cret; HttpOnly; SameSite=Strict; Path=\//)
+    const withCookie = await handler(get('/api/overview', { headers: { cookie: 'other=1; entrenar_dashboard_7777=s3cret' } }))
+    expect(withCookie.status).toBe(200)
+  })
+
+  it('fails fast on bad options', () => {
+    const bad = [{}, { store: createMemoryStore(), token: '' }, { store: createMemoryStore(), pollMs: 0 }, { store: createMemoryStore(), allowedHosts: 'x' }]
+    for (const o of bad) {
+      let err: unknown
+      try {
+        createDashboardHandler(o as never, ASSETS)
+      } catch (e) {
+        err = e
+      }
+      expect(isEntrenarError(err, 'ENTRENAR_INVALID_CONFIG')).toBe(true)
+    }
+  })
+})
+
+describe('webDashboardHandler: JSON API', () => {
+  it('lists runs with status, final metrics, NaN counts and alert counts', async () => {
+    const store = await fixture()
+    await writeSeries(store, 'orphan', 'acc', 0, 3, () => 0.5)
+    const andon = createDefaultPolicy({ runId: 'r1' })
+    andon.observeValue('loss', Number.NaN, 50)
+    andon.trigger({ level: 'warning', rule: 'manual', message: 'look', runId: 'r2', step: 5, timestampMs: 3_000 })
+    const handler = createDashboardHandler({ store, andon, title: 'Lab <b>' }, ASSETS)
+    const o = overviewFromWire(await (await handler(get('/api/overview'))).json())
+    expect(o.title).toBe('Lab <b>')
+    expect(o.features).toEqual({ lineage: false, andon: true })
+    expect(o.runs.map((r) => [r.run.id, r.run.status])).toEqual([
+      ['r1', 'finished'],
+      ['r2', 'running'],
+      ['orphan', 'finished'],
+    ])
+    const r1 = o.runs[0]!
+    expect(r1.alerts).toBe(1)
+    expect(r1.maxLevel).toBe('critical')
+    const loss = r1.metrics.find((m) => m.name === 'loss')!
+    expect(loss).toEqual({ name: 'loss', rows: 100, nan: 1, last: 1 / 100, lastStep: 99 })
+    expect(r1.metrics.map((m) => m.name)).toContain('<img src=x onerror=alert(1)>')
+    expect(o.runs[1]!.alerts).toBe(1)
+    const events = await (await handler(get('/api/events'))).json()
+    expect(events.incidents.map((i: { rule: string }) => i.rule)).toEqual(['non_finite', 'manual'])
+    expect(events.incidents[0].value).toBe('NaN')
+  })
+
+  it('answers store.query through core’s contract, read-only, with minmax-last buckets', async () => {
+    const store = await fixture()
+    const handler = createDashboardHandler({ store }, ASSETS)
+    const client = createHttpClient(metricStoreContract, BASE, { fetch: (url, init) => handler(new Request(url as string, { ...init, headers: { ...(init?.headers as Record<string, string>), host: '127.0.0.1:7777' } })) })
+    const r = await client.query({ runs: ['r1'], metrics: ['loss'], steps: [10, 89], bucket: { points: 8, mode: 'minmax-last' } })
+    const s = r.series[0]!
+    expect(s.x.length).toBe(8)
+    expect(s.x[0]).toBe(19)
+    expect(Array.from(s.count!).reduce((a, b) => a + b)).toBe(80)
+    expect(Array.from(s.nanCount!).reduce((a, b) => a + b)).toBe(1)
+    expect(s.max![0]).toBeCloseTo(1 / 11)
+    await expect(client.write(emptyBatch('x'))).rejects.toMatchObject({ code: 'ENTRENAR_UNSUPPORTED' })
+    await expect(client.putRun({ id: 'x', status: 'running', startTimeMs: 0 })).rejects.toMatchObject({ code: 'ENTRENAR_UNSUPPORTED' })
+    expect((await store.runs()).map((x) => x.id)).toEqual(['r1', 'r2'])
+  })
+
+  it('walks the lineage from the runs and exports it as text', async () => {
+    const store = await fixture()
+    const lineage = fakeLineage(
+      [
+        { id: 'base', metrics: { accuracy: 0.8 }, createdAtMs: 1 },
+        { id: 'r1', metrics: { accuracy: 0.85 }, createdAtMs: 2, runId: 'r1' },
+        { id: 'r1-ft', metrics: { accuracy: Number.NaN }, createdAtMs: 3 },
+      ],
+      [
+        { parent: 'base', child: 'r1', changeType: 'hyperparams' },
+        { parent: 'r1', child: 'r1-ft', changeType: 'fine_tune' },
+      ],
+    )
+    const handler = createDashboardHandler({ store, lineage }, ASSETS)
+    const view = lineageFromWire(await (await handler(get('/api/lineage'))).json())
+    expect(view.nodes.map((n) => n.id).sort()).toEqual(['base', 'r1', 'r1-ft'])
+    expect(view.edges).toHaveLength(2)
+    expect(view.nodes.find((n) => n.id === 'r1-ft')!.metrics.accuracy).toBeNaN()
+    const text = await (await handler(get('/api/lineage/export?format=mermaid'))).text()
+    expect(text).toContain('base --> r1')
+    expect((await handler(get('/api/lineage/export?format=svg'))).status).toBe(400)
+    expect((await createDashboardHandler({ store }, ASSETS)(get('/api/lineage'))).status).toBe(404)
+  })
+})
+
+describe('webDashboardHandler: live stream', () => {
+  it('sends new points of a running run, then ends when it finishes', async () => {
+    const store = await fixture()
+    const andon = createDefaultPolicy({ runId: 'r2' })
+    const handler = createDashboardHandler({ store, andon, pollMs: 20 }, ASSETS)
+    const q = streamRequestToParam({ cursors: [{ run: 'r2', metric: 'loss', after: 19 }], incidentsSeen: 0 })
+    const res = await handler(get(`/api/stream?q=${encodeURIComponent(q)}`))
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
+    const reading = readEvents(res)
+    await new Promise((r) => setTimeout(r, 60))
+    await writeSeries(store, 'r2', 'loss', 20, 5, (s) => (s === 22 ? Number.POSITIVE_INFINITY : 1))
+    andon.observeValue('loss', Number.POSITIVE_INFINITY, 22)
+    await new Promise((r) => setTimeout(r, 60))
+    await writeSeries(store, 'r2', 'loss', 25, 1, () => 0.5)
+    await store.putRun({ id: 'r2', status: 'stopped', startTimeMs: 2_000, endTimeMs: 9_000, reason: 'non-finite loss' })
+    const events = await reading
+    expect(events[0]).toMatchObject({ type: 'status' })
+    const steps = events.flatMap((e) => (e.type === 'points' ? e.result.series.flatMap((s) => Array.from(s.x)) : []))
+    expect(steps).toEqual([20, 21, 22, 23, 24, 25])
+    const max = events.flatMap((e) => (e.type === 'points' ? e.result.series.flatMap((s) => Array.from(s.max!)) : []))
+    expect(max[2]).toBe(Number.POSITIVE_INFINITY)
+    expect(events.some((e) => e.type === 'incidents' && e.incidents[0]!.rule === 'non_finite')).toBe(true)
+    const last = events.at(-1)!
+    expect(last).toEqual({ type: 'end', reason: 'no followed run is running' })
+    const status = events.filter((e) => e.type === 'status').at(-1)
+    expect(status?.type === 'status' && status.runs[0]!.status).toBe('stopped')
+  })
+
+  it('ends at once for a finished run and rejects a malformed request', async () => {
+    const handler = createDashboardHandler({ store: await fixture(), pollMs: 20 }, ASSETS)
+    const q = streamRequestToParam({ cursors: [{ run: 'r1', metric: 'loss', after: 99 }], incidentsSeen: 0 })
+    const events = await readEvents(await handler(get(`/api/stream?q=${encodeURIComponent(q)}`)))
+    expect(events.map((e) => e.type)).toEqual(['status', 'end'])
+    const bad = await handler(get('/api/stream?q=%7Bnope'))
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).error.code).toBe('ENTRENAR_INVALID_QUERY')
+  })
+})
