@@ -168,7 +168,7 @@ class LineageImpl implements Lineage {
     const events = entry.events ?? []
     const edges = parents.map((p) => ({ parent: p.id, child: model.id, changeType: p.changeType, ...(p.description !== undefined ? { description: p.description } : {}) }))
     // Everything is checked before anything changes, so a rejected entry leaves no trace.
-    edges.forEach((e) => checkDerivation(e))
+    for (const e of edges) checkDerivation(e)
     if (new Set(parents.map((p) => p.id)).size !== parents.length) throw invalid(`model ${JSON.stringify(model.id)} lists a parent twice`)
     const existing = this.#g.indexOf(model.id)
     for (const e of edges) {

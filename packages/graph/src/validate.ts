@@ -32,7 +32,9 @@ function checkJson(x: unknown, path: string, depth: number): void {
     return
   }
   if (Array.isArray(x)) {
-    x.forEach((y, i) => checkJson(y, `${path}[${i}]`, depth + 1))
+    x.forEach((y, i) => {
+      checkJson(y, `${path}[${i}]`, depth + 1)
+    })
     return
   }
   if (isPlainObject(x)) {

@@ -14,3 +14,4 @@ export {
 export { metricSinkSuite, metricStoreSuite } from './store.js'
 export { alertPolicySuite } from './alert-policy.js'
 export { dashboardSuite } from './dashboard.js'
+export { lineageGraphSuite } from './lineage.js'

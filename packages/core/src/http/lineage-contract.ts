@@ -207,7 +207,7 @@ const depthMethod = (summary: string) =>
     summary,
     request: DepthReq,
     response: IdsRes,
-    encodeRequest: (x, o) => defined({ schema_version: SCHEMA_VERSION, id: x, depth: o?.depth }),
+    encodeRequest: (x, o) => defined({ schema_version: SCHEMA_VERSION, id: x, depth: o?.depth === Number.POSITIVE_INFINITY ? undefined : o?.depth }),
     decodeRequest: (w) => [w.id, w.depth === undefined ? {} : { depth: w.depth }],
     encodeResponse: (ids) => ({ schema_version: SCHEMA_VERSION, ids }),
     decodeResponse: (w) => w.ids,

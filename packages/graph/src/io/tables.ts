@@ -116,9 +116,9 @@ async function readTable(bytes: Uint8Array, name: string, columns?: string[]): P
       metadata,
       ...(columns ? { columns } : {}),
       onChunk: (c) => {
-        let list = parts.get(c.columnName)
-        if (!list) parts.set(c.columnName, (list = []))
-        list.push({ start: c.rowStart, data: c.columnData })
+        const list = parts.get(c.columnName)
+        if (list) list.push({ start: c.rowStart, data: c.columnData })
+        else parts.set(c.columnName, [{ start: c.rowStart, data: c.columnData }])
       },
     })
   } catch (e) {
