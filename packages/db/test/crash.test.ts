@@ -62,7 +62,7 @@ describe('crash safety (SIGKILL)', () => {
     for (let round = 0; round < 5; round++) {
       const ids = [0, 1, 2, 3].map((j) => `crash-${round}-${j}`)
       const got = await Promise.all(ids.map((id, j) => trial(dir, id, 10 + Math.floor(Math.random() * 90), j % 2 === 0 ? 97 : 1000)))
-      ids.forEach((id, j) => acked.set(id, got[j]!))
+      for (const [j, id] of ids.entries()) acked.set(id, got[j]!)
     }
     const problems: string[] = []
     const store = await openStore(dir, { onCorrupt: (e) => problems.push(e.code) })

@@ -174,7 +174,7 @@ export async function openAppend(path: string): Promise<AppendFile> {
   const fh = await open(path, 'a')
   return {
     append: async (chunks) => {
-      let left = chunks.slice() as Uint8Array[]
+      const left = chunks.slice() as Uint8Array[]
       while (left.length > 0) {
         const { bytesWritten } = await fh.writev(left)
         let n = bytesWritten

@@ -155,7 +155,10 @@ export async function readRowGroup(seam: ReadSeam, seg: SegmentInfo, rg: RowGrou
       rowEnd: rg.rowStart + rg.rows,
       onChunk: (c) => {
         let list = out.get(c.columnName)
-        if (!list) out.set(c.columnName, (list = []))
+        if (!list) {
+          list = []
+          out.set(c.columnName, list)
+        }
         list.push({ start: c.rowStart, data: c.columnData })
       },
     })

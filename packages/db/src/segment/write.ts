@@ -67,6 +67,7 @@ export function encodeSegment(rows: SortedRows, options: SegmentWriteOptions): U
   ]
   if (options.replaces?.length) kv.push({ key: KV_REPLACES, value: JSON.stringify(options.replaces) })
   pw.kvMetadata = kv
-  pw.finish()
+  const done = pw.finish()
+  if (done) throw new Error('entrenar/db: hyparquet-writer finished asynchronously') // ByteWriter.finish is synchronous
   return writer.getBytes()
 }

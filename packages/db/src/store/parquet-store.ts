@@ -114,8 +114,11 @@ class Store implements ParquetStore {
   #durable = 0
   #chain: Promise<unknown> = Promise.resolve()
   #commitP: Promise<void> | undefined
-  #sealP: Promise<void> | undefined
+  #sealQueued: Promise<void> | undefined
+  #sealRunning: Promise<void> | undefined
   #segmentsWritten = 0
+  /** A background seal's failure, thrown by the next `flush()` (the rows stay buffered and in the WAL). */
+  #backgroundError: unknown
   #walSyncs = 0
   #closed = false
   #closeP: Promise<void> | undefined
@@ -167,16 +170,25 @@ class Store implements ParquetStore {
     this.#seq++
     this.#bufferRows += own.length
     this.#bufferBytes += frame.length + own.length * 44
-    if (this.#bufferRows >= this.#o.segmentRows) void this.#scheduleSeal().catch(() => undefined)
+    if (this.#bufferRows >= this.#o.segmentRows || this.#bufferBytes >= this.#o.maxBufferBytes / 2) {
+      void this.#scheduleSeal().catch((e: unknown) => {
+        this.#backgroundError = e
+      })
+    }
     // Backpressure: memory stays under maxBufferBytes whatever the run length.
-    while (this.#sealing && this.#bufferBytes + this.#sealing.bytes > this.#o.maxBufferBytes && this.#sealP) {
-      await this.#sealP.catch(() => undefined)
+    while (this.#sealing && this.#bufferBytes + this.#sealing.bytes > this.#o.maxBufferBytes && this.#sealRunning) {
+      await this.#sealRunning.catch(() => undefined)
     }
   }
 
   async flush(): Promise<void> {
     this.#open()
     await this.#flushNow()
+    const e = this.#backgroundError
+    if (e !== undefined) {
+      this.#backgroundError = undefined
+      throw e
+    }
   }
 
   async #flushNow(): Promise<void> {
@@ -226,11 +238,22 @@ class Store implements ParquetStore {
     return this.#scheduleSeal()
   }
 
+  /**
+   * Seals every row written before the call. A seal that is queued but not started covers them
+   * (it takes the buffer when it starts), so callers share it; a running one does not, so a new
+   * one is queued behind it.
+   */
   #scheduleSeal(): Promise<void> {
-    this.#sealP ??= this.#enqueue(() => this.#sealNow()).finally(() => {
-      this.#sealP = undefined
+    if (this.#sealQueued) return this.#sealQueued
+    const p = this.#enqueue(() => {
+      this.#sealQueued = undefined
+      this.#sealRunning = p
+      return this.#sealNow().finally(() => {
+        this.#sealRunning = undefined
+      })
     })
-    return this.#sealP
+    this.#sealQueued = p
+    return p
   }
 
   /**
@@ -367,7 +390,10 @@ class Store implements ParquetStore {
     const byRunId = new Map<string, RecordBatchBuilder>()
     const builder = (runId: string) => {
       let b = byRunId.get(runId)
-      if (!b) byRunId.set(runId, (b = new RecordBatchBuilder(runId)))
+      if (!b) {
+        b = new RecordBatchBuilder(runId)
+        byRunId.set(runId, b)
+      }
       return b
     }
     const q: MetricQuery = { from: fromUs, to: toUs, ...(filter?.metrics ? { metrics: filter.metrics } : {}) }

@@ -8,9 +8,9 @@ import { runDirName } from './paths.js'
 export function byRun(batches: readonly RecordBatch[]): Map<string, RecordBatch[]> {
   const m = new Map<string, RecordBatch[]>()
   for (const b of batches) {
-    let l = m.get(b.runId)
-    if (!l) m.set(b.runId, (l = []))
-    l.push(b)
+    const l = m.get(b.runId)
+    if (l) l.push(b)
+    else m.set(b.runId, [b])
   }
   return m
 }
