@@ -1,3 +1,3 @@
 import { entrenarTsup } from '../../tsup.shared.mjs'
 
-export default entrenarTsup({ entry: { main: 'src/main.ts' } })
+export default entrenarTsup({ entry: { main: 'src/main.ts', lib: 'src/lib.ts' } })

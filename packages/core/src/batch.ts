@@ -102,17 +102,39 @@ export function checkStep(step: unknown): EntrenarError | undefined {
  * Grows a batch column by column with amortised O(1) appends and no per-row allocation.
  * Used by the monitor (double-buffered) and by stores to assemble query results.
  */
+interface Columns {
+  metric: Uint32Array
+  value: Float64Array
+  step: Float64Array
+  ts: Float64Array
+  epoch: Int32Array
+  batch: Int32Array
+  tagIndex: Int32Array
+}
+
+function allocColumns(cap: number): Columns {
+  return {
+    metric: new Uint32Array(cap),
+    value: new Float64Array(cap),
+    step: new Float64Array(cap),
+    ts: new Float64Array(cap),
+    epoch: new Int32Array(cap),
+    batch: new Int32Array(cap),
+    tagIndex: new Int32Array(cap),
+  }
+}
+
+/**
+ * Grows a batch column by column with amortised O(1) appends and no per-row allocation.
+ * Used by the monitor (with {@link RecordBatchBuilder.detach} and {@link RecordBatchBuilder.recycle},
+ * so steady-state logging allocates no typed arrays) and by stores to assemble query results.
+ */
 export class RecordBatchBuilder {
   readonly runId: string
   #n = 0
-  #cap: number
-  #metric: Uint32Array
-  #value: Float64Array
-  #step: Float64Array
-  #ts: Float64Array
-  #epoch: Int32Array
-  #batch: Int32Array
-  #tagIndex: Int32Array
+  #c: Columns
+  #free: Columns[] = []
+  #lent = new WeakMap<RecordBatch, Columns>()
   #names: string[] = []
   #nameIds = new Map<string, number>()
   #tagSets: Tags[] = []
@@ -120,17 +142,10 @@ export class RecordBatchBuilder {
 
   constructor(runId: string, capacity = 1024) {
     this.runId = runId
-    this.#cap = Math.max(1, capacity)
-    this.#metric = new Uint32Array(this.#cap)
-    this.#value = new Float64Array(this.#cap)
-    this.#step = new Float64Array(this.#cap)
-    this.#ts = new Float64Array(this.#cap)
-    this.#epoch = new Int32Array(this.#cap)
-    this.#batch = new Int32Array(this.#cap)
-    this.#tagIndex = new Int32Array(this.#cap)
+    this.#c = allocColumns(Math.max(1, capacity))
   }
 
-  /** Rows appended since the last {@link RecordBatchBuilder.finish}. */
+  /** Rows appended since the last {@link RecordBatchBuilder.finish} or {@link RecordBatchBuilder.detach}. */
   get length(): number {
     return this.#n
   }
@@ -164,15 +179,16 @@ export class RecordBatchBuilder {
 
   /** Appends one row; `metricId`/`tagId` come from {@link metricId}/{@link tagSetId}. */
   append(metricId: number, value: number, step: number, timestampUs: number, epoch = NULL_INT32, batch = NULL_INT32, tagId = -1): void {
-    if (this.#n === this.#cap) this.#grow()
+    let c = this.#c
+    if (this.#n === c.value.length) c = this.#grow()
     const i = this.#n++
-    this.#metric[i] = metricId
-    this.#value[i] = value
-    this.#step[i] = step
-    this.#ts[i] = timestampUs
-    this.#epoch[i] = epoch
-    this.#batch[i] = batch
-    this.#tagIndex[i] = tagId
+    c.metric[i] = metricId
+    c.value[i] = value
+    c.step[i] = step
+    c.ts[i] = timestampUs
+    c.epoch[i] = epoch
+    c.batch[i] = batch
+    c.tagIndex[i] = tagId
   }
 
   /** Appends row `i` of another batch, remapping its dictionaries. */
@@ -189,40 +205,81 @@ export class RecordBatchBuilder {
     )
   }
 
-  /** Returns the rows appended so far as an immutable batch (copied) and starts over; dictionaries are kept. */
+  /** Returns the rows appended so far as a batch that owns its arrays (copied) and starts over; dictionaries are kept. */
   finish(): RecordBatch {
     const n = this.#n
     this.#n = 0
+    const c = this.#c
+    return this.#batch(n, {
+      metric: c.metric.slice(0, n),
+      value: c.value.slice(0, n),
+      step: c.step.slice(0, n),
+      ts: c.ts.slice(0, n),
+      epoch: c.epoch.slice(0, n),
+      batch: c.batch.slice(0, n),
+      tagIndex: c.tagIndex.slice(0, n),
+    })
+  }
+
+  /**
+   * Like {@link finish} but without copying: the batch views the builder's arrays, and the builder
+   * continues on recycled (or new) arrays. Call {@link recycle} with the batch once nobody reads it
+   * any more, so the arrays are reused: allocating fresh typed arrays costs far more than filling them.
+   */
+  detach(): RecordBatch {
+    const n = this.#n
+    this.#n = 0
+    const lent = this.#c
+    this.#c = this.#free.pop() ?? allocColumns(lent.value.length)
+    const b = this.#batch(n, {
+      metric: lent.metric.subarray(0, n),
+      value: lent.value.subarray(0, n),
+      step: lent.step.subarray(0, n),
+      ts: lent.ts.subarray(0, n),
+      epoch: lent.epoch.subarray(0, n),
+      batch: lent.batch.subarray(0, n),
+      tagIndex: lent.tagIndex.subarray(0, n),
+    })
+    this.#lent.set(b, lent)
+    return b
+  }
+
+  /** Returns the arrays of a batch made by {@link detach} to the pool. Other batches are ignored. */
+  recycle(batch: RecordBatch): void {
+    const c = this.#lent.get(batch)
+    if (!c) return
+    this.#lent.delete(batch)
+    if (this.#free.length < 4) this.#free.push(c)
+  }
+
+  #batch(n: number, c: Columns): RecordBatch {
     return {
       runId: this.runId,
       length: n,
       metricNames: this.#names.slice(),
-      metric: this.#metric.slice(0, n),
-      value: this.#value.slice(0, n),
-      step: this.#step.slice(0, n),
-      timestampUs: this.#ts.slice(0, n),
-      epoch: this.#epoch.slice(0, n),
-      batch: this.#batch.slice(0, n),
+      metric: c.metric,
+      value: c.value,
+      step: c.step,
+      timestampUs: c.ts,
+      epoch: c.epoch,
+      batch: c.batch,
       tagSets: this.#tagSets.slice(),
-      tagIndex: this.#tagIndex.slice(0, n),
+      tagIndex: c.tagIndex,
     }
   }
 
-  #grow(): void {
-    const cap = this.#cap * 2
-    const grow = <T extends Uint32Array | Float64Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap)
-      b.set(a)
-      return b
-    }
-    this.#metric = grow(this.#metric, (n) => new Uint32Array(n))
-    this.#value = grow(this.#value, (n) => new Float64Array(n))
-    this.#step = grow(this.#step, (n) => new Float64Array(n))
-    this.#ts = grow(this.#ts, (n) => new Float64Array(n))
-    this.#epoch = grow(this.#epoch, (n) => new Int32Array(n))
-    this.#batch = grow(this.#batch, (n) => new Int32Array(n))
-    this.#tagIndex = grow(this.#tagIndex, (n) => new Int32Array(n))
-    this.#cap = cap
+  #grow(): Columns {
+    const old = this.#c
+    const next = allocColumns(old.value.length * 2)
+    next.metric.set(old.metric)
+    next.value.set(old.value)
+    next.step.set(old.step)
+    next.ts.set(old.ts)
+    next.epoch.set(old.epoch)
+    next.batch.set(old.batch)
+    next.tagIndex.set(old.tagIndex)
+    this.#c = next
+    return next
   }
 }
 

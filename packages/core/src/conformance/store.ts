@@ -34,6 +34,21 @@ const sinkCases: ConformanceCase<MetricSink>[] = [
     },
   },
   {
+    name: 'rows stay intact when the writer reuses the batch arrays after write() settled',
+    async run(sink, { id }) {
+      const b = batch(id, [row('loss', 1, 0.5), row('loss', 2, 0.25)])
+      await sink.write(b)
+      ;(b.value as Float64Array).fill(-1)
+      ;(b.step as Float64Array).fill(99)
+      await sink.flush()
+      const store = sink as Partial<MetricStore>
+      if (typeof store.query !== 'function') return
+      const s = (await store.query({ runs: [id] })).series[0]
+      sameFloats(s?.x, [1, 2], 'steps after the writer reused its arrays')
+      sameFloats(s?.value, [0.5, 0.25], 'values after the writer reused its arrays')
+    },
+  },
+  {
     name: 'close is idempotent and write after close rejects with ENTRENAR_CLOSED',
     async run(sink, { id }) {
       await sink.write(batch(id, [row('loss', 1, 1)]))

@@ -6,6 +6,9 @@ import type { RecordBatch } from '../batch.js'
  * Semantics every implementation shares (checked by the `MetricSink` conformance suite):
  * - `write` accepts a batch; it may buffer. It never mutates the batch. A rejected batch (invalid
  *   rows) throws a coded {@link EntrenarError} and leaves earlier batches untouched.
+ * - The caller may reuse the batch's arrays once the promise returned by `write` settles (the
+ *   monitor recycles them: allocating typed arrays per batch costs more than logging). A sink that
+ *   keeps rows beyond that copies them before its promise settles.
  * - `flush` resolves once every batch written before it is as durable as the sink can make it.
  * - `close` flushes, then releases resources; `write` after `close` rejects with `ENTRENAR_CLOSED`.
  *   `close` twice is a no-op.

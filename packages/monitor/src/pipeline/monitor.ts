@@ -1,0 +1,403 @@
+import {
+  type AlertPolicy,
+  type ChangeDetector,
+  checkMetricName,
+  checkTags,
+  createDefaultPolicy,
+  createMemoryStore,
+  type DriftEvent,
+  EntrenarError,
+  ErrorCodes,
+  type Incident,
+  type MetricSink,
+  type MetricStore,
+  NULL_INT32,
+  RecordBatchBuilder,
+  type RunInfo,
+  type RunStatus,
+  type Tags,
+  toEntrenarError,
+} from '@entrenar/core'
+import { type MetricStats, MetricsCollector } from '../collector/collector.js'
+import { hostFacts } from './host.js'
+
+/** Where a point sits in training. */
+export interface LogMeta {
+  /** Global step (x-axis). Default: one more than the previous `log()` call's step. */
+  readonly step?: number
+  readonly epoch?: number
+  readonly batch?: number
+  /** Labels; reuse the same object for repeated tags (it is cached by identity). */
+  readonly tags?: Tags
+}
+
+/** Options of {@link createMonitor}. */
+export interface MonitorOptions {
+  /** Run id. Default: a time-based id. */
+  readonly runId?: string
+  readonly name?: string
+  /** Hyper-parameters and configuration, stored with the run. */
+  readonly config?: Readonly<Record<string, unknown>>
+  /** Where points are stored. Default: a new in-memory store. A store passed in is flushed by `close()` but
+   * stays open (its owner may share it between runs); a store the monitor created is closed with it. */
+  readonly store?: MetricStore
+  /** Further sinks (dashboards, exporters); each gets every batch off the hot path. */
+  readonly sinks?: readonly MetricSink[]
+  /** Change detectors per metric; a non-stable signal becomes a {@link DriftEvent} for the policy. */
+  readonly detectors?: Readonly<Record<string, readonly ChangeDetector[]>>
+  /** Decides continue / warn / pause / stop. Default: stop on a non-finite `loss`. */
+  readonly andon?: AlertPolicy
+  /** Receives every error of the recording path (bad input, sink failures). Default: a line on stderr per error code. */
+  readonly onError?: (error: EntrenarError) => void
+  /** Rows per batch handed to the sinks. Default 4096. */
+  readonly batchRows?: number
+  /**
+   * Rows buffered before a synchronous hand-off, for loops that never yield to the event loop (≈60 bytes
+   * a row: the default 262 144 rows keep the buffer near 16 MiB). Default 262 144.
+   */
+  readonly maxPendingRows?: number
+  /** Hand the pending rows to the sinks at least this often. Default 1000 ms. */
+  readonly flushIntervalMs?: number
+  /** Wall clock in microseconds. Default `Date.now() * 1000`. */
+  readonly clockUs?: () => number
+  /** Called once by `close()` with the run's final state (e.g. to register a lineage node or write a report). */
+  readonly onClose?: (final: MonitorSummary) => void | Promise<void>
+}
+
+/** The monitor's view of a run. */
+export interface MonitorSummary {
+  readonly runId: string
+  readonly status: RunStatus
+  /** Why the line stopped, when it did. */
+  readonly reason?: string
+  readonly lastStep: number
+  readonly metrics: Readonly<Record<string, MetricStats>>
+  readonly incidents: readonly Incident[]
+  readonly driftEvents: readonly DriftEvent[]
+}
+
+/** A monitored run. See {@link createMonitor}. */
+export interface Monitor {
+  readonly runId: string
+  /** Aborts when the line is stopped (non-finite loss, an Andon rule, `stop()`); `reason` is an EntrenarError. */
+  readonly signal: AbortSignal
+  /** Records values at one step. Synchronous, allocation-free in steady state, never throws. */
+  log(values: Readonly<Record<string, number>>, meta?: LogMeta): void
+  /** Resolves at once unless the Andon paused the run. */
+  gate(): Promise<void>
+  /** Stops the line by hand. */
+  stop(reason: string): void
+  summary(): MonitorSummary
+  /** True once at least one sample of the metric was recorded ("measured, not inferred"). */
+  isMeasured(metric: string): boolean
+  /** Samples of a metric, NaN and ±Inf included. */
+  sampleCount(metric: string): number
+  /** The collector behind the summary. */
+  readonly collector: MetricsCollector
+  /** Every point logged so far is durable in the store and handed to every sink. */
+  flush(): Promise<void>
+  /** Flushes, records the run's end, closes the sinks and the store. Idempotent. */
+  close(): Promise<void>
+}
+
+function defaultOnError(): (e: EntrenarError) => void {
+  const seen = new Set<string>()
+  return (e) => {
+    if (seen.has(e.code)) return
+    seen.add(e.code)
+    console.error(`${e.message} [${e.code}] (further ${e.code} errors of this run are not printed)`)
+  }
+}
+
+class MonitorImpl implements Monitor {
+  readonly runId: string
+  readonly collector = new MetricsCollector()
+  readonly #opts: MonitorOptions
+  readonly #store: MetricStore
+  readonly #ownsStore: boolean
+  readonly #sinks: MetricSink[]
+  readonly #andon: AlertPolicy
+  readonly #onError: (e: EntrenarError) => void
+  readonly #clock: () => number
+  readonly #batchRows: number
+  readonly #own = new AbortController()
+  readonly signal: AbortSignal
+  #builder: RecordBatchBuilder
+  /** builder metric id per collector metric id (the builder's dictionary is per batch stream). */
+  #detectors: (readonly ChangeDetector[] | undefined)[] = []
+  #tagCache = new WeakMap<object, number>()
+  #pending = new Set<Promise<void>>()
+  readonly #maxPendingRows: number
+  #timer: ReturnType<typeof setInterval> | undefined
+  #scheduled = false
+  #lastStep = -1
+  #closed = false
+  #closing: Promise<void> | undefined
+  #drift: DriftEvent[] = []
+  #run: RunInfo
+
+  constructor(opts: MonitorOptions, runId: string, run: RunInfo) {
+    this.#opts = opts
+    this.runId = runId
+    this.#run = run
+    this.#ownsStore = opts.store === undefined
+    this.#store = opts.store ?? createMemoryStore()
+    this.#sinks = [this.#store, ...(opts.sinks ?? [])]
+    this.#andon = opts.andon ?? createDefaultPolicy({ runId })
+    this.#onError = opts.onError ?? defaultOnError()
+    this.#clock = opts.clockUs ?? (() => Date.now() * 1000)
+    this.#batchRows = opts.batchRows ?? 4096
+    this.#maxPendingRows = Math.max(this.#batchRows, opts.maxPendingRows ?? 262_144)
+    this.#builder = new RecordBatchBuilder(runId, this.#batchRows)
+    this.signal = AbortSignal.any([this.#own.signal, this.#andon.signal])
+    for (const [metric, list] of Object.entries(opts.detectors ?? {})) {
+      const err = checkMetricName(metric)
+      if (err) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: detectors key: ${err.message}`)
+      this.#detectors[this.#register(metric)] = list
+    }
+    const interval = opts.flushIntervalMs ?? 1000
+    this.#timer = setInterval(() => this.#handOff(), interval)
+    // The timer must never keep a finished training process alive.
+    ;(this.#timer as { unref?: () => void }).unref?.()
+  }
+
+  /** Records the run as started in the store. */
+  async start(): Promise<void> {
+    await this.#store.putRun(this.#run)
+  }
+
+  log(values: Readonly<Record<string, number>>, meta?: LogMeta): void {
+    if (this.#closed) {
+      this.#report(new EntrenarError(ErrorCodes.CLOSED, `entrenar/monitor: log() after close() on run ${this.runId}; the values were dropped`))
+      return
+    }
+    const step = meta?.step ?? this.#lastStep + 1
+    if (!Number.isSafeInteger(step)) {
+      this.#report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: step ${String(step)} is not a safe integer; the values of this call were dropped`))
+      return
+    }
+    this.#lastStep = step
+    const epoch = this.#int(meta?.epoch, 'epoch')
+    const batch = this.#int(meta?.batch, 'batch')
+    const tagId = meta?.tags === undefined ? -1 : this.#tagId(meta.tags)
+    const ts = this.#clock()
+    const b = this.#builder
+    const c = this.collector
+    for (const name in values) {
+      const v = values[name]
+      let id = c.idOf(name)
+      if (id === undefined) {
+        const err = checkMetricName(name)
+        if (err) {
+          this.#report(err)
+          continue
+        }
+        id = this.#register(name)
+      }
+      if (typeof v !== 'number') {
+        this.#report(new EntrenarError(ErrorCodes.INVALID_VALUE, `entrenar/monitor: ${name} at step ${step} is a ${typeof v}, not a number; dropped`))
+        continue
+      }
+      c.recordId(id, v)
+      b.append(id, v, step, ts, epoch, batch, tagId)
+      this.#andon.observeValue(name, v, step)
+      const dets = this.#detectors[id]
+      if (dets !== undefined) this.#detect(dets, name, v, step)
+    }
+    const n = b.length
+    if (n >= this.#batchRows) {
+      // A loop that never yields must not grow the buffer without bound: hand off synchronously then.
+      if (n >= this.#maxPendingRows) this.#handOff()
+      else this.#schedule()
+    }
+  }
+
+  /** Registers a metric in the collector and the batch dictionary under the same id. */
+  #register(name: string): number {
+    const id = this.collector.metricId(name)
+    const bid = this.#builder.metricId(name)
+    if (bid !== id) throw new EntrenarError(ErrorCodes.INTERNAL, `entrenar/monitor: metric ${name} has collector id ${id} but batch id ${bid}`)
+    return id
+  }
+
+  #detect(dets: readonly ChangeDetector[], metric: string, v: number, step: number): void {
+    for (const d of dets) {
+      const s = d.update(v)
+      if (s === 'stable') continue
+      const event: DriftEvent = {
+        kind: 'drift',
+        runId: this.runId,
+        metric,
+        step,
+        detector: d.name,
+        signal: s,
+        statistic: d.statistic,
+        ...(d.severity === undefined ? {} : { severity: d.severity }),
+        timestampMs: Date.now(),
+      }
+      this.#drift.push(event)
+      this.#andon.observe(event)
+    }
+  }
+
+  #int(x: number | undefined, what: string): number {
+    if (x === undefined) return NULL_INT32
+    if (Number.isInteger(x) && x >= 0 && x <= 2147483647) return x
+    this.#report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: ${what} ${String(x)} is not an integer in [0, 2^31); stored as absent`))
+    return NULL_INT32
+  }
+
+  #tagId(tags: Tags): number {
+    const cached = this.#tagCache.get(tags)
+    if (cached !== undefined) return cached
+    const err = checkTags(tags)
+    if (err) {
+      this.#report(err)
+      return -1
+    }
+    const id = this.#builder.tagSetId(tags)
+    this.#tagCache.set(tags, id)
+    return id
+  }
+
+  /** Asks for a hand-off at the next microtask: the sinks see the rows as soon as the loop yields (awaits anything). */
+  #schedule(): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    queueMicrotask(() => {
+      this.#scheduled = false
+      this.#handOff()
+    })
+  }
+
+  /**
+   * Moves every pending row into one batch and gives it to every sink. A sink's `write` is called at
+   * once (its synchronous part runs now, in call order); its promise is tracked for `flush()` and its
+   * failure goes to `onError`.
+   */
+  #handOff(): void {
+    if (this.#builder.length === 0) return
+    const builder = this.#builder
+    const batch = builder.detach()
+    const writes = this.#sinks.map((sink) => {
+      let p: Promise<void>
+      try {
+        p = sink.write(batch)
+      } catch (e) {
+        p = Promise.reject(e)
+      }
+      return p.catch((e: unknown) => this.#report(toEntrenarError(e, ErrorCodes.SINK_FAILED, 'entrenar/monitor: sink write failed')))
+    })
+    // Every sink is done with the batch once its write settled (MetricSink contract): reuse the arrays.
+    const done: Promise<void> = Promise.all(writes).then(() => {
+      builder.recycle(batch)
+      this.#pending.delete(done)
+    })
+    this.#pending.add(done)
+  }
+
+  #report(e: EntrenarError): void {
+    try {
+      this.#onError(e)
+    } catch {
+      // an onError that throws must not reach the training loop either
+    }
+  }
+
+  async gate(): Promise<void> {
+    await this.#andon.gate?.()
+  }
+
+  stop(reason: string): void {
+    if (!this.#own.signal.aborted) this.#own.abort(new EntrenarError(ErrorCodes.STOPPED, `entrenar/monitor: ${reason}`))
+  }
+
+  summary(): MonitorSummary {
+    const reason = this.signal.aborted ? String((this.signal.reason as Error | undefined)?.message ?? this.signal.reason) : undefined
+    return {
+      runId: this.runId,
+      status: this.signal.aborted ? 'stopped' : this.#closed ? 'finished' : 'running',
+      ...(reason === undefined ? {} : { reason }),
+      lastStep: this.#lastStep,
+      metrics: this.collector.summary(),
+      incidents: this.#andon.history(),
+      driftEvents: this.#drift.slice(),
+    }
+  }
+
+  isMeasured(metric: string): boolean {
+    return this.collector.sampleCount(metric) > 0
+  }
+
+  sampleCount(metric: string): number {
+    return this.collector.sampleCount(metric)
+  }
+
+  async flush(): Promise<void> {
+    this.#handOff()
+    await Promise.all(this.#pending)
+    await Promise.all(
+      this.#sinks.map((s) => s.flush().catch((e: unknown) => this.#report(toEntrenarError(e, ErrorCodes.SINK_FAILED, 'entrenar/monitor: sink flush failed')))),
+    )
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    clearInterval(this.#timer)
+    await this.flush()
+    this.#closed = true
+    const final = this.summary()
+    this.#run = { ...this.#run, status: final.status, endTimeMs: Date.now(), ...(final.reason === undefined ? {} : { reason: final.reason }) }
+    await this.#store.putRun(this.#run).catch((e: unknown) => this.#report(toEntrenarError(e, ErrorCodes.SINK_FAILED, 'entrenar/monitor: recording the run end failed')))
+    try {
+      await this.#opts.onClose?.(final)
+    } catch (e) {
+      this.#report(toEntrenarError(e, ErrorCodes.SINK_FAILED, 'entrenar/monitor: onClose failed'))
+    }
+    for (const s of this.#sinks) {
+      if (s === this.#store && !this.#ownsStore) continue
+      await s.close().catch((e: unknown) => this.#report(toEntrenarError(e, ErrorCodes.SINK_FAILED, 'entrenar/monitor: sink close failed')))
+    }
+  }
+}
+
+/**
+ * Starts monitoring a run: records its metadata in the store and returns the {@link Monitor}.
+ * Configuration errors throw `ENTRENAR_INVALID_CONFIG` / `ENTRENAR_INVALID_RUN_ID` here, before training starts.
+ *
+ * @example
+ * ```ts
+ * const monitor = await createMonitor({ runId: 'iris-1', config: { lr: 0.1 } })
+ * for (let step = 0; step < 100 && !monitor.signal.aborted; step++) monitor.log({ loss: train() }, { step })
+ * await monitor.close()
+ * ```
+ */
+export async function createMonitor(options: MonitorOptions = {}): Promise<Monitor> {
+  const runId = options.runId ?? `run-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is rejected
+  if (typeof runId !== 'string' || runId.length === 0 || runId.length > 200 || /[\u0000-\u001f\u007f]/.test(runId)) {
+    throw new EntrenarError(ErrorCodes.INVALID_RUN_ID, `entrenar/monitor: run id ${JSON.stringify(runId)} must be 1–200 printable characters`)
+  }
+  if (options.batchRows !== undefined && !(Number.isInteger(options.batchRows) && options.batchRows > 0)) {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: batchRows ${options.batchRows} must be a positive integer`)
+  }
+  if (options.flushIntervalMs !== undefined && !(options.flushIntervalMs > 0)) {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: flushIntervalMs ${options.flushIntervalMs} must be > 0`)
+  }
+  const facts = await hostFacts()
+  const run: RunInfo = {
+    id: runId,
+    status: 'running',
+    startTimeMs: Date.now(),
+    ...(options.name === undefined ? {} : { name: options.name }),
+    ...(options.config === undefined ? {} : { config: options.config }),
+    ...facts,
+  }
+  const monitor = new MonitorImpl(options, runId, run)
+  await monitor.start()
+  return monitor
+}
