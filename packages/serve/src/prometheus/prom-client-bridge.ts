@@ -1,0 +1,49 @@
+/**
+ * The bridge into prom-client (an optional peer): each family becomes an object with the shape
+ * prom-client's `Registry` reads (`name`, `help`, `type`, `aggregator`, `get()`), so this module
+ * never imports prom-client itself. Values are read at scrape time; nothing is copied on write.
+ */
+import type { ExportedSample } from '@entrenar/core'
+import type { Family } from './families.js'
+
+/** One value as prom-client's `MetricObject.values` holds it. */
+export interface PromClientValue {
+  readonly value: number
+  readonly labels: Readonly<Record<string, string | number>>
+  readonly metricName?: string
+}
+
+/** A metric as prom-client's `Registry.registerMetric` expects it (structural: prom-client 15). */
+export interface PromClientMetric {
+  name: string
+  readonly help: string
+  readonly type: 'gauge' | 'counter' | 'histogram'
+  readonly aggregator: 'sum' | 'omit'
+  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: PromClientValue[] }>
+  reset(): void
+}
+
+/** The part of prom-client's `Registry` the bridge uses. */
+export interface PromClientRegistry {
+  registerMetric(metric: PromClientMetric): void
+}
+
+/** Wraps a family as a prom-client metric. */
+export function promClientMetric(family: Family): PromClientMetric {
+  const metric: PromClientMetric = {
+    name: family.name,
+    help: family.help,
+    type: family.type,
+    aggregator: family.type === 'gauge' ? 'omit' : 'sum',
+    async get() {
+      const samples: ExportedSample[] = []
+      family.collect(samples)
+      const values: PromClientValue[] = samples.map((s) => (family.type === 'histogram' ? { value: s.value, labels: s.labels, metricName: s.name } : { value: s.value, labels: s.labels }))
+      // prom-client renames counters (drops `_total`) for OpenMetrics registries: report the name it set.
+      return { name: metric.name, help: family.help, type: family.type, aggregator: metric.aggregator, values }
+    },
+    // The exporter owns the values (they mirror the training run); a registry reset leaves them.
+    reset() {},
+  }
+  return metric
+}
