@@ -61,7 +61,13 @@ export function paddedTicks(lo: number, hi: number, count: number, margin = 0.05
     lo -= pad
     hi += pad
   }
-  const t = niceTicks(lo, hi, count)
-  const eps = t.step * 1e-9
-  return { lo, hi, step: t.step, values: t.values.filter((v) => v >= lo - eps && v <= hi + eps) }
+  // Ask for more ticks until enough fall inside the range (a loose step can leave only one).
+  let best: Ticks = { lo, hi, step: hi - lo, values: [] }
+  for (let c = Math.max(2, count); c <= count + 6; c++) {
+    const t = niceTicks(lo, hi, c)
+    const eps = t.step * 1e-9
+    best = { lo, hi, step: t.step, values: t.values.filter((v) => v >= lo - eps && v <= hi + eps) }
+    if (best.values.length >= Math.min(3, count)) break
+  }
+  return best
 }
