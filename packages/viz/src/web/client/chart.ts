@@ -31,6 +31,10 @@ const HEIGHT = 240
 
 const toPlot = (v: number): number | null => (v - v === 0 ? v : null)
 
+/** Steps are integers: x-axis ticks at 1, 2, 5 × 10^k only. */
+const STEP_INCRS: number[] = []
+for (let e = 0; e <= 15; e++) for (const m of [1, 2, 5]) STEP_INCRS.push(m * 10 ** e)
+
 /**
  * A uPlot chart of minmax-last buckets: per line a min–max band (spikes stay visible at any zoom),
  * the raw last values, and the smoothed line; NaN and ±Inf become gaps plus markers (▼ NaN at the
@@ -83,14 +87,20 @@ export class ChartPanel {
       this.#plot.setData(data, model.xRange === undefined)
     }
     if (model.xRange) this.#plot.setScale('x', { min: model.xRange[0], max: model.xRange[1] })
-    const xs = this.#plot.scales.x
+    let lo = Number.POSITIVE_INFINITY
+    let hi = Number.NEGATIVE_INFINITY
+    for (const l of lines) {
+      const n = l.data.x.length
+      if (n > 0 && l.data.x[0]! < lo) lo = l.data.x[0]!
+      if (n > 0 && l.data.x[n - 1]! > hi) hi = l.data.x[n - 1]!
+    }
     const d = this.root.dataset
     d.rows = String(rows)
     d.buckets = String(buckets)
     d.markers = String(nanMarks)
     d.incidents = String(model.incidents.filter((i) => i.step !== undefined).length)
-    d.lo = String(xs?.min ?? '')
-    d.hi = String(xs?.max ?? '')
+    d.lo = String(model.xRange ? model.xRange[0] : lo <= hi ? lo : '')
+    d.hi = String(model.xRange ? model.xRange[1] : lo <= hi ? hi : '')
     this.#renderFrame(model)
   }
 
@@ -137,7 +147,7 @@ export class ChartPanel {
         x: { time: false },
         y: model.yRange ? { range: () => [model.yRange![0], model.yRange![1]] } : { auto: true },
       },
-      axes: [{ ...axis, label: 'step' }, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => formatNumber(v)) }],
+      axes: [{ ...axis, label: 'step', incrs: STEP_INCRS }, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => formatNumber(v)) }],
       cursor: {
         drag: { x: true, y: false, setScale: false },
         bind: { dblclick: () => () => null },

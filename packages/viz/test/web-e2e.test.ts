@@ -1,0 +1,169 @@
+import { existsSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { aggregate, createDefaultPolicy, createMemoryStore, type MetricStore } from '@entrenar/core'
+import { type RunningServer, serveHandler } from '@entrenar/core/node'
+import type { BrowserContext, Page } from 'playwright-core'
+import { PNG } from 'pngjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { formatNumber } from '../src/chart/format.js'
+import { buildBrowserBundle } from '../src/web/build.mjs'
+import { createDashboardHandler } from '../src/web/handler.js'
+import { CHROMIUM, launchChromium } from './web-browser.js'
+import { fakeLineage, writeSeries } from './web-helpers.js'
+
+const HOSTILE = '<img src=x onerror=alert(1)>'
+
+// End to end in Debian's Chromium, against a bundle built from the current sources.
+describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
+  let store: MetricStore
+  let server: RunningServer
+  let browser: { context: BrowserContext; close(): Promise<void> }
+  let page: Page
+  const problems: string[] = []
+  const queries: string[] = []
+
+  beforeAll(async () => {
+    store = createMemoryStore()
+    await store.putRun({ id: 'r1', name: 'baseline', status: 'finished', startTimeMs: Date.now() - 3_600_000, endTimeMs: Date.now() - 600_000 })
+    await store.putRun({ id: 'r2', name: 'live', status: 'running', startTimeMs: Date.now() - 60_000 })
+    await writeSeries(store, 'r1', 'loss', 0, 3000, (s) => (s === 1500 ? Number.NaN : s === 2000 ? Number.POSITIVE_INFINITY : 2 * Math.exp(-s / 800) + 0.05 * Math.sin(s / 7)))
+    await writeSeries(store, 'r1', HOSTILE, 0, 10, (s) => s * s)
+    await writeSeries(store, 'r2', 'loss', 0, 400, (s) => 2.2 * Math.exp(-s / 500))
+    const andon = createDefaultPolicy({ runId: 'r1' })
+    andon.observeValue('loss', Number.NaN, 1500)
+    const lineage = fakeLineage(
+      [
+        { id: 'r1', metrics: { loss: 0.3 }, createdAtMs: 1, runId: 'r1' },
+        { id: 'r2', metrics: { loss: 0.25 }, createdAtMs: 2, runId: 'r2' },
+      ],
+      [{ parent: 'r1', child: 'r2', changeType: 'hyperparams' }],
+    )
+    const assets = await buildBrowserBundle()
+    server = await serveHandler(createDashboardHandler({ store, andon, lineage, pollMs: 100 }, assets))
+    browser = await launchChromium()
+    page = await browser.context.newPage()
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`)
+      void d.dismiss()
+    })
+    page.on('console', (m) => {
+      if (m.type() === 'error' || /Content.Security.Policy|TrustedHTML/i.test(m.text())) problems.push(`console: ${m.text()}`)
+    })
+    page.on('request', (r) => {
+      if (r.url().endsWith('/v1/store/query')) queries.push(r.postData() ?? '')
+    })
+    await page.goto(`${server.url}/`)
+    await page.waitForSelector('body[data-ready="1"]')
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await server?.close()
+  })
+
+  it('lists the runs with status, final metrics and alert counts', async () => {
+    const rows = page.locator('.runs tbody tr')
+    await expect.poll(() => rows.count()).toBe(2)
+    expect(await rows.nth(0).getAttribute('data-status')).toBe('finished')
+    expect(await rows.nth(1).getAttribute('data-status')).toBe('running')
+    expect(await rows.nth(0).locator('td.alerts').textContent()).toBe('1')
+    expect(await rows.nth(0).locator('.finals').textContent()).toContain('loss')
+  })
+
+  it('renders the hostile metric name as text, never as markup', async () => {
+    const label = page.locator('.metric-list label.metric', { hasText: HOSTILE })
+    expect(await label.textContent()).toBe(HOSTILE)
+    expect(await page.locator('img').count()).toBe(0)
+    expect(await page.locator(`section.chart[data-metric="${HOSTILE}"] h3`).textContent()).toBe(HOSTILE)
+    expect(problems).toEqual([])
+  })
+
+  it('draws the charts with NaN/Inf and Andon markers', async () => {
+    const loss = page.locator('section.chart[data-metric="loss"]')
+    expect(await loss.locator('canvas').count()).toBe(1)
+    expect(Number(await loss.getAttribute('data-rows'))).toBe(3400)
+    expect(Number(await loss.getAttribute('data-buckets'))).toBeLessThan(3400) // downsampled to the width
+    expect(Number(await loss.getAttribute('data-markers'))).toBeGreaterThanOrEqual(2) // the NaN and the +Inf bucket
+    expect(Number(await loss.getAttribute('data-incidents'))).toBe(1)
+  })
+
+  it('computes statistics in the page with @entrenar/core', async () => {
+    const row = page.locator(`.stats tr[data-run="r1"][data-metric="${HOSTILE}"]`)
+    const values = Array.from({ length: 10 }, (_, s) => s * s)
+    expect(await row.locator('[data-stat="mean"]').textContent()).toBe(formatNumber(aggregate('mean', values)))
+    expect(await row.locator('[data-stat="std"]').textContent()).toBe(formatNumber(aggregate('std', values)))
+    expect(await row.locator('[data-stat="p50"]').textContent()).toBe(formatNumber(aggregate('p50', values)))
+    expect(await row.locator('[data-stat="basis"]').textContent()).toBe('exact')
+    const loss = page.locator('.stats tr[data-run="r1"][data-metric="loss"]')
+    expect(await loss.locator('[data-stat="nan"]').textContent()).toBe('1')
+    expect(await loss.locator('[data-stat="max"]').textContent()).toBe('+Inf')
+  })
+
+  it('receives live points of a running run by server-sent events, and stops when it ends', async () => {
+    expect(await page.getAttribute('body', 'data-live')).toBe('on')
+    const loss = page.locator('section.chart[data-metric="loss"]')
+    await writeSeries(store, 'r2', 'loss', 400, 100, (s) => 2.2 * Math.exp(-s / 500))
+    await expect.poll(async () => Number(await loss.getAttribute('data-rows')), { timeout: 10_000 }).toBe(3500)
+    await writeSeries(store, 'r2', 'loss', 500, 10, () => 0.4)
+    await store.putRun({ id: 'r2', name: 'live', status: 'finished', startTimeMs: Date.now() - 60_000, endTimeMs: Date.now() })
+    await page.waitForSelector('body[data-live="ended"]', { timeout: 10_000 })
+    expect(Number(await loss.getAttribute('data-rows'))).toBe(3510)
+    await expect.poll(() => page.locator('.runs tbody tr').nth(1).getAttribute('data-status'), { timeout: 10_000 }).toBe('finished')
+  })
+
+  it('zooms by dragging: re-queries the store for the visible step range', async () => {
+    const loss = page.locator('section.chart[data-metric="loss"]')
+    const over = loss.locator('.u-over')
+    const box = (await over.boundingBox())!
+    const before = queries.length
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 5 })
+    await page.mouse.up()
+    await expect.poll(() => page.getAttribute('body', 'data-range')).toMatch(/^\d+\.\.\d+$/)
+    const [lo, hi] = (await page.getAttribute('body', 'data-range'))!.split('..').map(Number) as [number, number]
+    expect(hi - lo).toBeLessThan(400)
+    expect(queries.length).toBeGreaterThan(before)
+    expect(queries.slice(before).some((q) => q.includes(`"steps":[${lo},${hi}]`))).toBe(true)
+    // At this zoom every row is its own bucket: the chart is at full resolution.
+    await expect.poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(Number(await loss.getAttribute('data-buckets')))
+    expect(Number(await loss.getAttribute('data-lo'))).toBe(lo)
+    await over.dblclick()
+    await expect.poll(() => page.getAttribute('body', 'data-range')).toBe('')
+    await expect.poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(3510)
+  })
+
+  it('switches to side by side and changes smoothing', async () => {
+    await page.selectOption('#layout', 'side-by-side')
+    expect(await page.locator('.side-by-side[data-metric="loss"] section.chart').count()).toBe(2)
+    await page.selectOption('#smoothing', 'gaussian')
+    expect(await page.locator('.side-by-side[data-metric="loss"] section.chart canvas').count()).toBe(2)
+    await page.selectOption('#layout', 'overlay')
+  })
+
+  it('shows the lineage view', async () => {
+    await page.waitForSelector('.lineage svg')
+    expect(await page.locator('.lineage tr[data-model]').count()).toBe(2)
+    expect(await page.locator('.lineage svg text').first().textContent()).toBe('r1')
+  })
+
+  it('looks like a dashboard: the screenshot is not blank', async () => {
+    const shot = await page.screenshot({ fullPage: false })
+    await writeFile(join(tmpdir(), 'entrenar-viz-web-dashboard.png'), shot)
+    const png = PNG.sync.read(shot)
+    const colors = new Set<number>()
+    let differ = 0
+    const bg = png.data.readUInt32BE(0)
+    for (let i = 0; i < png.data.length; i += 4) {
+      const c = png.data.readUInt32BE(i)
+      colors.add(c)
+      if (c !== bg) differ++
+    }
+    expect(colors.size).toBeGreaterThan(100)
+    expect(differ / (png.width * png.height)).toBeGreaterThan(0.05)
+    expect(problems).toEqual([])
+  })
+})
