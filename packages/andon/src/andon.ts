@@ -1,0 +1,502 @@
+import { type Alert, type AlertEvent, type AlertLevel, type Decision, EntrenarError, ErrorCodes, type Incident, levelRank } from '@entrenar/core'
+import { Dispatcher, toHandler } from './engine/dispatch.js'
+import { PauseGate } from './engine/pause.js'
+import type { Rule, Stage } from './engine/rule.js'
+import { handlersFromSpecs } from './handlers/from-spec.js'
+import { jsonlFileHandler } from './handlers/jsonl-file.js'
+import { incidentsPath, nodeProbes } from './node/io.js'
+import type { BudgetRule } from './rules/budget.js'
+import { type CompiledRules, compileRules } from './rules/build.js'
+import { DEFAULTS } from './rules/defaults.js'
+import { GradientExplosionRule } from './rules/gradient.js'
+import type { AlertAction, AlertHandler, Andon, AndonConfig, AndonStats, MemoryProbes, RuleSet, StopHook } from './types.js'
+
+/** Decisions by rank: continue < warn < act < pause < stop (the strongest of one call wins). */
+const DECISIONS: readonly Decision[] = ['continue', 'warn', 'act', 'pause', 'stop']
+const RANK: Record<Decision, number> = { continue: 0, warn: 1, act: 2, pause: 3, stop: 4 }
+const ACTION_RANK: Record<AlertAction, number> = { warn: 1, act: 2, pause: 3, stop: 4 }
+
+function mergeRules(base: RuleSet | undefined, over: RuleSet | undefined): RuleSet {
+  return { ...(base ?? {}), ...(over ?? {}) }
+}
+
+function positive(name: string, x: number | undefined, dflt: number): number {
+  const v = x ?? dflt
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: ${name} must be a number >= 0, got ${String(v)}`)
+  return v
+}
+
+class AndonImpl implements Andon {
+  readonly #runId: string | undefined
+  readonly #rules: CompiledRules
+  readonly #byMetric = new Map<string, Rule[]>()
+  readonly #stopOn: Readonly<Record<AlertLevel, boolean>>
+  readonly #pauseTimeoutMs: number
+  readonly #onPauseTimeout: 'resume' | 'stop'
+  readonly #maxHistory: number
+  readonly #now: () => number
+  readonly #dispatch: Dispatcher
+  readonly #stopHooks: StopHook[]
+  readonly #onLearningRate: AndonConfig['onLearningRate']
+  readonly #onAct: AndonConfig['onAct']
+  readonly #probes: MemoryProbes | undefined
+  readonly #stepBudgets: BudgetRule[]
+  readonly #latencyBudgets: BudgetRule[]
+  readonly #memoryBudgets: BudgetRule[]
+  readonly #gate = new PauseGate()
+  readonly #eventThrottle = new Map<string, { ms: number; step: number }>()
+  readonly #heldAt = new Map<string, number>()
+  readonly #timer: ReturnType<typeof setInterval> | undefined
+  #controller = new AbortController()
+  #history: Incident[] = []
+  #stopHooksRan = false
+  #hookRuns: Promise<void>[] = []
+  #closed = false
+  // hot-path state
+  #evaluations = 0
+  #lastStep = Number.NaN
+  #steps = 0
+  #stepStartMs = Number.NaN
+  // timer state
+  #seenEvaluations = 0
+  #lastProgressMs = 0
+  // counters
+  #inhibited = 0
+  #throttled = 0
+  #deduplicated = 0
+  #dropped = 0
+
+  constructor(config: AndonConfig) {
+    const settings = config.renacer?.andon ?? {}
+    this.#runId = config.runId
+    const throttleMs = positive('throttleMs', config.throttleMs ?? settings.throttleMs, DEFAULTS.throttleMs)
+    this.#rules = compileRules(mergeRules(settings.rules, config.rules), throttleMs, config.renacer?.budgets ?? [])
+    const stopOn = { info: false, warning: false, error: true, critical: true, ...(settings.stopOn ?? {}), ...(config.stopOn ?? {}) }
+    this.#stopOn = stopOn
+    this.#pauseTimeoutMs = positive('pauseTimeoutMs', config.pauseTimeoutMs ?? settings.pauseTimeoutMs, DEFAULTS.pauseTimeoutMs)
+    this.#onPauseTimeout = config.onPauseTimeout ?? settings.onPauseTimeout ?? 'resume'
+    this.#maxHistory = positive('maxHistory', config.maxHistory ?? settings.maxHistory, DEFAULTS.maxHistory)
+    this.#now = config.now ?? Date.now
+    const onError = config.onError ?? (() => {})
+    const handlers: AlertHandler[] = [...handlersFromSpecs(settings.handlers ?? []), ...(config.handlers ?? []).map(toHandler)]
+    if (config.storeDir !== undefined) handlers.push(jsonlFileHandler(incidentsPath(config.storeDir), { fsync: true, name: 'incidents.jsonl' }))
+    this.#dispatch = new Dispatcher(handlers, onError)
+    this.#stopHooks = config.onStop === undefined ? [] : typeof config.onStop === 'function' ? [config.onStop] : [...config.onStop]
+    this.#onLearningRate = config.onLearningRate
+    this.#onAct = config.onAct
+    this.#stepBudgets = this.#rules.budgets.filter((b) => b.budget.kind === 'steps')
+    this.#latencyBudgets = this.#rules.budgets.filter((b) => b.budget.kind === 'step_duration')
+    this.#memoryBudgets = this.#rules.budgets.filter((b) => b.budget.kind === 'memory')
+    this.#probes = this.#memoryBudgets.length > 0 ? (config.probes ?? nodeProbes) : config.probes
+    const stall = this.#rules.stall
+    if (config.timers !== false && (stall !== undefined || this.#memoryBudgets.length > 0)) {
+      const every = Math.max(10, Math.min(stall ? stall.timeoutMs / 4 : 1000, 1000))
+      this.#lastProgressMs = this.#now()
+      this.#timer = setInterval(() => this.#tick(), every)
+      // The watchdog must never keep a finished process alive.
+      ;(this.#timer as { unref?: () => void }).unref?.()
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal
+  }
+
+  get paused(): boolean {
+    return this.#gate.paused
+  }
+
+  // ---- hot path -------------------------------------------------------------------------------
+
+  observeValue(metric: string, value: number, step: number): Decision {
+    this.#evaluations++
+    let d = step === this.#lastStep ? 0 : this.#onStep(step)
+    let rules = this.#byMetric.get(metric)
+    if (rules === undefined) rules = this.#bind(metric)
+    for (let i = 0; i < rules.length; i++) {
+      const r = rules[i]!
+      const c = r.test(value, step)
+      if (c !== 0) {
+        const x = this.#settle(r, c, value, step)
+        if (x > d) d = x
+      } else if (r.pending !== 0 || r.firedStage !== 0) {
+        r.pending = 0
+        r.firedStage = 0
+      }
+    }
+    return DECISIONS[d]!
+  }
+
+  /** First value of a new step: step-count and step-latency budgets. */
+  #onStep(step: number): number {
+    const prev = this.#lastStep
+    this.#lastStep = step
+    this.#steps++
+    let d = 0
+    for (const r of this.#stepBudgets) d = Math.max(d, this.#check(r, this.#steps, step))
+    if (this.#latencyBudgets.length > 0) {
+      const t = performance.now()
+      const dur = t - this.#stepStartMs
+      this.#stepStartMs = t
+      if (dur === dur) for (const r of this.#latencyBudgets) d = Math.max(d, this.#check(r, dur, prev))
+    }
+    return d
+  }
+
+  /** Evaluates a rule outside the per-metric lists (budgets, stall). */
+  #check(r: Rule, value: number, step: number): number {
+    const c = r.test(value, step)
+    if (c !== 0) return this.#settle(r, c, value, step)
+    r.pending = 0
+    r.firedStage = 0
+    return 0
+  }
+
+  /** The rules of a metric seen for the first time (the only allocation per metric). */
+  #bind(metric: string): Rule[] {
+    const rules: Rule[] = []
+    for (const t of this.#rules.templates) if (t.metrics.includes(metric) || t.metrics.includes('*')) rules.push(t.make(metric))
+    this.#byMetric.set(metric, rules)
+    return rules
+  }
+
+  /** `for`, dedup, inhibition and throttling of a rule whose condition holds; returns the decision rank. */
+  #settle(r: Rule, c: Stage, value: number, step: number): number {
+    r.lastHeldStep = step
+    if (this.#rules.inhibit.length > 0) this.#markHeld(r, step)
+    r.pending++
+    if (r.pending < r.forCount) return 0
+    if (c <= r.firedStage) {
+      this.#deduplicated++
+      return 0
+    }
+    if (this.#rules.inhibit.length > 0 && this.#isInhibited(r, step)) {
+      this.#inhibited++
+      return 0
+    }
+    const now = this.#now()
+    if (r.firedStage === 0 && (now - r.lastFiredMs < r.throttleMs || (r.throttleSteps > 0 && Math.abs(step - r.lastFiredStep) < r.throttleSteps))) {
+      r.firedStage = c
+      this.#throttled++
+      return 0
+    }
+    r.firedStage = c
+    r.lastFiredMs = now
+    r.lastFiredStep = step
+    const level = r.levelOf(c)
+    const alert: Alert = {
+      level,
+      rule: r.name,
+      message: r.describe(value, step, c),
+      ...(this.#runId === undefined ? {} : { runId: this.#runId }),
+      ...(r.metric === undefined ? {} : { metric: r.metric }),
+      step,
+      value,
+      timestampMs: now,
+    }
+    return this.#decide(alert, r.actionOf(c), r)
+  }
+
+  #markHeld(r: Rule, step: number): void {
+    for (const i of this.#rules.inhibit) if (i.source === r.name && i.scope === 'run') this.#heldAt.set(r.name, step)
+  }
+
+  #isInhibited(r: Rule, step: number): boolean {
+    for (const i of this.#rules.inhibit) {
+      if (!i.targets.includes(r.name)) continue
+      let held = Number.NaN
+      if (i.scope === 'run') held = this.#heldAt.get(i.source) ?? Number.NaN
+      else if (r.metric !== undefined) {
+        const src = this.#byMetric.get(r.metric)?.find((x) => x.name === i.source)
+        if (src) held = src.lastHeldStep
+      }
+      if (held === held && step >= held && step - held <= i.windowSteps) return true
+    }
+    return false
+  }
+
+  // ---- decisions ------------------------------------------------------------------------------
+
+  #actionOf(level: AlertLevel): AlertAction {
+    return this.#stopOn[level] ? 'stop' : 'warn'
+  }
+
+  #decide(alert: Alert, action: AlertAction | undefined, rule: Rule | undefined): number {
+    let a = action ?? this.#actionOf(alert.level)
+    if (a === 'act' && !(rule instanceof GradientExplosionRule ? this.#onLearningRate : this.#onAct)) a = 'warn'
+    const decision = DECISIONS[ACTION_RANK[a]]!
+    const incident: Incident = { ...alert, decision }
+    this.#record(incident)
+    if (a === 'act') {
+      try {
+        if (rule instanceof GradientExplosionRule) this.#onLearningRate?.(rule.lrScale, incident)
+        else this.#onAct?.(incident)
+      } catch (e) {
+        this.#dispatch.fail(`act hook of ${alert.rule}`, e)
+      }
+    } else if (a === 'pause') {
+      this.#gate.pause(this.#pauseTimeoutMs, () => this.#pauseTimedOut())
+    } else if (a === 'stop') {
+      this.#stop(incident)
+    }
+    this.#dispatch.emit(incident)
+    return ACTION_RANK[a]
+  }
+
+  #record(incident: Incident): void {
+    this.#history.push(incident)
+    if (this.#history.length > this.#maxHistory) {
+      this.#history.shift()
+      this.#dropped++
+    }
+  }
+
+  #stop(incident: Incident): void {
+    if (this.#controller.signal.aborted) return
+    const where = `${incident.metric === undefined ? '' : ` on ${incident.metric}`}${incident.step === undefined ? '' : ` at step ${incident.step}`}`
+    const reason = new EntrenarError(ErrorCodes.STOPPED, `entrenar/andon: line stopped by ${incident.rule} (${incident.level})${where}: ${incident.message}`, {
+      details: { rule: incident.rule, level: incident.level, metric: incident.metric, step: incident.step, value: incident.value, runId: incident.runId },
+    })
+    this.#controller.abort(reason)
+    this.#gate.resume()
+    if (this.#stopHooksRan) return
+    this.#stopHooksRan = true
+    const hooks = this.#stopHooks.slice()
+    this.#hookRuns.push(
+      (async () => {
+        for (const h of hooks) {
+          try {
+            await h(incident, reason)
+          } catch (e) {
+            this.#dispatch.fail('onStop hook', e)
+          }
+        }
+      })(),
+    )
+  }
+
+  #pauseTimedOut(): void {
+    if (!this.#gate.paused) return
+    const stop = this.#onPauseTimeout === 'stop'
+    const alert: Alert = {
+      level: stop ? 'error' : 'info',
+      rule: 'pause_timeout',
+      message: `pause timed out after ${Math.round(this.#pauseTimeoutMs / 1000)} s; ${stop ? 'stopping' : 'resuming'} the run`,
+      ...(this.#runId === undefined ? {} : { runId: this.#runId }),
+      ...(this.#lastStep === this.#lastStep ? { step: this.#lastStep } : {}),
+      timestampMs: this.#now(),
+    }
+    this.#gate.resume()
+    this.#decide(alert, stop ? 'stop' : 'warn', undefined)
+  }
+
+  // ---- timers (stall, memory) -------------------------------------------------------------------
+
+  #tick(): void {
+    const now = this.#now()
+    const stall = this.#rules.stall
+    if (this.#evaluations !== this.#seenEvaluations || this.#gate.paused || this.#controller.signal.aborted) {
+      this.#seenEvaluations = this.#evaluations
+      this.#lastProgressMs = now
+      if (stall) {
+        stall.pending = 0
+        stall.firedStage = 0
+      }
+    } else if (stall && this.#evaluations > 0) {
+      this.#check(stall, now - this.#lastProgressMs, this.#lastStep)
+    }
+    if (this.#memoryBudgets.length > 0 && this.#probes && !this.#controller.signal.aborted) {
+      for (const r of this.#memoryBudgets) {
+        const b = r.budget
+        const v = b.kind === 'memory' && b.trackingMode === 'rss' ? this.#probes.rssBytes() : this.#probes.heapUsedBytes()
+        this.#check(r, v, this.#lastStep === this.#lastStep ? this.#lastStep : 0)
+      }
+    }
+  }
+
+  /** Runs the watchdog once now (what the timer does); exposed for backtests and tests. */
+  tick(): void {
+    this.#tick()
+  }
+
+  /** The stall rule's timeout, when the rule is on. */
+  get stallTimeoutMs(): number | undefined {
+    return this.#rules.stall?.timeoutMs
+  }
+
+  // ---- events and manual alerts -----------------------------------------------------------------
+
+  observe(event: AlertEvent): Decision {
+    this.#evaluations++
+    if (event.kind === 'drift') {
+      const m = this.#rules.drift
+      if (!m || (m.metrics && !m.metrics.has(event.metric))) return 'continue'
+      const level = event.signal === 'drift' && event.severity === 'high' ? m.high : m[event.signal]
+      if (level === null) return 'continue'
+      if (!this.#passEvent(`drift\0${event.metric}\0${event.detector}\0${event.signal}`, event.step, m.throttleMs)) return 'continue'
+      const alert: Alert = {
+        level,
+        rule: 'drift',
+        message: `${event.detector} reports ${event.signal}${event.severity ? ` (${event.severity})` : ''} on ${event.metric} at step ${event.step} (statistic ${event.statistic})`,
+        ...((event.runId ?? this.#runId) === undefined ? {} : { runId: (event.runId ?? this.#runId) as string }),
+        metric: event.metric,
+        step: event.step,
+        value: event.statistic,
+        timestampMs: event.timestampMs,
+      }
+      return DECISIONS[this.#decide(alert, m.action, undefined)]!
+    }
+    const budget = this.#rules.budgets.find((b) => b.budget.name === event.budget)
+    const level: AlertLevel = budget ? budget.level : 'warning'
+    if (!this.#passEvent(`budget\0${event.budget}`, event.step, 0)) return 'continue'
+    const alert: Alert = {
+      level,
+      rule: 'budget',
+      message: `budget ${event.budget} exceeded at step ${event.step}: ${event.value} > ${event.limit}`,
+      ...(this.#runId === undefined ? {} : { runId: this.#runId }),
+      metric: event.budget,
+      step: event.step,
+      value: event.value,
+      timestampMs: event.timestampMs,
+    }
+    return DECISIONS[this.#decide(alert, undefined, undefined)]!
+  }
+
+  /** Dedup (same key, same step) and throttling of discrete events. */
+  #passEvent(key: string, step: number, throttleMs: number): boolean {
+    const now = this.#now()
+    const last = this.#eventThrottle.get(key)
+    if (last !== undefined) {
+      if (last.step === step) {
+        this.#deduplicated++
+        return false
+      }
+      if (now - last.ms < throttleMs) {
+        this.#throttled++
+        return false
+      }
+    }
+    this.#eventThrottle.set(key, { ms: now, step })
+    return true
+  }
+
+  trigger(alert: Alert): Decision {
+    return DECISIONS[this.#decide(alert, undefined, undefined)]!
+  }
+
+  // ---- control --------------------------------------------------------------------------------
+
+  gate(): Promise<void> {
+    return this.#gate.wait()
+  }
+
+  resume(): boolean {
+    if (!this.#gate.resume()) return false
+    const incident: Incident = {
+      level: 'info',
+      rule: 'resume',
+      message: 'the run was resumed',
+      ...(this.#runId === undefined ? {} : { runId: this.#runId }),
+      ...(this.#lastStep === this.#lastStep ? { step: this.#lastStep } : {}),
+      timestampMs: this.#now(),
+      decision: 'continue',
+    }
+    this.#record(incident)
+    this.#dispatch.emit(incident)
+    return true
+  }
+
+  onStop(hook: StopHook): () => void {
+    this.#stopHooks.push(hook)
+    return () => {
+      const i = this.#stopHooks.indexOf(hook)
+      if (i >= 0) this.#stopHooks.splice(i, 1)
+    }
+  }
+
+  history(): readonly Incident[] {
+    return this.#history.slice()
+  }
+
+  incidentsAtLeast(level: AlertLevel): readonly Incident[] {
+    const min = levelRank(level)
+    return this.#history.filter((i) => levelRank(i.level) >= min)
+  }
+
+  stats(): AndonStats {
+    return {
+      evaluations: this.#evaluations,
+      incidents: this.#history.length + this.#dropped,
+      inhibited: this.#inhibited,
+      throttled: this.#throttled,
+      deduplicated: this.#deduplicated,
+      handlerErrors: this.#dispatch.errors,
+      droppedHistory: this.#dropped,
+    }
+  }
+
+  reset(): void {
+    this.#history = []
+    for (const rules of this.#byMetric.values()) for (const r of rules) r.clear()
+    this.#rules.stall?.clear()
+    for (const r of this.#rules.budgets) r.clear()
+    this.#eventThrottle.clear()
+    this.#heldAt.clear()
+    this.#gate.resume()
+    this.#controller = new AbortController()
+    this.#stopHooksRan = false
+    this.#evaluations = 0
+    this.#seenEvaluations = 0
+    this.#lastProgressMs = this.#now()
+    this.#lastStep = Number.NaN
+    this.#steps = 0
+    this.#stepStartMs = Number.NaN
+    this.#inhibited = 0
+    this.#throttled = 0
+    this.#deduplicated = 0
+    this.#dropped = 0
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#gate.resume()
+    if (this.#closed) return
+    this.#closed = true
+    await Promise.all(this.#hookRuns)
+    await this.#dispatch.close()
+  }
+}
+
+/** The Andon plus its watchdog tick (for backtests). */
+export interface AndonWithTick extends Andon {
+  tick(): void
+  readonly stallTimeoutMs: number | undefined
+}
+
+/**
+ * Creates the Andon: the stop-the-line {@link AlertPolicy} of Entrenar. Every logged value goes
+ * through the rules in the same `log()` call (allocation-free unless something fires); ERROR and
+ * CRITICAL stop by default: `signal` aborts with an `ENTRENAR_STOPPED` reason naming rule, metric and
+ * step, `onStop` hooks run once, handlers are notified and the incident is appended to
+ * `<storeDir>/andon/incidents.jsonl`. Invalid configuration throws `ENTRENAR_INVALID_CONFIG`.
+ *
+ * @example
+ * ```ts
+ * const andon = createAndon({ renacer: loadRenacerConfig('renacer.toml'), runId, storeDir: './runs',
+ *   handlers: [consoleHandler()], onLearningRate: (scale) => { lr *= scale } })
+ * const monitor = await createMonitor({ runId, andon })
+ * ```
+ */
+export function createAndon(config: AndonConfig = {}): Andon {
+  return new AndonImpl(config)
+}
+
+/** @internal The Andon with its watchdog exposed (backtests drive stall checks from stored timestamps). */
+export function createAndonWithTick(config: AndonConfig): AndonWithTick {
+  return new AndonImpl(config)
+}
+
+/** Rank of a decision (continue 0 … stop 4), for callers that combine decisions. */
+export function decisionRank(d: Decision): number {
+  return RANK[d]
+}

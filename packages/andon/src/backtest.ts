@@ -1,0 +1,133 @@
+import { type AlertLevel, type Decision, EntrenarError, ErrorCodes, type MetricStore } from '@entrenar/core'
+import { createAndonWithTick } from './andon.js'
+import type { AndonConfig, RuleSet } from './types.js'
+
+/** What `backtest` replays and how. */
+export interface BacktestOptions {
+  /** Run ids to replay (default: every run of `store.runs()`). */
+  readonly runs?: readonly string[]
+  /** Metrics to replay (default: all). */
+  readonly metrics?: readonly string[]
+}
+
+/** One would-be incident. */
+export interface BacktestFiring {
+  readonly rule: string
+  readonly level: AlertLevel
+  readonly decision: Decision
+  readonly metric?: string
+  readonly step?: number
+  readonly value?: number
+  readonly timestampMs: number
+  readonly message: string
+}
+
+/** The replay of one run. */
+export interface BacktestRun {
+  readonly runId: string
+  /** Rows replayed. */
+  readonly points: number
+  readonly firings: readonly BacktestFiring[]
+  /** Where the line would have stopped first, if it would. */
+  readonly stop?: { readonly step: number | undefined; readonly rule: string; readonly message: string }
+}
+
+/** How often a rule would have fired. */
+export interface BacktestRuleSummary {
+  readonly firings: number
+  /** Runs where it fired at least once. */
+  readonly runs: number
+  /** Runs it would have stopped (it made the first stop). */
+  readonly stops: number
+  readonly firstStep: number | undefined
+}
+
+/** The answer of {@link backtest}. */
+export interface BacktestReport {
+  readonly runs: readonly BacktestRun[]
+  readonly byRule: Readonly<Record<string, BacktestRuleSummary>>
+}
+
+/** Rules only, or a whole Andon configuration (renacer budgets included). */
+export type BacktestRules = RuleSet | Pick<AndonConfig, 'rules' | 'renacer' | 'stopOn' | 'throttleMs'>
+
+const isConfig = (r: BacktestRules): r is Pick<AndonConfig, 'rules' | 'renacer' | 'stopOn' | 'throttleMs'> => 'rules' in r || 'renacer' in r || 'stopOn' in r || 'throttleMs' in r
+
+/**
+ * Replays stored runs through a fresh Andon per run and reports when and how often each rule would
+ * have fired (the "preview how often this alert would fire" of Kibana, elastic/kibana#72635). Rows go
+ * in log order (timestamp, then step); the Andon's clock is the stored timestamp, so throttling and the
+ * stall rule (a gap between consecutive rows longer than its timeout) replay faithfully. The replay
+ * continues past the first stop so every later firing is counted too. Handlers, files, hooks and the
+ * step-latency and memory budgets (no stored measurement) are not part of a replay.
+ */
+export async function backtest(rules: BacktestRules, store: MetricStore, options: BacktestOptions = {}): Promise<BacktestReport> {
+  const cfg = isConfig(rules) ? rules : { rules }
+  const runIds = options.runs ?? (await store.runs()).map((r) => r.id)
+  if (!Array.isArray(runIds) || runIds.some((r) => typeof r !== 'string')) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, 'entrenar/andon: backtest runs must be a list of run ids')
+  const out: BacktestRun[] = []
+  const byRule: Record<string, { firings: number; runs: number; stops: number; firstStep: number | undefined }> = {}
+  for (const runId of runIds) {
+    const batches = await store.range(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, { runs: [runId], ...(options.metrics ? { metrics: options.metrics } : {}) })
+    // One replay per run: a fresh Andon with the stored clock; no timers, handlers or files.
+    let clockMs = 0
+    const budgets = (cfg.renacer?.budgets ?? []).filter((b) => b.kind === 'steps')
+    const andon = createAndonWithTick({
+      ...(cfg.rules ? { rules: cfg.rules } : {}),
+      ...(cfg.renacer ? { renacer: { andon: { ...cfg.renacer.andon, handlers: [] }, budgets } } : {}),
+      ...(cfg.stopOn ? { stopOn: cfg.stopOn } : {}),
+      ...(cfg.throttleMs === undefined ? {} : { throttleMs: cfg.throttleMs }),
+      runId,
+      timers: false,
+      now: () => clockMs,
+    })
+    const stallMs = andon.stallTimeoutMs
+    let points = 0
+    let prevMs = Number.NaN
+    for (const b of batches) {
+      const order = Array.from({ length: b.length }, (_, i) => i)
+      order.sort((i, j) => b.timestampUs[i]! - b.timestampUs[j]! || b.step[i]! - b.step[j]! || i - j)
+      for (const i of order) {
+        const ms = b.timestampUs[i]! / 1000
+        if (stallMs !== undefined && prevMs === prevMs && ms - prevMs >= stallMs) {
+          // The watchdog would have seen no progress for the whole gap: one tick just before the next row.
+          clockMs = prevMs
+          andon.tick()
+          clockMs = ms
+          andon.tick()
+        }
+        clockMs = ms
+        prevMs = ms
+        andon.observeValue(b.metricNames[b.metric[i]!]!, b.value[i]!, b.step[i]!)
+        points++
+      }
+    }
+    const history = andon.history()
+    const firings: BacktestFiring[] = history.map((h) => ({
+      rule: h.rule,
+      level: h.level,
+      decision: h.decision,
+      ...(h.metric === undefined ? {} : { metric: h.metric }),
+      ...(h.step === undefined ? {} : { step: h.step }),
+      ...(h.value === undefined ? {} : { value: h.value }),
+      timestampMs: h.timestampMs,
+      message: h.message,
+    }))
+    const first = history.find((h) => h.decision === 'stop')
+    const seen = new Set<string>()
+    for (const f of firings) {
+      const s = byRule[f.rule] ?? { firings: 0, runs: 0, stops: 0, firstStep: undefined }
+      byRule[f.rule] = s
+      s.firings++
+      if (!seen.has(f.rule)) {
+        seen.add(f.rule)
+        s.runs++
+      }
+      if (f.step !== undefined && (s.firstStep === undefined || f.step < s.firstStep)) s.firstStep = f.step
+    }
+    if (first) (byRule[first.rule] as { stops: number }).stops++
+    out.push({ runId, points, firings, ...(first ? { stop: { step: first.step, rule: first.rule, message: first.message } } : {}) })
+    await andon.close()
+  }
+  return { runs: out, byRule }
+}

@@ -1,0 +1,26 @@
+import { type AlertLevel, type Incident, levelRank } from '@entrenar/core'
+import { openAppender } from '../node/io.js'
+import type { AlertHandler } from '../types.js'
+import { incidentToJson } from './format.js'
+
+/** Options of {@link jsonlFileHandler}. */
+export interface JsonlFileHandlerOptions {
+  /** fsync after each group of lines (default true: an incident whose write resolved survives a crash). */
+  readonly fsync?: boolean
+  readonly minLevel?: AlertLevel
+  readonly name?: string
+}
+
+/** Appends each incident as one JSON line (the core `IncidentWire` shape) to `path`. */
+export function jsonlFileHandler(path: string, options: JsonlFileHandlerOptions = {}): AlertHandler {
+  const out = openAppender(path, { fsync: options.fsync ?? true })
+  const min = levelRank(options.minLevel ?? 'info')
+  return {
+    name: options.name ?? `jsonl ${path}`,
+    handle(i: Incident) {
+      if (levelRank(i.level) < min) return
+      return out.append(JSON.stringify(incidentToJson(i)))
+    },
+    close: () => out.close(),
+  }
+}

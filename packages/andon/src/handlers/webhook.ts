@@ -1,0 +1,91 @@
+import { type AlertLevel, EntrenarError, ErrorCodes, type Incident, levelRank } from '@entrenar/core'
+import type { AlertHandler } from '../types.js'
+import { incidentToJson } from './format.js'
+
+/** Options of {@link webhookHandler}. */
+export interface WebhookOptions {
+  readonly url: string
+  /** Body of the POST (default: the incident's JSON form). */
+  readonly format?: (incident: Incident) => unknown
+  readonly headers?: Readonly<Record<string, string>>
+  /** Per-attempt timeout (default 5000 ms). */
+  readonly timeoutMs?: number
+  /** Retries after the first attempt (default 3). */
+  readonly retries?: number
+  /** First backoff (default 250 ms); doubles per retry up to `maxBackoffMs` (default 10 000 ms). */
+  readonly backoffMs?: number
+  readonly maxBackoffMs?: number
+  /** Lowest level sent (default info). */
+  readonly minLevel?: AlertLevel
+  /** Deliveries waiting beyond this are dropped and reported (default 1000). */
+  readonly maxQueue?: number
+  readonly fetch?: typeof fetch
+  readonly name?: string
+}
+
+/** Statuses worth retrying: timeouts, rate limits and server errors. */
+const retryable = (status: number) => status === 408 || status === 429 || status >= 500
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/**
+ * POSTs each incident as JSON. Never blocks training: `handle` queues and returns at once (its promise
+ * settles when the delivery ends, for the Andon to report failures); deliveries go out one at a time in
+ * order, each attempt bounded by `timeoutMs`, retried on network errors, 408, 429 and 5xx with
+ * exponential backoff and "equal jitter" (AWS Architecture Blog, "Exponential Backoff and Jitter", 2015).
+ * `close()` waits for the queue to drain.
+ */
+export function webhookHandler(options: WebhookOptions): AlertHandler {
+  const doFetch = options.fetch ?? fetch
+  const timeoutMs = options.timeoutMs ?? 5000
+  const retries = options.retries ?? 3
+  const base = options.backoffMs ?? 250
+  const cap = options.maxBackoffMs ?? 10_000
+  const maxQueue = options.maxQueue ?? 1000
+  const min = levelRank(options.minLevel ?? 'info')
+  const format = options.format ?? incidentToJson
+  const name = options.name ?? `webhook ${new URL(options.url).host}`
+  let chain: Promise<void> = Promise.resolve()
+  let queued = 0
+
+  const deliver = async (body: string): Promise<void> => {
+    let last = ''
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) {
+        const d = Math.min(cap, base * 2 ** (attempt - 1))
+        await sleep(d / 2 + Math.random() * (d / 2))
+      }
+      try {
+        const res = await doFetch(options.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(options.headers ?? {}) },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        })
+        await res.arrayBuffer().catch(() => undefined)
+        if (res.ok) return
+        last = `HTTP ${res.status}`
+        if (!retryable(res.status)) break
+      } catch (e) {
+        last = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
+      }
+    }
+    throw new EntrenarError(ErrorCodes.SINK_FAILED, `entrenar/andon: ${name}: delivery failed after ${retries + 1} attempts (${last})`)
+  }
+
+  return {
+    name,
+    handle(i: Incident) {
+      if (levelRank(i.level) < min) return
+      if (queued >= maxQueue) return Promise.reject(new EntrenarError(ErrorCodes.SINK_FAILED, `entrenar/andon: ${name}: queue of ${maxQueue} full, incident dropped`))
+      const body = JSON.stringify(format(i))
+      queued++
+      const p = chain.then(() => deliver(body)).finally(() => queued--)
+      chain = p.catch(() => undefined)
+      return p
+    },
+    async close() {
+      await chain
+    },
+  }
+}

@@ -1,0 +1,36 @@
+export { type AndonWithTick, createAndon, decisionRank } from './andon.js'
+export { type BacktestFiring, type BacktestOptions, type BacktestReport, type BacktestRuleSummary, type BacktestRules, type BacktestRun, backtest } from './backtest.js'
+export { type Assertion, assertionsToBudgets, loadRenacerConfig, parseRenacerConfig, type RenacerConfig, type RenacerWarning } from './config/renacer.js'
+export { type ConsoleHandlerOptions, consoleHandler } from './handlers/console.js'
+export { EMOJI, incidentLine, incidentToJson } from './handlers/format.js'
+export { type JsonlFileHandlerOptions, jsonlFileHandler } from './handlers/jsonl-file.js'
+export { PAGERDUTY_EVENTS_URL, type PagerDutyOptions, pagerDutyHandler, pagerDutyPayload } from './handlers/pagerduty.js'
+export { slackHandler, slackPayload } from './handlers/slack.js'
+export { type WebhookOptions, webhookHandler } from './handlers/webhook.js'
+export { incidentsPath } from './node/io.js'
+export { DEFAULTS as DEFAULT_RULES } from './rules/defaults.js'
+export type {
+  AccuracyDropRule,
+  AlertAction,
+  AlertHandler,
+  AlertHandlerFn,
+  Andon,
+  AndonConfig,
+  AndonSettings,
+  AndonStats,
+  Budget,
+  DivergenceRule,
+  DriftMapping,
+  GradientExplosionRule,
+  HandlerSpec,
+  InhibitRule,
+  MemoryProbes,
+  NonFiniteRule,
+  PlateauRule,
+  RuleBase,
+  RuleSet,
+  StallRule,
+  StopHook,
+  ThresholdRule,
+  VanishingGradientsRule,
+} from './types.js'

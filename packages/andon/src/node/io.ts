@@ -1,0 +1,81 @@
+/**
+ * The one module of @entrenar/andon that touches Node: files (renacer.toml, JSON-lines with fsync),
+ * process memory, the environment and stderr. Everything else runs in a browser too.
+ */
+import { mkdirSync, readFileSync } from 'node:fs'
+import { open } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import type { MemoryProbes } from '../types.js'
+
+/** Reads a UTF-8 text file. */
+export function readText(path: string): string {
+  return readFileSync(path, 'utf8')
+}
+
+/** `<dir>/andon/incidents.jsonl`. */
+export function incidentsPath(storeDir: string): string {
+  return join(storeDir, 'andon', 'incidents.jsonl')
+}
+
+/** Appends lines to a file. Writes are serialised and group-committed: lines queued during a write go out together. */
+export interface LineAppender {
+  append(line: string): Promise<void>
+  close(): Promise<void>
+}
+
+/**
+ * Opens `path` for appending (parents created). With `fsync`, each group of lines is fsync'd before its
+ * promises resolve, so an incident whose append resolved survives a crash.
+ */
+export function openAppender(path: string, options: { fsync: boolean }): LineAppender {
+  let queue: { line: string; done: () => void; fail: (e: unknown) => void }[] = []
+  let running: Promise<void> | undefined
+  let handle: Awaited<ReturnType<typeof open>> | undefined
+  const drain = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const batch = queue
+      queue = []
+      try {
+        if (!handle) {
+          mkdirSync(dirname(path), { recursive: true })
+          handle = await open(path, 'a')
+        }
+        await handle.write(batch.map((b) => `${b.line}\n`).join(''))
+        if (options.fsync) await handle.sync()
+        for (const b of batch) b.done()
+      } catch (e) {
+        for (const b of batch) b.fail(e)
+      }
+    }
+    running = undefined
+  }
+  return {
+    append(line) {
+      return new Promise<void>((done, fail) => {
+        queue.push({ line, done, fail })
+        running ??= drain()
+      })
+    },
+    async close() {
+      while (running) await running
+      await handle?.close()
+      handle = undefined
+    },
+  }
+}
+
+/** Node's process memory: RSS and V8 heap used. */
+export const nodeProbes: MemoryProbes = {
+  rssBytes: () => process.memoryUsage.rss(),
+  heapUsedBytes: () => process.memoryUsage().heapUsed,
+}
+
+/** An environment variable. */
+export function env(name: string): string | undefined {
+  return typeof process === 'undefined' ? undefined : process.env[name]
+}
+
+/** Where console alerts go: stderr, with its TTY flag. */
+export function stderr(): { write(text: string): void; readonly isTTY: boolean } {
+  return { write: (t) => void process.stderr.write(t), isTTY: process.stderr.isTTY === true }
+}

@@ -1,0 +1,238 @@
+import type { AlertLevel, AlertPolicy, EntrenarError, Incident } from '@entrenar/core'
+
+/** What a rule does when it fires. `undefined` in a rule means "by level": stop for stopping levels, else warn. */
+export type AlertAction = 'warn' | 'act' | 'pause' | 'stop'
+
+/** Fields every rule accepts. */
+export interface RuleBase {
+  /** Metrics the rule watches; `'*'` watches every metric. */
+  readonly metrics?: readonly string[]
+  /** Level of the incident. */
+  readonly level?: AlertLevel
+  /** Action when it fires (default: by level, see {@link AndonConfig.stopOn}). */
+  readonly action?: AlertAction
+  /** Prometheus-style `for`: the condition must hold this many consecutive evaluations. */
+  readonly for?: number
+  /** Suppress a new incident of the same rule and metric within this many ms of the last one (wandb `wait_duration`). */
+  readonly throttleMs?: number
+  /** Suppress a new incident of the same rule and metric within this many steps of the last one. */
+  readonly throttleSteps?: number
+}
+
+/** A non-finite value (NaN, ±Inf): Lightning's `check_finite`, Keras' `TerminateOnNaN`. */
+export interface NonFiniteRule extends RuleBase {
+  /** Fire after this many consecutive non-finite values (alias of `for`; default 1: the same step). */
+  readonly consecutive?: number
+}
+
+/** The value became worse than a threshold or k× the best so far (Lightning's `divergence_threshold`). */
+export interface DivergenceRule extends RuleBase {
+  /** Absolute bound: worse than this fires (above for `min`, below for `max`). */
+  readonly threshold?: number
+  /** Fires when the value is worse than `best ± (factor − 1)·|best|` (k× the best for a positive loss). */
+  readonly factor?: number
+  /** `min` (a loss, default) or `max` (a reward). */
+  readonly mode?: 'min' | 'max'
+  /** Finite values needed before the factor test applies. */
+  readonly minSamples?: number
+}
+
+/** Accuracy fell by more than `maxDrop` against a baseline (fixed, or the best seen so far). */
+export interface AccuracyDropRule extends RuleBase {
+  /** Fixed baseline; default: the best value seen so far. */
+  readonly baseline?: number
+  /** Largest tolerated drop (default 0.05: 5 %). */
+  readonly maxDrop?: number
+  /** `maxDrop` relative to the baseline (default true) or in absolute units. */
+  readonly relative?: boolean
+  /** Finite values needed before the rule applies (when the baseline is the running best). */
+  readonly minSamples?: number
+}
+
+/** No improvement of at least `minDelta` for `patienceSteps` steps (Lightning's `EarlyStopping` patience/min_delta). */
+export interface PlateauRule extends RuleBase {
+  readonly minDelta?: number
+  readonly patienceSteps?: number
+  readonly mode?: 'min' | 'max'
+}
+
+/** No `log()` for `timeoutMs`, checked by an unref'd timer (Aim's watcher, prime-rl's heartbeat). */
+export interface StallRule extends Omit<RuleBase, 'metrics' | 'for'> {
+  readonly timeoutMs?: number
+}
+
+/**
+ * Gradient explosion: the norm exceeds `maxNorm` or `factor`× its running mean (EMA, α = 0.1 as
+ * entrenar's ENT-066 Andon). First act (the learning-rate hook scales by `lrScale`), then stop when it
+ * persists for `persist` more evaluations.
+ */
+export interface GradientExplosionRule extends RuleBase {
+  readonly maxNorm?: number
+  readonly factor?: number
+  readonly minSamples?: number
+  /** Scale handed to `onLearningRate` at the first firing (default 0.5). */
+  readonly lrScale?: number
+  /** Firing evaluations after the act before the stop (default 3). */
+  readonly persist?: number
+  /** Level of the escalation (default `error`, which stops). */
+  readonly stopLevel?: AlertLevel
+}
+
+/** Vanishing gradients: the norm stays below `below` for `for` evaluations. */
+export interface VanishingGradientsRule extends RuleBase {
+  readonly below?: number
+}
+
+/** A plain bound on a metric (any metric: `learning_rate`, `throughput`, …). */
+export interface ThresholdRule extends RuleBase {
+  /** Rule name in incidents (default `threshold`). */
+  readonly name?: string
+  readonly above?: number
+  readonly below?: number
+}
+
+/** How detector events (`@entrenar/drift`) map to levels; `null` ignores the signal. */
+export interface DriftMapping {
+  readonly warning?: AlertLevel | null
+  readonly drift?: AlertLevel | null
+  readonly invalid?: AlertLevel | null
+  /** Level of a `drift` graded `high` severity (default: as `drift`). */
+  readonly high?: AlertLevel | null
+  /** Only events of these metrics (default: all). */
+  readonly metrics?: readonly string[]
+  readonly action?: AlertAction
+  readonly throttleMs?: number
+}
+
+/** A resource budget (from renacer.toml `[[assertion]]`, or by hand). */
+export type Budget =
+  | { readonly kind: 'step_duration'; readonly name: string; readonly maxMs: number; readonly failOnViolation: boolean }
+  | { readonly kind: 'memory'; readonly name: string; readonly maxBytes: number; readonly trackingMode: 'rss' | 'allocations'; readonly failOnViolation: boolean }
+  | { readonly kind: 'steps'; readonly name: string; readonly maxSteps: number; readonly failOnViolation: boolean }
+
+/** Alertmanager-style inhibition: while `source` holds (or within `windowSteps` after), `targets` are suppressed. */
+export interface InhibitRule {
+  readonly source: string
+  readonly targets: readonly string[]
+  /** `metric`: only on the same metric; `run` (default): on any metric of the run. */
+  readonly scope?: 'metric' | 'run'
+  readonly windowSteps?: number
+}
+
+/** The rule set. Omitted entries take the defaults; `false` disables one. */
+export interface RuleSet {
+  readonly nonFinite?: NonFiniteRule | readonly NonFiniteRule[] | false
+  readonly divergence?: DivergenceRule | readonly DivergenceRule[] | false
+  readonly accuracyDrop?: AccuracyDropRule | readonly AccuracyDropRule[] | false
+  readonly plateau?: PlateauRule | readonly PlateauRule[] | false
+  readonly stall?: StallRule | false
+  readonly gradientExplosion?: GradientExplosionRule | readonly GradientExplosionRule[] | false
+  readonly vanishingGradients?: VanishingGradientsRule | readonly VanishingGradientsRule[] | false
+  readonly threshold?: readonly ThresholdRule[]
+  readonly drift?: DriftMapping | false
+  readonly budgets?: readonly Budget[]
+  readonly inhibit?: readonly InhibitRule[]
+}
+
+/** Receives every recorded incident. Must not block: return a promise for async work. */
+export type AlertHandlerFn = (incident: Incident) => void | Promise<void>
+
+/** A handler with a name and an optional drain (webhooks, files). */
+export interface AlertHandler {
+  readonly name: string
+  handle(incident: Incident): void | Promise<void>
+  /** Waits for pending deliveries and releases resources. */
+  close?(): Promise<void>
+}
+
+/** Runs once when the line stops (a checkpoint, the final report). */
+export type StopHook = (incident: Incident, reason: EntrenarError) => void | Promise<void>
+
+/** Probes of the process for memory budgets (Node's `process.memoryUsage` by default). */
+export interface MemoryProbes {
+  rssBytes(): number
+  heapUsedBytes(): number
+}
+
+/** Options of {@link createAndon}. */
+export interface AndonConfig {
+  /** Run id recorded in incidents. */
+  readonly runId?: string
+  /** A store directory: incidents are appended (fsync) to `<storeDir>/andon/incidents.jsonl`. */
+  readonly storeDir?: string
+  /** A loaded renacer.toml: its `[andon]` tables and `[[assertion]]` budgets (fields given here win). */
+  readonly renacer?: { readonly andon: AndonSettings; readonly budgets: readonly Budget[] }
+  /** The rules (defaults: see `DEFAULT_RULES`). */
+  readonly rules?: RuleSet
+  /** Which levels stop when a rule has no explicit action. Default: error and critical (entrenar's `stop_on_error`, `stop_on_critical`). */
+  readonly stopOn?: Partial<Record<AlertLevel, boolean>>
+  /** Default throttle per rule and metric (default 60 000 ms: wandb's `wait_duration`). */
+  readonly throttleMs?: number
+  /** A pause ends after this long (default 30 min). */
+  readonly pauseTimeoutMs?: number
+  /** What a pause timeout does: resume the run (default) or stop it. */
+  readonly onPauseTimeout?: 'resume' | 'stop'
+  /** Handlers: functions or {@link AlertHandler} objects. */
+  readonly handlers?: readonly (AlertHandler | AlertHandlerFn)[]
+  /** Hooks run once at the first stop. */
+  readonly onStop?: StopHook | readonly StopHook[]
+  /** The learning-rate hook of the gradient-explosion rule: multiply the learning rate by `scale`. */
+  readonly onLearningRate?: (scale: number, incident: Incident) => void
+  /** Hook of rules whose action is `act` (other than the gradient rule's learning-rate hook). */
+  readonly onAct?: (incident: Incident) => void
+  /** Where handler and hook failures go (default: swallowed after counting). Never thrown into training. */
+  readonly onError?: (error: EntrenarError) => void
+  /** Largest history kept (oldest dropped first). Default 10 000. */
+  readonly maxHistory?: number
+  /** Clock in ms (default `Date.now`); backtests replay stored timestamps through it. */
+  readonly now?: () => number
+  /** Start the stall/memory timer (default true). */
+  readonly timers?: boolean
+  /** Memory probes (default: Node's process). */
+  readonly probes?: MemoryProbes
+}
+
+/** The `[andon]` part of renacer.toml, as {@link AndonConfig} fields. */
+export interface AndonSettings {
+  readonly rules?: RuleSet
+  readonly stopOn?: Partial<Record<AlertLevel, boolean>>
+  readonly throttleMs?: number
+  readonly pauseTimeoutMs?: number
+  readonly onPauseTimeout?: 'resume' | 'stop'
+  readonly maxHistory?: number
+  readonly handlers?: readonly HandlerSpec[]
+}
+
+/** A handler declared in renacer.toml (`[[andon.handler]]`); secrets come from environment variables. */
+export type HandlerSpec =
+  | { readonly type: 'console'; readonly minLevel?: AlertLevel }
+  | { readonly type: 'jsonl'; readonly path: string; readonly minLevel?: AlertLevel }
+  | { readonly type: 'webhook' | 'slack'; readonly url?: string; readonly urlEnv?: string; readonly minLevel?: AlertLevel; readonly timeoutMs?: number; readonly retries?: number }
+  | { readonly type: 'pagerduty'; readonly routingKeyEnv: string; readonly url?: string; readonly minLevel?: AlertLevel; readonly timeoutMs?: number; readonly retries?: number }
+
+/** Counters of what the Andon evaluated and suppressed. */
+export interface AndonStats {
+  readonly evaluations: number
+  readonly incidents: number
+  readonly inhibited: number
+  readonly throttled: number
+  readonly deduplicated: number
+  readonly handlerErrors: number
+  readonly droppedHistory: number
+}
+
+/**
+ * The Andon: an {@link AlertPolicy} with rules, handlers, pause/resume and stop hooks.
+ */
+export interface Andon extends AlertPolicy {
+  readonly paused: boolean
+  resume(): boolean
+  gate(): Promise<void>
+  close(): Promise<void>
+  /** Registers a stop hook (run once at the first stop); returns a function that removes it. */
+  onStop(hook: StopHook): () => void
+  /** Counters. */
+  stats(): AndonStats
+  /** The incidents at or above a level. */
+  incidentsAtLeast(level: AlertLevel): readonly Incident[]
+}

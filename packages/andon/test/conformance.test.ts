@@ -1,0 +1,44 @@
+import { createAndon } from '@entrenar/andon'
+import { alertPolicySuite, runConformance } from '@entrenar/core/conformance'
+import { type AlertPolicyService, alertPolicyContract, asAlertPolicyService, createHttpClient, createHttpHandler } from '@entrenar/core'
+import { type RunningServer, serveHandler } from '@entrenar/core/node'
+import { describe, it } from 'vitest'
+
+const api = { describe, it }
+const andons = new WeakMap<object, { close(): Promise<void> }>()
+
+runConformance(
+  alertPolicySuite,
+  {
+    name: 'andon',
+    create: () => {
+      const andon = createAndon({ runId: 'conf' })
+      const svc = asAlertPolicyService(andon)
+      andons.set(svc, andon)
+      return svc
+    },
+    destroy: async (s) => andons.get(s)?.close(),
+  },
+  api,
+)
+
+const servers = new WeakMap<object, RunningServer>()
+runConformance(
+  alertPolicySuite,
+  {
+    name: 'andon over HTTP',
+    create: async () => {
+      const andon = createAndon({ runId: 'conf-http' })
+      const server = await serveHandler(createHttpHandler(alertPolicyContract, asAlertPolicyService(andon)))
+      const client = createHttpClient(alertPolicyContract, server.url)
+      servers.set(client, server)
+      andons.set(client, andon)
+      return client
+    },
+    destroy: async (c: AlertPolicyService) => {
+      await servers.get(c)?.close()
+      await andons.get(c)?.close()
+    },
+  },
+  api,
+)
