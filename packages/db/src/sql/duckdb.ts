@@ -34,7 +34,10 @@ export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`
 }
 
-/** DuckDB values as JSON-safe JS values: BIGINT → number when exact, else string; dates → ISO text. */
+/**
+ * DuckDB values as JSON-safe JS values: BIGINT → number when exact, else string; timestamps → ISO
+ * text (millisecond precision: select `epoch_us(timestamp)` for exact microseconds).
+ */
 export function jsonSafe(v: unknown): unknown {
   if (v === null || v === undefined) return null
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()
@@ -68,7 +71,7 @@ export class SqlEngine {
   /** Points the views at the current files (called before each statement: segments come and go). */
   async refresh(metricsGlob: string | undefined, runsGlob: string | undefined): Promise<void> {
     const metrics = metricsGlob
-      ? `SELECT * EXCLUDE (run_id), run_id FROM read_parquet(${sqlString(metricsGlob)}, hive_partitioning = false, union_by_name = true)`
+      ? `SELECT * FROM read_parquet(${sqlString(metricsGlob)}, hive_partitioning = true, union_by_name = true)`
       : 'SELECT NULL::TIMESTAMPTZ AS timestamp, NULL::BIGINT AS step, NULL::INTEGER AS epoch, NULL::INTEGER AS batch, NULL::VARCHAR AS metric, NULL::DOUBLE AS value, NULL::VARCHAR AS tags, NULL::VARCHAR AS run_id WHERE false'
     await this.#conn.runAndReadAll(`CREATE OR REPLACE TEMP VIEW metrics AS ${metrics}`)
     const runs = runsGlob

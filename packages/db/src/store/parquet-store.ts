@@ -457,7 +457,7 @@ class Store implements ParquetStore {
     }
     const hasSegments = (await this.#catalog.segments()).length > 0
     const hasRuns = (await listDir(join(this.dir, 'runs'))).some((f) => f.name.endsWith('.json') && !f.name.startsWith('.'))
-    await engine.refresh(hasSegments ? join(this.dir, 'metrics', '*', '*.parquet') : undefined, hasRuns ? join(this.dir, 'runs', '*.json') : undefined)
+    await engine.refresh(hasSegments ? join(this.dir, 'metrics', '**', '*.parquet') : undefined, hasRuns ? join(this.dir, 'runs', '*.json') : undefined)
     return engine.run(text)
   }
 
