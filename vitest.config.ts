@@ -28,6 +28,7 @@ export default defineConfig({
       provider: 'v8',
       include: ['packages/*/src/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
     },
   },
 })
