@@ -1,17 +1,20 @@
 import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { aggregate, createDefaultPolicy, createMemoryStore, type MetricStore } from '@entrenar/core'
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
 import type { BrowserContext, Page } from 'playwright-core'
-import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatNumber } from '../src/chart/format.js'
 import { buildBrowserBundle } from '../src/web/build.mjs'
 import { createDashboardHandler } from '../src/web/handler.js'
 import { CHROMIUM, launchChromium } from './web-browser.js'
-import { fakeLineage, writeSeries } from './web-helpers.js'
+import { lineageOf, writeSeries } from './web-helpers.js'
+
+// pngjs ships no types; the one call used here, typed.
+const { PNG } = createRequire(import.meta.url)('pngjs') as { PNG: { sync: { read(b: Buffer): { width: number; height: number; data: Buffer } } } }
 
 const HOSTILE = '<img src=x onerror=alert(1)>'
 
@@ -33,7 +36,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     await writeSeries(store, 'r2', 'loss', 0, 400, (s) => 2.2 * Math.exp(-s / 500))
     const andon = createDefaultPolicy({ runId: 'r1' })
     andon.observeValue('loss', Number.NaN, 1500)
-    const lineage = fakeLineage(
+    const lineage = await lineageOf(
       [
         { id: 'r1', metrics: { loss: 0.3 }, createdAtMs: 1, runId: 'r1' },
         { id: 'r2', metrics: { loss: 0.25 }, createdAtMs: 2, runId: 'r2' },
