@@ -65,7 +65,7 @@ describe('divergence', () => {
   })
 
   it('mode max (a reward) diverges downward; negative bests keep a symmetric margin', () => {
-    const a = only({ divergence: { factor: 2, mode: 'max', minSamples: 1, metrics: ['reward'] } })
+    const a = only({ divergence: { factor: 1.5, mode: 'max', minSamples: 1, metrics: ['reward'] } }) // bound 10 − 0.5·10 = 5
     feed(a, 'reward', [10])
     expect(a.observeValue('reward', 0.5, 1)).toBe('stop')
     const b = only({ divergence: { factor: 2, minSamples: 1, metrics: ['elbo'] } })
