@@ -40,6 +40,16 @@ export { createHttpClient, type HttpClientOptions } from './http/client.js'
 export { type AnyMethodSpec, type Contract, contractMethods, type MethodSpec, type MethodsOf, method } from './http/contract.js'
 export { checkBearer, combineHandlers, createHttpHandler, errorResponse, type FetchHandler, type HttpHandlerOptions } from './http/handler.js'
 export { metricSinkContract, metricStoreContract } from './http/store-contract.js'
+export {
+  asDetectorService,
+  type DetectorBatchResult,
+  type DetectorService,
+  type DetectorServiceOptions,
+  type DetectorState,
+  detectorServiceContract,
+  openRemoteDetector,
+  type RemoteDetector,
+} from './http/detector-contract.js'
 export { AlertEventWire, AlertWire, type AlertPolicyService, type AlertPolicyStatus, alertPolicyContract, asAlertPolicyService, IncidentWire } from './http/alert-contract.js'
 export {
   DerivationWire,

@@ -192,7 +192,7 @@ class Adwin implements AdwinDetector {
       // The statistic reports the evidence of the first scan, before any bucket was dropped.
       if (first < 0) first = best
     }
-    this.#statistic = first < 0 ? 0 : first
+    this.#statistic = Math.max(first , 0)
     return changed
   }
 

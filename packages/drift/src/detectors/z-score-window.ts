@@ -82,7 +82,7 @@ class ZScoreWindow implements ZScoreWindowDetector {
     if (this.#count >= this.#minSamples) {
       const s = this.#count > 1 ? Math.sqrt(Math.max(0, this.#m2 / (this.#count - 1))) : 0
       const floor = this.#floor * Math.max(1, Math.abs(this.#mean))
-      const z = (x - this.#mean) / (s > floor ? s : floor)
+      const z = (x - this.#mean) / (Math.max(s , floor))
       this.#z = z
       const a = Math.abs(z)
       if (a >= this.#threshold) {

@@ -1,16 +1,16 @@
 // Special functions behind the p-values. Algorithms from Press et al., "Numerical Recipes" (3rd ed.,
 // §6.1 gammln, §6.2 gammp/gammq, §6.4 betai, §6.14 Kolmogorov–Smirnov), and R's psmirnov2x (ks.test).
 
-const LANCZOS = [57.1562356658629235, -59.5979603554754912, 14.1360979747417471, -0.491913816097620199, 0.339946499848118887e-4, 0.465236289270485756e-4, -0.983744753048795646e-4, 0.158088703224912494e-3, -0.210264441724104883e-3, 0.217439618115212643e-3, -0.164318106536763890e-3, 0.844182239838527433e-4, -0.261908384015814087e-4, 0.368991826595316234e-5]
+const LANCZOS = [57.15623566586292, -59.59796035547549, 14.136097974741746, -0.4919138160976202, 3.399464998481189e-05, 4.652362892704858e-05, -9.837447530487956e-05, 0.0001580887032249125, -0.00021026444172410488, 0.00021743961811521265, -0.0001643181065367639, 8.441822398385275e-05, -2.6190838401581408e-05, 3.6899182659531625e-06]
 
 /** ln Γ(x) for x > 0 (Lanczos, g = 607/128, as Numerical Recipes' gammln). */
 export function logGamma(x: number): number {
   let y = x
   const tmp = x + 5.2421875
   const t = (x + 0.5) * Math.log(tmp) - tmp
-  let ser = 0.999999999999997092
+  let ser = 0.9999999999999971
   for (const c of LANCZOS) ser += c / ++y
-  return t + Math.log((2.5066282746310005 * ser) / x)
+  return t + Math.log((2.5066282746310007 * ser) / x)
 }
 
 /** Regularized upper incomplete gamma Q(a, x) = Γ(a, x)/Γ(a). */
