@@ -15,12 +15,12 @@ export const CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
 
 /**
  * Turns any string into a valid metric name part: camelCase becomes snake_case (promtool's lint
- * asks for snake_case), every character outside `[a-z0-9_]` becomes `_` (colons are reserved for
+ * asks for snake_case; `valLoss` → `val_loss`, while `NaN` stays one word), every character outside `[a-z0-9_]` becomes `_` (colons are reserved for
  * recording rules), runs of `_` collapse, and a leading digit gets a `_` in front.
  */
 export function sanitizeMetricName(name: string): string {
   let s = name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([a-z0-9])([A-Z][a-z])/g, '$1_$2')
     .toLowerCase()
     .replace(/[^a-z0-9_]+/g, '_')
     .replace(/_+/g, '_')

@@ -24,6 +24,8 @@ export interface BoundedStore extends MetricStore {
   stats(): QueueStats
   /** Rows that could be accepted right now. */
   capacity(): number
+  /** Writes every queued row and flushes the store, unless the store was closed through `close`. */
+  drain(): Promise<void>
 }
 
 /**
@@ -119,6 +121,10 @@ export function boundedStore(store: MetricStore, options: { maxQueuedRows: numbe
     putRun: (run) => store.putRun(run),
     stats: () => ({ queuedRows: queued, peakQueuedRows: peak, maxQueuedRows: max, acceptedRows: accepted, writtenRows: written, rejectedWrites: rejected }),
     capacity: () => max - queued,
+    drain: async () => {
+      if (closed) return settle()
+      return bounded.flush()
+    },
   }
   if (store.sql) {
     const sql = store.sql.bind(store)

@@ -42,7 +42,7 @@ export interface ServeHandlerOptions {
   readonly store?: MetricStore
   /** Served as the `lineage` contract. */
   readonly lineage?: LineageGraph
-  /** The Andon: served as the `alert` contract; its incidents feed `<prefix>_alerts_total`. */
+  /** The Andon: served as the `andon` contract; its incidents feed `<prefix>_alerts_total`. */
   readonly andon?: AlertPolicy | AlertPolicyService
   /** Further contracts to serve (e.g. a detector contract): `[mount(contract, impl)]`. */
   readonly mounts?: readonly Mount[]
@@ -126,7 +126,7 @@ export function negotiateFormat(accept: string | null): ExportFormat {
  * - `GET /healthz` → `{ status: "ok", … }` (no token needed: liveness probes);
  * - `GET /metrics` → the exporter in Prometheus text or OpenMetrics (by `Accept`);
  * - `POST /v1/ingest` → the JSON ingest protocol (see `ingest.ts` and the README);
- * - `POST /v1/<service>/<method>` for `store`, `sink`, `alert`, `lineage` and any `mounts`;
+ * - `POST /v1/<service>/<method>` for `store`, `sink`, `andon`, `lineage` and any `mounts`;
  * - then each extra handler in turn.
  * Every write passes one bounded queue: when full, the answer is 429 with `Retry-After`.
  */
@@ -237,6 +237,6 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     store,
     exporter,
     stats: () => ({ ...store.stats(), rejectedRequests }),
-    flush: () => store.flush(),
+    flush: () => store.drain(),
   }
 }
