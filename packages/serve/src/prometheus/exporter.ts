@@ -158,7 +158,7 @@ class PromExporter implements PrometheusExporter {
     const f = new Family(name, help, type, options)
     this.#families.set(name, f)
     this.#sorted = null
-    for (const r of this.#registries) r.registerMetric(promClientMetric(f))
+    for (const r of this.#registries) r.registerMetric(promClientMetric(f) as never)
     return f
   }
 
@@ -308,7 +308,7 @@ class PromExporter implements PrometheusExporter {
   }
 
   registerWith(registry: PromClientRegistry): void {
-    for (const f of this.#families.values()) registry.registerMetric(promClientMetric(f))
+    for (const f of this.#families.values()) registry.registerMetric(promClientMetric(f) as never)
     this.#registries.push(registry)
   }
 

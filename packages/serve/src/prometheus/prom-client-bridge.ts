@@ -23,9 +23,13 @@ export interface PromClientMetric {
   reset(): void
 }
 
-/** The part of prom-client's `Registry` the bridge uses. */
+/**
+ * The part of prom-client's `Registry` the bridge uses. The parameter is typed `never` because
+ * prom-client declares it as its own metric classes; the bridge passes a {@link PromClientMetric},
+ * which is what the registry reads at run time.
+ */
 export interface PromClientRegistry {
-  registerMetric(metric: PromClientMetric): void
+  registerMetric(metric: never): void
 }
 
 /** Wraps a family as a prom-client metric. */
