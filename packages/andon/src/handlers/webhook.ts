@@ -50,7 +50,9 @@ export function webhookHandler(options: WebhookOptions): AlertHandler {
 
   const deliver = async (body: string): Promise<void> => {
     let last = ''
+    let made = 0
     for (let attempt = 0; attempt <= retries; attempt++) {
+      made++
       if (attempt > 0) {
         const d = Math.min(cap, base * 2 ** (attempt - 1))
         await sleep(d / 2 + Math.random() * (d / 2))
@@ -70,7 +72,7 @@ export function webhookHandler(options: WebhookOptions): AlertHandler {
         last = e instanceof Error ? `${e.name}: ${e.message}` : String(e)
       }
     }
-    throw new EntrenarError(ErrorCodes.SINK_FAILED, `entrenar/andon: ${name}: delivery failed after ${retries + 1} attempts (${last})`)
+    throw new EntrenarError(ErrorCodes.SINK_FAILED, `entrenar/andon: ${name}: delivery failed after ${made} attempt${made === 1 ? '' : 's'} (${last})`)
   }
 
   return {
