@@ -155,7 +155,15 @@ describe('security and back-pressure', () => {
     let gate = new Promise<void>((r) => {
       release = r
     })
-    const slow: MetricStore = { ...inner, write: async (b: RecordBatch) => (await gate, inner.write(b)), flush: () => inner.flush(), query: (q) => inner.query(q) }
+    const slow: MetricStore = {
+      ...inner,
+      write: async (b: RecordBatch) => {
+        await gate
+        return inner.write(b)
+      },
+      flush: () => inner.flush(),
+      query: (q) => inner.query(q),
+    }
     const server = await startServer({ store: slow, maxQueuedRows: 10 })
     try {
       const push = (n: number, step0: number) => post(`${server.url}/v1/ingest`, { schema_version: 1, run_id: 'bp', points: Array.from({ length: n }, (_, i) => ({ metric: 'loss', value: i, step: step0 + i })) })
