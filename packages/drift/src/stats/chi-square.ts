@@ -18,7 +18,7 @@ export interface ChiSquareResult {
  *
  * @example
  * ```ts
- * chiSquareTest([50, 50], [30, 70]).pValue // ≈ 0.0043
+ * chiSquareTest([50, 50], [30, 70]).pValue // χ² = 8.33, df 1, p ≈ 0.0039
  * ```
  */
 export function chiSquareTest(referenceCounts: ArrayLike<number>, currentCounts: ArrayLike<number>): ChiSquareResult {
