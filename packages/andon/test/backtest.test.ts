@@ -1,0 +1,78 @@
+import { backtest, parseRenacerConfig } from '@entrenar/andon'
+import { batchFromRows, createMemoryStore, type MetricStore, type RecordRow } from '@entrenar/core'
+import { describe, expect, it } from 'vitest'
+
+const T0 = 1_700_000_000_000_000 // µs
+type Row = Omit<RecordRow, 'runId'>
+const row = (metric: string, step: number, value: number, tUs = T0 + step * 1_000_000): Row => ({ metric, step, value, timestampUs: tUs, epoch: null, batch: null, tags: null })
+
+async function fixture(): Promise<MetricStore> {
+  const store = createMemoryStore()
+  const healthy: Row[] = []
+  const nan: Row[] = []
+  const diverge: Row[] = []
+  for (let s = 0; s < 100; s++) {
+    healthy.push(row('loss', s, 2 / (1 + s)), row('accuracy', s, Math.min(0.95, 0.3 + s / 100)))
+    nan.push(row('loss', s, s === 60 ? Number.NaN : s > 60 ? Number.POSITIVE_INFINITY : 2 / (1 + s)))
+    // Diverges from step 40 (10× the best for 3+ steps); a 20-minute gap before step 80.
+    diverge.push(row('loss', s, s >= 40 && s < 50 ? 5 : 1 / (1 + s), T0 + s * 1_000_000 + (s >= 80 ? 20 * 60_000_000 : 0)))
+  }
+  // Written out of order: the replay orders by timestamp then step.
+  await store.write(batchFromRows('healthy', healthy.reverse()))
+  await store.write(batchFromRows('nan', nan))
+  await store.write(batchFromRows('diverge', diverge))
+  await store.flush()
+  for (const [i, id] of ['healthy', 'nan', 'diverge'].entries()) await store.putRun({ id, status: 'finished', startTimeMs: i })
+  return store
+}
+
+describe('backtest', () => {
+  it('reports when and how often each rule would have fired, per run and per rule', async () => {
+    const store = await fixture()
+    const r = await backtest({}, store)
+    expect(r.runs.map((x) => `${x.runId}:${x.points}`)).toEqual(['healthy:200', 'nan:100', 'diverge:100'])
+    const [healthy, nan, diverge] = r.runs
+    expect(healthy!.firings).toEqual([])
+    expect(healthy!.stop).toBeUndefined()
+    expect(nan!.stop).toMatchObject({ step: 60, rule: 'non_finite' })
+    // +Inf after the NaN: one episode (dedup), divergence inhibited
+    expect(nan!.firings.map((f) => f.rule)).toEqual(['non_finite'])
+    expect(diverge!.stop).toMatchObject({ step: 42, rule: 'divergence' })
+    // The 20-minute gap comes after the stop: a stopped run does not stall.
+    expect(diverge!.firings.map((f) => `${f.rule}@${f.step}`)).toEqual(['divergence@42'])
+    expect(r.byRule.non_finite).toEqual({ firings: 1, runs: 1, stops: 1, firstStep: 60 })
+    expect(r.byRule.divergence).toEqual({ firings: 1, runs: 1, stops: 1, firstStep: 42 })
+    expect(r.byRule.stall).toBeUndefined()
+    const noDiv = await backtest({ divergence: false }, store, { runs: ['diverge'] })
+    expect(noDiv.runs[0]!.firings.map((f) => `${f.rule}@${f.step}`)).toEqual(['stall@79'])
+    expect(noDiv.byRule.stall).toEqual({ firings: 1, runs: 1, stops: 0, firstStep: 79 })
+  })
+
+  it('tunes thresholds: a looser rule set fires less; selected runs and metrics only', async () => {
+    const store = await fixture()
+    const strict = await backtest({ divergence: { factor: 3, minSamples: 5 }, stall: false }, store, { runs: ['diverge'] })
+    const loose = await backtest({ divergence: { factor: 1000 }, stall: false }, store, { runs: ['diverge'] })
+    expect(strict.byRule.divergence?.firings).toBe(1)
+    expect(loose.byRule.divergence).toBeUndefined()
+    const onlyAcc = await backtest({}, store, { runs: ['nan'], metrics: ['accuracy'] })
+    expect(onlyAcc.runs[0]!.points).toBe(0)
+  })
+
+  it('replays renacer budgets (span_count) and throttles on the stored clock', async () => {
+    const store = await fixture()
+    const toml = (throttle: number) =>
+      `[[assertion]]\nname = "steps"\ntype = "span_count"\nmax_spans = 50\nfail_on_violation = false\n[andon]\nthrottle_ms = ${throttle}\n[andon.divergence]\nenabled = false\n[[andon.threshold]]\nname = "low_loss"\nmetrics = ["loss"]\nbelow = 0.5\n`
+    const r = await backtest({ renacer: parseRenacerConfig(toml(60_000)), rules: { stall: false } }, store, { runs: ['diverge'] })
+    const f = r.runs[0]!.firings
+    expect(f.filter((x) => x.rule === 'budget').map((x) => x.step)).toEqual([50])
+    // low_loss holds from step 2 (t = 2 s), breaks for steps 40–49 and holds again at step 50 (t = 50 s):
+    // 48 s of stored time after the first incident, inside a 60 s throttle, outside a 30 s one.
+    expect(f.filter((x) => x.rule === 'low_loss').map((x) => x.step)).toEqual([2])
+    const r30 = await backtest({ renacer: parseRenacerConfig(toml(30_000)), rules: { stall: false } }, store, { runs: ['diverge'] })
+    expect(r30.runs[0]!.firings.filter((x) => x.rule === 'low_loss').map((x) => x.step)).toEqual([2, 50])
+  })
+
+  it('rejects bad run lists with a coded error', async () => {
+    await expect(backtest({}, createMemoryStore(), { runs: [3 as unknown as string] })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })
+  })
+})
