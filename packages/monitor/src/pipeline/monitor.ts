@@ -19,6 +19,7 @@ import {
   toEntrenarError,
 } from '@entrenar/core'
 import { type MetricStats, MetricsCollector } from '../collector/collector.js'
+import type { SystemMetricsOptions, SystemSampler } from '../system/sampler.js'
 import { hostFacts } from './host.js'
 
 /** Where a point sits in training. */
@@ -60,6 +61,11 @@ export interface MonitorOptions {
   readonly flushIntervalMs?: number
   /** Wall clock in microseconds. Default `Date.now() * 1000`. */
   readonly clockUs?: () => number
+  /**
+   * System metrics (CPU, memory, event-loop lag, GC, GPU) logged under `sys/` at the current step, or
+   * `false`. Default `{ intervalMs: 10_000 }`. Node only; ignored elsewhere.
+   */
+  readonly system?: SystemMetricsOptions | false
   /** Called once by `close()` with the run's final state (e.g. to register a lineage node or write a report). */
   readonly onClose?: (final: MonitorSummary) => void | Promise<void>
 }
@@ -135,6 +141,7 @@ class MonitorImpl implements Monitor {
   #closing: Promise<void> | undefined
   #drift: DriftEvent[] = []
   #run: RunInfo
+  #system: SystemSampler | undefined
 
   constructor(opts: MonitorOptions, runId: string, run: RunInfo) {
     this.#opts = opts
@@ -161,9 +168,14 @@ class MonitorImpl implements Monitor {
     ;(this.#timer as { unref?: () => void }).unref?.()
   }
 
-  /** Records the run as started in the store. */
-  async start(): Promise<void> {
+  /** Records the run as started in the store and starts the system sampler. */
+  async start(system: SystemSampler | undefined): Promise<void> {
     await this.#store.putRun(this.#run)
+    this.#system = system
+    system?.start(
+      (values) => this.#record(values, Math.max(0, this.#lastStep), NULL_INT32, NULL_INT32, -1),
+      (e) => this.#report(e),
+    )
   }
 
   log(values: Readonly<Record<string, number>>, meta?: LogMeta): void {
@@ -180,6 +192,10 @@ class MonitorImpl implements Monitor {
     const epoch = this.#int(meta?.epoch, 'epoch')
     const batch = this.#int(meta?.batch, 'batch')
     const tagId = meta?.tags === undefined ? -1 : this.#tagId(meta.tags)
+    this.#record(values, step, epoch, batch, tagId)
+  }
+
+  #record(values: Readonly<Record<string, number>>, step: number, epoch: number, batch: number, tagId: number): void {
     const ts = this.#clock()
     const b = this.#builder
     const c = this.collector
@@ -348,6 +364,7 @@ class MonitorImpl implements Monitor {
 
   async #close(): Promise<void> {
     clearInterval(this.#timer)
+    this.#system?.stop()
     await this.flush()
     this.#closed = true
     const final = this.summary()
@@ -398,6 +415,12 @@ export async function createMonitor(options: MonitorOptions = {}): Promise<Monit
     ...facts,
   }
   const monitor = new MonitorImpl(options, runId, run)
-  await monitor.start()
+  let sampler: SystemSampler | undefined
+  const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string'
+  if (options.system !== false && isNode) {
+    const { systemMetrics } = await import('../system/sampler.js')
+    sampler = systemMetrics(options.system ?? {})
+  }
+  await monitor.start(sampler)
   return monitor
 }

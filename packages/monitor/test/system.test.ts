@@ -1,0 +1,131 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createMemoryStore, type EntrenarError } from '@entrenar/core'
+import { createMonitor } from '@entrenar/monitor'
+import { parseNvidiaSmi, systemMetrics } from '@entrenar/monitor/system'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const originalPath = process.env.PATH
+
+afterEach(() => {
+  process.env.PATH = originalPath
+})
+
+function fakeNvidiaSmi(output: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'entrenar-smi-'))
+  const file = join(dir, 'nvidia-smi')
+  writeFileSync(file, `#!/bin/sh\ncat <<'CSV'\n${output}\nCSV\n`)
+  chmodSync(file, 0o755)
+  return dir
+}
+
+describe('system metrics sampler', () => {
+  it('reports plausible process and host readings; RSS grows when a large buffer is allocated', async () => {
+    const s = systemMetrics({ gpu: false })
+    const before = await s.readNow()
+    for (const k of ['sys/rss_bytes', 'sys/heap_used_bytes', 'sys/heap_total_bytes', 'sys/total_memory_bytes', 'sys/free_memory_bytes']) {
+      expect(before[k], k).toBeGreaterThan(0)
+    }
+    expect(before['sys/heap_used_bytes']!).toBeLessThanOrEqual(before['sys/heap_total_bytes']!)
+    expect(before['sys/free_memory_bytes']!).toBeLessThanOrEqual(before['sys/total_memory_bytes']!)
+    const big = Buffer.alloc(256 * 1024 * 1024, 1) // touched pages count in RSS
+    const after = await s.readNow()
+    expect(after['sys/rss_bytes']! - before['sys/rss_bytes']!).toBeGreaterThan(128 * 1024 * 1024)
+    expect(after['sys/array_buffers_bytes']!).toBeGreaterThan(200 * 1024 * 1024)
+    expect(big.length).toBe(256 * 1024 * 1024)
+    expect(Object.keys(after).some((k) => k.includes('gpu'))).toBe(false)
+    s.stop()
+  })
+
+  it('event-loop lag rises while the loop is blocked for 200 ms, and CPU % reflects the busy loop', async () => {
+    const s = systemMetrics({ gpu: false })
+    await s.readNow()
+    await sleep(30)
+    const idle = await s.readNow()
+    const t0 = Date.now()
+    while (Date.now() - t0 < 200) {
+      // block the event loop
+    }
+    await sleep(30)
+    const blocked = await s.readNow()
+    expect(blocked['sys/event_loop_lag_p99_ms']!).toBeGreaterThan(100)
+    expect(blocked['sys/event_loop_lag_p99_ms']!).toBeGreaterThan(idle['sys/event_loop_lag_p99_ms']!)
+    // Compared with the idle window rather than a fixed share: the machine may be shared with other work.
+    const cpu = (r: Record<string, number>) => r['sys/cpu_user_percent']! + r['sys/cpu_system_percent']!
+    expect(cpu(blocked)).toBeGreaterThan(cpu(idle))
+    s.stop()
+  })
+
+  it('parses nvidia-smi CSV from a fake nvidia-smi on the PATH', async () => {
+    process.env.PATH = `${fakeNvidiaSmi('0, 87, 10240, 40960, 71, 245.31\n1, [N/A], 512, 40960, 40, [Not Supported]')}:${originalPath}`
+    const s = systemMetrics()
+    const v = await s.readNow()
+    expect(v['sys/gpu0/utilization_percent']).toBe(87)
+    expect(v['sys/gpu0/memory_used_bytes']).toBe(10240 * 1024 * 1024)
+    expect(v['sys/gpu0/memory_total_bytes']).toBe(40960 * 1024 * 1024)
+    expect(v['sys/gpu0/temperature_c']).toBe(71)
+    expect(v['sys/gpu0/power_w']).toBeCloseTo(245.31)
+    expect(v['sys/gpu1/utilization_percent']).toBeUndefined()
+    expect(v['sys/gpu1/memory_used_bytes']).toBe(512 * 1024 * 1024)
+    s.stop()
+  })
+
+  it('reports malformed nvidia-smi output through onError and keeps the other readings', async () => {
+    process.env.PATH = `${fakeNvidiaSmi('0, 50, 100, 200, 60, 100\ngarbage line\n1, x, 1, 2, 3, 4')}:${originalPath}`
+    const errors: EntrenarError[] = []
+    const s = systemMetrics({ intervalMs: 20 })
+    const points: Record<string, number>[] = []
+    s.start((p) => points.push(p), (e) => errors.push(e))
+    await sleep(150)
+    s.stop()
+    expect(points.length).toBeGreaterThan(0)
+    expect(points[0]!['sys/gpu0/utilization_percent']).toBe(50)
+    expect(points[0]!['sys/rss_bytes']).toBeGreaterThan(0)
+    expect(errors.map((e) => e.code)).toContain('ENTRENAR_SYSTEM_GPU_PARSE')
+    expect(errors.some((e) => e.message.includes('garbage line'))).toBe(true)
+  })
+
+  it('parseNvidiaSmi reports wrong field counts and non-numbers per line', () => {
+    const r = parseNvidiaSmi('0, 1, 2, 3, 4, 5\n1, 2\n2, 1, 2, 3, 4, abc\n')
+    expect(r.gpus).toHaveLength(1)
+    expect(r.errors).toHaveLength(2)
+    expect(r.errors[0]).toContain('expected 6 fields')
+    expect(r.errors[1]).toContain('power.draw')
+  })
+
+  it('averages samplesPerPoint readings into one point', async () => {
+    const s = systemMetrics({ intervalMs: 60, samplesPerPoint: 3, gpu: false })
+    const points: Record<string, number>[] = []
+    s.start((p) => points.push(p), () => {})
+    await sleep(250)
+    s.stop()
+    expect(points.length).toBeGreaterThanOrEqual(1)
+    expect(points.length).toBeLessThanOrEqual(5)
+    expect(points[0]!['sys/rss_bytes']).toBeGreaterThan(0)
+  })
+})
+
+describe('system metrics in the monitor', () => {
+  it('writes sys/ series at the current training step and stops with the monitor', async () => {
+    const store = createMemoryStore()
+    const m = await createMonitor({ runId: 'sys', store, system: { intervalMs: 25, gpu: false } })
+    m.log({ loss: 1 }, { step: 42 })
+    await sleep(150)
+    expect(m.sampleCount('sys/rss_bytes')).toBeGreaterThan(0)
+    await m.close()
+    const n = m.sampleCount('sys/rss_bytes')
+    await sleep(120)
+    expect(m.sampleCount('sys/rss_bytes')).toBe(n)
+    const s = (await store.query({ runs: ['sys'], metrics: ['sys/rss_bytes'] })).series[0]!
+    expect(new Set(Array.from(s.x))).toEqual(new Set([42]))
+  })
+
+  it('system: false starts no sampler', async () => {
+    const m = await createMonitor({ runId: 'nosys', system: false })
+    await sleep(50)
+    expect(m.collector.metrics.some((k) => k.startsWith('sys/'))).toBe(false)
+    await m.close()
+  })
+})
