@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Andon, type AndonConfig, createAndon } from '@entrenar/andon'
-import { ALERT_LEVELS, type Alert, type AlertLevel, EntrenarError, IncidentWire, isEntrenarError, levelRank } from '@entrenar/core'
+import { ALERT_LEVELS, type Alert, type AlertLevel, type EntrenarError, IncidentWire, isEntrenarError, levelRank } from '@entrenar/core'
 import * as v from 'valibot'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 

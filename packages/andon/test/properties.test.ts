@@ -55,7 +55,9 @@ describe('property: throttling', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 20 }), fc.array(fc.boolean(), { maxLength: 150 }), (throttleSteps, conds) => {
         const a = createAndon({ timers: false, throttleMs: 0, rules: { ...OFF, threshold: [{ name: 't', metrics: ['m'], above: 1, throttleSteps }] } })
-        conds.forEach((c, i) => a.observeValue('m', c ? 2 : 0, i))
+        conds.forEach((c, i) => {
+          a.observeValue('m', c ? 2 : 0, i)
+        })
         const want: number[] = []
         let last = Number.NEGATIVE_INFINITY
         for (const s of episodeStarts(conds)) {
