@@ -1,8 +1,8 @@
-import { asDetectorService, type ChangeDetector, createHttpClient, createHttpHandler, detectorServiceContract } from '@entrenar/core'
+import { asDetectorService, type ChangeDetector, createHttpClient, createHttpHandler, type DetectorService, detectorServiceContract } from '@entrenar/core'
 import { changeDetectorSuite, runConformance } from '@entrenar/core/conformance'
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
 import { adwin, ddm, eddm, hddmA, kswin, pageHinkley, zScoreWindow } from '@entrenar/drift'
-import { describe, it } from 'vitest'
+import { afterAll, describe, it } from 'vitest'
 
 const api = { describe, it }
 
@@ -21,20 +21,26 @@ const detectors: [string, () => ChangeDetector, 'real' | 'binary', Record<string
   ['hddmA', () => hddmA(), 'binary'],
 ]
 
-const servers = new WeakMap<object, RunningServer>()
+// One server per detector kind, shared by its cases: each case uses its own series keys, as a shared
+// remote service would be used.
+const servers: RunningServer[] = []
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()))
+})
 for (const [name, create, domain, skip] of detectors) {
   runConformance(changeDetectorSuite({ domain }), { name: `${name} in-process`, create: () => asDetectorService(create), ...(skip ? { skip } : {}) }, api)
+  let client: Promise<DetectorService> | undefined
   runConformance(
     changeDetectorSuite({ domain }),
     {
       name: `${name} over HTTP`,
-      create: async () => {
-        const server = await serveHandler(createHttpHandler(detectorServiceContract, asDetectorService(create)))
-        const client = createHttpClient(detectorServiceContract, server.url)
-        servers.set(client, server)
+      create: () => {
+        client ??= serveHandler(createHttpHandler(detectorServiceContract, asDetectorService(create))).then((server) => {
+          servers.push(server)
+          return createHttpClient(detectorServiceContract, server.url)
+        })
         return client
       },
-      destroy: async (c) => servers.get(c)?.close(),
       ...(skip ? { skip } : {}),
     },
     api,

@@ -143,7 +143,9 @@ describe('psi', () => {
 
   it('cuts bins at the baseline deciles (type-7 quantiles)', () => {
     const r = psi(reference, reference)
-    ;[9.9, 19.8, 29.7, 39.6, 49.5, 59.4, 69.3, 79.2, 89.1].forEach((e, i) => expect(r.edges[i]).toBeCloseTo(e, 12))
+    ;[9.9, 19.8, 29.7, 39.6, 49.5, 59.4, 69.3, 79.2, 89.1].forEach((e, i) => {
+      expect(r.edges[i]).toBeCloseTo(e, 12)
+    })
     expect(Array.from(r.reference)).toEqual(new Array(10).fill(0.1))
     expect(r.psi).toBeCloseTo(0, 12)
     expect(r.band).toBe('none')
