@@ -1,0 +1,7 @@
+export { analyzeRun } from './analyze.js'
+export { hanseiCharts } from './charts.js'
+export { type HanseiChart, type HanseiHtmlOptions, renderHanseiHtml } from './html.js'
+export { renderHanseiJson, renderHanseiMarkdown } from './markdown.js'
+export { inferDirection, isGradientMetric } from './metric.js'
+export { type MannKendall, leastSquares, mannKendall } from './stats.js'
+export type { AnalyzeOptions, Checkpoint, Finding, GradientAnalysis, HanseiReport, MetricAnalysis, MetricDirection, StepValue, TimelineEntry, Trend } from './types.js'
