@@ -21,3 +21,4 @@ export { BUSY, type BoundedStore, boundedStore, type QueueStats } from './server
 export { createServeHandler, type Mount, mount, negotiateFormat, type ServeHandler, type ServeHandlerOptions } from './server/handler.js'
 export { type IngestRequest, parseIngest, parseLenientJson } from './server/ingest.js'
 export { type EntrenarServer, isLoopback, type StartServerOptions, startServer } from './server/start.js'
+export { createOtlpExporter, type OtlpExporter, type OtlpExporterOptions, PEER_MISSING } from './otlp/exporter.js'

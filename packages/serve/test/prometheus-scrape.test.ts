@@ -33,7 +33,7 @@ describe('a real Prometheus scrapes /metrics', () => {
       const now = Date.now() * 1000
       await server.store.write(
         batchFromRows('prom-run', [
-          { metric: 'loss', value: 0.6931, step: 1, timestampUs: now - 2_000_000, epoch: 0, batch: null, tags: null },
+          { metric: 'loss', value: 0.7, step: 1, timestampUs: now - 2_000_000, epoch: 0, batch: null, tags: null },
           { metric: 'loss', value: 0.4375, step: 2, timestampUs: now - 1_000_000, epoch: 0, batch: null, tags: null },
           { metric: 'accuracy', value: Number.NaN, step: 2, timestampUs: now, epoch: 0, batch: null, tags: null },
         ]),

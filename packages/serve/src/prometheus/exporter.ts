@@ -82,6 +82,7 @@ const RESERVED_LABELS = new Set(['run_id', 'metric', 'le', 'level', 'rule', 'kin
 
 interface RunState {
   readonly runId: string
+  readonly labels: Readonly<Record<string, string>>
   lastStep: number
   firstTsUs: number
   lastTsUs: number
@@ -92,7 +93,13 @@ interface RunState {
   readonly latency: HistogramSeries
 }
 
-class PromExporter implements PrometheusExporter {
+/** Internal hooks (the OTLP exporter records step latencies into its own histogram instrument). */
+export interface ExporterHooks {
+  onStepLatency?(labels: Readonly<Record<string, string>>, seconds: number): void
+}
+
+/** The implementation; package-internal (the OTLP exporter builds on it). */
+export class PromExporter implements PrometheusExporter {
   readonly prefix: string
   readonly #constLabels: Readonly<Record<string, string>>
   readonly #tagLabels: boolean
@@ -115,8 +122,10 @@ class PromExporter implements PrometheusExporter {
   #metricSeries = 0
   #droppedPoints = 0
   #closed = false
+  readonly #hooks: ExporterHooks
 
-  constructor(options: PrometheusExporterOptions) {
+  constructor(options: PrometheusExporterOptions, hooks: ExporterHooks = {}) {
+    this.#hooks = hooks
     const prefix = sanitizeMetricName(options.prefix ?? 'entrenar')
     this.prefix = prefix
     const constLabels: Record<string, string> = {}
@@ -180,8 +189,11 @@ class PromExporter implements PrometheusExporter {
     let r = this.#runs.get(runId)
     if (!r) {
       const labels = this.#labels(runId)
+      const record: Record<string, string> = {}
+      for (let i = 0; i < labels.names.length; i++) record[labels.names[i]!] = labels.values[i]!
       r = {
         runId,
+        labels: record,
         lastStep: Number.NaN,
         firstTsUs: Number.NaN,
         lastTsUs: Number.NEGATIVE_INFINITY,
@@ -261,7 +273,11 @@ class PromExporter implements PrometheusExporter {
       if (st !== run.lastStep) {
         // Step latency (wall time per step) between the first points of consecutive steps; steps
         // logged every k-th step divide by k. Out-of-order steps count as steps but add no latency.
-        if (st > run.lastStep && ts >= run.firstTsUs) run.latency.observe((ts - run.firstTsUs) / 1e6 / (st - run.lastStep))
+        if (st > run.lastStep && ts >= run.firstTsUs) {
+          const seconds = (ts - run.firstTsUs) / 1e6 / (st - run.lastStep)
+          run.latency.observe(seconds)
+          this.#hooks.onStepLatency?.(run.labels, seconds)
+        }
         run.steps.value++
         run.lastStep = st
         run.firstTsUs = ts
