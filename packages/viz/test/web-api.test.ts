@@ -136,6 +136,25 @@ describe('webDashboardHandler: JSON API', () => {
     expect(events.incidents[0].value).toBe('NaN')
   })
 
+  it('re-reads only running runs on refresh; finished runs come from the cache', async () => {
+    const store = await fixture()
+    const seen: unknown[] = []
+    const counting: MetricStore = { ...store, runs: () => store.runs(), range: store.range.bind(store), write: store.write.bind(store), flush: store.flush.bind(store), close: store.close.bind(store), putRun: store.putRun.bind(store), query: (q) => (seen.push(q.runs ?? 'all'), store.query(q)) }
+    const handler = createDashboardHandler({ store: counting }, ASSETS)
+    const overview = async () => overviewFromWire(await (await handler(get('/api/overview'))).json())
+    await overview()
+    expect(seen).toEqual(['all'])
+    await writeSeries(store, 'r2', 'loss', 20, 5, () => 0.25)
+    const o = await overview()
+    expect(seen).toEqual(['all', ['r2']])
+    expect(o.runs[1]!.metrics[0]).toMatchObject({ rows: 25, last: 0.25, lastStep: 24 })
+    expect(o.runs[0]!.metrics.find((m) => m.name === 'loss')!.rows).toBe(100)
+    await store.putRun({ id: 'r2', status: 'finished', startTimeMs: 2_000, endTimeMs: 5_000 })
+    await overview()
+    await overview()
+    expect(seen).toEqual(['all', ['r2'], ['r2']])
+  })
+
   it('answers store.query through core’s contract, read-only, with minmax-last buckets', async () => {
     const store = await fixture()
     const handler = createDashboardHandler({ store }, ASSETS)

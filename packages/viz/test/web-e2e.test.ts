@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { aggregate, createDefaultPolicy, createMemoryStore, type MetricStore } from '@entrenar/core'
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
+import { adwin } from '@entrenar/drift'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatNumber } from '../src/chart/format.js'
@@ -15,6 +16,8 @@ import { lineageOf, writeSeries } from './web-helpers.js'
 
 // pngjs ships no types; the one call used here, typed.
 const { PNG } = createRequire(import.meta.url)('pngjs') as { PNG: { sync: { read(b: Buffer): { width: number; height: number; data: Buffer } } } }
+
+const accuracy = (s: number): number => (s < 300 ? 0.9 : 0.5) + 0.02 * Math.sin(s * 1.7)
 
 const HOSTILE = '<img src=x onerror=alert(1)>'
 
@@ -33,6 +36,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     await store.putRun({ id: 'r2', name: 'live', status: 'running', startTimeMs: Date.now() - 60_000 })
     await writeSeries(store, 'r1', 'loss', 0, 3000, (s) => (s === 1500 ? Number.NaN : s === 2000 ? Number.POSITIVE_INFINITY : 2 * Math.exp(-s / 800) + 0.05 * Math.sin(s / 7)))
     await writeSeries(store, 'r1', HOSTILE, 0, 10, (s) => s * s)
+    await writeSeries(store, 'r1', 'accuracy', 0, 600, accuracy)
     await writeSeries(store, 'r2', 'loss', 0, 400, (s) => 2.2 * Math.exp(-s / 500))
     const andon = createDefaultPolicy({ runId: 'r1' })
     andon.observeValue('loss', Number.NaN, 1500)
@@ -100,6 +104,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     expect(await row.locator('[data-stat="std"]').textContent()).toBe(formatNumber(aggregate('std', values)))
     expect(await row.locator('[data-stat="p50"]').textContent()).toBe(formatNumber(aggregate('p50', values)))
     expect(await row.locator('[data-stat="basis"]').textContent()).toBe('exact')
+    // @entrenar/drift's ADWIN runs in the page: same change points as in Node over the same values.
+    const d = adwin()
+    const expected: number[] = []
+    for (let s = 0; s < 600; s++) if (d.update(accuracy(s)) === 'drift') expected.push(s)
+    expect(expected.length).toBeGreaterThan(0)
+    expect(expected[0]).toBeGreaterThan(300)
+    const acc = page.locator('.stats tr[data-run="r1"][data-metric="accuracy"]')
+    expect(await acc.locator('[data-stat="basis"]').textContent()).toBe('exact')
+    expect(await acc.locator('[data-stat="changes"]').textContent()).toBe(expected.slice(0, 3).join(', ') + (expected.length > 3 ? ` (+${expected.length - 3})` : ''))
     const loss = page.locator('.stats tr[data-run="r1"][data-metric="loss"]')
     expect(await loss.locator('[data-stat="nan"]').textContent()).toBe('1')
     expect(await loss.locator('[data-stat="max"]').textContent()).toBe('+Inf')
@@ -120,6 +133,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
   it('zooms by dragging: re-queries the store for the visible step range', async () => {
     const loss = page.locator('section.chart[data-metric="loss"]')
     const over = loss.locator('.u-over')
+    await over.scrollIntoViewIfNeeded()
     const box = (await over.boundingBox())!
     const before = queries.length
     await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2)
@@ -154,6 +168,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
   })
 
   it('looks like a dashboard: the screenshot is not blank', async () => {
+    await page.evaluate(() => scrollTo(0, 0))
     const shot = await page.screenshot({ fullPage: false })
     await writeFile(join(tmpdir(), 'entrenar-viz-web-dashboard.png'), shot)
     const png = PNG.sync.read(shot)

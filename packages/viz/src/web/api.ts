@@ -2,37 +2,69 @@ import type { AlertLevel, AlertPolicy, Incident, LineageGraph, MetricStore, RunI
 import { levelRank } from '@entrenar/core'
 import type { LineageView, MetricSummary, Overview, RunSummary } from './wire.js'
 
+/** Options of {@link createOverviewSource}. */
+export interface OverviewSourceOptions {
+  readonly store: MetricStore
+  readonly andon: AlertPolicy | undefined
+  readonly lineage: LineageGraph | undefined
+  readonly title: string
+  readonly pollMs: number
+  /** A full `aggregate: 'last'` scan of the store at most this often; in between only running or changed runs are re-read. Default 30 000. */
+  readonly fullScanMs?: number
+}
+
 /**
  * The run list: every run's metadata, the last value and row/NaN counts of each of its metrics
- * (one `aggregate: 'last'` query over the store) and the Andon incidents attributed to it.
- * Runs that have points but no metadata are listed too (status `finished`, start 0 = unknown).
+ * (`aggregate: 'last'` queries) and the Andon incidents attributed to it. Runs that have points
+ * but no metadata are listed too (status `finished`, start 0 = unknown).
+ *
+ * The final metrics of a run that is not running are cached under its status and end time, so the
+ * page's periodic refresh re-reads only running runs (cost follows the live runs, not the store);
+ * a full scan every `fullScanMs` picks up late writes and runs without metadata.
  */
-export async function buildOverview(store: MetricStore, andon: AlertPolicy | undefined, lineage: LineageGraph | undefined, title: string, pollMs: number): Promise<Overview> {
-  const [runs, last] = await Promise.all([store.runs(), store.query({ aggregate: 'last' })])
-  const metrics = new Map<string, MetricSummary[]>()
-  for (const s of last.series) {
-    let list = metrics.get(s.runId)
-    if (!list) {
-      list = []
-      metrics.set(s.runId, list)
+export function createOverviewSource(o: OverviewSourceOptions): () => Promise<Overview> {
+  const fullScanMs = o.fullScanMs ?? 30_000
+  const cache = new Map<string, { key: string; metrics: MetricSummary[] }>()
+  let lastFull = Number.NEGATIVE_INFINITY
+  const keyOf = (r: RunInfo | undefined): string => (r ? `${r.status}|${r.endTimeMs ?? ''}` : 'no-metadata')
+  return async () => {
+    const runs = await o.store.runs()
+    const now = Date.now()
+    const byId = new Map(runs.map((r) => [r.id, r]))
+    const full = now - lastFull >= fullScanMs
+    const stale = full ? [] : runs.filter((r) => r.status === 'running' || cache.get(r.id)?.key !== keyOf(r)).map((r) => r.id)
+    if (full || stale.length > 0) {
+      const last = await o.store.query(full ? { aggregate: 'last' } : { runs: stale, aggregate: 'last' })
+      if (full) {
+        cache.clear()
+        lastFull = now
+      }
+      for (const id of stale) cache.set(id, { key: keyOf(byId.get(id)), metrics: [] })
+      for (const s of last.series) {
+        let entry = cache.get(s.runId)
+        if (!entry) {
+          entry = { key: keyOf(byId.get(s.runId)), metrics: [] }
+          cache.set(s.runId, entry)
+        }
+        entry.metrics.push({ name: s.metric, rows: s.count?.[0] ?? 0, nan: s.nanCount?.[0] ?? 0, last: s.value[0] ?? Number.NaN, lastStep: s.x[0] ?? 0 })
+      }
+      if (full) for (const r of runs) if (!cache.has(r.id)) cache.set(r.id, { key: keyOf(r), metrics: [] })
     }
-    list.push({ name: s.metric, rows: s.count?.[0] ?? 0, nan: s.nanCount?.[0] ?? 0, last: s.value[0] ?? Number.NaN, lastStep: s.x[0] ?? 0 })
+    const all: RunInfo[] = [...runs]
+    for (const id of [...cache.keys()].sort()) if (!byId.has(id)) all.push({ id, status: 'finished', startTimeMs: 0 })
+    const incidents = o.andon ? o.andon.history() : []
+    const summaries: RunSummary[] = all.map((run) => {
+      let alerts = 0
+      let maxLevel: AlertLevel | undefined
+      for (const i of incidents) {
+        if (i.runId !== run.id) continue
+        alerts++
+        if (!maxLevel || levelRank(i.level) > levelRank(maxLevel)) maxLevel = i.level
+      }
+      return { run, metrics: cache.get(run.id)?.metrics ?? [], alerts, ...(maxLevel ? { maxLevel } : {}) }
+    })
+    return { title: o.title, features: { lineage: o.lineage !== undefined, andon: o.andon !== undefined }, pollMs: o.pollMs, nowMs: now, runs: summaries }
   }
-  const known = new Set(runs.map((r) => r.id))
-  const all: RunInfo[] = [...runs]
-  for (const id of [...metrics.keys()].sort()) if (!known.has(id)) all.push({ id, status: 'finished', startTimeMs: 0 })
-  const incidents = andon ? andon.history() : []
-  const summaries: RunSummary[] = all.map((run) => {
-    let alerts = 0
-    let maxLevel: AlertLevel | undefined
-    for (const i of incidents) {
-      if (i.runId !== run.id) continue
-      alerts++
-      if (!maxLevel || levelRank(i.level) > levelRank(maxLevel)) maxLevel = i.level
-    }
-    return { run, metrics: metrics.get(run.id) ?? [], alerts, ...(maxLevel ? { maxLevel } : {}) }
-  })
-  return { title, features: { lineage: lineage !== undefined, andon: andon !== undefined }, pollMs, nowMs: Date.now(), runs: summaries }
 }
 
 /** Andon incidents from index `from` on (the whole history by default). */

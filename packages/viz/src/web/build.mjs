@@ -1,6 +1,7 @@
 // Builds the dashboard's browser bundle (src/web/client → one IIFE script + one stylesheet) with
 // esbuild and writes it into src/web/assets.generated.ts, which the handler serves. `@entrenar/core`
-// is bundled from its sources (workspace path), uPlot from node_modules; platform `browser`, so an
+// and `@entrenar/drift` are bundled from their sources (workspace paths: composition at bundle time;
+// the package itself imports only core at run time), uPlot from node_modules; platform `browser`, so an
 // import of a Node built-in fails the build. Run: `node src/web/build.mjs` (part of `npm run build`).
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
@@ -24,7 +25,7 @@ export async function buildBrowserBundle(options = {}) {
     target: ['chrome109', 'firefox115', 'safari16'],
     minify: options.minify ?? true,
     legalComments: 'eof',
-    alias: { '@entrenar/core': here('../../../core/src/index.ts') },
+    alias: { '@entrenar/core': here('../../../core/src/index.ts'), '@entrenar/drift': here('../../../drift/src/index.ts') },
     logLevel: 'silent',
   })
   let js = ''

@@ -1,6 +1,6 @@
 import type { AlertPolicy, FetchHandler, LineageGraph, MetricStore } from '@entrenar/core'
 import { createHttpHandler, EntrenarError, ErrorCodes, errorResponse, isEntrenarError, metricStoreContract, runToWire, SCHEMA_VERSION } from '@entrenar/core'
-import { buildLineage, buildOverview, incidentsSince } from './api.js'
+import { buildLineage, createOverviewSource, incidentsSince } from './api.js'
 import { PAGE_HTML, SECURITY_HEADERS } from './page.js'
 import { liveStream } from './stream.js'
 import { incidentToWire, lineageToWire, overviewToWire, streamRequestFromParam } from './wire.js'
@@ -113,6 +113,7 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
   const maxLivePoints = Math.floor(options.maxLivePoints ?? 2000)
   const hosts = options.allowedHosts === 'any' ? undefined : new Set((options.allowedHosts ?? LOOPBACK).map((h) => h.toLowerCase()))
   const storeApi = createHttpHandler(metricStoreContract, readOnly(store))
+  const overview = createOverviewSource({ store, andon, lineage, title, pollMs })
 
   const route = async (request: Request, url: URL): Promise<Response> => {
     const path = url.pathname
@@ -137,8 +138,7 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
       case '/favicon.ico':
         return new Response(null, { status: 204 })
       case '/api/overview': {
-        const o = await buildOverview(store, andon, lineage, title, pollMs)
-        return json(overviewToWire(o, runToWire))
+        return json(overviewToWire(await overview(), runToWire))
       }
       case '/api/events':
         return json({ schema_version: SCHEMA_VERSION, incidents: incidentsSince(andon).map(incidentToWire) })

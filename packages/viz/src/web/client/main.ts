@@ -38,6 +38,12 @@ const state = {
   loading: 0,
 }
 
+/** Records the first time a stage completed (ms since navigation start) on `<body data-t-*>`, for the benchmark. */
+function mark(stage: string): void {
+  const k = `t${stage[0]!.toUpperCase()}${stage.slice(1)}`
+  if (!document.body.dataset[k]) document.body.dataset[k] = String(Math.round(performance.now()))
+}
+
 const key = (run: string, metric: string): string => `${run}\u0000${metric}`
 
 // ---------------------------------------------------------------------------------------------
@@ -289,6 +295,7 @@ async function reload(): Promise<void> {
       }),
     )
     if (ticket !== state.loading) return // a newer reload superseded this one
+    mark('query')
     state.data.clear()
     for (const r of results) for (const s of r.series) state.data.set(key(s.runId, s.metric), bucketsOf(s))
     document.body.dataset.queries = String(state.queries)
@@ -389,12 +396,13 @@ function renderStats(): void {
           cell('mean', s.mean),
           cell('std', s.std),
           cell('p50', s.p50),
+          h('td', { class: 'num', data: { stat: 'changes' } }, s.changes.length === 0 ? '—' : s.changes.slice(0, 3).join(', ') + (s.changes.length > 3 ? ` (+${s.changes.length - 3})` : '')),
           h('td', { data: { stat: 'basis' } }, s.exact ? 'exact' : `${s.buckets} buckets`),
         ),
       )
     }
   }
-  const head = ['run', 'metric', 'rows', 'NaN', '+Inf', '−Inf', 'min', 'max', 'last', 'mean', 'std', 'median', 'basis'].map((t) => h('th', {}, t))
+  const head = ['run', 'metric', 'rows', 'NaN', '+Inf', '−Inf', 'min', 'max', 'last', 'mean', 'std', 'median', 'ADWIN changes at step', 'basis'].map((t) => h('th', {}, t))
   replace(el.stats, rows.length === 0 ? h('p', { class: 'empty' }, 'Nothing selected.') : h('table', {}, h('thead', {}, h('tr', {}, ...head)), h('tbody', {}, ...rows)))
 }
 
@@ -520,6 +528,7 @@ function onStream(m: StreamMessage): void {
 async function refresh(reloadData: boolean): Promise<void> {
   try {
     const o = await fetchOverview()
+    mark('overview')
     const before = state.overview
     state.overview = o
     document.title = o.title
@@ -544,6 +553,7 @@ async function refresh(reloadData: boolean): Promise<void> {
 }
 
 function start(): void {
+  mark('script')
   const app = document.getElementById('app')
   if (!app) return
   replace(app, skeleton())

@@ -1,4 +1,5 @@
 import { aggregate } from '@entrenar/core'
+import { adwin } from '@entrenar/drift'
 import { type Buckets, isExact, rowsOf } from './buckets.js'
 
 /**
@@ -6,7 +7,7 @@ import { type Buckets, isExact, rowsOf } from './buckets.js'
  * stores: Welford mean/std over finite values, numpy-linear percentiles, min/max over non-NaN so
  * ±Inf shows). `min`/`max`/`nan` are exact at any zoom (minmax-last keeps every bucket's extremes
  * and NaN count); `mean`/`std`/`p50` are exact when every bucket holds one row (`exact`), else they
- * summarise the buckets' last values.
+ * summarise the buckets' last values (so do the ADWIN change points).
  */
 export interface PageStats {
   readonly rows: number
@@ -21,6 +22,20 @@ export interface PageStats {
   readonly mean: number
   readonly std: number
   readonly p50: number
+  /** Steps where ADWIN (run in the page over the values held) signalled a change. */
+  readonly changes: readonly number[]
+}
+
+/**
+ * Steps at which ADWIN (Bifet & Gavaldà 2007, "Learning from time-changing data with adaptive
+ * windowing"; @entrenar/drift, defaults as river: δ 0.002, clock 32) signals drift over `values`.
+ * Non-finite values are fed too: the detector reports them as `invalid` and skips them.
+ */
+export function changePoints(x: readonly number[], values: readonly number[]): number[] {
+  const d = adwin()
+  const out: number[] = []
+  for (let i = 0; i < values.length; i++) if (d.update(values[i]!) === 'drift') out.push(x[i]!)
+  return out
 }
 
 /** Statistics of one series held by the page. */
@@ -47,5 +62,6 @@ export function pageStats(b: Buckets): PageStats {
     mean: aggregate('mean', b.value),
     std: aggregate('std', b.value),
     p50: aggregate('p50', b.value),
+    changes: changePoints(b.x, b.value),
   }
 }
