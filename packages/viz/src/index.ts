@@ -10,3 +10,4 @@ export { createSvgDashboard, type SvgDashboard, type SvgDashboardOptions } from 
 export { createTerminalDashboard, type IncidentSource, type TerminalDashboard, type TerminalDashboardOptions, type TerminalStream } from './terminal/dashboard.js'
 export { type HtmlReportInput, htmlReportFromStore, renderHtmlReport } from './report/html.js'
 export { saveHtmlReport } from './report/save.js'
+export { type ServeWebDashboardOptions, serveWebDashboard, type WebDashboardOptions, type WebDashboardServer, webDashboardHandler } from './web/index.js'

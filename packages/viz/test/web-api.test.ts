@@ -2,7 +2,7 @@ import { createDefaultPolicy, createHttpClient, emptyBatch, createMemoryStore, i
 import { describe, expect, it } from 'vitest'
 import { createDashboardHandler } from '../src/web/handler.js'
 import { lineageFromWire, overviewFromWire, type StreamMessage, streamMessageFromWire, streamRequestToParam } from '../src/web/wire.js'
-import { webDashboardHandler } from '../src/index.js'
+import { serveWebDashboard, webDashboardHandler } from '../src/index.js'
 import { lineageOf, writeSeries } from './web-helpers.js'
 
 const ASSETS = { js: 'console.log(1)', css: 'body{}' }
@@ -139,7 +139,18 @@ describe('webDashboardHandler: JSON API', () => {
   it('re-reads only running runs on refresh; finished runs come from the cache', async () => {
     const store = await fixture()
     const seen: unknown[] = []
-    const counting: MetricStore = { ...store, runs: () => store.runs(), range: store.range.bind(store), write: store.write.bind(store), flush: store.flush.bind(store), close: store.close.bind(store), putRun: store.putRun.bind(store), query: (q) => (seen.push(q.runs ?? 'all'), store.query(q)) }
+    const counting: MetricStore = {
+      runs: () => store.runs(),
+      range: (a, b, f) => store.range(a, b, f),
+      write: (b) => store.write(b),
+      flush: () => store.flush(),
+      close: () => store.close(),
+      putRun: (r) => store.putRun(r),
+      query: (q) => {
+        seen.push(q.runs ?? 'all')
+        return store.query(q)
+      },
+    }
     const handler = createDashboardHandler({ store: counting }, ASSETS)
     const overview = async () => overviewFromWire(await (await handler(get('/api/overview'))).json())
     await overview()
@@ -233,5 +244,23 @@ describe('webDashboardHandler: live stream', () => {
     const bad = await handler(get('/api/stream?q=%7Bnope'))
     expect(bad.status).toBe(400)
     expect((await bad.json()).error.code).toBe('ENTRENAR_INVALID_QUERY')
+  })
+})
+
+describe('serveWebDashboard', () => {
+  it('serves on 127.0.0.1 and prints an address that carries the token', async () => {
+    const server = await serveWebDashboard(await fixture(), { token: 'tok en/1' })
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=tok%20en%2F1$/)
+      const login = await fetch(server.url, { redirect: 'manual' })
+      expect(login.status).toBe(303)
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!
+      const page = await fetch(new URL('/', server.url), { headers: { cookie } })
+      expect(page.status).toBe(200)
+      expect(await page.text()).toContain('assets/app.js')
+      expect((await fetch(new URL('/api/overview', server.url))).status).toBe(401)
+    } finally {
+      await server.close()
+    }
   })
 })
