@@ -91,6 +91,32 @@ describe('SeriesBuffer', () => {
     )
   })
 
+  it('the block index (16-ary, 4 levels at 30k rows) equals a raw scan on long series', () => {
+    let seed = 3
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed / 2147483648
+    }
+    for (const sorted of [true, false]) {
+      const buf = createSeriesBuffer(8)
+      for (let i = 0; i < 30_000; i++) {
+        const v = rnd()
+        buf.append(sorted ? i : Math.floor(rnd() * 30_000), v < 0.001 ? Number.NaN : v < 0.002 ? Number.NEGATIVE_INFINITY : v)
+      }
+      for (const b of [1, 3, 7, 64, 333, 1000, 5000]) {
+        const a = buf.bucketize(b)
+        const r = bucketize(buf.x, buf.y, b)
+        for (const k of ['x', 'min', 'max', 'last', 'count', 'nanCount', 'posInfCount', 'negInfCount'] as const) expect(Array.from(a[k])).toEqual(Array.from(r[k]))
+        const sub = buf.bucketize(b, [5000.5, 17_000])
+        const rs = bucketize(buf.x, buf.y, b, [5000.5, 17_000])
+        for (const k of ['x', 'min', 'max', 'last', 'count'] as const) expect(Array.from(sub[k])).toEqual(Array.from(rs[k]))
+      }
+      const [lo, hi] = buf.yRange()
+      expect(lo).toBe(Math.min(...Array.from(buf.y).filter(Number.isFinite)))
+      expect(hi).toBe(Math.max(...Array.from(buf.y).filter(Number.isFinite)))
+    }
+  })
+
   it('bucketize over a sub-range keeps only the rows inside it', () => {
     const buf = createSeriesBuffer()
     for (let i = 0; i < 3000; i++) buf.append(i, i)

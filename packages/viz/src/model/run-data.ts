@@ -128,25 +128,39 @@ class Data implements RunData {
 
   #ingest(b: RecordBatch): void {
     if (b.length === 0) return
-    // Resolve each (metric, tag set) pair once per batch, not once per row.
-    const cache = new Map<number, SeriesEntry>()
+    // Resolve each (metric, tag set) pair once per batch, not once per row; reserve room per series
+    // first so a large batch never regrows a buffer.
     const nTags = b.tagSets.length + 1
+    const slot = new Int32Array(b.length)
+    // A dense table when the id space is small (the usual case), a map otherwise.
+    const space = b.metricNames.length * nTags
+    const dense = space <= 1 << 16 ? new Int32Array(space).fill(-1) : undefined
+    const ids = new Map<number, number>()
+    const entries: (SeriesEntry | undefined)[] = []
+    const counts: number[] = []
     for (let i = 0; i < b.length; i++) {
       const m = b.metric[i]!
       const t = b.tagIndex[i]!
       const id = m * nTags + (t + 1)
-      let e = cache.get(id)
-      if (!e) {
+      let k = dense && id < space ? dense[id]! : (ids.get(id) ?? -1)
+      if (k < 0) {
+        k = entries.length
+        if (dense && id < space) dense[id] = k
+        else ids.set(id, k)
         const name = b.metricNames[m]
-        if (typeof name !== 'string') {
-          this.#rejected++
-          continue
-        }
-        e = this.#entry(b.runId, name, t >= 0 ? b.tagSets[t] : null)
-        cache.set(id, e)
+        entries.push(typeof name === 'string' && t < b.tagSets.length ? this.#entry(b.runId, name, t >= 0 ? b.tagSets[t] : null) : undefined)
+        counts.push(0)
       }
-      e.data.append(b.step[i]!, b.value[i]!)
+      slot[i] = k
+      counts[k]!++
     }
+    entries.forEach((e, k) => {
+      if (e) e.data.reserve(counts[k]!)
+      else this.#rejected += counts[k]!
+    })
+    const step = b.step
+    const value = b.value
+    for (let i = 0; i < b.length; i++) entries[slot[i]!]?.data.append(step[i]!, value[i]!)
     this.#version++
   }
 }

@@ -1,6 +1,6 @@
 import { fit, formatNumber } from '../chart/format.js'
 import { paddedTicks } from '../chart/ticks.js'
-import { xUnion, yExtent } from '../chart/y-range.js'
+import { xUnion } from '../chart/y-range.js'
 import type { ResolvedPanel } from '../model/panels.js'
 import { seriesLabel } from '../model/panels.js'
 import { smoothedSeries } from '../model/smoothed.js'
@@ -32,10 +32,16 @@ export function renderPanel(panel: ResolvedPanel, width: number, height: number,
   const data = panel.series.map((s) => (panel.smoothing ? smoothedSeries(s.data, panel.smoothing) : s.data))
   const [x0, x1] = xUnion(data.filter((d) => d.length > 0).map((d) => d.xRange()))
 
-  // Y labels first: their width decides the plot width. One column over the whole range gives the
-  // global finite extent from the block summaries alone.
+  // Y labels first: their width decides the plot width. Every series spans [x0, x1] whole, so the
+  // finite y extent is the union of the buffers' running extents (O(1)).
   const dots = (w: number) => (style.ascii ? w : w * 2)
-  const [ylo, yhi] = yExtent(x0 === x0 ? data.map((d) => d.bucketize(1, [x0, x1])) : [])
+  let ylo = Number.POSITIVE_INFINITY
+  let yhi = Number.NEGATIVE_INFINITY
+  for (const d of data) {
+    const [a, b] = d.yRange()
+    if (a < ylo) ylo = a
+    if (b > yhi) yhi = b
+  }
   const ticks = paddedTicks(ylo, yhi, Math.max(2, Math.min(5, Math.floor(chartRows / 3) + 1)), 0)
   const labels = ticks.values.map((v) => formatNumber(v))
   const labelW = Math.min(9, Math.max(...labels.map((l) => l.length)))
