@@ -22,3 +22,4 @@ export { createServeHandler, type Mount, mount, negotiateFormat, type ServeHandl
 export { type IngestRequest, parseIngest, parseLenientJson } from './server/ingest.js'
 export { type EntrenarServer, isLoopback, type StartServerOptions, startServer } from './server/start.js'
 export { createOtlpExporter, type OtlpExporter, type OtlpExporterOptions, PEER_MISSING } from './otlp/exporter.js'
+export { type CompareCurvesOptions, type CurveComparison, compareCurves } from './ab/compare-curves.js'

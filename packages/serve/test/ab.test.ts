@@ -1,7 +1,7 @@
 import { batchFromRows, createMemoryStore, isEntrenarError } from '@entrenar/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { abSplit, abTest, chiSquareSf, compareRuns, normalCdf, normalQuantile, srmCheck, studentTCdf, studentTQuantile } from '../src/index.js'
+import { abSplit, abTest, chiSquareSf, compareCurves, compareRuns, normalCdf, normalQuantile, srmCheck, studentTCdf, studentTQuantile } from '../src/index.js'
 
 // Reference values computed with SciPy 1.17 (scipy.stats norm, t, chi2, ttest_ind(equal_var=False)).
 describe('distributions match SciPy', () => {
@@ -181,3 +181,38 @@ describe('compareRuns', () => {
     await expect(compareRuns(store, ['a1'], ['a1'], 'val_loss')).rejects.toThrow(/both arms/)
   })
 })
+
+describe('compareCurves', () => {
+  it('aligns seeds on steps and gives a pointwise Welch band of the difference', async () => {
+    const store = createMemoryStore()
+    // Arm a: loss 1/step + noise; arm b: 0.2 lower from step 5 on. Three seeds each, deterministic noise.
+    const noise = [0.01, -0.012, 0.004]
+    for (const arm of ['a', 'b'] as const) {
+      for (let s = 0; s < 3; s++) {
+        const rows = Array.from({ length: 10 }, (_, i) => {
+          const step = i + 1
+          return { metric: 'loss', value: 1 / step + noise[s]! * (arm === 'a' ? 1 : -1) - (arm === 'b' && step >= 5 ? 0.2 : 0), step, timestampUs: step, epoch: null, batch: null, tags: null }
+        })
+        if (arm === 'b' && s === 2) rows[2] = { ...rows[2]!, value: Number.NaN }
+        await store.write(batchFromRows(`${arm}${s}`, rows))
+      }
+    }
+    await store.flush()
+    const c = await compareCurves(store, ['a0', 'a1', 'a2'], ['b0', 'b1', 'b2'], 'loss')
+    expect(Array.from(c.x)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(c.nB[2]).toBe(2)
+    // Before step 5 the band covers 0; from step 5 on it lies below 0.
+    for (let i = 0; i < 4; i++) expect(c.lo[i]! < 0 && c.hi[i]! > 0).toBe(true)
+    for (let i = 4; i < 10; i++) {
+      expect(c.hi[i]!).toBeLessThan(0)
+      expect(c.difference[i]).toBeCloseTo(-0.2 + (mean3([-0.01, 0.012, -0.004]) - mean3(noise)), 12)
+    }
+    const single = await compareCurves(store, ['a0'], ['b0', 'b1'], 'loss')
+    expect(single.lo[0]).toBeNaN()
+    expect(single.difference[0]).toBeCloseTo((-0.01 + 0.012) / 2 - 0.01, 12)
+  })
+})
+
+function mean3(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length
+}

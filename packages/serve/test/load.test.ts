@@ -14,8 +14,8 @@ describe('ingest under load', () => {
     const slow: MetricStore = {
       ...inner,
       write: async (b: RecordBatch) => {
-        // ~2 ms of simulated I/O per batch makes the store the bottleneck.
-        await new Promise((r) => setTimeout(r, 2))
+        // ~10 ms of simulated I/O per batch makes the store the bottleneck (25 rows/ms).
+        await new Promise((r) => setTimeout(r, 10))
         return inner.write(b)
       },
       flush: () => inner.flush(),

@@ -14,11 +14,16 @@ const python = process.env.PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin
 describe('examples/push.py (python3, standard library only)', () => {
   it('pushes every point through the ingest protocol, NaN included, retrying on 429', async () => {
     const inner = createMemoryStore()
-    // A slow store and a small queue so the Python client meets back-pressure and must retry.
+    // The store holds every write until the server has answered 429 once, so the Python client
+    // meets back-pressure (and must retry) however fast or slow this machine is.
+    let refused: () => void = () => {}
+    const gate = new Promise<void>((r) => {
+      refused = r
+    })
     const slow: MetricStore = {
       ...inner,
       write: async (b: RecordBatch) => {
-        await new Promise((r) => setTimeout(r, 15))
+        await gate
         return inner.write(b)
       },
       flush: () => inner.flush(),
@@ -27,6 +32,9 @@ describe('examples/push.py (python3, standard library only)', () => {
       putRun: (r) => inner.putRun(r),
     }
     const server = await startServer({ store: slow, token: 'py-token', maxQueuedRows: 200 })
+    const watch = setInterval(() => {
+      if (server.stats().rejectedRequests > 0) refused()
+    }, 5)
     try {
       const { stdout } = await run(python, [script, '--url', server.url, '--run-id', 'py-e2e', '--steps', '400', '--nan-at', '60'], {
         env: { ...process.env, ENTRENAR_TOKEN: 'py-token' },
@@ -53,6 +61,8 @@ describe('examples/push.py (python3, standard library only)', () => {
       expect(metrics).toContain('entrenar_non_finite_total{kind="nan",metric="loss",run_id="py-e2e"} 1')
       expect(metrics).toMatch(/entrenar_last_step\{run_id="py-e2e"\} 400\n/)
     } finally {
+      clearInterval(watch)
+      refused()
       await server.close()
     }
   })
