@@ -18,54 +18,66 @@ export interface Block {
   readonly metricRuns?: Uint32Array
 }
 
-/** Growable columns of one `(run, metric)` series. */
-class Acc {
+/** Reusable scratch columns, so a repeated aggregate query allocates nothing in steady state. */
+export class ScratchPool {
+  #cols: [Float64Array, Float64Array, Float64Array] | undefined
+  #busy = false
+
+  /** Three columns of at least `n` entries; fresh ones when the pool is in use by another query. */
+  take(n: number): { cols: [Float64Array, Float64Array, Float64Array]; release: () => void } {
+    if (this.#busy) return { cols: [new Float64Array(n), new Float64Array(n), new Float64Array(n)], release: () => {} }
+    if (!this.#cols || this.#cols[0].length < n) {
+      const cap = Math.max(n, Math.ceil((this.#cols?.[0].length ?? 0) * 1.5))
+      this.#cols = [new Float64Array(cap), new Float64Array(cap), new Float64Array(cap)]
+    }
+    this.#busy = true
+    return {
+      cols: this.#cols,
+      release: () => {
+        this.#busy = false
+      },
+    }
+  }
+
+  /** Drops the buffers (store closed). */
+  clear(): void {
+    this.#cols = undefined
+  }
+}
+
+/** Rows `[start, end)` of a block that belong to one series (before row filters). */
+interface Slice {
+  readonly block: Block
+  readonly start: number
+  readonly end: number
+  /** Only rows whose metric id equals this (-1: the slice holds one metric already). */
+  readonly metricId: number
+}
+
+interface Group {
   readonly runId: string
   readonly metric: string
-  n = 0
-  step: Float64Array
-  ts: Float64Array
-  value: Float64Array
-
-  constructor(runId: string, metric: string, cap: number) {
-    this.runId = runId
-    this.metric = metric
-    this.step = new Float64Array(cap)
-    this.ts = new Float64Array(cap)
-    this.value = new Float64Array(cap)
-  }
-
-  reserve(extra: number): void {
-    const need = this.n + extra
-    if (need <= this.step.length) return
-    const cap = Math.max(need, this.step.length * 2)
-    const grow = (a: Float64Array) => {
-      const b = new Float64Array(cap)
-      b.set(a.subarray(0, this.n))
-      return b
-    }
-    this.step = grow(this.step)
-    this.ts = grow(this.ts)
-    this.value = grow(this.value)
-  }
+  readonly slices: Slice[]
+  bound: number
 }
 
 /**
  * Executes a validated typed query over blocks with the reference semantics of core
  * (`rowMatches` → `orderSeries` → `shapeSeries`), so answers equal the in-memory store's.
- * Rows are gathered into typed arrays (never row objects); a metric slice without row filters
- * is copied with one `TypedArray.set`.
+ * `add` only records which slices of which blocks belong to which series; `finish` sizes the
+ * series exactly once, gathers them into typed arrays (pooled for aggregated shapes, so a warm
+ * aggregate query allocates nothing large), and shapes them. No row objects anywhere.
  */
 export class QueryScan {
   readonly #q: MetricQuery
   readonly #metrics: Set<string> | undefined
-  readonly #filtered: boolean
-  readonly #groups = new Map<string, Acc>()
+  readonly #groups = new Map<string, Group>()
+  readonly #pool: ScratchPool | undefined
 
-  constructor(q: MetricQuery) {
+  constructor(q: MetricQuery, pool?: ScratchPool) {
     this.#q = q
     this.#metrics = q.metrics ? new Set(q.metrics) : undefined
-    this.#filtered = q.from !== undefined || q.to !== undefined || q.steps !== undefined || q.tags !== undefined
+    this.#pool = pool
   }
 
   /** True when the query needs the tags column. */
@@ -73,74 +85,108 @@ export class QueryScan {
     return this.#q.tags !== undefined
   }
 
-  #acc(runId: string, metric: string, hint: number): Acc {
+  #group(runId: string, metric: string): Group {
     const key = `${runId}\u0000${metric}`
     let g = this.#groups.get(key)
     if (!g) {
-      g = new Acc(runId, metric, Math.max(16, hint))
+      g = { runId, metric, slices: [], bound: 0 }
       this.#groups.set(key, g)
     }
     return g
   }
 
   add(b: Block): void {
-    const accs = b.metricNames.map((m) => (!this.#metrics || this.#metrics.has(m) ? m : undefined))
-    const batch = b as unknown as RecordBatch
-    const q = this.#q
+    const names = b.metricNames.map((m) => (!this.#metrics || this.#metrics.has(m) ? m : undefined))
     const runs = b.metricRuns
     if (runs) {
       for (let r = 0; r < runs.length; r += 3) {
-        const name = accs[runs[r]!]
+        const name = names[runs[r]!]
         if (name === undefined) continue
-        const s = runs[r + 1]!
-        const e = runs[r + 2]!
-        const g = this.#acc(b.runId, name, e - s)
-        g.reserve(e - s)
-        if (!this.#filtered) {
-          g.step.set(b.step.subarray(s, e), g.n)
-          g.ts.set(b.timestampUs.subarray(s, e), g.n)
-          g.value.set(b.value.subarray(s, e), g.n)
-          g.n += e - s
-          continue
-        }
-        let n = g.n
-        const { step, ts, value } = g
-        for (let i = s; i < e; i++) {
-          if (!rowMatches(q, batch, i)) continue
-          step[n] = b.step[i]!
-          ts[n] = b.timestampUs[i]!
-          value[n] = b.value[i]!
-          n++
-        }
-        g.n = n
+        const g = this.#group(b.runId, name)
+        g.slices.push({ block: b, start: runs[r + 1]!, end: runs[r + 2]!, metricId: -1 })
+        g.bound += runs[r + 2]! - runs[r + 1]!
       }
       return
     }
-    const local: (Acc | undefined)[] = accs.map((m) => (m === undefined ? undefined : this.#acc(b.runId, m, 16)))
-    for (let i = 0; i < b.length; i++) {
-      const g = local[b.metric[i]!]
-      if (!g || (this.#filtered && !rowMatches(q, batch, i))) continue
-      if (g.n === g.step.length) g.reserve(1)
-      g.step[g.n] = b.step[i]!
-      g.ts[g.n] = b.timestampUs[i]!
-      g.value[g.n] = b.value[i]!
-      g.n++
-    }
+    // A buffered batch: count rows per metric, one slice per metric present.
+    const counts = new Uint32Array(names.length)
+    for (let i = 0; i < b.length; i++) counts[b.metric[i]!]!++
+    names.forEach((name, id) => {
+      if (name === undefined || counts[id] === 0) return
+      const g = this.#group(b.runId, name)
+      g.slices.push({ block: b, start: 0, end: b.length, metricId: id })
+      g.bound += counts[id]!
+    })
   }
 
   /** Shapes the gathered series; series with no rows are dropped, as the reference does. */
   finish(): QueryResult {
+    const q = this.#q
+    const groups = [...this.#groups.values()].sort((a, b) =>
+      a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0,
+    )
+    const raw = !q.aggregate && !q.bucket
+    const maxBound = groups.reduce((m, g) => Math.max(m, g.bound), 0)
+    // Raw series hand their columns to the caller: exact-size arrays per series. Aggregated
+    // shapes copy what they return, so one pooled scratch area serves every series in turn.
+    const lease = !raw && this.#pool ? this.#pool.take(maxBound) : undefined
     const series: Series[] = []
-    const groups = [...this.#groups.values()]
-      .filter((g) => g.n > 0)
-      .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0))
-    for (const g of groups) {
-      const cols = orderSeries({ runId: g.runId, metric: g.metric, step: g.step.subarray(0, g.n), timestampUs: g.ts.subarray(0, g.n), value: g.value.subarray(0, g.n) })
-      // Raw series hand out their columns: trim the growth slack so callers own exact-size arrays.
-      const raw = !this.#q.aggregate && !this.#q.bucket
-      const own = raw && cols.step.buffer === g.step.buffer ? { ...cols, step: cols.step.slice(), timestampUs: cols.timestampUs.slice(), value: cols.value.slice() } : cols
-      series.push(shapeSeries(this.#q, own))
+    try {
+      for (const g of groups) {
+        const [step, ts, value] = lease ? lease.cols : [new Float64Array(g.bound), new Float64Array(g.bound), new Float64Array(g.bound)]
+        const n = this.#gather(g, step, ts, value)
+        if (n === 0) continue
+        const exact = raw && n !== g.bound
+        const cols = orderSeries({
+          runId: g.runId,
+          metric: g.metric,
+          step: exact ? step.slice(0, n) : step.subarray(0, n),
+          timestampUs: exact ? ts.slice(0, n) : ts.subarray(0, n),
+          value: exact ? value.slice(0, n) : value.subarray(0, n),
+        })
+        series.push(shapeSeries(q, cols))
+      }
+    } finally {
+      lease?.release()
     }
     return { series }
+  }
+
+  /** Copies the rows of a group that pass the row filters; returns how many. */
+  #gather(g: Group, step: Float64Array, ts: Float64Array, value: Float64Array): number {
+    const q = this.#q
+    // The time and step predicates of core's `rowMatches`, inlined; tags go through `rowMatches` itself.
+    const from = q.from ?? Number.NEGATIVE_INFINITY
+    const to = q.to ?? Number.POSITIVE_INFINITY
+    const lo = q.steps ? q.steps[0] : Number.NEGATIVE_INFINITY
+    const hi = q.steps ? q.steps[1] : Number.POSITIVE_INFINITY
+    const timeOrStep = q.from !== undefined || q.to !== undefined || q.steps !== undefined
+    const tags = q.tags !== undefined
+    let n = 0
+    for (const { block: b, start, end, metricId } of g.slices) {
+      if (metricId < 0 && !timeOrStep && !tags) {
+        step.set(b.step.subarray(start, end), n)
+        ts.set(b.timestampUs.subarray(start, end), n)
+        value.set(b.value.subarray(start, end), n)
+        n += end - start
+        continue
+      }
+      const bs = b.step
+      const bt = b.timestampUs
+      const bv = b.value
+      const bm = b.metric
+      for (let i = start; i < end; i++) {
+        if (metricId >= 0 && bm[i] !== metricId) continue
+        const t = bt[i]!
+        const s = bs[i]!
+        if (t < from || t > to || s < lo || s > hi) continue
+        if (tags && !rowMatches(q, b as unknown as RecordBatch, i)) continue
+        step[n] = s
+        ts[n] = t
+        value[n] = bv[i]!
+        n++
+      }
+    }
+    return n
   }
 }

@@ -18,6 +18,8 @@ export interface RowGroupInfo {
   readonly byteEnd: number
   /** CRC-32 of `[byteStart, byteEnd)` when written by this store. */
   readonly crc?: number
+  /** Columns whose every value in this row group is null (statistics `null_count` = rows): nothing to decode. */
+  readonly allNull: ReadonlySet<string>
 }
 
 /** An opened segment: its footer, row-group statistics and what it replaces. */
@@ -112,6 +114,11 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
     }
     const rows = Number(rg.num_rows)
     const crc = crcs?.[index]
+    const allNull = new Set<string>()
+    for (const c of rg.columns) {
+      const m = c.meta_data
+      if (m?.statistics?.null_count !== undefined && Number(m.statistics.null_count) === rows && rows > 0) allNull.add(m.path_in_schema[0]!)
+    }
     const info: RowGroupInfo = {
       index,
       rowStart,
@@ -124,6 +131,7 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
       byteStart: crc ? crc[0] : byteStart,
       byteEnd: crc ? crc[1] : byteEnd,
       ...(crc ? { crc: crc[2] } : {}),
+      allNull,
     }
     if (!(info.byteEnd <= size)) throw corrupt(path, `row group ${index} ends at byte ${info.byteEnd} past the file size ${size}`)
     rowStart += rows

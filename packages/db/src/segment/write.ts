@@ -13,13 +13,14 @@ export interface SegmentWriteOptions {
 
 /**
  * Encodes sorted rows as one Parquet file (DESIGN §4 schema) and returns its bytes.
- * Row groups carry min/max statistics on every column but `tags`; integers use
+ * Row groups carry min/max and null-count statistics on `timestamp`, `step`, `metric`, `epoch`,
+ * `batch` and `tags` (value statistics cost a full pass and prune nothing we query); integers use
  * DELTA_BINARY_PACKED (steps and timestamps are near-monotonic, ~2× smaller and faster to write
  * than PLAIN here), strings are dictionary encoded, values PLAIN; pages are snappy compressed.
  * The footer's key-value metadata holds a CRC-32 of each row group's bytes, checked on read, so a
  * flipped bit in a data page is reported as `ENTRENAR_DB_CORRUPT` instead of returning wrong values.
  */
-export function encodeSegment(rows: SortedRows, options: SegmentWriteOptions): Uint8Array {
+export async function encodeSegment(rows: SortedRows, options: SegmentWriteOptions): Promise<Uint8Array> {
   const n = rows.length
   const ts = new BigInt64Array(n)
   const step = new BigInt64Array(n)
@@ -38,15 +39,18 @@ export function encodeSegment(rows: SortedRows, options: SegmentWriteOptions): U
   const writer = new ByteWriter(Math.max(1024, n * 12))
   const groups: [number, number, number][] = []
   let mark = 4 // after the leading PAR1
-  const flushHook = (): void => {
+  // Called by hyparquet-writer after each row group: checksum it, then yield to the event loop so
+  // writes and flushes of the training loop are served between row groups (≈16k rows each).
+  const flushHook = (): Promise<void> => {
     const bytes = new Uint8Array(writer.buffer, mark, writer.offset - mark)
     groups.push([mark, writer.offset, options.crc32(bytes)])
     mark = writer.offset
+    return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)))
   }
-  ;(writer as unknown as { flush: () => void }).flush = flushHook
+  ;(writer as unknown as { flush: () => Promise<void> }).flush = flushHook
   const schema = segmentSchema()
   const pw = new ParquetWriter({ writer, schema, statisticsTruncateLength: Number.POSITIVE_INFINITY, createdBy: 'entrenar-db' })
-  const r = pw.write({
+  await pw.write({
     columnData: [
       { name: 'timestamp', data: ts, encoding: 'DELTA_BINARY_PACKED' },
       { name: 'run_id', data: runIds, statistics: false },
@@ -54,12 +58,11 @@ export function encodeSegment(rows: SortedRows, options: SegmentWriteOptions): U
       { name: 'epoch', data: nullableInts(rows.epoch, 0, n) },
       { name: 'batch', data: nullableInts(rows.batch, 0, n) },
       { name: 'metric', data: metric },
-      { name: 'value', data: rows.value, encoding: 'PLAIN' },
-      { name: 'tags', data: tags, statistics: false },
+      { name: 'value', data: rows.value, encoding: 'PLAIN', statistics: false },
+      { name: 'tags', data: tags },
     ],
     rowGroupSize: options.rowGroupRows,
   })
-  if (r) throw new Error('entrenar/db: hyparquet-writer flushed asynchronously') // our flush hook is synchronous
   markTimestamp(schema)
   const kv = [
     { key: KV_FORMAT, value: '1' },

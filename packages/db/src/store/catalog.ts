@@ -155,15 +155,19 @@ export class Catalog {
       if (v === undefined) missing.push(c)
       else (out as Record<string, unknown>)[c] = v
     }
+    // All-null columns (often `batch`, `tags`) need no read: their decoded form is the null fill.
+    const toRead = missing.filter((c) => !rg.allNull.has(PARQUET_NAME[c]))
     if (missing.length > 0) {
-      let raw: Map<string, DecodedArray[]>
+      let raw: Map<string, DecodedArray[]> = new Map()
       try {
-        raw = await readRowGroup(
-          seam,
-          seg,
-          rg,
-          missing.map((c) => PARQUET_NAME[c]),
-        )
+        if (toRead.length > 0) {
+          raw = await readRowGroup(
+            seam,
+            seg,
+            rg,
+            toRead.map((c) => PARQUET_NAME[c]),
+          )
+        }
       } catch (e) {
         // Deleted meanwhile (compaction, retention): not damage.
         if (!this.#segments.has(seg.path) || (await fileSize(seg.path)) === undefined) return undefined

@@ -6,7 +6,7 @@ export interface StoreOptions {
   readonly segmentRows?: number
   /** Upper bound of buffered bytes (rows waiting plus rows being written); `write()` waits above it. Default 64 MiB. */
   readonly maxBufferBytes?: number
-  /** Rows per Parquet row group: the unit of pruning and of the column cache. Default 65 536. */
+  /** Rows per Parquet row group: the unit of pruning and of the column cache. Default 16 384. */
   readonly rowGroupRows?: number
   /**
    * `flush()` also writes buffered rows as segments once the oldest has waited this long, so other
@@ -53,7 +53,7 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
   return {
     segmentRows: Math.floor(positive('segmentRows', o.segmentRows, 262_144)),
     maxBufferBytes: positive('maxBufferBytes', o.maxBufferBytes, 64 * 1024 * 1024),
-    rowGroupRows: Math.floor(positive('rowGroupRows', o.rowGroupRows, 65_536)),
+    rowGroupRows: Math.floor(positive('rowGroupRows', o.rowGroupRows, 16_384)),
     sealAfterMs: positive('sealAfterMs', o.sealAfterMs, 30_000, true),
     cacheBytes: positive('cacheBytes', o.cacheBytes, 256 * 1024 * 1024),
     retentionDays,

@@ -13,7 +13,7 @@ import {
   validateQuery,
 } from '@entrenar/core'
 import { crc32, ensureDir, fsyncDir, hostName, join, listDir, openAppend, type AppendFile, removeFile } from '../node/io.js'
-import { type Block, QueryScan } from '../query/scan.js'
+import { type Block, QueryScan, ScratchPool } from '../query/scan.js'
 import type { RowGroupInfo, SegmentInfo } from '../segment/read.js'
 import { SqlEngine } from '../sql/duckdb.js'
 import { WAL_MAGIC, encodeFrame } from '../wal/codec.js'
@@ -98,6 +98,7 @@ class Store implements ParquetStore {
   readonly #o: ResolvedOptions
   readonly #catalog: Catalog
   readonly #problems: EntrenarError[] = []
+  readonly #pool = new ScratchPool()
 
   // Write path: rows of the current WAL generation, unwritten frames, the file.
   #buffer: RecordBatch[] = []
@@ -112,7 +113,10 @@ class Store implements ParquetStore {
   #sealing: { batches: RecordBatch[]; bytes: number; names: Set<string> } | undefined
   #seq = 0
   #durable = 0
-  #chain: Promise<unknown> = Promise.resolve()
+  /** Serialises WAL appends (commits and the rotation step of a seal). */
+  #walChain: Promise<unknown> = Promise.resolve()
+  /** Serialises segment writes (seals, compaction, retention); commits never wait for it. */
+  #segChain: Promise<unknown> = Promise.resolve()
   #commitP: Promise<void> | undefined
   #sealQueued: Promise<void> | undefined
   #sealRunning: Promise<void> | undefined
@@ -150,10 +154,17 @@ class Store implements ParquetStore {
     if (this.#closed) throw new EntrenarError(ErrorCodes.CLOSED, `${PREFIX}: store ${this.dir} is closed`)
   }
 
-  /** Runs `fn` after every earlier commit/seal: one writer of the WAL and of segments at a time. */
+  /** Runs `fn` after every earlier WAL operation. */
+  #walEnqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#walChain.then(fn)
+    this.#walChain = p.catch(() => undefined)
+    return p
+  }
+
+  /** Runs `fn` after every earlier segment operation. */
   #enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.#chain.then(fn)
-    this.#chain = p.catch(() => undefined)
+    const p = this.#segChain.then(fn)
+    this.#segChain = p.catch(() => undefined)
     return p
   }
 
@@ -193,13 +204,18 @@ class Store implements ParquetStore {
 
   async #flushNow(): Promise<void> {
     const target = this.#seq
-    if (this.#bufferRows > 0 && Date.now() - this.#oldestMs >= this.#o.sealAfterMs) await this.#scheduleSeal()
+    // Aged rows become segments in the background (visibility for other readers); durability is the WAL's job.
+    if (this.#bufferRows > 0 && Date.now() - this.#oldestMs >= this.#o.sealAfterMs) {
+      void this.#scheduleSeal().catch((e: unknown) => {
+        this.#backgroundError = e
+      })
+    }
     while (this.#durable < target) await this.#commit()
   }
 
   /** Group commit: every caller waiting while a commit runs shares the next one. */
   #commit(): Promise<void> {
-    this.#commitP ??= this.#enqueue(async () => {
+    this.#commitP ??= this.#walEnqueue(async () => {
       const upto = this.#seq
       const frames = this.#pending
       this.#pending = []
@@ -263,36 +279,48 @@ class Store implements ParquetStore {
    */
   async #sealNow(): Promise<void> {
     if (this.#bufferRows === 0) return
-    const batches = this.#buffer
-    const upto = this.#seq
-    const frames = this.#pending
-    const gen = this.#gen
-    const file = this.#file
-    this.#buffer = []
-    this.#pending = []
-    this.#file = undefined
-    this.#gen++
-    const bytes = this.#bufferBytes
-    const rows = this.#bufferRows
-    this.#bufferRows = 0
-    this.#bufferBytes = 0
-    const name = segmentName(this.writerId, genString(gen))
-    this.#sealing = { batches, bytes, names: new Set([name]) }
-    const written: string[] = []
-    try {
-      if (frames.length > 0) {
-        const f = file ?? (await this.#walFileFor(gen))
-        await f.append(frames)
-        await f.sync()
-        this.#walSyncs++
-        if (!file) await f.close()
+    // Step 1, in WAL order: rotate to a new generation and make the old one's frames durable, so a
+    // failure below loses nothing. Commits queue behind this short step only, not behind step 2.
+    const rotated = await this.#walEnqueue(async () => {
+      const batches = this.#buffer
+      const upto = this.#seq
+      const frames = this.#pending
+      const gen = this.#gen
+      const file = this.#file
+      const bytes = this.#bufferBytes
+      const rows = this.#bufferRows
+      this.#buffer = []
+      this.#pending = []
+      this.#file = undefined
+      this.#gen++
+      this.#bufferRows = 0
+      this.#bufferBytes = 0
+      const name = segmentName(this.writerId, genString(gen))
+      this.#sealing = { batches, bytes, names: new Set([name]) }
+      try {
+        if (frames.length > 0) {
+          const f = file ?? (await this.#walFileFor(gen))
+          await f.append(frames)
+          await f.sync()
+          this.#walSyncs++
+          if (!file) await f.close()
+        }
+        await file?.close()
+      } catch (e) {
+        this.#restore(batches, frames, rows, bytes)
+        throw new EntrenarError(ErrorCodes.SINK_FAILED, `${PREFIX}: WAL append failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
       }
       if (upto > this.#durable) this.#durable = upto
+      return { batches, gen, name, rows, bytes }
+    })
+    // Step 2: the Parquet segments, one per run, then the generation's WAL goes.
+    const { batches, gen, name, rows, bytes } = rotated
+    const written: string[] = []
+    try {
       for (const [runId, list] of byRun(batches)) {
         written.push(await writeRunSegment(this.dir, runId, list, name, this.#o.rowGroupRows))
         this.#segmentsWritten++
       }
-      await file?.close()
       const done = this.#walFiles.filter((w) => w.gen <= gen)
       this.#walFiles = this.#walFiles.filter((w) => w.gen > gen)
       for (const w of done) await removeFile(w.path)
@@ -301,13 +329,20 @@ class Store implements ParquetStore {
       // Undo partial segments so the retry (same rows, next generation) cannot duplicate them.
       for (const p of written) await removeFile(p).catch(() => undefined)
       for (const p of written) this.#catalog.forget(p)
-      this.#buffer = batches.concat(this.#buffer)
-      this.#bufferRows += rows
-      this.#bufferBytes += bytes
+      this.#restore(batches, [], rows, bytes)
       throw new EntrenarError(ErrorCodes.SINK_FAILED, `${PREFIX}: writing ${rows} rows as segments failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
     } finally {
       this.#sealing = undefined
     }
+  }
+
+  /** Puts rows of a failed seal back in front of the buffer (they are still in the WAL when `frames` is empty). */
+  #restore(batches: RecordBatch[], frames: Uint8Array[], rows: number, bytes: number): void {
+    this.#buffer = batches.concat(this.#buffer)
+    this.#pending = frames.concat(this.#pending)
+    this.#bufferRows += rows
+    this.#bufferBytes += bytes
+    this.#sealing = undefined
   }
 
   async #walFileFor(gen: number): Promise<AppendFile> {
@@ -324,7 +359,8 @@ class Store implements ParquetStore {
       this.#closed = true
       try {
         await this.#scheduleSeal()
-        await this.#chain
+        await this.#segChain
+        await this.#walChain
       } finally {
         await this.#file?.close().catch(() => undefined)
         this.#file = undefined
@@ -347,7 +383,7 @@ class Store implements ParquetStore {
   async query(q: MetricQuery): Promise<QueryResult> {
     validateQuery(q)
     const mem = this.#memory()
-    const scan = new QueryScan(q)
+    const scan = new QueryScan(q, this.#pool)
     const want: ColumnName[] = ['ts', 'step', 'value', 'metric']
     if (scan.needsTags) want.push('tags')
     const metricKeys = q.metrics ? q.metrics.map((m) => Buffer.from(m, 'utf8')) : undefined

@@ -19,7 +19,7 @@ export function byRun(batches: readonly RecordBatch[]): Map<string, RecordBatch[
 export async function writeSortedSegment(root: string, rows: SortedRows, name: string, rowGroupRows: number, replaces?: readonly string[]): Promise<string> {
   const dir = join(root, 'metrics', runDirName(rows.runId))
   await ensureDir(dir)
-  const bytes = encodeSegment(rows, { rowGroupRows, crc32, ...(replaces ? { replaces } : {}) })
+  const bytes = await encodeSegment(rows, { rowGroupRows, crc32, ...(replaces ? { replaces } : {}) })
   const path = join(dir, name)
   await writeFileDurable(path, [bytes])
   return path

@@ -1,0 +1,180 @@
+// Benchmarks of @entrenar/db against DuckDB in the same run, on the same files:
+//   1. durable ingest (write 1k-row batches, flush every 10 batches) vs the DuckDB appender + CHECKPOINT;
+//   2. the 1M-row `metric` group-by with a time filter, cold and warm, vs DuckDB over the store's Parquet files;
+//   3. a 1%-selective time range over N rows (default 10M), vs DuckDB, beside a 10% range to show
+//      that the cost follows the rows selected.
+// Usage: npm run bench -w @entrenar/db   (uses dist/: run `npx tsup` in packages/db first)
+// Scale: BENCH_ROWS (rows of scenario 3, default 10_000_000), BENCH_INGEST_ROWS (default 2_000_000).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DuckDBInstance, timestampTZValue } from '@duckdb/node-api'
+import { RecordBatchBuilder } from '@entrenar/core'
+import { openStore } from '@entrenar/db'
+
+const RANGE_ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000)
+const INGEST_ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 2_000_000)
+const GROUP_ROWS = 1_000_000
+const T0 = 1_700_000_000_000_000
+const METRICS = ['loss', 'accuracy', 'learning_rate', 'gradient_norm', 'tokens_per_second', 'grad_scale', 'val_loss', 'lr_warmup']
+const root = mkdtempSync(join(tmpdir(), 'entrenar-db-bench-'))
+const out = []
+const fmt = (x, d = 1) => x.toLocaleString('en-US', { maximumFractionDigits: d })
+
+/** One 1k-row batch: steps from `first`, every metric in turn (as a training loop logs them). */
+function makeBatch(b, runId, first, n) {
+  const ids = METRICS.map((m) => b.metricId(m))
+  for (let i = 0; i < n; i++) {
+    const row = first + i
+    const step = Math.floor(row / METRICS.length)
+    b.append(ids[row % METRICS.length], Math.sin(row) + 1, step, T0 + row * 10, -2147483648, -2147483648, -1)
+  }
+  return b.finish()
+}
+
+async function median(fn, rounds = 7) {
+  const t = []
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now()
+    await fn()
+    t.push(performance.now() - t0)
+  }
+  t.sort((a, b) => a - b)
+  return t[rounds >> 1]
+}
+
+async function fill(dir, rows, segmentRows) {
+  const store = await openStore(dir, { segmentRows, sealAfterMs: Number.POSITIVE_INFINITY })
+  const b = new RecordBatchBuilder('bench', 100_000)
+  for (let first = 0; first < rows; first += 100_000) await store.write(makeBatch(b, 'bench', first, Math.min(100_000, rows - first)))
+  await store.close()
+}
+
+// ---------------------------------------------------------------- 1. durable ingest
+{
+  const dir = join(root, 'ingest')
+  const store = await openStore(dir)
+  const b = new RecordBatchBuilder('ingest', 1000)
+  const batches = []
+  for (let first = 0; first < INGEST_ROWS; first += 1000) batches.push(makeBatch(b, 'ingest', first, 1000))
+  const lat = []
+  const t0 = performance.now()
+  for (let i = 0; i < batches.length; i++) {
+    const s = performance.now()
+    await store.write(batches[i])
+    if (i % 10 === 9) await store.flush()
+    lat.push(performance.now() - s)
+  }
+  await store.flush()
+  const durableMs = performance.now() - t0
+  await store.close()
+  const sealedMs = performance.now() - t0
+  lat.sort((a, c) => a - c)
+
+  const duck = await DuckDBInstance.create(join(root, 'ingest.duckdb'))
+  const conn = await duck.connect()
+  await conn.run('CREATE TABLE metrics (timestamp TIMESTAMPTZ, run_id VARCHAR, step BIGINT, epoch INTEGER, batch INTEGER, metric VARCHAR, value DOUBLE, tags VARCHAR)')
+  const app = await conn.createAppender('metrics')
+  const d0 = performance.now()
+  for (let i = 0; i < batches.length; i++) {
+    const x = batches[i]
+    for (let r = 0; r < x.length; r++) {
+      app.appendTimestampTZ(timestampTZValue(BigInt(x.timestampUs[r])))
+      app.appendVarchar('ingest')
+      app.appendBigInt(BigInt(x.step[r]))
+      app.appendNull()
+      app.appendNull()
+      app.appendVarchar(x.metricNames[x.metric[r]])
+      app.appendDouble(x.value[r])
+      app.appendNull()
+      app.endRow()
+    }
+    if (i % 10 === 9) app.flushSync()
+  }
+  app.closeSync()
+  await conn.run('CHECKPOINT')
+  const duckMs = performance.now() - d0
+  conn.closeSync()
+  duck.closeSync()
+  const ours = INGEST_ROWS / (durableMs / 1000)
+  const theirs = INGEST_ROWS / (duckMs / 1000)
+  out.push(['durable ingest (WAL fsync every 10k rows)', `${fmt(ours / 1e6, 2)} M rows/s`, `${fmt(theirs / 1e6, 2)} M rows/s`, `${fmt(ours / theirs, 2)}× DuckDB`])
+  out.push(['ingest incl. writing every row as Parquet (close)', `${fmt(INGEST_ROWS / (sealedMs / 1000) / 1e6, 2)} M rows/s`, '', ''])
+  out.push(['write+flush latency per 1k-row batch (p50 / p99)', `${fmt(lat[lat.length >> 1], 2)} / ${fmt(lat[Math.floor(lat.length * 0.99)], 2)} ms`, '', ''])
+}
+
+// ---------------------------------------------------------------- 2. 1M-row group-by with a time filter
+{
+  const dir = join(root, 'groupby')
+  await fill(dir, GROUP_ROWS, GROUP_ROWS)
+  const from = T0 + GROUP_ROWS * 10 * 0.05
+  const to = T0 + GROUP_ROWS * 10 * 0.95
+  const q = { from, to, aggregate: 'mean' }
+  const c0 = performance.now()
+  const store = await openStore(dir)
+  const first = await store.query(q)
+  const cold = performance.now() - c0
+  const warm = await median(() => store.query(q), 15)
+  const sql = `SELECT metric, avg(value) FROM read_parquet('${dir}/metrics/**/*.parquet', hive_partitioning = true) WHERE timestamp BETWEEN make_timestamptz(${from}::BIGINT) AND make_timestamptz(${to}::BIGINT) GROUP BY metric ORDER BY metric`
+  const dc0 = performance.now()
+  const duck = await DuckDBInstance.create(':memory:')
+  const conn = await duck.connect()
+  const res = await conn.runAndReadAll(sql)
+  const duckCold = performance.now() - dc0
+  const duckWarm = await median(() => conn.runAndReadAll(sql), 15)
+  const rowsD = res.getRowsJS()
+  for (let i = 0; i < rowsD.length; i++) {
+    if (Math.abs(rowsD[i][1] - first.series[i].value[0]) > 1e-9) throw new Error(`group-by mismatch on ${rowsD[i][0]}`)
+  }
+  out.push([`1M-row group-by, time filter: cold (open + first query)`, `${fmt(cold)} ms`, `${fmt(duckCold)} ms`, `${fmt(cold / duckCold, 2)}× DuckDB time`])
+  out.push([`1M-row group-by, time filter: warm (median of 15)`, `${fmt(warm, 2)} ms`, `${fmt(duckWarm, 2)} ms`, `${fmt(warm / duckWarm, 2)}× DuckDB time`])
+  await store.close()
+  conn.closeSync()
+  duck.closeSync()
+}
+
+// ---------------------------------------------------------------- 3. 1%-selective range over RANGE_ROWS
+{
+  const dir = join(root, 'range')
+  const f0 = performance.now()
+  await fill(dir, RANGE_ROWS, 2_000_000)
+  const fillMs = performance.now() - f0
+  const span = RANGE_ROWS * 10
+  const store = await openStore(dir)
+  const win = (frac) => [T0 + span * 0.37, T0 + span * 0.37 + span * frac - 1]
+  const [a1, b1] = win(0.01)
+  const [a10, b10] = win(0.1)
+  const rows1 = (await store.range(a1, b1))[0].length
+  const cold1 = await (async () => {
+    const s = await openStore(dir)
+    const t0 = performance.now()
+    await s.range(a1, b1)
+    const ms = performance.now() - t0
+    await s.close()
+    return ms
+  })()
+  const warm1 = await median(() => store.range(a1, b1))
+  const warm10 = await median(() => store.range(a10, b10), 3)
+  const duck = await DuckDBInstance.create(':memory:')
+  const conn = await duck.connect()
+  const sql = (a, b) =>
+    `SELECT * FROM read_parquet('${dir}/metrics/**/*.parquet', hive_partitioning = true) WHERE timestamp BETWEEN make_timestamptz(${a}::BIGINT) AND make_timestamptz(${b}::BIGINT)`
+  const dcold = await median(() => conn.runAndReadAll(sql(a1, b1)), 1)
+  const dwarm = await median(() => conn.runAndReadAll(sql(a1, b1)))
+  const dcount = (await conn.runAndReadAll(`SELECT count(*) FROM (${sql(a1, b1)})`)).getRowsJS()[0][0]
+  if (Number(dcount) !== rows1) throw new Error(`range mismatch: ${rows1} vs DuckDB ${dcount}`)
+  out.push([`${fmt(RANGE_ROWS / 1e6, 0)}M rows written (bench fixture)`, `${fmt(fillMs / 1000, 1)} s`, '', ''])
+  out.push([`1% range (${fmt(rows1, 0)} of ${fmt(RANGE_ROWS / 1e6, 0)}M rows) as RecordBatch: first query`, `${fmt(cold1, 1)} ms`, `${fmt(dcold, 1)} ms`, `${fmt(cold1 / dcold, 2)}× DuckDB time`])
+  out.push([`1% range: warm (median of 7)`, `${fmt(warm1, 2)} ms`, `${fmt(dwarm, 2)} ms`, `${fmt(warm1 / dwarm, 2)}× DuckDB time`])
+  out.push(['10% range: warm (cost follows rows selected)', `${fmt(warm10, 1)} ms`, '', `${fmt(warm10 / warm1, 1)}× the 1% range`])
+  await store.close()
+  conn.closeSync()
+  duck.closeSync()
+}
+
+rmSync(root, { recursive: true, force: true })
+const w = [0, 1, 2, 3].map((i) => Math.max(...out.map((r) => r[i].length), ['scenario', '@entrenar/db', 'DuckDB', 'ratio'][i].length))
+const line = (r) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`
+console.log(line(['scenario', '@entrenar/db', 'DuckDB', 'ratio']))
+console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`)
+for (const r of out) console.log(line(r))
