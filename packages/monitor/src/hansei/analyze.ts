@@ -231,7 +231,7 @@ function timelineOf(o: AnalyzeOptions, nonFinite: HanseiReport['nonFinite'], gra
   for (const g of gradients) {
     if (g.explosion) t.push({ kind: 'gradient_explosion', step: g.explosion.step, level: 'error', source: 'hansei', metric: g.metric, message: `${g.metric} ${fmt(g.explosion.value)} is ${fmt(g.explosion.ratio)}× its running mean` })
   }
-  for (const c of checkpoints) t.push({ kind: 'checkpoint', step: c.step, level: 'info', source: 'checkpoint', message: `checkpoint${c.label ? ` ${c.label}` : ''} saved` })
+  for (const c of checkpoints) t.push({ kind: 'checkpoint', step: c.step, level: 'info', source: 'checkpoint', message: `checkpoint saved${c.label ? ` (${c.label})` : ''}` })
   // By step; entries without a step (stall incidents) go last, by time.
   return t.sort((a, b) => (a.step ?? Number.POSITIVE_INFINITY) - (b.step ?? Number.POSITIVE_INFINITY) || (a.timestampMs ?? 0) - (b.timestampMs ?? 0))
 }

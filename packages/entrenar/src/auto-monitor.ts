@@ -1,0 +1,173 @@
+import { existsSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createAndon, loadRenacerConfig } from '@entrenar/andon'
+import { type AlertPolicy, type ChangeType, healthEventFromDrift, healthEventFromIncident, type MetricSink, type MetricStore } from '@entrenar/core'
+import { openStore } from '@entrenar/db'
+import { pageHinkley } from '@entrenar/drift'
+import { createLineage } from '@entrenar/graph'
+import { analyzeRun, createMonitor, type HanseiReport, type Monitor, type MonitorOptions, type MonitorSummary, renderHanseiJson, renderHanseiMarkdown } from '@entrenar/monitor'
+import { createTerminalDashboard, type TerminalStream } from '@entrenar/viz'
+
+/** What `autoMonitor` registers in the lineage graph when the run closes. */
+export interface AutoLineageOptions {
+  /** Model id. Default: the run id. */
+  readonly modelId?: string
+  readonly version?: string
+  /** Parent models and how this one derives from them. */
+  readonly parents?: readonly { readonly id: string; readonly changeType: ChangeType; readonly description?: string }[]
+  readonly tags?: Readonly<Record<string, string>>
+  /** Final metrics of the model. Default: the last value of every metric (`val_*` included). */
+  readonly metrics?: (summary: MonitorSummary) => Record<string, number>
+}
+
+/** Options of {@link autoMonitor}: every {@link MonitorOptions} field plus the defaults it wires. */
+export interface AutoMonitorOptions extends Omit<MonitorOptions, 'store' | 'andon'> {
+  /** Store directory. Default `./runs` (or `$ENTRENAR_DIR`). */
+  readonly dir?: string
+  /** A store to use instead of opening `dir` (it is not closed by the monitor). */
+  readonly store?: MetricStore
+  /** renacer.toml with the Andon rules and budgets. Default `./renacer.toml` when it exists; `false` ignores it. */
+  readonly renacer?: string | false
+  /** Replaces the Andon built from renacer.toml. */
+  readonly andon?: AlertPolicy
+  /** Learning-rate hook of the gradient-explosion rule (when the Andon is built here). */
+  readonly onLearningRate?: (scale: number) => void
+  /** Live terminal dashboard. Default: when stdout is a TTY. */
+  readonly dashboard?: boolean
+  /** Stream of the dashboard (default `process.stdout`). */
+  readonly stream?: TerminalStream
+  /** Lineage registration on close (in `<dir>/lineage`). Default true; `false` turns it off. */
+  readonly lineage?: boolean | AutoLineageOptions
+  /** Writes the Hansei report to `<dir>/reports/<run>.md` and `.json` on close. Default true. */
+  readonly report?: boolean
+}
+
+/** A monitor with the defaults wired; see {@link autoMonitor}. */
+export interface AutoMonitor extends Monitor {
+  readonly dir: string
+  readonly store: MetricStore
+  readonly andon: AlertPolicy
+  /** The Hansei report written on close (undefined before, or with `report: false`). */
+  readonly report: HanseiReport | undefined
+}
+
+/**
+ * A {@link Monitor} with Entrenar's defaults: a Parquet store in `./runs` (`@entrenar/db`), the Andon
+ * from `renacer.toml` writing `<dir>/andon/incidents.jsonl` (`@entrenar/andon`), a Page-Hinkley
+ * detector on rises of `loss` and `val_loss` (`@entrenar/drift`), the live terminal dashboard when stdout
+ * is a TTY (`@entrenar/viz`), and on close: the lineage node of the run with its incidents
+ * (`@entrenar/graph`) and the Hansei report in `<dir>/reports/`.
+ *
+ * @example
+ * ```ts
+ * import { autoMonitor } from 'entrenar'
+ * const monitor = await autoMonitor({ name: 'mnist', config: { lr: 0.01 } })
+ * for (let step = 0; step < 1000 && !monitor.signal.aborted; step++) monitor.log({ loss: train() }, { step })
+ * await monitor.close() // report in ./runs/reports/<run id>.md
+ * ```
+ */
+export async function autoMonitor(options: AutoMonitorOptions = {}): Promise<AutoMonitor> {
+  const dir = options.dir ?? process.env.ENTRENAR_DIR ?? './runs'
+  const ownStore = options.store === undefined
+  const store: MetricStore = options.store ?? (await openStore(dir))
+  const runId = options.runId ?? `run-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`
+  const renacerPath = options.renacer === false ? undefined : (options.renacer ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined))
+  const ownAndon = options.andon === undefined
+  const andon =
+    options.andon ??
+    createAndon({
+      runId,
+      storeDir: dir,
+      ...(renacerPath ? { renacer: loadRenacerConfig(renacerPath) } : {}),
+      ...(options.onLearningRate ? { onLearningRate: (scale: number) => options.onLearningRate?.(scale) } : {}),
+    })
+  const tty = options.stream?.isTTY ?? Boolean(process.stdout.isTTY)
+  const sinks: MetricSink[] = [...(options.sinks ?? [])]
+  if (options.dashboard ?? tty) sinks.push(createTerminalDashboard({ alerts: andon, title: `Entrenar: ${options.name ?? runId}`, ...(options.stream ? { stream: options.stream } : {}) }))
+  const detectors = options.detectors ?? { loss: [pageHinkley({ mode: 'up' })], val_loss: [pageHinkley({ mode: 'up' })] }
+  let report: HanseiReport | undefined
+  const monitor = await createMonitor({
+    ...options,
+    runId,
+    store,
+    andon,
+    sinks,
+    detectors,
+    onClose: async (final) => {
+      await options.onClose?.(final)
+      if (options.lineage !== false) await registerLineage(dir, final, options)
+      if (options.report !== false) {
+        report = await analyzeRun(store, runId, { incidents: final.incidents, driftEvents: final.driftEvents })
+        const reports = join(dir, 'reports')
+        await mkdir(reports, { recursive: true })
+        const safe = runId.replace(/[^A-Za-z0-9._-]/g, '_')
+        await writeFile(join(reports, `${safe}.md`), renderHanseiMarkdown(report))
+        await writeFile(join(reports, `${safe}.json`), renderHanseiJson(report))
+      }
+    },
+  })
+  let closing: Promise<void> | undefined
+  const close = async () => {
+    await monitor.close()
+    if (ownAndon) await andon.close?.()
+    if (ownStore) await store.close()
+  }
+  return {
+    get runId() {
+      return monitor.runId
+    },
+    get signal() {
+      return monitor.signal
+    },
+    get collector() {
+      return monitor.collector
+    },
+    dir,
+    store,
+    andon,
+    get report() {
+      return report
+    },
+    log: (values, meta) => monitor.log(values, meta),
+    gate: () => monitor.gate(),
+    stop: (reason) => monitor.stop(reason),
+    summary: () => monitor.summary(),
+    isMeasured: (m) => monitor.isMeasured(m),
+    sampleCount: (m) => monitor.sampleCount(m),
+    flush: () => monitor.flush(),
+    close: () => {
+      closing ??= close()
+      return closing
+    },
+  }
+}
+
+async function registerLineage(dir: string, final: MonitorSummary, options: AutoMonitorOptions): Promise<void> {
+  const o: AutoLineageOptions = typeof options.lineage === 'object' ? options.lineage : {}
+  const metrics: Record<string, number> = {}
+  if (o.metrics) Object.assign(metrics, o.metrics(final))
+  else for (const [name, s] of Object.entries(final.metrics)) if (s.last !== undefined && !name.startsWith('sys/')) metrics[name] = s.last
+  const modelId = o.modelId ?? final.runId
+  const g = await createLineage({ dir })
+  try {
+    await g.register({
+      model: {
+        id: modelId,
+        metrics,
+        createdAtMs: Date.now(),
+        runId: final.runId,
+        ...(o.version ? { version: o.version } : {}),
+        ...(options.config ? { config: options.config } : {}),
+        ...(o.tags ? { tags: o.tags } : {}),
+      },
+      ...(o.parents ? { parents: o.parents } : {}),
+      events: [
+        ...final.incidents.map((i) => healthEventFromIncident(i, { modelId })),
+        ...final.driftEvents.filter((d) => d.signal === 'drift').map((d) => healthEventFromDrift(d, { modelId })),
+      ],
+    })
+  } finally {
+    await g.close()
+  }
+}

@@ -1,0 +1,79 @@
+import type { RecordBatch } from '@entrenar/core'
+import { createLineage } from '@entrenar/graph'
+import { createSvgDashboard, createTerminalDashboard, serveWebDashboard } from '@entrenar/viz'
+import { type Io, toJson, usage } from '../io.js'
+import { openExistingStore, readIncidents } from '../node/store.js'
+
+/** Flags of `entrenar dashboard`. */
+export interface DashboardFlags {
+  readonly run?: readonly string[]
+  readonly png?: string
+  readonly web?: boolean
+  readonly port?: string
+  readonly host?: string
+  readonly token?: string
+  /** Draw one terminal frame and exit (also the default when stdout is not a terminal). */
+  readonly once?: boolean
+  readonly ascii?: boolean
+}
+
+/**
+ * `entrenar dashboard <dir>`: the live terminal dashboard over a store (polled), one PNG
+ * (`--png file`), or the web dashboard (`--web --port n`, until Ctrl-C).
+ */
+export async function dashboardCommand(dir: string, flags: DashboardFlags, io: Io): Promise<number> {
+  const store = await openExistingStore(dir)
+  try {
+    const runs = flags.run?.length ? flags.run : undefined
+    if (flags.web) {
+      const port = flags.port === undefined ? 6006 : Number(flags.port)
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${flags.port} is not a TCP port`)
+      const lineage = await createLineage({ dir })
+      const server = await serveWebDashboard(store, { port, lineage, ...(flags.host ? { host: flags.host } : {}), ...(flags.token ? { token: flags.token } : {}) })
+      if (io.json) io.out(toJson({ url: server.url, port: server.port }))
+      else io.out(`web dashboard at ${server.url} (Ctrl-C to stop)\n`)
+      await untilAborted(io.signal)
+      await server.close()
+      await lineage.close()
+      return 0
+    }
+    const batches: RecordBatch[] = await store.range(0, Number.MAX_SAFE_INTEGER, runs ? { runs } : {})
+    const incidents = runs ? runs.flatMap((r) => readIncidents(dir, r)) : readIncidents(dir)
+    if (flags.png) {
+      const dash = createSvgDashboard({ title: `Entrenar: ${runs?.join(', ') ?? dir}` })
+      for (const batch of batches) dash.update({ batch })
+      dash.update({ incidents })
+      await dash.savePng(flags.png)
+      if (io.json) io.out(toJson({ png: flags.png, runs: batches.map((b) => b.runId) }))
+      else io.out(`dashboard written to ${flags.png}\n`)
+      return 0
+    }
+    const live = !flags.once && io.stdoutTty && !io.json
+    const dash = createTerminalDashboard({
+      source: store,
+      ...(runs ? { runs } : {}),
+      alerts: { history: () => incidents },
+      live,
+      color: io.color,
+      env: io.env,
+      ...(flags.ascii ? { ascii: true } : {}),
+      ...(live ? {} : { stream: { write: (t: string) => { io.out(t); return true }, isTTY: false, columns: 100, rows: 30 } }),
+    })
+    if (live) {
+      await dash.refresh()
+      await untilAborted(io.signal)
+    } else await dash.refresh()
+    await dash.close()
+    return 0
+  } finally {
+    await store.close()
+  }
+}
+
+/** Resolves when the signal aborts (Ctrl-C). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve()
+    else signal.addEventListener('abort', () => resolve(), { once: true })
+  })
+}

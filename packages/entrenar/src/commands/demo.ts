@@ -1,0 +1,119 @@
+import { resolve } from 'node:path'
+import { autoMonitor } from '../auto-monitor.js'
+import { demoAndonRules } from '../demo/rules.js'
+import { spiral, TinyMlp } from '../demo/spiral.js'
+import { EXIT, type Io, levelColor, num, paint, progress, table, toJson } from '../io.js'
+
+/** Flags of `entrenar demo`. */
+export interface DemoFlags {
+  readonly dir?: string
+  readonly epochs?: string
+  /** Draw the live terminal dashboard (default: when stdout is a TTY). */
+  readonly dashboard?: boolean
+}
+
+/** The outcome of one demo run. */
+export interface DemoRun {
+  readonly runId: string
+  readonly learningRate: number
+  readonly status: string
+  readonly steps: number
+  readonly stoppedAt: number | undefined
+  readonly reason: string | undefined
+  readonly valAccuracy: number
+  readonly verdict: string | undefined
+  readonly findings: readonly string[]
+  readonly report: string
+}
+
+/**
+ * `entrenar demo`: the main job. Trains a small MLP on the spiral data set twice under `autoMonitor`
+ * into a Parquet store: a healthy run (learning rate 1), then the same model with a learning rate 12×
+ * too large, which the Andon stops; prints each run's Hansei verdict and the commands to look further.
+ */
+export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
+  const dir = resolve(flags.dir ?? './runs')
+  const epochs = flags.epochs === undefined ? 40 : Number(flags.epochs)
+  if (!(Number.isInteger(epochs) && epochs > 0)) throw new Error(`--epochs must be a positive integer, got ${flags.epochs}`)
+  const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)
+  const train = spiral(100, 1)
+  const val = spiral(40, 2)
+  const results: DemoRun[] = []
+  if (!io.json) io.out(`Entrenar demo: a 2-32-3 MLP on the spiral data set, monitored into ${dir}\n\n`)
+  for (const [name, lr] of [
+    ['healthy', 1],
+    ['diverging', 12],
+  ] as const) {
+    const runId = `spiral-${name}-${stamp}`
+    const model = new TinyMlp(32, lr, 7)
+    const monitor = await autoMonitor({
+      dir,
+      runId,
+      name: `spiral lr=${lr}`,
+      config: { learning_rate: lr, epochs, batch_size: 30, hidden: 32, num_classes: 3, data: 'spiral(100/class, seed 1)' },
+      renacer: false,
+      ...demoAndonRules(runId, dir),
+      dashboard: flags.dashboard ?? (io.stdoutTty && !io.json),
+      system: false,
+    })
+    const batches = Math.ceil(train.rows / 30)
+    const bar = progress(io, runId, epochs)
+    let step = 0
+    let stoppedAt: number | undefined
+    let valAccuracy = Number.NaN
+    outer: for (let epoch = 0; epoch < epochs; epoch++) {
+      for (let b = 0; b < batches; b++, step++) {
+        const s = model.run(train, b * 30, 30, true)
+        monitor.log({ loss: s.loss, accuracy: s.accuracy, gradient_norm: s.gradientNorm, learning_rate: model.learningRate }, { step, epoch, batch: b })
+        if (monitor.signal.aborted) {
+          stoppedAt = step
+          break outer
+        }
+        await monitor.gate()
+      }
+      const v = model.run(val, 0, val.rows, false)
+      valAccuracy = v.accuracy
+      monitor.log({ val_loss: v.loss, val_accuracy: v.accuracy }, { step: step - 1, epoch })
+      if ((epoch + 1) % 10 === 0) monitor.log({ checkpoint: epoch + 1 }, { step: step - 1, epoch })
+      bar.tick()
+    }
+    bar.done()
+    await monitor.close()
+    await monitor.andon.close?.()
+    const summary = monitor.summary()
+    const report = monitor.report
+    results.push({
+      runId,
+      learningRate: lr,
+      status: summary.status,
+      steps: stoppedAt === undefined ? step : stoppedAt + 1,
+      stoppedAt,
+      reason: summary.reason,
+      valAccuracy,
+      verdict: report?.verdict,
+      findings: report?.findings.map((f) => `${f.severity} ${f.code}: ${f.message}`) ?? [],
+      report: `${dir}/reports/${runId}.md`,
+    })
+  }
+  if (io.json) {
+    io.out(toJson({ dir, runs: results }))
+  } else {
+    io.out(
+      table(
+        ['run', 'lr', 'status', 'steps', 'val acc', 'verdict'],
+        results.map((r) => [r.runId, String(r.learningRate), r.status, String(r.steps), num(r.valAccuracy), r.verdict ?? '-']),
+        [0, 2, 5],
+      ),
+    )
+    for (const r of results) {
+      io.out(`\n${paint(io, 'bold', r.runId)}: ${paint(io, levelColor(r.verdict ?? ''), r.verdict ?? '-')}${r.stoppedAt === undefined ? '' : `, stopped at step ${r.stoppedAt}: ${r.reason}`}\n`)
+      for (const f of r.findings.slice(0, 4)) io.out(`  ${f}\n`)
+      io.out(`  report: ${r.report}\n`)
+    }
+    io.out(`\nNext: entrenar runs ${dir} · entrenar report ${dir} ${results[1]?.runId} --format html --out report.html · entrenar dashboard ${dir} --png dash.png\n`)
+  }
+  const healthyOk = results[0]?.stoppedAt === undefined
+  const divergentStopped = results[1]?.stoppedAt !== undefined
+  if (!healthyOk || !divergentStopped) io.err(`demo: expected the healthy run to finish and the diverging run to be stopped (healthy stopped: ${!healthyOk}, diverging stopped: ${divergentStopped})\n`)
+  return healthyOk && divergentStopped ? EXIT.OK : EXIT.FAILURE
+}

@@ -1,0 +1,75 @@
+import { type Io, num, paint, table, toJson } from '../io.js'
+import { withStore } from '../node/store.js'
+
+/** One row of `entrenar runs`. */
+export interface RunRow {
+  readonly id: string
+  readonly name?: string
+  readonly status: string
+  readonly startTimeMs: number
+  readonly endTimeMs?: number
+  readonly points: number
+  readonly metrics: number
+  readonly lastStep: number | undefined
+  readonly reason?: string
+}
+
+/** `entrenar runs <dir>`: every run with status, duration, points and last step. */
+export async function runsCommand(dir: string, io: Io): Promise<number> {
+  const rows = await withStore(dir, async (store) => {
+    const [runs, counts] = await Promise.all([store.runs(), store.query({ aggregate: 'count' })])
+    const byRun = new Map<string, { points: number; metrics: number; lastStep: number }>()
+    for (const s of counts.series) {
+      const r = byRun.get(s.runId) ?? { points: 0, metrics: 0, lastStep: Number.NEGATIVE_INFINITY }
+      r.points += s.value[0] ?? 0
+      r.metrics++
+      r.lastStep = Math.max(r.lastStep, s.x[0] ?? Number.NEGATIVE_INFINITY)
+      byRun.set(s.runId, r)
+    }
+    const ids = new Set(runs.map((r) => r.id))
+    const out: RunRow[] = runs.map((r) => {
+      const c = byRun.get(r.id)
+      return {
+        id: r.id,
+        ...(r.name === undefined ? {} : { name: r.name }),
+        status: r.status,
+        startTimeMs: r.startTimeMs,
+        ...(r.endTimeMs === undefined ? {} : { endTimeMs: r.endTimeMs }),
+        points: c?.points ?? 0,
+        metrics: c?.metrics ?? 0,
+        lastStep: c && Number.isFinite(c.lastStep) ? c.lastStep : undefined,
+        ...(r.reason === undefined ? {} : { reason: r.reason }),
+      }
+    })
+    // Points pushed without run metadata (e.g. over HTTP) still show up.
+    for (const [id, c] of byRun) if (!ids.has(id)) out.push({ id, status: 'unknown', startTimeMs: 0, points: c.points, metrics: c.metrics, lastStep: c.lastStep })
+    return out
+  })
+  if (io.json) {
+    io.out(toJson({ runs: rows }))
+    return 0
+  }
+  if (rows.length === 0) {
+    io.out(`no runs in ${dir}\n`)
+    return 0
+  }
+  const statusColor = (s: string) => (s === 'finished' ? 'green' : s === 'running' ? 'blue' : s === 'stopped' || s === 'failed' ? 'red' : 'gray') as 'green'
+  io.out(
+    table(
+      ['run', 'name', 'status', 'started', 'duration', 'metrics', 'points', 'last step'],
+      rows.map((r) => [
+        r.id,
+        r.name ?? '',
+        r.status,
+        r.startTimeMs ? new Date(r.startTimeMs).toISOString().replace('T', ' ').slice(0, 19) : '-',
+        r.endTimeMs ? `${num((r.endTimeMs - r.startTimeMs) / 1000)} s` : '-',
+        String(r.metrics),
+        String(r.points),
+        r.lastStep === undefined ? '-' : String(r.lastStep),
+      ]),
+      [0, 1, 2, 3],
+    ).replace(/\b(finished|running|stopped|failed)\b/g, (s) => paint(io, statusColor(s), s)),
+  )
+  for (const r of rows) if (r.reason) io.out(`${r.id}: ${r.reason}\n`)
+  return 0
+}

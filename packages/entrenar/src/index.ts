@@ -1,0 +1,16 @@
+/**
+ * `entrenar`: the command line and `autoMonitor()`, which compose the Entrenar packages (store, drift,
+ * Andon, dashboards, lineage, Hansei reports) with sensible defaults.
+ */
+export { type AutoLineageOptions, type AutoMonitor, type AutoMonitorOptions, autoMonitor } from './auto-monitor.js'
+export { andonBacktest, andonCheck } from './commands/andon.js'
+export { type DashboardFlags, dashboardCommand } from './commands/dashboard.js'
+export { type DemoFlags, type DemoRun, demoCommand } from './commands/demo.js'
+export { lineageExport, lineageRegression, lineageShow } from './commands/lineage.js'
+export { type QueryFlags, queryCommand, queryFromFlags } from './commands/query.js'
+export { type ReportFormat, renderReport, reportCommand } from './commands/report.js'
+export { type RunRow, runsCommand } from './commands/runs.js'
+export { type ServeFlags, serveCommand } from './commands/serve.js'
+export { spiral, TinyMlp } from './demo/spiral.js'
+export { colorEnabled, EXIT, type Io } from './io.js'
+export { type CliContext, runCli } from './program.js'

@@ -1,0 +1,161 @@
+import { Command, CommanderError, Option } from 'commander'
+import { andonBacktest, andonCheck } from './commands/andon.js'
+import { dashboardCommand } from './commands/dashboard.js'
+import { demoCommand } from './commands/demo.js'
+import { lineageExport, lineageRegression, lineageShow } from './commands/lineage.js'
+import { queryCommand } from './commands/query.js'
+import { reportCommand } from './commands/report.js'
+import { runsCommand } from './commands/runs.js'
+import { serveCommand } from './commands/serve.js'
+import { colorEnabled, EXIT, failWith, type Io } from './io.js'
+
+/** What `runCli` needs from the process; tests pass buffers and a fixed environment. */
+export interface CliContext {
+  readonly out: (text: string) => void
+  readonly err: (text: string) => void
+  readonly env?: Readonly<Record<string, string | undefined>>
+  readonly stdoutTty?: boolean
+  readonly stderrTty?: boolean
+  readonly signal?: AbortSignal
+  /** Called by `serve` once it listens. */
+  readonly onListening?: (url: string) => void
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v]
+
+/**
+ * Runs the `entrenar` command line (`argv` without `node` and the script) and resolves to the exit
+ * code: 0 ok, 1 a failure found, 2 usage, 3 not found, 4 invalid data or configuration, 5 missing
+ * optional capability (see `EXIT`).
+ */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  let code: number = EXIT.OK
+  const env = ctx.env ?? {}
+  const makeIo = (opts: { json?: boolean; color?: boolean }): Io => ({
+    out: ctx.out,
+    err: ctx.err,
+    json: Boolean(opts.json),
+    color: !opts.json && colorEnabled(env, ctx.stdoutTty ?? false, opts.color),
+    interactive: (ctx.stderrTty ?? false) && !opts.json,
+    stdoutTty: ctx.stdoutTty ?? false,
+    env,
+    signal: ctx.signal ?? new AbortController().signal,
+  })
+  const program = new Command('entrenar')
+    .description('Entrenar: observable, self-stopping ML training — runs, queries, Hansei reports, dashboards, lineage, Andon.')
+    .version('0.1.0')
+    .option('--json', 'machine-readable JSON on stdout')
+    .option('--no-color', 'no ANSI colours (also NO_COLOR=1)')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: ctx.out, writeErr: ctx.err })
+  const run = (f: (io: Io) => Promise<number>) => async () => {
+    const io = makeIo(program.opts<{ json?: boolean; color?: boolean }>())
+    try {
+      code = await f(io)
+    } catch (e) {
+      code = failWith(io, e)
+    }
+  }
+
+  program
+    .command('demo')
+    .description('train a small MLP twice (healthy, then diverging and stopped by the Andon) into a Parquet store, with Hansei reports')
+    .option('--dir <dir>', 'store directory', './runs')
+    .option('--epochs <n>', 'epochs per run', '40')
+    .option('--dashboard', 'live terminal dashboard (default on a TTY)')
+    .option('--no-dashboard', 'no dashboard')
+    .action((o: { dir: string; epochs: string; dashboard?: boolean }) => run((io) => demoCommand(o, io))())
+
+  program
+    .command('runs <dir>')
+    .description('list the runs of a store with status, duration and points')
+    .action((dir: string) => run((io) => runsCommand(dir, io))())
+
+  program
+    .command('query <dir> [sql]')
+    .description('typed query (flags) or SQL through DuckDB over the view `metrics`')
+    .option('--run <id>', 'run id (repeatable)', collect)
+    .option('--metric <name>', 'metric (repeatable)', collect)
+    .option('--steps <lo:hi>', 'inclusive step range')
+    .option('--from <time>', 'ISO time or microseconds')
+    .option('--to <time>', 'ISO time or microseconds')
+    .option('--tag <key=value>', 'tag filter (repeatable)', collect)
+    .addOption(new Option('--agg <aggregate>', 'aggregate per series or bucket').choices(['mean', 'min', 'max', 'sum', 'count', 'std', 'p50', 'p90', 'p99', 'first', 'last']))
+    .option('--bucket <spec>', 'step:N, time:N[us|ms|s|m|h] or points:N (min/max/last)')
+    .option('--csv', 'CSV output')
+    .option('--limit <n>', 'rows shown per series in the table', '20')
+    .action((dir: string, sql: string | undefined, o: Record<string, never>) => run((io) => queryCommand(dir, sql, o, io))())
+
+  program
+    .command('report <dir> <run>')
+    .description('Hansei post-mortem of a run')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'json', 'html']))
+    .option('--out <file>', 'write to a file')
+    .option('--classes <n>', 'class count for the chance-level check')
+    .option('--strict', 'exit 1 when the verdict is failed')
+    .action((dir: string, runId: string, o: { format?: string; out?: string; strict?: boolean; classes?: string }) => run((io) => reportCommand(dir, runId, o, io))())
+
+  program
+    .command('dashboard <dir>')
+    .description('terminal dashboard of a store (live on a TTY), a PNG, or the web dashboard')
+    .option('--run <id>', 'only this run (repeatable)', collect)
+    .option('--png <file>', 'write the dashboard as a PNG')
+    .option('--web', 'serve the web dashboard')
+    .option('--port <n>', 'web dashboard port', '6006')
+    .option('--host <host>', 'interface to bind (default 127.0.0.1)')
+    .option('--token <token>', 'bearer token for the web dashboard')
+    .option('--once', 'draw one terminal frame and exit')
+    .option('--ascii', 'ASCII instead of braille')
+    .action((dir: string, o: Record<string, never>) => run((io) => dashboardCommand(dir, o, io))())
+
+  program
+    .command('serve <dir>')
+    .description('HTTP server over a store: contracts, POST /v1/ingest, /metrics, /healthz and the web dashboard')
+    .option('--port <n>', 'TCP port (0 = any free port)', '9464')
+    .option('--host <host>', 'interface to bind (default 127.0.0.1; others need --token)')
+    .option('--token <token>', 'bearer token (default $ENTRENAR_TOKEN)')
+    .option('--config <renacer.toml>', 'Andon rules of the served policy')
+    .option('--no-dashboard', 'do not serve the web dashboard')
+    .action((dir: string, o: Record<string, never>) => run((io) => serveCommand(dir, o, io, ctx.onListening))())
+
+  const lineage = program.command('lineage').description('model lineage of a store (<dir>/lineage)')
+  lineage
+    .command('show <dir> [model]')
+    .description('the chain root → model with metrics and health events (all models as Mermaid without a model)')
+    .action((dir: string, model: string | undefined) => run((io) => lineageShow(dir, model, io))())
+  lineage
+    .command('regression <dir> <model>')
+    .description('the derivation where a metric got worse (exit 1 when one is found)')
+    .requiredOption('--metric <name>', 'metric to trace')
+    .option('--lower-is-better', 'the metric is a loss (default: higher is better)')
+    .action((dir: string, model: string, o: { metric: string; lowerIsBetter?: boolean }) => run((io) => lineageRegression(dir, model, o, io))())
+  lineage
+    .command('export <dir>')
+    .description('export the graph')
+    .addOption(new Option('--format <format>', 'export format').choices(['dot', 'mermaid', 'openlineage']).default('dot'))
+    .action((dir: string, o: { format: string }) => run((io) => lineageExport(dir, o, io))())
+
+  const andon = program.command('andon').description('Andon rules: check a renacer.toml, backtest rules on stored runs')
+  andon
+    .command('check [config]')
+    .description('validate renacer.toml (default ./renacer.toml); exit 1 on warnings, 4 when invalid')
+    .action((config: string | undefined) => run((io) => andonCheck(config, io))())
+  andon
+    .command('backtest <dir>')
+    .description('replay stored runs through the rules and count would-be incidents')
+    .option('--config <renacer.toml>', 'rules (default ./renacer.toml when present, else the defaults)')
+    .option('--run <id>', 'only this run (repeatable)', collect)
+    .action((dir: string, o: { config?: string; run?: string[] }) => run((io) => andonBacktest(dir, o, io))())
+
+  try {
+    await program.parseAsync(['node', 'entrenar', ...argv])
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; every other parse error is a usage error
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? EXIT.OK : EXIT.USAGE
+    }
+    throw e
+  }
+  return code
+}
