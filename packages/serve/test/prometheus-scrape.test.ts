@@ -36,6 +36,8 @@ describe('a real Prometheus scrapes /metrics', () => {
           { metric: 'loss', value: 0.7, step: 1, timestampUs: now - 2_000_000, epoch: 0, batch: null, tags: null },
           { metric: 'loss', value: 0.4375, step: 2, timestampUs: now - 1_000_000, epoch: 0, batch: null, tags: null },
           { metric: 'accuracy', value: Number.NaN, step: 2, timestampUs: now, epoch: 0, batch: null, tags: null },
+          // Escaping through a real parser: quotes in HELP, a quote, backslash and newline in a label value.
+          { metric: 'val acc "top1"', value: 0.25, step: 2, timestampUs: now, epoch: 0, batch: null, tags: { 'data set': 'a"b\\c\nd' } },
         ]),
       )
       const target = new URL(server.url).host
@@ -90,6 +92,9 @@ describe('a real Prometheus scrapes /metrics', () => {
       // NaN is data for Prometheus too.
       const nan = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=entrenar_accuracy`)).json()) as QueryAnswer
       expect(nan.data.result[0]!.value[1]).toBe('NaN')
+      const odd = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=entrenar_val_acc_top1`)).json()) as QueryAnswer
+      expect(odd.data.result[0]!.metric.data_set).toBe('a"b\\c\nd')
+      expect(odd.data.result[0]!.value[1]).toBe('0.25')
       const up = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`)).json()) as QueryAnswer
       expect(up.data.result[0]!.value[1]).toBe('1')
     } finally {
