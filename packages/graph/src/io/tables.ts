@@ -2,7 +2,9 @@ import { CHANGE_TYPES, type ChangeType, EntrenarError, ErrorCodes, type HealthEv
 import { type DecodedArray, parquetMetadata, parquetRead } from 'hyparquet'
 import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer'
 import type { HealthIndex } from '../query/health.js'
+import { findCycleNode } from '../query/walk.js'
 import { CHANGE_CODE, type GraphStore } from '../store/graph-store.js'
+import { encodeStrings, readPlainStrings } from './fast-strings.js'
 
 /**
  * The lineage tables as Parquet (pure: bytes in, bytes out; file access lives in `fs-storage.ts`).
@@ -19,6 +21,11 @@ export const LINEAGE_FILES = ['nodes.parquet', 'edges.parquet', 'events.parquet'
 
 const SCHEMA = '1'
 const METRIC_PREFIX = 'metric_'
+/**
+ * Columns read on every load are stored uncompressed: decoding is then a view or a copy, while
+ * hyparquet's JavaScript snappy costs more than the bytes saved (ids and doubles barely compress).
+ */
+const FAST = 'UNCOMPRESSED' as const
 
 const corrupt = (message: string, cause?: unknown) => new EntrenarError(ErrorCodes.DB_CORRUPT, `entrenar/graph: ${message}`, cause === undefined ? undefined : { cause })
 
@@ -28,12 +35,24 @@ function strings(n: number, at: (i: number) => string | undefined | null): (stri
   return out
 }
 
+/** Names of nullable columns that hold no value at all (the reader skips them). */
+function nullColumns(columns: ColumnSource[]): string[] {
+  return columns.filter((c) => c.nullable !== false && Array.prototype.every.call(c.data, (x: unknown) => x === null)).map((c) => c.name)
+}
+
 function write(columns: ColumnSource[], generation: number, extra: { key: string; value: string }[] = []): Uint8Array {
   const buf = parquetWriteBuffer({
     columnData: columns,
     rowGroupSize: 1 << 20,
+    // One page per column chunk: fewer headers and no reassembly of pages on load.
+    pageSize: 1 << 26,
     statistics: false,
-    kvMetadata: [{ key: 'entrenar.lineage.schema', value: SCHEMA }, { key: 'entrenar.lineage.generation', value: String(generation) }, ...extra],
+    kvMetadata: [
+      { key: 'entrenar.lineage.schema', value: SCHEMA },
+      { key: 'entrenar.lineage.generation', value: String(generation) },
+      { key: 'entrenar.lineage.null_columns', value: JSON.stringify(nullColumns(columns)) },
+      ...extra,
+    ],
     createdBy: 'entrenar/graph',
   })
   return new Uint8Array(buf)
@@ -45,9 +64,9 @@ export function encodeTables(g: GraphStore, health: HealthIndex, generation: num
   const pooled = (col: Int32Array) => strings(n, (i) => (col[i]! >= 0 ? g.pool.get(col[i]!) : null))
   const metricNames = [...g.metrics.keys()]
   const nodeCols: ColumnSource[] = [
-    { name: 'id', data: g.ids.all().slice(0, n), type: 'STRING', nullable: false },
+    { name: 'id', data: encodeStrings(g.ids.all().slice(0, n)), type: 'STRING', nullable: false, codec: FAST },
     { name: 'version', data: pooled(g.versionOf), type: 'STRING' },
-    { name: 'created_at_ms', data: g.createdAt.slice(0, n), type: 'DOUBLE', nullable: false },
+    { name: 'created_at_ms', data: g.createdAt.slice(0, n), type: 'DOUBLE', nullable: false, codec: FAST },
     { name: 'config_hash', data: pooled(g.configHashOf), type: 'STRING' },
     { name: 'run_id', data: pooled(g.runOf), type: 'STRING' },
     { name: 'tags', data: strings(n, (i) => (g.tags.has(i) ? JSON.stringify(g.tags.get(i)) : null)), type: 'STRING' },
@@ -55,17 +74,21 @@ export function encodeTables(g: GraphStore, health: HealthIndex, generation: num
   ]
   metricNames.forEach((name) => {
     const col = g.metrics.get(name)!
+    // A metric every model has is written REQUIRED (read back as a Float64Array without null handling).
+    if (col.present.subarray(0, n).every((x) => x === 1)) {
+      nodeCols.push({ name: `${METRIC_PREFIX}${name}`, data: col.values.slice(0, n), type: 'DOUBLE', nullable: false, codec: FAST })
+      return
+    }
     const data: (number | null)[] = new Array(n)
     for (let i = 0; i < n; i++) data[i] = col.present[i] ? col.values[i]! : null
-    // Column k carries metric k; the names list in the metadata is authoritative.
     nodeCols.push({ name: `${METRIC_PREFIX}${name}`, data, type: 'DOUBLE' })
   })
   const m = g.m
   const edgeCols: ColumnSource[] = [
-    { name: 'parent', data: strings(m, (e) => g.ids.get(g.eParent[e]!)), type: 'STRING', nullable: false },
-    { name: 'child', data: strings(m, (e) => g.ids.get(g.eChild[e]!)), type: 'STRING', nullable: false },
-    { name: 'parent_row', data: g.eParent.slice(0, m), type: 'INT32', nullable: false },
-    { name: 'child_row', data: g.eChild.slice(0, m), type: 'INT32', nullable: false },
+    { name: 'parent', data: encodeStrings(strings(m, (e) => g.ids.get(g.eParent[e]!)) as string[]), type: 'STRING', nullable: false },
+    { name: 'child', data: encodeStrings(strings(m, (e) => g.ids.get(g.eChild[e]!)) as string[]), type: 'STRING', nullable: false },
+    { name: 'parent_row', data: g.eParent.slice(0, m), type: 'INT32', nullable: false, codec: FAST },
+    { name: 'child_row', data: g.eChild.slice(0, m), type: 'INT32', nullable: false, codec: FAST },
     { name: 'change_type', data: strings(m, (e) => CHANGE_TYPES[g.eType[e]!]), type: 'STRING', nullable: false },
     { name: 'description', data: strings(m, (e) => (g.eDesc[e]! >= 0 ? g.pool.get(g.eDesc[e]!) : null)), type: 'STRING' },
   ]
@@ -95,11 +118,13 @@ export function encodeTables(g: GraphStore, health: HealthIndex, generation: num
 
 interface Table {
   rows: number
+  /** Nullable columns without any value (not decoded). */
+  nulls: Set<string>
   kv: Map<string, string>
   columns: Map<string, DecodedArray>
 }
 
-async function readTable(bytes: Uint8Array, name: string, columns?: string[]): Promise<Table> {
+async function readTable(bytes: Uint8Array, name: string, columns?: string[], fastStrings: string[] = []): Promise<Table> {
   const file = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer)
   let metadata: ReturnType<typeof parquetMetadata>
   try {
@@ -109,12 +134,27 @@ async function readTable(bytes: Uint8Array, name: string, columns?: string[]): P
   }
   const rows = Number(metadata.num_rows)
   const kv = new Map((metadata.key_value_metadata ?? []).map((x) => [x.key, x.value ?? '']))
+  const out = new Map<string, DecodedArray>()
+  let skip: string[] = []
+  try {
+    skip = JSON.parse(kv.get('entrenar.lineage.null_columns') ?? '[]')
+  } catch (e) {
+    throw corrupt(`lineage/${name}: null column list is not JSON`, e)
+  }
+  const nulls = new Set(skip)
+  for (const col of skip) if (rows < 4096) out.set(col, new Array(rows).fill(null))
+  for (const col of fastStrings) {
+    const strings = readPlainStrings(file, metadata, col)
+    if (strings) out.set(col, strings)
+  }
+  const wanted = (columns ?? metadata.schema.slice(1).map((s) => s.name)).filter((c) => !out.has(c) && !nulls.has(c))
   const parts = new Map<string, { start: number; data: DecodedArray }[]>()
+  if (wanted.length === 0) return { rows, kv, nulls, columns: out }
   try {
     await parquetRead({
       file,
       metadata,
-      ...(columns ? { columns } : {}),
+      columns: wanted,
       onChunk: (c) => {
         const list = parts.get(c.columnName)
         if (list) list.push({ start: c.rowStart, data: c.columnData })
@@ -124,21 +164,29 @@ async function readTable(bytes: Uint8Array, name: string, columns?: string[]): P
   } catch (e) {
     throw corrupt(`lineage/${name}: ${e instanceof Error ? e.message : String(e)}`, e)
   }
-  const out = new Map<string, DecodedArray>()
   for (const [col, list] of parts) {
     if (list.length === 1 && list[0]!.start === 0) {
       out.set(col, list[0]!.data)
+      continue
+    }
+    const first = list[0]!.data
+    const typed = ArrayBuffer.isView(first) && list.every((x) => x.data.constructor === first.constructor)
+    if (typed) {
+      // Pages of a typed column: one allocation and block copies.
+      const all = new (first.constructor as new (n: number) => Float64Array)(rows)
+      for (const { start, data } of list) all.set((data as Float64Array).subarray(0, Math.max(0, rows - start)), start)
+      out.set(col, all)
       continue
     }
     const all: unknown[] = new Array(rows)
     for (const { start, data } of list) for (let i = 0; i < data.length && start + i < rows; i++) all[start + i] = data[i]
     out.set(col, all as DecodedArray)
   }
-  return { rows, kv, columns: out }
+  return { rows, kv, nulls, columns: out }
 }
 
 function column(t: Table, name: string, file: string): DecodedArray {
-  const c = t.columns.get(name)
+  const c = t.columns.get(name) ?? (t.nulls.has(name) ? new Array(t.rows).fill(null) : undefined)
   if (t.rows > 0 && (!c || c.length < t.rows)) throw corrupt(`lineage/${file}: column ${name} has ${c?.length ?? 0} values for ${t.rows} rows`)
   return c ?? []
 }
@@ -150,7 +198,7 @@ function column(t: Table, name: string, file: string): DecodedArray {
 export async function decodeTables(files: Partial<Record<(typeof LINEAGE_FILES)[number], Uint8Array>>, g: GraphStore, health: HealthIndex): Promise<number> {
   const nodesBytes = files['nodes.parquet']
   if (!nodesBytes) return 0
-  const nodes = await readTable(nodesBytes, 'nodes.parquet')
+  const nodes = await readTable(nodesBytes, 'nodes.parquet', undefined, ['id'])
   const generation = Number(nodes.kv.get('entrenar.lineage.generation') ?? Number.NaN)
   if (nodes.kv.get('entrenar.lineage.schema') !== SCHEMA) throw corrupt(`lineage/nodes.parquet: schema ${nodes.kv.get('entrenar.lineage.schema')} is not ${SCHEMA}`)
   const n = nodes.rows
@@ -159,6 +207,7 @@ export async function decodeTables(files: Partial<Record<(typeof LINEAGE_FILES)[
   const created = column(nodes, 'created_at_ms', 'nodes.parquet')
   for (let i = 0; i < n; i++) g.createdAt[i] = created[i] as number
   const intern = (name: string, into: Int32Array) => {
+    if (nodes.nulls.has(name)) return
     const col = column(nodes, name, 'nodes.parquet') as (string | null)[]
     for (let i = 0; i < n; i++) {
       const s = col[i]
@@ -169,6 +218,7 @@ export async function decodeTables(files: Partial<Record<(typeof LINEAGE_FILES)[
   intern('config_hash', g.configHashOf)
   intern('run_id', g.runOf)
   const json = (name: string, into: Map<number, Readonly<Record<string, unknown>>>) => {
+    if (nodes.nulls.has(name)) return
     const col = column(nodes, name, 'nodes.parquet') as (string | null)[]
     for (let i = 0; i < n; i++) {
       const s = col[i]
@@ -207,7 +257,7 @@ export async function decodeTables(files: Partial<Record<(typeof LINEAGE_FILES)[
     const pr = column(edges, 'parent_row', 'edges.parquet')
     const cr = column(edges, 'child_row', 'edges.parquet')
     const ct = column(edges, 'change_type', 'edges.parquet') as string[]
-    const ds = column(edges, 'description', 'edges.parquet') as (string | null)[]
+    const ds = (edges.nulls.has('description') ? [] : column(edges, 'description', 'edges.parquet')) as (string | null)[]
     const parent = new Int32Array(m)
     const child = new Int32Array(m)
     const type = new Uint8Array(m)
@@ -227,6 +277,8 @@ export async function decodeTables(files: Partial<Record<(typeof LINEAGE_FILES)[
     g.appendEdgeColumns(parent, child, type, desc)
   }
   g.rebuild()
+  const onCycle = findCycleNode(g)
+  if (onCycle >= 0) throw corrupt(`lineage/edges.parquet: the derivations form a cycle through ${JSON.stringify(g.ids.get(onCycle))}`)
 
   const eventsBytes = files['events.parquet']
   if (eventsBytes) {
