@@ -1,4 +1,4 @@
-import { createMemoryStore } from '@entrenar/core'
+import { batchFromRows, createMemoryStore } from '@entrenar/core'
 import { describe, expect, it } from 'vitest'
 import { createTerminalDashboard } from '../src/index.js'
 import { fakeStream, incidents, stripAnsi, trainingBatch } from './helpers.js'
@@ -68,6 +68,19 @@ describe('terminal frames at fixed widths', () => {
     const c = createTerminalDashboard({ stream: fakeStream({ isTTY: true }), live: false, env: {}, width: 100 })
     c.update({ batch: trainingBatch() })
     expect(c.render()).toContain('\u001b[')
+  })
+
+  it('never taller than the terminal: the table shortens, then panels go, the alerts stay', () => {
+    const rows = []
+    for (let i = 0; i < 200; i++) for (let m = 0; m < 12; m++) rows.push({ metric: `metric_${m}`, step: i, value: Math.sin(i / 10 + m), timestampUs: i, epoch: null, batch: null, tags: null })
+    const d = createTerminalDashboard({ stream: fakeStream({ isTTY: false }), live: false, width: 80, height: 24 })
+    d.update({ batch: batchFromRows('tall', rows) })
+    d.update({ incidents: incidents(200) })
+    const f = d.render().split('\n')
+    expect(f.length).toBeLessThanOrEqual(24)
+    expect(f.join('\n')).toMatch(/… \d+ more series/)
+    expect(f.join('\n')).toContain('non_finite')
+    expect(f.some((l) => l.startsWith('metric_0'))).toBe(true)
   })
 
   it('an empty dashboard says so', () => {

@@ -151,14 +151,15 @@ class Terminal implements TerminalDashboard {
     return this.#frames
   }
 
-  #layout(charts: boolean, plain: boolean): FrameLayout {
+  #layout(charts: boolean, plain: boolean, maxRows?: number): FrameLayout {
     const width = this.#o.width ?? this.#stream.columns ?? 80
     const height = this.#o.height ?? this.#stream.rows ?? 24
     const panels = this.#panels?.length ?? Math.min(this.#o.maxPanels ?? 4, new Set(this.#data.series.map((s) => s.base)).size)
     const perRow = width >= 97 && panels > 1 ? 2 : 1
     const panelRows = Math.max(1, Math.ceil(panels / perRow))
     const alertRows = this.#o.alertRows ?? 5
-    const tableRows = this.#data.series.length + 1
+    // The table gets at most a quarter of the height when sizing panels (it is shortened to fit).
+    const tableRows = Math.min(this.#data.series.length, Math.max(3, Math.floor(height / 4))) + 1
     const fixed = 3 + tableRows + 2 + Math.min(alertRows, this.#data.incidents.length) + 2
     const panelHeight = Math.max(6, Math.min(20, Math.floor((height - fixed) / panelRows)))
     return {
@@ -170,6 +171,7 @@ class Terminal implements TerminalDashboard {
       panels: this.#panels,
       smoothing: this.#o.smoothing,
       charts,
+      maxRows,
       ascii: plain || this.#ascii,
       color: !plain && this.#color,
     }
@@ -184,8 +186,9 @@ class Terminal implements TerminalDashboard {
     }
   }
 
+  /** The frame as it would be drawn now (at most `height` lines when that option is set). */
   render(): string {
-    return renderFrame(this.#data, this.#layout(true, false)).join('\n')
+    return renderFrame(this.#data, this.#layout(true, false, this.#o.height)).join('\n')
   }
 
   async write(batch: RecordBatch): Promise<void> {
@@ -256,7 +259,9 @@ class Terminal implements TerminalDashboard {
     this.#drawn = this.#data.version
     try {
       if (this.#log) {
-        this.#log(renderFrame(this.#data, this.#layout(true, false)).join('\n'))
+        // Never taller than the terminal: log-update cannot erase lines that scrolled away.
+        const rows = this.#o.height ?? this.#stream.rows
+        this.#log(renderFrame(this.#data, this.#layout(true, false, rows)).join('\n'))
       } else {
         const lines = renderFrame(this.#data, this.#layout(false, true))
         const table = lines.slice(0, lines.findIndex((l) => l.startsWith('alerts ')) - 1)

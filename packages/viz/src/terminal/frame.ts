@@ -24,6 +24,11 @@ export interface FrameLayout extends Style {
   readonly smoothing: SmoothOptions | undefined
   /** Draw the charts (off for the compact non-TTY log). */
   readonly charts: boolean
+  /**
+   * Most lines of the frame (a TTY's rows: log-update cannot erase lines that scrolled away). When
+   * the frame is taller, the stats table is shortened first, then whole panel rows are dropped.
+   */
+  readonly maxRows?: number | undefined
 }
 
 /** Panels side by side when each can still be at least this wide. */
@@ -58,21 +63,39 @@ export function renderFrame(data: RunData, layout: FrameLayout): string[] {
     lines.push(paint(layout, '1;31', fit(`STOPPED at step ${s.step ?? '-'}: ${s.rule} ${s.message}`, w)))
   }
   lines.push((layout.ascii ? '=' : '═').repeat(w))
+  const panelRows: string[][] = []
   if (layout.charts) {
     const panels = resolvePanels(layout.panels, data, layout.maxPanels, layout.smoothing)
     const perRow = w >= 2 * MIN_PANEL_WIDTH + 1 && panels.length > 1 ? 2 : 1
     const pw = perRow === 2 ? Math.floor((w - 1) / 2) : w
     for (let i = 0; i < panels.length; i += perRow) {
       const blocks = panels.slice(i, i + perRow).map((p) => renderPanel(p, pw, layout.panelHeight, layout, data.runIds.length))
+      const block: string[] = []
       for (let r = 0; r < layout.panelHeight; r++) {
         const row = blocks.map((b) => b[r] ?? ' '.repeat(pw)).join(' ')
-        lines.push(perRow === 2 && blocks.length === 1 ? row + ' '.repeat(w - pw) : row + ' '.repeat(w - pw * blocks.length - (blocks.length - 1)))
+        block.push(perRow === 2 && blocks.length === 1 ? row + ' '.repeat(w - pw) : row + ' '.repeat(w - pw * blocks.length - (blocks.length - 1)))
       }
+      panelRows.push(block)
     }
-    lines.push((layout.ascii ? '-' : '─').repeat(w))
   }
-  lines.push(...renderTable(series, w, layout, data.runIds.length))
-  lines.push((layout.ascii ? '-' : '─').repeat(w))
-  lines.push(...renderTimeline(data.incidents, x0, x1, w, layout.alertRows, layout, data.droppedIncidents))
-  return lines
+  let table = renderTable(series, w, layout, data.runIds.length)
+  const rule = (layout.ascii ? '-' : '─').repeat(w)
+  const timeline = renderTimeline(data.incidents, x0, x1, w, layout.alertRows, layout, data.droppedIncidents)
+  const max = layout.maxRows
+  if (max !== undefined) {
+    const fixed = lines.length + (panelRows.length > 0 ? 1 : 0) + 1 + timeline.length
+    let panelLines = panelRows.reduce((a, b) => a + b.length, 0)
+    // Shorten the table (header + at least one series row), then drop panel rows from the bottom.
+    const tableRoom = max - fixed - panelLines
+    if (table.length > tableRoom && table.length > 2) {
+      const keep = Math.max(2, tableRoom - 1)
+      const hidden = table.length - keep
+      table = [...table.slice(0, keep), fit(`  … ${hidden} more series (a taller terminal shows them)`, w)]
+    }
+    while (panelRows.length > 0 && fixed + panelLines + table.length > max) panelLines -= panelRows.pop()!.length
+  }
+  for (const block of panelRows) lines.push(...block)
+  if (layout.charts) lines.push(rule)
+  lines.push(...table, rule, ...timeline)
+  return max !== undefined && lines.length > max ? lines.slice(0, max) : lines
 }
