@@ -97,6 +97,17 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     expect(Number(await loss.getAttribute('data-incidents'))).toBe(1)
   })
 
+  it('shows the values under the cursor in the legend', async () => {
+    const chart = page.locator(`section.chart[data-metric="${HOSTILE}"]`)
+    const over = chart.locator('.u-over')
+    await over.scrollIntoViewIfNeeded()
+    const box = (await over.boundingBox())!
+    await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2)
+    await expect.poll(() => chart.locator('.legend .step').textContent()).toBe('step 9')
+    expect(await chart.locator('.legend .key .num').first().textContent()).toBe('81')
+    await page.mouse.move(0, 0)
+  })
+
   it('computes statistics in the page with @entrenar/core', async () => {
     const row = page.locator(`.stats tr[data-run="r1"][data-metric="${HOSTILE}"]`)
     const values = Array.from({ length: 10 }, (_, s) => s * s)

@@ -26,7 +26,9 @@ export interface ChartModel {
   readonly yRange: readonly [number, number] | undefined
 }
 
-const LEVEL_COLOR: Readonly<Record<string, string>> = { info: '#8fa3b8', warning: '#edc948', error: '#ff6b6b', critical: '#ff2d55' }
+// The SVG dashboard's dark theme (svg/theme.ts), so incidents and non-finite markers look alike everywhere.
+const LEVEL_COLOR: Readonly<Record<string, string>> = { info: '#74b9ff', warning: '#ffd166', error: '#ff4d4d', critical: '#ff0000' }
+const MARKER = '#ff4d4d'
 const HEIGHT = 240
 
 const toPlot = (v: number): number | null => (v - v === 0 ? v : null)
@@ -37,14 +39,16 @@ for (let e = 0; e <= 15; e++) for (const m of [1, 2, 5]) STEP_INCRS.push(m * 10 
 
 /**
  * A uPlot chart of minmax-last buckets: per line a min–max band (spikes stay visible at any zoom),
- * the raw last values, and the smoothed line; NaN and ±Inf become gaps plus markers (▼ NaN at the
- * bottom, ▲ +Inf at the top, ▽ −Inf at the bottom), incidents become dashed vertical lines.
+ * the raw last values, and the smoothed line; NaN and ±Inf become gaps plus markers (× NaN at the
+ * bottom, ▲ +Inf at the top, ▼ −Inf at the bottom), incidents become dashed vertical lines.
  * Dragging selects a step range (`onZoom(lo, hi)`), a double click resets (`onZoom(undefined)`).
  */
 export class ChartPanel {
   readonly root: HTMLElement
   #plotHost: HTMLElement
   #legend: HTMLElement
+  #legendNums: HTMLElement[] = []
+  #legendStep: HTMLElement = h('span', { class: 'num step' })
   #plot: uPlot | undefined
   #shape = ''
   #model: ChartModel | undefined
@@ -110,17 +114,41 @@ export class ChartPanel {
   }
 
   #renderFrame(model: ChartModel): void {
+    this.#legendNums = model.lines.map(() => h('span', { class: 'num' }))
     replace(
       this.#legend,
-      ...model.lines.map((l) => {
-        const n = l.data.value.length
-        const last = n > 0 ? l.data.value[n - 1]! : Number.NaN
-        return h('span', { class: 'key' }, h('span', { class: 'swatch', data: { color: l.color } }), l.label, ' ', h('span', { class: 'num' }, formatNumber(last)))
+      this.#legendStep,
+      ...model.lines.map((l, j) => {
+        const swatch = h('span', { class: 'swatch' })
+        swatch.style.background = l.color
+        return h('span', { class: 'key' }, swatch, l.label, ' ', this.#legendNums[j])
       }),
     )
-    for (const s of this.#legend.querySelectorAll<HTMLElement>('.swatch')) s.style.background = s.dataset.color ?? ''
+    this.#showValues(undefined)
     if (!this.root.firstChild) replace(this.root, h('h3', {}, model.title), this.#plotHost, this.#legend)
     else (this.root.firstChild as HTMLElement).textContent = model.title
+  }
+
+  /** Legend values at step `x` (the cursor), or the last values when `x` is undefined. */
+  #showValues(x: number | undefined): void {
+    const lines = this.#model?.lines ?? []
+    this.#legendStep.textContent = x === undefined ? 'last' : `step ${x}`
+    lines.forEach((l, j) => {
+      const b = l.data
+      let k = b.x.length - 1
+      if (x !== undefined) {
+        let lo = 0
+        let hi = b.x.length
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1
+          if (b.x[mid]! < x) lo = mid + 1
+          else hi = mid
+        }
+        k = lo < b.x.length && b.x[lo] === x ? lo : -1
+      }
+      const el = this.#legendNums[j]
+      if (el) el.textContent = k < 0 ? '—' : formatNumber(b.value[k]!)
+    })
   }
 
   #options(model: ChartModel, width: number): uPlot.Options {
@@ -163,6 +191,13 @@ export class ChartPanel {
           },
         ],
         ready: [(u) => u.over.addEventListener('dblclick', () => this.#onZoom(undefined))],
+        setCursor: [
+          (u) => {
+            const idx = u.cursor.idx
+            const x = idx === null || idx === undefined ? undefined : u.data[0][idx]
+            this.#showValues(typeof x === 'number' ? x : undefined)
+          },
+        ],
         draw: [(u) => this.#drawMarkers(u)],
       },
     }
@@ -193,21 +228,25 @@ export class ChartPanel {
       ctx.fillText(ev.rule.slice(0, 24), x + 3 * px, top + 12 * px)
     }
     const s = 5 * px
-    const tri = (x: number, y: number, up: boolean, fill: string, hollow = false): void => {
+    const tri = (x: number, y: number, up: boolean): void => {
       ctx.beginPath()
       ctx.moveTo(x - s, up ? y + s : y - s)
       ctx.lineTo(x + s, up ? y + s : y - s)
       ctx.lineTo(x, up ? y - s : y + s)
       ctx.closePath()
-      if (hollow) {
-        ctx.strokeStyle = fill
-        ctx.lineWidth = 1.5 * px
-        ctx.stroke()
-      } else {
-        ctx.fillStyle = fill
-        ctx.fill()
-      }
+      ctx.fill()
     }
+    const cross = (x: number, y: number): void => {
+      ctx.beginPath()
+      ctx.moveTo(x - s, y - s)
+      ctx.lineTo(x + s, y + s)
+      ctx.moveTo(x + s, y - s)
+      ctx.lineTo(x - s, y + s)
+      ctx.stroke()
+    }
+    ctx.fillStyle = MARKER
+    ctx.strokeStyle = MARKER
+    ctx.lineWidth = 2 * px
     for (const line of model.lines) {
       const b = line.data
       for (let i = 0; i < b.x.length; i++) {
@@ -218,9 +257,10 @@ export class ChartPanel {
         if (!nan && !pos && !neg) continue
         const x = u.valToPos(b.x[i]!, 'x', true)
         if (!inside(x)) continue
-        if (nan) tri(x, top + height - s - px, false, '#ff4d4f')
-        if (pos) tri(x, top + s + px, true, '#ffa940')
-        if (neg) tri(x, top + height - s - px, false, '#ffa940', true)
+        // As the terminal and SVG dashboards: × NaN (bottom), ▲ +Inf (top), ▼ −Inf (bottom).
+        if (nan) cross(x, top + height - s - px)
+        if (pos) tri(x, top + s + px, true)
+        if (neg) tri(x, top + height - 3 * s, false)
       }
     }
     ctx.restore()
