@@ -1,20 +1,20 @@
 import { type Alert, type AlertEvent, type AlertLevel, type Decision, EntrenarError, ErrorCodes, type Incident, levelRank } from '@entrenar/core'
 import { Dispatcher, toHandler } from './engine/dispatch.js'
 import { PauseGate } from './engine/pause.js'
-import type { Rule, Stage } from './engine/rule.js'
+import { Kind, type Rule, type Stage, testRule } from './engine/rule.js'
 import { handlersFromSpecs } from './handlers/from-spec.js'
 import { jsonlFileHandler } from './handlers/jsonl-file.js'
 import { incidentsPath, nodeProbes } from './node/io.js'
-import type { BudgetRule } from './rules/budget.js'
 import { type CompiledRules, compileRules } from './rules/build.js'
 import { DEFAULTS } from './rules/defaults.js'
-import { GradientExplosionRule } from './rules/gradient.js'
 import type { AlertAction, AlertHandler, Andon, AndonConfig, AndonStats, MemoryProbes, RuleSet, StopHook } from './types.js'
 
 /** Decisions by rank: continue < warn < act < pause < stop (the strongest of one call wins). */
 const DECISIONS: readonly Decision[] = ['continue', 'warn', 'act', 'pause', 'stop']
 const RANK: Record<Decision, number> = { continue: 0, warn: 1, act: 2, pause: 3, stop: 4 }
 const ACTION_RANK: Record<AlertAction, number> = { warn: 1, act: 2, pause: 3, stop: 4 }
+/** Metric names kept in the hot-path cache (a training loop logs a handful per step). */
+const CACHE = 8
 
 function mergeRules(base: RuleSet | undefined, over: RuleSet | undefined): RuleSet {
   return { ...(base ?? {}), ...(over ?? {}) }
@@ -30,6 +30,8 @@ class AndonImpl implements Andon {
   readonly #runId: string | undefined
   readonly #rules: CompiledRules
   readonly #byMetric = new Map<string, Rule[]>()
+  readonly #cacheKeys: string[] = []
+  readonly #cacheRules: Rule[][] = []
   readonly #stopOn: Readonly<Record<AlertLevel, boolean>>
   readonly #pauseTimeoutMs: number
   readonly #onPauseTimeout: 'resume' | 'stop'
@@ -40,9 +42,9 @@ class AndonImpl implements Andon {
   readonly #onLearningRate: AndonConfig['onLearningRate']
   readonly #onAct: AndonConfig['onAct']
   readonly #probes: MemoryProbes | undefined
-  readonly #stepBudgets: BudgetRule[]
-  readonly #latencyBudgets: BudgetRule[]
-  readonly #memoryBudgets: BudgetRule[]
+  readonly #stepBudgets: Rule[]
+  readonly #latencyBudgets: Rule[]
+  readonly #memoryBudgets: Rule[]
   readonly #gate = new PauseGate()
   readonly #eventThrottle = new Map<string, { ms: number; step: number }>()
   readonly #heldAt = new Map<string, number>()
@@ -84,13 +86,13 @@ class AndonImpl implements Andon {
     this.#stopHooks = config.onStop === undefined ? [] : typeof config.onStop === 'function' ? [config.onStop] : [...config.onStop]
     this.#onLearningRate = config.onLearningRate
     this.#onAct = config.onAct
-    this.#stepBudgets = this.#rules.budgets.filter((b) => b.budget.kind === 'steps')
-    this.#latencyBudgets = this.#rules.budgets.filter((b) => b.budget.kind === 'step_duration')
-    this.#memoryBudgets = this.#rules.budgets.filter((b) => b.budget.kind === 'memory')
+    this.#stepBudgets = this.#rules.budgets.filter((b) => b.budget?.kind === 'steps')
+    this.#latencyBudgets = this.#rules.budgets.filter((b) => b.budget?.kind === 'step_duration')
+    this.#memoryBudgets = this.#rules.budgets.filter((b) => b.budget?.kind === 'memory')
     this.#probes = this.#memoryBudgets.length > 0 ? (config.probes ?? nodeProbes) : config.probes
     const stall = this.#rules.stall
     if (config.timers !== false && (stall !== undefined || this.#memoryBudgets.length > 0)) {
-      const every = Math.max(10, Math.min(stall ? stall.timeoutMs / 4 : 1000, 1000))
+      const every = Math.max(10, Math.min(stall ? stall.p0 / 4 : 1000, 1000))
       this.#lastProgressMs = this.#now()
       this.#timer = setInterval(() => this.#tick(), every)
       // The watchdog must never keep a finished process alive.
@@ -111,11 +113,10 @@ class AndonImpl implements Andon {
   observeValue(metric: string, value: number, step: number): Decision {
     this.#evaluations++
     let d = step === this.#lastStep ? 0 : this.#onStep(step)
-    let rules = this.#byMetric.get(metric)
-    if (rules === undefined) rules = this.#bind(metric)
+    const rules = this.#rulesOf(metric)
     for (let i = 0; i < rules.length; i++) {
       const r = rules[i]!
-      const c = r.test(value, step)
+      const c = testRule(r, value, step)
       if (c !== 0) {
         const x = this.#settle(r, c, value, step)
         if (x > d) d = x
@@ -145,11 +146,27 @@ class AndonImpl implements Andon {
 
   /** Evaluates a rule outside the per-metric lists (budgets, stall). */
   #check(r: Rule, value: number, step: number): number {
-    const c = r.test(value, step)
+    const c = testRule(r, value, step)
     if (c !== 0) return this.#settle(r, c, value, step)
     r.pending = 0
     r.firedStage = 0
     return 0
+  }
+
+  /**
+   * The rules of a metric. A small cache of the last metric names is scanned first: a training loop
+   * logs the same few (internalised) key strings every step, so `===` hits by pointer and beats a Map
+   * lookup (hashing) on the hot path.
+   */
+  #rulesOf(metric: string): Rule[] {
+    const keys = this.#cacheKeys
+    for (let i = 0; i < keys.length; i++) if (keys[i] === metric) return this.#cacheRules[i]!
+    const rules = this.#byMetric.get(metric) ?? this.#bind(metric)
+    if (keys.length < CACHE) {
+      keys.push(metric)
+      this.#cacheRules.push(rules)
+    }
+    return rules
   }
 
   /** The rules of a metric seen for the first time (the only allocation per metric). */
@@ -223,13 +240,14 @@ class AndonImpl implements Andon {
 
   #decide(alert: Alert, action: AlertAction | undefined, rule: Rule | undefined): number {
     let a = action ?? this.#actionOf(alert.level)
-    if (a === 'act' && !(rule instanceof GradientExplosionRule ? this.#onLearningRate : this.#onAct)) a = 'warn'
+    const lr = rule !== undefined && rule.kind === Kind.gradientExplosion
+    if (a === 'act' && !(lr ? this.#onLearningRate : this.#onAct)) a = 'warn'
     const decision = DECISIONS[ACTION_RANK[a]]!
     const incident: Incident = { ...alert, decision }
     this.#record(incident)
     if (a === 'act') {
       try {
-        if (rule instanceof GradientExplosionRule) this.#onLearningRate?.(rule.lrScale, incident)
+        if (lr) this.#onLearningRate?.(rule.lrScale, incident)
         else this.#onAct?.(incident)
       } catch (e) {
         this.#dispatch.fail(`act hook of ${alert.rule}`, e)
@@ -308,7 +326,7 @@ class AndonImpl implements Andon {
     if (this.#memoryBudgets.length > 0 && this.#probes && !this.#controller.signal.aborted) {
       for (const r of this.#memoryBudgets) {
         const b = r.budget
-        const v = b.kind === 'memory' && b.trackingMode === 'rss' ? this.#probes.rssBytes() : this.#probes.heapUsedBytes()
+        const v = b?.kind === 'memory' && b.trackingMode === 'rss' ? this.#probes.rssBytes() : this.#probes.heapUsedBytes()
         this.#check(r, v, this.#lastStep === this.#lastStep ? this.#lastStep : 0)
       }
     }
@@ -321,7 +339,7 @@ class AndonImpl implements Andon {
 
   /** The stall rule's timeout, when the rule is on. */
   get stallTimeoutMs(): number | undefined {
-    return this.#rules.stall?.timeoutMs
+    return this.#rules.stall?.p0
   }
 
   // ---- events and manual alerts -----------------------------------------------------------------
@@ -346,7 +364,7 @@ class AndonImpl implements Andon {
       }
       return DECISIONS[this.#decide(alert, m.action, undefined)]!
     }
-    const budget = this.#rules.budgets.find((b) => b.budget.name === event.budget)
+    const budget = this.#rules.budgets.find((b) => b.budget?.name === event.budget)
     const level: AlertLevel = budget ? budget.level : 'warning'
     if (!this.#passEvent(`budget\0${event.budget}`, event.step, 0)) return 'continue'
     const alert: Alert = {

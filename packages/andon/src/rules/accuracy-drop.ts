@@ -1,6 +1,6 @@
-import { fmt, Rule, type RuleSettings, type Stage } from '../engine/rule.js'
+import { fmt, Kind, Rule, type RuleOps, type RuleSettings } from '../engine/rule.js'
 
-/** Options of {@link AccuracyDropRule} after defaults. */
+/** Options of {@link accuracyDropRule} after defaults. */
 export interface AccuracyDropOptions {
   readonly baseline: number | undefined
   readonly maxDrop: number
@@ -8,48 +8,20 @@ export interface AccuracyDropOptions {
   readonly minSamples: number
 }
 
+const ops: RuleOps = {
+  describe(r, value, step) {
+    const fixed = r.p0 === r.p0
+    const base = fixed ? r.p0 : r.s0
+    const relative = r.p2 === 1
+    const drop = relative ? `${fmt(((base - value) / Math.abs(base)) * 100)} %` : fmt(base - value)
+    return `${r.metric} dropped ${drop} at step ${step}: ${fmt(value)} against ${fixed ? 'the baseline' : 'the best so far'} ${fmt(base)} (tolerance ${relative ? `${fmt(r.p1 * 100)} %` : fmt(r.p1)})`
+  },
+}
+
 /**
  * Accuracy fell more than `maxDrop` (default 5 %, relative) below a baseline: a fixed one (a previous
  * model's accuracy) or the best value seen so far in this run.
  */
-export class AccuracyDropRule extends Rule {
-  readonly #o: AccuracyDropOptions
-  #best = Number.NaN
-  #n = 0
-
-  constructor(metric: string, s: RuleSettings, o: AccuracyDropOptions) {
-    super('accuracy_drop', metric, s)
-    this.#o = o
-  }
-
-  #base(): number {
-    return this.#o.baseline ?? this.#best
-  }
-
-  test(value: number): Stage {
-    const o = this.#o
-    let hit = false
-    if (value - value === 0) {
-      if (o.baseline !== undefined || this.#n >= o.minSamples) {
-        const base = this.#base()
-        const floor = o.relative ? base - o.maxDrop * Math.abs(base) : base - o.maxDrop
-        hit = value < floor
-      }
-      this.#n++
-      if (this.#n === 1 || value > this.#best) this.#best = value
-    }
-    return hit ? 1 : 0
-  }
-
-  describe(value: number, step: number): string {
-    const base = this.#base()
-    const drop = this.#o.relative ? `${fmt(((base - value) / Math.abs(base)) * 100)} %` : fmt(base - value)
-    const what = this.#o.baseline === undefined ? 'the best so far' : 'the baseline'
-    return `${this.metric} dropped ${drop} at step ${step}: ${fmt(value)} against ${what} ${fmt(base)} (tolerance ${this.#o.relative ? `${fmt(this.#o.maxDrop * 100)} %` : fmt(this.#o.maxDrop)})`
-  }
-
-  protected override clearStats(): void {
-    this.#best = Number.NaN
-    this.#n = 0
-  }
+export function accuracyDropRule(metric: string, settings: RuleSettings, o: AccuracyDropOptions): Rule {
+  return new Rule({ kind: Kind.accuracyDrop, name: 'accuracy_drop', metric, ops, settings, p0: o.baseline ?? Number.NaN, p1: o.maxDrop, p2: o.relative ? 1 : 0, p3: o.minSamples })
 }

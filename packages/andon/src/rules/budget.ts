@@ -1,4 +1,4 @@
-import { fmt, Rule, type RuleSettings, type Stage } from '../engine/rule.js'
+import { fmt, Kind, Rule, type RuleOps, type RuleSettings } from '../engine/rule.js'
 import type { Budget } from '../types.js'
 
 const UNITS: Record<Budget['kind'], string> = { step_duration: 'ms', memory: 'bytes', steps: 'steps' }
@@ -15,45 +15,30 @@ export function budgetLimit(b: Budget): number {
   return b.kind === 'step_duration' ? b.maxMs : b.kind === 'steps' ? b.maxSteps : b.maxBytes
 }
 
+const budgetOps: RuleOps = {
+  describe(r, value, step) {
+    const b = r.budget as Budget
+    const u = UNITS[b.kind]
+    return `budget ${b.name} exceeded at step ${step}: ${r.metric} ${fmt(value)} ${u} > ${fmt(r.p0)} ${u}`
+  },
+}
+
 /**
  * A renacer budget: `critical_path.max_duration_ms` → wall time of one step, `memory_usage.max_bytes` →
  * process RSS (`rss`) or V8 heap used (`allocations`), `span_count.max_spans` → number of steps. Equal
  * passes, as renacer's `AssertionEngine` (`actual <= max`). `fail_on_violation` → ERROR (stops), else WARNING.
  */
-export class BudgetRule extends Rule {
-  readonly budget: Budget
-  readonly #limit: number
+export function budgetRule(budget: Budget, settings: RuleSettings): Rule {
+  return new Rule({ kind: Kind.budget, name: 'budget', metric: budgetMetric(budget), ops: budgetOps, settings, p0: budgetLimit(budget), budget })
+}
 
-  constructor(budget: Budget, s: RuleSettings) {
-    super('budget', budgetMetric(budget), s)
-    this.budget = budget
-    this.#limit = budgetLimit(budget)
-  }
-
-  test(value: number): Stage {
-    return value > this.#limit ? 1 : 0
-  }
-
-  describe(value: number, step: number): string {
-    const u = UNITS[this.budget.kind]
-    return `budget ${this.budget.name} exceeded at step ${step}: ${this.metric} ${fmt(value)} ${u} > ${fmt(this.#limit)} ${u}`
-  }
+const stallOps: RuleOps = {
+  describe(r, idleMs, step) {
+    return `no log() for ${fmt(Math.round(idleMs / 1000))} s after step ${step} (stall timeout ${fmt(r.p0 / 1000)} s)`
+  },
 }
 
 /** Stall: no `log()` for `timeoutMs` (the value tested is the idle time in ms). */
-export class StallRule extends Rule {
-  readonly timeoutMs: number
-
-  constructor(s: RuleSettings, timeoutMs: number) {
-    super('stall', undefined, s)
-    this.timeoutMs = timeoutMs
-  }
-
-  test(idleMs: number): Stage {
-    return idleMs >= this.timeoutMs ? 1 : 0
-  }
-
-  describe(idleMs: number, step: number): string {
-    return `no log() for ${fmt(Math.round(idleMs / 1000))} s after step ${step} (stall timeout ${fmt(this.timeoutMs / 1000)} s)`
-  }
+export function stallRule(settings: RuleSettings, timeoutMs: number): Rule {
+  return new Rule({ kind: Kind.stall, name: 'stall', metric: undefined, ops: stallOps, settings, p0: timeoutMs })
 }

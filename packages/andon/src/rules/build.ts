@@ -1,14 +1,14 @@
 import { ALERT_LEVELS, type AlertLevel, EntrenarError, ErrorCodes } from '@entrenar/core'
 import type { Rule, RuleSettings } from '../engine/rule.js'
 import type { AlertAction, Budget, DriftMapping, InhibitRule, RuleBase, RuleSet, StallRule as StallRuleConfig } from '../types.js'
-import { AccuracyDropRule } from './accuracy-drop.js'
-import { BudgetRule, StallRule } from './budget.js'
+import { accuracyDropRule } from './accuracy-drop.js'
+import { budgetRule, stallRule } from './budget.js'
 import { DEFAULTS } from './defaults.js'
-import { DivergenceRule } from './divergence.js'
-import { GradientExplosionRule, VanishingGradientsRule } from './gradient.js'
-import { NonFiniteRule } from './non-finite.js'
-import { PlateauRule } from './plateau.js'
-import { ThresholdRule } from './threshold.js'
+import { divergenceRule } from './divergence.js'
+import { gradientExplosionRule, vanishingGradientsRule } from './gradient.js'
+import { nonFiniteRule } from './non-finite.js'
+import { plateauRule } from './plateau.js'
+import { thresholdRule } from './threshold.js'
 
 /** A rule for each watched metric, made on first sight of the metric. */
 export interface RuleTemplate {
@@ -19,8 +19,8 @@ export interface RuleTemplate {
 /** The compiled rule set of an Andon. */
 export interface CompiledRules {
   readonly templates: readonly RuleTemplate[]
-  readonly stall: StallRule | undefined
-  readonly budgets: readonly BudgetRule[]
+  readonly stall: Rule | undefined
+  readonly budgets: readonly Rule[]
   readonly drift: Required<Omit<DriftMapping, 'metrics' | 'action' | 'throttleMs'>> & { metrics: ReadonlySet<string> | undefined; action: AlertAction | undefined; throttleMs: number } | undefined
   readonly inhibit: readonly Required<InhibitRule>[]
 }
@@ -73,7 +73,7 @@ export function compileRules(rules: RuleSet, throttleMs: number, budgets: readon
   const t: RuleTemplate[] = []
   for (const r of list(rules.nonFinite, DEFAULTS.nonFinite)) {
     const s = settings('nonFinite', { ...r, for: r.consecutive ?? r.for }, { level: DEFAULTS.nonFinite.level }, throttleMs)
-    t.push({ metrics: metrics('nonFinite', r.metrics, DEFAULTS.nonFinite.metrics), make: (m) => new NonFiniteRule('non_finite', m, s) })
+    t.push({ metrics: metrics('nonFinite', r.metrics, DEFAULTS.nonFinite.metrics), make: (m) => nonFiniteRule(m, s) })
   }
   for (const r of list(rules.divergence, DEFAULTS.divergence)) {
     const d = DEFAULTS.divergence
@@ -87,7 +87,7 @@ export function compileRules(rules: RuleSet, throttleMs: number, budgets: readon
     if (o.factor !== undefined && o.factor <= 1) throw bad(`divergence.factor must be > 1, got ${o.factor}`)
     if (o.mode !== 'min' && o.mode !== 'max') throw bad(`divergence.mode must be min or max, got ${String(o.mode)}`)
     const s = settings('divergence', r, { level: d.level, for: hasAny ? 1 : d.for }, throttleMs)
-    t.push({ metrics: metrics('divergence', r.metrics, d.metrics), make: (m) => new DivergenceRule(m, s, o) })
+    t.push({ metrics: metrics('divergence', r.metrics, d.metrics), make: (m) => divergenceRule(m, s, o) })
   }
   for (const r of list(rules.accuracyDrop, DEFAULTS.accuracyDrop)) {
     const d = DEFAULTS.accuracyDrop
@@ -98,14 +98,14 @@ export function compileRules(rules: RuleSet, throttleMs: number, budgets: readon
       minSamples: num('accuracyDrop.minSamples', r.minSamples, d.minSamples, 0, true),
     }
     const s = settings('accuracyDrop', r, { level: d.level }, throttleMs)
-    t.push({ metrics: metrics('accuracyDrop', r.metrics, d.metrics), make: (m) => new AccuracyDropRule(m, s, o) })
+    t.push({ metrics: metrics('accuracyDrop', r.metrics, d.metrics), make: (m) => accuracyDropRule(m, s, o) })
   }
   for (const r of list(rules.plateau, DEFAULTS.plateau)) {
     const d = DEFAULTS.plateau
     const o = { minDelta: num('plateau.minDelta', r.minDelta, d.minDelta, 0), patienceSteps: num('plateau.patienceSteps', r.patienceSteps, d.patienceSteps, 1, true), mode: r.mode ?? d.mode }
     if (o.mode !== 'min' && o.mode !== 'max') throw bad(`plateau.mode must be min or max, got ${String(o.mode)}`)
     const s = settings('plateau', r, { level: d.level }, throttleMs)
-    t.push({ metrics: metrics('plateau', r.metrics, d.metrics), make: (m) => new PlateauRule(m, s, o) })
+    t.push({ metrics: metrics('plateau', r.metrics, d.metrics), make: (m) => plateauRule(m, s, o) })
   }
   for (const r of list(rules.gradientExplosion, DEFAULTS.gradientExplosion)) {
     const d = DEFAULTS.gradientExplosion
@@ -120,13 +120,13 @@ export function compileRules(rules: RuleSet, throttleMs: number, budgets: readon
     }
     if (o.lrScale <= 0 || o.lrScale >= 1) throw bad(`gradientExplosion.lrScale must be in (0, 1), got ${o.lrScale}`)
     const s = settings('gradientExplosion', r, { level: d.level }, throttleMs)
-    t.push({ metrics: metrics('gradientExplosion', r.metrics, d.metrics), make: (m) => new GradientExplosionRule(m, s, o) })
+    t.push({ metrics: metrics('gradientExplosion', r.metrics, d.metrics), make: (m) => gradientExplosionRule(m, s, o) })
   }
   for (const r of list(rules.vanishingGradients, DEFAULTS.vanishingGradients)) {
     const d = DEFAULTS.vanishingGradients
     const below = num('vanishingGradients.below', r.below, d.below, Number.MIN_VALUE)
     const s = settings('vanishingGradients', r, { level: d.level, for: d.for }, throttleMs)
-    t.push({ metrics: metrics('vanishingGradients', r.metrics, d.metrics), make: (m) => new VanishingGradientsRule(m, s, below) })
+    t.push({ metrics: metrics('vanishingGradients', r.metrics, d.metrics), make: (m) => vanishingGradientsRule(m, s, below) })
   }
   for (const r of rules.threshold ?? []) {
     const name = r.name ?? 'threshold'
@@ -136,20 +136,20 @@ export function compileRules(rules: RuleSet, throttleMs: number, budgets: readon
     if (above === undefined && below === undefined) throw bad(`${name} needs above or below`)
     if (r.metrics === undefined) throw bad(`${name}.metrics is required`)
     const s = settings(name, r, { level: 'warning' }, throttleMs)
-    t.push({ metrics: metrics(name, r.metrics, []), make: (m) => new ThresholdRule(name, m, s, above, below) })
+    t.push({ metrics: metrics(name, r.metrics, []), make: (m) => thresholdRule(name, m, s, above, below) })
   }
 
   const stallCfg: StallRuleConfig | undefined = rules.stall === false ? undefined : (rules.stall ?? DEFAULTS.stall)
   const stall =
     stallCfg === undefined
       ? undefined
-      : new StallRule(settings('stall', { ...stallCfg, throttleMs: stallCfg.throttleMs ?? 0 }, { level: DEFAULTS.stall.level }, throttleMs), num('stall.timeoutMs', stallCfg.timeoutMs, DEFAULTS.stall.timeoutMs, 1))
+             : stallRule(settings('stall', { ...stallCfg, throttleMs: stallCfg.throttleMs ?? 0 }, { level: DEFAULTS.stall.level }, throttleMs), num('stall.timeoutMs', stallCfg.timeoutMs, DEFAULTS.stall.timeoutMs, 1))
 
   const budgetRules = [...budgets, ...(rules.budgets ?? [])].map((b) => {
     if (!b || typeof b.name !== 'string' || !['step_duration', 'memory', 'steps'].includes(b.kind)) throw bad(`budget ${JSON.stringify(b?.name)} has an unknown kind ${String(b?.kind)}`)
     const limit = b.kind === 'step_duration' ? b.maxMs : b.kind === 'steps' ? b.maxSteps : b.maxBytes
     num(`budget ${b.name} limit`, limit, 0, 0)
-    return new BudgetRule(b, { level: b.failOnViolation ? 'error' : 'warning', action: undefined, forCount: 1, throttleMs: 0, throttleSteps: 0 })
+    return budgetRule(b, { level: b.failOnViolation ? 'error' : 'warning', action: undefined, forCount: 1, throttleMs: 0, throttleSteps: 0 })
   })
 
   const dm = rules.drift === false ? undefined : { ...DEFAULTS.drift, ...(rules.drift ?? {}) }

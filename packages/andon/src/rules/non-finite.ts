@@ -1,17 +1,16 @@
-import { fmt, Rule, type Stage } from '../engine/rule.js'
+import { fmt, Kind, Rule, type RuleOps, type RuleSettings } from '../engine/rule.js'
+
+const ops: RuleOps = {
+  describe(r, value, step) {
+    const n = r.forCount > 1 ? ` (${r.forCount} consecutive non-finite values)` : ''
+    return `${r.metric} became ${fmt(value)} at step ${step}${n}`
+  },
+}
 
 /**
  * NaN or ±Inf (Lightning `EarlyStopping(check_finite=True)`, Keras `TerminateOnNaN`). With `for` = M it
  * fires after M consecutive non-finite values (the "M consecutive NaNs" of Lightning's `FixNANinGrad`).
  */
-export class NonFiniteRule extends Rule {
-  test(value: number): Stage {
-    // x − x is 0 for every finite x and NaN for NaN and ±Inf: one subtraction, no call.
-    return value - value === 0 ? 0 : 1
-  }
-
-  describe(value: number, step: number): string {
-    const n = this.forCount > 1 ? ` (${this.forCount} consecutive non-finite values)` : ''
-    return `${this.metric} became ${fmt(value)} at step ${step}${n}`
-  }
+export function nonFiniteRule(metric: string, settings: RuleSettings): Rule {
+  return new Rule({ kind: Kind.nonFinite, name: 'non_finite', metric, ops, settings })
 }

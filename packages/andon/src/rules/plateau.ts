@@ -1,10 +1,16 @@
-import { fmt, Rule, type RuleSettings, type Stage } from '../engine/rule.js'
+import { fmt, Kind, Rule, type RuleOps, type RuleSettings } from '../engine/rule.js'
 
-/** Options of {@link PlateauRule} after defaults. */
+/** Options of {@link plateauRule} after defaults. */
 export interface PlateauOptions {
   readonly minDelta: number
   readonly patienceSteps: number
   readonly mode: 'min' | 'max'
+}
+
+const ops: RuleOps = {
+  describe(r, _value, step) {
+    return `${r.metric} has not improved by ${fmt(r.p0)} for ${fmt(step - r.s3)} steps (best ${fmt(r.p3 * r.s0)} at step ${r.s3}, now step ${step})`
+  },
 }
 
 /**
@@ -12,34 +18,6 @@ export interface PlateauOptions {
  * `EarlyStopping` min_delta/patience, counted in steps as entrenar's ENT-066 stall rule of 1000 steps).
  * The condition holds for the whole plateau; the engine records one incident per plateau.
  */
-export class PlateauRule extends Rule {
-  readonly #o: PlateauOptions
-  #best = Number.NaN
-  #bestStep = Number.NaN
-
-  constructor(metric: string, s: RuleSettings, o: PlateauOptions) {
-    super('plateau', metric, s)
-    this.#o = o
-  }
-
-  test(value: number, step: number): Stage {
-    if (value - value === 0) {
-      const improved = this.#o.mode === 'min' ? value < this.#best - this.#o.minDelta : value > this.#best + this.#o.minDelta
-      if (this.#bestStep !== this.#bestStep || improved) {
-        this.#best = value
-        this.#bestStep = step
-        return 0
-      }
-    }
-    return step - this.#bestStep >= this.#o.patienceSteps ? 1 : 0
-  }
-
-  describe(_value: number, step: number): string {
-    return `${this.metric} has not improved by ${fmt(this.#o.minDelta)} for ${fmt(step - this.#bestStep)} steps (best ${fmt(this.#best)} at step ${this.#bestStep}, now step ${step})`
-  }
-
-  protected override clearStats(): void {
-    this.#best = Number.NaN
-    this.#bestStep = Number.NaN
-  }
+export function plateauRule(metric: string, settings: RuleSettings, o: PlateauOptions): Rule {
+  return new Rule({ kind: Kind.plateau, name: 'plateau', metric, ops, settings, p0: o.minDelta, p1: o.patienceSteps, p3: o.mode === 'min' ? 1 : -1 })
 }

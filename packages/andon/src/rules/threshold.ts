@@ -1,22 +1,12 @@
-import { fmt, Rule, type RuleSettings, type Stage } from '../engine/rule.js'
+import { fmt, Kind, Rule, type RuleOps, type RuleSettings } from '../engine/rule.js'
+
+const ops: RuleOps = {
+  describe(r, value, step) {
+    return `${r.metric} is ${fmt(value)} at step ${step}, ${value > r.p0 ? `above ${fmt(r.p0)}` : `below ${fmt(r.p1)}`}`
+  },
+}
 
 /** A plain bound: fires when the value is above `above` or below `below` (NaN crosses neither). */
-export class ThresholdRule extends Rule {
-  readonly #above: number
-  readonly #below: number
-
-  constructor(name: string, metric: string, s: RuleSettings, above: number | undefined, below: number | undefined) {
-    super(name, metric, s)
-    this.#above = above ?? Number.POSITIVE_INFINITY
-    this.#below = below ?? Number.NEGATIVE_INFINITY
-  }
-
-  test(value: number): Stage {
-    return value > this.#above || value < this.#below ? 1 : 0
-  }
-
-  describe(value: number, step: number): string {
-    const bound = value > this.#above ? `above ${fmt(this.#above)}` : `below ${fmt(this.#below)}`
-    return `${this.metric} is ${fmt(value)} at step ${step}, ${bound}`
-  }
+export function thresholdRule(name: string, metric: string, settings: RuleSettings, above: number | undefined, below: number | undefined): Rule {
+  return new Rule({ kind: Kind.threshold, name, metric, ops, settings, p0: above ?? Number.POSITIVE_INFINITY, p1: below ?? Number.NEGATIVE_INFINITY })
 }
