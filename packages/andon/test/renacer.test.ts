@@ -70,7 +70,7 @@ expression = "syscalls < 10"
       { kind: 'memory', name: 'mem', maxBytes: 1073741824, trackingMode: 'allocations', failOnViolation: true },
     ])
     // anti_pattern and custom are never silently passed
-    expect(c.warnings.map((w) => w.message)).toEqual([
+    expect(c.warnings.map((w) => `${w.source}:${w.line}:${w.column}: ${w.message}`)).toEqual([
       expect.stringMatching(/^<text>:24:1: assertion\[4\]: assertion "god" of type anti_pattern is not supported/),
       expect.stringMatching(/^<text>:30:1: assertion\[5\]: assertion "expr" of type custom is not supported/),
     ])

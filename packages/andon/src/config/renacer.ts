@@ -19,7 +19,9 @@ export type Assertion = {
 
 /** A non-fatal finding (an unsupported assertion, an ignored table), with its position. */
 export interface RenacerWarning {
+  /** What was found, starting with the key path (`assertion[4]: …`); the position is in `source`, `line`, `column`. */
   readonly message: string
+  readonly source: string
   readonly line: number
   readonly column: number
 }
@@ -152,7 +154,7 @@ class Reader {
 
   warn(path: Path, message: string): void {
     const { line, column } = this.at(path)
-    this.warnings.push({ message: `${this.#source}:${line}:${column}: ${pathText(path)}: ${message}`, line, column })
+    this.warnings.push({ message: `${pathText(path)}: ${message}`, source: this.#source, line, column })
   }
 
   /** Checks a table against its fields (unknown keys and bad values fail) and returns camelCase entries. */
