@@ -7,6 +7,8 @@ import {
   checkBearer,
   createHttpHandler,
   createMemoryStore,
+  type DetectorService,
+  detectorServiceContract,
   EntrenarError,
   ErrorCodes,
   errorResponse,
@@ -44,6 +46,8 @@ export interface ServeHandlerOptions {
   readonly lineage?: LineageGraph
   /** The Andon: served as the `andon` contract; its incidents feed `<prefix>_alerts_total`. */
   readonly andon?: AlertPolicy | AlertPolicyService
+  /** Change detection as a service (`asDetectorService(() => adwin())`): served as the `detector` contract. */
+  readonly detectors?: DetectorService
   /** Further contracts to serve (e.g. a detector contract): `[mount(contract, impl)]`. */
   readonly mounts?: readonly Mount[]
   /** Extra Fetch handlers tried after the built-in routes (e.g. the web dashboard); a 404 passes on. */
@@ -126,7 +130,7 @@ export function negotiateFormat(accept: string | null): ExportFormat {
  * - `GET /healthz` → `{ status: "ok", … }` (no token needed: liveness probes);
  * - `GET /metrics` → the exporter in Prometheus text or OpenMetrics (by `Accept`);
  * - `POST /v1/ingest` → the JSON ingest protocol (see `ingest.ts` and the README);
- * - `POST /v1/<service>/<method>` for `store`, `sink`, `andon`, `lineage` and any `mounts`;
+ * - `POST /v1/<service>/<method>` for `store`, `sink`, `andon`, `lineage`, `detector` and any `mounts`;
  * - then each extra handler in turn.
  * Every write passes one bounded queue: when full, the answer is 429 with `Retry-After`.
  */
@@ -153,6 +157,7 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
   const andon = options.andon ? (isPolicy(options.andon) ? asAlertPolicyService(options.andon) : options.andon) : undefined
   if (andon) add(alertPolicyContract as unknown as Contract<never>, andon)
   if (options.lineage) add(lineageGraphContract as unknown as Contract<never>, options.lineage)
+  if (options.detectors) add(detectorServiceContract as unknown as Contract<never>, options.detectors)
   for (const m of options.mounts ?? []) add(m.contract, m.impl)
   const extra = options.handlers ?? []
 

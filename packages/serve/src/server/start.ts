@@ -33,7 +33,7 @@ export function isLoopback(host: string): boolean {
 
 /**
  * Starts one HTTP server for everything Entrenar serves: the contracts (`/v1/store/*`,
- * `/v1/sink/*`, `/v1/andon/*`, `/v1/lineage/*`, mounts), `/metrics`, `/healthz`, `POST /v1/ingest`
+ * `/v1/sink/*`, `/v1/andon/*`, `/v1/lineage/*`, `/v1/detector/*`, mounts), `/metrics`, `/healthz`, `POST /v1/ingest`
  * and extra handlers (the web dashboard, composed by the `entrenar` package).
  * Binds loopback by default; binding any other interface without a bearer token is refused.
  *
