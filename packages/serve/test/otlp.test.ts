@@ -93,6 +93,24 @@ describe('createOtlpExporter against a local OTLP/HTTP receiver', () => {
     expect(metrics.get('entrenar_last_step_timestamp_seconds')!.unit).toBe('s')
   })
 
+  it('never sends NaN or Inf as a number (OTLP/JSON would read null as 0): a gap plus the non-finite counter', async () => {
+    received.length = 0
+    const otlp = await createOtlpExporter({ url: base, intervalMs: 60_000 })
+    await otlp.write(batchFromRows('otlp-nan', [row('loss', 1, 0.5), row('loss', 2, Number.NaN), row('accuracy', 2, Number.POSITIVE_INFINITY), row('lr', 2, 0.1)]))
+    await otlp.flush()
+    await otlp.close()
+    const metrics = new Map(received.at(-1)!.resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics)).map((m) => [m.name, m]))
+    expect(metrics.get('entrenar_loss')?.gauge?.dataPoints ?? []).toEqual([])
+    expect(metrics.get('entrenar_accuracy')?.gauge?.dataPoints ?? []).toEqual([])
+    expect(value(metrics.get('entrenar_lr')!.gauge!.dataPoints[0]!)).toBe(0.1)
+    const nonFinite = metrics.get('entrenar_non_finite')!.sum!.dataPoints
+    expect(nonFinite.map((p) => [attrs(p).metric, attrs(p).kind, value(p)]).sort()).toEqual([
+      ['accuracy', 'inf', 1],
+      ['loss', 'nan', 1],
+    ])
+    expect(JSON.stringify(received)).not.toContain('null')
+  })
+
   it('reports a refused push through flush (coded) and onError', async () => {
     status = 400
     const errors: unknown[] = []

@@ -152,6 +152,10 @@ export async function createOtlpExporter(options: OtlpExporterOptions): Promise<
   const observe: import('@opentelemetry/api').BatchObservableCallback = (result) => {
     for (const s of model.collect()) {
       if (s.type === 'histogram') continue
+      // OTLP/JSON cannot carry NaN or ±Inf: the SDK's serializer writes null, which a receiver reads as 0,
+      // turning a diverged loss into a perfect one. Such a gauge sends no point (a gap) and is counted in
+      // `<prefix>_non_finite` instead.
+      if (!Number.isFinite(s.value)) continue
       const inst = instruments.get(instrumentName(s))
       if (inst) result.observe(inst, s.value, s.labels)
     }
