@@ -53,6 +53,16 @@ describe('renderSvg', () => {
     expect(svg).toMatch(/>50<\/text>/)
   })
 
+  it('a log axis labels decades and puts values ≤ 0 on the bottom edge', () => {
+    const x = Float64Array.from({ length: 400 }, (_, i) => i)
+    const y = Float64Array.from({ length: 400 }, (_, i) => 1000 * 10 ** (-i / 100))
+    y[200] = 0
+    const svg = renderSvg({ series: [{ name: 'loss', x, y }], yScale: 'log' })
+    for (const label of ['>0.1<', '>1<', '>10<', '>100<', '>1000<']) expect(svg).toContain(label)
+    expect(renderSvg({ series: [{ name: 'loss', x, y }] })).not.toContain('>0.1<')
+    expect(() => renderSvg({ series: [], yScale: 'log', yRange: [0, 1] })).toThrow(/positive yRange/)
+  })
+
   it('escapes names and titles', () => {
     const svg = renderSvg({ title: '<b>&"x"', series: [{ name: 'a<b', x: [0, 1], y: [1, 2] }] })
     expect(svg).toContain('&lt;b&gt;&amp;&quot;x&quot;')

@@ -96,11 +96,23 @@ describe('terminal frames at fixed widths', () => {
     expect(f).not.toBe(frame({ width: 100 }))
   })
 
+  it('a log panel labels decades', () => {
+    const rows = Array.from({ length: 350 }, (_, i) => ({ metric: 'loss', step: i, value: 100 * 10 ** (-i / 100), timestampUs: i, epoch: null, batch: null, tags: null }))
+    const d = createTerminalDashboard({ stream: fakeStream({ isTTY: false }), live: false, width: 80, height: 30, panels: [{ metrics: ['loss'], yScale: 'log' }] })
+    d.update({ batch: batchFromRows('log', rows) })
+    const f = d.render()
+    expect(f).toContain('loss (log)')
+    expect(f).toMatch(/^\s*100 ┤/m)
+    expect(f).toMatch(/^\s*1 ┤/m)
+    expect(f).toMatch(/^\s*0\.1 ┤/m)
+  })
+
   it('fails fast on bad options', () => {
     expect(() => createTerminalDashboard({ refreshMs: 1, live: false })).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))
     expect(() => createTerminalDashboard({ width: 0, live: false })).toThrow(/width/)
     expect(() => createTerminalDashboard({ panels: [{ metrics: [] }], live: false })).toThrow(/panel 0/)
     expect(() => createTerminalDashboard({ smoothing: { kind: 'ema', weight: 2 }, live: false })).toThrow(/weight/)
+    expect(() => createTerminalDashboard({ panels: [{ metrics: ['loss'], yScale: 'ln' as never }], live: false })).toThrow(/yScale/)
   })
 })
 

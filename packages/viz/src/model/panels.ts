@@ -13,6 +13,8 @@ export interface PanelSpec {
   readonly metrics: readonly string[]
   /** Smoothing applied before downsampling (raw NaN/Inf markers are still drawn). */
   readonly smoothing?: SmoothOptions
+  /** `log` draws log10 of y (a loss over orders of magnitude; values ≤ 0 sit on the bottom edge). Default `linear`. */
+  readonly yScale?: 'linear' | 'log'
 }
 
 /** A panel given as a metric name is `{ metrics: [name] }`. */
@@ -23,6 +25,7 @@ export interface ResolvedPanel {
   readonly title: string
   readonly series: readonly SeriesEntry[]
   readonly smoothing: SmoothOptions | undefined
+  readonly yScale: 'linear' | 'log'
 }
 
 /** Validates panel inputs at construction (fail fast, `ENTRENAR_INVALID_CONFIG`). */
@@ -35,6 +38,9 @@ export function normalisePanels(inputs: readonly PanelInput[] | undefined): Pane
       throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: panel ${i} needs a non-empty list of metric names`)
     }
     if (spec.smoothing) checkSmoothOptions(spec.smoothing)
+    if (spec.yScale !== undefined && spec.yScale !== 'linear' && spec.yScale !== 'log') {
+      throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: panel ${i} yScale must be 'linear' or 'log', got ${String(spec.yScale)}`)
+    }
     return spec
   })
 }
@@ -59,7 +65,7 @@ export function resolvePanels(specs: readonly PanelSpec[] | undefined, data: Run
   return list.map((spec) => {
     const series = data.series.filter((s) => spec.metrics.includes(s.metric) || spec.metrics.includes(s.base))
     series.sort((a, b) => splitRank(a.split) - splitRank(b.split))
-    return { title: spec.title ?? spec.metrics[0]!, series, smoothing: spec.smoothing ?? smoothing }
+    return { title: spec.title ?? spec.metrics[0]!, series, smoothing: spec.smoothing ?? smoothing, yScale: spec.yScale ?? 'linear' }
   })
 }
 

@@ -107,8 +107,9 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     const w = 640
     const h = 320
     const body = drawChart(panelDrawables(p.series, p.smoothing, runs), { x: 0, y: 0, width: w, height: h }, {
-      title: p.title + (p.smoothing ? ` (${p.smoothing.kind})` : ''),
+      title: p.title + (p.smoothing ? ` (${p.smoothing.kind})` : '') + (p.yScale === 'log' ? ' (log)' : ''),
       markers: markersFor(incidents, p.series.map((s) => s.metric), p.series.map((s) => s.base)),
+      yScale: p.yScale,
       theme,
       id: `chart${i}`,
     })

@@ -1,5 +1,6 @@
 import { type AlertLevel, EntrenarError, ErrorCodes } from '@entrenar/core'
 import { formatNumber } from '../chart/format.js'
+import { logTicks, toLogColumns } from '../chart/log-scale.js'
 import { niceTicks, paddedTicks } from '../chart/ticks.js'
 import { xUnion, yExtent } from '../chart/y-range.js'
 import { bucketize, type ColumnBuckets, finiteRange } from '../series/downsample.js'
@@ -41,6 +42,8 @@ export interface ChartSpec {
   /** Fixed axis ranges (default: the data's finite extent, widened to nice ticks). */
   readonly xRange?: readonly [number, number]
   readonly yRange?: readonly [number, number]
+  /** `log` draws log10 of y (losses over orders of magnitude); values ≤ 0 sit on the bottom edge. Default `linear`. */
+  readonly yScale?: 'linear' | 'log'
   /** Prefix of element ids (clip path), unique per document when several charts share one page. Default `c`. */
   readonly id?: string
 }
@@ -84,6 +87,8 @@ export function checkSpec(spec: ChartSpec): void {
     if (r !== undefined && !(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[0] < r[1])) fail(`axis range [${r[0]}, ${r[1]}] must be finite and ascending`)
   }
   if (spec.smoothing) checkSmoothOptions(spec.smoothing)
+  if (spec.yScale !== undefined && spec.yScale !== 'linear' && spec.yScale !== 'log') fail(`yScale must be 'linear' or 'log', got ${String(spec.yScale)}`)
+  if (spec.yScale === 'log' && spec.yRange && !(spec.yRange[0] > 0)) fail(`a log axis needs a positive yRange, got [${spec.yRange[0]}, ${spec.yRange[1]}]`)
   if (spec.theme !== undefined && spec.theme !== 'light' && spec.theme !== 'dark') fail(`theme must be 'light' or 'dark', got ${String(spec.theme)}`)
   if (spec.id !== undefined && !/^[A-Za-z][\w-]{0,63}$/.test(spec.id)) fail(`id ${JSON.stringify(spec.id)} must be a letter followed by word characters`)
 }
@@ -119,7 +124,7 @@ const FONT = 'DejaVu Sans, sans-serif'
 export function drawChart(
   items: readonly Drawable[],
   box: ChartBox,
-  opts: { title?: string | undefined; xLabel?: string | undefined; yLabel?: string | undefined; markers?: readonly ChartMarker[] | undefined; theme: Theme; id: string; xRange?: readonly [number, number] | undefined; yRange?: readonly [number, number] | undefined },
+  opts: { title?: string | undefined; xLabel?: string | undefined; yLabel?: string | undefined; markers?: readonly ChartMarker[] | undefined; theme: Theme; id: string; xRange?: readonly [number, number] | undefined; yRange?: readonly [number, number] | undefined; yScale?: 'linear' | 'log' | undefined },
 ): string {
   const t = opts.theme
   const left = box.x + 64
@@ -136,15 +141,19 @@ export function drawChart(
   })
   const xr = opts.xRange ?? xUnion(withData.map((d) => d.xRange()))
   const hasX = xr[0] === xr[0]
-  const cols = hasX ? items.map((d) => d.columns(pw, xr)) : []
+  const log = opts.yScale === 'log'
+  const rawCols = hasX ? items.map((d) => d.columns(pw, xr)) : []
+  const cols = log ? toLogColumns(rawCols) : rawCols
   const xt = niceTicks(hasX ? xr[0] : 0, hasX ? xr[1] : 1, Math.max(2, Math.floor(pw / 90)))
   // Keep the data's own x range on the axis (no widening), ticks inside it.
   const x0 = hasX ? xr[0] : xt.lo
   const x1 = hasX ? (xr[1] > xr[0] ? xr[1] : xr[0] + 1) : xt.hi
-  const [ylo, yhi] = opts.yRange ?? yExtent(cols)
-  const yt = opts.yRange ? niceTicks(ylo, yhi, Math.max(2, Math.floor(ph / 50))) : paddedTicks(ylo, yhi, Math.max(2, Math.floor(ph / 50)))
-  const y0 = opts.yRange ? opts.yRange[0] : yt.lo
-  const y1 = opts.yRange ? opts.yRange[1] : yt.hi
+  const fixedY = opts.yRange ? (log ? ([Math.log10(opts.yRange[0]), Math.log10(opts.yRange[1])] as const) : opts.yRange) : undefined
+  const [ylo, yhi] = fixedY ?? yExtent(cols)
+  const yCount = Math.max(2, Math.floor(ph / 50))
+  const yt = log ? logTicks(ylo, yhi, yCount, fixedY ? 0 : 0.05) : fixedY ? niceTicks(ylo, yhi, yCount) : paddedTicks(ylo, yhi, yCount)
+  const y0 = fixedY ? fixedY[0] : yt.lo
+  const y1 = fixedY ? fixedY[1] : yt.hi
   const px = (v: number) => left + ((v - x0) / (x1 - x0)) * pw
   const py = (v: number) => bottom - ((v - y0) / (y1 - y0)) * ph
 
@@ -156,7 +165,7 @@ export function drawChart(
     if (v < y0 - 1e-12 * Math.abs(y0) || v > y1 + 1e-12 * Math.abs(y1)) continue
     const y = n1(py(v))
     grid.push(`M${n1(left)} ${y}H${n1(right)}`)
-    labels.push(`<text x="${n1(left - 6)}" y="${y}" dy="4" text-anchor="end">${esc(formatNumber(v))}</text>`)
+    labels.push(`<text x="${n1(left - 6)}" y="${y}" dy="4" text-anchor="end">${esc(formatNumber(log ? 10 ** v : v))}</text>`)
   }
   for (const v of xt.values) {
     if (v < x0 || v > x1) continue
@@ -285,6 +294,7 @@ export function renderSvg(spec: ChartSpec): string {
     id: spec.id ?? 'c',
     xRange: spec.xRange,
     yRange: spec.yRange,
+    yScale: spec.yScale,
   })
   return svgDocument(width, height, theme, body)
 }

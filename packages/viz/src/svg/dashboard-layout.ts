@@ -75,8 +75,9 @@ export function renderDashboardSvg(data: RunData, layout: SvgDashboardLayout): s
     const bases = p.series.map((s) => s.base)
     parts.push(
       `<g class="panel">${drawChart(panelDrawables(p.series, p.smoothing, data.runIds.length), box, {
-        title: p.title + (p.smoothing ? ` (${p.smoothing.kind})` : ''),
+        title: p.title + (p.smoothing ? ` (${p.smoothing.kind})` : '') + (p.yScale === 'log' ? ' (log)' : ''),
         markers: markersFor(data.incidents, metrics, bases),
+        yScale: p.yScale,
         theme,
         id: `p${i}`,
       })}</g>`,

@@ -1,6 +1,7 @@
 import { fit, formatNumber } from '../chart/format.js'
+import { logTicks, toLogColumns } from '../chart/log-scale.js'
 import { paddedTicks } from '../chart/ticks.js'
-import { xUnion } from '../chart/y-range.js'
+import { xUnion, yExtent } from '../chart/y-range.js'
 import type { ResolvedPanel } from '../model/panels.js'
 import { seriesLabel } from '../model/panels.js'
 import { smoothedSeries } from '../model/smoothed.js'
@@ -25,7 +26,8 @@ export function renderPanel(panel: ResolvedPanel, width: number, height: number,
     legend += `  ${paint(style, SERIES_SGR[i % SERIES_SGR.length], mark)} ${seriesLabel(s, runs)}`
     legendLen += text.length + 2
   })
-  const smoothNote = panel.smoothing ? ` (${panel.smoothing.kind})` : ''
+  const log = panel.yScale === 'log'
+  const smoothNote = (panel.smoothing ? ` (${panel.smoothing.kind})` : '') + (log ? ' (log)' : '')
   const title = fit(panel.title + smoothNote, Math.max(1, width - legendLen))
   lines.push(paint(style, '1', title) + legend)
 
@@ -42,11 +44,16 @@ export function renderPanel(panel: ResolvedPanel, width: number, height: number,
     if (a < ylo) ylo = a
     if (b > yhi) yhi = b
   }
-  const ticks = paddedTicks(ylo, yhi, Math.max(2, Math.min(5, Math.floor(chartRows / 3) + 1)), 0)
-  const labels = ticks.values.map((v) => formatNumber(v))
+  // A log axis needs the positive extent, known only from the columns (computed below anyway).
+  const logCols = log && x0 === x0 ? toLogColumns(data.map((d) => d.bucketize(64, [x0, x1]))) : []
+  if (log) [ylo, yhi] = yExtent(logCols)
+  const tickCount = Math.max(2, Math.min(5, Math.floor(chartRows / 3) + 1))
+  const ticks = log ? logTicks(ylo, yhi, tickCount, 0) : paddedTicks(ylo, yhi, tickCount, 0)
+  const labels = ticks.values.map((v) => formatNumber(log ? 10 ** v : v))
   const labelW = Math.min(9, Math.max(...labels.map((l) => l.length)))
   const plotW = Math.max(2, width - labelW - 2)
-  const cols: ColumnBuckets[] = x0 === x0 ? data.map((d) => d.bucketize(dots(plotW), [x0, x1])) : []
+  const linear: ColumnBuckets[] = x0 === x0 ? data.map((d) => d.bucketize(dots(plotW), [x0, x1])) : []
+  const cols = log ? toLogColumns(linear) : linear
   const yLo = ticks.lo
   const yHi = ticks.hi
 
