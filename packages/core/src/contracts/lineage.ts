@@ -43,9 +43,11 @@ export interface MetricDelta {
 
 /**
  * The derivation that introduced a regression of a metric. The queried model is compared with the
- * best value anywhere in its ancestry (the `baseline`); the source is the first derivation on the
- * path from the baseline down to the model at which the metric got worse than the model before it
- * (models without the metric are passed through).
+ * best value in its ancestry (the `baseline`, found along the best path: at a merge the parent
+ * whose ancestry holds the better value, the first parent on ties); the source is the first
+ * derivation after the path last stood at the baseline value at which the metric got worse than
+ * the last measured model before it (models without the metric are passed through). NaN counts
+ * as worse than every number (a diverged model).
  */
 export interface RegressionSource {
   readonly metric: string
@@ -58,7 +60,7 @@ export interface RegressionSource {
   readonly before: number
   /** The value at `model`. */
   readonly after: number
-  /** The ancestor with the best value of the metric (nearest one on ties). */
+  /** The ancestor with the best value of the metric (the oldest one on the path on ties). */
   readonly baseline: string
   readonly baselineValue: number
   /** The queried model's value. */
