@@ -211,3 +211,15 @@ describe('error-rate detectors', () => {
     expect(feed(hddmA({ twoSided: true }), xs).slice(1000)).toContain('drift')
   })
 })
+
+describe('detectorFromSpec', () => {
+  it('builds every kind with its options and names it as the spec', async () => {
+    const { DETECTOR_KINDS, detectorFromSpec } = await import('@entrenar/drift')
+    for (const kind of DETECTOR_KINDS) expect(detectorFromSpec({ kind }).name).toBe(kind)
+    const ph = detectorFromSpec({ kind: 'page_hinkley', mode: 'up', threshold: 5 })
+    feed(ph, [...new Array(100).fill(10), ...new Array(100).fill(0)])
+    expect(ph.samples).toBe(200)
+    expect(() => detectorFromSpec({ kind: 'cusum' } as never)).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))
+    expect(() => detectorFromSpec({ kind: 'adwin', delta: 2 })).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))
+  })
+})

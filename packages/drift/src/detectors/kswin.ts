@@ -32,11 +32,14 @@ class Kswin implements KswinDetector {
   readonly #recent: Float64Array
   readonly #keep: Float64Array
   readonly #scratch: Float64Array
+  // Smallest D (a multiple of 1/r) whose exact p-value is ≤ α: the test becomes one comparison.
+  readonly #critical: number
   #rng: Random
   #head = 0
   #count = 0
   #statistic = 0
   #pValue = 1
+  #pValueFresh = true
   #pendingRestart = false
 
   constructor(o: KswinOptions) {
@@ -54,6 +57,9 @@ class Kswin implements KswinDetector {
     this.#recent = new Float64Array(r)
     this.#keep = new Float64Array(r)
     this.#scratch = new Float64Array(r + 1)
+    let k = 1
+    while (k <= r && ksPValue(k / r, r, r, this.#scratch).pValue > this.#alpha) k++
+    this.#critical = k / r
   }
 
   get statistic(): number {
@@ -66,6 +72,11 @@ class Kswin implements KswinDetector {
     return this.#count
   }
   get pValue(): number {
+    // Computed on demand: the alarm rule only needs D against the precomputed critical value.
+    if (!this.#pValueFresh) {
+      this.#pValue = ksPValue(this.#statistic, this.#r, this.#r, this.#scratch).pValue
+      this.#pValueFresh = true
+    }
     return this.#pValue
   }
 
@@ -107,9 +118,9 @@ class Kswin implements KswinDetector {
     recent.sort()
     const d = ksStatisticSorted(older, r, recent, r)
     this.#statistic = d
-    this.#pValue = ksPValue(d, r, r, this.#scratch).pValue
-    // River's rule: p ≤ α and D > 0.1.
-    if (this.#pValue <= this.#alpha && d > 0.1) {
+    this.#pValueFresh = false
+    // River's rule: p ≤ α and D > 0.1 (p ≤ α ⇔ D ≥ the critical D, the exact p-value being monotone in D).
+    if (d >= this.#critical - 1e-12 && d > 0.1) {
       this.#pendingRestart = true
       return 'drift'
     }
@@ -123,6 +134,7 @@ class Kswin implements KswinDetector {
     this.#count = 0
     this.#statistic = 0
     this.#pValue = 1
+    this.#pValueFresh = true
     this.#pendingRestart = false
   }
 }
@@ -132,8 +144,8 @@ class Kswin implements KswinDetector {
  * for Concept Drift Streams", Neurocomputing 2020); defaults as river 0.26 `drift.KSWIN`: α 0.005,
  * window 100, stat size 30, plus a seed (river's default seed is None; here sampling is always
  * seeded). Each update with a full window compares r values drawn from the older part with the newest
- * r using the exact two-sample KS p-value: O(n + r log r) per update, bounded by the window, and no
- * allocation. Drift when p ≤ α and D > 0.1. After a drift the newest r values start the next window.
+ * r by the exact two-sample KS test (D against the critical D of α, computed once; `pValue` on
+ * demand): O(r log r) per update, bounded by the window, and no allocation. Drift when p ≤ α and D > 0.1. After a drift the newest r values start the next window.
  *
  * @example
  * ```ts
