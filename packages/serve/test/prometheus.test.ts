@@ -81,6 +81,14 @@ describe('createPrometheusExporter', () => {
     expect(text).toContain('# TYPE entrenar_tokens_total_value gauge')
   })
 
+  it('exports the epoch when points carry one', async () => {
+    const e = createPrometheusExporter()
+    await e.write(batchFromRows('r', [row('loss', 1, 1, { epoch: 2 }), row('loss', 2, 1, { epoch: 3 }), row('loss', 3, 1)]))
+    expect(e.render('prometheus')).toContain('entrenar_epoch{run_id="r"} 3\n')
+    await e.write(batchFromRows('r2', [row('loss', 1, 1)]))
+    expect(e.render('prometheus')).not.toContain('entrenar_epoch{run_id="r2"}')
+  })
+
   it('keeps two metrics that sanitise to one name apart with a metric label', async () => {
     const text = (await sample()).render('prometheus')
     expect(text).toContain('entrenar_val_loss{job_name="llama \\"7b\\"\\\\x",metric="val/loss",odd_key="a\\nb",run_id="run-1",split="val"} 0.8')

@@ -5,6 +5,7 @@ import {
   type ExportedSample,
   type ExportFormat,
   type MetricsExporter,
+  NULL_INT32,
   type RecordBatch,
   type Tags,
   validateBatch,
@@ -74,6 +75,7 @@ const RESERVED = new Set([
   'exporter_series_dropped_total',
   'last_step',
   'last_step_timestamp_seconds',
+  'epoch',
   'step_duration_seconds',
 ])
 // Suffixes Prometheus gives meaning to (counter, histogram, summary, info samples).
@@ -91,6 +93,7 @@ interface RunState {
   readonly lastStepGauge: ScalarSeries
   readonly lastTsGauge: ScalarSeries
   readonly latency: HistogramSeries
+  epochGauge: ScalarSeries | undefined
 }
 
 /** Internal hooks (the OTLP exporter records step latencies into its own histogram instrument). */
@@ -114,6 +117,7 @@ export class PromExporter implements PrometheusExporter {
   readonly #points: Family
   readonly #lastStep: Family
   readonly #lastTs: Family
+  readonly #epoch: Family
   readonly #latency: Family
   readonly #alerts: Family
   readonly #nonFinite: Family
@@ -150,6 +154,7 @@ export class PromExporter implements PrometheusExporter {
       'gauge',
       { unit: 'seconds' },
     )
+    this.#epoch = this.#family(`${prefix}_epoch`, 'Epoch of the last point that carried one', 'gauge')
     this.#latency = this.#family(`${prefix}_step_duration_seconds`, 'Wall time per training step, seconds (between the first points of consecutive steps)', 'histogram', {
       unit: 'seconds',
       bounds: buckets,
@@ -202,6 +207,7 @@ export class PromExporter implements PrometheusExporter {
         lastStepGauge: this.#lastStep.scalar(labels),
         lastTsGauge: this.#lastTs.scalar(labels),
         latency: this.#latency.histogram(labels),
+        epochGauge: undefined,
       }
       this.#runs.set(runId, r)
     }
@@ -253,8 +259,9 @@ export class PromExporter implements PrometheusExporter {
     const run = this.#run(batch.runId)
     const width = batch.tagSets.length + 1
     const cache: (ScalarSeries | null | undefined)[] = new Array(batch.metricNames.length * width)
-    const { metric, value, step, timestampUs, tagIndex } = batch
+    const { metric, value, step, timestampUs, tagIndex, epoch } = batch
     let dropped = 0
+    let lastEpoch = NULL_INT32
     for (let i = 0; i < n; i++) {
       const m = metric[i]!
       const t = tagIndex[i]!
@@ -283,6 +290,11 @@ export class PromExporter implements PrometheusExporter {
         run.firstTsUs = ts
       }
       if (ts > run.lastTsUs) run.lastTsUs = ts
+      if (epoch[i] !== NULL_INT32) lastEpoch = epoch[i]!
+    }
+    if (lastEpoch !== NULL_INT32) {
+      run.epochGauge ??= this.#epoch.scalar(labelSet(run.labels))
+      run.epochGauge.value = lastEpoch
     }
     run.points.value += n
     run.lastStepGauge.value = run.lastStep
