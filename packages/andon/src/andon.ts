@@ -399,7 +399,8 @@ class AndonImpl implements Andon {
   }
 
   trigger(alert: Alert): Decision {
-    return DECISIONS[this.#decide(alert, undefined, undefined)]!
+    const a = alert.runId === undefined && this.#runId !== undefined ? { ...alert, runId: this.#runId } : alert
+    return DECISIONS[this.#decide(a, undefined, undefined)]!
   }
 
   // ---- control --------------------------------------------------------------------------------

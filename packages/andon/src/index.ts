@@ -1,4 +1,4 @@
-export { type AndonWithTick, createAndon, decisionRank } from './andon.js'
+export { createAndon, decisionRank } from './andon.js'
 export { type BacktestFiring, type BacktestOptions, type BacktestReport, type BacktestRuleSummary, type BacktestRules, type BacktestRun, backtest } from './backtest.js'
 export { type Assertion, assertionsToBudgets, loadRenacerConfig, parseRenacerConfig, type RenacerConfig, type RenacerWarning } from './config/renacer.js'
 export { type ConsoleHandlerOptions, consoleHandler } from './handlers/console.js'

@@ -44,7 +44,15 @@ export function webhookHandler(options: WebhookOptions): AlertHandler {
   const maxQueue = options.maxQueue ?? 1000
   const min = levelRank(options.minLevel ?? 'info')
   const format = options.format ?? incidentToJson
-  const name = options.name ?? `webhook ${new URL(options.url).host}`
+  let host: string
+  try {
+    const u = new URL(options.url)
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`protocol ${u.protocol} is not http(s)`)
+    host = u.host
+  } catch (e) {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: webhook url ${JSON.stringify(options.url)} is invalid: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  const name = options.name ?? `webhook ${host}`
   let chain: Promise<void> = Promise.resolve()
   let queued = 0
 

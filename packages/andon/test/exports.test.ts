@@ -1,0 +1,41 @@
+import * as andon from '@entrenar/andon'
+import { describe, expect, it } from 'vitest'
+
+describe('public API', () => {
+  it('pins every exported name', () => {
+    expect(Object.keys(andon).sort()).toMatchInlineSnapshot(`
+      [
+        "DEFAULT_RULES",
+        "EMOJI",
+        "PAGERDUTY_EVENTS_URL",
+        "assertionsToBudgets",
+        "backtest",
+        "consoleHandler",
+        "createAndon",
+        "decisionRank",
+        "incidentLine",
+        "incidentToJson",
+        "incidentsPath",
+        "jsonlFileHandler",
+        "loadRenacerConfig",
+        "pagerDutyHandler",
+        "pagerDutyPayload",
+        "parseRenacerConfig",
+        "slackHandler",
+        "slackPayload",
+        "webhookHandler",
+      ]
+    `)
+  })
+
+  it('rejects an invalid webhook URL at construction', () => {
+    expect(() => andon.webhookHandler({ url: 'not a url' })).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))
+    expect(() => andon.webhookHandler({ url: 'ftp://x/y' })).toThrow(/not http\(s\)/)
+  })
+
+  it('manual alerts carry the run id', () => {
+    const a = andon.createAndon({ runId: 'r7', timers: false })
+    a.trigger({ level: 'info', rule: 'manual', message: 'm', timestampMs: 1 })
+    expect(a.history()[0]!.runId).toBe('r7')
+  })
+})
