@@ -1,4 +1,4 @@
-import { createDefaultPolicy, createHttpClient, emptyBatch, createMemoryStore, isEntrenarError, type MetricStore, metricStoreContract } from '@entrenar/core'
+import { combineHandlers, createDefaultPolicy, createHttpClient, emptyBatch, createMemoryStore, isEntrenarError, type MetricStore, metricStoreContract } from '@entrenar/core'
 import { describe, expect, it } from 'vitest'
 import { createDashboardHandler } from '../src/web/handler.js'
 import { lineageFromWire, overviewFromWire, type StreamMessage, streamMessageFromWire, streamRequestToParam } from '../src/web/wire.js'
@@ -61,6 +61,16 @@ describe('webDashboardHandler: page and security headers', () => {
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/)
     expect(await js.text()).toBe(ASSETS.js)
     expect((await handler(get('/nope'))).status).toBe(404)
+  })
+
+  it('answers 404 for paths it does not own, before any check, so it composes with combineHandlers', async () => {
+    const handler = createDashboardHandler({ store: createMemoryStore(), token: 't' }, ASSETS)
+    expect((await handler(get('/metrics'))).status).toBe(404)
+    expect((await handler(get('/metrics', { headers: { host: 'evil.example' } }))).status).toBe(404)
+    const other = async () => new Response('# prometheus')
+    const both = combineHandlers(handler, other)
+    expect(await (await both(get('/metrics'))).text()).toBe('# prometheus')
+    expect((await both(get('/api/overview'))).status).toBe(401)
   })
 
   it('serves the real bundle through the public factory', async () => {

@@ -32,7 +32,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
 
   beforeAll(async () => {
     store = createMemoryStore()
-    await store.putRun({ id: 'r1', name: 'baseline', status: 'finished', startTimeMs: Date.now() - 3_600_000, endTimeMs: Date.now() - 600_000 })
+    await store.putRun({ id: 'r1', name: 'baseline', config: { '<b>lr</b>': '<script>alert(2)</script>', batch: 32 }, status: 'finished', startTimeMs: Date.now() - 3_600_000, endTimeMs: Date.now() - 600_000 })
     await store.putRun({ id: 'r2', name: 'live', status: 'running', startTimeMs: Date.now() - 60_000 })
     await writeSeries(store, 'r1', 'loss', 0, 3000, (s) => (s === 1500 ? Number.NaN : s === 2000 ? Number.POSITIVE_INFINITY : 2 * Math.exp(-s / 800) + 0.05 * Math.sin(s / 7)))
     await writeSeries(store, 'r1', HOSTILE, 0, 10, (s) => s * s)
@@ -86,6 +86,19 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     expect(await page.locator('img').count()).toBe(0)
     expect(await page.locator(`section.chart[data-metric="${HOSTILE}"] h3`).textContent()).toBe(HOSTILE)
     expect(problems).toEqual([])
+  })
+
+  it('filters runs and shows their configuration as text', async () => {
+    await page.fill('#run-filter', 'live')
+    await expect.poll(() => page.locator('.runs tbody tr').count()).toBe(1)
+    await page.fill('#run-filter', '')
+    await expect.poll(() => page.locator('.runs tbody tr').count()).toBe(2)
+    const details = page.locator('.runs tr[data-run="r1"] details.config')
+    await details.locator('summary').click()
+    expect(await details.locator('dt').first().textContent()).toBe('<b>lr</b>')
+    expect(await details.locator('dd').first().textContent()).toBe('<script>alert(2)</script>')
+    expect(await page.locator('b', { hasText: 'lr' }).count()).toBe(0)
+    expect(await page.locator('script').count()).toBe(1) // only the bundle
   })
 
   it('draws the charts with NaN/Inf and Andon markers', async () => {
@@ -170,6 +183,19 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     await page.selectOption('#smoothing', 'gaussian')
     expect(await page.locator('.side-by-side[data-metric="loss"] section.chart canvas').count()).toBe(2)
     await page.selectOption('#layout', 'overlay')
+  })
+
+  it('keeps the view in the address across a reload', async () => {
+    await page.selectOption('#layout', 'side-by-side')
+    await page.selectOption('#smoothing', 'running')
+    expect(await page.evaluate(() => location.hash)).toMatch(/layout=side-by-side.*smooth=running:10/)
+    await page.reload()
+    await page.waitForSelector('body[data-ready="1"]')
+    expect(await page.inputValue('#layout')).toBe('side-by-side')
+    expect(await page.inputValue('#smoothing')).toBe('running')
+    expect(await page.locator('.side-by-side[data-metric="loss"] section.chart').count()).toBe(2)
+    await page.selectOption('#layout', 'overlay')
+    await page.selectOption('#smoothing', 'ema')
   })
 
   it('shows the lineage view', async () => {

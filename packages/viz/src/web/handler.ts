@@ -44,6 +44,7 @@ export interface DashboardAssets {
 }
 
 const LOOPBACK = ['localhost', '127.0.0.1', '[::1]']
+const OWN_PATH = /^\/(?:index\.html|favicon\.ico|assets\/[^/]+|api\/[a-z/]+|v1\/store\/[A-Za-z]+)?$/
 const TEXT = { 'cache-control': 'no-store' }
 
 function withHeaders(res: Response, extra: Readonly<Record<string, string>> = {}): Response {
@@ -174,6 +175,8 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
 
   return async (request) => {
     const url = new URL(request.url)
+    // Not ours: a plain 404 before any check, so the handler composes with core's combineHandlers.
+    if (!OWN_PATH.test(url.pathname)) return withHeaders(errorResponse(ErrorCodes.HTTP_NOT_FOUND, `entrenar/viz: nothing at ${url.pathname}`))
     if (hosts) {
       const host = (request.headers.get('host') ?? url.host).toLowerCase()
       const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!

@@ -14,6 +14,7 @@ import { appendSeries, type Buckets, bucketsOf } from './buckets.js'
 import { ChartPanel, type ChartLine } from './chart.js'
 import { h, replace } from './dom.js'
 import { formatDuration, formatNumber, formatTime, PALETTE } from './format.js'
+import { readHash, writeHash } from './hash.js'
 import { renderLineage } from './lineage.js'
 import { pageStats } from './stats.js'
 
@@ -27,6 +28,8 @@ const state = {
   selected: new Set<string>(),
   metrics: new Set<string>(),
   metricFilter: '',
+  runFilter: '',
+  openDetails: new Set<string>(),
   layout: 'overlay' as Layout,
   smoothKind: 'ema' as SmoothKind | 'none',
   smoothParam: { weight: SMOOTH_DEFAULTS.weight, window: SMOOTH_DEFAULTS.window, sigma: SMOOTH_DEFAULTS.sigma },
@@ -95,7 +98,21 @@ function skeleton(): HTMLElement {
     {},
     h('header', {}, el.title, el.status, h('button', { attrs: { type: 'button', id: 'refresh' }, on: { click: () => void refresh(true) } }, 'refresh')),
     el.error,
-    h('section', { class: 'panel' }, h('h2', {}, 'Runs'), el.runs),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'Runs'),
+      h('input', {
+        attrs: { type: 'search', placeholder: 'filter runs (name, id, status, config)', 'aria-label': 'filter runs', id: 'run-filter' },
+        on: {
+          input: (e) => {
+            state.runFilter = (e.target as HTMLInputElement).value
+            renderRuns()
+          },
+        },
+      }),
+      el.runs,
+    ),
     h(
       'section',
       { class: 'panel controls' },
@@ -116,6 +133,41 @@ function skeleton(): HTMLElement {
     h('section', { class: 'panel' }, h('h2', {}, 'Andon and drift events'), el.events),
     el.lineage,
   )
+}
+
+/** Mirrors the view into the address (replaceState: no history entry per click). */
+function saveView(): void {
+  const k = state.smoothKind
+  const p = state.smoothParam
+  const value = k === 'running' ? p.window : k === 'gaussian' ? p.sigma : p.weight
+  const hash = writeHash({
+    runs: [...state.selected],
+    metrics: [...state.metrics],
+    layout: state.layout,
+    smooth: { kind: k, value: k === 'none' ? Number.NaN : value },
+    ...(state.range ? { steps: state.range } : {}),
+  })
+  if (hash !== location.hash) history.replaceState(null, '', hash)
+}
+
+/** Applies the view found in the address; true when it named runs. */
+function loadView(): boolean {
+  const v = readHash(location.hash)
+  if (v.layout) state.layout = v.layout
+  if (v.smooth) {
+    const k = v.smooth.kind as SmoothKind | 'none'
+    state.smoothKind = k
+    const x = v.smooth.value
+    if (Number.isFinite(x)) {
+      if (k === 'running' && x >= 1) state.smoothParam.window = x
+      else if (k === 'gaussian' && x > 0) state.smoothParam.sigma = x
+      else if ((k === 'ema' || k === 'time-ema') && x >= 0 && x < 1) state.smoothParam.weight = x
+    }
+  }
+  if (v.steps) state.range = v.steps
+  for (const m of v.metrics ?? []) state.metrics.add(m)
+  for (const r of v.runs ?? []) state.selected.add(r)
+  return v.runs !== undefined
 }
 
 function showError(e: unknown): void {
@@ -145,7 +197,10 @@ function renderRuns(): void {
     replace(el.runs, h('p', { class: 'empty' }, 'No runs in the store yet.'))
     return
   }
-  const rows = o.runs.map((r) => {
+  const f = state.runFilter.toLowerCase()
+  const matches = (r: RunSummary): boolean =>
+    !f || [r.run.id, r.run.name ?? '', r.run.status, r.run.host ?? '', r.run.config ? JSON.stringify(r.run.config) : ''].some((t) => t.toLowerCase().includes(f))
+  const rows = o.runs.filter(matches).map((r) => {
     const id = r.run.id
     const box = h('input', {
       attrs: { type: 'checkbox', 'aria-label': `show run ${id}` },
@@ -161,7 +216,7 @@ function renderRuns(): void {
       'tr',
       { data: { run: id, status: r.run.status } },
       h('td', {}, box),
-      h('td', { class: 'name' }, swatch, r.run.name ?? id, r.run.name ? h('div', { class: 'id' }, id) : null),
+      h('td', { class: 'name' }, swatch, r.run.name ?? id, r.run.name ? h('div', { class: 'id' }, id) : null, runDetails(r)),
       h('td', {}, h('span', { class: `badge ${r.run.status}` }, r.run.status), r.run.reason ? h('div', { class: 'reason' }, r.run.reason) : null),
       h('td', {}, formatTime(r.run.startTimeMs)),
       h('td', {}, r.run.startTimeMs && end !== undefined ? formatDuration(end - r.run.startTimeMs) : '—'),
@@ -178,6 +233,31 @@ function renderRuns(): void {
       h('tbody', {}, ...rows),
     ),
   )
+}
+
+/** Configuration (hyper-parameters), host and revision of a run, folded; text only. */
+function runDetails(r: RunSummary): HTMLElement | null {
+  const entries: [string, string][] = Object.entries(r.run.config ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)])
+  if (r.run.host) entries.push(['host', r.run.host])
+  if (r.run.gitRevision) entries.push(['git revision', r.run.gitRevision])
+  if (entries.length === 0) return null
+  const id = r.run.id
+  const d = h(
+    'details',
+    {
+      class: 'config',
+      on: {
+        toggle: () => {
+          if (d.open) state.openDetails.add(id)
+          else state.openDetails.delete(id)
+        },
+      },
+    },
+    h('summary', {}, `config (${entries.length})`),
+    h('dl', {}, ...entries.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+  )
+  d.open = state.openDetails.has(id)
+  return d
 }
 
 function toggleRun(id: string, on: boolean): void {
@@ -262,6 +342,15 @@ function setParam(v: number): void {
 function setLayout(l: Layout): void {
   state.layout = l
   drawCharts()
+}
+
+/** Puts the controls in line with the state (after a view was read from the address). */
+function syncControls(): void {
+  const layout = document.getElementById('layout') as HTMLSelectElement | null
+  if (layout) layout.value = state.layout
+  const smoothingPick = document.getElementById('smoothing') as HTMLSelectElement | null
+  if (smoothingPick) smoothingPick.value = state.smoothKind
+  syncParam()
 }
 
 async function zoom(range: readonly [number, number] | undefined): Promise<void> {
@@ -366,6 +455,7 @@ function drawCharts(): void {
   if (metrics.length === 0) rows.push(h('p', { class: 'empty' }, 'Pick a metric to chart.'))
   replace(el.charts, ...rows)
   document.body.dataset.range = state.range ? `${state.range[0]}..${state.range[1]}` : ''
+  saveView()
   if (!document.body.dataset.ready) {
     document.body.dataset.firstRenderMs = String(Math.round(performance.now()))
     document.body.dataset.ready = '1'
@@ -533,11 +623,12 @@ async function refresh(reloadData: boolean): Promise<void> {
     state.overview = o
     document.title = o.title
     el.title.textContent = o.title
-    if (!before) {
+    if (!before && !loadView()) {
       const recent = o.runs.slice(-MAX_DEFAULT_RUNS)
       for (const r of recent) state.selected.add(r.run.id)
       for (const m of availableMetrics().slice(0, MAX_DEFAULT_METRICS)) state.metrics.add(m)
     }
+    if (!before) syncControls()
     if (o.features.andon) state.incidents = await fetchIncidents()
     renderRuns()
     renderMetricPicker()
