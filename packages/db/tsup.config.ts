@@ -1,3 +1,4 @@
 import { entrenarTsup } from '../../tsup.shared.mjs'
 
-export default entrenarTsup({ entry: {"index":"src/index.ts"} })
+// encode-worker is loaded with `new Worker(new URL('./encode-worker.js', import.meta.url))`.
+export default entrenarTsup({ entry: { index: 'src/index.ts', 'encode-worker': 'src/segment/encode-worker.ts' } })

@@ -22,7 +22,7 @@ const out = []
 const fmt = (x, d = 1) => x.toLocaleString('en-US', { maximumFractionDigits: d })
 
 /** One 1k-row batch: steps from `first`, every metric in turn (as a training loop logs them). */
-function makeBatch(b, runId, first, n) {
+function makeBatch(b, first, n) {
   const ids = METRICS.map((m) => b.metricId(m))
   for (let i = 0; i < n; i++) {
     const row = first + i
@@ -46,7 +46,7 @@ async function median(fn, rounds = 7) {
 async function fill(dir, rows, segmentRows) {
   const store = await openStore(dir, { segmentRows, sealAfterMs: Number.POSITIVE_INFINITY })
   const b = new RecordBatchBuilder('bench', 100_000)
-  for (let first = 0; first < rows; first += 100_000) await store.write(makeBatch(b, 'bench', first, Math.min(100_000, rows - first)))
+  for (let first = 0; first < rows; first += 100_000) await store.write(makeBatch(b, first, Math.min(100_000, rows - first)))
   await store.close()
 }
 
@@ -56,7 +56,7 @@ async function fill(dir, rows, segmentRows) {
   const store = await openStore(dir)
   const b = new RecordBatchBuilder('ingest', 1000)
   const batches = []
-  for (let first = 0; first < INGEST_ROWS; first += 1000) batches.push(makeBatch(b, 'ingest', first, 1000))
+  for (let first = 0; first < INGEST_ROWS; first += 1000) batches.push(makeBatch(b, first, 1000))
   const lat = []
   const t0 = performance.now()
   for (let i = 0; i < batches.length; i++) {

@@ -1,4 +1,5 @@
 import type { RecordBatch } from '@entrenar/core'
+import type { SegmentEncoder } from '../node/encoder.js'
 import { createExclusive, fileMtimeMs, fsyncDir, hostName, join, processAlive, readWhole, removeFile } from '../node/io.js'
 import { sortRows } from '../segment/rows.js'
 import type { Catalog } from './catalog.js'
@@ -51,6 +52,7 @@ export async function compactRun(
   runId: string,
   writer: string,
   catalog: Catalog,
+  encoder: SegmentEncoder,
   o: { rowGroupRows: number; minSegments: number; segmentRows: number },
 ): Promise<CompactionReport> {
   const dir = join(root, 'metrics', runDirName(runId))
@@ -93,7 +95,7 @@ export async function compactRun(
     const sorted = sortRows(runId, batches)
     const replaces = [...new Set(small.flatMap((s) => [s.name, ...s.replaces]))].sort()
     const name = segmentName(writer, `c${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`)
-    await writeSortedSegment(root, sorted, name, o.rowGroupRows, replaces)
+    await writeSortedSegment(root, encoder, sorted, name, o.rowGroupRows, replaces)
     for (const s of small) {
       await removeFile(s.path)
       catalog.forget(s.path)

@@ -19,6 +19,8 @@ export interface StoreOptions {
   readonly retention?: { readonly maxAgeDays: number }
   /** Replays the WALs of writers that died on this host. Default true. */
   readonly recoverWal?: boolean
+  /** Encodes Parquet segments on a worker thread (when the built worker module is present). Default true. */
+  readonly threads?: boolean
   /**
    * Called with each `ENTRENAR_DB_CORRUPT` found (torn WAL tail, damaged segment, unreadable run
    * file) after the damaged file has been moved to `<dir>/corrupt/`. Default: `console.warn`.
@@ -35,6 +37,7 @@ export interface ResolvedOptions {
   readonly cacheBytes: number
   readonly retentionDays: number | undefined
   readonly recoverWal: boolean
+  readonly threads: boolean
   readonly onCorrupt: (error: EntrenarError) => void
 }
 
@@ -58,6 +61,7 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     cacheBytes: positive('cacheBytes', o.cacheBytes, 256 * 1024 * 1024),
     retentionDays,
     recoverWal: o.recoverWal ?? true,
+    threads: o.threads ?? true,
     onCorrupt: o.onCorrupt ?? ((e) => console.warn(e.message)),
   }
 }

@@ -12,6 +12,7 @@ import {
   validateBatch,
   validateQuery,
 } from '@entrenar/core'
+import { createEncoder, type SegmentEncoder } from '../node/encoder.js'
 import { crc32, ensureDir, fsyncDir, hostName, join, listDir, openAppend, type AppendFile, removeFile } from '../node/io.js'
 import { type Block, QueryScan, ScratchPool } from '../query/scan.js'
 import type { RowGroupInfo, SegmentInfo } from '../segment/read.js'
@@ -37,6 +38,8 @@ export interface StoreStats {
   readonly segmentsWritten: number
   /** WAL fsyncs (each may cover many `flush()` calls: group commit). */
   readonly walSyncs: number
+  /** True when Parquet encoding runs on a worker thread. */
+  readonly threadedEncoding: boolean
 }
 
 /**
@@ -99,6 +102,7 @@ class Store implements ParquetStore {
   readonly #catalog: Catalog
   readonly #problems: EntrenarError[] = []
   readonly #pool = new ScratchPool()
+  readonly #encoder: SegmentEncoder
 
   // Write path: rows of the current WAL generation, unwritten frames, the file.
   #buffer: RecordBatch[] = []
@@ -133,6 +137,7 @@ class Store implements ParquetStore {
     this.#o = o
     this.writerId = newWriterId(hostName(), process.pid)
     this.#catalog = new Catalog(dir, o.cacheBytes, (e) => this.#report(e))
+    this.#encoder = createEncoder({ threaded: o.threads })
   }
 
   #report(e: EntrenarError): void {
@@ -146,7 +151,7 @@ class Store implements ParquetStore {
 
   async init(): Promise<void> {
     for (const d of ['metrics', 'wal', 'runs']) await ensureDir(join(this.dir, d))
-    if (this.#o.recoverWal) this.recovery = await recoverWals(this.dir, this.writerId, this.#catalog, this.#o.rowGroupRows, (e) => this.#report(e))
+    if (this.#o.recoverWal) this.recovery = await recoverWals(this.dir, this.writerId, this.#catalog, this.#encoder, this.#o.rowGroupRows, (e) => this.#report(e))
     if (this.#o.retentionDays !== undefined) await this.applyRetention(this.#o.retentionDays)
   }
 
@@ -318,7 +323,7 @@ class Store implements ParquetStore {
     const written: string[] = []
     try {
       for (const [runId, list] of byRun(batches)) {
-        written.push(await writeRunSegment(this.dir, runId, list, name, this.#o.rowGroupRows))
+        written.push(await writeRunSegment(this.dir, this.#encoder, runId, list, name, this.#o.rowGroupRows))
         this.#segmentsWritten++
       }
       const done = this.#walFiles.filter((w) => w.gen <= gen)
@@ -364,6 +369,8 @@ class Store implements ParquetStore {
       } finally {
         await this.#file?.close().catch(() => undefined)
         this.#file = undefined
+        await this.#encoder.close()
+        this.#pool.clear()
         const engine = this.#sql
         this.#sql = undefined
         if (engine) (await engine.catch(() => undefined))?.close()
@@ -504,7 +511,7 @@ class Store implements ParquetStore {
     let written = 0
     let rows = 0
     for (const id of ids) {
-      const r = await this.#enqueue(() => compactRun(this.dir, id, this.writerId, this.#catalog, { rowGroupRows: this.#o.rowGroupRows, minSegments: options.minSegments ?? 2, segmentRows: Math.max(this.#o.segmentRows, 1_048_576) }))
+      const r = await this.#enqueue(() => compactRun(this.dir, id, this.writerId, this.#catalog, this.#encoder, { rowGroupRows: this.#o.rowGroupRows, minSegments: options.minSegments ?? 2, segmentRows: Math.max(this.#o.segmentRows, 1_048_576) }))
       merged += r.merged
       written += r.written
       rows += r.rows
@@ -527,6 +534,7 @@ class Store implements ParquetStore {
       bufferedBytes: this.#bufferBytes + (this.#sealing?.bytes ?? 0),
       cacheBytes: this.#catalog.cacheBytes,
       segmentsWritten: this.#segmentsWritten,
+      threadedEncoding: this.#encoder.threaded,
       walSyncs: this.#walSyncs,
     }
   }

@@ -1,4 +1,5 @@
 import { EntrenarError, ErrorCodes } from '@entrenar/core'
+import type { SegmentEncoder } from '../node/encoder.js'
 import { crc32, fsyncDir, hostName, join, listDir, moveFile, processAlive, readWhole, removeFile } from '../node/io.js'
 import { decodeWal } from '../wal/codec.js'
 import type { Catalog } from './catalog.js'
@@ -22,7 +23,14 @@ export interface RecoveryReport {
  * duplicates rows. A torn tail (a crash mid-append) is reported as `ENTRENAR_DB_CORRUPT`; its
  * intact frames are recovered and the file is moved to `corrupt/`.
  */
-export async function recoverWals(root: string, me: string, catalog: Catalog, rowGroupRows: number, onCorrupt: (e: EntrenarError) => void): Promise<RecoveryReport> {
+export async function recoverWals(
+  root: string,
+  me: string,
+  catalog: Catalog,
+  encoder: SegmentEncoder,
+  rowGroupRows: number,
+  onCorrupt: (e: EntrenarError) => void,
+): Promise<RecoveryReport> {
   const walDir = join(root, 'wal')
   const hostTag = fnv1a(hostName())
   let walFiles = 0
@@ -53,7 +61,7 @@ export async function recoverWals(root: string, me: string, catalog: Catalog, ro
         continue
       }
       const name = segmentName(parsed.writer, genString(parsed.gen))
-      const segPath = await writeRunSegment(root, runId, batches, name, rowGroupRows)
+      const segPath = await writeRunSegment(root, encoder, runId, batches, name, rowGroupRows)
       catalog.forget(segPath)
       rows += n
       segments++

@@ -1,7 +1,7 @@
 import type { RecordBatch } from '@entrenar/core'
-import { crc32, ensureDir, join, writeFileDurable } from '../node/io.js'
+import type { SegmentEncoder } from '../node/encoder.js'
+import { ensureDir, join, writeFileDurable } from '../node/io.js'
 import { type SortedRows, sortRows } from '../segment/rows.js'
-import { encodeSegment } from '../segment/write.js'
 import { runDirName } from './paths.js'
 
 /** Groups batches by run id, keeping arrival order inside each run. */
@@ -16,16 +16,30 @@ export function byRun(batches: readonly RecordBatch[]): Map<string, RecordBatch[
 }
 
 /** Writes sorted rows as `metrics/run_id=<id>/<name>` durably; returns the path. */
-export async function writeSortedSegment(root: string, rows: SortedRows, name: string, rowGroupRows: number, replaces?: readonly string[]): Promise<string> {
+export async function writeSortedSegment(
+  root: string,
+  encoder: SegmentEncoder,
+  rows: SortedRows,
+  name: string,
+  rowGroupRows: number,
+  replaces?: readonly string[],
+): Promise<string> {
   const dir = join(root, 'metrics', runDirName(rows.runId))
   await ensureDir(dir)
-  const bytes = await encodeSegment(rows, { rowGroupRows, crc32, ...(replaces ? { replaces } : {}) })
+  const bytes = await encoder.encode(rows, rowGroupRows, replaces)
   const path = join(dir, name)
   await writeFileDurable(path, [bytes])
   return path
 }
 
 /** Sorts one run's batches and writes them as one segment. */
-export async function writeRunSegment(root: string, runId: string, batches: readonly RecordBatch[], name: string, rowGroupRows: number): Promise<string> {
-  return writeSortedSegment(root, sortRows(runId, batches), name, rowGroupRows)
+export async function writeRunSegment(
+  root: string,
+  encoder: SegmentEncoder,
+  runId: string,
+  batches: readonly RecordBatch[],
+  name: string,
+  rowGroupRows: number,
+): Promise<string> {
+  return writeSortedSegment(root, encoder, sortRows(runId, batches), name, rowGroupRows)
 }
