@@ -121,6 +121,13 @@ describe('startServer', () => {
     expect((await om.text()).endsWith('# EOF\n')).toBe(true)
     // Scraping again does not count the incident twice.
     expect(await (await fetch(`${server.url}/metrics`)).text()).toContain('entrenar_alerts_total{level="warning",rule="manual",run_id="py-1"} 1')
+    // gzip when asked (fetch decodes it), and HEAD without a body.
+    const gz = await fetch(`${server.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } })
+    expect(gz.headers.get('content-encoding')).toBe('gzip')
+    expect(await gz.text()).toContain('entrenar_loss{run_id="py-1",split="train"} NaN')
+    const head = await fetch(`${server.url}/metrics`, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
     const health = await fetch(`${server.url}/healthz`)
     expect(await health.json()).toMatchObject({ status: 'ok', services: ['store', 'sink', 'andon'] })
     expect(await (await fetch(`${server.url}/dashboard`)).text()).toContain('dash')
@@ -146,6 +153,32 @@ describe('security and back-pressure', () => {
     } finally {
       await server.close()
     }
+  })
+
+  it('close() writes every queued row to the store before it resolves', async () => {
+    const inner = createMemoryStore()
+    let release: () => void = () => {}
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const held: MetricStore = {
+      ...inner,
+      write: async (b: RecordBatch) => {
+        await gate
+        return inner.write(b)
+      },
+      flush: () => inner.flush(),
+    }
+    const server = await startServer({ store: held })
+    for (let k = 0; k < 3; k++) {
+      const res = await post(`${server.url}/v1/ingest`, { schema_version: 1, run_id: 'drain', points: [{ metric: 'loss', value: k, step: k }] })
+      expect(res.status).toBe(200)
+    }
+    expect(server.stats()).toMatchObject({ writtenRows: 0, queuedRows: 3 })
+    const closing = server.close()
+    setTimeout(release, 20)
+    await closing
+    expect(Array.from((await inner.query({ runs: ['drain'] })).series[0]!.value)).toEqual([0, 1, 2])
   })
 
   it('answers 429 with Retry-After when the queue is full, and nothing accepted is lost', async () => {

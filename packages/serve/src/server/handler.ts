@@ -203,7 +203,15 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
   const metrics = async (request: Request): Promise<Response> => {
     await syncIncidents()
     const format = negotiateFormat(request.headers.get('accept'))
-    return new Response(request.method === 'HEAD' ? null : exporter.render(format), { headers: { 'content-type': exporter.contentType(format) } })
+    const headers: Record<string, string> = { 'content-type': exporter.contentType(format), vary: 'accept, accept-encoding' }
+    if (request.method === 'HEAD') return new Response(null, { headers })
+    const text = exporter.render(format)
+    // Prometheus asks for gzip; 10K series are ~1 MB of text and compress about 10×.
+    if (/\bgzip\b/.test(request.headers.get('accept-encoding') ?? '') && text.length > 1024) {
+      headers['content-encoding'] = 'gzip'
+      return new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip')), { headers })
+    }
+    return new Response(text, { headers })
   }
 
   const handler: FetchHandler = async (request) => {
