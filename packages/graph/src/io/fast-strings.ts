@@ -15,7 +15,7 @@ const utf8 = new TextDecoder()
  */
 export function readPlainStrings(file: ArrayBuffer, metadata: FileMetaData, column: string): string[] | undefined {
   const element = metadata.schema.find((s) => s.name === column)
-  if (!element || element.type !== 'BYTE_ARRAY' || element.repetition_type !== 'REQUIRED') return undefined
+  if (element?.type !== 'BYTE_ARRAY' || element.repetition_type !== 'REQUIRED') return undefined
   const rows = Number(metadata.num_rows)
   const out: string[] = new Array(rows)
   let n = 0

@@ -12,7 +12,20 @@ export class HealthIndex {
   readonly #byRun = new Map<string, number[]>()
 
   add(e: HealthEvent): void {
-    const frozen = Object.freeze({ ...e })
+    // Canonical field order, so exports do not depend on how the event object was written.
+    const frozen: HealthEvent = Object.freeze({
+      kind: e.kind,
+      ...(e.modelId !== undefined ? { modelId: e.modelId } : {}),
+      ...(e.runId !== undefined ? { runId: e.runId } : {}),
+      level: e.level,
+      rule: e.rule,
+      message: e.message,
+      ...(e.metric !== undefined ? { metric: e.metric } : {}),
+      ...(e.step !== undefined ? { step: e.step } : {}),
+      ...(e.value !== undefined ? { value: e.value } : {}),
+      ...(e.decision !== undefined ? { decision: e.decision } : {}),
+      timestampMs: e.timestampMs,
+    })
     const i = this.events.length
     this.events.push(frozen)
     if (e.modelId !== undefined) push(this.#byModel, e.modelId, i)

@@ -1,0 +1,146 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DuckDBInstance } from '@duckdb/node-api'
+import { type HealthEvent, isEntrenarError, type ModelNode } from '@entrenar/core'
+import { createLineage } from '@entrenar/graph'
+import { parquetWriteBuffer } from 'hyparquet-writer'
+import { afterEach, describe, expect, it } from 'vitest'
+
+const dirs: string[] = []
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'entrenar-graph-'))
+  dirs.push(d)
+  return d
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+})
+
+const models: ModelNode[] = [
+  { id: 'v1', metrics: { accuracy: 0.85, loss: Number.NaN, zero: -0 }, createdAtMs: 1_700_000_000_000, version: '1.0', configHash: 'h1', config: { lr: 0.001, opt: { name: 'adam' } }, tags: { team: 'a' }, runId: 'run-1' },
+  { id: 'v2 "quoted" \\ ü', metrics: { accuracy: 0.87, ppl: Number.POSITIVE_INFINITY }, createdAtMs: 1_700_000_000_001.5 },
+  { id: 'v3', metrics: { low: Number.NEGATIVE_INFINITY, accuracy: 5e-324 }, createdAtMs: 0, runId: 'run-3' },
+  { id: '模型-4', metrics: {}, createdAtMs: -1, tags: {} },
+]
+const events: HealthEvent[] = [
+  { kind: 'incident', runId: 'run-3', level: 'critical', rule: 'non_finite', message: 'loss NaN', metric: 'loss', step: 12, value: Number.NaN, decision: 'stop', timestampMs: 5 },
+  { kind: 'drift', modelId: 'v1', level: 'warning', rule: 'adwin', message: 'drift', timestampMs: 6 },
+]
+
+async function fill(dir: string | undefined) {
+  const g = await createLineage(dir === undefined ? {} : { dir })
+  for (const m of models) await g.addModel(m)
+  await g.derive({ parent: 'v1', child: models[1]!.id, changeType: 'hyperparams', description: 'lr 1e-3 → 1e-4, "quoted"' })
+  await g.derive({ parent: models[1]!.id, child: 'v3', changeType: 'merge' })
+  await g.derive({ parent: '模型-4', child: 'v3', changeType: 'merge' })
+  for (const e of events) await g.addHealthEvent(e)
+  return g
+}
+
+describe('Parquet persistence in <dir>/lineage/', () => {
+  it('round-trips models, edges and events exactly', async () => {
+    const dir = tmp()
+    const g = await fill(dir)
+    await g.close()
+    const h = await createLineage({ dir })
+    expect(h.stats()).toEqual({ models: 4, derivations: 3, events: 2, metrics: 5 })
+    for (const m of models) {
+      const got = await h.getModel(m.id)
+      expect(got).toEqual(m)
+      for (const [k, x] of Object.entries(m.metrics)) expect(Object.is(got!.metrics[k], x)).toBe(true)
+    }
+    expect(await h.parents('v3')).toEqual([models[1]!.id, '模型-4'])
+    const r = await h.regressionSource('v3', { metric: 'accuracy', higherIsBetter: true })
+    expect(r?.derivation).toEqual({ parent: models[1]!.id, child: 'v3', changeType: 'merge' })
+    expect((await h.parents(models[1]!.id)).length).toBe(1)
+    const ev = await h.healthEvents('v3')
+    expect(ev).toHaveLength(1)
+    expect(Number.isNaN(ev[0]!.value)).toBe(true)
+    expect(ev[0]).toMatchObject({ kind: 'incident', runId: 'run-3', level: 'critical', rule: 'non_finite', decision: 'stop', step: 12 })
+    expect(await h.healthEvents('v1')).toEqual([events[1]])
+    const fresh = await fill(undefined)
+    for (const f of ['dot', 'mermaid', 'openlineage'] as const) expect(await h.export(f)).toBe(await fresh.export(f))
+  })
+
+  it('writes nothing when nothing changed and picks up later changes', async () => {
+    const dir = tmp()
+    const g = await createLineage({ dir })
+    await g.flush()
+    expect(() => readFileSync(join(dir, 'lineage', 'nodes.parquet'))).toThrow()
+    await g.addModel(models[0]!)
+    await g.flush()
+    await g.addModel(models[2]!)
+    await g.close()
+    await g.close()
+    await expect(g.addModel(models[3]!)).rejects.toMatchObject({ code: 'ENTRENAR_CLOSED' })
+    const h = await createLineage({ dir })
+    expect(h.stats().models).toBe(2)
+  })
+
+  it('detects a torn save, a damaged file and a cycle with ENTRENAR_DB_CORRUPT', async () => {
+    const a = tmp()
+    const g = await fill(a)
+    await g.close()
+    const h = await createLineage({ dir: a })
+    await h.addModel({ id: 'extra', metrics: {}, createdAtMs: 1 })
+    await h.flush() // generation 2
+    const b = tmp()
+    const first = await fill(b)
+    await first.close() // generation 1
+    copyFileSync(join(b, 'lineage', 'edges.parquet'), join(a, 'lineage', 'edges.parquet'))
+    const torn = await createLineage({ dir: a }).catch((e: unknown) => e)
+    expect(isEntrenarError(torn, 'ENTRENAR_DB_CORRUPT')).toBe(true)
+    expect(String((torn as Error).message)).toMatch(/generation 1 differs .* generation 2/)
+
+    const nodes = join(b, 'lineage', 'nodes.parquet')
+    const bytes = readFileSync(nodes)
+    writeFileSync(nodes, bytes.subarray(0, bytes.length - 20))
+    await expect(createLineage({ dir: b })).rejects.toMatchObject({ code: 'ENTRENAR_DB_CORRUPT' })
+
+    // An edge table whose rows form a cycle (no valid graph writes one).
+    const c = tmp()
+    const k = await createLineage({ dir: c })
+    await k.addModel({ id: 'x', metrics: {}, createdAtMs: 0 })
+    await k.addModel({ id: 'y', metrics: {}, createdAtMs: 0 })
+    await k.derive({ parent: 'x', child: 'y', changeType: 'retrain' })
+    await k.close()
+    const edges = parquetWriteBuffer({
+      columnData: [
+        { name: 'parent', data: ['x', 'y'], type: 'STRING', nullable: false },
+        { name: 'child', data: ['y', 'x'], type: 'STRING', nullable: false },
+        { name: 'parent_row', data: Int32Array.from([0, 1]), type: 'INT32', nullable: false },
+        { name: 'child_row', data: Int32Array.from([1, 0]), type: 'INT32', nullable: false },
+        { name: 'change_type', data: ['retrain', 'retrain'], type: 'STRING', nullable: false },
+        { name: 'description', data: [null, null], type: 'STRING' },
+      ],
+      kvMetadata: [
+        { key: 'entrenar.lineage.schema', value: '1' },
+        { key: 'entrenar.lineage.generation', value: '1' },
+      ],
+    })
+    writeFileSync(join(c, 'lineage', 'edges.parquet'), new Uint8Array(edges))
+    await expect(createLineage({ dir: c })).rejects.toMatchObject({ code: 'ENTRENAR_DB_CORRUPT', message: expect.stringMatching(/cycle/) })
+  })
+
+  it('DuckDB reads the tables as they are', async () => {
+    const dir = tmp()
+    const g = await fill(dir)
+    await g.close()
+    const db = await DuckDBInstance.create(':memory:')
+    const conn = await db.connect()
+    try {
+      const nodes = (await conn.runAndReadAll(`SELECT id, version, created_at_ms, metric_accuracy, run_id, json_extract_string(tags, '$.team') AS team FROM '${join(dir, 'lineage', 'nodes.parquet')}' ORDER BY created_at_ms`)).getRowObjects()
+      expect(nodes.map((r) => r.id)).toEqual(['模型-4', 'v3', 'v1', models[1]!.id])
+      expect(nodes[2]).toMatchObject({ id: 'v1', version: '1.0', metric_accuracy: 0.85, run_id: 'run-1', team: 'a' })
+      expect(nodes[1]!.metric_accuracy).toBe(5e-324)
+      expect(nodes[0]!.metric_accuracy).toBeNull()
+      const edges = (await conn.runAndReadAll(`SELECT e.parent, e.child, e.change_type, n.id AS parent_by_row FROM '${join(dir, 'lineage', 'edges.parquet')}' e JOIN '${join(dir, 'lineage', 'nodes.parquet')}' n ON n.id = e.parent ORDER BY e.child_row, e.parent_row`)).getRowObjects()
+      expect(edges.map((r) => `${r.parent}>${r.child}:${r.change_type}`)).toEqual([`v1>${models[1]!.id}:hyperparams`, `${models[1]!.id}>v3:merge`, '模型-4>v3:merge'])
+      const ev = (await conn.runAndReadAll(`SELECT kind, level, rule, isnan(value) AS nan FROM '${join(dir, 'lineage', 'events.parquet')}' ORDER BY timestamp_ms`)).getRowObjects()
+      expect(ev[0]).toMatchObject({ kind: 'incident', level: 'critical', rule: 'non_finite', nan: true })
+    } finally {
+      conn.closeSync()
+    }
+  })
+})
