@@ -74,6 +74,13 @@ runConformance(
   api,
 )
 
+// Any server that speaks the detector protocol (a Rust service): ENTRENAR_CONFORMANCE_DETECTOR_URL=http://…
+const remote = process.env.ENTRENAR_CONFORMANCE_DETECTOR_URL
+if (remote) {
+  const domain = process.env.ENTRENAR_CONFORMANCE_DETECTOR_DOMAIN === 'binary' ? 'binary' : 'real'
+  runConformance(changeDetectorSuite({ domain }), { name: `remote ${remote}`, create: () => createHttpClient(detectorServiceContract, remote) }, api)
+}
+
 describe('detector service', () => {
   it('refuses series beyond maxSeries with ENTRENAR_BUSY', async () => {
     const s = asDetectorService(() => cusum(), { maxSeries: 2 })
