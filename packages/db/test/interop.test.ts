@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { batchFromRows, type RecordRow } from '@entrenar/core'
+import { batchFromRows, createHttpClient, createHttpHandler, metricStoreContract, type RecordRow } from '@entrenar/core'
+import { serveHandler } from '@entrenar/core/node'
 import { describe, expect, it } from 'vitest'
 import { openStore } from '../src/index.js'
 import { prng, T0, tempDir } from './helpers/fixtures.js'
@@ -92,5 +93,21 @@ describe('interop with DuckDB', () => {
     const typed = await store.query({ runs: ['duck'], aggregate: 'sum' })
     expect(typed.series.map((x) => [x.metric, x.value[0]])).toEqual(viaDuck.rows.map((r) => [r[0], r[2]]))
     await store.close()
+  }, 30_000)
+
+  it('sql() works over HTTP through the generic store contract', async () => {
+    const store = await openStore(tempDir('sqlhttp'))
+    const server = await serveHandler(createHttpHandler(metricStoreContract, store))
+    try {
+      const client = createHttpClient(metricStoreContract, server.url)
+      await client.write(batchFromRows('r', [{ metric: 'loss', value: 0.5, step: 1, timestampUs: T0, epoch: null, batch: null, tags: null }]))
+      await client.flush()
+      const r = await client.sql!('SELECT run_id, metric, count(*)::INTEGER AS n FROM metrics GROUP BY ALL')
+      expect(r.rows).toEqual([['r', 'loss', 1]])
+      await expect(client.sql!('SELECT * FROM nope')).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_QUERY' })
+    } finally {
+      await server.close()
+      await store.close()
+    }
   }, 30_000)
 })
