@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http'
+import { gzipSync } from 'node:zlib'
 import {
   alertPolicyContract,
   batchFromRows,
@@ -35,7 +36,7 @@ runConformance(
 runConformance(alertPolicySuite, { name: 'startServer', create: () => client((u) => createHttpClient(alertPolicyContract, u), { andon: createDefaultPolicy() }), destroy }, api)
 
 const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : body instanceof Uint8Array ? new Blob([new Uint8Array(body)]) : JSON.stringify(body) })
 
 describe('startServer', () => {
   let server: EntrenarServer
@@ -105,6 +106,23 @@ describe('startServer', () => {
       req.end()
     })
     expect(status).toBe(413)
+  })
+
+  it('decodes gzip bodies with the size limit applied after decoding', async () => {
+    const points = Array.from({ length: 100 }, (_, i) => ({ metric: 'gz', value: i, step: i }))
+    const ok = await post(`${server.url}/v1/ingest`, gzipSync(JSON.stringify({ schema_version: 1, run_id: 'gz', points })), { 'content-encoding': 'gzip' })
+    expect(ok.status).toBe(200)
+    expect(await ok.json()).toMatchObject({ accepted: 100 })
+    // 1 MB of spaces compresses to ~1 KB: a bomb against a 64 KiB limit.
+    const bomb = gzipSync(`{"schema_version": 1, "run_id": "gz", "points": []${' '.repeat(1 << 20)}}`)
+    expect(bomb.length).toBeLessThan(64 * 1024)
+    expect((await post(`${server.url}/v1/ingest`, bomb, { 'content-encoding': 'gzip' })).status).toBe(413)
+    const corrupt = await post(`${server.url}/v1/ingest`, 'not gzip at all', { 'content-encoding': 'gzip' })
+    expect(corrupt.status).toBe(400)
+    expect((await post(`${server.url}/v1/ingest`, '{}', { 'content-encoding': 'br' })).status).toBe(400)
+    // The contract routes decode gzip too.
+    const runs = await post(`${server.url}/v1/store/runs`, gzipSync('{"schema_version": 1}'), { 'content-encoding': 'gzip' })
+    expect(runs.status).toBe(200)
   })
 
   it('serves /metrics in both formats with incidents from the Andon, /healthz, and extra handlers', async () => {

@@ -87,23 +87,37 @@ function isPolicy(x: AlertPolicy | AlertPolicyService): x is AlertPolicy {
   return 'signal' in x
 }
 
-/** Reads a body up to `max` bytes; undefined when it is larger (the read stops there). */
+/** Thrown by {@link readCapped} for an unsupported or corrupt `Content-Encoding`. */
+class EncodingError extends Error {}
+
+/**
+ * Reads a body up to `max` bytes (after gzip decoding, so a small compressed bomb cannot grow
+ * memory); undefined when it is larger (the read stops there).
+ */
 async function readCapped(request: Request, max: number): Promise<string | undefined> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN)
   if (declared > max) return undefined
   if (!request.body) return ''
-  const reader = request.body.getReader()
+  const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase()
+  if (encoding !== 'identity' && encoding !== 'gzip') throw new EncodingError(`content-encoding ${encoding} is not supported; use gzip or none`)
+  const stream = encoding === 'gzip' ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body
+  const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let size = 0
   for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
+    let part: ReadableStreamReadResult<Uint8Array>
+    try {
+      part = await reader.read()
+    } catch (e) {
+      throw new EncodingError(`body could not be decoded (${encoding}): ${e instanceof Error ? e.message : String(e)}`)
+    }
+    if (part.done) break
+    size += part.value.byteLength
     if (size > max) {
       await reader.cancel().catch(() => {})
       return undefined
     }
-    chunks.push(value)
+    chunks.push(part.value)
   }
   const all = new Uint8Array(size)
   let at = 0
@@ -112,6 +126,17 @@ async function readCapped(request: Request, max: number): Promise<string | undef
     at += c.byteLength
   }
   return new TextDecoder().decode(all)
+}
+
+/** Reads the body or answers the error (413 too large, 400 bad encoding). */
+async function bodyOrError(request: Request, max: number): Promise<string | Response> {
+  try {
+    const text = await readCapped(request, max)
+    return text ?? errorResponse('ENTRENAR_BODY_TOO_LARGE', `entrenar/serve: body exceeds ${max} bytes`, { max_body_bytes: max })
+  } catch (e) {
+    if (e instanceof EncodingError) return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/serve: ${e.message}`)
+    throw e
+  }
 }
 
 function withHeaders(res: Response, headers: Record<string, string>): Response {
@@ -180,8 +205,8 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     if (request.method !== 'POST') return errorResponse(ErrorCodes.WIRE_INVALID, 'entrenar/serve: ingest: use POST')
     // Refuse before reading the body when the queue is already full: the cheapest back-pressure.
     if (store.capacity() <= 0) return busy(new EntrenarError(BUSY, `entrenar/serve: queue full (${store.stats().queuedRows} rows); retry later`))
-    const text = await readCapped(request, maxBody)
-    if (text === undefined) return errorResponse('ENTRENAR_BODY_TOO_LARGE', `entrenar/serve: ingest body exceeds ${maxBody} bytes`, { max_body_bytes: maxBody })
+    const text = await bodyOrError(request, maxBody)
+    if (typeof text !== 'string') return text
     let body: unknown
     try {
       body = parseLenientJson(text)
@@ -231,9 +256,12 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     if (service) {
       if (request.method !== 'POST') return service(request)
       // Read the body here with the cap, so a chunked upload without Content-Length cannot grow memory.
-      const text = await readCapped(request, maxBody)
-      if (text === undefined) return errorResponse('ENTRENAR_BODY_TOO_LARGE', `entrenar/serve: body exceeds ${maxBody} bytes`, { max_body_bytes: maxBody })
-      const res = await service(new Request(request.url, { method: 'POST', headers: request.headers, body: text }))
+      const text = await bodyOrError(request, maxBody)
+      if (typeof text !== 'string') return text
+      const headers = new Headers(request.headers)
+      headers.delete('content-encoding')
+      headers.delete('content-length')
+      const res = await service(new Request(request.url, { method: 'POST', headers, body: text }))
       if (res.status !== 429) return res
       rejectedRequests++
       return withHeaders(res, { 'retry-after': retryAfter })
