@@ -21,6 +21,19 @@ export interface KswinDetector extends ChangeDetector {
   readonly pValue: number
 }
 
+// r is small (30): an insertion sort beats TypedArray#sort, whose call overhead dominated an update.
+function insertionSort(a: Float64Array): void {
+  for (let i = 1; i < a.length; i++) {
+    const v = a[i]!
+    let j = i - 1
+    while (j >= 0 && a[j]! > v) {
+      a[j + 1] = a[j]!
+      j--
+    }
+    a[j + 1] = v
+  }
+}
+
 class Kswin implements KswinDetector {
   readonly name = 'kswin'
   readonly #alpha: number
@@ -105,17 +118,22 @@ class Kswin implements KswinDetector {
     // array is reused, which keeps every subset equally likely).
     const perm = this.#perm
     const older = this.#older
+    const head = this.#head
     for (let k = 0; k < r; k++) {
       const j = k + this.#rng.int(perm.length - k)
       const t = perm[k]!
       perm[k] = perm[j]!
       perm[j] = t
-      older[k] = ring[(this.#head + perm[k]!) % n]!
+      const at = head + perm[k]!
+      older[k] = ring[at >= n ? at - n : at]!
     }
     const recent = this.#recent
-    for (let k = 0; k < r; k++) recent[k] = ring[(this.#head + n - r + k) % n]!
-    older.sort()
-    recent.sort()
+    for (let k = 0; k < r; k++) {
+      const at = head + n - r + k
+      recent[k] = ring[at >= n ? at - n : at]!
+    }
+    insertionSort(older)
+    insertionSort(recent)
     const d = ksStatisticSorted(older, r, recent, r)
     this.#statistic = d
     this.#pValueFresh = false
