@@ -1,3 +1,4 @@
 import { entrenarTsup } from '../../tsup.shared.mjs'
 
-export default entrenarTsup({ entry: {"index":"src/index.ts"} })
+// `series` is the browser-safe entry (no Node built-ins): the shared series preparation.
+export default entrenarTsup({ entry: { index: 'src/index.ts', series: 'src/series.ts' } })
