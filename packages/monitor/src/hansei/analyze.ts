@@ -148,41 +148,37 @@ function tailMean(values: Float64Array): number {
 }
 
 /**
- * Groups metrics named `<member>/<metric>` or `<member>.<metric>` by the metric name and, when a
- * group has members whose gradients vanished or whose directed metric never improved while other
- * members learned, names the stalled ones (e.g. two dead experts of four in a mixture of experts).
+ * Groups metrics named `<member>/<metric>` or `<member>.<metric>` (experts, layers, heads) and names
+ * the members that stopped learning while their siblings did not (e.g. two dead experts of four in a
+ * mixture of experts). A member with a gradient-norm metric is stalled when its gradient vanished;
+ * one without is stalled when none of its directed metrics (losses, accuracies) improved.
  */
 function groupsOf(metrics: readonly MetricAnalysis[], gradients: readonly GradientAnalysis[]): HanseiReport['stalledGroups'] {
   const vanished = new Set(gradients.filter((g) => g.vanishing).map((g) => g.metric))
-  const byMember = new Map<string, Map<string, boolean>>() // suffix metric → member → stalled
+  const gradNames = new Set(gradients.map((g) => g.metric))
+  const members = new Map<string, { suffixes: Set<string>; hasGrad: boolean; vanished: boolean; directed: number; improving: number }>()
   for (const a of metrics) {
     const m = /^(.+)[/.]([^/.]+)$/.exec(a.metric)
     if (!m) continue
-    const [, member, suffix] = m as unknown as [string, string, string]
-    // Stalled: its gradient vanished, or a metric with a direction did not improve.
-    const stalled = vanished.has(a.metric) || (a.direction !== 'neutral' && a.trend !== 'improving')
-    let g = byMember.get(suffix)
-    if (!g) {
-      g = new Map()
-      byMember.set(suffix, g)
+    const member = m[1] as string
+    const e = members.get(member) ?? { suffixes: new Set<string>(), hasGrad: false, vanished: false, directed: 0, improving: 0 }
+    e.suffixes.add(m[2] as string)
+    if (gradNames.has(a.metric)) {
+      e.hasGrad = true
+      e.vanished ||= vanished.has(a.metric)
+    } else if (a.direction !== 'neutral') {
+      e.directed++
+      if (a.trend === 'improving') e.improving++
     }
-    g.set(member, (g.get(member) ?? false) || stalled)
+    members.set(member, e)
   }
-  // Only suffixes on which members differ say something; a member is stalled when one of them says so.
-  const verdict = new Map<string, { stalled: boolean; prefix: string }>()
-  for (const [suffix, members] of byMember) {
-    if (members.size < 2) continue
-    const values = [...members.values()]
-    if (values.every(Boolean) || !values.some(Boolean)) continue
-    for (const [member, stalled] of members) {
-      const v = verdict.get(member)
-      verdict.set(member, { stalled: (v?.stalled ?? false) || stalled, prefix: suffix })
-    }
-  }
-  if (verdict.size === 0) return []
-  const stalled = [...verdict].filter(([, v]) => v.stalled).map(([m]) => m)
-  const healthy = [...verdict].filter(([, v]) => !v.stalled).map(([m]) => m)
-  const prefix = commonPrefix([...verdict.keys()])
+  // Siblings share a metric name; a member alone with its suffixes is not part of a group.
+  const shared = [...members].filter(([name, e]) => [...members].some(([other, o]) => other !== name && [...e.suffixes].some((s) => o.suffixes.has(s))))
+  if (shared.length < 2) return []
+  const isStalled = (e: { hasGrad: boolean; vanished: boolean; directed: number; improving: number }) => (e.hasGrad ? e.vanished : e.directed > 0 && e.improving === 0)
+  const stalled = shared.filter(([, e]) => isStalled(e)).map(([n]) => n)
+  const healthy = shared.filter(([, e]) => !isStalled(e)).map(([n]) => n)
+  const prefix = commonPrefix(shared.map(([n]) => n))
   return stalled.length && healthy.length ? [{ prefix, stalled: stalled.sort(), healthy: healthy.sort() }] : []
 }
 

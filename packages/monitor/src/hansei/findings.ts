@@ -67,7 +67,7 @@ export function findingsOf(f: Facts): Finding[] {
         code: 'vanishing_gradients',
         metric: g.metric,
         step: g.vanishing.fromStep,
-        message: `${g.metric} stayed below ${n(g.vanishing.maxValue === 0 ? 0 : g.vanishing.maxValue)} from step ${g.vanishing.fromStep} to ${g.vanishing.toStep} (${g.vanishing.points} points): the parameters behind it no longer learn.`,
+        message: `${g.metric} was ${g.vanishing.maxValue === 0 ? 'exactly 0' : `at most ${n(g.vanishing.maxValue)}`} from step ${g.vanishing.fromStep} to ${g.vanishing.toStep} (${g.vanishing.points} points): the parameters behind it no longer learn.`,
         recommendation: 'Check for dead units or singular weight matrices (re-initialise them), saturating activations and a learning rate decayed to zero; residual connections and normalisation keep gradients alive.',
       })
     }
@@ -97,7 +97,7 @@ export function findingsOf(f: Facts): Finding[] {
         severity: 'warning',
         code: 'degrading',
         metric: a.metric,
-        message: `${a.metric} got worse over the run: ${n(a.first?.value ?? Number.NaN)} → ${n(a.last?.value ?? Number.NaN)} (Mann–Kendall z ${n(a.mannKendall.z)}, p ${n(a.mannKendall.pValue)}).`,
+        message: `${a.metric} got worse over the run: least-squares line ${n(a.fitted.from)} → ${n(a.fitted.to)} (Mann–Kendall z ${n(a.mannKendall.z)}, p ${n(a.mannKendall.pValue)}).`,
         recommendation: /val|test|eval/i.test(a.metric)
           ? 'A validation metric that worsens while training goes on is overfitting: stop earlier, regularise or add data.'
           : 'Lower the learning rate; check the data pipeline for a shift.',

@@ -20,9 +20,9 @@ export function inferDirection(metric: string): MetricDirection {
   return 'neutral'
 }
 
-/** True for names of gradient-norm metrics (`gradient_norm`, `grad_norm`, `expert_1/grad_norm`). */
+/** True for names of gradient-norm metrics (`gradient_norm`, `grad_norm`, `expert_1/grad_norm`), not their logarithms. */
 export function isGradientMetric(metric: string): boolean {
-  return /grad/i.test(metric) && /norm/i.test(metric)
+  return /grad/i.test(metric) && /norm/i.test(metric) && !/log/i.test(metric)
 }
 
 /** Analyses one series in step order (`steps`, `values` as stored). */
@@ -86,6 +86,7 @@ export function analyzeMetric(metric: string, steps: Float64Array, values: Float
     std: m ? std : Number.NaN,
     best,
     slope: fit.slope,
+    fitted: m ? { from: fit.intercept + fit.slope * fx[0]!, to: fit.intercept + fit.slope * fx[m - 1]! } : { from: Number.NaN, to: Number.NaN },
     mannKendall: mk,
     trend,
     ...(plateau ? { plateau } : {}),

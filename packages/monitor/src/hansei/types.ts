@@ -38,6 +38,8 @@ export interface MetricAnalysis {
   readonly best: StepValue | undefined
   /** Least-squares slope of value over step (finite points). */
   readonly slope: number
+  /** The least-squares line at the first and the last finite step. */
+  readonly fitted: { readonly from: number; readonly to: number }
   /** Mann–Kendall test over the finite values in step order. */
   readonly mannKendall: { readonly s: number; readonly z: number; readonly pValue: number; readonly tau: number; readonly n: number }
   readonly trend: Trend
