@@ -34,7 +34,7 @@ describe('renderHtmlReport', () => {
     expect(html).toContain('2023-11-14 22:13:20 UTC')
     // stats row of loss: 2000 rows and one NaN, flagged
     expect(html).toMatch(/<tr><td>loss<\/td><td>2000<\/td>.*<td class="bad">1<\/td><td>0<\/td><td>0<\/td><\/tr>/)
-    expect(html).toMatch(/<td class="lvl-critical">critical<\/td><td>non_finite<\/td><td>loss<\/td><td>NaN<\/td><td>stop<\/td>/)
+    expect(html).toMatch(/<td class="lvl-critical">critical<\/td><td>non_finite<\/td><td>loss<\/td><td class="num">NaN<\/td><td>stop<\/td>/)
     await expect(html).toMatchFileSnapshot('./fixtures/report.html')
   })
 

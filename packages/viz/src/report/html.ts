@@ -37,6 +37,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .charts svg{width:100%;height:auto;border:1px solid #eee;border-radius:4px}
 table{border-collapse:collapse;font-size:13px;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}td.msg{text-align:left;white-space:normal}
+table.alerts th,table.alerts td{text-align:left}table.alerts .num{text-align:right}
 .bad{color:#d62728;font-weight:bold}.lvl-warning{color:#b58100}.lvl-error,.lvl-critical{color:#d62728;font-weight:bold}.lvl-info{color:#1f77b4}
 pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}
 footer{margin-top:32px;color:#888;font-size:12px}
@@ -132,10 +133,10 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   out.push(`<h2>Alerts and drift (${incidents.length})</h2>`)
   if (incidents.length === 0) out.push('<p>No alerts.</p>')
   else {
-    out.push('<table><thead><tr><th>time</th><th>step</th><th>level</th><th>rule</th><th>metric</th><th>value</th><th>decision</th><th>message</th></tr></thead><tbody>')
+    out.push('<table class="alerts"><thead><tr><th>time</th><th class="num">step</th><th>level</th><th>rule</th><th>metric</th><th class="num">value</th><th>decision</th><th>message</th></tr></thead><tbody>')
     for (const a of incidents) {
       out.push(
-        `<tr><td>${esc(isoUtc(a.timestampMs))}</td><td>${a.step ?? '—'}</td><td class="lvl-${esc(a.level)}">${esc(a.level)}</td><td>${esc(a.rule)}</td><td>${esc(a.metric ?? '—')}</td><td>${a.value === undefined ? '—' : esc(formatNumber(a.value, 6))}</td><td>${esc(a.decision)}</td><td class="msg">${esc(a.message)}</td></tr>`,
+        `<tr><td>${esc(isoUtc(a.timestampMs))}</td><td class="num">${a.step ?? '—'}</td><td class="lvl-${esc(a.level)}">${esc(a.level)}</td><td>${esc(a.rule)}</td><td>${esc(a.metric ?? '—')}</td><td class="num">${a.value === undefined ? '—' : esc(formatNumber(a.value, 6))}</td><td>${esc(a.decision)}</td><td class="msg">${esc(a.message)}</td></tr>`,
       )
     }
     out.push('</tbody></table>')
