@@ -101,7 +101,21 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 
 const kind = process.env.BENCH_STORE === 'memory' ? 'memory' : 'columnar'
 const store = kind === 'memory' ? await memoryStore() : columnarStore()
-const server = await serveHandler(webDashboardHandler({ store }))
+const handler = webDashboardHandler({ store })
+const server = await serveHandler(handler)
+
+/** Median time of the handler answering one request in Node (no network, no browser). */
+async function serverMs(path, body) {
+  const times = []
+  for (let i = 0; i < ROUNDS + 1; i++) {
+    const init = body ? { method: 'POST', headers: { host: '127.0.0.1', 'content-type': 'application/json' }, body: JSON.stringify(body) } : { headers: { host: '127.0.0.1' } }
+    const t0 = performance.now()
+    const res = await handler(new Request(`http://127.0.0.1${path}`, init))
+    await res.arrayBuffer()
+    if (i > 0) times.push(performance.now() - t0)
+  }
+  return median(times)
+}
 const dir = await mkdtemp(join(tmpdir(), 'entrenar-viz-bench-'))
 const context = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1400, height: 900 } })
 try {
@@ -133,12 +147,15 @@ try {
     first.push(ms)
     peer.push(raw.ms)
   }
+  const overviewMs = await serverMs('/api/overview')
+  const queryMs = await serverMs('/v1/store/query', { schema_version: 1, runs: runs.map((r) => r.info.id), metrics: ['loss'], bucket: { points: Math.round(buckets / RUNS), mode: 'minmax-last' } })
   const f = median(first)
   const p = median(peer)
   console.log(`web dashboard first render, ${RUNS} runs × ${POINTS.toLocaleString('en')} points (${kind} store), Chromium ${context.browser()?.version() ?? ''}`)
   console.log(`  first render (navigation → chart drawn, ${buckets} buckets): median ${f.toFixed(0)} ms over ${ROUNDS} pages [${first.map((x) => x.toFixed(0)).join(', ')}]`)
   const st = (k) => median(stages.slice(1).map((s) => s[k])).toFixed(0)
   console.log(`  stages (median ms since navigation): script running ${st('script')}, run list ${st('overview')}, buckets received ${st('query')}, drawn ${st('drawn')}`)
+  console.log(`  server side (handler in Node, median): run list ${overviewMs.toFixed(0)} ms, minmax-last query of ${RUNS} runs ${queryMs.toFixed(0)} ms`)
   console.log(`  peer: raw fetch + decode of 1 run (${POINTS.toLocaleString('en')} points):        median ${p.toFixed(0)} ms`)
   console.log(`  ratio: all ${RUNS} runs drawn / 1 run fetched raw = ${(f / p).toFixed(2)}×  (budget: first render ≤ 500 ms)`)
 } finally {

@@ -246,6 +246,56 @@ describe('webDashboardHandler: live stream', () => {
     expect(status?.type === 'status' && status.runs[0]!.status).toBe('stopped')
   })
 
+  it('follows several runs and metrics with different cursors: one query per cursor, no row twice', async () => {
+    const store = await fixture()
+    await store.putRun({ id: 'r3', status: 'running', startTimeMs: 3_000 })
+    await writeSeries(store, 'r3', 'loss', 0, 10, () => 1)
+    await writeSeries(store, 'r2', 'acc', 0, 10, () => 0.5)
+    let queries = 0
+    let polls = 0
+    const counting: MetricStore = {
+      runs: () => {
+        polls++
+        return store.runs()
+      },
+      range: (a, b, f) => store.range(a, b, f),
+      write: (b) => store.write(b),
+      flush: () => store.flush(),
+      close: () => store.close(),
+      putRun: (r) => store.putRun(r),
+      query: (q) => {
+        queries++
+        return store.query(q)
+      },
+    }
+    const handler = createDashboardHandler({ store: counting, pollMs: 20 }, ASSETS)
+    const cursors = [
+      { run: 'r2', metric: 'loss', after: 19 },
+      { run: 'r2', metric: 'acc', after: 9 },
+      { run: 'r3', metric: 'loss', after: 9 },
+    ]
+    const res = await handler(get(`/api/stream?q=${encodeURIComponent(streamRequestToParam({ cursors, incidentsSeen: 0 }))}`))
+    const reading = readEvents(res)
+    await new Promise((r) => setTimeout(r, 50))
+    await writeSeries(store, 'r2', 'loss', 20, 3, () => 2)
+    await writeSeries(store, 'r2', 'acc', 10, 13, () => 0.6)
+    await writeSeries(store, 'r3', 'loss', 10, 4, () => 3)
+    await new Promise((r) => setTimeout(r, 80))
+    await store.putRun({ id: 'r2', status: 'finished', startTimeMs: 2_000, endTimeMs: 9_000 })
+    await store.putRun({ id: 'r3', status: 'finished', startTimeMs: 3_000, endTimeMs: 9_000 })
+    const events = await reading
+    const got = new Map<string, number[]>()
+    for (const e of events) if (e.type === 'points') for (const s of e.result.series) got.set(`${s.runId}/${s.metric}`, [...(got.get(`${s.runId}/${s.metric}`) ?? []), ...s.x])
+    expect(Object.fromEntries(got)).toEqual({
+      'r2/loss': [20, 21, 22],
+      'r2/acc': Array.from({ length: 13 }, (_, i) => 10 + i),
+      'r3/loss': [10, 11, 12, 13],
+    })
+    // Cursors {19: r2/loss} and {9: r2/acc, r3/loss}, later {22: r2/*} and {13: r3/loss}: two queries a poll, not three.
+    expect(polls).toBeGreaterThan(2)
+    expect(queries).toBe(2 * polls)
+  })
+
   it('ends at once for a finished run and rejects a malformed request', async () => {
     const handler = createDashboardHandler({ store: await fixture(), pollMs: 20 }, ASSETS)
     const q = streamRequestToParam({ cursors: [{ run: 'r1', metric: 'loss', after: 99 }], incidentsSeen: 0 })

@@ -65,17 +65,31 @@ export function liveStream(store: MetricStore, andon: AlertPolicy | undefined, r
           const changed = followed.filter((r) => statuses.get(r.id) !== r.status)
           for (const r of changed) statuses.set(r.id, r.status)
           if (changed.length > 0) send(frame('status', { schema_version: SCHEMA_VERSION, runs: changed.map(runToWire) }))
-          const series: Series[] = []
+          // One query per distinct cursor (usually one per run: a run's metrics advance together),
+          // keeping only the (run, metric) pairs that follow that cursor.
+          const groups = new Map<number, { runs: Set<string>; metrics: Set<string>; pairs: Set<string> }>()
           for (const [run, metrics] of cursors) {
             for (const [metric, after] of metrics) {
-              const r = await store.query({ runs: [run], metrics: [metric], steps: [after + 1, Number.MAX_SAFE_INTEGER], bucket: { points: options.maxPoints, mode: 'minmax-last' } })
-              for (const s of r.series) {
-                if (s.x.length === 0) continue
-                let top = after
-                for (let i = 0; i < s.x.length; i++) if (s.x[i]! > top) top = s.x[i]!
-                metrics.set(metric, top)
-                series.push(s)
+              let g = groups.get(after)
+              if (!g) {
+                g = { runs: new Set(), metrics: new Set(), pairs: new Set() }
+                groups.set(after, g)
               }
+              g.runs.add(run)
+              g.metrics.add(metric)
+              g.pairs.add(`${run}\u0000${metric}`)
+            }
+          }
+          const series: Series[] = []
+          for (const [after, g] of groups) {
+            const r = await store.query({ runs: [...g.runs], metrics: [...g.metrics], steps: [after + 1, Number.MAX_SAFE_INTEGER], bucket: { points: options.maxPoints, mode: 'minmax-last' } })
+            for (const s of r.series) {
+              const metrics = cursors.get(s.runId)
+              if (s.x.length === 0 || !metrics || !g.pairs.has(`${s.runId}\u0000${s.metric}`)) continue
+              let top = after
+              for (let i = 0; i < s.x.length; i++) if (s.x[i]! > top) top = s.x[i]!
+              metrics.set(s.metric, top)
+              series.push(s)
             }
           }
           if (series.length > 0) send(frame('points', resultToWire({ series })))
