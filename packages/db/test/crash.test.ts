@@ -77,6 +77,8 @@ describe('crash safety (SIGKILL)', () => {
     // Only torn WAL tails are reported, and recovery left no WAL of a dead writer behind.
     expect(problems.every((c) => c === 'ENTRENAR_DB_CORRUPT')).toBe(true)
     expect(readdirSync(join(dir, 'wal')).filter((f) => f.endsWith('.wal'))).toEqual([])
+    // Temp files of writers killed mid-segment are gone too.
+    for (const d of readdirSync(join(dir, 'metrics'))) expect(readdirSync(join(dir, 'metrics', d)).filter((f) => f.endsWith('.tmp'))).toEqual([])
     await store.close()
     const again = await openStore(dir)
     expect(again.recovery.walFiles).toBe(0)

@@ -8,6 +8,7 @@ import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unli
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { crc32 as zlibCrc32 } from 'node:zlib'
+import { fnv1a } from '../store/paths.js'
 
 export { join }
 
@@ -58,10 +59,15 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/** Temp files are named `.<host tag>-<pid>-<random>.tmp`, so a later open can delete those of dead processes. */
+export function tmpPrefix(): string {
+  return `${fnv1a(hostname())}-${process.pid}-`
+}
+
 /** Writes `bytes` to `path` atomically and durably: temp file, fsync, rename, directory fsync. */
 export async function writeFileDurable(path: string, chunks: readonly Uint8Array[]): Promise<void> {
   const dir = dirname(path)
-  const tmp = join(dir, `.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`)
+  const tmp = join(dir, `.${tmpPrefix()}${Math.random().toString(36).slice(2)}.tmp`)
   const fh = await open(tmp, 'w')
   try {
     await fh.writev(chunks as Uint8Array[])

@@ -85,5 +85,17 @@ export async function recoverWals(
     }
   }
   if (walFiles > 0) await fsyncDir(walDir)
+  await removeDeadTemps(root, hostTag)
   return { walFiles, rows, segments, skippedRows }
+}
+
+/** Deletes temp files (`.<host tag>-<pid>-<random>.tmp`) left by dead processes of this host mid-write. */
+async function removeDeadTemps(root: string, hostTag: string): Promise<void> {
+  const dirs = [join(root, 'runs'), ...(await listDir(join(root, 'metrics'))).filter((d) => d.isDirectory()).map((d) => join(root, 'metrics', d.name))]
+  for (const dir of dirs) {
+    for (const f of await listDir(dir)) {
+      const m = /^\.([0-9a-f]{8})-(\d+)-[a-z0-9]+\.tmp$/.exec(f.name)
+      if (m && m[1] === hostTag && !processAlive(Number(m[2]))) await removeFile(join(dir, f.name))
+    }
+  }
 }
