@@ -1,5 +1,15 @@
-import { asDetectorService, type ChangeDetector, createHttpClient, type DetectorSignal, detectorServiceContract, type MetricsExporter } from '@entrenar/core'
-import { changeDetectorSuite, metricsExporterSuite, runConformance } from '@entrenar/core/conformance'
+import {
+  asDetectorService,
+  type ChangeDetector,
+  createHttpClient,
+  type DetectorSignal,
+  detectorServiceContract,
+  lineageGraphContract,
+  type MetricsExporter,
+} from '@entrenar/core'
+import { changeDetectorSuite, lineageGraphSuite, metricsExporterSuite, runConformance } from '@entrenar/core/conformance'
+// Tests compose packages: the graph package's in-memory lineage is served through startServer.
+import { createLineage } from '@entrenar/graph'
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { createOtlpExporter, createPrometheusExporter, type EntrenarServer, startServer } from '../src/index.js'
@@ -85,6 +95,21 @@ runConformance(
     create: async () => {
       const server = await startServer({ detectors: asDetectorService(() => cusum()) })
       const client = createHttpClient(detectorServiceContract, server.url)
+      servers.set(client, server)
+      return client
+    },
+    destroy: async (c) => servers.get(c)?.close(),
+  },
+  api,
+)
+
+runConformance(
+  lineageGraphSuite,
+  {
+    name: 'startServer',
+    create: async () => {
+      const server = await startServer({ lineage: await createLineage() })
+      const client = createHttpClient(lineageGraphContract, server.url)
       servers.set(client, server)
       return client
     },
