@@ -121,8 +121,7 @@ class AndonImpl implements Andon {
         const x = this.#settle(r, c, value, step)
         if (x > d) d = x
       } else if (r.pending !== 0 || r.firedStage !== 0) {
-        r.pending = 0
-        r.firedStage = 0
+        r.release()
       }
     }
     return DECISIONS[d]!
@@ -148,8 +147,7 @@ class AndonImpl implements Andon {
   #check(r: Rule, value: number, step: number): number {
     const c = testRule(r, value, step)
     if (c !== 0) return this.#settle(r, c, value, step)
-    r.pending = 0
-    r.firedStage = 0
+    if (r.pending !== 0 || r.firedStage !== 0) r.release()
     return 0
   }
 
@@ -180,6 +178,7 @@ class AndonImpl implements Andon {
   /** `for`, dedup, inhibition and throttling of a rule whose condition holds; returns the decision rank. */
   #settle(r: Rule, c: Stage, value: number, step: number): number {
     r.lastHeldStep = step
+    r.cooling = 0
     if (this.#rules.inhibit.length > 0) this.#markHeld(r, step)
     r.pending++
     if (r.pending < r.forCount) return 0
@@ -319,6 +318,7 @@ class AndonImpl implements Andon {
       if (stall) {
         stall.pending = 0
         stall.firedStage = 0
+        stall.cooling = 0
       }
     } else if (stall && this.#evaluations > 0) {
       this.#check(stall, now - this.#lastProgressMs, this.#lastStep)

@@ -8,6 +8,7 @@ export { PAGERDUTY_EVENTS_URL, type PagerDutyOptions, pagerDutyHandler, pagerDut
 export { slackHandler, slackPayload } from './handlers/slack.js'
 export { type WebhookOptions, webhookHandler } from './handlers/webhook.js'
 export { incidentsPath } from './node/io.js'
+export { type ServeAndonOptions, serveAndon } from './node/serve.js'
 export { DEFAULTS as DEFAULT_RULES } from './rules/defaults.js'
 export type {
   AccuracyDropRule,

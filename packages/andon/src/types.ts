@@ -17,6 +17,8 @@ export interface RuleBase {
   readonly throttleMs?: number
   /** Suppress a new incident of the same rule and metric within this many steps of the last one. */
   readonly throttleSteps?: number
+  /** Prometheus `keep_firing_for`: the episode lasts this many evaluations after the condition stops holding, so a flapping condition raises one incident. */
+  readonly keepFiringFor?: number
 }
 
 /** A non-finite value (NaN, ±Inf): Lightning's `check_finite`, Keras' `TerminateOnNaN`. */

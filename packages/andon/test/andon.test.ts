@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Andon, type AndonConfig, createAndon } from '@entrenar/andon'
-import { ALERT_LEVELS, type Alert, type AlertLevel, type EntrenarError, IncidentWire, isEntrenarError, levelRank } from '@entrenar/core'
+import { type Andon, type AndonConfig, createAndon, serveAndon } from '@entrenar/andon'
+import { ALERT_LEVELS, type Alert, type AlertLevel, alertPolicyContract, createHttpClient, type EntrenarError, IncidentWire, isEntrenarError, levelRank } from '@entrenar/core'
 import * as v from 'valibot'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
@@ -284,5 +284,29 @@ describe('drift and budget events', () => {
     const a = andon({ renacer: { andon: {}, budgets: [{ kind: 'steps', name: 'max_steps', maxSteps: 10, failOnViolation: true }] } })
     expect(a.observe({ kind: 'budget', budget: 'wall_clock', value: 5, limit: 4, step: 1, timestampMs: 1 })).toBe('warn')
     expect(a.observe({ kind: 'budget', budget: 'max_steps', value: 11, limit: 10, step: 11, timestampMs: 2 })).toBe('stop')
+  })
+})
+
+describe('control over HTTP (serveAndon)', () => {
+  it('a person resumes a paused run from another process; status says why it stopped', async () => {
+    const a = andon({ runId: 'ctl', rules: { accuracyDrop: { baseline: 0.9, action: 'pause' } } })
+    const server = await serveAndon(a, { token: 't0k' })
+    try {
+      expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+      const client = createHttpClient(alertPolicyContract, server.url, { token: 't0k' })
+      a.observeValue('accuracy', 0.5, 12)
+      expect(await client.status()).toEqual({ stopped: false, paused: true })
+      const gate = a.gate()
+      expect(await client.resume()).toBe(true)
+      await gate
+      expect(a.paused).toBe(false)
+      a.observeValue('loss', Number.NaN, 13)
+      const s = await client.status()
+      expect(s).toMatchObject({ stopped: true, paused: false, reason: { code: 'ENTRENAR_STOPPED', details: { rule: 'non_finite', metric: 'loss', step: 13 } } })
+      const denied = await fetch(`${server.url}/v1/andon/resume`, { method: 'POST', body: '{"schema_version":1}' })
+      expect(denied.status).toBe(401)
+    } finally {
+      await server.close()
+    }
   })
 })

@@ -21,6 +21,7 @@ describe('public API', () => {
         "pagerDutyHandler",
         "pagerDutyPayload",
         "parseRenacerConfig",
+        "serveAndon",
         "slackHandler",
         "slackPayload",
         "webhookHandler",

@@ -28,6 +28,43 @@ describe('property: Prometheus-style `for`', () => {
   })
 })
 
+describe('property: keep_firing_for', () => {
+  it('an episode outlives its condition by K evaluations: a flapping condition raises one incident', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 5 }), fc.array(fc.boolean(), { maxLength: 120 }), (n, k, conds) => {
+        const a = createAndon({ timers: false, throttleMs: 0, rules: { ...OFF, threshold: [{ name: 't', metrics: ['m'], above: 1, for: n, keepFiringFor: k }] } })
+        conds.forEach((c, i) => {
+          a.observeValue('m', c ? 2 : 0, i)
+        })
+        // Independent model of Prometheus for + keep_firing_for over evaluations.
+        const want: number[] = []
+        let run = 0
+        let firing = false
+        let cool = 0
+        conds.forEach((c, i) => {
+          if (c) {
+            run++
+            cool = 0
+            if (run >= n && !firing) {
+              firing = true
+              want.push(i)
+            }
+          } else {
+            run = 0
+            if (firing && cool < k) cool++
+            else {
+              firing = false
+              cool = 0
+            }
+          }
+        })
+        expect(a.history().map((x) => x.step)).toEqual(want)
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
+
 describe('property: throttling', () => {
   const episodeStarts = (conds: readonly boolean[]) => conds.flatMap((c, i) => (c && (i === 0 || !conds[i - 1]) ? [i] : []))
 

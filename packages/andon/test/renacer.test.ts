@@ -109,6 +109,7 @@ stop_on_error = false
 enabled = false
 [andon.non_finite]
 consecutive = 3
+keep_firing_for = 2
 metrics = ["loss"]
 [[andon.threshold]]
 name = "lr_high"
@@ -123,7 +124,7 @@ url = "http://127.0.0.1:9/hook"
 retries = 2
 `)
     expect(c.andon.stopOn).toEqual({ error: false })
-    expect(c.andon.rules).toMatchObject({ plateau: false, nonFinite: { consecutive: 3, metrics: ['loss'] }, threshold: [{ name: 'lr_high', above: 1, action: 'pause' }], drift: { warning: null } })
+    expect(c.andon.rules).toMatchObject({ plateau: false, nonFinite: { consecutive: 3, keepFiringFor: 2, metrics: ['loss'] }, threshold: [{ name: 'lr_high', above: 1, action: 'pause' }], drift: { warning: null } })
     expect(c.andon.handlers).toEqual([{ type: 'webhook', url: 'http://127.0.0.1:9/hook', retries: 2 }])
   })
 

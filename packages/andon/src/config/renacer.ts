@@ -79,7 +79,7 @@ const REQUIRED: Record<string, readonly string[]> = {
   custom: ['expression'],
 }
 
-const RULE_COMMON: Record<string, Field> = { enabled: BOOL, metrics: { t: 'strs' }, level: LEVEL, action: ACTION, for: INT1, throttle_ms: NONNEG, throttle_steps: INT0 }
+const RULE_COMMON: Record<string, Field> = { enabled: BOOL, metrics: { t: 'strs' }, level: LEVEL, action: ACTION, for: INT1, keep_firing_for: INT0, throttle_ms: NONNEG, throttle_steps: INT0 }
 const RULE_TABLES: Record<string, { key: keyof RuleSet; fields: Record<string, Field>; array: boolean }> = {
   non_finite: { key: 'nonFinite', fields: { consecutive: INT1 }, array: true },
   divergence: { key: 'divergence', fields: { threshold: FINITE, factor: { t: 'num', gt: 1 }, mode: MODE, min_samples: INT0 }, array: true },

@@ -24,6 +24,8 @@ export interface RuleSettings {
   readonly forCount: number
   readonly throttleMs: number
   readonly throttleSteps: number
+  /** Prometheus `keep_firing_for`: the episode outlives the condition by this many evaluations (default 0). */
+  readonly keepFiringFor?: number
 }
 
 /** The cold half of a rule: its message (called only when an incident is raised). */
@@ -70,6 +72,7 @@ export class Rule {
   readonly forCount: number
   readonly throttleMs: number
   readonly throttleSteps: number
+  readonly keepFiringFor: number
   readonly p0: number
   readonly p1: number
   readonly p2: number
@@ -78,6 +81,8 @@ export class Rule {
   readonly budget: Budget | undefined
   pending = 0
   firedStage = 0
+  /** Evaluations since the condition stopped holding while the episode is kept alive (`keep_firing_for`). */
+  cooling = 0
   lastHeldStep = Number.NaN
   lastFiredMs = Number.NEGATIVE_INFINITY
   lastFiredStep = Number.NaN
@@ -98,6 +103,7 @@ export class Rule {
     this.forCount = i.settings.forCount
     this.throttleMs = i.settings.throttleMs
     this.throttleSteps = i.settings.throttleSteps
+    this.keepFiringFor = i.settings.keepFiringFor ?? 0
     this.p0 = i.p0 ?? Number.NaN
     this.p1 = i.p1 ?? Number.NaN
     this.p2 = i.p2 ?? Number.NaN
@@ -118,10 +124,24 @@ export class Rule {
     return this.ops.describe(this, value, step, stage)
   }
 
+  /**
+   * The condition did not hold: `for` restarts; the episode ends (so a new one may fire) unless
+   * `keepFiringFor` evaluations have not passed yet (Prometheus `keep_firing_for`, against flapping).
+   */
+  release(): void {
+    this.pending = 0
+    if (this.firedStage !== 0 && this.cooling < this.keepFiringFor) this.cooling++
+    else {
+      this.firedStage = 0
+      this.cooling = 0
+    }
+  }
+
   /** Clears the firing state and the rule's statistics. */
   clear(): void {
     this.pending = 0
     this.firedStage = 0
+    this.cooling = 0
     this.lastHeldStep = Number.NaN
     this.lastFiredMs = Number.NEGATIVE_INFINITY
     this.lastFiredStep = Number.NaN

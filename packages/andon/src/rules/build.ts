@@ -65,6 +65,7 @@ function settings(name: string, r: RuleBase, dflt: { level: AlertLevel; for?: nu
     forCount: num(`${name}.for`, r.for, dflt.for ?? 1, 1, true),
     throttleMs: num(`${name}.throttleMs`, r.throttleMs, throttleMs, 0),
     throttleSteps: num(`${name}.throttleSteps`, r.throttleSteps, 0, 0, true),
+    keepFiringFor: num(`${name}.keepFiringFor`, r.keepFiringFor, 0, 0, true),
   }
 }
 
