@@ -81,7 +81,10 @@ async function time(fn, rounds = ROUNDS) {
 
 const heapMb = () => {
   globalThis.gc?.()
-  return process.memoryUsage().heapUsed / 2 ** 20
+  globalThis.gc?.()
+  const m = process.memoryUsage()
+  // Typed arrays live outside the JS heap: count both.
+  return (m.heapUsed + m.arrayBuffers) / 2 ** 20
 }
 
 /** The same regression-source algorithm as @entrenar/graph, on graphology's API. */
@@ -148,7 +151,8 @@ function graphologyAncestors(graph, start) {
 const rows = []
 const row = (what, ours, peer) => rows.push({ what, ours, peer })
 
-for (const shape of ['chain', 'dag']) {
+/** One shape end to end; everything it builds is garbage once it returns (clean heap figures). */
+async function runShape(shape) {
   seed = shape === 'chain' ? 7 : 11
   const acc = makeModels(N)
   const { parent, child } = shape === 'chain' ? chainEdges(N) : dagEdges(N)
@@ -174,7 +178,7 @@ for (const shape of ['chain', 'dag']) {
   const buildPeer = performance.now() - t0
   const heapPeer = heapMb() - h0
   row(`${shape}: build through the API (ms)`, buildOurs, buildPeer)
-  row(`${shape}: heap after build (MiB)`, heapOurs, heapPeer)
+  row(`${shape}: memory after build, heap + array buffers (MiB)`, heapOurs, heapPeer)
 
   t0 = performance.now()
   await g.close()
@@ -206,7 +210,7 @@ for (const shape of ['chain', 'dag']) {
   if (cold?.model !== peerCold.result?.model || cold?.parent !== peerCold.result?.parent) throw new Error(`regression sources differ: ${JSON.stringify(cold)} vs ${JSON.stringify(peerCold.result)}`)
   row(`${shape}: regressionSource, cold (whole ancestry) (ms)`, coldMs, peerCold.ms)
   const warm = await time(() => loaded.regressionSource(tail, { metric: 'accuracy', higherIsBetter: true }), 101)
-  row(`${shape}: regressionSource, warm (ms) — budget ≤1`, warm.ms, peerCold.ms)
+  row(`${shape}: regressionSource, warm (ms) — budget ≤1 (peer recomputes)`, warm.ms, peerCold.ms)
   const appendTimes = []
   for (let r = 0; r < 21; r++) {
     const nid = `appended-${r}`
@@ -217,13 +221,16 @@ for (const shape of ['chain', 'dag']) {
     appendTimes.push(performance.now() - t)
     if (!res) throw new Error('expected a regression')
   }
-  row(`${shape}: regressionSource after appending a model (ms) — budget ≤1`, median(appendTimes), peerCold.ms)
+  row(`${shape}: regressionSource after appending a model (ms) — budget ≤1 (peer recomputes)`, median(appendTimes), peerCold.ms)
   console.log(`  regression source: ${cold?.parent} → ${cold?.model} (${cold?.derivation.changeType}), baseline ${cold?.baseline} ${cold?.baselineValue}`)
   await loaded.close()
   rmSync(dir, { recursive: true, force: true })
 }
 
+for (const shape of ['chain', 'dag']) await runShape(shape)
+
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(4))
+console.log(`\nNode ${process.version}, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`)
 console.log(`\n| scenario (${N} models) | @entrenar/graph | graphology | ratio |`)
 console.log('|---|---:|---:|---:|')
 for (const r of rows) console.log(`| ${r.what} | ${fmt(r.ours)} | ${fmt(r.peer)} | ${(r.peer / r.ours).toFixed(1)}× |`)
