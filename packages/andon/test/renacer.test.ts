@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { createAndon, loadRenacerConfig, parseRenacerConfig } from '@entrenar/andon'
 import { isEntrenarError } from '@entrenar/core'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
 const ROOT_TOML = fileURLToPath(new URL('../../../renacer.toml', import.meta.url))
@@ -205,5 +206,50 @@ describe('renacer.toml: a hostile corpus', () => {
 
   it('non-string input is a coded error', () => {
     expect(() => parseRenacerConfig(42 as unknown as string)).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))
+  })
+})
+
+describe('renacer.toml: property', () => {
+  const token = fc.constantFrom(
+    '[[assertion]]',
+    '[andon]',
+    '[andon.divergence]',
+    '[[andon.threshold]]',
+    'name = "a"',
+    'type = "span_count"',
+    'type = "memory_usage"',
+    'max_spans = 5',
+    'max_bytes = 1e400',
+    'factor = 0.5',
+    'metrics = ["loss"]',
+    'level = "error"',
+    'enabled = false',
+    'x = [1, "a"]',
+    'expression = """',
+    '"""',
+    '= =',
+    '\u0000',
+    'for = 3',
+    'above = nan',
+    'tracking_mode = "rss"',
+  )
+  it('any text either loads or fails with ENTRENAR_INVALID_CONFIG and a 1-based position; never another error', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.array(token, { maxLength: 12 }).map((t) => t.join('\n')), fc.string({ maxLength: 200 })), (text) => {
+        try {
+          const c = parseRenacerConfig(text, 'p.toml')
+          for (const w of c.warnings) expect(w.line).toBeGreaterThanOrEqual(1)
+        } catch (e) {
+          expect(isEntrenarError(e, 'ENTRENAR_INVALID_CONFIG'), String(e)).toBe(true)
+          const d = (e as { details?: { line?: number; column?: number } }).details
+          if (d?.line !== undefined) {
+            expect(d.line).toBeGreaterThanOrEqual(1)
+            expect(d.line).toBeLessThanOrEqual(text.split('\n').length + 1)
+            expect(d.column).toBeGreaterThanOrEqual(1)
+          }
+        }
+      }),
+      { numRuns: 500 },
+    )
   })
 })
