@@ -69,7 +69,7 @@ export function renderFrame(data: RunData, layout: FrameLayout): string[] {
     const perRow = w >= 2 * MIN_PANEL_WIDTH + 1 && panels.length > 1 ? 2 : 1
     const pw = perRow === 2 ? Math.floor((w - 1) / 2) : w
     for (let i = 0; i < panels.length; i += perRow) {
-      const blocks = panels.slice(i, i + perRow).map((p) => renderPanel(p, pw, layout.panelHeight, layout, data.runIds.length))
+      const blocks = panels.slice(i, i + perRow).map((p) => renderPanel(p, pw, layout.panelHeight, layout, data.runIds.length, data.incidents))
       const block: string[] = []
       for (let r = 0; r < layout.panelHeight; r++) {
         const row = blocks.map((b) => b[r] ?? ' '.repeat(pw)).join(' ')

@@ -2,18 +2,20 @@ import { fit, formatNumber } from '../chart/format.js'
 import { logTicks, toLogColumns } from '../chart/log-scale.js'
 import { paddedTicks } from '../chart/ticks.js'
 import { xUnion, yExtent } from '../chart/y-range.js'
+import type { Incident } from '@entrenar/core'
 import type { ResolvedPanel } from '../model/panels.js'
 import { seriesLabel } from '../model/panels.js'
 import { smoothedSeries } from '../model/smoothed.js'
 import type { ColumnBuckets } from '../series/downsample.js'
 import { Canvas, plotColumns } from './canvas.js'
-import { paint, SERIES_SGR, type Style, seriesGlyph } from './style.js'
+import { LEVEL_SGR, paint, SERIES_SGR, type Style, seriesGlyph } from './style.js'
+import { isDrift, LEVEL_LETTER } from './timeline.js'
 
 /**
  * Renders one panel into exactly `height` lines of exactly `width` visible characters: a title line
  * with the legend, the chart with a y axis, and an x axis with the step range.
  */
-export function renderPanel(panel: ResolvedPanel, width: number, height: number, style: Style, runs: number): string[] {
+export function renderPanel(panel: ResolvedPanel, width: number, height: number, style: Style, runs: number, incidents: readonly Incident[] = []): string[] {
   const lines: string[] = []
   const chartRows = Math.max(1, height - 3)
   // Legend: one entry per series, in its colour (or its ASCII glyph).
@@ -80,7 +82,23 @@ export function renderPanel(panel: ResolvedPanel, width: number, height: number,
   }
   const corner = style.ascii ? '+' : '└'
   const rule = style.ascii ? '-' : '─'
-  lines.push(`${' '.repeat(labelW)} ${corner}${rule.repeat(plotW)}`)
+  // The panel's incidents sit on its x axis (level letter, D for drift; the highest level wins a
+  // cell), so a spike and the alert it caused line up.
+  const axis: string[] = new Array(plotW).fill(rule)
+  const axisRank: number[] = new Array(plotW).fill(-1)
+  if (x0 === x0) {
+    const metrics = new Set(panel.series.flatMap((s) => [s.metric, s.base]))
+    for (const inc of incidents) {
+      if (typeof inc.step !== 'number' || !(inc.step >= x0 && inc.step <= x1)) continue
+      if (inc.metric !== undefined && !metrics.has(inc.metric)) continue
+      const c = x1 > x0 ? Math.min(plotW - 1, Math.floor(((inc.step - x0) / (x1 - x0)) * plotW)) : 0
+      const rank = ['info', 'warning', 'error', 'critical'].indexOf(inc.level)
+      if (rank < axisRank[c]!) continue
+      axisRank[c] = rank
+      axis[c] = paint(style, LEVEL_SGR[inc.level], isDrift(inc) ? 'D' : (LEVEL_LETTER[inc.level] ?? '?'))
+    }
+  }
+  lines.push(`${' '.repeat(labelW)} ${corner}${axis.join('')}`)
   const left = x0 === x0 ? formatNumber(x0) : ''
   const right = x1 === x1 ? formatNumber(x1) : ''
   const mid = x0 !== x0 ? 'no data' : 'step'

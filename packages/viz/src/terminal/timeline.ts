@@ -2,7 +2,8 @@ import type { Incident } from '@entrenar/core'
 import { fit, formatNumber } from '../chart/format.js'
 import { LEVEL_SGR, paint, type Style } from './style.js'
 
-const LETTER: Readonly<Record<string, string>> = { info: 'I', warning: 'W', error: 'E', critical: 'C' }
+/** Letter of each level on the timeline lane and on panel axes. */
+export const LEVEL_LETTER: Readonly<Record<string, string>> = { info: 'I', warning: 'W', error: 'E', critical: 'C' }
 
 /** True for incidents raised by a change detector (rule names like `drift`, `drift:adwin`). */
 export function isDrift(i: Incident): boolean {
@@ -28,7 +29,7 @@ export function renderTimeline(incidents: readonly Incident[], x0: number, x1: n
   let laneText = ''
   for (const inc of lane) {
     if (!inc) laneText += style.ascii ? '.' : '·'
-    else laneText += paint(style, LEVEL_SGR[inc.level], isDrift(inc) ? 'D' : (LETTER[inc.level] ?? '?'))
+    else laneText += paint(style, LEVEL_SGR[inc.level], isDrift(inc) ? 'D' : (LEVEL_LETTER[inc.level] ?? '?'))
   }
   const lines = [paint(style, '1', label) + laneText]
   const shown = incidents.slice(-rows)
