@@ -1,4 +1,4 @@
-import { combineHandlers, createDefaultPolicy, createHttpClient, emptyBatch, createMemoryStore, isEntrenarError, type MetricStore, metricStoreContract } from '@entrenar/core'
+import { batchFromRows, combineHandlers, createDefaultPolicy, createHttpClient, emptyBatch, createMemoryStore, isEntrenarError, type MetricStore, metricStoreContract } from '@entrenar/core'
 import { describe, expect, it } from 'vitest'
 import { createDashboardHandler } from '../src/web/handler.js'
 import { lineageFromWire, overviewFromWire, type StreamMessage, streamMessageFromWire, streamRequestToParam } from '../src/web/wire.js'
@@ -294,6 +294,19 @@ describe('webDashboardHandler: live stream', () => {
     // Cursors {19: r2/loss} and {9: r2/acc, r3/loss}, later {22: r2/*} and {13: r3/loss}: two queries a poll, not three.
     expect(polls).toBeGreaterThan(2)
     expect(queries).toBe(2 * polls)
+  })
+
+  it('applies the tag filter to live points', async () => {
+    const store = await fixture()
+    const handler = createDashboardHandler({ store, pollMs: 20 }, ASSETS)
+    const q = streamRequestToParam({ cursors: [{ run: 'r2', metric: 'acc', after: -1 }], incidentsSeen: 0, tags: { split: 'val' } })
+    const reading = readEvents(await handler(get(`/api/stream?q=${encodeURIComponent(q)}`)))
+    const rows = Array.from({ length: 6 }, (_, s) => ({ metric: 'acc', value: s, step: s, timestampUs: s, epoch: null, batch: null, tags: { split: s % 2 ? 'val' : 'train' } }))
+    await store.write(batchFromRows('r2', rows))
+    await new Promise((r) => setTimeout(r, 60))
+    await store.putRun({ id: 'r2', status: 'finished', startTimeMs: 2_000, endTimeMs: 9_000 })
+    const steps = (await reading).flatMap((e) => (e.type === 'points' ? e.result.series.flatMap((s) => Array.from(s.x)) : []))
+    expect(steps).toEqual([1, 3, 5])
   })
 
   it('ends at once for a finished run and rejects a malformed request', async () => {

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { aggregate, createDefaultPolicy, createMemoryStore, type MetricStore } from '@entrenar/core'
+import { aggregate, batchFromRows, createDefaultPolicy, createMemoryStore, type MetricStore } from '@entrenar/core'
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
 import { adwin } from '@entrenar/drift'
 import type { BrowserContext, Page } from 'playwright-core'
@@ -37,6 +37,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     await writeSeries(store, 'r1', 'loss', 0, 3000, (s) => (s === 1500 ? Number.NaN : s === 2000 ? Number.POSITIVE_INFINITY : 2 * Math.exp(-s / 800) + 0.05 * Math.sin(s / 7)))
     await writeSeries(store, 'r1', HOSTILE, 0, 10, (s) => s * s)
     await writeSeries(store, 'r1', 'accuracy', 0, 600, accuracy)
+    await store.write(
+      batchFromRows(
+        'r1',
+        Array.from({ length: 30 }, (_, s) => ({ metric: 'acc_split', value: s % 3 === 0 ? 0.7 : 0.9, step: s, timestampUs: 1e15 + s, epoch: null, batch: null, tags: { split: s % 3 === 0 ? 'val' : 'train' } })),
+      ),
+    )
     await writeSeries(store, 'r2', 'loss', 0, 400, (s) => 2.2 * Math.exp(-s / 500))
     const andon = createDefaultPolicy({ runId: 'r1' })
     andon.observeValue('loss', Number.NaN, 1500)
@@ -183,6 +189,18 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     await page.selectOption('#smoothing', 'gaussian')
     expect(await page.locator('.side-by-side[data-metric="loss"] section.chart canvas').count()).toBe(2)
     await page.selectOption('#layout', 'overlay')
+  })
+
+  it('filters points by tags', async () => {
+    const chart = page.locator('section.chart[data-metric="acc_split"]')
+    expect(Number(await chart.getAttribute('data-rows'))).toBe(30)
+    await page.fill('#tags', 'split=val')
+    await page.press('#tags', 'Enter')
+    await expect.poll(async () => Number(await chart.getAttribute('data-rows'))).toBe(10)
+    expect(await page.locator('.stats tr[data-run="r1"][data-metric="acc_split"] [data-stat="mean"]').textContent()).toBe('0.7')
+    await page.fill('#tags', '')
+    await page.press('#tags', 'Enter')
+    await expect.poll(async () => Number(await chart.getAttribute('data-rows'))).toBe(30)
   })
 
   it('keeps the view in the address across a reload', async () => {

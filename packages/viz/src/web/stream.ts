@@ -82,7 +82,13 @@ export function liveStream(store: MetricStore, andon: AlertPolicy | undefined, r
           }
           const series: Series[] = []
           for (const [after, g] of groups) {
-            const r = await store.query({ runs: [...g.runs], metrics: [...g.metrics], steps: [after + 1, Number.MAX_SAFE_INTEGER], bucket: { points: options.maxPoints, mode: 'minmax-last' } })
+            const r = await store.query({
+              runs: [...g.runs],
+              metrics: [...g.metrics],
+              steps: [after + 1, Number.MAX_SAFE_INTEGER],
+              bucket: { points: options.maxPoints, mode: 'minmax-last' },
+              ...(request.tags ? { tags: request.tags } : {}),
+            })
             for (const s of r.series) {
               const metrics = cursors.get(s.runId)
               if (s.x.length === 0 || !metrics || !g.pairs.has(`${s.runId}\u0000${s.metric}`)) continue

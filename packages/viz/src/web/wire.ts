@@ -80,6 +80,8 @@ export interface StreamRequest {
   readonly cursors: readonly { readonly run: string; readonly metric: string; readonly after: number }[]
   /** Number of Andon incidents the page already has (new ones are pushed). */
   readonly incidentsSeen: number
+  /** Only points whose tags contain these (as `MetricQuery.tags`). */
+  readonly tags?: Readonly<Record<string, string>>
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,7 +307,7 @@ export function streamMessageFromWire(event: string, data: unknown): StreamMessa
 
 /** Encodes a stream request as the `q` query parameter of `GET /api/stream`. */
 export function streamRequestToParam(r: StreamRequest): string {
-  return JSON.stringify({ cursors: r.cursors.map((c) => [c.run, c.metric, c.after]), incidents_seen: r.incidentsSeen })
+  return JSON.stringify({ cursors: r.cursors.map((c) => [c.run, c.metric, c.after]), incidents_seen: r.incidentsSeen, ...(r.tags ? { tags: r.tags } : {}) })
 }
 
 /** Decodes the `q` parameter of `GET /api/stream`; throws `ENTRENAR_INVALID_QUERY` when malformed. */
@@ -318,7 +320,11 @@ export function streamRequestFromParam(q: string | null): StreamRequest {
       if (typeof after !== 'number' || Number.isNaN(after)) fail(`cursors[${i}] step is not a number`)
       return { run: str(t[0], `cursors[${i}] run`), metric: str(t[1], `cursors[${i}] metric`), after }
     })
-    return { cursors, incidentsSeen: o.incidents_seen === undefined ? 0 : num(o.incidents_seen, 'incidents_seen') }
+    return {
+      cursors,
+      incidentsSeen: o.incidents_seen === undefined ? 0 : num(o.incidents_seen, 'incidents_seen'),
+      ...(o.tags !== undefined ? { tags: stringRecord(o.tags, 'tags') } : {}),
+    }
   } catch (e) {
     throw new EntrenarError(ErrorCodes.INVALID_QUERY, `entrenar/viz: stream request ${e instanceof Error ? e.message : String(e)}`, { cause: e })
   }

@@ -29,6 +29,7 @@ const state = {
   metrics: new Set<string>(),
   metricFilter: '',
   runFilter: '',
+  tags: undefined as Readonly<Record<string, string>> | undefined,
   openDetails: new Set<string>(),
   layout: 'overlay' as Layout,
   smoothKind: 'ema' as SmoothKind | 'none',
@@ -125,6 +126,15 @@ function skeleton(): HTMLElement {
         h('label', {}, 'layout ', layoutPick),
         h('label', {}, 'smoothing ', smoothPick, ' ', el.param, ' ', el.paramValue),
         h('button', { attrs: { type: 'button', id: 'reset-zoom' }, on: { click: () => void zoom(undefined) } }, 'reset zoom'),
+        h(
+          'label',
+          {},
+          'tags ',
+          h('input', {
+            attrs: { type: 'search', id: 'tags', placeholder: 'split=val, expert=3', 'aria-label': 'only points with these tags' },
+            on: { change: (e) => setTags((e.target as HTMLInputElement).value) },
+          }),
+        ),
         h('span', { class: 'hint' }, 'drag on a chart to zoom, double-click to reset'),
       ),
     ),
@@ -339,6 +349,22 @@ function setParam(v: number): void {
   drawCharts()
 }
 
+/** `key=value, key2=value2` → the query's tag filter (points whose tags contain every pair). */
+function parseTags(text: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {}
+  for (const part of text.split(',')) {
+    const eq = part.indexOf('=')
+    if (eq <= 0) continue
+    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim()
+  }
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
+function setTags(text: string): void {
+  state.tags = parseTags(text)
+  void reload()
+}
+
 function setLayout(l: Layout): void {
   state.layout = l
   drawCharts()
@@ -380,7 +406,13 @@ async function reload(): Promise<void> {
         state.queries++
         return runs.length === 0
           ? Promise.resolve({ series: [] })
-          : store.query({ runs, metrics: [m], bucket: { points, mode: 'minmax-last' }, ...(state.range ? { steps: [state.range[0], state.range[1]] as const } : {}) })
+          : store.query({
+              runs,
+              metrics: [m],
+              bucket: { points, mode: 'minmax-last' },
+              ...(state.range ? { steps: [state.range[0], state.range[1]] as const } : {}),
+              ...(state.tags ? { tags: state.tags } : {}),
+            })
       }),
     )
     if (ticket !== state.loading) return // a newer reload superseded this one
@@ -551,7 +583,7 @@ function streamRequest(): StreamRequest {
       cursors.push({ run: r.run.id, metric: m, after: b && b.x.length > 0 ? b.x[b.x.length - 1]! : -Number.MAX_SAFE_INTEGER })
     }
   }
-  return { cursors, incidentsSeen: state.incidents.length }
+  return { cursors, incidentsSeen: state.incidents.length, ...(state.tags ? { tags: state.tags } : {}) }
 }
 
 function setLive(s: 'on' | 'off' | 'ended'): void {
