@@ -94,7 +94,14 @@ class AndonImpl implements Andon {
     if (config.timers !== false && (stall !== undefined || this.#memoryBudgets.length > 0)) {
       const every = Math.max(10, Math.min(stall ? stall.p0 / 4 : 1000, 1000))
       this.#lastProgressMs = this.#now()
-      this.#timer = setInterval(() => this.#tick(), every)
+      this.#timer = setInterval(() => {
+        try {
+          this.#tick()
+        } catch (e) {
+          // A failing probe must never crash the process from a timer.
+          this.#dispatch.fail('watchdog', e)
+        }
+      }, every)
       // The watchdog must never keep a finished process alive.
       ;(this.#timer as { unref?: () => void }).unref?.()
     }

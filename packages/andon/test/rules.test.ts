@@ -257,3 +257,24 @@ describe('budgets', () => {
     expect(a.history()[0]).toMatchObject({ metric: 'process_rss_bytes', value: 2000, step: 7 })
   })
 })
+
+describe('watchdog failures', () => {
+  it('a throwing memory probe goes to onError, never out of the timer', () => {
+    vi.useFakeTimers()
+    const errors: string[] = []
+    const a = createAndon({
+      rules: { ...OFF },
+      renacer: { andon: {}, budgets: [{ kind: 'memory', name: 'heap', maxBytes: 10, trackingMode: 'allocations', failOnViolation: true }] },
+      probes: {
+        rssBytes: () => 0,
+        heapUsedBytes: () => {
+          throw new Error('probe broke')
+        },
+      },
+      onError: (e) => errors.push(e.message),
+    })
+    open.push(a)
+    expect(() => vi.advanceTimersByTime(1000)).not.toThrow()
+    expect(errors).toEqual(['entrenar/andon: watchdog failed: probe broke'])
+  })
+})
