@@ -23,3 +23,4 @@ export { type IngestRequest, parseIngest, parseLenientJson } from './server/inge
 export { type EntrenarServer, isLoopback, type StartServerOptions, startServer } from './server/start.js'
 export { createOtlpExporter, type OtlpExporter, type OtlpExporterOptions, PEER_MISSING } from './otlp/exporter.js'
 export { type CompareCurvesOptions, type CurveComparison, compareCurves } from './ab/compare-curves.js'
+export { type AlertRulesOptions, alertRules } from './prometheus/rules.js'

@@ -12,6 +12,7 @@ describe('public API', () => {
       'TOO_FEW_SAMPLES',
       'abSplit',
       'abTest',
+      'alertRules',
       'boundedStore',
       'chiSquareSf',
       'compareCurves',
