@@ -160,6 +160,19 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     await expect.poll(() => page.locator('.runs tbody tr').nth(1).getAttribute('data-status'), { timeout: 10_000 }).toBe('finished')
   })
 
+  it('shows and streams a run that starts while the page is open', async () => {
+    await store.putRun({ id: 'r3', name: 'late', status: 'running', startTimeMs: Date.now() })
+    await writeSeries(store, 'r3', 'loss', 0, 20, () => 1)
+    await expect.poll(() => page.locator('.runs tbody tr').count(), { timeout: 10_000 }).toBe(3)
+    await page.waitForSelector('body[data-live="on"]', { timeout: 10_000 })
+    const loss = page.locator('section.chart[data-metric="loss"]')
+    await expect.poll(async () => Number(await loss.getAttribute('data-rows')), { timeout: 10_000 }).toBe(3530)
+    await writeSeries(store, 'r3', 'loss', 20, 20, () => 0.9)
+    await expect.poll(async () => Number(await loss.getAttribute('data-rows')), { timeout: 10_000 }).toBe(3550)
+    await store.putRun({ id: 'r3', name: 'late', status: 'finished', startTimeMs: Date.now() - 1000, endTimeMs: Date.now() })
+    await page.waitForSelector('body[data-live="ended"]', { timeout: 10_000 })
+  })
+
   it('zooms by dragging: re-queries the store for the visible step range', async () => {
     const loss = page.locator('section.chart[data-metric="loss"]')
     const over = loss.locator('.u-over')
@@ -180,14 +193,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     expect(Number(await loss.getAttribute('data-lo'))).toBe(lo)
     await over.dblclick()
     await expect.poll(() => page.getAttribute('body', 'data-range')).toBe('')
-    await expect.poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(3510)
+    await expect.poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(3550)
   })
 
   it('switches to side by side and changes smoothing', async () => {
     await page.selectOption('#layout', 'side-by-side')
-    expect(await page.locator('.side-by-side[data-metric="loss"] section.chart').count()).toBe(2)
+    expect(await page.locator('.side-by-side[data-metric="loss"] section.chart').count()).toBe(3)
     await page.selectOption('#smoothing', 'gaussian')
-    expect(await page.locator('.side-by-side[data-metric="loss"] section.chart canvas').count()).toBe(2)
+    expect(await page.locator('.side-by-side[data-metric="loss"] section.chart canvas').count()).toBe(3)
     await page.selectOption('#layout', 'overlay')
   })
 
@@ -211,7 +224,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     await page.waitForSelector('body[data-ready="1"]')
     expect(await page.inputValue('#layout')).toBe('side-by-side')
     expect(await page.inputValue('#smoothing')).toBe('running')
-    expect(await page.locator('.side-by-side[data-metric="loss"] section.chart').count()).toBe(2)
+    expect(await page.locator('.side-by-side[data-metric="loss"] section.chart').count()).toBe(3)
     await page.selectOption('#layout', 'overlay')
     await page.selectOption('#smoothing', 'ema')
   })

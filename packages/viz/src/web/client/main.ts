@@ -29,6 +29,9 @@ const state = {
   metrics: new Set<string>(),
   metricFilter: '',
   runFilter: '',
+  /** Until the user picks runs (or the address names them), the newest runs are shown, new ones included. */
+  autoRuns: true,
+  autoMetrics: true,
   tags: undefined as Readonly<Record<string, string>> | undefined,
   openDetails: new Set<string>(),
   layout: 'overlay' as Layout,
@@ -177,6 +180,8 @@ function loadView(): boolean {
   if (v.steps) state.range = v.steps
   for (const m of v.metrics ?? []) state.metrics.add(m)
   for (const r of v.runs ?? []) state.selected.add(r)
+  if (v.runs !== undefined) state.autoRuns = false
+  if (v.metrics !== undefined) state.autoMetrics = false
   return v.runs !== undefined
 }
 
@@ -271,6 +276,7 @@ function runDetails(r: RunSummary): HTMLElement | null {
 }
 
 function toggleRun(id: string, on: boolean): void {
+  state.autoRuns = false
   if (on) state.selected.add(id)
   else state.selected.delete(id)
   renderMetricPicker()
@@ -305,6 +311,7 @@ function renderMetricPicker(): void {
 }
 
 function toggleMetric(m: string, on: boolean): void {
+  state.autoMetrics = false
   if (on) state.metrics.add(m)
   else state.metrics.delete(m)
   void reload()
@@ -655,10 +662,26 @@ async function refresh(reloadData: boolean): Promise<void> {
     state.overview = o
     document.title = o.title
     el.title.textContent = o.title
-    if (!before && !loadView()) {
-      const recent = o.runs.slice(-MAX_DEFAULT_RUNS)
-      for (const r of recent) state.selected.add(r.run.id)
-      for (const m of availableMetrics().slice(0, MAX_DEFAULT_METRICS)) state.metrics.add(m)
+    if (!before) loadView()
+    // Default selection: the newest runs and the first metrics, following new runs (start the
+    // dashboard, then the training: its run appears and streams) until the user picks.
+    let picked = false
+    if (state.autoRuns) {
+      for (const r of o.runs.slice(-MAX_DEFAULT_RUNS)) {
+        if (!state.selected.has(r.run.id)) {
+          state.selected.add(r.run.id)
+          picked = true
+        }
+      }
+    }
+    if (state.autoMetrics && state.metrics.size < MAX_DEFAULT_METRICS) {
+      for (const m of availableMetrics()) {
+        if (state.metrics.size >= MAX_DEFAULT_METRICS) break
+        if (!state.metrics.has(m)) {
+          state.metrics.add(m)
+          picked = true
+        }
+      }
     }
     if (!before) syncControls()
     if (o.features.andon) state.incidents = await fetchIncidents()
@@ -669,7 +692,7 @@ async function refresh(reloadData: boolean): Promise<void> {
     if (o.features.lineage && (!before || reloadData)) await renderLineage(el.lineage, (id) => runColor(id)).catch(showError)
     const wasRunning = before?.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running') ?? false
     const isRunning = o.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running')
-    if (reloadData || !before || (isRunning && !state.live) || wasRunning !== isRunning) await reload()
+    if (reloadData || picked || !before || (isRunning && !state.live) || wasRunning !== isRunning) await reload()
   } catch (e) {
     showError(e)
   }
@@ -684,9 +707,12 @@ function start(): void {
   setLive('off')
   void refresh(true)
   // New runs and status changes of unselected runs: a light poll of the run list.
-  setInterval(() => {
+  const every = () => Math.max(1000, 5 * (state.overview?.pollMs ?? 1000))
+  const tick = (): void => {
     if (!document.hidden) void refresh(false)
-  }, 5000)
+    setTimeout(tick, every())
+  }
+  setTimeout(tick, every())
   let resize: ReturnType<typeof setTimeout> | undefined
   addEventListener('resize', () => {
     clearTimeout(resize)
