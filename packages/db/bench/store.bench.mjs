@@ -20,6 +20,7 @@ const METRICS = ['loss', 'accuracy', 'learning_rate', 'gradient_norm', 'tokens_p
 const root = mkdtempSync(join(tmpdir(), 'entrenar-db-bench-'))
 const out = []
 const fmt = (x, d = 1) => x.toLocaleString('en-US', { maximumFractionDigits: d })
+const mrows = (n) => (n >= 1e6 ? `${fmt(n / 1e6, 0)}M` : `${fmt(n / 1e3, 0)}k`)
 
 /** One 1k-row batch: steps from `first`, every metric in turn (as a training loop logs them). */
 function makeBatch(b, first, n) {
@@ -104,7 +105,7 @@ async function ingest(rows) {
   // (b) a long run: segments are encoded (on the worker thread) while ingest goes on, under the 64 MiB bound.
   const small = await ingest(200_000)
   const long = await ingest(INGEST_ROWS)
-  for (const [label, r] of [['200k rows, WAL path', small], [`${fmt(INGEST_ROWS / 1e6, 0)}M rows, segments written meanwhile`, long]]) {
+  for (const [label, r] of [['200k rows, WAL path', small], [`${mrows(INGEST_ROWS)} rows, segments written meanwhile`, long]]) {
     const ours = r.rows / (r.durableMs / 1000)
     const theirs = r.rows / (r.duckMs / 1000)
     out.push([`durable ingest, ${label} (fsync every 10k rows)`, `${fmt(ours / 1e6, 2)} M rows/s`, `${fmt(theirs / 1e6, 2)} M rows/s`, `${fmt(ours / theirs, 2)}× DuckDB appender`])
@@ -173,8 +174,8 @@ async function ingest(rows) {
   const dwarm = await median(() => conn.runAndReadAll(sql(a1, b1)))
   const dcount = (await conn.runAndReadAll(`SELECT count(*) FROM (${sql(a1, b1)})`)).getRowsJS()[0][0]
   if (Number(dcount) !== rows1) throw new Error(`range mismatch: ${rows1} vs DuckDB ${dcount}`)
-  out.push([`${fmt(RANGE_ROWS / 1e6, 0)}M rows written (bench fixture)`, `${fmt(fillMs / 1000, 1)} s`, '', ''])
-  out.push([`1% range (${fmt(rows1, 0)} of ${fmt(RANGE_ROWS / 1e6, 0)}M rows) as RecordBatch: first query`, `${fmt(cold1, 1)} ms`, `${fmt(dcold, 1)} ms`, `${fmt(cold1 / dcold, 2)}× DuckDB time`])
+  out.push([`${mrows(RANGE_ROWS)} rows written (bench fixture)`, `${fmt(fillMs / 1000, 1)} s`, '', ''])
+  out.push([`1% range (${fmt(rows1, 0)} of ${mrows(RANGE_ROWS)} rows) as RecordBatch: first query`, `${fmt(cold1, 1)} ms`, `${fmt(dcold, 1)} ms`, `${fmt(cold1 / dcold, 2)}× DuckDB time`])
   out.push([`1% range: warm (median of 7)`, `${fmt(warm1, 2)} ms`, `${fmt(dwarm, 2)} ms`, `${fmt(warm1 / dwarm, 2)}× DuckDB time`])
   out.push(['10% range: warm (cost follows rows selected)', `${fmt(warm10, 1)} ms`, '', `${fmt(warm10 / warm1, 1)}× the 1% range`])
   await store.close()

@@ -1,6 +1,6 @@
 export type { CompactionReport, RetentionReport } from './store/compact.js'
 export type { StoreOptions } from './store/options.js'
-export { listSegments, openStore, type ParquetStore, type StoreStats } from './store/parquet-store.js'
+export { openStore, type ParquetStore, type StoreStats } from './store/parquet-store.js'
 export { decodeRunId, encodeRunId } from './store/paths.js'
 export type { RecoveryReport } from './store/recover.js'
 export { DUCKDB_INSTALL_HINT } from './sql/duckdb.js'

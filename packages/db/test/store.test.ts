@@ -57,6 +57,7 @@ describe('write path', () => {
     await expect(s.write({ ...good, step: Float64Array.of(2 ** 60) })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_STEP' })
     await expect(s.write({ ...good, runId: '' })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_RUN_ID' })
     await expect(s.putRun({ id: 'x', status: 'bogus' as never, startTimeMs: 0 })).rejects.toMatchObject({ code: 'ENTRENAR_WIRE_INVALID' })
+    await expect(s.putRun({ id: 'x', status: 'running', startTimeMs: 0, config: { n: 1n } })).rejects.toMatchObject({ code: 'ENTRENAR_WIRE_INVALID' })
     await expect(openStore(tempDir('cfg'), { segmentRows: -1 })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })
     expect((await s.query({ aggregate: 'count' })).series[0]!.value[0]).toBe(3)
     await s.close()

@@ -1,7 +1,7 @@
 /**
- * The only module of `@entrenar/db` that touches `node:fs`, `node:os` and `node:zlib`: durable
- * file operations (temp file → fsync → rename → directory fsync), ranged reads and listings.
- * Everything else works on bytes and could run against another storage seam.
+ * File I/O of `@entrenar/db` (with `encoder.ts`, the only modules that import `node:*`): durable
+ * file operations (temp file → fsync → rename → directory fsync), ranged reads, listings, CRC-32.
+ * The codecs (`wal/`, `segment/`) and the query scan work on bytes and typed arrays only.
  */
 import { constants, type Dirent } from 'node:fs'
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises'

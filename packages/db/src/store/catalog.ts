@@ -235,11 +235,6 @@ export class Catalog {
   async add(path: string, name: string, runId: string): Promise<void> {
     await this.#open(path, name, runId)
   }
-
-  /** Throws `ENTRENAR_DB_CORRUPT` for errors raised by a read that must not be silently skipped. */
-  static corrupt(msg: string): EntrenarError {
-    return new EntrenarError(ErrorCodes.DB_CORRUPT, `entrenar/db: ${msg}`)
-  }
 }
 
 function metricRuns(ids: Uint32Array): Uint32Array {

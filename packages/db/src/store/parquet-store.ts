@@ -15,7 +15,7 @@ import {
 import { createEncoder, type SegmentEncoder } from '../node/encoder.js'
 import { crc32, ensureDir, fsyncDir, hostName, join, listDir, openAppend, type AppendFile, removeFile } from '../node/io.js'
 import { type Block, QueryScan, ScratchPool } from '../query/scan.js'
-import type { RowGroupInfo, SegmentInfo } from '../segment/read.js'
+import type { RowGroupInfo } from '../segment/read.js'
 import { SqlEngine } from '../sql/duckdb.js'
 import { WAL_MAGIC, encodeFrame } from '../wal/codec.js'
 import { Catalog, type ColumnName } from './catalog.js'
@@ -129,6 +129,8 @@ class Store implements ParquetStore {
   #backgroundError: unknown
   #walSyncs = 0
   #closed = false
+  /** The last run id checked as a path component (a run writes many batches). */
+  #lastRunId: string | undefined
   #closeP: Promise<void> | undefined
   #sql: Promise<SqlEngine> | undefined
 
@@ -176,7 +178,10 @@ class Store implements ParquetStore {
   async write(batch: RecordBatch): Promise<void> {
     this.#open()
     validateBatch(batch, PREFIX)
-    encodeRunId(batch.runId)
+    if (batch.runId !== this.#lastRunId) {
+      encodeRunId(batch.runId)
+      this.#lastRunId = batch.runId
+    }
     if (batch.length === 0) return
     const own = ownBatch(batch)
     const frame = encodeFrame(own, crc32)
@@ -484,7 +489,7 @@ class Store implements ParquetStore {
 
   async putRun(run: RunInfo): Promise<void> {
     this.#open()
-    await writeRun(this.dir, structuredClone(run))
+    await writeRun(this.dir, run)
   }
 
   async sql(text: string): Promise<SqlResult> {
@@ -553,11 +558,6 @@ function keepRowGroup(q: MetricQuery, rg: RowGroupInfo, metricKeys: Buffer[] | u
     if (!metricKeys.some((k) => Buffer.compare(k, lo) >= 0 && Buffer.compare(k, hi) <= 0)) return false
   }
   return true
-}
-
-/** Lists the segments of a store directory (used by tools and tests). */
-export async function listSegments(dir: string): Promise<SegmentInfo[]> {
-  return new Catalog(dir, 0, () => undefined).segments()
 }
 
 /**

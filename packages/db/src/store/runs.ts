@@ -17,7 +17,12 @@ export function checkRun(run: RunInfo): void {
 /** Writes `runs/<encoded id>.json` atomically (temp, fsync, rename, directory fsync). */
 export async function writeRun(root: string, run: RunInfo): Promise<void> {
   checkRun(run)
-  const text = JSON.stringify(run)
+  let text: string
+  try {
+    text = JSON.stringify(run)
+  } catch (e) {
+    throw new EntrenarError(ErrorCodes.WIRE_INVALID, `entrenar/db: run ${JSON.stringify(run.id)} is not JSON-serialisable: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+  }
   await writeFileDurable(join(root, 'runs', `${encodeRunId(run.id)}.json`), [new TextEncoder().encode(text)])
 }
 
