@@ -223,3 +223,44 @@ describe('detectorFromSpec', () => {
     expect(() => detectorFromSpec({ kind: 'adwin', delta: 2 })).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))
   })
 })
+
+describe('one-sided modes for training curves', () => {
+  // A healthy run: accuracy climbs from 0.5 to 0.9, then collapses to 0.6 at step 3000.
+  const rng = seededRandom(21)
+  const accuracy = Array.from({ length: 4000 }, (_, t) => (t < 3000 ? 0.9 - 0.4 * Math.exp(-t / 400) : 0.6) + 0.01 * rng.normal())
+
+  it('ADWIN in both modes alarms while accuracy improves; mode down follows it silently and catches the collapse', () => {
+    const both = feed(adwin(), accuracy)
+    expect(both.slice(0, 3000)).toContain('drift')
+    const down = adwin({ mode: 'down' })
+    const signals = feed(down, accuracy)
+    expect(signals.slice(0, 3000)).not.toContain('drift')
+    const at = signals.indexOf('drift')
+    expect(at).toBeGreaterThanOrEqual(3000)
+    expect(at).toBeLessThan(3100)
+    expect(feed(adwin({ mode: 'up' }), accuracy).slice(3000)).not.toContain('drift')
+  })
+
+  it('zScoreWindow mode up ignores drops and still grades spikes', () => {
+    const base = Array.from({ length: 50 }, (_, i) => (i % 2 ? 1 : -1))
+    const up = zScoreWindow({ mode: 'up' })
+    feed(up, base)
+    expect(up.update(-20)).toBe('stable')
+    expect(up.update(20)).toBe('drift')
+    expect(up.severity).toBe('high')
+    const down = zScoreWindow({ mode: 'down' })
+    feed(down, base)
+    expect(down.update(-4.5)).toBe('drift')
+    expect(down.severity).toBe('medium')
+    const downOnly = zScoreWindow({ mode: 'down' })
+    feed(downOnly, base)
+    expect(downOnly.update(20)).toBe('stable')
+    expect(() => zScoreWindow({ mode: 'left' as 'up' })).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))
+  })
+
+  it('Page-Hinkley in both modes alarms on a healthy falling loss; mode up does not', () => {
+    const loss = Array.from({ length: 3000 }, (_, t) => 2 * Math.exp(-t / 300) + 0.05 + 0.01 * rng.normal())
+    expect(feed(pageHinkley(), loss)).toContain('drift')
+    expect(feed(pageHinkley({ mode: 'up' }), loss)).not.toContain('drift')
+  })
+})

@@ -1,5 +1,5 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
-import { checkNumber } from '../util/errors.js'
+import { checkNumber, configError } from '../util/errors.js'
 
 /** Options of {@link adwin}; defaults as river 0.26 `drift.ADWIN`. */
 export interface AdwinOptions {
@@ -13,6 +13,12 @@ export interface AdwinOptions {
   readonly minWindowLength?: number
   /** Values needed before the first check. Default 10. */
   readonly gracePeriod?: number
+  /**
+   * Which changes answer `drift`: `both` (default, as river), `up` (the recent mean rose, e.g. a loss)
+   * or `down` (it fell, e.g. an accuracy). The window adapts to every change either way, so an
+   * improving metric is followed silently.
+   */
+  readonly mode?: 'up' | 'down' | 'both'
 }
 
 /** ADWIN; `statistic` is the largest |μ₀ − μ₁| / ε_cut of the last check (a cut when > 1). */
@@ -37,6 +43,8 @@ class Adwin implements AdwinDetector {
   readonly #m: number
   readonly #minLen: number
   readonly #grace: number
+  readonly #up: boolean
+  readonly #down: boolean
   // Row r, slot k (k = 0 oldest) lives at r * (M + 1) + k.
   readonly #totals: Float64Array
   readonly #vars: Float64Array
@@ -54,6 +62,10 @@ class Adwin implements AdwinDetector {
     this.#m = checkNumber('maxBuckets', o.maxBuckets ?? 5, 2, 1000, { integer: true })
     this.#minLen = checkNumber('minWindowLength', o.minWindowLength ?? 5, 1, 1e9, { integer: true })
     this.#grace = checkNumber('gracePeriod', o.gracePeriod ?? 10, 0, 1e12, { integer: true })
+    const mode = o.mode ?? 'both'
+    if (mode !== 'up' && mode !== 'down' && mode !== 'both') throw configError(`mode must be up, down or both, got ${String(mode)}`)
+    this.#up = mode !== 'down'
+    this.#down = mode !== 'up'
     this.#totals = new Float64Array(ROWS * (this.#m + 1))
     this.#vars = new Float64Array(ROWS * (this.#m + 1))
   }
@@ -156,6 +168,7 @@ class Adwin implements AdwinDetector {
     const totals = this.#totals
     const counts = this.#counts
     let changed = false
+    let alarm = false
     let first = -1
     let again = true
     while (again) {
@@ -182,11 +195,13 @@ class Adwin implements AdwinDetector {
           if (n0 < minLen || n1 < minLen) continue
           const mRecip = 1 / (n0 - minLen + 1) + 1 / (n1 - minLen + 1)
           const eps = Math.sqrt(2 * mRecip * varW * deltaPrime) + (2 / 3) * deltaPrime * mRecip
-          const diff = Math.abs(u0 / n0 - u1 / n1)
+          const signed = u1 / n1 - u0 / n0
+          const diff = Math.abs(signed)
           const ratio = diff / eps
           if (ratio > best) best = ratio
           if (diff > eps) {
             changed = true
+            if (signed > 0 ? this.#up : this.#down) alarm = true
             again = true
             this.#deleteOldest()
             break scan
@@ -196,8 +211,8 @@ class Adwin implements AdwinDetector {
       // The statistic reports the evidence of the first scan, before any bucket was dropped.
       if (first < 0) first = best
     }
-    this.#statistic = Math.max(first , 0)
-    return changed
+    this.#statistic = Math.max(first, 0)
+    return changed && alarm
   }
 
   reset(): void {

@@ -85,7 +85,7 @@ class PageHinkley implements PageHinkleyDetector {
     if (this.#sumDown > this.#maxDown) this.#maxDown = this.#sumDown
     const up = this.#up ? this.#sumUp - this.#minUp : 0
     const down = this.#down ? this.#maxDown - this.#sumDown : 0
-    this.#statistic = Math.max(up , down)
+    this.#statistic = Math.max(up, down)
     if (n >= this.#minInstances && this.#statistic > this.#threshold) {
       this.#drifted = true
       this.#direction = up > down ? 'up' : 'down'

@@ -1,5 +1,5 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
-import { checkNumber } from '../util/errors.js'
+import { checkNumber, configError } from '../util/errors.js'
 
 /** Options of {@link zScoreWindow}. */
 export interface ZScoreWindowOptions {
@@ -18,6 +18,8 @@ export interface ZScoreWindowOptions {
   readonly minStdRatio?: number
   /** Restart the baseline after a drift, so one change gives one alarm. Default true. */
   readonly restartOnDrift?: boolean
+  /** Which side alarms: `both` (default), `up` (z > 0, e.g. a loss spike) or `down` (z < 0). */
+  readonly mode?: 'up' | 'down' | 'both'
 }
 
 /** A windowed z-score detector; `statistic` is the signed z of the last value. */
@@ -36,6 +38,7 @@ class ZScoreWindow implements ZScoreWindowDetector {
   readonly #warning: number
   readonly #floor: number
   readonly #restart: boolean
+  readonly #sign: number
   #head = 0
   #count = 0
   #mean = 0
@@ -54,6 +57,9 @@ class ZScoreWindow implements ZScoreWindowDetector {
     this.#warning = w === Number.POSITIVE_INFINITY ? w : checkNumber('warningThreshold', w, 0, this.#threshold, { openLo: true })
     this.#floor = checkNumber('minStdRatio', o.minStdRatio ?? 1e-6, 0, 1, { openLo: true })
     this.#restart = o.restartOnDrift ?? true
+    const mode = o.mode ?? 'both'
+    if (mode !== 'up' && mode !== 'down' && mode !== 'both') throw configError(`mode must be up, down or both, got ${String(mode)}`)
+    this.#sign = mode === 'up' ? 1 : mode === 'down' ? -1 : 0
   }
 
   get statistic(): number {
@@ -82,9 +88,10 @@ class ZScoreWindow implements ZScoreWindowDetector {
     if (this.#count >= this.#minSamples) {
       const s = this.#count > 1 ? Math.sqrt(Math.max(0, this.#m2 / (this.#count - 1))) : 0
       const floor = this.#floor * Math.max(1, Math.abs(this.#mean))
-      const z = (x - this.#mean) / (Math.max(s , floor))
+      const z = (x - this.#mean) / Math.max(s, floor)
       this.#z = z
-      const a = Math.abs(z)
+      // One-sided modes look at the watched side only: a = sign · z, or |z| for both.
+      const a = this.#sign === 0 ? Math.abs(z) : this.#sign * z
       if (a >= this.#threshold) {
         signal = 'drift'
         // entrenar's bands: low 3–4σ, medium 4–5σ, high ≥ 5σ (paiml/entrenar src/monitor/drift.rs uses ≥).

@@ -23,7 +23,7 @@ export function ksStatisticSorted(a: ArrayLike<number>, na: number, b: ArrayLike
   let j = 0
   let d = 0
   while (i < na && j < nb) {
-    const x = Math.min(a[i]! , b[j]!)
+    const x = Math.min(a[i]!, b[j]!)
     while (i < na && a[i] === x) i++
     while (j < nb && b[j] === x) j++
     const diff = Math.abs(i / na - j / nb)
