@@ -117,6 +117,39 @@ describe('SeriesBuffer', () => {
     }
   })
 
+  it('with maxPoints it thins itself, keeping spikes, extremes, NaN/Inf markers and exact stats', () => {
+    const buf = createSeriesBuffer({ maxPoints: 4096 })
+    const n = 100_000
+    let lowest = Number.POSITIVE_INFINITY
+    let longest = 0
+    for (let i = 0; i < n; i++) {
+      let v = Math.sin(i / 500)
+      if (i === 31_337) v = 50
+      if (i === 77_777) v = Number.NaN
+      if (i === 88_888) v = Number.NEGATIVE_INFINITY
+      buf.append(i, v)
+      if (v < lowest && Number.isFinite(v)) lowest = v
+      if (buf.length > longest) longest = buf.length
+    }
+    expect(longest).toBeLessThanOrEqual(4096)
+    expect(buf.generation).toBeGreaterThan(0)
+    const cols = buf.bucketize(100)
+    expect(Math.max(...Array.from(cols.max).filter(Number.isFinite))).toBe(50)
+    expect(cols.max[31]).toBe(50)
+    expect(cols.nanCount[77]).toBeGreaterThan(0)
+    expect(cols.negInfCount[88]).toBeGreaterThan(0)
+    expect(Math.min(...Array.from(cols.min).filter(Number.isFinite))).toBe(lowest)
+    expect(buf.xRange()).toEqual([0, n - 1])
+    const st = buf.stats()
+    expect(st.count).toBe(n)
+    expect(st.nanCount).toBe(1)
+    expect(st.negInfCount).toBe(1)
+    // the index is rebuilt exactly over the kept rows
+    const raw = bucketize(buf.x, buf.y, 37)
+    expect(Array.from(buf.bucketize(37).max)).toEqual(Array.from(raw.max))
+    expect(() => createSeriesBuffer({ maxPoints: 10 })).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))
+  })
+
   it('bucketize over a sub-range keeps only the rows inside it', () => {
     const buf = createSeriesBuffer()
     for (let i = 0; i < 3000; i++) buf.append(i, i)

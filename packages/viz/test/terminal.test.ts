@@ -96,6 +96,16 @@ describe('terminal frames at fixed widths', () => {
     expect(f).not.toBe(frame({ width: 100 }))
   })
 
+  it('bounded memory: series thin themselves past maxPointsPerSeries, counts and stats stay exact', () => {
+    const d = createTerminalDashboard({ stream: fakeStream({ isTTY: false }), live: false, width: 140, maxPointsPerSeries: 1024 })
+    d.update({ batch: trainingBatch('long', 20_000) })
+    const f = d.render()
+    expect(f).toContain('40400 points')
+    expect(f).toMatch(/^loss\s.*\s20000\s+1\s+0\s/m)
+    expect(f).toContain('×')
+    expect(() => createTerminalDashboard({ live: false, maxPointsPerSeries: 5 })).toThrow(/maxPointsPerSeries/)
+  })
+
   it('a log panel labels decades', () => {
     const rows = Array.from({ length: 350 }, (_, i) => ({ metric: 'loss', step: i, value: 100 * 10 ** (-i / 100), timestampUs: i, epoch: null, batch: null, tags: null }))
     const d = createTerminalDashboard({ stream: fakeStream({ isTTY: false }), live: false, width: 80, height: 30, panels: [{ metrics: ['loss'], yScale: 'log' }] })

@@ -3,6 +3,7 @@ import { createSmoother, type SmoothOptions, type Smoother, smooth } from '../se
 
 interface Cached {
   readonly key: string
+  generation: number
   buf: SeriesBuffer
   smoother: Smoother | undefined
   upTo: number
@@ -24,8 +25,15 @@ export function smoothedSeries(raw: SeriesBuffer, options: SmoothOptions): Serie
   }
   let c = byKey.get(key)
   if (!c) {
-    c = { key, buf: createSeriesBuffer(Math.max(16, raw.length)), smoother: createSmoother(options), upTo: 0 }
+    c = { key, generation: raw.generation, buf: createSeriesBuffer(Math.max(16, raw.length)), smoother: createSmoother(options), upTo: 0 }
     byKey.set(key, c)
+  }
+  if (c.generation !== raw.generation) {
+    // The raw buffer thinned itself: smooth the kept rows afresh, then continue incrementally.
+    c.generation = raw.generation
+    c.buf = createSeriesBuffer(Math.max(16, raw.length))
+    c.smoother = createSmoother(options)
+    c.upTo = 0
   }
   const n = raw.length
   if (c.upTo === n) return c.buf

@@ -70,7 +70,8 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   const batches = Array.isArray(input.batches) ? (input.batches as readonly RecordBatch[]) : [input.batches as RecordBatch]
   if (input.smoothing) checkSmoothOptions(input.smoothing)
   const panels = normalisePanels(input.panels)
-  const data = createRunData()
+  // Unbounded: the report's statistics are exact over every row.
+  const data = createRunData(Number.POSITIVE_INFINITY)
   for (const b of batches) data.apply({ batch: b })
   if (data.rejected > 0) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: ${data.rejected} of ${batches.length} batches are not record batches`)
   const incidents = input.incidents ?? []
@@ -99,7 +100,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     if (run.reason) out.push(`<p class="bad">${esc(run.reason)}</p>`)
   }
   let points = 0
-  for (const s of data.series) points += s.data.length
+  for (const s of data.series) points += s.data.stats().count
   out.push(`<p class="meta"><span>${data.series.length} series</span><span>${points} points</span><span>${incidents.length} alerts</span></p>`)
 
   out.push('<h2>Charts</h2><div class="charts">')

@@ -172,13 +172,31 @@ export interface SeriesBuffer {
   yRange(): [number, number]
   /** Min/max/last per column over `range` (default: {@link SeriesBuffer.xRange}). */
   bucketize(buckets: number, range?: readonly [number, number]): ColumnBuckets
-  /** Streaming statistics of every row appended (Welford + P² p99). */
+  /** Streaming statistics of every row appended (Welford + P² p99); compaction does not change them. */
   stats(): SeriesStats
+  /** Increases each time the buffer compacts itself (row indices change then). */
+  readonly generation: number
 }
 
-/** Creates an empty {@link SeriesBuffer}. */
-export function createSeriesBuffer(initialCapacity = 1024): SeriesBuffer {
-  return new BlockSeries(initialCapacity)
+/** Options of {@link createSeriesBuffer}. */
+export interface SeriesBufferOptions {
+  /** Rows allocated up front (default 1024; grows by doubling). */
+  readonly capacity?: number
+  /**
+   * Most rows kept (default unbounded). On reaching it the buffer thins itself to under half, M4-style
+   * (Jugel et al., VLDB 2014): each group of consecutive rows keeps its first, min, max and last rows
+   * and its first NaN, +Inf and −Inf rows, so spikes, extremes and non-finite markers survive; the
+   * statistics stay exact (they are streaming).
+   */
+  readonly maxPoints?: number
+}
+
+/** Creates an empty {@link SeriesBuffer} (a number is the initial capacity). */
+export function createSeriesBuffer(options: SeriesBufferOptions | number = {}): SeriesBuffer {
+  const o = typeof options === 'number' ? { capacity: options } : options
+  const max = o.maxPoints ?? Number.POSITIVE_INFINITY
+  if (!(max >= 1024)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: maxPoints must be at least 1024, got ${String(o.maxPoints)}`)
+  return new BlockSeries(o.capacity ?? 1024, max)
 }
 
 class BlockSeries implements SeriesBuffer {
@@ -193,14 +211,21 @@ class BlockSeries implements SeriesBuffer {
   readonly #levels: Summaries[] = [new Summaries()]
   readonly #stats = createStreamingStats()
 
-  constructor(capacity: number) {
-    const cap = Math.max(16, capacity | 0)
+  readonly #maxPoints: number
+  #generation = 0
+
+  constructor(capacity: number, maxPoints: number) {
+    this.#maxPoints = maxPoints
+    const cap = Math.max(16, Math.min(capacity | 0, Number.isFinite(maxPoints) ? maxPoints : Number.MAX_SAFE_INTEGER))
     this.#x = new Float64Array(cap)
     this.#y = new Float64Array(cap)
   }
 
   get length(): number {
     return this.#n
+  }
+  get generation(): number {
+    return this.#generation
   }
   get x(): Float64Array {
     return this.#x.subarray(0, this.#n)
@@ -210,7 +235,7 @@ class BlockSeries implements SeriesBuffer {
   }
 
   reserve(extra: number): void {
-    const need = this.#n + Math.max(0, extra | 0)
+    const need = Math.min(this.#n + Math.max(0, extra | 0), this.#maxPoints)
     if (need <= this.#x.length) return
     let cap = this.#x.length
     while (cap < need) cap *= 2
@@ -226,6 +251,7 @@ class BlockSeries implements SeriesBuffer {
     if (typeof x !== 'number' || typeof y !== 'number') {
       throw new EntrenarError(ErrorCodes.INVALID_VALUE, `entrenar/viz: a point needs numbers, got x ${typeof x} and y ${typeof y}`)
     }
+    if (this.#n >= this.#maxPoints) this.#compact()
     if (this.#n === this.#x.length) this.reserve(this.#n)
     const n = this.#n
     this.#x[n] = x
@@ -263,6 +289,68 @@ class BlockSeries implements SeriesBuffer {
 
   stats(): SeriesStats {
     return this.#stats.snapshot()
+  }
+
+  /** Thins the rows to under half of `maxPoints` (see {@link SeriesBufferOptions.maxPoints}), in place. */
+  #compact(): void {
+    const n = this.#n
+    const x = this.#x
+    const y = this.#y
+    const groups = Math.max(1, Math.floor(this.#maxPoints / 16))
+    const g = Math.ceil(n / groups)
+    const pick = new Int32Array(7)
+    let w = 0
+    for (let a = 0; a < n; a += g) {
+      const b = Math.min(n, a + g)
+      let first = -1
+      let lastRow = -1
+      let lo = -1
+      let hi = -1
+      let nan = -1
+      let pos = -1
+      let neg = -1
+      for (let i = a; i < b; i++) {
+        const xi = x[i]!
+        if (xi - xi !== 0) continue // rows without a finite x are never drawn
+        if (first < 0) first = i
+        lastRow = i
+        const v = y[i]!
+        if (v - v === 0) {
+          if (lo < 0 || v < y[lo]!) lo = i
+          if (hi < 0 || v > y[hi]!) hi = i
+        } else if (v !== v) {
+          if (nan < 0) nan = i
+        } else if (v > 0) {
+          if (pos < 0) pos = i
+        } else if (neg < 0) neg = i
+      }
+      let m = 0
+      for (const i of [first, lo, hi, nan, pos, neg, lastRow]) if (i >= 0) pick[m++] = i
+      const kept = pick.subarray(0, m).sort()
+      let prev = -1
+      for (const i of kept) {
+        if (i === prev) continue
+        prev = i
+        x[w] = x[i]!
+        y[w] = y[i]!
+        w++
+      }
+    }
+    this.#n = w
+    this.#generation++
+    // Rebuild the index over the kept rows.
+    this.#levels.length = 1
+    this.#levels[0] = new Summaries()
+    for (let end = FAN; end <= w; end += FAN) {
+      let b = end / FAN - 1
+      this.#levels[0]!.fromRows(b, x, y, b * FAN, end)
+      for (let k = 1; (b + 1) % FAN === 0; k++) {
+        if (k === this.#levels.length) this.#levels.push(new Summaries())
+        const gi = (b + 1) / FAN - 1
+        this.#levels[k]!.fromLevel(gi, this.#levels[k - 1]!, gi * FAN, (gi + 1) * FAN)
+        b = gi
+      }
+    }
   }
 
   bucketize(buckets: number, range?: readonly [number, number]): ColumnBuckets {

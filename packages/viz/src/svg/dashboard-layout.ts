@@ -62,7 +62,7 @@ export function renderDashboardSvg(data: RunData, layout: SvgDashboardLayout): s
   const theme = themeOf(layout.theme)
   const pw = width / perRow
   let points = 0
-  for (const s of data.series) points += s.data.length
+  for (const s of data.series) points += s.data.stats().count
   const summary = [data.runIds.length === 1 ? `run ${data.runIds[0]}` : `${data.runIds.length} runs`, `${data.series.length} series`, `${points} points`, `${data.incidents.length + data.droppedIncidents} alerts`].join(' · ')
   const parts = [
     `<text x="16" y="26" font-size="18" font-weight="bold" fill="${theme.foreground}">${esc(layout.title)}</text>`,

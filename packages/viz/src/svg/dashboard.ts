@@ -16,6 +16,8 @@ export interface SvgDashboardOptions {
   readonly panelHeight?: number
   readonly columns?: number
   readonly theme?: 'light' | 'dark'
+  /** Rows kept per series before it thins itself, keeping spikes and NaN/Inf markers (default 4,000,000). */
+  readonly maxPointsPerSeries?: number
 }
 
 /** An SVG dashboard: `render()` gives an SVG document; `savePng` rasterises it. Also a `MetricSink`. */
@@ -46,7 +48,9 @@ export function createSvgDashboard(options: SvgDashboardOptions = {}): SvgDashbo
     const v = options[k]
     if (v !== undefined && !(Number.isInteger(v) && v >= lo && v <= hi)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: ${k} must be an integer in [${lo}, ${hi}], got ${v}`)
   }
-  const data = createRunData()
+  const mp = options.maxPointsPerSeries
+  if (mp !== undefined && !(Number.isInteger(mp) && mp >= 1024)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: maxPointsPerSeries must be an integer ≥ 1024, got ${mp}`)
+  const data = createRunData(mp)
   const layout: SvgDashboardLayout = {
     title: options.title ?? 'Entrenar',
     panels,

@@ -55,6 +55,8 @@ export interface TerminalDashboardOptions {
   readonly alertRows?: number
   /** Redraw on a timer (default true). With false, call `refresh()` yourself. */
   readonly live?: boolean
+  /** Rows kept per series before it thins itself, keeping spikes and NaN/Inf markers (default 4,000,000). */
+  readonly maxPointsPerSeries?: number
   /** Where polling/drawing errors go (never thrown into the training loop); default: ignored after the first, which is written to stderr. */
   readonly onError?: (error: EntrenarError) => void
 }
@@ -83,6 +85,7 @@ function checkOptions(o: TerminalDashboardOptions): void {
     if (v !== undefined && !(Number.isInteger(v) && v >= (k === 'alertRows' ? 0 : 1) && v <= 10_000)) fail(`${k} must be an integer in [${k === 'alertRows' ? 0 : 1}, 10000], got ${v}`)
   }
   if (o.smoothing) checkSmoothOptions(o.smoothing)
+  if (o.maxPointsPerSeries !== undefined && !(Number.isInteger(o.maxPointsPerSeries) && o.maxPointsPerSeries >= 1024)) fail(`maxPointsPerSeries must be an integer ≥ 1024, got ${o.maxPointsPerSeries}`)
   if (o.source !== undefined && typeof o.source?.range !== 'function') fail('source must have a range(fromUs, toUs, filter) method (a MetricStore)')
   if (o.alerts !== undefined && typeof o.alerts?.history !== 'function') fail('alerts must have a history() method (an AlertPolicy)')
 }
@@ -106,7 +109,7 @@ export function createTerminalDashboard(options: TerminalDashboardOptions = {}):
 
 class Terminal implements TerminalDashboard {
   readonly #o: TerminalDashboardOptions
-  readonly #data: RunData = createRunData()
+  readonly #data: RunData
   readonly #panels
   readonly #stream: TerminalStream
   readonly #tty: boolean
@@ -129,6 +132,7 @@ class Terminal implements TerminalDashboard {
 
   constructor(o: TerminalDashboardOptions) {
     this.#o = o
+    this.#data = createRunData(o.maxPointsPerSeries)
     this.#panels = normalisePanels(o.panels)
     this.#stream = o.stream ?? process.stdout
     const env = o.env ?? process.env

@@ -44,7 +44,7 @@ export function renderFrame(data: RunData, layout: FrameLayout): string[] {
   const lines: string[] = []
   const series = data.series
   let points = 0
-  for (const s of series) points += s.data.length
+  for (const s of series) points += s.data.stats().count
   const [x0, x1] = xUnion(series.filter((s) => s.data.length > 0).map((s) => s.data.xRange()))
   const stops = data.incidents.filter((i) => i.decision === 'stop')
   const head = [
