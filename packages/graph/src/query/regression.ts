@@ -89,15 +89,10 @@ export class RegressionIndex {
     const { state } = p
     if (state[v] === 2) return p
     const col = g.metrics.get(metric)!
+    const { inAdj, eParent } = g
     let stack = this.#stack
     let len = 0
     stack[len++] = v
-    const pushParent = (w: number) => {
-      // In a DAG a parent is never waiting (state 1) here: it would be its own ancestor.
-      if (state[w] !== 0) return
-      if (len === stack.length) stack = grow(stack, len + 1)
-      stack[len++] = w
-    }
     while (len > 0) {
       const u = stack[len - 1]!
       const s = state[u]!
@@ -106,10 +101,22 @@ export class RegressionIndex {
         continue
       }
       if (s === 0) {
+        // In a DAG a parent is never waiting (state 1) here: it would be its own ancestor.
         state[u] = 1
-        for (let k = g.inStart(u), end = g.inEnd(u); k < end; k++) pushParent(g.eParent[g.inAdj[k]!]!)
+        const end = g.inEnd(u)
+        if (len + (end - g.inStart(u)) >= stack.length) stack = grow(stack, len + end - g.inStart(u) + 1)
+        for (let k = g.inStart(u); k < end; k++) {
+          const w = eParent[inAdj[k]!]!
+          if (state[w] === 0) stack[len++] = w
+        }
         const extra = g.inExtra(u)
-        if (extra) for (const e of extra) pushParent(g.eParent[e]!)
+        if (extra)
+          for (const e of extra) {
+            const w = eParent[e]!
+            if (state[w] !== 0) continue
+            if (len === stack.length) stack = grow(stack, len + 1)
+            stack[len++] = w
+          }
         continue
       }
       this.#finalize(g, p, col.values, col.present, u, hib)
@@ -121,25 +128,33 @@ export class RegressionIndex {
   }
 
   #finalize(g: GraphStore, p: PathState, values: Float64Array, present: Uint8Array, u: number, hib: boolean): void {
+    const { inAdj, eParent } = g
+    const peak = p.peak
     let q = -1
     let qEdge = -1
     let qPeak = -1
-    const consider = (e: number) => {
-      const w = g.eParent[e]!
-      const pk = p.peak[w]!
-      if (pk < 0) return
-      if (qPeak < 0 || better(values[pk]!, values[qPeak]!, hib)) {
-        q = w
+    for (let k = g.inStart(u), end = g.inEnd(u); k < end; k++) {
+      const e = inAdj[k]!
+      const pk = peak[eParent[e]!]!
+      if (pk >= 0 && (qPeak < 0 || better(values[pk]!, values[qPeak]!, hib))) {
+        q = eParent[e]!
         qEdge = e
         qPeak = pk
       }
     }
-    for (let k = g.inStart(u), end = g.inEnd(u); k < end; k++) consider(g.inAdj[k]!)
     const extra = g.inExtra(u)
-    if (extra) for (const e of extra) consider(e)
+    if (extra)
+      for (const e of extra) {
+        const pk = peak[eParent[e]!]!
+        if (pk >= 0 && (qPeak < 0 || better(values[pk]!, values[qPeak]!, hib))) {
+          q = eParent[e]!
+          qEdge = e
+          qPeak = pk
+        }
+      }
     if (!present[u]) {
       // Not measured: the model passes its best parent's path through.
-      p.peak[u] = q < 0 ? -1 : qPeak
+      peak[u] = q < 0 ? -1 : qPeak
       p.last[u] = q < 0 ? -1 : p.last[q]!
       p.drop[u] = q < 0 ? -1 : p.drop[q]!
       p.before[u] = q < 0 ? -1 : p.before[q]!
@@ -148,12 +163,12 @@ export class RegressionIndex {
     p.last[u] = u
     const x = values[u]!
     if (q < 0 || better(x, values[qPeak]!, hib)) {
-      p.peak[u] = u
+      peak[u] = u
       p.drop[u] = -1
       p.before[u] = -1
       return
     }
-    p.peak[u] = qPeak
+    peak[u] = qPeak
     if (!better(values[qPeak]!, x, hib)) {
       // Back at the peak value: a later drop is a new regression.
       p.drop[u] = -1
