@@ -50,6 +50,18 @@ describe('isolationForest', () => {
     expect(f.isAnomaly([Number.NaN, 0])).toBe(true)
   })
 
+  it('scores lie in (0, 1] and rank points by distance from the cloud', () => {
+    const f = isolationForest({ seed: 5, trees: 50 })
+    f.fit(train)
+    const scores = [0, 1, 2, 3, 5, 8].map((r) => f.score([r, r]))
+    for (const s of scores) {
+      expect(s).toBeGreaterThan(0)
+      expect(s).toBeLessThanOrEqual(1)
+    }
+    expect(scores[5]!).toBeGreaterThan(scores[0]!)
+    expect(scores[3]!).toBeGreaterThan(scores[0]!)
+  })
+
   it('reports misuse with coded errors', () => {
     expect(() => isolationForest().score([1, 2])).toThrow(expect.objectContaining({ code: 'ENTRENAR_DRIFT_NOT_FITTED' }))
     expect(() => isolationForest({ contamination: 0.9 })).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))

@@ -100,6 +100,12 @@ class Eddm implements ChangeDetector {
  * `invalid`). Defaults as river 0.26 `drift.binary.EDDM`: warm start 30, α 0.95, β 0.9 (river's
  * docstring notes these give many false positives; α 0.8 / β 0.75 is its example). `statistic` is the
  * ratio (p' + 2s') / max. O(1).
+ *
+ * @example
+ * ```ts
+ * const d = eddm({ alpha: 0.8, beta: 0.75 })
+ * if (d.update(prediction === label ? 0 : 1) === 'drift') retrain()
+ * ```
  */
 export function eddm(options: EddmOptions = {}): ChangeDetector {
   return new Eddm(options)

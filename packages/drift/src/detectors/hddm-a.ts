@@ -114,6 +114,12 @@ class HddmA implements ChangeDetector {
  * Hoeffding's bounds", IEEE TKDE 27(3):810–823, 2015). Input in [0, 1] (1 = error; other values answer
  * `invalid`). Defaults as river 0.26 `drift.binary.HDDM_A`: drift confidence 0.001, warning 0.005,
  * one-sided. `statistic` is the rise of the mean since the cut point. O(1).
+ *
+ * @example
+ * ```ts
+ * const d = hddmA()
+ * const signal = d.update(1 - batchAccuracy) // an error rate in [0, 1]
+ * ```
  */
 export function hddmA(options: HddmAOptions = {}): ChangeDetector {
   return new HddmA(options)
