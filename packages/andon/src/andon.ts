@@ -45,6 +45,7 @@ class AndonImpl implements Andon {
   readonly #stepBudgets: Rule[]
   readonly #latencyBudgets: Rule[]
   readonly #memoryBudgets: Rule[]
+  readonly #wallBudgets: Rule[]
   readonly #gate = new PauseGate()
   readonly #eventThrottle = new Map<string, { ms: number; step: number }>()
   readonly #heldAt = new Map<string, number>()
@@ -59,6 +60,8 @@ class AndonImpl implements Andon {
   #lastStep = Number.NaN
   #steps = 0
   #stepStartMs = Number.NaN
+  /** Clock time of the first `log()` (the start of the wall-time budget). */
+  #startMs = Number.NaN
   // timer state
   #seenEvaluations = 0
   #lastProgressMs = 0
@@ -89,9 +92,10 @@ class AndonImpl implements Andon {
     this.#stepBudgets = this.#rules.budgets.filter((b) => b.budget?.kind === 'steps')
     this.#latencyBudgets = this.#rules.budgets.filter((b) => b.budget?.kind === 'step_duration')
     this.#memoryBudgets = this.#rules.budgets.filter((b) => b.budget?.kind === 'memory')
+    this.#wallBudgets = this.#rules.budgets.filter((b) => b.budget?.kind === 'wall_time')
     this.#probes = this.#memoryBudgets.length > 0 ? (config.probes ?? nodeProbes) : config.probes
     const stall = this.#rules.stall
-    if (config.timers !== false && (stall !== undefined || this.#memoryBudgets.length > 0)) {
+    if (config.timers !== false && (stall !== undefined || this.#memoryBudgets.length > 0 || this.#wallBudgets.length > 0)) {
       const every = Math.max(10, Math.min(stall ? stall.p0 / 4 : 1000, 1000))
       this.#lastProgressMs = this.#now()
       this.#timer = setInterval(() => {
@@ -138,7 +142,7 @@ class AndonImpl implements Andon {
   #onStep(step: number): number {
     const prev = this.#lastStep
     this.#lastStep = step
-    this.#steps++
+    if (this.#steps++ === 0 && this.#wallBudgets.length > 0) this.#startMs = this.#now()
     let d = 0
     for (const r of this.#stepBudgets) d = Math.max(d, this.#check(r, this.#steps, step))
     if (this.#latencyBudgets.length > 0) {
@@ -330,6 +334,9 @@ class AndonImpl implements Andon {
     } else if (stall && this.#evaluations > 0) {
       this.#check(stall, now - this.#lastProgressMs, this.#lastStep)
     }
+    if (this.#startMs === this.#startMs && !this.#controller.signal.aborted) {
+      for (const r of this.#wallBudgets) this.#check(r, now - this.#startMs, this.#lastStep)
+    }
     if (this.#memoryBudgets.length > 0 && this.#probes && !this.#controller.signal.aborted) {
       for (const r of this.#memoryBudgets) {
         const b = r.budget
@@ -342,6 +349,11 @@ class AndonImpl implements Andon {
   /** Runs the watchdog once now (what the timer does); exposed for backtests and tests. */
   tick(): void {
     this.#tick()
+  }
+
+  /** True when the watchdog has wall-time budgets to check (backtests tick it per row then). */
+  get hasWallBudgets(): boolean {
+    return this.#wallBudgets.length > 0
   }
 
   /** The stall rule's timeout, when the rule is on. */
@@ -477,6 +489,7 @@ class AndonImpl implements Andon {
     this.#lastStep = Number.NaN
     this.#steps = 0
     this.#stepStartMs = Number.NaN
+    this.#startMs = Number.NaN
     this.#inhibited = 0
     this.#throttled = 0
     this.#deduplicated = 0
@@ -497,6 +510,7 @@ class AndonImpl implements Andon {
 export interface AndonWithTick extends Andon {
   tick(): void
   readonly stallTimeoutMs: number | undefined
+  readonly hasWallBudgets: boolean
 }
 
 /**

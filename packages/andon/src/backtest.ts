@@ -58,8 +58,9 @@ const isConfig = (r: BacktestRules): r is Pick<AndonConfig, 'rules' | 'renacer' 
  * have fired (the "preview how often this alert would fire" of Kibana, elastic/kibana#72635). Rows go
  * in log order (timestamp, then step); the Andon's clock is the stored timestamp, so throttling and the
  * stall rule (a gap between consecutive rows longer than its timeout) replay faithfully. The replay
- * continues past the first stop so every later firing is counted too. Handlers, files, hooks and the
- * step-latency and memory budgets (no stored measurement) are not part of a replay.
+ * continues past the first stop so every later firing is counted too; step-count and wall-time budgets
+ * replay on the stored clock. Handlers, files, hooks and the step-latency and memory budgets (no
+ * stored measurement) are not part of a replay.
  */
 export async function backtest(rules: BacktestRules, store: MetricStore, options: BacktestOptions = {}): Promise<BacktestReport> {
   const cfg = isConfig(rules) ? rules : { rules }
@@ -71,9 +72,9 @@ export async function backtest(rules: BacktestRules, store: MetricStore, options
     const batches = await store.range(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, { runs: [runId], ...(options.metrics ? { metrics: options.metrics } : {}) })
     // One replay per run: a fresh Andon with the stored clock; no timers, handlers or files.
     let clockMs = 0
-    const budgets = (cfg.renacer?.budgets ?? []).filter((b) => b.kind === 'steps')
+    const budgets = (cfg.renacer?.budgets ?? []).filter((b) => b.kind === 'steps' || b.kind === 'wall_time')
     const andon = createAndonWithTick({
-      ...(cfg.rules ? { rules: cfg.rules } : {}),
+      ...(cfg.rules ? { rules: { ...cfg.rules, ...(cfg.rules.budgets ? { budgets: cfg.rules.budgets.filter((b) => b.kind === 'steps' || b.kind === 'wall_time') } : {}) } } : {}),
       ...(cfg.renacer ? { renacer: { andon: { ...cfg.renacer.andon, handlers: [] }, budgets } } : {}),
       ...(cfg.stopOn ? { stopOn: cfg.stopOn } : {}),
       ...(cfg.throttleMs === undefined ? {} : { throttleMs: cfg.throttleMs }),
@@ -82,6 +83,7 @@ export async function backtest(rules: BacktestRules, store: MetricStore, options
       now: () => clockMs,
     })
     const stallMs = andon.stallTimeoutMs
+    const wall = andon.hasWallBudgets
     let points = 0
     let prevMs = Number.NaN
     for (const b of batches) {
@@ -99,6 +101,7 @@ export async function backtest(rules: BacktestRules, store: MetricStore, options
         clockMs = ms
         prevMs = ms
         andon.observeValue(b.metricNames[b.metric[i]!]!, b.value[i]!, b.step[i]!)
+        if (wall) andon.tick()
         points++
       }
     }

@@ -111,6 +111,7 @@ export type Budget =
   | { readonly kind: 'step_duration'; readonly name: string; readonly maxMs: number; readonly failOnViolation: boolean }
   | { readonly kind: 'memory'; readonly name: string; readonly maxBytes: number; readonly trackingMode: 'rss' | 'allocations'; readonly failOnViolation: boolean }
   | { readonly kind: 'steps'; readonly name: string; readonly maxSteps: number; readonly failOnViolation: boolean }
+  | { readonly kind: 'wall_time'; readonly name: string; readonly maxMs: number; readonly failOnViolation: boolean }
 
 /** Alertmanager-style inhibition: while `source` holds (or within `windowSteps` after), `targets` are suppressed. */
 export interface InhibitRule {

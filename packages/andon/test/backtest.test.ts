@@ -72,6 +72,14 @@ describe('backtest', () => {
     expect(r30.runs[0]!.firings.filter((x) => x.rule === 'low_loss').map((x) => x.step)).toEqual([2, 50])
   })
 
+  it('replays a wall-time budget on the stored clock', async () => {
+    const store = await fixture()
+    const r = await backtest({ stall: false, divergence: false, budgets: [{ kind: 'wall_time', name: 'ten_minutes', maxMs: 600_000, failOnViolation: true }] }, store)
+    // only the run with the 20-minute gap (before step 80) exceeds ten minutes
+    expect(r.runs.map((x) => x.stop?.step)).toEqual([undefined, 60, 80])
+    expect(r.runs[2]!.stop).toMatchObject({ rule: 'budget', message: expect.stringMatching(/ten_minutes/) })
+  })
+
   it('rejects bad run lists with a coded error', async () => {
     await expect(backtest({}, createMemoryStore(), { runs: [3 as unknown as string] })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })
   })

@@ -129,6 +129,13 @@ retries = 2
     expect(c.andon.handlers).toEqual([{ type: 'webhook', url: 'http://127.0.0.1:9/hook', retries: 2 }])
   })
 
+  it('[[andon.budget]] declares a wall-time budget (fail_on_violation defaults to true)', () => {
+    const c = parseRenacerConfig('[[andon.budget]]\nname = "run_time"\nmax_wall_time_ms = 3600000\n')
+    expect(c.andon.rules?.budgets).toEqual([{ kind: 'wall_time', name: 'run_time', maxMs: 3600000, failOnViolation: true }])
+    rejects('[[andon.budget]]\nname = "x"\n', 1, 1, /needs name and max_wall_time_ms/)
+    rejects('[[andon.budget]]\nname = "x"\nmax_wall_time_ms = 5\nmax_steps = 3\n', 4, 1, /max_steps: unknown key/)
+  })
+
   it('array tables give several rules of one kind', () => {
     const c = parseRenacerConfig('[[andon.divergence]]\nmetrics = ["loss"]\nthreshold = 5.0\n[[andon.divergence]]\nmetrics = ["val_loss"]\nfactor = 3.0\n')
     expect(c.andon.rules?.divergence).toHaveLength(2)

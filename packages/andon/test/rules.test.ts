@@ -278,3 +278,21 @@ describe('watchdog failures', () => {
     expect(errors).toEqual(['entrenar/andon: watchdog failed: probe broke'])
   })
 })
+
+describe('wall-time budget', () => {
+  it('fires when the time since the first log() exceeds max_ms, checked by the watchdog', () => {
+    vi.useFakeTimers()
+    const a = createAndon({ rules: { ...OFF, budgets: [{ kind: 'wall_time', name: 'run_time', maxMs: 5000, failOnViolation: true }] } })
+    open.push(a)
+    vi.advanceTimersByTime(10_000) // not started before the first log()
+    expect(a.signal.aborted).toBe(false)
+    a.observeValue('loss', 1, 0)
+    vi.advanceTimersByTime(4000)
+    a.observeValue('loss', 1, 1)
+    expect(a.signal.aborted).toBe(false)
+    vi.advanceTimersByTime(2000)
+    expect(a.signal.aborted).toBe(true)
+    expect(a.history()[0]).toMatchObject({ rule: 'budget', metric: 'wall_time_ms', step: 1, level: 'error' })
+    expect(a.history()[0]!.message).toMatch(/budget run_time exceeded at step 1: wall_time_ms \d+ ms > 5000 ms/)
+  })
+})

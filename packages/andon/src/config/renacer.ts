@@ -104,6 +104,7 @@ const DRIFT_FIELDS: Record<string, Field> = {
   action: ACTION,
   throttle_ms: NONNEG,
 }
+const BUDGET_FIELDS: Record<string, Field> = { name: STR, max_wall_time_ms: INT1, fail_on_violation: BOOL }
 const INHIBIT_FIELDS: Record<string, Field> = { source: STR, targets: { t: 'strs' }, scope: { t: 'str', oneOf: ['metric', 'run'] }, window_steps: INT0 }
 const HANDLER_FIELDS: Record<string, Field> = {
   type: { t: 'str', oneOf: ['console', 'jsonl', 'webhook', 'slack', 'pagerduty'] },
@@ -279,6 +280,14 @@ function readRules(r: Reader, raw: Record<string, unknown>): RuleSet {
     delete t.enabled
     rules.drift = enabled ? t : false
   }
+  if (raw.budget !== undefined) {
+    if (!Array.isArray(raw.budget)) r.fail(['andon', 'budget'], 'must be an array of tables ([[andon.budget]])')
+    rules.budgets = raw.budget.map((x, i): Budget => {
+      const t = r.table(x, ['andon', 'budget', i], BUDGET_FIELDS)
+      if (t.name === undefined || t.maxWallTimeMs === undefined) r.fail(['andon', 'budget', i], 'a budget needs name and max_wall_time_ms')
+      return { kind: 'wall_time', name: t.name as string, maxMs: t.maxWallTimeMs as number, failOnViolation: (t.failOnViolation as boolean | undefined) ?? true }
+    })
+  }
   if (raw.inhibit !== undefined) {
     if (!Array.isArray(raw.inhibit)) r.fail(['andon', 'inhibit'], 'must be an array of tables ([[andon.inhibit]])')
     rules.inhibit = raw.inhibit.map((x, i) => {
@@ -327,8 +336,8 @@ function readAndon(r: Reader, raw: unknown): AndonSettings {
   const sub: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(raw)) {
     if (k in ANDON_FIELDS) scalars[k] = v
-    else if (k in RULE_TABLES || k === 'drift' || k === 'inhibit' || k === 'handler') sub[k] = v
-    else r.fail(['andon', k], `unknown key; expected one of ${[...Object.keys(ANDON_FIELDS), ...Object.keys(RULE_TABLES), 'drift', 'inhibit', 'handler'].join(', ')}`)
+    else if (k in RULE_TABLES || k === 'drift' || k === 'inhibit' || k === 'handler' || k === 'budget') sub[k] = v
+    else r.fail(['andon', k], `unknown key; expected one of ${[...Object.keys(ANDON_FIELDS), ...Object.keys(RULE_TABLES), 'drift', 'inhibit', 'handler', 'budget'].join(', ')}`)
   }
   const t = r.table(scalars, ['andon'], ANDON_FIELDS)
   const stopOn: Partial<Record<AlertLevel, boolean>> = {}

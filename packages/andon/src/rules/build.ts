@@ -2,7 +2,7 @@ import { ALERT_LEVELS, type AlertLevel, EntrenarError, ErrorCodes } from '@entre
 import type { Rule, RuleSettings } from '../engine/rule.js'
 import type { AlertAction, Budget, DriftMapping, InhibitRule, RuleBase, RuleSet, StallRule as StallRuleConfig } from '../types.js'
 import { accuracyDropRule } from './accuracy-drop.js'
-import { budgetRule, stallRule } from './budget.js'
+import { budgetLimit, budgetRule, stallRule } from './budget.js'
 import { DEFAULTS } from './defaults.js'
 import { divergenceRule } from './divergence.js'
 import { gradientExplosionRule, vanishingGradientsRule } from './gradient.js'
@@ -147,9 +147,8 @@ export function compileRules(rules: RuleSet, throttleMs: number, budgets: readon
              : stallRule(settings('stall', { ...stallCfg, throttleMs: stallCfg.throttleMs ?? 0 }, { level: DEFAULTS.stall.level }, throttleMs), num('stall.timeoutMs', stallCfg.timeoutMs, DEFAULTS.stall.timeoutMs, 1))
 
   const budgetRules = [...budgets, ...(rules.budgets ?? [])].map((b) => {
-    if (!b || typeof b.name !== 'string' || !['step_duration', 'memory', 'steps'].includes(b.kind)) throw bad(`budget ${JSON.stringify(b?.name)} has an unknown kind ${String(b?.kind)}`)
-    const limit = b.kind === 'step_duration' ? b.maxMs : b.kind === 'steps' ? b.maxSteps : b.maxBytes
-    num(`budget ${b.name} limit`, limit, 0, 0)
+    if (!b || typeof b.name !== 'string' || !['step_duration', 'memory', 'steps', 'wall_time'].includes(b.kind)) throw bad(`budget ${JSON.stringify(b?.name)} has an unknown kind ${String(b?.kind)}`)
+    num(`budget ${b.name} limit`, budgetLimit(b), 0, 0)
     return budgetRule(b, { level: b.failOnViolation ? 'error' : 'warning', action: undefined, forCount: 1, throttleMs: 0, throttleSteps: 0 })
   })
 
