@@ -218,6 +218,10 @@ describe('security and back-pressure', () => {
     const server = await startServer({ store: slow, maxQueuedRows: 10 })
     try {
       const push = (n: number, step0: number) => post(`${server.url}/v1/ingest`, { schema_version: 1, run_id: 'bp', points: Array.from({ length: n }, (_, i) => ({ metric: 'loss', value: i, step: step0 + i })) })
+      // A batch larger than the whole queue can never fit: 413, not an endless 429.
+      const huge = await push(11, 400)
+      expect(huge.status).toBe(413)
+      expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('ENTRENAR_BODY_TOO_LARGE')
       expect((await push(6, 0)).status).toBe(200)
       const full = await push(6, 100)
       expect(full.status).toBe(429)
@@ -229,7 +233,7 @@ describe('security and back-pressure', () => {
         code: 'ENTRENAR_BUSY',
       })
       expect((await push(4, 300)).status).toBe(200)
-      expect(server.stats()).toMatchObject({ queuedRows: 10, peakQueuedRows: 10, rejectedRequests: 2 })
+      expect(server.stats()).toMatchObject({ queuedRows: 10, peakQueuedRows: 10, rejectedRequests: 2, rejectedWrites: 3 })
       release()
       gate = Promise.resolve()
       await server.flush()

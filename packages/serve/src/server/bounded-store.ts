@@ -87,6 +87,13 @@ export function boundedStore(store: MetricStore, options: { maxQueuedRows: numbe
       if (closed) throw new EntrenarError(ErrorCodes.CLOSED, 'entrenar/serve: write after close')
       validateBatch(batch, 'entrenar/serve')
       if (batch.length === 0) return
+      // A batch larger than the whole queue can never fit: retrying would loop forever, so it is refused as too large.
+      if (batch.length > max) {
+        rejected++
+        throw new EntrenarError('ENTRENAR_BODY_TOO_LARGE', `entrenar/serve: a batch of ${batch.length} rows exceeds the queue of ${max} rows; split it`, {
+          details: { batch_rows: batch.length, max_queued_rows: max },
+        })
+      }
       if (queued + batch.length > max) {
         rejected++
         throw new EntrenarError(BUSY, `entrenar/serve: ${queued} rows queued, ${batch.length} more would exceed ${max}; retry later`, {
