@@ -134,8 +134,13 @@ describe('terminal output', () => {
     await d.refresh()
     await d.refresh() // nothing new: nothing written
     expect(s.writes.length).toBe(1)
+    d.update({ batch: trainingBatch() })
+    await d.refresh() // new rows, but the table was printed less than plainIntervalMs ago
+    expect(s.writes.length).toBe(1)
     d.update({ incidents: incidents() })
-    await d.refresh()
+    await d.refresh() // incidents are printed at once, without the table
+    expect(s.writes.length).toBe(2)
+    expect(s.writes[1]!.startsWith('ALERT step 800 WARNING drift')).toBe(true)
     await d.close()
     const out = s.writes.join('')
     expect(out).not.toContain('\u001b')

@@ -53,6 +53,11 @@ export interface TerminalDashboardOptions {
   readonly maxPanels?: number
   /** Incidents listed under the timeline (default 5). */
   readonly alertRows?: number
+  /**
+   * Off a TTY, the stats table is printed at most this often when data changed (default 30000 ms, so a
+   * CI log stays readable); new incidents are printed at once.
+   */
+  readonly plainIntervalMs?: number
   /** Redraw on a timer (default true). With false, call `refresh()` yourself. */
   readonly live?: boolean
   /** Rows kept per series before it thins itself, keeping spikes and NaN/Inf markers (default 4,000,000). */
@@ -85,6 +90,7 @@ function checkOptions(o: TerminalDashboardOptions): void {
     if (v !== undefined && !(Number.isInteger(v) && v >= (k === 'alertRows' ? 0 : 1) && v <= 10_000)) fail(`${k} must be an integer in [${k === 'alertRows' ? 0 : 1}, 10000], got ${v}`)
   }
   if (o.smoothing) checkSmoothOptions(o.smoothing)
+  if (o.plainIntervalMs !== undefined && !(Number.isFinite(o.plainIntervalMs) && o.plainIntervalMs >= 0)) fail(`plainIntervalMs must be ≥ 0, got ${o.plainIntervalMs}`)
   if (o.maxPointsPerSeries !== undefined && !(Number.isInteger(o.maxPointsPerSeries) && o.maxPointsPerSeries >= 1024)) fail(`maxPointsPerSeries must be an integer ≥ 1024, got ${o.maxPointsPerSeries}`)
   if (o.source !== undefined && typeof o.source?.range !== 'function') fail('source must have a range(fromUs, toUs, filter) method (a MetricStore)')
   if (o.alerts !== undefined && typeof o.alerts?.history !== 'function') fail('alerts must have a history() method (an AlertPolicy)')
@@ -122,6 +128,7 @@ class Terminal implements TerminalDashboard {
   #cursorUs = -MAX_US
   #seenIncidents = 0
   #printedIncidents = 0
+  #lastPlainMs = Number.NEGATIVE_INFINITY
   #closed = false
   #polling: Promise<void> | undefined
   #reported = false
@@ -260,21 +267,31 @@ class Terminal implements TerminalDashboard {
 
   #draw(force = false): void {
     if (!force && this.#drawn === this.#data.version) return
-    this.#drawn = this.#data.version
     try {
       if (this.#log) {
+        this.#drawn = this.#data.version
         // Never taller than the terminal: log-update cannot erase lines that scrolled away.
         const rows = this.#o.height ?? this.#stream.rows
         this.#log(renderFrame(this.#data, this.#layout(true, false, rows)).join('\n'))
-      } else {
-        const lines = renderFrame(this.#data, this.#layout(false, true))
-        const table = lines.slice(0, lines.findIndex((l) => l.startsWith('alerts ')) - 1)
-        const incidents = this.#data.incidents
-        const fresh = incidents.slice(Math.min(this.#printedIncidents, incidents.length))
-        this.#printedIncidents = incidents.length
-        const alertLines = fresh.map((i) => `ALERT step ${i.step ?? '-'} ${i.level.toUpperCase()} ${i.rule}${i.metric ? ` ${i.metric}` : ''} → ${i.decision}: ${i.message}`)
-        this.#stream.write(`${[...table.map((l) => l.trimEnd()), ...alertLines].join('\n')}\n`)
+        this.#frames++
+        return
       }
+      // Plain text (a log file, CI): new incidents at once, the stats table at most every plainIntervalMs.
+      const incidents = this.#data.incidents
+      const fresh = incidents.slice(Math.min(this.#printedIncidents, incidents.length))
+      const now = Date.now()
+      const tableDue = now - this.#lastPlainMs >= (this.#o.plainIntervalMs ?? 30_000)
+      if (!tableDue && fresh.length === 0) return
+      this.#drawn = this.#data.version
+      this.#printedIncidents = incidents.length
+      const out: string[] = []
+      if (tableDue) {
+        this.#lastPlainMs = now
+        const lines = renderFrame(this.#data, this.#layout(false, true))
+        out.push(...lines.slice(0, lines.findIndex((l) => l.startsWith('alerts ')) - 1).map((l) => l.trimEnd()))
+      }
+      for (const i of fresh) out.push(`ALERT step ${i.step ?? '-'} ${i.level.toUpperCase()} ${i.rule}${i.metric ? ` ${i.metric}` : ''} → ${i.decision}: ${i.message}`)
+      this.#stream.write(`${out.join('\n')}\n`)
       this.#frames++
     } catch (e) {
       this.#report(e)
