@@ -138,6 +138,7 @@ describe('compaction and retention', () => {
     copyFileSync(join(keep, old), join(dir, 'metrics', 'run_id=r', old)) // as if the delete never happened
     const t = await openStore(dir)
     expect((await t.query({ aggregate: 'count' })).series[0]!.value[0]).toBe(200)
+    expect((await t.sql('SELECT count(*)::INTEGER FROM metrics')).rows).toEqual([[200]])
     await t.compact()
     expect(parts(dir, 'r')).not.toContain(old)
     await s.close()

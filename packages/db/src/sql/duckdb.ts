@@ -51,7 +51,7 @@ export function jsonSafe(v: unknown): unknown {
 
 /**
  * An in-memory DuckDB over the store's files: view `metrics` on
- * `read_parquet('<dir>/metrics/∗∗/∗.parquet', hive_partitioning = true)` and view `runs` on the run files.
+ * `read_parquet([<live segment files>], hive_partitioning = true)` and view `runs` on the run files.
  */
 export class SqlEngine {
   readonly #instance: DuckInstance
@@ -68,10 +68,15 @@ export class SqlEngine {
     return new SqlEngine(instance, await instance.connect())
   }
 
-  /** Points the views at the current files (called before each statement: segments come and go). */
-  async refresh(metricsGlob: string | undefined, runsGlob: string | undefined): Promise<void> {
-    const metrics = metricsGlob
-      ? `SELECT * FROM read_parquet(${sqlString(metricsGlob)}, hive_partitioning = true, union_by_name = true)`
+  /**
+   * Points the views at the current files (called before each statement: segments come and go).
+   * `metrics` lists the live segments explicitly rather than globbing every Parquet file under `metrics/`, so
+   * SQL skips exactly what typed queries skip: segments replaced by a compaction whose old files a
+   * crash left behind, and files moved aside as damaged.
+   */
+  async refresh(segmentPaths: readonly string[], runsGlob: string | undefined): Promise<void> {
+    const metrics = segmentPaths.length
+      ? `SELECT * FROM read_parquet([${segmentPaths.map(sqlString).join(', ')}], hive_partitioning = true, union_by_name = true)`
       : 'SELECT NULL::TIMESTAMPTZ AS timestamp, NULL::BIGINT AS step, NULL::INTEGER AS epoch, NULL::INTEGER AS batch, NULL::VARCHAR AS metric, NULL::DOUBLE AS value, NULL::VARCHAR AS tags, NULL::VARCHAR AS run_id WHERE false'
     await this.#conn.runAndReadAll(`CREATE OR REPLACE TEMP VIEW metrics AS ${metrics}`)
     const runs = runsGlob

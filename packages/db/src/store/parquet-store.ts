@@ -503,9 +503,9 @@ class Store implements ParquetStore {
       this.#sql = undefined
       throw e
     }
-    const hasSegments = (await this.#catalog.segments()).length > 0
+    const segments = (await this.#catalog.segments()).map((s) => s.path)
     const hasRuns = (await listDir(join(this.dir, 'runs'))).some((f) => f.name.endsWith('.json') && !f.name.startsWith('.'))
-    await engine.refresh(hasSegments ? join(this.dir, 'metrics', '**', '*.parquet') : undefined, hasRuns ? join(this.dir, 'runs', '*.json') : undefined)
+    await engine.refresh(segments, hasRuns ? join(this.dir, 'runs', '*.json') : undefined)
     return engine.run(text)
   }
 
