@@ -320,6 +320,14 @@ describe('webDashboardHandler: live stream', () => {
   })
 })
 
+describe('public API of the web dashboard', () => {
+  it('exports its factories from the package entry', async () => {
+    const viz: Record<string, unknown> = await import('../src/index.js')
+    expect(typeof viz.webDashboardHandler).toBe('function')
+    expect(typeof viz.serveWebDashboard).toBe('function')
+  })
+})
+
 describe('serveWebDashboard', () => {
   it('serves on 127.0.0.1 and prints an address that carries the token', async () => {
     const server = await serveWebDashboard(await fixture(), { token: 'tok en/1' })
