@@ -19,6 +19,7 @@ export type {
   AndonConfig,
   AndonSettings,
   AndonStats,
+  AssertionBudget,
   Budget,
   DivergenceRule,
   DriftMapping,

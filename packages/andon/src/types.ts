@@ -113,6 +113,9 @@ export type Budget =
   | { readonly kind: 'steps'; readonly name: string; readonly maxSteps: number; readonly failOnViolation: boolean }
   | { readonly kind: 'wall_time'; readonly name: string; readonly maxMs: number; readonly failOnViolation: boolean }
 
+/** The budgets renacer `[[assertion]]`s give (wall-time budgets come from `[[andon.budget]]`). */
+export type AssertionBudget = Exclude<Budget, { readonly kind: 'wall_time' }>
+
 /** Alertmanager-style inhibition: while `source` holds (or within `windowSteps` after), `targets` are suppressed. */
 export interface InhibitRule {
   readonly source: string

@@ -1,7 +1,7 @@
 import { ALERT_LEVELS, type AlertLevel, EntrenarError, ErrorCodes } from '@entrenar/core'
 import { parse, TomlError } from 'smol-toml'
 import { readText } from '../node/io.js'
-import type { AndonSettings, Budget, HandlerSpec, InhibitRule, RuleSet } from '../types.js'
+import type { AndonSettings, AssertionBudget, Budget, HandlerSpec, InhibitRule, RuleSet } from '../types.js'
 import { Locator, type Position } from './locate.js'
 
 /** One `[[assertion]]` of renacer.toml, with renacer's defaults (`enabled` and `fail_on_violation` true). */
@@ -33,7 +33,7 @@ export interface RenacerConfig {
   /** Every assertion, in file order (disabled and unsupported ones included). */
   readonly assertions: readonly Assertion[]
   /** The enabled, supported assertions as Andon budgets. */
-  readonly budgets: readonly Budget[]
+  readonly budgets: readonly AssertionBudget[]
   /** The `[andon]` tables. */
   readonly andon: AndonSettings
   readonly warnings: readonly RenacerWarning[]
@@ -231,8 +231,8 @@ function readAssertions(r: Reader, raw: unknown): Assertion[] {
 }
 
 /** The enabled critical_path, memory_usage and span_count assertions as Andon budgets. */
-export function assertionsToBudgets(assertions: readonly Assertion[]): Budget[] {
-  const out: Budget[] = []
+export function assertionsToBudgets(assertions: readonly Assertion[]): AssertionBudget[] {
+  const out: AssertionBudget[] = []
   for (const a of assertions) {
     if (!a.enabled) continue
     const base = { name: a.name, failOnViolation: a.failOnViolation }
