@@ -81,6 +81,16 @@ describe('createPrometheusExporter', () => {
     expect(text).toContain('# TYPE entrenar_tokens_total_value gauge')
   })
 
+  it('exports run metadata and replaces it when the status changes', () => {
+    const e = createPrometheusExporter()
+    e.observeRun({ id: 'r', name: 'base "lr"', status: 'running', startTimeMs: 1_700_000_000_500 })
+    expect(e.render('prometheus')).toContain('entrenar_run_start_timestamp_seconds{name="base \\"lr\\"",run_id="r",status="running"} 1700000000.5\n')
+    e.observeRun({ id: 'r', name: 'base "lr"', status: 'finished', startTimeMs: 1_700_000_000_500 })
+    const text = e.render('prometheus')
+    expect(text).toContain('status="finished"')
+    expect(text).not.toContain('status="running"')
+  })
+
   it('exports the epoch when points carry one', async () => {
     const e = createPrometheusExporter()
     await e.write(batchFromRows('r', [row('loss', 1, 1, { epoch: 2 }), row('loss', 2, 1, { epoch: 3 }), row('loss', 3, 1)]))

@@ -133,6 +133,7 @@ describe('startServer', () => {
     const text = await prom.text()
     expect(text).toContain('entrenar_loss{run_id="py-1",split="train"} NaN')
     expect(text).toContain('entrenar_alerts_total{level="warning",rule="manual",run_id="py-1"} 1')
+    expect(text).toMatch(/entrenar_run_start_timestamp_seconds\{name="python run",run_id="py-1",status="running"\} \d+/)
     expect(text).toContain('inference_latency_seconds_bucket{le="0.025"} 1')
     const om = await fetch(`${server.url}/metrics`, { headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' } })
     expect(om.headers.get('content-type')).toContain('application/openmetrics-text')

@@ -2,7 +2,7 @@
  * OTLP/HTTP export of the same metrics the Prometheus exporter renders. The OpenTelemetry
  * packages are optional peers, imported dynamically so that `@entrenar/serve` works without them.
  */
-import { type Alert, EntrenarError, ErrorCodes, type ExportedSample, type ExportFormat, type MetricsExporter, type RecordBatch } from '@entrenar/core'
+import { type Alert, EntrenarError, ErrorCodes, type ExportedSample, type ExportFormat, type MetricsExporter, type RecordBatch, type RunInfo } from '@entrenar/core'
 import { PromExporter } from '../prometheus/exporter.js'
 import { DEFAULT_LATENCY_BUCKETS } from '../prometheus/histogram.js'
 
@@ -40,6 +40,8 @@ export interface OtlpExporter extends MetricsExporter {
   readonly url: string
   /** Counts an alert or incident (`<prefix>_alerts` counter). */
   observeIncident(incident: Alert): void
+  /** Exports a run's metadata (`<prefix>_run_start_timestamp_seconds{run_id, name, status}`). */
+  observeRun(run: RunInfo): void
   /** Pushes now; rejects when the receiver did not accept the metrics. */
   forceFlush(): Promise<void>
 }
@@ -187,6 +189,10 @@ export async function createOtlpExporter(options: OtlpExporterOptions): Promise<
     },
     observeIncident(incident) {
       model.observeIncident(incident)
+      sync()
+    },
+    observeRun(run) {
+      model.observeRun(run)
       sync()
     },
     collect: () => model.collect(),

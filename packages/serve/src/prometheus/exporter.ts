@@ -7,6 +7,7 @@ import {
   type MetricsExporter,
   NULL_INT32,
   type RecordBatch,
+  type RunInfo,
   type Tags,
   validateBatch,
 } from '@entrenar/core'
@@ -38,6 +39,11 @@ export interface PrometheusExporter extends MetricsExporter {
   readonly prefix: string
   /** Counts an alert or incident in `<prefix>_alerts_total{level, rule, run_id}` (the Andon's history feeds it). */
   observeIncident(incident: Alert): void
+  /**
+   * Exports a run's metadata as `<prefix>_run_start_timestamp_seconds{run_id, name, status}` (value: the
+   * start time), so dashboards can show names and status; a later call replaces the run's series.
+   */
+  observeRun(run: RunInfo): void
   /** Adds another source (e.g. an inference-latency histogram) to `render` and `collect`. */
   register(source: MetricsSource): void
   /** Forgets every series of a run (a finished run no longer exported). Returns how many series went. */
@@ -76,11 +82,12 @@ const RESERVED = new Set([
   'last_step',
   'last_step_timestamp_seconds',
   'epoch',
+  'run_start_timestamp_seconds',
   'step_duration_seconds',
 ])
 // Suffixes Prometheus gives meaning to (counter, histogram, summary, info samples).
 const RESERVED_SUFFIX = /_(total|count|sum|bucket|created|info|gcount|gsum)$/
-const RESERVED_LABELS = new Set(['run_id', 'metric', 'le', 'level', 'rule', 'kind', 'quantile'])
+const RESERVED_LABELS = new Set(['run_id', 'metric', 'le', 'level', 'rule', 'kind', 'quantile', 'name', 'status'])
 
 interface RunState {
   readonly runId: string
@@ -118,6 +125,8 @@ export class PromExporter implements PrometheusExporter {
   readonly #lastStep: Family
   readonly #lastTs: Family
   readonly #epoch: Family
+  readonly #runInfo: Family
+  readonly #runInfoSeries = new Map<string, ScalarSeries>()
   readonly #latency: Family
   readonly #alerts: Family
   readonly #nonFinite: Family
@@ -154,6 +163,9 @@ export class PromExporter implements PrometheusExporter {
       'gauge',
       { unit: 'seconds' },
     )
+    this.#runInfo = this.#family(`${prefix}_run_start_timestamp_seconds`, 'Start of each run, seconds since the Unix epoch, labelled with its name and status', 'gauge', {
+      unit: 'seconds',
+    })
     this.#epoch = this.#family(`${prefix}_epoch`, 'Epoch of the last point that carried one', 'gauge')
     this.#latency = this.#family(`${prefix}_step_duration_seconds`, 'Wall time per training step, seconds (between the first points of consecutive steps)', 'histogram', {
       unit: 'seconds',
@@ -316,12 +328,22 @@ export class PromExporter implements PrometheusExporter {
     this.#alerts.scalar(labels).value++
   }
 
+  observeRun(run: RunInfo): void {
+    const old = this.#runInfoSeries.get(run.id)
+    const labels = this.#labels(run.id, { name: run.name ?? '', status: run.status })
+    if (old && old.key !== this.#runInfo.get(labels)?.key) this.#runInfo.prune((l) => l === old.labels)
+    const s = this.#runInfo.scalar(labels)
+    s.value = run.startTimeMs / 1000
+    this.#runInfoSeries.set(run.id, s)
+  }
+
   register(source: MetricsSource): void {
     this.#sources.push(source)
   }
 
   removeRun(runId: string): number {
     this.#runs.delete(runId)
+    this.#runInfoSeries.delete(runId)
     let n = 0
     for (const f of this.#families.values()) {
       const removed = f.prune((l) => l.values[l.names.indexOf('run_id')] === runId)

@@ -1,4 +1,4 @@
-import { EntrenarError, ErrorCodes, type MetricSink, type MetricStore, type RecordBatch, validateBatch } from '@entrenar/core'
+import { EntrenarError, ErrorCodes, type MetricSink, type MetricStore, type RecordBatch, type RunInfo, validateBatch } from '@entrenar/core'
 
 /** Error code of a write refused because the queue is full (HTTP 429 on the wire). */
 export const BUSY = 'ENTRENAR_BUSY'
@@ -35,7 +35,10 @@ export interface BoundedStore extends MetricStore {
  * later (HTTP 429 + Retry-After) and memory stays bounded whatever the clients do.
  * A store failure while draining rejects the next `flush`, as a sink's `flush` promises.
  */
-export function boundedStore(store: MetricStore, options: { maxQueuedRows: number; also?: readonly MetricSink[]; onError?: (e: unknown) => void }): BoundedStore {
+export function boundedStore(
+  store: MetricStore,
+  options: { maxQueuedRows: number; also?: readonly MetricSink[]; onRun?: (run: RunInfo) => void; onError?: (e: unknown) => void },
+): BoundedStore {
   const max = options.maxQueuedRows
   if (!(Number.isInteger(max) && max > 0)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/serve: maxQueuedRows ${max} must be a positive integer`)
   const also = options.also ?? []
@@ -125,7 +128,10 @@ export function boundedStore(store: MetricStore, options: { maxQueuedRows: numbe
     query: (q) => store.query(q),
     range: (from, to, filter) => store.range(from, to, filter),
     runs: () => store.runs(),
-    putRun: (run) => store.putRun(run),
+    putRun: async (run) => {
+      await store.putRun(run)
+      options.onRun?.(run)
+    },
     stats: () => ({ queuedRows: queued, peakQueuedRows: peak, maxQueuedRows: max, acceptedRows: accepted, writtenRows: written, rejectedWrites: rejected }),
     capacity: () => max - queued,
     drain: async () => {

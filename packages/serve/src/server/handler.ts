@@ -169,6 +169,7 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
   const store = boundedStore(options.store ?? createMemoryStore(), {
     maxQueuedRows: options.maxQueuedRows ?? DEFAULT_MAX_QUEUED,
     also: [exporter],
+    onRun: (run) => exporter.observeRun(run),
     ...(options.onError ? { onError: options.onError } : {}),
   })
   let rejectedRequests = 0
