@@ -1,12 +1,10 @@
-import type { AlertPolicy, LineageGraph, MetricStore } from '@entrenar/core'
+import type { MetricStore } from '@entrenar/core'
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
 import { webDashboardHandler } from './dashboard.js'
 import type { WebDashboardOptions } from './handler.js'
 
 /** Options of {@link serveWebDashboard}. */
-export interface ServeWebDashboardOptions extends Omit<WebDashboardOptions, 'store' | 'lineage' | 'andon'> {
-  readonly lineage?: LineageGraph
-  readonly andon?: AlertPolicy
+export interface ServeWebDashboardOptions extends Omit<WebDashboardOptions, 'store'> {
   /** TCP port; default 0 (a free port). TensorBoard's habit is 6006. */
   readonly port?: number
   /** Interface to bind; default `127.0.0.1` (loopback only). */
