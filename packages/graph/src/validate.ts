@@ -48,7 +48,8 @@ function checkJson(x: unknown, path: string, depth: number): void {
 export function checkModel(m: unknown): asserts m is ModelNode {
   if (!isPlainObject(m)) throw invalid('a model must be an object')
   checkId(m.id, 'model id')
-  if (typeof m.createdAtMs !== 'number' || !Number.isFinite(m.createdAtMs)) throw invalid(`model ${m.id}: createdAtMs must be a finite number, got ${String(m.createdAtMs)}`)
+  // ±8.64e15 ms is the range of an ECMAScript Date (exports print ISO times).
+  if (typeof m.createdAtMs !== 'number' || !(Math.abs(m.createdAtMs) <= 8.64e15)) throw invalid(`model ${m.id}: createdAtMs must be a number within ±8.64e15 ms, got ${String(m.createdAtMs)}`)
   if (!isPlainObject(m.metrics)) throw invalid(`model ${m.id}: metrics must be an object of numbers`)
   for (const [k, x] of Object.entries(m.metrics)) {
     if (k.length === 0 || k.length > 256) throw invalid(`model ${m.id}: metric names must have 1 to 256 characters, got ${k.length}`)

@@ -74,6 +74,13 @@ describe('exports', () => {
     expect(nameUuid('x')).toBe(nameUuid('x'))
   })
 
+  it('rejects times a Date cannot hold, so exports never throw', async () => {
+    const g = await createLineage()
+    await expect(g.addModel({ id: 'x', metrics: {}, createdAtMs: 1e20 })).rejects.toMatchObject({ code: 'ENTRENAR_LINEAGE_INVALID' })
+    await g.addModel({ id: 'y', metrics: {}, createdAtMs: -8.64e15 })
+    expect(JSON.parse(await g.export('openlineage')).eventTime).toBe('-271821-04-20T00:00:00.000Z')
+  })
+
   it('an unknown export format is rejected', async () => {
     await expect((await createLineage()).export('graphml' as never)).rejects.toMatchObject({ code: 'ENTRENAR_LINEAGE_INVALID' })
   })
