@@ -41,6 +41,7 @@ async function sample() {
   await e.write(batchFromRows('run-0', [row('loss', 5, 1.5), row('loss', 7, 1.25)]))
   e.observeIncident({ level: 'critical', rule: 'non_finite', message: 'loss is Inf', runId: 'run-1', metric: 'loss', step: 3, timestampMs: 1 })
   e.observeIncident({ level: 'warning', rule: 'divergence', message: 'x', timestampMs: 2 })
+  e.observeRun({ id: 'run-1', name: 'baseline\nv2', status: 'running', startTimeMs: 1_700_000_000_000 })
   return e
 }
 
