@@ -1,12 +1,4 @@
 import { Command, CommanderError, Option } from 'commander'
-import { andonBacktest, andonCheck } from './commands/andon.js'
-import { dashboardCommand } from './commands/dashboard.js'
-import { demoCommand } from './commands/demo.js'
-import { lineageExport, lineageRegression, lineageShow } from './commands/lineage.js'
-import { queryCommand } from './commands/query.js'
-import { reportCommand } from './commands/report.js'
-import { runsCommand } from './commands/runs.js'
-import { serveCommand } from './commands/serve.js'
 import { colorEnabled, EXIT, failWith, type Io } from './io.js'
 
 /** What `runCli` needs from the process; tests pass buffers and a fixed environment. */
@@ -22,6 +14,8 @@ export interface CliContext {
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v]
+
+// Commands are imported when they run, so `entrenar --help` does not load DuckDB, resvg or the web bundle.
 
 /**
  * Runs the `entrenar` command line (`argv` without `node` and the script) and resolves to the exit
@@ -65,12 +59,12 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--epochs <n>', 'epochs per run', '40')
     .option('--dashboard', 'live terminal dashboard (default on a TTY)')
     .option('--no-dashboard', 'no dashboard')
-    .action((o: { dir: string; epochs: string; dashboard?: boolean }) => run((io) => demoCommand(o, io))())
+    .action((o: { dir: string; epochs: string; dashboard?: boolean }) => run(async (io) => (await import('./commands/demo.js')).demoCommand(o, io))())
 
   program
     .command('runs <dir>')
     .description('list the runs of a store with status, duration and points')
-    .action((dir: string) => run((io) => runsCommand(dir, io))())
+    .action((dir: string) => run(async (io) => (await import('./commands/runs.js')).runsCommand(dir, io))())
 
   program
     .command('query <dir> [sql]')
@@ -85,7 +79,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--bucket <spec>', 'step:N, time:N[us|ms|s|m|h] or points:N (min/max/last)')
     .option('--csv', 'CSV output')
     .option('--limit <n>', 'rows shown per series in the table', '20')
-    .action((dir: string, sql: string | undefined, o: Record<string, never>) => run((io) => queryCommand(dir, sql, o, io))())
+    .action((dir: string, sql: string | undefined, o: Record<string, never>) => run(async (io) => (await import('./commands/query.js')).queryCommand(dir, sql, o, io))())
 
   program
     .command('report <dir> <run>')
@@ -94,7 +88,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--out <file>', 'write to a file')
     .option('--classes <n>', 'class count for the chance-level check')
     .option('--strict', 'exit 1 when the verdict is failed')
-    .action((dir: string, runId: string, o: { format?: string; out?: string; strict?: boolean; classes?: string }) => run((io) => reportCommand(dir, runId, o, io))())
+    .action((dir: string, runId: string, o: { format?: string; out?: string; strict?: boolean; classes?: string }) => run(async (io) => (await import('./commands/report.js')).reportCommand(dir, runId, o, io))())
 
   program
     .command('dashboard <dir>')
@@ -107,7 +101,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--token <token>', 'bearer token for the web dashboard')
     .option('--once', 'draw one terminal frame and exit')
     .option('--ascii', 'ASCII instead of braille')
-    .action((dir: string, o: Record<string, never>) => run((io) => dashboardCommand(dir, o, io))())
+    .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/dashboard.js')).dashboardCommand(dir, o, io))())
 
   program
     .command('serve <dir>')
@@ -117,36 +111,36 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--token <token>', 'bearer token (default $ENTRENAR_TOKEN)')
     .option('--config <renacer.toml>', 'Andon rules of the served policy')
     .option('--no-dashboard', 'do not serve the web dashboard')
-    .action((dir: string, o: Record<string, never>) => run((io) => serveCommand(dir, o, io, ctx.onListening))())
+    .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/serve.js')).serveCommand(dir, o, io, ctx.onListening))())
 
   const lineage = program.command('lineage').description('model lineage of a store (<dir>/lineage)')
   lineage
     .command('show <dir> [model]')
     .description('the chain root → model with metrics and health events (all models as Mermaid without a model)')
-    .action((dir: string, model: string | undefined) => run((io) => lineageShow(dir, model, io))())
+    .action((dir: string, model: string | undefined) => run(async (io) => (await import('./commands/lineage.js')).lineageShow(dir, model, io))())
   lineage
     .command('regression <dir> <model>')
     .description('the derivation where a metric got worse (exit 1 when one is found)')
     .requiredOption('--metric <name>', 'metric to trace')
     .option('--lower-is-better', 'the metric is a loss (default: higher is better)')
-    .action((dir: string, model: string, o: { metric: string; lowerIsBetter?: boolean }) => run((io) => lineageRegression(dir, model, o, io))())
+    .action((dir: string, model: string, o: { metric: string; lowerIsBetter?: boolean }) => run(async (io) => (await import('./commands/lineage.js')).lineageRegression(dir, model, o, io))())
   lineage
     .command('export <dir>')
     .description('export the graph')
     .addOption(new Option('--format <format>', 'export format').choices(['dot', 'mermaid', 'openlineage']).default('dot'))
-    .action((dir: string, o: { format: string }) => run((io) => lineageExport(dir, o, io))())
+    .action((dir: string, o: { format: string }) => run(async (io) => (await import('./commands/lineage.js')).lineageExport(dir, o, io))())
 
   const andon = program.command('andon').description('Andon rules: check a renacer.toml, backtest rules on stored runs')
   andon
     .command('check [config]')
     .description('validate renacer.toml (default ./renacer.toml); exit 1 on warnings, 4 when invalid')
-    .action((config: string | undefined) => run((io) => andonCheck(config, io))())
+    .action((config: string | undefined) => run(async (io) => (await import('./commands/andon.js')).andonCheck(config, io))())
   andon
     .command('backtest <dir>')
     .description('replay stored runs through the rules and count would-be incidents')
     .option('--config <renacer.toml>', 'rules (default ./renacer.toml when present, else the defaults)')
     .option('--run <id>', 'only this run (repeatable)', collect)
-    .action((dir: string, o: { config?: string; run?: string[] }) => run((io) => andonBacktest(dir, o, io))())
+    .action((dir: string, o: { config?: string; run?: string[] }) => run(async (io) => (await import('./commands/andon.js')).andonBacktest(dir, o, io))())
 
   try {
     await program.parseAsync(['node', 'entrenar', ...argv])

@@ -160,7 +160,7 @@ describe('serve', () => {
     let out = ''
     let url = ''
     const listening = new Promise<void>((resolve) => {
-      void runCli(['serve', sdir, '--port', '0', '--no-dashboard'], {
+      void runCli(['serve', sdir, '--port', '0'], {
         out: (t) => {
           out += t
         },
@@ -182,6 +182,9 @@ describe('serve', () => {
     expect(res.status).toBeLessThan(300)
     const metrics = await (await fetch(`${url}/metrics`)).text()
     expect(metrics).toMatch(/loss/)
+    const page = await fetch(`${url}/`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toMatch(/<html/i)
     ac.abort()
     while (exit === -1) await new Promise((r) => setTimeout(r, 20))
     expect(exit).toBe(0)

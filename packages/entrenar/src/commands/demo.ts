@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import { autoMonitor } from '../auto-monitor.js'
 import { demoAndonRules } from '../demo/rules.js'
 import { spiral, TinyMlp } from '../demo/spiral.js'
-import { EXIT, type Io, levelColor, num, paint, progress, table, toJson } from '../io.js'
+import { EXIT, type Io, levelColor, num, paint, progress, table, toJson, usage } from '../io.js'
 
 /** Flags of `entrenar demo`. */
 export interface DemoFlags {
@@ -34,7 +34,7 @@ export interface DemoRun {
 export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
   const dir = resolve(flags.dir ?? './runs')
   const epochs = flags.epochs === undefined ? 40 : Number(flags.epochs)
-  if (!(Number.isInteger(epochs) && epochs > 0)) throw new Error(`--epochs must be a positive integer, got ${flags.epochs}`)
+  if (!(Number.isInteger(epochs) && epochs > 0)) throw usage(`--epochs must be a positive integer, got ${flags.epochs}`)
   const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)
   const train = spiral(100, 1)
   const val = spiral(40, 2)
