@@ -139,6 +139,26 @@ describe('createMonitor', () => {
     await m.close()
   })
 
+  it('reports a warning zone once, drifts always, and never NaN as drift', async () => {
+    const script: ('stable' | 'warning' | 'drift')[] = ['stable', 'warning', 'warning', 'warning', 'drift', 'stable', 'warning', 'stable']
+    let i = 0
+    const scripted: ChangeDetector = {
+      name: 'scripted',
+      update: (x) => (Number.isNaN(x) ? 'invalid' : script[i++ % script.length]!),
+      reset: () => {
+        i = 0
+      },
+      statistic: 0,
+      severity: undefined,
+      samples: 0,
+    }
+    const m = await createMonitor({ runId: 'w', detectors: { loss: [scripted] }, andon: undefined, onError: () => {} })
+    for (let step = 0; step < script.length; step++) m.log({ loss: 1 }, { step })
+    m.log({ loss: Number.NaN }, { step: 8 })
+    expect(m.summary().driftEvents.map((e) => `${e.step}:${e.signal}`)).toEqual(['1:warning', '4:drift', '6:warning'])
+    await m.close()
+  })
+
   it('stores tags and caches them by identity', async () => {
     const store = createMemoryStore()
     const m = await createMonitor({ runId: 't', store })

@@ -140,6 +140,7 @@ class MonitorImpl implements Monitor {
   #closed = false
   #closing: Promise<void> | undefined
   #drift: DriftEvent[] = []
+  #warning = new Set<ChangeDetector>()
   #run: RunInfo
   #system: SystemSampler | undefined
 
@@ -236,10 +237,19 @@ class MonitorImpl implements Monitor {
     return id
   }
 
+  /**
+   * Feeds the metric's detectors. A `drift` is always an event; a `warning` only when it starts (DDM-style
+   * detectors answer `warning` on every update inside the warning zone); `invalid` (NaN/±Inf) is not an
+   * event: non-finite values are the non-finite rule's business and are counted by the collector.
+   */
   #detect(dets: readonly ChangeDetector[], metric: string, v: number, step: number): void {
     for (const d of dets) {
       const s = d.update(v)
-      if (s === 'stable') continue
+      if (s === 'invalid') continue
+      const wasWarning = this.#warning.has(d)
+      if (s === 'warning') this.#warning.add(d)
+      else if (wasWarning) this.#warning.delete(d)
+      if (s === 'stable' || (s === 'warning' && wasWarning)) continue
       const event: DriftEvent = {
         kind: 'drift',
         runId: this.runId,
