@@ -89,6 +89,7 @@ describe('analyzeRun trends', () => {
     expect(rep.generatedAtMs).toBe(5)
     expect(rep.steps).toEqual({ first: 0, last: 199 })
     expect(rep.points).toBe(1200)
+    expect(rep.durationMs).toBeUndefined()
   })
 
   it('finds a plateau and a metric that never improved', async () => {
@@ -195,9 +196,11 @@ describe('analyzeRun failures', () => {
   })
 
   it('a clean run is healthy; unknown runs and bad options are coded errors', async () => {
-    const store = await storeWith('ok', { loss: (s) => 1 / (1 + s), accuracy: (s) => 1 - 1 / (2 + s) }, 30)
+    const store = await storeWith('ok', { loss: (s) => 1 / (1 + s), accuracy: (s) => 1 - 1 / (2 + s) }, 30, { startTimeMs: 1000, endTimeMs: 61_000 })
     const rep = await analyzeRun(store, 'ok', { plateauFraction: 0.9 })
     expect(rep.verdict).toBe('healthy')
+    expect(rep.durationMs).toBe(60_000)
+    expect(renderHanseiMarkdown(rep)).toContain('60.00 s')
     expect(rep.findings).toEqual([])
     await expect(analyzeRun(store, 'missing')).rejects.toMatchObject({ code: 'ENTRENAR_NOT_FOUND' })
     await expect(analyzeRun(store, 'ok', { alpha: 2 })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })

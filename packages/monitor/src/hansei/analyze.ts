@@ -120,6 +120,7 @@ export async function analyzeRun(store: Pick<MetricStore, 'query' | 'runs'>, run
     generatedAtMs: (options.now ?? Date.now)(),
     verdict: worst >= levelRank('error') ? 'failed' : worst === levelRank('warning') ? 'degraded' : 'healthy',
     points,
+    durationMs: run?.endTimeMs === undefined ? undefined : run.endTimeMs - run.startTimeMs,
     steps: points ? { first: firstStep, last: lastStep } : undefined,
     metrics,
     ...(nonFinite ? { nonFinite } : {}),

@@ -37,7 +37,7 @@ export function renderHanseiHtml(r: HanseiReport, options: HanseiHtmlOptions = {
   H.push(`<h1>Hansei report: ${esc(r.runId)}</h1>`)
   const verdictColor = r.verdict === 'failed' ? COLOR.error : r.verdict === 'degraded' ? COLOR.warning : '#2e7d32'
   H.push(
-    `<p><span class="verdict" style="color:${verdictColor}">${r.verdict}</span> · ${r.points} points${r.steps ? ` · steps ${r.steps.first}–${r.steps.last}` : ''}${r.run ? ` · status ${esc(r.run.status)}` : ''}${r.run?.name ? ` · ${esc(r.run.name)}` : ''}</p>`,
+    `<p><span class="verdict" style="color:${verdictColor}">${r.verdict}</span> · ${r.points} points${r.steps ? ` · steps ${r.steps.first}–${r.steps.last}` : ''}${r.durationMs === undefined ? '' : ` · ${(r.durationMs / 1000).toFixed(2)} s`}${r.run ? ` · status ${esc(r.run.status)}` : ''}${r.run?.name ? ` · ${esc(r.run.name)}` : ''}</p>`,
   )
   if (r.run?.reason) H.push(`<p>Reason: ${esc(r.run.reason)}</p>`)
   H.push('<h2>Findings</h2>')

@@ -13,7 +13,7 @@ export function renderHanseiMarkdown(r: HanseiReport): string {
   const L: string[] = []
   L.push(`# Hansei report: ${md(r.runId)}`, '')
   const run = r.run
-  L.push(`**Verdict: ${r.verdict}** · ${r.points} points${r.steps ? ` · steps ${r.steps.first}–${r.steps.last}` : ''}${run ? ` · status ${run.status}` : ''}${run?.name ? ` · ${md(run.name)}` : ''}`)
+  L.push(`**Verdict: ${r.verdict}** · ${r.points} points${r.steps ? ` · steps ${r.steps.first}–${r.steps.last}` : ''}${r.durationMs === undefined ? '' : ` · ${(r.durationMs / 1000).toFixed(2)} s`}${run ? ` · status ${run.status}` : ''}${run?.name ? ` · ${md(run.name)}` : ''}`)
   if (run?.reason) L.push('', `Reason: ${md(run.reason)}`)
   L.push('', '## Findings', '')
   if (r.findings.length === 0) L.push('No problems found.')

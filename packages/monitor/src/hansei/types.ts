@@ -97,6 +97,8 @@ export interface HanseiReport {
   /** `failed`: an error or critical finding; `degraded`: a warning; `healthy`: neither. */
   readonly verdict: 'healthy' | 'degraded' | 'failed'
   readonly points: number
+  /** Wall time of the run (end − start of the run metadata), when it ended. */
+  readonly durationMs: number | undefined
   readonly steps: { readonly first: number; readonly last: number } | undefined
   readonly metrics: readonly MetricAnalysis[]
   /** The first non-finite point of the run and the metric that went first; every metric that went, in order. */
