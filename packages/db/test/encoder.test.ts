@@ -20,8 +20,16 @@ describe('segment encoder', () => {
     expect(threaded.threaded).toBe(true)
     expect(inline.threaded).toBe(false)
     const make = () => sortRows('r', [rows('r', 'loss', 0, 3000, (s) => (s === 5 ? Number.NaN : s)), rows('r', 'acc', 0, 100)])
-    const [a, b, c] = await Promise.all([threaded.encode(make(), 1024), threaded.encode(make(), 1024, ['part-x-1.parquet']), inline.encode(make(), 1024)])
+    const batches = [rows('r', 'loss', 0, 3000, (s) => (s === 5 ? Number.NaN : s)), rows('r', 'acc', 0, 100)]
+    const [a, b, c, d] = await Promise.all([
+      threaded.encode(make(), 1024),
+      threaded.encode(make(), 1024, ['part-x-1.parquet']),
+      inline.encode(make(), 1024),
+      threaded.encodeBatches('r', batches, 1024),
+    ])
     expect(Buffer.from(a).equals(Buffer.from(c))).toBe(true)
+    expect(Buffer.from(d).equals(Buffer.from(c))).toBe(true)
+    expect(batches[0]!.value.length).toBe(3000) // copied, not transferred
     expect(b.length).toBeGreaterThan(a.length)
     await threaded.close()
   })

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import type { SortedRows } from '../segment/rows.js'
+import type { RecordBatch } from '@entrenar/core'
+import { type SortedRows, sortRows } from '../segment/rows.js'
 import { encodeSegment } from '../segment/write.js'
 import { crc32 } from './io.js'
 
@@ -9,6 +10,8 @@ import { crc32 } from './io.js'
 export interface SegmentEncoder {
   /** Encodes `rows` (their typed arrays are transferred to the worker: do not use them afterwards). */
   encode(rows: SortedRows, rowGroupRows: number, replaces?: readonly string[]): Promise<Uint8Array>
+  /** Sorts a run's batches (copied, not transferred) and encodes them; both steps off the main thread when threaded. */
+  encodeBatches(runId: string, batches: readonly RecordBatch[], rowGroupRows: number): Promise<Uint8Array>
   /** True when a worker thread does the encoding. */
   readonly threaded: boolean
   close(): Promise<void>
@@ -29,6 +32,7 @@ export function createEncoder(options: { threaded?: boolean; workerUrl?: URL } =
     return {
       threaded: false,
       encode: (rows, rowGroupRows, replaces) => encodeSegment(rows, { rowGroupRows, crc32, ...(replaces ? { replaces } : {}) }),
+      encodeBatches: (runId, batches, rowGroupRows) => encodeSegment(sortRows(runId, batches), { rowGroupRows, crc32 }),
       close: async () => {},
     }
   }
@@ -58,18 +62,25 @@ export function createEncoder(options: { threaded?: boolean; workerUrl?: URL } =
     w.unref()
     return w
   }
+  const send = (message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<Uint8Array> => {
+    worker ??= start()
+    const w = worker
+    const id = next++
+    return new Promise<Uint8Array>((resolve, reject) => {
+      waiting.set(id, { resolve, reject })
+      w.ref()
+      w.postMessage({ id, ...message }, transfer)
+    })
+  }
   return {
     threaded: true,
     encode(rows, rowGroupRows, replaces) {
-      worker ??= start()
-      const w = worker
-      const id = next++
-      return new Promise<Uint8Array>((resolve, reject) => {
-        waiting.set(id, { resolve, reject })
-        w.ref()
-        const transfer = [rows.metric, rows.step, rows.timestampUs, rows.value, rows.epoch, rows.batch, rows.tagIndex].map((a) => a.buffer as ArrayBuffer)
-        w.postMessage({ id, rows, rowGroupRows, ...(replaces ? { replaces } : {}) }, [...new Set(transfer)])
-      })
+      const transfer = [rows.metric, rows.step, rows.timestampUs, rows.value, rows.epoch, rows.batch, rows.tagIndex].map((a) => a.buffer as ArrayBuffer)
+      return send({ rows, rowGroupRows, ...(replaces ? { replaces } : {}) }, [...new Set(transfer)])
+    },
+    encodeBatches(runId, batches, rowGroupRows) {
+      // Structured clone copies the batches: they stay readable here while the segment is written.
+      return send({ batches: { runId, list: batches }, rowGroupRows }, [])
     },
     async close() {
       const w = worker

@@ -1,7 +1,7 @@
 import type { RecordBatch } from '@entrenar/core'
 import type { SegmentEncoder } from '../node/encoder.js'
 import { ensureDir, join, writeFileDurable } from '../node/io.js'
-import { type SortedRows, sortRows } from '../segment/rows.js'
+import type { SortedRows } from '../segment/rows.js'
 import { runDirName } from './paths.js'
 
 /** Groups batches by run id, keeping arrival order inside each run. */
@@ -32,7 +32,7 @@ export async function writeSortedSegment(
   return path
 }
 
-/** Sorts one run's batches and writes them as one segment. */
+/** Sorts one run's batches and writes them as one segment (both on the encoder's thread). */
 export async function writeRunSegment(
   root: string,
   encoder: SegmentEncoder,
@@ -41,5 +41,10 @@ export async function writeRunSegment(
   name: string,
   rowGroupRows: number,
 ): Promise<string> {
-  return writeSortedSegment(root, encoder, sortRows(runId, batches), name, rowGroupRows)
+  const dir = join(root, 'metrics', runDirName(runId))
+  await ensureDir(dir)
+  const bytes = await encoder.encodeBatches(runId, batches, rowGroupRows)
+  const path = join(dir, name)
+  await writeFileDurable(path, [bytes])
+  return path
 }
