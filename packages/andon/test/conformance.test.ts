@@ -42,3 +42,22 @@ runConformance(
   },
   api,
 )
+
+// Any server that speaks the andon contract (`entrenar serve`, a Rust bridge): ENTRENAR_ANDON_CONFORMANCE_URL=http://…
+// The server must give a fresh default-configured Andon per case, so `reset` runs before each one.
+const remote = process.env.ENTRENAR_ANDON_CONFORMANCE_URL
+if (remote) {
+  runConformance(
+    alertPolicySuite,
+    {
+      name: `remote ${remote}`,
+      create: async () => {
+        const token = process.env.ENTRENAR_CONFORMANCE_TOKEN
+        const client = createHttpClient(alertPolicyContract, remote, token ? { token } : {})
+        await client.reset()
+        return client
+      },
+    },
+    api,
+  )
+}
