@@ -19,6 +19,9 @@ const { PNG } = createRequire(import.meta.url)('pngjs') as { PNG: { sync: { read
 
 const accuracy = (s: number): number => (s < 300 ? 0.9 : 0.5) + 0.02 * Math.sin(s * 1.7)
 
+/** Waits for a page condition; generous, because CI machines are shared (a pass is usually immediate). */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 50 })
+
 const HOSTILE = '<img src=x onerror=alert(1)>'
 
 // End to end in Debian's Chromium, against a bundle built from the current sources.
@@ -70,7 +73,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     })
     await page.goto(`${server.url}/`)
     await page.waitForSelector('body[data-ready="1"]')
-  }, 60_000)
+  }, 120_000)
 
   afterAll(async () => {
     await browser?.close()
@@ -79,7 +82,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
 
   it('lists the runs with status, final metrics and alert counts', async () => {
     const rows = page.locator('.runs tbody tr')
-    await expect.poll(() => rows.count()).toBe(2)
+    await poll(() => rows.count()).toBe(2)
     expect(await rows.nth(0).getAttribute('data-status')).toBe('finished')
     expect(await rows.nth(1).getAttribute('data-status')).toBe('running')
     expect(await rows.nth(0).locator('td.alerts').textContent()).toBe('1')
@@ -96,9 +99,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
 
   it('filters runs and shows their configuration as text', async () => {
     await page.fill('#run-filter', 'live')
-    await expect.poll(() => page.locator('.runs tbody tr').count()).toBe(1)
+    await poll(() => page.locator('.runs tbody tr').count()).toBe(1)
     await page.fill('#run-filter', '')
-    await expect.poll(() => page.locator('.runs tbody tr').count()).toBe(2)
+    await poll(() => page.locator('.runs tbody tr').count()).toBe(2)
     const details = page.locator('.runs tr[data-run="r1"] details.config')
     await details.locator('summary').click()
     expect(await details.locator('dt').first().textContent()).toBe('<b>lr</b>')
@@ -122,7 +125,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     await over.scrollIntoViewIfNeeded()
     const box = (await over.boundingBox())!
     await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2)
-    await expect.poll(() => chart.locator('.legend .step').textContent()).toBe('step 9')
+    await poll(() => chart.locator('.legend .step').textContent()).toBe('step 9')
     expect(await chart.locator('.legend .key .num').first().textContent()).toBe('81')
     await page.mouse.move(0, 0)
   })
@@ -152,25 +155,25 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     expect(await page.getAttribute('body', 'data-live')).toBe('on')
     const loss = page.locator('section.chart[data-metric="loss"]')
     await writeSeries(store, 'r2', 'loss', 400, 100, (s) => 2.2 * Math.exp(-s / 500))
-    await expect.poll(async () => Number(await loss.getAttribute('data-rows')), { timeout: 10_000 }).toBe(3500)
+    await poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(3500)
     await writeSeries(store, 'r2', 'loss', 500, 10, () => 0.4)
     await store.putRun({ id: 'r2', name: 'live', status: 'finished', startTimeMs: Date.now() - 60_000, endTimeMs: Date.now() })
-    await page.waitForSelector('body[data-live="ended"]', { timeout: 10_000 })
+    await page.waitForSelector('body[data-live="ended"]', { timeout: 20_000 })
     expect(Number(await loss.getAttribute('data-rows'))).toBe(3510)
-    await expect.poll(() => page.locator('.runs tbody tr').nth(1).getAttribute('data-status'), { timeout: 10_000 }).toBe('finished')
+    await poll(() => page.locator('.runs tbody tr').nth(1).getAttribute('data-status')).toBe('finished')
   })
 
   it('shows and streams a run that starts while the page is open', async () => {
     await store.putRun({ id: 'r3', name: 'late', status: 'running', startTimeMs: Date.now() })
     await writeSeries(store, 'r3', 'loss', 0, 20, () => 1)
-    await expect.poll(() => page.locator('.runs tbody tr').count(), { timeout: 10_000 }).toBe(3)
-    await page.waitForSelector('body[data-live="on"]', { timeout: 10_000 })
+    await poll(() => page.locator('.runs tbody tr').count()).toBe(3)
+    await page.waitForSelector('body[data-live="on"]', { timeout: 20_000 })
     const loss = page.locator('section.chart[data-metric="loss"]')
-    await expect.poll(async () => Number(await loss.getAttribute('data-rows')), { timeout: 10_000 }).toBe(3530)
+    await poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(3530)
     await writeSeries(store, 'r3', 'loss', 20, 20, () => 0.9)
-    await expect.poll(async () => Number(await loss.getAttribute('data-rows')), { timeout: 10_000 }).toBe(3550)
+    await poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(3550)
     await store.putRun({ id: 'r3', name: 'late', status: 'finished', startTimeMs: Date.now() - 1000, endTimeMs: Date.now() })
-    await page.waitForSelector('body[data-live="ended"]', { timeout: 10_000 })
+    await page.waitForSelector('body[data-live="ended"]', { timeout: 20_000 })
   })
 
   it('zooms by dragging: re-queries the store for the visible step range', async () => {
@@ -183,17 +186,17 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     await page.mouse.down()
     await page.mouse.move(box.x + box.width * 0.45, box.y + box.height / 2, { steps: 5 })
     await page.mouse.up()
-    await expect.poll(() => page.getAttribute('body', 'data-range')).toMatch(/^\d+\.\.\d+$/)
+    await poll(() => page.getAttribute('body', 'data-range')).toMatch(/^\d+\.\.\d+$/)
     const [lo, hi] = (await page.getAttribute('body', 'data-range'))!.split('..').map(Number) as [number, number]
     expect(hi - lo).toBeLessThan(400)
     expect(queries.length).toBeGreaterThan(before)
     expect(queries.slice(before).some((q) => q.includes(`"steps":[${lo},${hi}]`))).toBe(true)
     // At this zoom every row is its own bucket: the chart is at full resolution.
-    await expect.poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(Number(await loss.getAttribute('data-buckets')))
+    await poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(Number(await loss.getAttribute('data-buckets')))
     expect(Number(await loss.getAttribute('data-lo'))).toBe(lo)
     await over.dblclick()
-    await expect.poll(() => page.getAttribute('body', 'data-range')).toBe('')
-    await expect.poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(3550)
+    await poll(() => page.getAttribute('body', 'data-range')).toBe('')
+    await poll(async () => Number(await loss.getAttribute('data-rows'))).toBe(3550)
   })
 
   it('switches to side by side and changes smoothing', async () => {
@@ -209,11 +212,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     expect(Number(await chart.getAttribute('data-rows'))).toBe(30)
     await page.fill('#tags', 'split=val')
     await page.press('#tags', 'Enter')
-    await expect.poll(async () => Number(await chart.getAttribute('data-rows'))).toBe(10)
+    await poll(async () => Number(await chart.getAttribute('data-rows'))).toBe(10)
     expect(await page.locator('.stats tr[data-run="r1"][data-metric="acc_split"] [data-stat="mean"]').textContent()).toBe('0.7')
     await page.fill('#tags', '')
     await page.press('#tags', 'Enter')
-    await expect.poll(async () => Number(await chart.getAttribute('data-rows'))).toBe(30)
+    await poll(async () => Number(await chart.getAttribute('data-rows'))).toBe(30)
   })
 
   it('keeps the view in the address across a reload', async () => {

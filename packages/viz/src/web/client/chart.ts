@@ -127,6 +127,8 @@ export class ChartPanel {
     this.#showValues(undefined)
     if (!this.root.firstChild) replace(this.root, h('h3', {}, model.title), this.#plotHost, this.#legend)
     else (this.root.firstChild as HTMLElement).textContent = model.title
+    this.#plotHost.setAttribute('role', 'img')
+    this.#plotHost.setAttribute('aria-label', `chart of ${model.title}: ${model.lines.length} run(s)`)
   }
 
   /** Legend values at step `x` (the cursor), or the last values when `x` is undefined. */
