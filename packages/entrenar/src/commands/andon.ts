@@ -4,6 +4,15 @@ import { existsSync } from 'node:fs'
 import { EXIT, type Io, paint, progress, table, toJson } from '../io.js'
 import { withStore } from '../node/store.js'
 
+/** A budget's limit in words, whatever its kind (future kinds print their fields). */
+function limitOf(b: object): string {
+  const o = b as Record<string, unknown>
+  if (typeof o.maxMs === 'number') return `${o.maxMs} ms`
+  if (typeof o.maxBytes === 'number') return `${o.maxBytes} B (${String(o.trackingMode ?? 'rss')})`
+  if (typeof o.maxSteps === 'number') return `${o.maxSteps} steps`
+  return JSON.stringify(b)
+}
+
 /** `entrenar andon check [renacer.toml]`: parses the file, lists budgets, rules and warnings. Exit 4 when invalid. */
 export async function andonCheck(path: string | undefined, io: Io): Promise<number> {
   const file = path ?? 'renacer.toml'
@@ -15,7 +24,7 @@ export async function andonCheck(path: string | undefined, io: Io): Promise<numb
     return cfg.warnings.length ? EXIT.FAILURE : EXIT.OK
   }
   io.out(`${paint(io, 'green', 'valid')} ${cfg.source}: ${cfg.budgets.length} budgets, ${rules.length} rule tables\n`)
-  if (cfg.budgets.length) io.out(table(['budget', 'kind', 'limit', 'on violation'], cfg.budgets.map((b) => [b.name, b.kind, b.kind === 'step_duration' ? `${b.maxMs} ms` : b.kind === 'memory' ? `${b.maxBytes} B (${b.trackingMode})` : `${b.maxSteps} steps`, b.failOnViolation ? 'stop' : 'warn'])))
+  if (cfg.budgets.length) io.out(table(['budget', 'kind', 'limit', 'on violation'], cfg.budgets.map((b) => [b.name, b.kind, limitOf(b), b.failOnViolation ? 'stop' : 'warn'])))
   for (const [name, rule] of rules) io.out(`  ${name}: ${JSON.stringify(rule)}\n`)
   for (const w of cfg.warnings) io.err(`${paint(io, 'yellow', 'warning')} ${cfg.source}:${w.line}:${w.column} ${w.message}\n`)
   return cfg.warnings.length ? EXIT.FAILURE : EXIT.OK
