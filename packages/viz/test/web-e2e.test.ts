@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { writeFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { aggregate, batchFromRows, createDefaultPolicy, createMemoryStore, type MetricStore } from '@entrenar/core'
@@ -128,6 +128,18 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     await poll(() => chart.locator('.legend .step').textContent()).toBe('step 9')
     expect(await chart.locator('.legend .key .num').first().textContent()).toBe('81')
     await page.mouse.move(0, 0)
+  })
+
+  it('downloads the raw points of a chart as CSV', async () => {
+    const chart = page.locator(`section.chart[data-metric="${HOSTILE}"]`)
+    const [download] = await Promise.all([page.waitForEvent('download'), chart.locator('button.csv').click()])
+    const path = await download.path()
+    const text = await readFile(path, 'utf8')
+    const lines = text.trim().split('\n')
+    expect(lines[0]).toBe('run_id,metric,step,timestamp_us,value')
+    expect(lines).toHaveLength(11)
+    expect(lines[10]).toBe(`r1,${HOSTILE},9,${1_700_000_000_000_000 + 9000},81`)
+    expect(download.suggestedFilename()).toMatch(/^[A-Za-z0-9._-]+\.csv$/)
   })
 
   it('computes statistics in the page with @entrenar/core', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { csvField, fileName, seriesCsv } from '../src/web/client/csv.js'
 import { readHash, writeHash } from '../src/web/client/hash.js'
 
 describe('dashboard view in the address fragment', () => {
@@ -18,5 +19,22 @@ describe('dashboard view in the address fragment', () => {
     expect(readHash('')).toEqual({})
     expect(readHash('#runs=&metrics=')).toEqual({ runs: [], metrics: [] })
     expect(readHash('#smooth=none')).toEqual({ smooth: { kind: 'none', value: Number.NaN } })
+  })
+})
+
+describe('CSV export of raw points', () => {
+  it('quotes, defuses formulas and keeps NaN and ±Inf', () => {
+    const csv = seriesCsv([
+      { runId: '=cmd|calc', metric: 'a,"b"', x: Float64Array.of(1, 2, 3), value: Float64Array.of(Number.NaN, Number.POSITIVE_INFINITY, -0.5), timestampUs: Float64Array.of(10, 20, 30) },
+    ])
+    expect(csv.split('\n')).toEqual([
+      'run_id,metric,step,timestamp_us,value',
+      `'=cmd|calc,"a,""b""",1,10,NaN`,
+      `'=cmd|calc,"a,""b""",2,20,Infinity`,
+      `'=cmd|calc,"a,""b""",3,30,-0.5`,
+      '',
+    ])
+    expect(csvField('<img src=x onerror=alert(1)>')).toBe('<img src=x onerror=alert(1)>')
+    expect(fileName('<img src=x onerror=alert(1)>_0-9')).toBe('_img_src_x_onerror_alert_1__0-9.csv')
   })
 })

@@ -54,10 +54,14 @@ export class ChartPanel {
   #model: ChartModel | undefined
   #onZoom: (range: readonly [number, number] | undefined) => void
 
-  constructor(onZoom: (range: readonly [number, number] | undefined) => void) {
+  #tools: HTMLElement
+
+  /** `onExport` downloads the chart's raw rows (full fidelity) for the visible steps. */
+  constructor(onZoom: (range: readonly [number, number] | undefined) => void, onExport: () => void) {
     this.#onZoom = onZoom
     this.#plotHost = h('div', { class: 'plot' })
     this.#legend = h('div', { class: 'legend' })
+    this.#tools = h('button', { class: 'csv', attrs: { type: 'button', title: 'download the raw points of the visible steps as CSV' }, on: { click: onExport } }, 'CSV')
     this.root = h('section', { class: 'chart' })
   }
 
@@ -125,7 +129,7 @@ export class ChartPanel {
       }),
     )
     this.#showValues(undefined)
-    if (!this.root.firstChild) replace(this.root, h('h3', {}, model.title), this.#plotHost, this.#legend)
+    if (!this.root.firstChild) replace(this.root, h('h3', {}, model.title), this.#plotHost, h('div', { class: 'chart-foot' }, this.#legend, this.#tools))
     else (this.root.firstChild as HTMLElement).textContent = model.title
     this.#plotHost.setAttribute('role', 'img')
     this.#plotHost.setAttribute('aria-label', `chart of ${model.title}: ${model.lines.length} run(s)`)

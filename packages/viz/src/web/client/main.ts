@@ -12,6 +12,7 @@ import type { Overview, RunSummary, StreamMessage, StreamRequest } from '../wire
 import { fetchIncidents, fetchOverview, type Subscription, store, subscribe } from './api.js'
 import { appendSeries, type Buckets, bucketsOf } from './buckets.js'
 import { ChartPanel, type ChartLine } from './chart.js'
+import { fileName, seriesCsv } from './csv.js'
 import { h, replace } from './dom.js'
 import { formatDuration, formatNumber, formatTime, PALETTE } from './format.js'
 import { readHash, writeHash } from './hash.js'
@@ -436,6 +437,32 @@ async function reload(): Promise<void> {
   }
 }
 
+/** Which runs and metric a chart key (`o\0metric` or `s\0metric\0run`) stands for. */
+function exportTarget(k: string): [() => string[], string] {
+  const [kind, metric, run] = k.split('\u0000') as [string, string, string | undefined]
+  return [() => (kind === 's' && run !== undefined ? [run] : [...state.selected]), metric]
+}
+
+/** Downloads the raw rows (no buckets: full fidelity, NaN and ±Inf spelled out) of the visible steps. */
+async function exportCsv(runs: string[], metric: string): Promise<void> {
+  try {
+    const r = await store.query({
+      runs,
+      metrics: [metric],
+      ...(state.range ? { steps: [state.range[0], state.range[1]] as const } : {}),
+      ...(state.tags ? { tags: state.tags } : {}),
+    })
+    const url = URL.createObjectURL(new Blob([seriesCsv(r.series)], { type: 'text/csv' }))
+    const a = h('a', { attrs: { href: url, download: fileName(`${metric}${state.range ? `_${state.range[0]}-${state.range[1]}` : ''}`) } })
+    document.body.appendChild(a)
+    a.click()
+    a.remove()
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  } catch (e) {
+    showError(e)
+  }
+}
+
 function drawCharts(): void {
   const metrics = [...state.metrics].sort()
   const runs = (state.overview?.runs ?? []).map((r) => r.run.id).filter((id) => state.selected.has(id))
@@ -453,7 +480,11 @@ function drawCharts(): void {
     wanted.add(k)
     let p = panels.get(k)
     if (!p) {
-      p = new ChartPanel((r) => void zoom(r))
+      const [runIds, metric] = exportTarget(k)
+      p = new ChartPanel(
+        (r) => void zoom(r),
+        () => void exportCsv(runIds(), metric),
+      )
       panels.set(k, p)
     }
     return p
