@@ -6,6 +6,22 @@ export interface Ticks {
   readonly values: readonly number[]
 }
 
+/**
+ * Where `v` sits between `a` and `b` (0 at a, 1 at b), without overflow when `b − a` exceeds the
+ * double range (values near ±1.8e308 are data too); 0.5 for an empty range.
+ */
+export function frac(v: number, a: number, b: number): number {
+  const d = b - a
+  if (Number.isFinite(d)) return d > 0 ? (v - a) / d : 0.5
+  return (v / 2 - a / 2) / (b / 2 - a / 2)
+}
+
+/** Widens a zero-width range around its value (by 10%, or by 1 when that underflows). */
+function widen(lo: number, hi: number): [number, number] {
+  const pad = Math.abs(lo) * 0.1
+  return pad > 1e-300 && Number.isFinite(lo - pad) && Number.isFinite(hi + pad) ? [lo - pad, hi + pad] : [lo - 1, hi + 1]
+}
+
 /** The "nice number" of Heckbert ("Nice numbers for graph labels", Graphics Gems 1990): 1, 2, 5 × 10^k. */
 export function niceNumber(range: number, round: boolean): number {
   const exp = Math.floor(Math.log10(range))
@@ -26,10 +42,11 @@ export function niceTicks(lo: number, hi: number, count: number): Ticks {
     hi = 1
   }
   if (hi < lo) [lo, hi] = [hi, lo]
-  if (hi === lo) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1
-    lo -= pad
-    hi += pad
+  if (!(hi - lo > 1e-300 * Math.max(1, Math.abs(lo)))) [lo, hi] = widen(lo, hi)
+  if (!Number.isFinite(hi - lo)) {
+    // The span overflows a double: tick the halved range and double the values back.
+    const t = niceTicks(lo / 2, hi / 2, count)
+    return { lo, hi, step: t.step * 2, values: t.values.map((v) => v * 2).filter((v) => v >= lo && v <= hi) }
   }
   const n = Math.max(2, count)
   const step = niceNumber(niceNumber(hi - lo, false) / (n - 1), true)
@@ -52,14 +69,13 @@ export function paddedTicks(lo: number, hi: number, count: number, margin = 0.05
     lo = 0
     hi = 1
   }
-  if (hi === lo) {
-    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1
-    lo -= pad
-    hi += pad
-  } else {
-    const pad = (hi - lo) * margin
-    lo -= pad
-    hi += pad
+  if (!(hi - lo > 1e-300 * Math.max(1, Math.abs(lo)))) [lo, hi] = widen(lo, hi)
+  else {
+    const pad = Number.isFinite(hi - lo) ? (hi - lo) * margin : 0
+    if (Number.isFinite(lo - pad) && Number.isFinite(hi + pad)) {
+      lo -= pad
+      hi += pad
+    }
   }
   // Ask for more ticks until enough fall inside the range (a loose step can leave only one).
   let best: Ticks = { lo, hi, step: hi - lo, values: [] }

@@ -1,7 +1,7 @@
 import { type AlertLevel, EntrenarError, ErrorCodes } from '@entrenar/core'
 import { formatNumber } from '../chart/format.js'
 import { logTicks, toLogColumns } from '../chart/log-scale.js'
-import { niceTicks, paddedTicks } from '../chart/ticks.js'
+import { frac, niceTicks, paddedTicks } from '../chart/ticks.js'
 import { xUnion, yExtent } from '../chart/y-range.js'
 import { bucketize, type ColumnBuckets, finiteRange } from '../series/downsample.js'
 import { checkSmoothOptions, type SmoothOptions, smooth } from '../series/smooth.js'
@@ -155,7 +155,7 @@ export function drawChart(
   const y0 = fixedY ? fixedY[0] : yt.lo
   const y1 = fixedY ? fixedY[1] : yt.hi
   const px = (v: number) => left + ((v - x0) / (x1 - x0)) * pw
-  const py = (v: number) => bottom - ((v - y0) / (y1 - y0)) * ph
+  const py = (v: number) => bottom - frac(v, y0, y1) * ph
 
   if (opts.title) parts.push(`<text x="${n1(box.x + box.width / 2)}" y="${n1(box.y + 20)}" text-anchor="middle" font-size="15" font-weight="bold" fill="${t.foreground}">${esc(opts.title)}</text>`)
   // Grid and tick labels.

@@ -32,6 +32,7 @@ export function esc(s: string): string {
 
 /** A coordinate with one decimal: small files, identical output everywhere. */
 export function n1(v: number): string {
-  const r = Math.round(v * 10) / 10
+  // Coordinates are clamped so a degenerate scale can never write NaN or Infinity into the markup.
+  const r = Number.isFinite(v) ? Math.round(Math.max(-1e7, Math.min(1e7, v)) * 10) / 10 : 0
   return Object.is(r, -0) ? '0' : String(r)
 }

@@ -1,3 +1,4 @@
+import { frac } from '../chart/ticks.js'
 import type { ColumnBuckets } from '../series/downsample.js'
 import { MARKER_SGR, paint, SERIES_SGR, type Style, seriesGlyph } from './style.js'
 
@@ -121,9 +122,8 @@ export class Canvas {
 export function plotColumns(canvas: Canvas, cols: ColumnBuckets, yLo: number, yHi: number, series: number, ascii: boolean): void {
   const n = cols.count.length
   const rows = canvas.dotRows
-  const span = yHi - yLo
   const toRow = (v: number) => {
-    const r = span > 0 ? Math.round(((yHi - v) / span) * (rows - 1)) : rows >> 1
+    const r = yHi > yLo ? Math.round((1 - frac(v, yLo, yHi)) * (rows - 1)) : rows >> 1
     return r < 0 ? 0 : r >= rows ? rows - 1 : r
   }
   const cellW = ascii ? 1 : 2

@@ -1,6 +1,6 @@
 import { fit, formatNumber } from '../chart/format.js'
 import { logTicks, toLogColumns } from '../chart/log-scale.js'
-import { paddedTicks } from '../chart/ticks.js'
+import { frac, paddedTicks } from '../chart/ticks.js'
 import { xUnion, yExtent } from '../chart/y-range.js'
 import type { Incident } from '@entrenar/core'
 import type { ResolvedPanel } from '../model/panels.js'
@@ -52,7 +52,7 @@ export function renderPanel(panel: ResolvedPanel, width: number, height: number,
   const tickCount = Math.max(2, Math.min(5, Math.floor(chartRows / 3) + 1))
   const ticks = log ? logTicks(ylo, yhi, tickCount, 0) : paddedTicks(ylo, yhi, tickCount, 0)
   const labels = ticks.values.map((v) => formatNumber(log ? 10 ** v : v))
-  const labelW = Math.min(9, Math.max(...labels.map((l) => l.length)))
+  const labelW = Math.min(9, Math.max(1, ...labels.map((l) => l.length)))
   const plotW = Math.max(2, width - labelW - 2)
   const linear: ColumnBuckets[] = x0 === x0 ? data.map((d) => d.bucketize(dots(plotW), [x0, x1])) : []
   const cols = log ? toLogColumns(linear) : linear
@@ -72,7 +72,7 @@ export function renderPanel(panel: ResolvedPanel, width: number, height: number,
   // Tick label on the row nearest each tick value.
   const rowLabel = new Map<number, string>()
   ticks.values.forEach((v, i) => {
-    const r = yHi > yLo ? Math.round(((yHi - v) / (yHi - yLo)) * (chartRows - 1)) : 0
+    const r = yHi > yLo ? Math.round((1 - frac(v, yLo, yHi)) * (chartRows - 1)) : 0
     if (!rowLabel.has(r)) rowLabel.set(r, labels[i]!)
   })
   for (let r = 0; r < chartRows; r++) {

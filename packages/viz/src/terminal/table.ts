@@ -1,4 +1,5 @@
 import { fit, formatNumber } from '../chart/format.js'
+import { frac } from '../chart/ticks.js'
 import { seriesLabel } from '../model/panels.js'
 import type { SeriesEntry } from '../model/run-data.js'
 import type { SeriesBuffer } from '../series/buffer.js'
@@ -37,7 +38,7 @@ export function sparkline(buf: SeriesBuffer, width: number, ascii: boolean): str
     else if (v === Number.POSITIVE_INFINITY || cols.posInfCount[i]! > 0) out += ascii ? '^' : '↑'
     else if (v === Number.NEGATIVE_INFINITY || cols.negInfCount[i]! > 0) out += ascii ? 'v' : '↓'
     else if (v !== v) out += ' '
-    else out += bars[hi > lo ? Math.round(((v - lo) / (hi - lo)) * 7) : 3]
+    else out += bars[hi > lo ? Math.round(frac(v, lo, hi) * 7) : 3]
   }
   return out
 }
