@@ -380,6 +380,8 @@ class MonitorImpl implements Monitor {
     const final = this.summary()
     this.#run = { ...this.#run, status: final.status, endTimeMs: Date.now(), ...(final.reason === undefined ? {} : { reason: final.reason }) }
     await this.#store.putRun(this.#run).catch((e: unknown) => this.#report(toEntrenarError(e, ErrorCodes.SINK_FAILED, 'entrenar/monitor: recording the run end failed')))
+    // The policy drains its handlers (webhooks, incident files) and runs pending stop hooks.
+    await this.#andon.close?.().catch((e: unknown) => this.#report(toEntrenarError(e, ErrorCodes.SINK_FAILED, 'entrenar/monitor: closing the alert policy failed')))
     try {
       await this.#opts.onClose?.(final)
     } catch (e) {
