@@ -2,6 +2,7 @@ import { createMemoryStore, type RunInfo } from '@entrenar/core'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { htmlReportFromStore, renderHtmlReport, saveHtmlReport } from '../src/index.js'
 import { incidents, trainingBatch } from './helpers.js'
@@ -49,6 +50,22 @@ describe('renderHtmlReport', () => {
     const html = renderHtmlReport({ batches: [] })
     expect(html).toContain('No metrics recorded.')
     expect(html).toContain('No alerts.')
+  })
+
+  it('escapes any text it is given: no markup can enter through names, rules or messages', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), fc.string({ maxLength: 40 }), (rule, message, name) => {
+        const html = renderHtmlReport({
+          title: name,
+          batches: [],
+          incidents: [{ level: 'error', rule, message, metric: name, step: 1, timestampMs: 0, decision: 'stop' }],
+          run: { id: 'r', status: 'failed', startTimeMs: 0, reason: message, config: { [name]: rule } },
+        })
+        // every "<" in the file starts one of our own tags
+        for (const m of html.matchAll(/<(\/?)([^\s>/]*)/g)) expect(['!doctype', 'html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'div', 'span', 'p', 'b', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'pre', 'footer']).toContain(m[2])
+      }),
+      { numRuns: 100 },
+    )
   })
 
   it('rejects what is not a batch', () => {

@@ -69,6 +69,34 @@ describe('downsampleMinMaxLast', () => {
   })
 })
 
+describe('bucketize against a naive reference', () => {
+  it('each column holds exactly the rows whose x falls in its equal-width slice', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: -50, max: 50 }), fc.oneof(fc.double({ min: -5, max: 5, noNaN: true }), fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY))), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 40 }),
+        (rows, b) => {
+          const x = f64(rows.map((r) => r[0]))
+          const y = f64(rows.map((r) => r[1]))
+          const c = bucketize(x, y, b)
+          const lo = Math.min(...x)
+          const hi = Math.max(...x)
+          for (let k = 0; k < b; k++) {
+            const inCol = rows.filter(([xi]) => (hi > lo ? Math.min(b - 1, Math.floor(((xi - lo) / (hi - lo)) * b)) : 0) === k)
+            expect(c.count[k]).toBe(inCol.length)
+            const fin = inCol.map((r) => r[1]).filter(Number.isFinite)
+            expect(c.min[k]).toBe(fin.length ? Math.min(...fin) : Number.NaN)
+            expect(c.max[k]).toBe(fin.length ? Math.max(...fin) : Number.NaN)
+            expect(c.nanCount[k]).toBe(inCol.filter((r) => Number.isNaN(r[1])).length)
+            if (inCol.length) expect(Object.is(c.last[k], inCol[inCol.length - 1]![1])).toBe(true)
+          }
+        },
+      ),
+      { numRuns: 100 },
+    )
+  })
+})
+
 describe('SeriesBuffer', () => {
   it('bucketize through the block index equals a raw scan (sorted, unsorted, non-finite)', () => {
     fc.assert(
