@@ -32,13 +32,15 @@ export function analyzeMetric(metric: string, steps: Float64Array, values: Float
   let pos = 0
   let neg = 0
   let firstNonFinite: StepValue | undefined
-  const fx: number[] = []
-  const fy: number[] = []
+  // Finite points, in typed arrays (a run can hold millions of points).
+  const bx = new Float64Array(n)
+  const by = new Float64Array(n)
+  let m = 0
   for (let i = 0; i < n; i++) {
     const v = values[i]!
     if (Number.isFinite(v)) {
-      fx.push(steps[i]!)
-      fy.push(v)
+      bx[m] = steps[i]!
+      by[m++] = v
       continue
     }
     if (Number.isNaN(v)) nan++
@@ -46,7 +48,8 @@ export function analyzeMetric(metric: string, steps: Float64Array, values: Float
     else neg++
     firstNonFinite ??= { step: steps[i]!, value: v }
   }
-  const m = fy.length
+  const fx = bx.subarray(0, m)
+  const fy = by.subarray(0, m)
   let min = Number.POSITIVE_INFINITY
   let max = Number.NEGATIVE_INFINITY
   // Welford's running mean and variance (Welford 1962): stable for long series.
@@ -96,8 +99,8 @@ export function analyzeMetric(metric: string, steps: Float64Array, values: Float
 
 function classify(
   direction: MetricDirection,
-  x: readonly number[],
-  y: readonly number[],
+  x: Float64Array,
+  y: Float64Array,
   slope: number,
   p: number,
   s: number,
@@ -125,7 +128,7 @@ function classify(
  * series' steps (Keras/Lightning `EarlyStopping` semantics: an improvement must beat the best by
  * `min_delta`, here relative to the best's magnitude).
  */
-function findPlateau(x: readonly number[], y: readonly number[], direction: 'lower' | 'higher', t: MetricTuning): MetricAnalysis['plateau'] {
+function findPlateau(x: Float64Array, y: Float64Array, direction: 'lower' | 'higher', t: MetricTuning): MetricAnalysis['plateau'] {
   const m = y.length
   if (m < 10) return undefined
   const span = x[m - 1]! - x[0]!
