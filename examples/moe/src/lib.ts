@@ -47,7 +47,8 @@ export async function runMoe(o: MoeOptions = {}): Promise<MoeResult> {
     rules: {
       // A dead expert's gradient is exactly 0: warn after 10 steps below 1e-7 (once per expert: throttled by step).
       vanishingGradients: { metrics: grads, below: 1e-7, for: 10, level: 'error', action: 'warn', throttleSteps: 1_000_000 },
-      drift: { warning: null, drift: 'warning', metrics: logGrads },
+      // Not throttled by time: the warm-up change and the incident come seconds apart.
+      drift: { warning: null, drift: 'warning', metrics: logGrads, throttleMs: 1 },
     },
   })
   // Page-Hinkley (Page 1954) on a downward change of each expert's log10 gradient norm: on a log scale

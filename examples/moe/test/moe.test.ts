@@ -12,6 +12,9 @@ describe('mixture of experts with two dead experts', () => {
     const drifted = new Set(r.driftEvents.filter((d) => d.signal === 'drift' && d.step >= 100).map((d) => d.metric))
     // after the warm-up changes (every expert, steps 50–65) only the dead experts change again
     expect([...drifted].sort()).toEqual(['expert_2/log10_grad_norm', 'expert_3/log10_grad_norm'])
+    // … and reach the Andon as warnings
+    const late = r.incidents.filter((i) => i.rule === 'drift' && (i.step ?? 0) >= 100).map((i) => i.metric)
+    expect(late.sort()).toEqual(['expert_2/log10_grad_norm', 'expert_3/log10_grad_norm'])
     expect(r.report.stalledGroups).toEqual([{ prefix: 'expert', stalled: ['expert_2', 'expert_3'], healthy: ['expert_0', 'expert_1'] }])
     const finding = r.report.findings.find((f) => f.code === 'stalled_components')!
     expect(finding.message).toContain('expert_2, expert_3')
