@@ -12,7 +12,8 @@ import { createLineage } from '@entrenar/graph'
 import Graph from 'graphology'
 
 const N = Number(process.env.BENCH_MODELS ?? 1_000_000)
-const ROUNDS = 5
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
+const SHAPES = (process.env.BENCH_SHAPES ?? 'chain,dag').split(',')
 
 let seed = 7
 const rand = () => {
@@ -149,7 +150,11 @@ function graphologyAncestors(graph, start) {
 }
 
 const rows = []
-const row = (what, ours, peer) => rows.push({ what, ours, peer })
+const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(4))
+const row = (what, ours, peer) => {
+  rows.push({ what, ours, peer })
+  console.log(`  ${what}: ${fmt(ours)} vs ${fmt(peer)} (${(peer / ours).toFixed(1)}×)`)
+}
 
 /** One shape end to end; everything it builds is garbage once it returns (clean heap figures). */
 async function runShape(shape) {
@@ -191,8 +196,8 @@ async function runShape(shape) {
   row(`${shape}: saved size (MiB)`, bytes / 2 ** 20, serialized.length / 2 ** 20)
 
   // Load: ours from Parquet; graphology from its own JSON serialisation.
-  const load = await time(() => createLineage({ dir }), 3)
-  const loadPeer = await time(() => Graph.from(JSON.parse(serialized)), 3)
+  const load = await time(() => createLineage({ dir }), Math.min(3, ROUNDS))
+  const loadPeer = await time(() => Graph.from(JSON.parse(serialized)), Math.min(3, ROUNDS))
   row(`${shape}: load (ms) — budget ≤1000`, load.ms, loadPeer.ms)
   const loaded = load.result
 
@@ -206,7 +211,7 @@ async function runShape(shape) {
   let t = performance.now()
   const cold = await loaded.regressionSource(tail, { metric: 'accuracy', higherIsBetter: true })
   const coldMs = performance.now() - t
-  const peerCold = await time(() => graphologyRegression(graph, tail), 3)
+  const peerCold = await time(() => graphologyRegression(graph, tail), Math.min(3, ROUNDS))
   if (cold?.model !== peerCold.result?.model || cold?.parent !== peerCold.result?.parent) throw new Error(`regression sources differ: ${JSON.stringify(cold)} vs ${JSON.stringify(peerCold.result)}`)
   row(`${shape}: regressionSource, cold (whole ancestry) (ms)`, coldMs, peerCold.ms)
   const warm = await time(() => loaded.regressionSource(tail, { metric: 'accuracy', higherIsBetter: true }), 101)
@@ -227,9 +232,8 @@ async function runShape(shape) {
   rmSync(dir, { recursive: true, force: true })
 }
 
-for (const shape of ['chain', 'dag']) await runShape(shape)
+for (const shape of SHAPES) await runShape(shape)
 
-const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(4))
 console.log(`\nNode ${process.version}, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`)
 console.log(`\n| scenario (${N} models) | @entrenar/graph | graphology | ratio |`)
 console.log('|---|---:|---:|---:|')

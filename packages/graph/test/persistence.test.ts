@@ -63,6 +63,17 @@ describe('Parquet persistence in <dir>/lineage/', () => {
     for (const f of ['dot', 'mermaid', 'openlineage'] as const) expect(await h.export(f)).toBe(await fresh.export(f))
   })
 
+  it('ids of any length and script load through the fast id reader', async () => {
+    const dir = tmp()
+    const ids = ['x'.repeat(200), 'é'.repeat(300), 'plain', '', '\u0000nul', '😀'.repeat(5)].filter((x) => x.length > 0)
+    const g = await createLineage({ dir })
+    for (const id of ids) await g.addModel({ id, metrics: { a: ids.indexOf(id) }, createdAtMs: 0 })
+    await g.close()
+    const h = await createLineage({ dir })
+    for (const id of ids) expect((await h.getModel(id))?.metrics.a).toBe(ids.indexOf(id))
+    expect(await h.getModel('x'.repeat(199))).toBeUndefined()
+  })
+
   it('writes nothing when nothing changed and picks up later changes', async () => {
     const dir = tmp()
     const g = await createLineage({ dir })

@@ -1,9 +1,22 @@
 import type { FileMetaData } from 'hyparquet'
+import { hashString } from '../store/string-table.js'
 import { parquetHeader } from 'hyparquet/src/column.js'
 import { decompressPage } from 'hyparquet/src/datapage.js'
 
 const latin1 = new TextDecoder('latin1')
 const utf8 = new TextDecoder()
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** One char per byte: UTF-8 when the page is pure ASCII (the fast decoder), else Latin-1. */
+function charPerByte(page: Uint8Array): string {
+  try {
+    const s = strictUtf8.decode(page)
+    if (s.length === page.length) return s
+  } catch {
+    // not UTF-8 (e.g. a length byte ≥ 0x80): Latin-1 below
+  }
+  return latin1.decode(page)
+}
 
 /**
  * Reads a REQUIRED, PLAIN-encoded string column (uncompressed or snappy) without one typed-array
@@ -13,7 +26,7 @@ const utf8 = new TextDecoder()
  * the column is laid out otherwise (dictionary pages, nulls, other codecs): the caller then uses
  * hyparquet's generic path.
  */
-export function readPlainStrings(file: ArrayBuffer, metadata: FileMetaData, column: string): string[] | undefined {
+export function readPlainStrings(file: ArrayBuffer, metadata: FileMetaData, column: string, hashes?: Uint32Array): string[] | undefined {
   const element = metadata.schema.find((s) => s.name === column)
   if (element?.type !== 'BYTE_ARRAY' || element.repetition_type !== 'REQUIRED') return undefined
   const rows = Number(metadata.num_rows)
@@ -47,7 +60,7 @@ export function readPlainStrings(file: ArrayBuffer, metadata: FileMetaData, colu
       }
       if (n + count > rows) return undefined
       const view = new DataView(page.buffer, page.byteOffset, page.byteLength)
-      const text = latin1.decode(page)
+      const text = charPerByte(page)
       let off = 0
       for (let i = 0; i < count; i++) {
         if (off + 4 > page.length) return undefined
@@ -55,14 +68,25 @@ export function readPlainStrings(file: ArrayBuffer, metadata: FileMetaData, colu
         off += 4
         const end = off + len
         if (end > page.length) return undefined
+        // FNV-1a over the bytes equals FNV-1a over the char codes of an ASCII string (StringTable's hash).
         let ascii = true
+        let h = 0x811c9dc5
         for (let j = off; j < end; j++) {
-          if (page[j]! > 0x7f) {
+          const c = page[j]!
+          if (c > 0x7f) {
             ascii = false
             break
           }
+          h = Math.imul(h ^ c, 0x01000193)
         }
-        out[n++] = ascii ? text.slice(off, end) : utf8.decode(page.subarray(off, end))
+        if (ascii) {
+          if (hashes) hashes[n] = h >>> 0
+          out[n++] = text.slice(off, end)
+        } else {
+          const s = utf8.decode(page.subarray(off, end))
+          if (hashes) hashes[n] = hashString(s)
+          out[n++] = s
+        }
         off = end
       }
       values += count

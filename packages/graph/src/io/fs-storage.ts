@@ -13,7 +13,9 @@ export function fsStorage(dir: string): LineageStorage {
   return {
     async read(name) {
       try {
-        return new Uint8Array(await readFile(join(root, name)))
+        const b = await readFile(join(root, name))
+        // A view, not a copy: the tables of 1M models are tens of MB.
+        return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
         throw e

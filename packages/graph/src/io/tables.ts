@@ -37,7 +37,20 @@ function strings(n: number, at: (i: number) => string | undefined | null): (stri
 
 /** Names of nullable columns that hold no value at all (the reader skips them). */
 function nullColumns(columns: ColumnSource[]): string[] {
-  return columns.filter((c) => c.nullable !== false && Array.prototype.every.call(c.data, (x: unknown) => x === null)).map((c) => c.name)
+  const out: string[] = []
+  for (const c of columns) {
+    if (c.nullable === false) continue
+    const data = c.data as ArrayLike<unknown>
+    let empty = true
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] !== null) {
+        empty = false
+        break
+      }
+    }
+    if (empty) out.push(c.name)
+  }
+  return out
 }
 
 function write(columns: ColumnSource[], generation: number, extra: { key: string; value: string }[] = []): Uint8Array {
@@ -124,7 +137,7 @@ interface Table {
   columns: Map<string, DecodedArray>
 }
 
-async function readTable(bytes: Uint8Array, name: string, columns?: string[], fastStrings: string[] = []): Promise<Table> {
+async function readTable(bytes: Uint8Array, name: string, columns?: string[], fastStrings: string[] = [], hashes?: Uint32Array[]): Promise<Table> {
   const file = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer)
   let metadata: ReturnType<typeof parquetMetadata>
   try {
@@ -144,8 +157,12 @@ async function readTable(bytes: Uint8Array, name: string, columns?: string[], fa
   const nulls = new Set(skip)
   for (const col of skip) if (rows < 4096) out.set(col, new Array(rows).fill(null))
   for (const col of fastStrings) {
-    const strings = readPlainStrings(file, metadata, col)
-    if (strings) out.set(col, strings)
+    const h = new Uint32Array(rows)
+    const strings = readPlainStrings(file, metadata, col, h)
+    if (strings) {
+      out.set(col, strings)
+      hashes?.push(h)
+    }
   }
   const wanted = (columns ?? metadata.schema.slice(1).map((s) => s.name)).filter((c) => !out.has(c) && !nulls.has(c))
   const parts = new Map<string, { start: number; data: DecodedArray }[]>()
@@ -198,14 +215,16 @@ function column(t: Table, name: string, file: string): DecodedArray {
 export async function decodeTables(files: Partial<Record<(typeof LINEAGE_FILES)[number], Uint8Array>>, g: GraphStore, health: HealthIndex): Promise<number> {
   const nodesBytes = files['nodes.parquet']
   if (!nodesBytes) return 0
-  const nodes = await readTable(nodesBytes, 'nodes.parquet', undefined, ['id'])
+  const idHashes: Uint32Array[] = []
+  const nodes = await readTable(nodesBytes, 'nodes.parquet', undefined, ['id'], idHashes)
   const generation = Number(nodes.kv.get('entrenar.lineage.generation') ?? Number.NaN)
   if (nodes.kv.get('entrenar.lineage.schema') !== SCHEMA) throw corrupt(`lineage/nodes.parquet: schema ${nodes.kv.get('entrenar.lineage.schema')} is not ${SCHEMA}`)
   const n = nodes.rows
   const ids = column(nodes, 'id', 'nodes.parquet') as string[]
-  if (!g.appendNodes(n === ids.length ? ids : ids.slice(0, n))) throw corrupt('lineage/nodes.parquet: duplicate model id')
+  if (ids.length !== n || !g.appendNodes(ids, idHashes[0])) throw corrupt(`lineage/nodes.parquet: ${ids.length} ids for ${n} rows, or a duplicate id`)
   const created = column(nodes, 'created_at_ms', 'nodes.parquet')
-  for (let i = 0; i < n; i++) g.createdAt[i] = created[i] as number
+  if (created instanceof Float64Array) g.createdAt.set(created.subarray(0, n))
+  else for (let i = 0; i < n; i++) g.createdAt[i] = created[i] as number
   const intern = (name: string, into: Int32Array) => {
     if (nodes.nulls.has(name)) return
     const col = column(nodes, name, 'nodes.parquet') as (string | null)[]
@@ -241,6 +260,12 @@ export async function decodeTables(files: Partial<Record<(typeof LINEAGE_FILES)[
   metricNames.forEach((name) => {
     const data = column(nodes, `${METRIC_PREFIX}${name}`, 'nodes.parquet')
     const col = g.column(name)
+    if (data instanceof Float64Array) {
+      // A REQUIRED column: every model has the metric.
+      col.values.set(data.subarray(0, n))
+      col.present.fill(1, 0, n)
+      return
+    }
     for (let i = 0; i < n; i++) {
       const x = data[i]
       if (x === null || x === undefined) continue
@@ -262,11 +287,17 @@ export async function decodeTables(files: Partial<Record<(typeof LINEAGE_FILES)[
     const child = new Int32Array(m)
     const type = new Uint8Array(m)
     const desc = new Int32Array(m)
+    let lastType: unknown
+    let code: number | undefined = 0
     for (let e = 0; e < m; e++) {
       const p = pr[e] as number
       const c = cr[e] as number
       if (!(p >= 0 && p < n && c >= 0 && c < n)) throw corrupt(`lineage/edges.parquet: row ${e} refers to node rows ${p} → ${c} of ${n}`)
-      const code = CHANGE_CODE[ct[e] as ChangeType]
+      // Dictionary-decoded strings repeat: look the code up only when the string changes.
+      if (ct[e] !== lastType) {
+        lastType = ct[e]
+        code = typeof lastType === 'string' && Object.hasOwn(CHANGE_CODE, lastType) ? CHANGE_CODE[lastType as ChangeType] : undefined
+      }
       if (code === undefined) throw corrupt(`lineage/edges.parquet: row ${e} has change type ${String(ct[e])}`)
       parent[e] = p
       child[e] = c
@@ -277,7 +308,11 @@ export async function decodeTables(files: Partial<Record<(typeof LINEAGE_FILES)[
     g.appendEdgeColumns(parent, child, type, desc)
   }
   g.rebuild()
-  const onCycle = findCycleNode(g)
+  // Rows in topological order (each parent stored before its children, the usual case) prove the
+  // graph acyclic in one pass; otherwise Kahn's algorithm decides.
+  let ordered = true
+  for (let e = 0; e < g.m && ordered; e++) ordered = g.eParent[e]! < g.eChild[e]!
+  const onCycle = ordered ? -1 : findCycleNode(g)
   if (onCycle >= 0) throw corrupt(`lineage/edges.parquet: the derivations form a cycle through ${JSON.stringify(g.ids.get(onCycle))}`)
 
   const eventsBytes = files['events.parquet']

@@ -98,9 +98,9 @@ export class GraphStore {
   }
 
   /** Appends many new models given as columns (bulk load). Returns false on a duplicate id. */
-  appendNodes(ids: readonly string[]): boolean {
+  appendNodes(ids: readonly string[], hashes?: Uint32Array): boolean {
     this.#ensureNodes(this.n + ids.length)
-    if (!this.ids.appendAll(ids)) return false
+    if (!this.ids.appendAll(ids, hashes)) return false
     this.n += ids.length
     return true
   }

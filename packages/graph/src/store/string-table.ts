@@ -1,5 +1,5 @@
 /** 32-bit FNV-1a over UTF-16 code units (Fowler–Noll–Vo; fast and well spread for short ids). */
-function hash(s: string): number {
+export function hashString(s: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
   return h >>> 0
@@ -57,7 +57,7 @@ export class StringTable {
 
   /** The index of `s`, adding it when new. */
   intern(s: string): number {
-    const h = hash(s)
+    const h = hashString(s)
     const found = this.#find(s, h)
     if (found >= 0) return found
     const i = this.#strings.length
@@ -71,7 +71,7 @@ export class StringTable {
 
   /** The index of `s`, or -1. */
   lookup(s: string): number {
-    const i = this.#find(s, hash(s))
+    const i = this.#find(s, hashString(s))
     return i < 0 ? -1 : i
   }
 
@@ -79,13 +79,16 @@ export class StringTable {
     return this.#strings[i]!
   }
 
-  /** Appends strings that must be new and distinct (bulk load); returns false, changing nothing, on a duplicate. */
-  appendAll(strings: readonly string[]): boolean {
+  /**
+   * Appends strings that must be new and distinct (bulk load); returns false, changing nothing, on a
+   * duplicate. `hashes`, when given, holds {@link hashString} of each string (computed while decoding).
+   */
+  appendAll(strings: readonly string[], hashes?: Uint32Array): boolean {
     const base = this.#strings.length
     this.#grow(base + strings.length)
     for (let j = 0; j < strings.length; j++) {
       const s = strings[j]!
-      const h = hash(s)
+      const h = hashes ? hashes[j]! : hashString(s)
       const found = this.#find(s, h)
       if (found >= 0) {
         this.#rollback(base)
