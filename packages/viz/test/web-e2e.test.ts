@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { aggregate, batchFromRows, createDefaultPolicy, createMemoryStore, type MetricStore } from '@entrenar/core'
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
 import { adwin } from '@entrenar/drift'
+import { MetricsCollector } from '@entrenar/monitor'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { formatNumber } from '../src/chart/format.js'
@@ -149,6 +150,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     expect(await row.locator('[data-stat="std"]').textContent()).toBe(formatNumber(aggregate('std', values)))
     expect(await row.locator('[data-stat="p50"]').textContent()).toBe(formatNumber(aggregate('p50', values)))
     expect(await row.locator('[data-stat="basis"]').textContent()).toBe('exact')
+    // @entrenar/monitor's collector (DDSketch p99) runs in the page: same answer as in Node.
+    const c = new MetricsCollector()
+    const id = c.metricId('v')
+    for (const v of values) c.recordId(id, v)
+    expect(await row.locator('[data-stat="p99"]').textContent()).toBe(formatNumber(c.stats('v')!.p99))
     // @entrenar/drift's ADWIN runs in the page: same change points as in Node over the same values.
     const d = adwin()
     const expected: number[] = []

@@ -1,8 +1,10 @@
 // Builds the dashboard's browser bundle (src/web/client → one IIFE script + one stylesheet) with
-// esbuild and writes it into src/web/assets.generated.ts, which the handler serves. `@entrenar/core`
-// and `@entrenar/drift` are bundled from their sources (workspace paths: composition at bundle time;
-// the package itself imports only core at run time), uPlot from node_modules; platform `browser`, so an
-// import of a Node built-in fails the build. Run: `node src/web/build.mjs` (part of `npm run build`).
+// esbuild and writes it into src/web/assets.generated.ts, which the handler serves. `@entrenar/core`,
+// `@entrenar/drift` (ADWIN) and `@entrenar/monitor` (the collector) are bundled from their sources
+// (workspace paths: composition at bundle time; the package itself imports only core at run time),
+// uPlot from node_modules. Platform `browser`: a Node built-in may only sit on a path the page never
+// reaches (it is left external and tree-shaken); test/web-api.test.ts checks the bundle names none.
+// Run: `node src/web/build.mjs` (part of `npm run build`).
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
@@ -25,7 +27,14 @@ export async function buildBrowserBundle(options = {}) {
     target: ['chrome109', 'firefox115', 'safari16'],
     minify: options.minify ?? true,
     legalComments: 'eof',
-    alias: { '@entrenar/core': here('../../../core/src/index.ts'), '@entrenar/drift': here('../../../drift/src/index.ts') },
+    alias: {
+      '@entrenar/core': here('../../../core/src/index.ts'),
+      '@entrenar/drift': here('../../../drift/src/index.ts'),
+      '@entrenar/monitor': here('../../../monitor/src/index.ts'),
+    },
+    // The monitor's system sampler (node:os …) is behind a dynamic import the page never reaches;
+    // left external it is tree-shaken away. A test checks the bundle names no Node built-in.
+    external: ['node:*'],
     logLevel: 'silent',
   })
   let js = ''

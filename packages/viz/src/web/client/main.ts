@@ -556,13 +556,14 @@ function renderStats(): void {
           cell('mean', s.mean),
           cell('std', s.std),
           cell('p50', s.p50),
+          cell('p99', s.p99),
           h('td', { class: 'num', data: { stat: 'changes' } }, s.changes.length === 0 ? '—' : s.changes.slice(0, 3).join(', ') + (s.changes.length > 3 ? ` (+${s.changes.length - 3})` : '')),
           h('td', { data: { stat: 'basis' } }, s.exact ? 'exact' : `${s.buckets} buckets`),
         ),
       )
     }
   }
-  const head = ['run', 'metric', 'rows', 'NaN', '+Inf', '−Inf', 'min', 'max', 'last', 'mean', 'std', 'median', 'ADWIN changes at step', 'basis'].map((t) => h('th', {}, t))
+  const head = ['run', 'metric', 'rows', 'NaN', '+Inf', '−Inf', 'min', 'max', 'last', 'mean', 'std', 'median', 'p99 (collector)', 'ADWIN changes at step', 'basis'].map((t) => h('th', {}, t))
   replace(el.stats, rows.length === 0 ? h('p', { class: 'empty' }, 'Nothing selected.') : h('table', {}, h('thead', {}, h('tr', {}, ...head)), h('tbody', {}, ...rows)))
 }
 

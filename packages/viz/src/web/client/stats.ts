@@ -1,5 +1,6 @@
 import { aggregate } from '@entrenar/core'
 import { adwin } from '@entrenar/drift'
+import { MetricsCollector } from '@entrenar/monitor'
 import { type Buckets, isExact, rowsOf } from './buckets.js'
 
 /**
@@ -22,6 +23,8 @@ export interface PageStats {
   readonly mean: number
   readonly std: number
   readonly p50: number
+  /** p99 from @entrenar/monitor's collector (DDSketch, relative error ≤ 1%), run in the page over the values held. */
+  readonly p99: number
   /** Steps where ADWIN (run in the page over the values held) signalled a change. */
   readonly changes: readonly number[]
 }
@@ -36,6 +39,14 @@ export function changePoints(x: readonly number[], values: readonly number[]): n
   const out: number[] = []
   for (let i = 0; i < values.length; i++) if (d.update(values[i]!) === 'drift') out.push(x[i]!)
   return out
+}
+
+/** p99 of `values` through the monitor's collector (Welford + DDSketch of Masson et al., VLDB 2019), as the training process computes it. */
+export function collectorP99(values: readonly number[]): number {
+  const c = new MetricsCollector()
+  const id = c.metricId('v')
+  for (const v of values) c.recordId(id, v)
+  return c.stats('v')?.p99 ?? Number.NaN
 }
 
 /** Statistics of one series held by the page. */
@@ -62,6 +73,7 @@ export function pageStats(b: Buckets): PageStats {
     mean: aggregate('mean', b.value),
     std: aggregate('std', b.value),
     p50: aggregate('p50', b.value),
+    p99: collectorP99(b.value),
     changes: changePoints(b.x, b.value),
   }
 }
