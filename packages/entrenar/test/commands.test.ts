@@ -107,6 +107,28 @@ describe('dashboard', () => {
   })
 })
 
+describe('dashboard --web', () => {
+  it('serves the web dashboard of the store until aborted', async () => {
+    const ac = new AbortController()
+    let out = ''
+    const done = runCli(['--json', 'dashboard', dir, '--web', '--port', '0'], {
+      out: (t) => {
+        out += t
+      },
+      err: () => {},
+      env: {},
+      signal: ac.signal,
+    })
+    for (let i = 0; i < 200 && !out.includes('url'); i++) await new Promise((r) => setTimeout(r, 25))
+    const { url } = JSON.parse(out) as { url: string }
+    const page = await fetch(url)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toMatch(/<html/i)
+    ac.abort()
+    expect(await done).toBe(0)
+  })
+})
+
 describe('lineage', () => {
   it('shows models registered by autoMonitor, finds the regression source and exports', async () => {
     const g = await createLineage({ dir })
