@@ -155,6 +155,10 @@ describe('analyzeRun failures', () => {
         'expert_1/grad_norm': () => 0.4,
         'expert_2/grad_norm': (s) => (s < 5 ? 0.5 : 0),
         'expert_3/grad_norm': (s) => (s < 8 ? 0.5 : 1e-12),
+        // a second family: one of three heads stopped learning
+        'head.0/loss': (s) => 1 / (1 + s),
+        'head.1/loss': () => 0.9,
+        'head.2/loss': (s) => 2 / (2 + s),
       },
       150,
       { config: { num_classes: 3 } },
@@ -164,7 +168,10 @@ describe('analyzeRun failures', () => {
     expect(rep.gradients.find((g) => g.metric === 'expert_2/grad_norm')?.vanishing).toMatchObject({ fromStep: 5, toStep: 149 })
     expect(rep.gradients.find((g) => g.metric === 'expert_3/grad_norm')?.vanishing?.fromStep).toBe(8)
     expect(rep.gradients.find((g) => g.metric === 'expert_0/grad_norm')?.vanishing).toBeUndefined()
-    expect(rep.stalledGroups).toEqual([{ prefix: 'expert', stalled: ['expert_2', 'expert_3'], healthy: ['expert_0', 'expert_1'] }])
+    expect(rep.stalledGroups).toEqual([
+      { prefix: 'expert', stalled: ['expert_2', 'expert_3'], healthy: ['expert_0', 'expert_1'] },
+      { prefix: 'head', stalled: ['head.1'], healthy: ['head.0', 'head.2'] },
+    ])
     const stalled = rep.findings.find((f) => f.code === 'stalled_components')!
     expect(stalled.message).toContain('2 of 4 experts stopped learning: expert_2, expert_3')
     expect(rep.findings.some((f) => f.code === 'chance_accuracy')).toBe(true)

@@ -148,6 +148,15 @@ function tailMean(values: Float64Array): number {
   return n ? sum / n : Number.NaN
 }
 
+/** What the metrics of one group member (`expert_2/…`) say. */
+interface MemberFacts {
+  suffixes: Set<string>
+  hasGrad: boolean
+  vanished: boolean
+  directed: number
+  improving: number
+}
+
 /**
  * Groups metrics named `<member>/<metric>` or `<member>.<metric>` (experts, layers, heads) and names
  * the members that stopped learning while their siblings did not (e.g. two dead experts of four in a
@@ -157,7 +166,7 @@ function tailMean(values: Float64Array): number {
 function groupsOf(metrics: readonly MetricAnalysis[], gradients: readonly GradientAnalysis[]): HanseiReport['stalledGroups'] {
   const vanished = new Set(gradients.filter((g) => g.vanishing).map((g) => g.metric))
   const gradNames = new Set(gradients.map((g) => g.metric))
-  const members = new Map<string, { suffixes: Set<string>; hasGrad: boolean; vanished: boolean; directed: number; improving: number }>()
+  const members = new Map<string, MemberFacts>()
   for (const a of metrics) {
     const m = /^(.+)[/.]([^/.]+)$/.exec(a.metric)
     if (!m) continue
@@ -173,14 +182,23 @@ function groupsOf(metrics: readonly MetricAnalysis[], gradients: readonly Gradie
     }
     members.set(member, e)
   }
-  // Siblings share a metric name; a member alone with its suffixes is not part of a group.
-  const shared = [...members].filter(([name, e]) => [...members].some(([other, o]) => other !== name && [...e.suffixes].some((s) => o.suffixes.has(s))))
-  if (shared.length < 2) return []
-  const isStalled = (e: { hasGrad: boolean; vanished: boolean; directed: number; improving: number }) => (e.hasGrad ? e.vanished : e.directed > 0 && e.improving === 0)
-  const stalled = shared.filter(([, e]) => isStalled(e)).map(([n]) => n)
-  const healthy = shared.filter(([, e]) => !isStalled(e)).map(([n]) => n)
-  const prefix = commonPrefix(shared.map(([n]) => n))
-  return stalled.length && healthy.length ? [{ prefix, stalled: stalled.sort(), healthy: healthy.sort() }] : []
+  // Members form families by name without the trailing index (`expert_0`…`expert_3`, `layer.1`…);
+  // siblings share a metric name, and a family needs two members to compare.
+  const families = new Map<string, [string, MemberFacts][]>()
+  for (const entry of members) {
+    const family = commonPrefix([entry[0]])
+    families.set(family, [...(families.get(family) ?? []), entry])
+  }
+  const isStalled = (e: MemberFacts) => (e.hasGrad ? e.vanished : e.directed > 0 && e.improving === 0)
+  const out: { prefix: string; stalled: string[]; healthy: string[] }[] = []
+  for (const [prefix, list] of families) {
+    const shared = list.filter(([name, e]) => list.some(([other, o]) => other !== name && [...e.suffixes].some((x) => o.suffixes.has(x))))
+    if (shared.length < 2) continue
+    const stalled = shared.filter(([, e]) => isStalled(e)).map(([n]) => n)
+    const healthy = shared.filter(([, e]) => !isStalled(e)).map(([n]) => n)
+    if (stalled.length && healthy.length) out.push({ prefix, stalled: stalled.sort(), healthy: healthy.sort() })
+  }
+  return out.sort((a, b) => (a.prefix < b.prefix ? -1 : 1))
 }
 
 function commonPrefix(names: readonly string[]): string {
