@@ -315,6 +315,8 @@ describe('webDashboardHandler: live stream', () => {
     const q = streamRequestToParam({ cursors: [{ run: 'r1', metric: 'loss', after: 99 }], incidentsSeen: 0 })
     const events = await readEvents(await handler(get(`/api/stream?q=${encodeURIComponent(q)}`)))
     expect(events.map((e) => e.type)).toEqual(['status', 'end'])
+    const many = streamRequestToParam({ cursors: Array.from({ length: 1001 }, (_, i) => ({ run: 'r1', metric: `m${i}`, after: 0 })), incidentsSeen: 0 })
+    expect((await handler(get(`/api/stream?q=${encodeURIComponent(many)}`))).status).toBe(400)
     const bad = await handler(get('/api/stream?q=%7Bnope'))
     expect(bad.status).toBe(400)
     expect((await bad.json()).error.code).toBe('ENTRENAR_INVALID_QUERY')

@@ -188,7 +188,7 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
       if (request.method === 'GET' && given !== null && safeEqual(given, token)) {
         url.searchParams.delete('token')
         return withHeaders(new Response(null, { status: 303, headers: { location: url.pathname + url.search } }), {
-          'set-cookie': `${cookie}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+          'set-cookie': `${cookie}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${url.protocol === 'https:' ? '; Secure' : ''}`,
           'cache-control': 'no-store',
         })
       }

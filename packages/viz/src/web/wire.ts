@@ -305,6 +305,9 @@ export function streamMessageFromWire(event: string, data: unknown): StreamMessa
   }
 }
 
+/** Most `(run, metric)` series one live stream follows. */
+export const MAX_CURSORS = 1000
+
 /** Encodes a stream request as the `q` query parameter of `GET /api/stream`. */
 export function streamRequestToParam(r: StreamRequest): string {
   return JSON.stringify({ cursors: r.cursors.map((c) => [c.run, c.metric, c.after]), incidents_seen: r.incidentsSeen, ...(r.tags ? { tags: r.tags } : {}) })
@@ -314,7 +317,9 @@ export function streamRequestToParam(r: StreamRequest): string {
 export function streamRequestFromParam(q: string | null): StreamRequest {
   try {
     const o = obj(JSON.parse(q ?? ''), 'stream request')
-    const cursors = arr(o.cursors, 'cursors').map((c, i) => {
+    const list = arr(o.cursors, 'cursors')
+    if (list.length > MAX_CURSORS) fail(`follows ${list.length} series, at most ${MAX_CURSORS}`)
+    const cursors = list.map((c, i) => {
       const t = arr(c, `cursors[${i}]`)
       const after = t[2]
       if (typeof after !== 'number' || Number.isNaN(after)) fail(`cursors[${i}] step is not a number`)

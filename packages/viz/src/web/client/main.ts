@@ -8,7 +8,7 @@ import 'uplot/dist/uPlot.min.css'
 import './app.css'
 import type { SmoothKind, SmoothOptions } from '../../series/smooth.js'
 import { SMOOTH_DEFAULTS } from '../../series/smooth.js'
-import type { Overview, RunSummary, StreamMessage, StreamRequest } from '../wire.js'
+import { MAX_CURSORS, type Overview, type RunSummary, type StreamMessage, type StreamRequest } from '../wire.js'
 import { fetchIncidents, fetchOverview, type Subscription, store, subscribe } from './api.js'
 import { appendSeries, type Buckets, bucketsOf } from './buckets.js'
 import { ChartPanel, type ChartLine } from './chart.js'
@@ -622,7 +622,7 @@ function streamRequest(): StreamRequest {
       cursors.push({ run: r.run.id, metric: m, after: b && b.x.length > 0 ? b.x[b.x.length - 1]! : -Number.MAX_SAFE_INTEGER })
     }
   }
-  return { cursors, incidentsSeen: state.incidents.length, ...(state.tags ? { tags: state.tags } : {}) }
+  return { cursors: cursors.slice(0, MAX_CURSORS), incidentsSeen: state.incidents.length, ...(state.tags ? { tags: state.tags } : {}) }
 }
 
 function setLive(s: 'on' | 'off' | 'ended'): void {
