@@ -688,7 +688,8 @@ function onStream(m: StreamMessage): void {
 
 async function refresh(reloadData: boolean): Promise<void> {
   try {
-    const o = await fetchOverview()
+    // The run list and the incidents in parallel (an empty list when no Andon is attached).
+    const [o, incidents] = await Promise.all([fetchOverview(), fetchIncidents()])
     mark('overview')
     const before = state.overview
     state.overview = o
@@ -716,12 +717,13 @@ async function refresh(reloadData: boolean): Promise<void> {
       }
     }
     if (!before) syncControls()
-    if (o.features.andon) state.incidents = await fetchIncidents()
+    state.incidents = incidents
     renderRuns()
     renderMetricPicker()
     renderEvents()
     document.body.dataset.runs = String(o.runs.length)
-    if (o.features.lineage && (!before || reloadData)) await renderLineage(el.lineage, (id) => runColor(id)).catch(showError)
+    // The lineage view draws on its own; the charts do not wait for it.
+    if (o.features.lineage && (!before || reloadData)) void renderLineage(el.lineage, (id) => runColor(id)).catch(showError)
     const wasRunning = before?.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running') ?? false
     const isRunning = o.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running')
     if (reloadData || picked || !before || (isRunning && !state.live) || wasRunning !== isRunning) await reload()
