@@ -1,5 +1,5 @@
 import type { AlertPolicy, MetricStore } from '@entrenar/core'
-import { createMonitor, type MetricStats, type MonitorSummary } from '@entrenar/monitor'
+import { createMonitor, type MetricStats, type Monitor, type MonitorOptions, type MonitorSummary } from '@entrenar/monitor'
 import { loadIris } from './data.js'
 import { Mlp } from './mlp.js'
 
@@ -31,10 +31,13 @@ export interface Output {
  * Trains the Iris MLP under a monitor: per step loss, accuracy, learning rate and gradient norm; per
  * epoch validation loss and accuracy. Breaks out of the loop as soon as `monitor.signal` aborts.
  */
-export async function runScenario(s: Scenario, deps: { store?: MetricStore; andon?: AlertPolicy; out?: Output } = {}): Promise<ScenarioResult> {
+export async function runScenario(
+  s: Scenario,
+  deps: { store?: MetricStore; andon?: AlertPolicy; out?: Output; open?: (options: MonitorOptions) => Promise<Monitor> } = {},
+): Promise<ScenarioResult> {
   const { train, validation } = loadIris(s.seed)
   const model = new Mlp({ inputs: train.features, hidden: 16, outputs: train.classes, learningRate: s.learningRate, seed: s.seed })
-  const monitor = await createMonitor({
+  const monitor = await (deps.open ?? createMonitor)({
     runId: s.runId,
     name: s.name,
     config: { learning_rate: s.learningRate, epochs: s.epochs, batch_size: s.batchSize, hidden: 16, seed: s.seed, data: 'iris' },

@@ -1,4 +1,9 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createMemoryStore } from '@entrenar/core'
+import type { MonitorOptions } from '@entrenar/monitor'
+import { autoMonitor } from 'entrenar'
 import { describe, expect, it } from 'vitest'
 import { loadIris } from '../src/data.js'
 import { Mlp } from '../src/mlp.js'
@@ -39,5 +44,17 @@ describe('demo training run', () => {
     const s = (await store.query({ runs: ['bad'], metrics: ['loss'] })).series[0]!
     expect(s.x[s.x.length - 1]).toBe(expected)
     expect(Number.isFinite(s.value[s.value.length - 1]!)).toBe(false)
+  })
+
+  it('the main job through autoMonitor: Parquet store, renacer.toml Andon, incident written at the non-finite step', async () => {
+    const expected = firstNonFiniteStep(4, 7, 60, 16)
+    const dir = mkdtempSync(join(tmpdir(), 'entrenar-demo-'))
+    const renacer = new URL('../../../renacer.toml', import.meta.url).pathname
+    const open = (o: MonitorOptions) => autoMonitor({ ...o, dir, renacer, dashboard: false, system: false })
+    const r = await runScenario({ runId: 'diverge', name: 'diverge', learningRate: 4, epochs: 60, batchSize: 16, seed: 7 }, { open })
+    expect(r.stoppedAt).toBe(expected)
+    const incidents = readFileSync(join(dir, 'andon', 'incidents.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { rule: string; step: number })
+    expect(incidents.some((i) => i.rule === 'non_finite' && i.step === expected)).toBe(true)
+    expect(readFileSync(join(dir, 'reports', 'diverge.md'), 'utf8')).toContain('diverge')
   })
 })
