@@ -60,6 +60,12 @@ describe('webDashboardHandler: page and security headers', () => {
     const js = await handler(get('/assets/app.js'))
     expect(js.headers.get('content-type')).toMatch(/^text\/javascript/)
     expect(await js.text()).toBe(ASSETS.js)
+    const tag = js.headers.get('etag')!
+    expect(tag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/)
+    const again = await handler(get('/assets/app.js', { headers: { 'if-none-match': tag } }))
+    expect(again.status).toBe(304)
+    expect(await again.text()).toBe('')
+    expect((await handler(get('/assets/app.js', { headers: { 'if-none-match': '"other"' } }))).status).toBe(200)
     expect((await handler(get('/nope'))).status).toBe(404)
   })
 
