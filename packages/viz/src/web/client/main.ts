@@ -30,6 +30,8 @@ const state = {
   metrics: new Set<string>(),
   metricFilter: '',
   runFilter: '',
+  /** True when the first query was sent before the run list arrived (a view named in the address). */
+  prefetched: false,
   /** Until the user picks runs (or the address names them), the newest runs are shown, new ones included. */
   autoRuns: true,
   autoMetrics: true,
@@ -464,6 +466,7 @@ async function exportCsv(runs: string[], metric: string): Promise<void> {
 }
 
 function drawCharts(): void {
+  if (!state.overview) return // run order, names and colours come with the run list
   const metrics = [...state.metrics].sort()
   const runs = (state.overview?.runs ?? []).map((r) => r.run.id).filter((id) => state.selected.has(id))
   const width = chartWidth()
@@ -695,7 +698,7 @@ async function refresh(reloadData: boolean): Promise<void> {
     state.overview = o
     document.title = o.title
     el.title.textContent = o.title
-    if (!before) loadView()
+    if (!before && !state.prefetched) loadView()
     // Default selection: the newest runs and the first metrics, following new runs (start the
     // dashboard, then the training: its run appears and streams) until the user picks.
     let picked = false
@@ -726,7 +729,13 @@ async function refresh(reloadData: boolean): Promise<void> {
     if (o.features.lineage && (!before || reloadData)) void renderLineage(el.lineage, (id) => runColor(id)).catch(showError)
     const wasRunning = before?.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running') ?? false
     const isRunning = o.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running')
-    if (reloadData || picked || !before || (isRunning && !state.live) || wasRunning !== isRunning) await reload()
+    if (!before && state.prefetched) {
+      // The charts' query went out with the page; draw what has arrived (or let reload() draw it).
+      drawCharts()
+      renderStats()
+      follow()
+    }
+    if (reloadData || picked || (!before && !state.prefetched) || (isRunning && !state.live) || (before && wasRunning !== isRunning)) await reload()
   } catch (e) {
     showError(e)
   }
@@ -739,7 +748,14 @@ function start(): void {
   replace(app, skeleton())
   syncParam()
   setLive('off')
-  void refresh(true)
+  // A view named in the address (runs and metrics) is queried at once, beside the run list.
+  const named = readHash(location.hash)
+  if (named.runs?.length && named.metrics?.length) {
+    loadView()
+    state.prefetched = true
+    void reload()
+  }
+  void refresh(!state.prefetched)
   // New runs and status changes of unselected runs: a light poll of the run list.
   const every = () => Math.max(1000, 5 * (state.overview?.pollMs ?? 1000))
   const tick = (): void => {
