@@ -256,6 +256,29 @@ describe.skipIf(!existsSync(CHROMIUM))('web dashboard in Chromium', () => {
     expect(await page.locator('.lineage svg text').first().textContent()).toBe('r1')
   })
 
+  it('works behind a token: ?token= once, then the HttpOnly cookie carries it (page, API, live stream)', async () => {
+    const guarded = await serveHandler(createDashboardHandler({ store, token: 'e2e-secret', pollMs: 100 }, await buildBrowserBundle()))
+    const other = await browser.context.newPage()
+    try {
+      expect((await fetch(`${guarded.url}/api/overview`)).status).toBe(401)
+      await other.goto(`${guarded.url}/?token=e2e-secret`)
+      await other.waitForSelector('body[data-ready="1"]')
+      expect(other.url()).not.toContain('token')
+      expect(await other.locator('.runs tbody tr').count()).toBe(3)
+      expect(await other.evaluate(() => document.cookie)).toBe('') // HttpOnly: scripts cannot read it
+      await store.putRun({ id: 'r4', status: 'running', startTimeMs: Date.now() })
+      await writeSeries(store, 'r4', 'loss', 0, 5, () => 1)
+      await other.waitForSelector('body[data-live="on"]', { timeout: 20_000 })
+      await writeSeries(store, 'r4', 'loss', 5, 5, () => 2)
+      await poll(async () => Number(await other.locator('section.chart[data-metric="loss"]').getAttribute('data-rows'))).toBe(3560)
+      await store.putRun({ id: 'r4', status: 'finished', startTimeMs: Date.now() - 1000, endTimeMs: Date.now() })
+      await other.waitForSelector('body[data-live="ended"]', { timeout: 20_000 })
+    } finally {
+      await other.close()
+      await guarded.close()
+    }
+  })
+
   it('looks like a dashboard: the screenshot is not blank', async () => {
     await page.evaluate(() => scrollTo(0, 0))
     const shot = await page.screenshot({ fullPage: false })
