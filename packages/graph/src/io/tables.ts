@@ -76,8 +76,10 @@ export function encodeTables(g: GraphStore, health: HealthIndex, generation: num
   const n = g.n
   const pooled = (col: Int32Array) => strings(n, (i) => (col[i]! >= 0 ? g.pool.get(col[i]!) : null))
   const metricNames = [...g.metrics.keys()]
+  // Each id is encoded once; the edge table's parent/child columns reuse the same byte views.
+  const idBytes = encodeStrings(g.ids.all().slice(0, n))
   const nodeCols: ColumnSource[] = [
-    { name: 'id', data: encodeStrings(g.ids.all().slice(0, n)), type: 'STRING', nullable: false, codec: FAST, encoding: 'PLAIN' },
+    { name: 'id', data: idBytes, type: 'STRING', nullable: false, codec: FAST, encoding: 'PLAIN' },
     { name: 'version', data: pooled(g.versionOf), type: 'STRING' },
     { name: 'created_at_ms', data: g.createdAt.slice(0, n), type: 'DOUBLE', nullable: false, codec: FAST },
     { name: 'config_hash', data: pooled(g.configHashOf), type: 'STRING' },
@@ -98,8 +100,8 @@ export function encodeTables(g: GraphStore, health: HealthIndex, generation: num
   })
   const m = g.m
   const edgeCols: ColumnSource[] = [
-    { name: 'parent', data: encodeStrings(strings(m, (e) => g.ids.get(g.eParent[e]!)) as string[]), type: 'STRING', nullable: false, encoding: 'PLAIN' },
-    { name: 'child', data: encodeStrings(strings(m, (e) => g.ids.get(g.eChild[e]!)) as string[]), type: 'STRING', nullable: false, encoding: 'PLAIN' },
+    { name: 'parent', data: Array.from(g.eParent.subarray(0, m), (v) => idBytes[v]!), type: 'STRING', nullable: false, encoding: 'PLAIN' },
+    { name: 'child', data: Array.from(g.eChild.subarray(0, m), (v) => idBytes[v]!), type: 'STRING', nullable: false, encoding: 'PLAIN' },
     { name: 'parent_row', data: g.eParent.slice(0, m), type: 'INT32', nullable: false, codec: FAST },
     { name: 'child_row', data: g.eChild.slice(0, m), type: 'INT32', nullable: false, codec: FAST },
     { name: 'change_type', data: strings(m, (e) => CHANGE_TYPES[g.eType[e]!]), type: 'STRING', nullable: false, encoding: 'RLE_DICTIONARY' },
