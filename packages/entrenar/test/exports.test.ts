@@ -1,0 +1,29 @@
+import * as entrenar from 'entrenar'
+import { expect, it } from 'vitest'
+
+// Pins the public surface: adding or removing a name is a deliberate, reviewed change.
+it('entrenar exports exactly the public names', () => {
+  expect(Object.keys(entrenar).sort()).toEqual(
+    [
+      'EXIT',
+      'TinyMlp',
+      'andonBacktest',
+      'andonCheck',
+      'autoMonitor',
+      'colorEnabled',
+      'dashboardCommand',
+      'demoCommand',
+      'lineageExport',
+      'lineageRegression',
+      'lineageShow',
+      'queryCommand',
+      'queryFromFlags',
+      'renderReport',
+      'reportCommand',
+      'runCli',
+      'runsCommand',
+      'serveCommand',
+      'spiral',
+    ].sort(),
+  )
+})
