@@ -50,3 +50,14 @@ export function loadIris(seed = 7, validationShare = 0.2): { train: DataSet; val
   }
   return { train: take(order.slice(nVal)), validation: take(order.slice(0, nVal)) }
 }
+
+/**
+ * Iris as plain row arrays (standardised, shuffled with the seed, nothing held out): the form tfjs and
+ * the small examples take. The same rows, in the same order, as `loadIris(seed, 0).train`.
+ */
+export function iris(seed = 7): { x: number[][]; y: number[] } {
+  const { train } = loadIris(seed, 0)
+  const x: number[][] = []
+  for (let r = 0; r < train.rows; r++) x.push(Array.from(train.x.subarray(r * train.features, (r + 1) * train.features)))
+  return { x, y: Array.from(train.y) }
+}

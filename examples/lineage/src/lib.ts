@@ -1,9 +1,9 @@
 import { type ChangeType, createMemoryStore, type MetricStore, type RegressionSource } from '@entrenar/core'
 import { createLineage, type Lineage } from '@entrenar/graph'
 import { createMonitor } from '@entrenar/monitor'
-import { iris } from './iris.js'
+import { iris } from '@entrenar/example-demo'
 
-export { iris } from './iris.js'
+export { iris } from '@entrenar/example-demo'
 
 /** Hyper-parameters of one model version. */
 export interface Version {

@@ -1,10 +1,10 @@
 import type { MetricStore } from '@entrenar/core'
 import { createMonitor, type MonitorSummary } from '@entrenar/monitor'
 import { createTerminalDashboard, type TerminalStream } from '@entrenar/viz'
-import { iris } from './iris.js'
+import { iris } from '@entrenar/example-demo'
 import { Mlp } from './mlp.js'
 
-export { iris } from './iris.js'
+export { iris } from '@entrenar/example-demo'
 export { Mlp } from './mlp.js'
 
 /** Options of {@link trainWithDashboard}. */

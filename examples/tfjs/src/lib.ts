@@ -3,10 +3,10 @@ import type { MetricStore } from '@entrenar/core'
 import { createMonitor, type MonitorSummary } from '@entrenar/monitor'
 import * as tf from '@tensorflow/tfjs'
 import { entrenarCallback } from './callback.js'
-import { iris } from './iris.js'
+import { iris } from '@entrenar/example-demo'
 
 export { entrenarCallback } from './callback.js'
-export { iris } from './iris.js'
+export { iris } from '@entrenar/example-demo'
 
 /** Options of {@link trainIris}. */
 export interface TrainOptions {
