@@ -211,3 +211,24 @@ describe('terminal output', () => {
     await d.close()
   })
 })
+
+describe('system metrics panel', () => {
+  it('draws sys/ series in a panel of their own, after the training panels', () => {
+    const d = createTerminalDashboard({ stream: fakeStream({ isTTY: false }), live: false, width: 120, height: 50, color: false })
+    const rows = []
+    for (let step = 0; step < 50; step++) {
+      rows.push({ metric: 'loss', value: 1 / (step + 1), step, timestampUs: step * 1000, epoch: null, batch: null, tags: null })
+      if (step % 10 === 0) {
+        rows.push({ metric: 'sys/cpu_user_percent', value: 40 + step, step, timestampUs: step * 1000, epoch: null, batch: null, tags: null })
+        rows.push({ metric: 'sys/rss_bytes', value: 1e8 + step * 1e6, step, timestampUs: step * 1000, epoch: null, batch: null, tags: null })
+      }
+    }
+    d.update({ batch: batchFromRows('r', rows) })
+    const f = d.render()
+    expect(f).toContain('system (%)')
+    expect(f.indexOf('system (%)')).toBeGreaterThan(f.indexOf('loss'))
+    // the RSS (bytes) is not drawn on the percent axis but stays in the stats table
+    const table = f.split('\n').filter((l) => l.startsWith('sys/rss_bytes '))
+    expect(table.length).toBeGreaterThan(0)
+  })
+})

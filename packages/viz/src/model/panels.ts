@@ -50,17 +50,33 @@ function splitRank(split: string): number {
   return split === 'train' ? 0 : split === 'val' ? 1 : 2
 }
 
+/** Prefix of the system metrics written by `@entrenar/monitor`'s sampler. */
+export const SYSTEM_PREFIX = 'sys/'
+
+/**
+ * The default panel of system metrics: utilisation in percent (process CPU, GPUs) when present, else
+ * the process RSS; mixing percent and bytes on one axis would flatten one of them.
+ */
+function systemPanel(data: RunData): PanelSpec | undefined {
+  const sys = [...new Set(data.series.filter((s) => s.metric.startsWith(SYSTEM_PREFIX)).map((s) => s.metric))]
+  if (sys.length === 0) return undefined
+  const percent = sys.filter((m) => m.endsWith('_percent'))
+  return { title: percent.length > 0 ? 'system (%)' : 'system (RSS bytes)', metrics: percent.length > 0 ? percent : sys.filter((m) => m === 'sys/rss_bytes') }
+}
+
 /**
  * Resolves panels against the data: explicit specs in their order, or one panel per base metric in
- * first-seen order (at most `maxPanels`).
+ * first-seen order (at most `maxPanels`), the `sys/` series in a panel of their own (the last one).
  */
 export function resolvePanels(specs: readonly PanelSpec[] | undefined, data: RunData, maxPanels: number, smoothing?: SmoothOptions): ResolvedPanel[] {
   const list =
     specs ??
     (() => {
       const bases: string[] = []
-      for (const s of data.series) if (!bases.includes(s.base)) bases.push(s.base)
-      return bases.slice(0, maxPanels).map((b) => ({ metrics: [b] }) as PanelSpec)
+      for (const s of data.series) if (!s.metric.startsWith(SYSTEM_PREFIX) && !bases.includes(s.base)) bases.push(s.base)
+      const sys = systemPanel(data)
+      const training = bases.slice(0, sys && sys.metrics.length > 0 ? Math.max(1, maxPanels - 1) : maxPanels).map((b) => ({ metrics: [b] }) as PanelSpec)
+      return sys && sys.metrics.length > 0 ? [...training, sys] : training
     })()
   return list.map((spec) => {
     const series = data.series.filter((s) => spec.metrics.includes(s.metric) || spec.metrics.includes(s.base))

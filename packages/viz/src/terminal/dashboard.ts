@@ -1,7 +1,7 @@
 import { type Dashboard, type DashboardFrame, EntrenarError, ErrorCodes, type Incident, type MetricSink, type MetricStore, type RecordBatch, toEntrenarError } from '@entrenar/core'
 import { createLogUpdate } from 'log-update'
 import { type FrameLayout, renderFrame } from './frame.js'
-import { normalisePanels, type PanelInput } from '../model/panels.js'
+import { normalisePanels, type PanelInput, resolvePanels } from '../model/panels.js'
 import { createRunData, type RunData } from '../model/run-data.js'
 import { checkSmoothOptions, type SmoothOptions } from '../series/smooth.js'
 import { colorAllowed } from './style.js'
@@ -165,7 +165,7 @@ class Terminal implements TerminalDashboard {
   #layout(charts: boolean, plain: boolean, maxRows?: number): FrameLayout {
     const width = this.#o.width ?? this.#stream.columns ?? 80
     const height = this.#o.height ?? this.#stream.rows ?? 24
-    const panels = this.#panels?.length ?? Math.min(this.#o.maxPanels ?? 4, new Set(this.#data.series.map((s) => s.base)).size)
+    const panels = this.#panels?.length ?? resolvePanels(undefined, this.#data, this.#o.maxPanels ?? 4).length
     const perRow = width >= 97 && panels > 1 ? 2 : 1
     const panelRows = Math.max(1, Math.ceil(panels / perRow))
     const alertRows = this.#o.alertRows ?? 5
