@@ -54,3 +54,18 @@ describe('HTTP handler', () => {
     expect(Object.is(s.value[0], -0)).toBe(true)
   })
 })
+
+describe('combineHandlers', () => {
+  it('passes over "no such route" but keeps a method\'s own ENTRENAR_NOT_FOUND answer', async () => {
+    const { combineHandlers, errorResponse } = await import('@entrenar/core')
+    const notMine = async () => new Response('nope', { status: 404 })
+    const unknownId = async () => errorResponse('ENTRENAR_NOT_FOUND', 'entrenar/graph: no model m9')
+    const fallback = async () => errorResponse('ENTRENAR_HTTP_NOT_FOUND', 'entrenar/core: nothing here')
+    const combined = combineHandlers(notMine, unknownId, fallback)
+    const res = await combined(new Request('http://127.0.0.1/v1/lineage/getModel', { method: 'POST', body: '{}' }))
+    expect(res.status).toBe(404)
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('ENTRENAR_NOT_FOUND')
+    const routed = combineHandlers(notMine, fallback)
+    expect(((await (await routed(new Request('http://127.0.0.1/x'))).json()) as { error: { code: string } }).error.code).toBe('ENTRENAR_HTTP_NOT_FOUND')
+  })
+})

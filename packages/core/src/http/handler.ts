@@ -25,10 +25,13 @@ const STATUS: Partial<Record<string, number>> = {
   ENTRENAR_BUSY: 429,
 }
 
+/** Header carrying the error code of an error answer, so routers can tell "no such route" from "no such id". */
+export const CODE_HEADER = 'x-entrenar-code'
+
 /** An error answer in the wire form. */
 export function errorResponse(code: ErrorCode, message: string, details?: Readonly<Record<string, unknown>>): Response {
   const status = STATUS[code] ?? (/INVALID|WIRE|CYCLE|CORRUPT/.test(code) ? 400 : 500)
-  return Response.json({ schema_version: SCHEMA_VERSION, error: { code, message, ...(details ? { details } : {}) } }, { status })
+  return Response.json({ schema_version: SCHEMA_VERSION, error: { code, message, ...(details ? { details } : {}) } }, { status, headers: { [CODE_HEADER]: code } })
 }
 
 /** True when the request carries the expected bearer token (constant-time comparison). */
@@ -90,13 +93,16 @@ export function createHttpHandler<T>(contract: Contract<T>, impl: T, options: Ht
   }
 }
 
-/** Tries each handler in turn; the first answer that is not a 404 wins. */
+/**
+ * Tries each handler in turn; the first answer that is not a 404 wins. A 404 that a contract method
+ * answered about its data (`ENTRENAR_NOT_FOUND`: an unknown model or run) is an answer too, not "not mine".
+ */
 export function combineHandlers(...handlers: FetchHandler[]): FetchHandler {
   return async (request) => {
     let last: Response | undefined
     for (const h of handlers) {
       const res = await h(request.clone())
-      if (res.status !== 404) return res
+      if (res.status !== 404 || res.headers.get(CODE_HEADER) === ErrorCodes.NOT_FOUND) return res
       last = res
     }
     return last ?? errorResponse(ErrorCodes.HTTP_NOT_FOUND, `entrenar/core: nothing at ${new URL(request.url).pathname}`)
