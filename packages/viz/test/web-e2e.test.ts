@@ -42,6 +42,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
     await writeSeries(store, 'r1', 'loss', 0, 3000, (s) => (s === 1500 ? Number.NaN : s === 2000 ? Number.POSITIVE_INFINITY : 2 * Math.exp(-s / 800) + 0.05 * Math.sin(s / 7)))
     await writeSeries(store, 'r1', HOSTILE, 0, 10, (s) => s * s)
     await writeSeries(store, 'r1', 'accuracy', 0, 600, accuracy)
+    await writeSeries(store, 'r1', 'sys/cpu_user_percent', 0, 5, (s) => 40 + s)
     await store.write(
       batchFromRows(
         'r1',
@@ -89,6 +90,16 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
     expect(await rows.nth(1).getAttribute('data-status')).toBe('running')
     expect(await rows.nth(0).locator('td.alerts').textContent()).toBe('1')
     expect(await rows.nth(0).locator('.finals').textContent()).toContain('loss')
+  })
+
+  it('lists system metrics in a group of their own, after the training metrics, not charted by default', async () => {
+    const group = page.locator('.metric-list p.metric-group')
+    await poll(() => group.count()).toBe(1)
+    expect(await group.textContent()).toBe('system')
+    const items = await page.locator('.metric-list > *').evaluateAll((els) => els.map((e) => e.textContent ?? ''))
+    expect(items.indexOf('system')).toBeGreaterThan(items.indexOf('loss'))
+    expect(items.indexOf('sys/cpu_user_percent')).toBe(items.indexOf('system') + 1)
+    expect(await page.locator('section.chart[data-metric="sys/cpu_user_percent"]').count()).toBe(0)
   })
 
   it('renders the hostile metric name as text, never as markup', async () => {

@@ -289,10 +289,15 @@ function toggleRun(id: string, on: boolean): void {
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
+/** System metrics (`@entrenar/monitor`'s sampler) are listed and charted in a section of their own. */
+const isSystem = (m: string): boolean => m.startsWith('sys/')
+
+/** Metrics of the selected runs: training metrics first, then the `sys/` ones, each sorted. */
 function availableMetrics(): string[] {
   const names = new Set<string>()
   for (const r of state.overview?.runs ?? []) if (state.selected.has(r.run.id)) for (const m of r.metrics) names.add(m.name)
-  return [...names].sort()
+  const all = [...names].sort()
+  return [...all.filter((m) => !isSystem(m)), ...all.filter(isSystem)]
 }
 
 function renderMetricPicker(): void {
@@ -303,14 +308,13 @@ function renderMetricPicker(): void {
     replace(el.metrics, h('p', { class: 'empty' }, 'Select a run with metrics.'))
     return
   }
-  replace(
-    el.metrics,
-    ...shown.map((m) => {
-      const box = h('input', { attrs: { type: 'checkbox' }, on: { change: (e) => toggleMetric(m, (e.target as HTMLInputElement).checked) } })
-      box.checked = state.metrics.has(m)
-      return h('label', { class: 'metric', data: { metric: m } }, box, m)
-    }),
-  )
+  const label = (m: string) => {
+    const box = h('input', { attrs: { type: 'checkbox' }, on: { change: (e) => toggleMetric(m, (e.target as HTMLInputElement).checked) } })
+    box.checked = state.metrics.has(m)
+    return h('label', { class: 'metric', data: { metric: m } }, box, m)
+  }
+  const system = shown.filter(isSystem)
+  replace(el.metrics, ...shown.filter((m) => !isSystem(m)).map(label), ...(system.length > 0 ? [h('p', { class: 'metric-group' }, 'system'), ...system.map(label)] : []))
 }
 
 function toggleMetric(m: string, on: boolean): void {
@@ -467,7 +471,8 @@ async function exportCsv(runs: string[], metric: string): Promise<void> {
 
 function drawCharts(): void {
   if (!state.overview) return // run order, names and colours come with the run list
-  const metrics = [...state.metrics].sort()
+  const sorted = [...state.metrics].sort()
+  const metrics = [...sorted.filter((m) => !isSystem(m)), ...sorted.filter(isSystem)]
   const runs = (state.overview?.runs ?? []).map((r) => r.run.id).filter((id) => state.selected.has(id))
   const width = chartWidth()
   const smooth = smoothing()
@@ -492,7 +497,12 @@ function drawCharts(): void {
     }
     return p
   }
+  let systemHeading = false
   for (const m of metrics) {
+    if (isSystem(m) && !systemHeading) {
+      systemHeading = true
+      rows.push(h('h3', { class: 'system-heading' }, 'system'))
+    }
     if (state.layout === 'overlay') {
       const p = panel(`o\u0000${m}`)
       const lines = runs.map((r) => line(r, m)).filter((l): l is ChartLine => l !== undefined)
@@ -712,7 +722,7 @@ async function refresh(reloadData: boolean): Promise<void> {
     }
     if (state.autoMetrics && state.metrics.size < MAX_DEFAULT_METRICS) {
       for (const m of availableMetrics()) {
-        if (state.metrics.size >= MAX_DEFAULT_METRICS) break
+        if (state.metrics.size >= MAX_DEFAULT_METRICS || isSystem(m)) break
         if (!state.metrics.has(m)) {
           state.metrics.add(m)
           picked = true
