@@ -135,6 +135,10 @@ describe('createMonitor', () => {
       ['accuracy', 5, 'every_third', 'drift', 'medium'],
     ])
     expect(m.summary().incidents.filter((i) => i.rule === 'drift')).toHaveLength(2)
+    const idle = await createMonitor({ runId: 'idle', detectors: { val_loss: [fake] }, system: false })
+    idle.log({ loss: 1 }, { step: 0 })
+    expect(Object.keys(idle.summary().metrics)).toEqual(['loss']) // val_loss is watched but was never measured
+    await idle.close()
     expect(m.signal.aborted).toBe(false)
     await m.close()
   })

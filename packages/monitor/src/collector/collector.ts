@@ -129,10 +129,11 @@ export class MetricsCollector {
     return id === undefined ? undefined : this.#stats(id)
   }
 
-  /** Statistics of every metric, keyed by name, in registration order. */
+  /** Statistics of every metric with at least one sample, keyed by name, in registration order
+   * (a metric registered ahead, e.g. for its detectors, appears once it is measured). */
   summary(): Record<string, MetricStats> {
     const out: Record<string, MetricStats> = {}
-    for (let id = 0; id < this.#names.length; id++) out[this.#names[id]!] = this.#stats(id)
+    for (let id = 0; id < this.#names.length; id++) if (this.#samples(id) > 0) out[this.#names[id]!] = this.#stats(id)
     return out
   }
 
