@@ -3,8 +3,8 @@ import { ALERT_LEVELS, type Alert, type AlertEvent, type AlertPolicy, type Decis
 import type { DriftEvent } from '../contracts/detector.js'
 import { ErrorCodes, isEntrenarError } from '../errors.js'
 import { floatFromWire, floatToWire, WireFloat } from '../wire/numbers.js'
-import { AckWire, ack, SCHEMA_VERSION } from '../wire/schemas.js'
-import { type Contract, method } from './contract.js'
+import { EmptyWire, emptyWire, SCHEMA_VERSION } from '../wire/schemas.js'
+import { type Contract, commandMethod, method } from './contract.js'
 
 /** Why and whether a policy stopped or paused the line, as a remote caller sees it. */
 export interface AlertPolicyStatus {
@@ -150,8 +150,6 @@ function eventFromWire(w: AlertEventWire): AlertEvent {
   return e
 }
 
-const Empty = v.object({ schema_version: version })
-const empty = () => ({ schema_version: SCHEMA_VERSION }) as const
 const DecisionAnswer = v.object({ schema_version: version, decision: DecisionWire })
 const decisionTo = (decision: Decision) => ({ schema_version: SCHEMA_VERSION, decision }) as const
 const ObserveValueWire = v.object({ schema_version: version, metric: v.pipe(v.string(), v.minLength(1)), value: WireFloat, step })
@@ -201,38 +199,30 @@ export const alertPolicyContract: Contract<AlertPolicyService> = {
       encodeResponse: decisionTo,
       decodeResponse: (w) => w.decision,
     }),
-    history: method<[], readonly Incident[], typeof Empty, typeof HistoryWire>({
+    history: method<[], readonly Incident[], typeof EmptyWire, typeof HistoryWire>({
       summary: 'Every incident so far, oldest first',
-      request: Empty,
+      request: EmptyWire,
       response: HistoryWire,
-      encodeRequest: empty,
+      encodeRequest: emptyWire,
       decodeRequest: () => [],
       encodeResponse: (incidents) => ({ schema_version: SCHEMA_VERSION, incidents: incidents.map((i) => ({ ...alertToWire(i), decision: i.decision })) }),
       decodeResponse: (w) => w.incidents.map((i) => ({ ...alertFromWire(i), decision: i.decision })),
     }),
-    reset: method<[], void, typeof Empty, typeof AckWire>({
-      summary: 'Clear the history and the stop state',
-      request: Empty,
-      response: AckWire,
-      encodeRequest: empty,
-      decodeRequest: () => [],
-      encodeResponse: ack,
-      decodeResponse: () => undefined,
-    }),
-    status: method<[], AlertPolicyStatus, typeof Empty, typeof StatusWire>({
+    reset: commandMethod('Clear the history and the stop state'),
+    status: method<[], AlertPolicyStatus, typeof EmptyWire, typeof StatusWire>({
       summary: 'Whether the line is stopped or paused, and why it stopped',
-      request: Empty,
+      request: EmptyWire,
       response: StatusWire,
-      encodeRequest: empty,
+      encodeRequest: emptyWire,
       decodeRequest: () => [],
       encodeResponse: (s) => ({ schema_version: SCHEMA_VERSION, stopped: s.stopped, paused: s.paused, ...(s.reason ? { reason: { code: s.reason.code, message: s.reason.message, ...(s.reason.details ? { details: { ...s.reason.details } } : {}) } } : {}) }),
       decodeResponse: (w) => ({ stopped: w.stopped, paused: w.paused, ...(w.reason ? { reason: { code: w.reason.code, message: w.reason.message, ...(w.reason.details ? { details: w.reason.details } : {}) } } : {}) }),
     }),
-    resume: method<[], boolean, typeof Empty, typeof ResumeWire>({
+    resume: method<[], boolean, typeof EmptyWire, typeof ResumeWire>({
       summary: 'Resume a paused run (the gate opens)',
-      request: Empty,
+      request: EmptyWire,
       response: ResumeWire,
-      encodeRequest: empty,
+      encodeRequest: emptyWire,
       decodeRequest: () => [],
       encodeResponse: (resumed) => ({ schema_version: SCHEMA_VERSION, resumed }),
       decodeResponse: (w) => w.resumed,

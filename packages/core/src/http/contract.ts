@@ -1,4 +1,5 @@
 import type * as v from 'valibot'
+import { AckWire, ack, EmptyWire, emptyWire } from '../wire/schemas.js'
 
 /** Any async method. */
 type AsyncMethod = (...args: never[]) => Promise<unknown>
@@ -48,6 +49,19 @@ export function method<A extends readonly unknown[], R, TReq extends v.GenericSc
   decodeResponse(wire: v.InferOutput<TRes>): R
 }): MethodSpec<A, R, never, never> {
   return spec as unknown as MethodSpec<A, R, never, never>
+}
+
+/** A method without arguments that answers an acknowledgement (flush, close, reset, …). */
+export function commandMethod(summary: string): MethodSpec<[], void, never, never> {
+  return method<[], void, typeof EmptyWire, typeof AckWire>({
+    summary,
+    request: EmptyWire,
+    response: AckWire,
+    encodeRequest: emptyWire,
+    decodeRequest: () => [],
+    encodeResponse: ack,
+    decodeResponse: () => undefined,
+  })
 }
 
 /** The spec of a method, loosely typed for generic transports. */

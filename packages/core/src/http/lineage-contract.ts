@@ -15,7 +15,7 @@ import {
 } from '../contracts/lineage.js'
 import { floatFromWire, floatToWire, WireFloat } from '../wire/numbers.js'
 import { AckWire, ack, SCHEMA_VERSION } from '../wire/schemas.js'
-import { type Contract, method } from './contract.js'
+import { type Contract, commandMethod, method } from './contract.js'
 
 const version = v.literal(SCHEMA_VERSION)
 const id = v.pipe(v.string(), v.minLength(1))
@@ -189,7 +189,6 @@ const IdReq = v.object({ schema_version: version, id })
 const IdsRes = v.object({ schema_version: version, ids: v.array(v.string()) })
 const DepthReq = v.object({ schema_version: version, id, depth: v.optional(v.pipe(v.number(), v.minValue(0))) })
 const PairReq = v.object({ schema_version: version, a: id, b: id })
-const Empty = v.object({ schema_version: version })
 
 const idMethod = (summary: string) =>
   method<[string], string[], typeof IdReq, typeof IdsRes>({
@@ -353,14 +352,6 @@ export const lineageGraphContract: Contract<LineageGraph> = {
       encodeResponse: (text) => ({ schema_version: SCHEMA_VERSION, text }),
       decodeResponse: (w) => w.text,
     }),
-    flush: method<[], void, typeof Empty, typeof AckWire>({
-      summary: 'Make every earlier change durable',
-      request: Empty,
-      response: AckWire,
-      encodeRequest: () => ({ schema_version: SCHEMA_VERSION }),
-      decodeRequest: () => [],
-      encodeResponse: ack,
-      decodeResponse: () => undefined,
-    }),
+    flush: commandMethod('Make every earlier change durable'),
   },
 }

@@ -4,6 +4,8 @@ import type { MetricStore } from '../contracts/store.js'
 import {
   AckWire,
   ack,
+  EmptyWire,
+  emptyWire,
   batchFromWire,
   batchToWire,
   MetricQueryWire,
@@ -22,10 +24,8 @@ import {
   SqlResultWire,
   sqlToWire,
 } from '../wire/schemas.js'
-import { type Contract, method } from './contract.js'
+import { type Contract, commandMethod, method } from './contract.js'
 
-const Empty = v.object({ schema_version: v.literal(SCHEMA_VERSION) })
-const empty = () => ({ schema_version: SCHEMA_VERSION }) as const
 
 const sinkMethods = {
   write: method<[Parameters<MetricSink['write']>[0]], void, typeof RecordBatchWire, typeof AckWire>({
@@ -37,24 +37,8 @@ const sinkMethods = {
     encodeResponse: ack,
     decodeResponse: () => undefined,
   }),
-  flush: method<[], void, typeof Empty, typeof AckWire>({
-    summary: 'Make every earlier write durable',
-    request: Empty,
-    response: AckWire,
-    encodeRequest: empty,
-    decodeRequest: () => [],
-    encodeResponse: ack,
-    decodeResponse: () => undefined,
-  }),
-  close: method<[], void, typeof Empty, typeof AckWire>({
-    summary: 'Flush and release resources',
-    request: Empty,
-    response: AckWire,
-    encodeRequest: empty,
-    decodeRequest: () => [],
-    encodeResponse: ack,
-    decodeResponse: () => undefined,
-  }),
+  flush: commandMethod('Make every earlier write durable'),
+  close: commandMethod('Flush and release resources'),
 }
 
 /** Wire description of {@link MetricSink}: service `sink`. */
@@ -99,11 +83,11 @@ export const metricStoreContract: Contract<MetricStore> = {
       encodeResponse: (batches) => ({ schema_version: SCHEMA_VERSION, batches: batches.map(batchToWire) }),
       decodeResponse: (w) => w.batches.map(batchFromWire),
     }),
-    runs: method<[], Awaited<ReturnType<MetricStore['runs']>>, typeof Empty, typeof RunsWire>({
+    runs: method<[], Awaited<ReturnType<MetricStore['runs']>>, typeof EmptyWire, typeof RunsWire>({
       summary: 'Metadata of every run',
-      request: Empty,
+      request: EmptyWire,
       response: RunsWire,
-      encodeRequest: empty,
+      encodeRequest: emptyWire,
       decodeRequest: () => [],
       encodeResponse: (runs) => ({ schema_version: SCHEMA_VERSION, runs: runs.map(runToWire) }),
       decodeResponse: (w) => w.runs.map(runFromWire),

@@ -227,6 +227,10 @@ export function sqlToWire(r: SqlResult): v.InferOutput<typeof SqlResultWire> {
   return { schema_version: SCHEMA_VERSION, columns: [...r.columns], rows: r.rows.map((row) => [...row]) }
 }
 
+/** A request without arguments (flush, close, runs, …). */
+export const EmptyWire = v.object({ schema_version: version })
+export const emptyWire = (): v.InferOutput<typeof EmptyWire> => ({ schema_version: SCHEMA_VERSION })
+
 /** An empty acknowledgement. */
 export const AckWire = v.object({ schema_version: version })
 export const ack = (): v.InferOutput<typeof AckWire> => ({ schema_version: SCHEMA_VERSION })
