@@ -201,3 +201,23 @@ describe('createMonitor', () => {
     await expect(createMonitor({ detectors: { '': [] } })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })
   })
 })
+
+describe('bounded buffer', () => {
+  it('a loop that never yields hands rows to the sinks synchronously at maxPendingRows', async () => {
+    const seen: number[] = []
+    const sink = {
+      write: async (b: RecordBatch) => {
+        seen.push(b.length)
+      },
+      flush: async () => {},
+      close: async () => {},
+    }
+    const m = await createMonitor({ runId: 'sync', sinks: [sink], batchRows: 8, maxPendingRows: 32, system: false })
+    for (let step = 0; step < 100; step++) m.log({ loss: step }, { step }) // no await anywhere in this loop
+    // write() was already called inside log(): three hand-offs of 32 rows, 4 rows still pending
+    expect(seen).toEqual([32, 32, 32])
+    await m.flush()
+    expect(seen).toEqual([32, 32, 32, 4])
+    await m.close()
+  })
+})
