@@ -107,6 +107,14 @@ describe('zScoreWindow', () => {
     expect(d.samples).toBe(1)
   })
 
+  it('re-sums after the value carrying the variance leaves, so a constant window has σ = 0 exactly', () => {
+    // Found by the property below (seed 520759600): the O(1) removal of 1085.22 left σ ≈ 6e-6 on [0, 0, 0, 0].
+    const d = zScoreWindow({ window: 4, minSamples: 4, threshold: Number.MAX_VALUE, restartOnDrift: false })
+    feed(d, [1085.2200920046664, 0, 0, 0, 0])
+    expect(d.mean).toBe(0)
+    expect(d.std).toBe(0)
+  })
+
   it('keeps the exact window mean and σ with O(1) updates (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e4, max: 1e4 }), { minLength: 2, maxLength: 300 }), fc.integer({ min: 2, max: 40 }), (xs, w) => {

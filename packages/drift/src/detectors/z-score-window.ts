@@ -103,7 +103,8 @@ class ZScoreWindow implements ZScoreWindowDetector {
     return signal
   }
 
-  // Sliding-window Welford update: O(1); re-summed exactly once per window length so rounding cannot accumulate.
+  // Sliding-window Welford update: O(1); re-summed exactly once per window length so rounding cannot accumulate,
+  // and at once after a catastrophic cancellation.
   #push(x: number): void {
     const ring = this.#ring
     const cap = ring.length
@@ -119,8 +120,12 @@ class ZScoreWindow implements ZScoreWindowDetector {
       this.#head = this.#head + 1 === cap ? 0 : this.#head + 1
       const oldMean = this.#mean
       this.#mean = oldMean + (x - old) / cap
-      this.#m2 += (x - old) * (x - this.#mean + old - oldMean)
-      if (++this.#sinceExact >= cap) this.#resum()
+      const m2 = this.#m2
+      this.#m2 = m2 + (x - old) * (x - this.#mean + old - oldMean)
+      // Removing the value that carried nearly all of the variance leaves a residue of rounding (≈ ε·m2) that
+      // is no longer small next to what remains: when m2 falls by more than 2^20 re-sum exactly. Each such
+      // collapse needs a value 2^10 times the spread of the rest, so it stays rare and the update O(1) amortised.
+      if (++this.#sinceExact >= cap || this.#m2 < m2 * 2 ** -20) this.#resum()
     }
   }
 
