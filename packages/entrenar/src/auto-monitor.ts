@@ -2,12 +2,15 @@ import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createAndon, loadRenacerConfig } from '@entrenar/andon'
-import { type AlertPolicy, type ChangeType, healthEventFromDrift, healthEventFromIncident, type MetricSink, type MetricStore } from '@entrenar/core'
+import { type AlertPolicy, type ChangeType, ErrorCodes, healthEventFromDrift, healthEventFromIncident, type MetricSink, type MetricStore, toEntrenarError } from '@entrenar/core'
 import { openStore } from '@entrenar/db'
 import { pageHinkley } from '@entrenar/drift'
 import { createLineage } from '@entrenar/graph'
 import { analyzeRun, createMonitor, type HanseiReport, type Monitor, type MonitorOptions, type MonitorSummary, renderHanseiJson, renderHanseiMarkdown } from '@entrenar/monitor'
 import { createTerminalDashboard, type TerminalStream } from '@entrenar/viz'
+import { recordingPolicy } from './events/recording-policy.js'
+import { forwardTo } from './forward.js'
+import { type DriftLog, driftEventsPath, openDriftLog } from './node/drift-log.js'
 
 /** What `autoMonitor` registers in the lineage graph when the run closes. */
 export interface AutoLineageOptions {
@@ -41,6 +44,12 @@ export interface AutoMonitorOptions extends Omit<MonitorOptions, 'store' | 'ando
   readonly lineage?: boolean | AutoLineageOptions
   /** Writes the Hansei report to `<dir>/reports/<run>.md` and `.json` on close. Default true. */
   readonly report?: boolean
+  /**
+   * Appends every drift event of the detectors to `<dir>/drift/events.jsonl` as it happens (fsync'd, one
+   * core `AlertEventWire` drift object a line), so `entrenar report` shows them after the run, even after
+   * a crash. Default true.
+   */
+  readonly driftLog?: boolean
 }
 
 /** A monitor with the defaults wired; see {@link autoMonitor}. */
@@ -86,12 +95,15 @@ export async function autoMonitor(options: AutoMonitorOptions = {}): Promise<Aut
   const sinks: MetricSink[] = [...(options.sinks ?? [])]
   if (options.dashboard ?? tty) sinks.push(createTerminalDashboard({ alerts: andon, title: `Entrenar: ${options.name ?? runId}`, ...(options.stream ? { stream: options.stream } : {}) }))
   const detectors = options.detectors ?? { loss: [pageHinkley({ mode: 'up' })], val_loss: [pageHinkley({ mode: 'up' })] }
+  const onError = options.onError ?? ((e) => console.error(`${e.message} [${e.code}]`))
+  const driftLog: DriftLog | undefined =
+    options.driftLog === false ? undefined : openDriftLog(dir, (e) => onError(toEntrenarError(e, ErrorCodes.SINK_FAILED, `entrenar: writing ${driftEventsPath(dir)}`)))
   let report: HanseiReport | undefined
   const monitor = await createMonitor({
     ...options,
     runId,
     store,
-    andon,
+    andon: driftLog ? recordingPolicy(andon, (e) => driftLog.append(e)) : andon,
     sinks,
     detectors,
     onClose: async (final) => {
@@ -109,38 +121,32 @@ export async function autoMonitor(options: AutoMonitorOptions = {}): Promise<Aut
   })
   let closing: Promise<void> | undefined
   const close = async () => {
-    await monitor.close()
+    try {
+      await monitor.close()
+    } finally {
+      await driftLog?.close()
+    }
     if (ownAndon) await andon.close?.()
     if (ownStore) await store.close()
   }
-  return {
-    get runId() {
-      return monitor.runId
-    },
-    get signal() {
-      return monitor.signal
-    },
-    get collector() {
-      return monitor.collector
-    },
+  const own = {
     dir,
     store,
     andon,
     get report() {
       return report
     },
-    log: (values, meta) => monitor.log(values, meta),
-    gate: () => monitor.gate(),
-    stop: (reason) => monitor.stop(reason),
-    summary: () => monitor.summary(),
-    isMeasured: (m) => monitor.isMeasured(m),
-    sampleCount: (m) => monitor.sampleCount(m),
-    flush: () => monitor.flush(),
-    close: () => {
+    async flush() {
+      await monitor.flush()
+      await driftLog?.flush()
+    },
+    close() {
       closing ??= close()
       return closing
     },
   }
+  const auto: AutoMonitor = forwardTo<Monitor, typeof own>(monitor, own)
+  return auto
 }
 
 async function registerLineage(dir: string, final: MonitorSummary, options: AutoMonitorOptions): Promise<void> {

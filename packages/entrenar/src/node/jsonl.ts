@@ -1,0 +1,120 @@
+/** JSON-lines files of a store directory (incidents, drift events): durable appends and tolerant reads. */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { type FileHandle, open } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+/** The objects of a JSON-lines file and how many lines were not JSON objects (a torn last line after a crash, hand edits). */
+export interface JsonLines {
+  readonly rows: readonly Readonly<Record<string, unknown>>[]
+  readonly malformed: number
+}
+
+/** Reads a JSON-lines file; a missing file has no rows. Blank lines are ignored, malformed ones counted. */
+export function readJsonLines(path: string): JsonLines {
+  if (!existsSync(path)) return { rows: [], malformed: 0 }
+  const rows: Record<string, unknown>[] = []
+  let malformed = 0
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue
+    try {
+      const o: unknown = JSON.parse(line)
+      if (o !== null && typeof o === 'object' && !Array.isArray(o)) rows.push(o as Record<string, unknown>)
+      else malformed++
+    } catch {
+      malformed++
+    }
+  }
+  return { rows, malformed }
+}
+
+/** Appends JSON lines to a file without blocking the caller; see {@link openJsonlAppender}. */
+export interface JsonlAppender {
+  /** Queues one object; returns at once. */
+  append(o: unknown): void
+  /** Resolves when every line queued so far is written (and fsync'd). */
+  flush(): Promise<void>
+  /** Flushes and closes the file. Idempotent; `append` after close reports an error. */
+  close(): Promise<void>
+}
+
+class Appender implements JsonlAppender {
+  readonly #path: string
+  readonly #onError: (e: unknown) => void
+  #queue: string[] = []
+  #running: Promise<void> | undefined
+  #handle: FileHandle | undefined
+  #closed = false
+
+  constructor(path: string, onError: (e: unknown) => void) {
+    this.#path = path
+    this.#onError = onError
+  }
+
+  append(o: unknown): void {
+    if (this.#closed) {
+      this.#onError(new Error(`append to ${this.#path} after close`))
+      return
+    }
+    this.#queue.push(`${JSON.stringify(o)}\n`)
+    this.#running ??= this.#drain()
+  }
+
+  // Group commit: lines queued while a write and its fsync run go out together in the next write.
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const text = this.#queue.join('')
+      this.#queue = []
+      try {
+        if (!this.#handle) {
+          mkdirSync(dirname(this.#path), { recursive: true })
+          this.#handle = await open(this.#path, 'a')
+        }
+        await this.#handle.write(text)
+        await this.#handle.sync()
+      } catch (e) {
+        this.#onError(e)
+      }
+    }
+    this.#running = undefined
+  }
+
+  async flush(): Promise<void> {
+    while (this.#running) await this.#running
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.flush()
+    const h = this.#handle
+    this.#handle = undefined
+    await h?.close()
+  }
+}
+
+/**
+ * Opens `path` for durable appends (parent directories created on the first line): writes are serialised,
+ * group-committed and fsync'd, so a line whose `flush()` resolved survives a crash. Write errors go to
+ * `onError` (the training loop is never interrupted by a full disk).
+ */
+export function openJsonlAppender(path: string, onError: (e: unknown) => void): JsonlAppender {
+  return new Appender(path, onError)
+}
+
+/** Records of a JSON-lines log and the lines that could not be read as one. */
+export interface StoredRecords<T> {
+  readonly events: T[]
+  readonly malformed: number
+}
+
+/** Decodes the lines of a JSON-lines log (of one run, when given); undecodable lines are counted, not thrown. */
+export function readRecords<T extends { readonly runId?: string }>(path: string, decode: (o: Readonly<Record<string, unknown>>) => T | undefined, runId?: string): StoredRecords<T> {
+  const { rows, malformed } = readJsonLines(path)
+  const events: T[] = []
+  let bad = malformed
+  for (const row of rows) {
+    const e = decode(row)
+    if (e === undefined) bad++
+    else if (runId === undefined || e.runId === runId) events.push(e)
+  }
+  return { events, malformed: bad }
+}
