@@ -51,6 +51,8 @@ export {
   type RemoteDetector,
 } from './http/detector-contract.js'
 export { AlertEventWire, AlertWire, type AlertPolicyService, type AlertPolicyStatus, alertPolicyContract, asAlertPolicyService, IncidentWire } from './http/alert-contract.js'
+export { SILENCE_MATCH_OPS, type Silence, type SilenceMatcher, type SilenceMatchOp, type SilenceService, type SilenceSpec, type SilenceState } from './contracts/silence.js'
+export { SilenceMatcherWire, SilenceSpecWire, SilenceWire, silenceContract, silenceFromWire, silenceToWire } from './http/silence-contract.js'
 export {
   DerivationWire,
   derivationFromWire,

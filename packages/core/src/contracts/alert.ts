@@ -34,6 +34,8 @@ export interface Alert {
 /** An alert together with what was decided. Appended to the history. */
 export interface Incident extends Alert {
   readonly decision: Decision
+  /** Ids of the silences that muted it (not notified; a stop or pause became `warn`). Absent when not silenced. */
+  readonly silencedBy?: readonly string[]
 }
 
 /** Events other than plain values that a policy observes. */

@@ -74,7 +74,7 @@ export const AlertWire = v.object({
 type AlertWire = v.InferOutput<typeof AlertWire>
 
 /** Wire form of {@link Incident}. */
-export const IncidentWire = v.object({ ...AlertWire.entries, decision: DecisionWire })
+export const IncidentWire = v.object({ ...AlertWire.entries, decision: DecisionWire, silenced_by: v.optional(v.array(v.string())) })
 
 /** Wire form of {@link AlertEvent} (`kind` tagged, as serde's `#[serde(tag = "kind")]`). */
 export const AlertEventWire = v.variant('kind', [
@@ -205,8 +205,8 @@ export const alertPolicyContract: Contract<AlertPolicyService> = {
       response: HistoryWire,
       encodeRequest: emptyWire,
       decodeRequest: () => [],
-      encodeResponse: (incidents) => ({ schema_version: SCHEMA_VERSION, incidents: incidents.map((i) => ({ ...alertToWire(i), decision: i.decision })) }),
-      decodeResponse: (w) => w.incidents.map((i) => ({ ...alertFromWire(i), decision: i.decision })),
+      encodeResponse: (incidents) => ({ schema_version: SCHEMA_VERSION, incidents: incidents.map((i) => ({ ...alertToWire(i), decision: i.decision, ...(i.silencedBy ? { silenced_by: [...i.silencedBy] } : {}) })) }),
+      decodeResponse: (w) => w.incidents.map((i) => ({ ...alertFromWire(i), decision: i.decision, ...(i.silenced_by ? { silencedBy: i.silenced_by } : {}) })),
     }),
     reset: commandMethod('Clear the history and the stop state'),
     status: method<[], AlertPolicyStatus, typeof EmptyWire, typeof StatusWire>({
