@@ -1,4 +1,4 @@
-import { type Alert, type AlertEvent, type AlertLevel, type Decision, EntrenarError, ErrorCodes, type Incident, levelRank } from '@entrenar/core'
+import { type Alert, type AlertEvent, type AlertLevel, checkTags, type Decision, EntrenarError, ErrorCodes, type Incident, levelRank, type Silence, type SilenceSpec } from '@entrenar/core'
 import { Dispatcher, toHandler } from './engine/dispatch.js'
 import { PauseGate } from './engine/pause.js'
 import { Kind, type Rule, type Stage, testRule } from './engine/rule.js'
@@ -7,6 +7,7 @@ import { jsonlFileHandler } from './handlers/jsonl-file.js'
 import { incidentsPath, nodeProbes } from './node/io.js'
 import { type CompiledRules, compileRules } from './rules/build.js'
 import { DEFAULTS } from './rules/defaults.js'
+import { Silences } from './silence/store.js'
 import type { AlertAction, AlertHandler, Andon, AndonConfig, AndonStats, MemoryProbes, RuleSet, StopHook } from './types.js'
 
 /** Decisions by rank: continue < warn < act < pause < stop (the strongest of one call wins). */
@@ -24,6 +25,13 @@ function positive(name: string, x: number | undefined, dflt: number): number {
   const v = x ?? dflt
   if (typeof v !== 'number' || Number.isNaN(v) || v < 0) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: ${name} must be a number >= 0, got ${String(v)}`)
   return v
+}
+
+/** The run's tags as silence labels (core's tag check: a flat object of strings; `ENTRENAR_INVALID_TAGS`). */
+function runTags(tags: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
+  const bad = checkTags(tags)
+  if (bad) throw bad
+  return { ...(tags ?? {}) }
 }
 
 class AndonImpl implements Andon {
@@ -50,6 +58,10 @@ class AndonImpl implements Andon {
   readonly #eventThrottle = new Map<string, { ms: number; step: number }>()
   readonly #heldAt = new Map<string, number>()
   readonly #timer: ReturnType<typeof setInterval> | undefined
+  readonly #silences: Silences
+  readonly #tags: Readonly<Record<string, string>>
+  /** Whether the last `#decide` was muted by a silence (its incident opens no throttle window). */
+  #muted = false
   #controller = new AbortController()
   #history: Incident[] = []
   #stopHooksRan = false
@@ -70,6 +82,8 @@ class AndonImpl implements Andon {
   #throttled = 0
   #deduplicated = 0
   #dropped = 0
+  #silenced = 0
+  #silenceRefused = 0
 
   constructor(config: AndonConfig) {
     const settings = config.renacer?.andon ?? {}
@@ -84,8 +98,15 @@ class AndonImpl implements Andon {
     this.#now = config.now ?? Date.now
     const onError = config.onError ?? (() => {})
     const handlers: AlertHandler[] = [...handlersFromSpecs(settings.handlers ?? []), ...(config.handlers ?? []).map(toHandler)]
-    if (config.storeDir !== undefined) handlers.push(jsonlFileHandler(incidentsPath(config.storeDir), { fsync: true, name: 'incidents.jsonl' }))
-    this.#dispatch = new Dispatcher(handlers, onError)
+    const evidence = config.storeDir === undefined ? [] : [jsonlFileHandler(incidentsPath(config.storeDir), { fsync: true, name: 'incidents.jsonl' })]
+    this.#dispatch = new Dispatcher(handlers, onError, evidence)
+    this.#tags = runTags(config.tags)
+    this.#silences = new Silences(config.storeDir, {
+      now: this.#now,
+      ...(config.silenceRetentionMs === undefined ? {} : { retentionMs: config.silenceRetentionMs }),
+      onError,
+    })
+    this.#silences.declare([...(settings.silences ?? []), ...(config.silences ?? [])])
     this.#stopHooks = config.onStop === undefined ? [] : typeof config.onStop === 'function' ? [config.onStop] : [...config.onStop]
     this.#onLearningRate = config.onLearningRate
     this.#onAct = config.onAct
@@ -208,8 +229,6 @@ class AndonImpl implements Andon {
       return 0
     }
     r.firedStage = c
-    r.lastFiredMs = now
-    r.lastFiredStep = step
     const level = r.levelOf(c)
     const alert: Alert = {
       level,
@@ -221,7 +240,14 @@ class AndonImpl implements Andon {
       value,
       timestampMs: now,
     }
-    return this.#decide(alert, r.actionOf(c), r)
+    const d = this.#decide(alert, r.actionOf(c), r)
+    // A muted incident opens no throttle window: when the silence ends, the next episode is notified
+    // (Alertmanager's notification log records sent notifications only).
+    if (!this.#muted) {
+      r.lastFiredMs = now
+      r.lastFiredStep = step
+    }
+    return d
   }
 
   #markHeld(r: Rule, step: number): void {
@@ -248,12 +274,25 @@ class AndonImpl implements Andon {
     return this.#stopOn[level] ? 'stop' : 'warn'
   }
 
+  /**
+   * Records an alert and carries out its action. An alert muted by a silence is recorded with
+   * `silencedBy` and reaches only the evidence file; a stop or pause becomes `warn` (an `act` still runs
+   * its hook: a remedy, not a notification). CRITICAL alerts are muted only by a silence that allows it.
+   */
   #decide(alert: Alert, action: AlertAction | undefined, rule: Rule | undefined): number {
     let a = action ?? this.#actionOf(alert.level)
     const lr = rule !== undefined && rule.kind === Kind.gradientExplosion
     if (a === 'act' && !(lr ? this.#onLearningRate : this.#onAct)) a = 'warn'
+    const mute = this.#silences.mute(alert, this.#tags)
+    if (mute.refused.length > 0) this.#silenceRefused++
+    const muted = mute.ids.length > 0
+    this.#muted = muted
+    if (muted) {
+      this.#silenced++
+      if (a === 'stop' || a === 'pause') a = 'warn'
+    }
     const decision = DECISIONS[ACTION_RANK[a]]!
-    const incident: Incident = { ...alert, decision }
+    const incident: Incident = muted ? { ...alert, decision, silencedBy: mute.ids } : { ...alert, decision }
     this.#record(incident)
     if (a === 'act') {
       try {
@@ -267,7 +306,7 @@ class AndonImpl implements Andon {
     } else if (a === 'stop') {
       this.#stop(incident)
     }
-    this.#dispatch.emit(incident)
+    this.#dispatch.emit(incident, muted)
     return ACTION_RANK[a]
   }
 
@@ -370,7 +409,8 @@ class AndonImpl implements Andon {
       if (!m || (m.metrics && !m.metrics.has(event.metric))) return 'continue'
       const level = event.signal === 'drift' && event.severity === 'high' ? m.high : m[event.signal]
       if (level === null) return 'continue'
-      if (!this.#passEvent(`drift\0${event.metric}\0${event.detector}\0${event.signal}`, event.step, m.throttleMs)) return 'continue'
+      const key = `drift\0${event.metric}\0${event.detector}\0${event.signal}`
+      if (!this.#passEvent(key, event.step, m.throttleMs)) return 'continue'
       const alert: Alert = {
         level,
         rule: 'drift',
@@ -381,11 +421,12 @@ class AndonImpl implements Andon {
         value: event.statistic,
         timestampMs: event.timestampMs,
       }
-      return DECISIONS[this.#decide(alert, m.action, undefined)]!
+      return this.#decideEvent(key, event.step, alert, m.action)
     }
     const budget = this.#rules.budgets.find((b) => b.budget?.name === event.budget)
     const level: AlertLevel = budget ? budget.level : 'warning'
-    if (!this.#passEvent(`budget\0${event.budget}`, event.step, 0)) return 'continue'
+    const key = `budget\0${event.budget}`
+    if (!this.#passEvent(key, event.step, 0)) return 'continue'
     const alert: Alert = {
       level,
       rule: 'budget',
@@ -396,7 +437,7 @@ class AndonImpl implements Andon {
       value: event.value,
       timestampMs: event.timestampMs,
     }
-    return DECISIONS[this.#decide(alert, undefined, undefined)]!
+    return this.#decideEvent(key, event.step, alert, undefined)
   }
 
   /** Dedup (same key, same step) and throttling of discrete events. */
@@ -413,8 +454,15 @@ class AndonImpl implements Andon {
         return false
       }
     }
-    this.#eventThrottle.set(key, { ms: now, step })
     return true
+  }
+
+  /** Decides an event that passed {@link #passEvent}; a muted one dedups its step but opens no throttle window. */
+  #decideEvent(key: string, step: number, alert: Alert, action: AlertAction | undefined): Decision {
+    const d = this.#decide(alert, action, undefined)
+    const last = this.#eventThrottle.get(key)
+    this.#eventThrottle.set(key, { ms: this.#muted ? (last?.ms ?? Number.NEGATIVE_INFINITY) : this.#now(), step })
+    return DECISIONS[d]!
   }
 
   trigger(alert: Alert): Decision {
@@ -470,6 +518,8 @@ class AndonImpl implements Andon {
       deduplicated: this.#deduplicated,
       handlerErrors: this.#dispatch.errors,
       droppedHistory: this.#dropped,
+      silenced: this.#silenced,
+      silenceRefused: this.#silenceRefused,
     }
   }
 
@@ -494,6 +544,22 @@ class AndonImpl implements Andon {
     this.#throttled = 0
     this.#deduplicated = 0
     this.#dropped = 0
+    this.#silenced = 0
+    this.#silenceRefused = 0
+  }
+
+  // ---- silences -------------------------------------------------------------------------------
+
+  addSilence(spec: SilenceSpec): Promise<Silence> {
+    return this.#silences.add(spec)
+  }
+
+  expireSilence(id: string): Promise<Silence> {
+    return this.#silences.expire(id)
+  }
+
+  silences(): readonly Silence[] {
+    return this.#silences.list()
   }
 
   async close(): Promise<void> {
@@ -503,6 +569,7 @@ class AndonImpl implements Andon {
     this.#closed = true
     await Promise.all(this.#hookRuns)
     await this.#dispatch.close()
+    await this.#silences.close()
   }
 }
 

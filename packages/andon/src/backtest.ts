@@ -1,4 +1,4 @@
-import { type AlertLevel, type Decision, EntrenarError, ErrorCodes, type MetricStore } from '@entrenar/core'
+import { type AlertLevel, type Decision, EntrenarError, ErrorCodes, type MetricStore, type SilenceSpec } from '@entrenar/core'
 import { createAndonWithTick } from './andon.js'
 import type { AndonConfig, RuleSet } from './types.js'
 
@@ -8,6 +8,14 @@ export interface BacktestOptions {
   readonly runs?: readonly string[]
   /** Metrics to replay (default: all). */
   readonly metrics?: readonly string[]
+  /**
+   * Silences to replay on the stored clock (e.g. `await openSilences(dir).list()`, or specs with
+   * absolute `startsAtMs`/`endsAtMs`; a spec without a start covers the run from its beginning).
+   * Muted firings carry `silencedBy` and never make the run's stop.
+   */
+  readonly silences?: readonly SilenceSpec[]
+  /** The runs' tags, as labels for silence matchers (default none). */
+  readonly tags?: Readonly<Record<string, string>>
 }
 
 /** One would-be incident. */
@@ -20,6 +28,8 @@ export interface BacktestFiring {
   readonly value?: number
   readonly timestampMs: number
   readonly message: string
+  /** Ids of the silences that muted it. */
+  readonly silencedBy?: readonly string[]
 }
 
 /** The replay of one run. */
@@ -40,6 +50,8 @@ export interface BacktestRuleSummary {
   /** Runs it would have stopped (it made the first stop). */
   readonly stops: number
   readonly firstStep: number | undefined
+  /** Firings a silence muted. */
+  readonly silenced: number
 }
 
 /** The answer of {@link backtest}. */
@@ -67,11 +79,15 @@ export async function backtest(rules: BacktestRules, store: MetricStore, options
   const runIds = options.runs ?? (await store.runs()).map((r) => r.id)
   if (!Array.isArray(runIds) || runIds.some((r) => typeof r !== 'string')) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, 'entrenar/andon: backtest runs must be a list of run ids')
   const out: BacktestRun[] = []
-  const byRule: Record<string, { firings: number; runs: number; stops: number; firstStep: number | undefined }> = {}
+  const byRule: Record<string, { firings: number; runs: number; stops: number; firstStep: number | undefined; silenced: number }> = {}
   for (const runId of runIds) {
     const batches = await store.range(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, { runs: [runId], ...(options.metrics ? { metrics: options.metrics } : {}) })
     // One replay per run: a fresh Andon with the stored clock; no timers, handlers or files.
+    // The clock starts at the run's first row, so declared silences without a start cover the run from its beginning.
     let clockMs = 0
+    let startUs = Number.POSITIVE_INFINITY
+    for (const b of batches) for (let i = 0; i < b.length; i++) if (b.timestampUs[i]! < startUs) startUs = b.timestampUs[i]!
+    if (startUs !== Number.POSITIVE_INFINITY) clockMs = startUs / 1000
     const budgets = (cfg.renacer?.budgets ?? []).filter((b) => b.kind === 'steps' || b.kind === 'wall_time')
     const andon = createAndonWithTick({
       ...(cfg.rules ? { rules: { ...cfg.rules, ...(cfg.rules.budgets ? { budgets: cfg.rules.budgets.filter((b) => b.kind === 'steps' || b.kind === 'wall_time') } : {}) } } : {}),
@@ -79,6 +95,8 @@ export async function backtest(rules: BacktestRules, store: MetricStore, options
       ...(cfg.stopOn ? { stopOn: cfg.stopOn } : {}),
       ...(cfg.throttleMs === undefined ? {} : { throttleMs: cfg.throttleMs }),
       runId,
+      ...(options.silences ? { silences: options.silences } : {}),
+      ...(options.tags ? { tags: options.tags } : {}),
       timers: false,
       now: () => clockMs,
     })
@@ -115,13 +133,15 @@ export async function backtest(rules: BacktestRules, store: MetricStore, options
       ...(h.value === undefined ? {} : { value: h.value }),
       timestampMs: h.timestampMs,
       message: h.message,
+      ...(h.silencedBy === undefined ? {} : { silencedBy: h.silencedBy }),
     }))
     const first = history.find((h) => h.decision === 'stop')
     const seen = new Set<string>()
     for (const f of firings) {
-      const s = byRule[f.rule] ?? { firings: 0, runs: 0, stops: 0, firstStep: undefined }
+      const s = byRule[f.rule] ?? { firings: 0, runs: 0, stops: 0, firstStep: undefined, silenced: 0 }
       byRule[f.rule] = s
       s.firings++
+      if (f.silencedBy !== undefined) s.silenced++
       if (!seen.has(f.rule)) {
         seen.add(f.rule)
         s.runs++

@@ -7,9 +7,14 @@ export { type JsonlFileHandlerOptions, jsonlFileHandler } from './handlers/jsonl
 export { PAGERDUTY_EVENTS_URL, type PagerDutyOptions, pagerDutyHandler, pagerDutyPayload } from './handlers/pagerduty.js'
 export { slackHandler, slackPayload } from './handlers/slack.js'
 export { type WebhookOptions, webhookHandler } from './handlers/webhook.js'
-export { incidentsPath } from './node/io.js'
+export { incidentsPath, silencesPath } from './node/io.js'
 export { type ServeAndonOptions, serveAndon } from './node/serve.js'
 export { DEFAULTS as DEFAULT_RULES } from './rules/defaults.js'
+export { parseDuration } from './silence/duration.js'
+export { formatMatcher, parseMatcher } from './silence/matcher.js'
+export { SILENCE_RETENTION_MS, silenceState } from './silence/registry.js'
+export { asSilenceService } from './silence/service.js'
+export { openSilences, type SilenceStore, type SilenceStoreOptions } from './silence/store.js'
 export type {
   AccuracyDropRule,
   AlertAction,

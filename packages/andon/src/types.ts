@@ -1,4 +1,4 @@
-import type { AlertLevel, AlertPolicy, EntrenarError, Incident } from '@entrenar/core'
+import type { AlertLevel, AlertPolicy, EntrenarError, Incident, Silence, SilenceSpec } from '@entrenar/core'
 
 /** What a rule does when it fires. `undefined` in a rule means "by level": stop for stopping levels, else warn. */
 export type AlertAction = 'warn' | 'act' | 'pause' | 'stop'
@@ -196,6 +196,12 @@ export interface AndonConfig {
   readonly timers?: boolean
   /** Memory probes (default: Node's process). */
   readonly probes?: MemoryProbes
+  /** The run's tags: labels that silence matchers can name besides `rule`, `level`, `metric` and `run`. */
+  readonly tags?: Readonly<Record<string, string>>
+  /** Silences declared with the configuration (not persisted; renacer.toml `[[andon.silence]]` come first). */
+  readonly silences?: readonly SilenceSpec[]
+  /** Expired silences are forgotten this long after they end (default 120 h, Alertmanager's `--data.retention`). */
+  readonly silenceRetentionMs?: number
 }
 
 /** The `[andon]` part of renacer.toml, as {@link AndonConfig} fields. */
@@ -207,6 +213,8 @@ export interface AndonSettings {
   readonly onPauseTimeout?: 'resume' | 'stop'
   readonly maxHistory?: number
   readonly handlers?: readonly HandlerSpec[]
+  /** `[[andon.silence]]` entries. */
+  readonly silences?: readonly SilenceSpec[]
 }
 
 /** A handler declared in renacer.toml (`[[andon.handler]]`); secrets come from environment variables. */
@@ -225,6 +233,10 @@ export interface AndonStats {
   readonly deduplicated: number
   readonly handlerErrors: number
   readonly droppedHistory: number
+  /** Incidents muted by a silence (recorded with `silencedBy`, not notified, not stopping). */
+  readonly silenced: number
+  /** CRITICAL alerts that matched a silence which may not mute them (no `muteCritical` + `rule=` matcher): notified and acted on. */
+  readonly silenceRefused: number
 }
 
 /**
@@ -241,4 +253,13 @@ export interface Andon extends AlertPolicy {
   stats(): AndonStats
   /** The incidents at or above a level. */
   incidentsAtLeast(level: AlertLevel): readonly Incident[]
+  /**
+   * Adds (or, by id, replaces) a silence at run time: in effect at once, and persisted in
+   * `<storeDir>/andon/silences.jsonl` when the promise resolves. Bad input rejects with `ENTRENAR_INVALID_CONFIG`.
+   */
+  addSilence(spec: SilenceSpec): Promise<Silence>
+  /** Ends a silence now. Unknown id → `ENTRENAR_NOT_FOUND`; an expired one is returned unchanged. */
+  expireSilence(id: string): Promise<Silence>
+  /** Every silence with its state (pending, active, expired within the retention), oldest start first. */
+  silences(): readonly Silence[]
 }

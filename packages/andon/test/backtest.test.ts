@@ -40,12 +40,12 @@ describe('backtest', () => {
     expect(diverge!.stop).toMatchObject({ step: 42, rule: 'divergence' })
     // The 20-minute gap comes after the stop: a stopped run does not stall.
     expect(diverge!.firings.map((f) => `${f.rule}@${f.step}`)).toEqual(['divergence@42'])
-    expect(r.byRule.non_finite).toEqual({ firings: 1, runs: 1, stops: 1, firstStep: 60 })
-    expect(r.byRule.divergence).toEqual({ firings: 1, runs: 1, stops: 1, firstStep: 42 })
+    expect(r.byRule.non_finite).toEqual({ firings: 1, runs: 1, stops: 1, firstStep: 60, silenced: 0 })
+    expect(r.byRule.divergence).toEqual({ firings: 1, runs: 1, stops: 1, firstStep: 42, silenced: 0 })
     expect(r.byRule.stall).toBeUndefined()
     const noDiv = await backtest({ divergence: false }, store, { runs: ['diverge'] })
     expect(noDiv.runs[0]!.firings.map((f) => `${f.rule}@${f.step}`)).toEqual(['stall@79'])
-    expect(noDiv.byRule.stall).toEqual({ firings: 1, runs: 1, stops: 0, firstStep: 79 })
+    expect(noDiv.byRule.stall).toEqual({ firings: 1, runs: 1, stops: 0, firstStep: 79, silenced: 0 })
   })
 
   it('tunes thresholds: a looser rule set fires less; selected runs and metrics only', async () => {

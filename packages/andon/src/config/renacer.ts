@@ -3,6 +3,7 @@ import { parse, TomlError } from 'smol-toml'
 import { readText } from '../node/io.js'
 import type { AndonSettings, AssertionBudget, Budget, HandlerSpec, InhibitRule, RuleSet } from '../types.js'
 import { Locator, type Position } from './locate.js'
+import { readSilences } from './silences.js'
 
 /** One `[[assertion]]` of renacer.toml, with renacer's defaults (`enabled` and `fail_on_violation` true). */
 export type Assertion = {
@@ -39,14 +40,17 @@ export interface RenacerConfig {
   readonly warnings: readonly RenacerWarning[]
 }
 
-type Path = readonly (string | number)[]
-type Field =
+/** A key path in the document (`['andon', 'silence', 0, 'matchers']`). */
+export type Path = readonly (string | number)[]
+/** What a key holds, for {@link Reader.table}. */
+export type Field =
   | { readonly t: 'int'; readonly min: number }
   | { readonly t: 'num'; readonly min?: number; readonly max?: number; readonly gt?: number }
   | { readonly t: 'bool' }
   | { readonly t: 'str'; readonly oneOf?: readonly string[] }
   | { readonly t: 'strs' }
   | { readonly t: 'regex' }
+  | { readonly t: 'datetime' }
 
 const INT1: Field = { t: 'int', min: 1 }
 const INT0: Field = { t: 'int', min: 0 }
@@ -132,7 +136,8 @@ const isTable = (x: unknown): x is Record<string, unknown> => typeof x === 'obje
 const show = (x: unknown) => (typeof x === 'string' ? JSON.stringify(x) : x instanceof Date ? `date ${x.toISOString()}` : Array.isArray(x) ? 'an array' : isTable(x) ? 'a table' : String(x))
 const pathText = (p: Path) => p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('')
 
-class Reader {
+/** Checks the document's tables and reports failures and warnings with `source:line:column`. */
+export class Reader {
   readonly #source: string
   readonly #locate: Locator
   readonly warnings: RenacerWarning[] = []
@@ -140,6 +145,11 @@ class Reader {
   constructor(text: string, source: string) {
     this.#source = source
     this.#locate = new Locator(text)
+  }
+
+  /** The file path, or `<text>`. */
+  get source(): string {
+    return this.#source
   }
 
   at(path: Path): Position {
@@ -196,6 +206,12 @@ class Reader {
           }
         }
         return v
+      case 'datetime': {
+        // An offset date-time only: a local one (no Z or ±hh:mm) would mean another instant on every machine.
+        const d = v as { isDateTime?: () => boolean; isLocal?: () => boolean } | undefined
+        if (!(v instanceof Date) || d?.isDateTime?.() !== true || d.isLocal?.() !== false) this.fail(path, `expected an offset date-time such as 2026-01-31T18:00:00Z, got ${show(v)}`)
+        return v.getTime()
+      }
       case 'strs':
         if (!Array.isArray(v) || v.length === 0) this.fail(path, `expected a non-empty array of strings, got ${show(v)}`)
         v.forEach((x, i) => {
@@ -336,8 +352,8 @@ function readAndon(r: Reader, raw: unknown): AndonSettings {
   const sub: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(raw)) {
     if (k in ANDON_FIELDS) scalars[k] = v
-    else if (k in RULE_TABLES || k === 'drift' || k === 'inhibit' || k === 'handler' || k === 'budget') sub[k] = v
-    else r.fail(['andon', k], `unknown key; expected one of ${[...Object.keys(ANDON_FIELDS), ...Object.keys(RULE_TABLES), 'drift', 'inhibit', 'handler', 'budget'].join(', ')}`)
+    else if (k in RULE_TABLES || k === 'drift' || k === 'inhibit' || k === 'handler' || k === 'budget' || k === 'silence') sub[k] = v
+    else r.fail(['andon', k], `unknown key; expected one of ${[...Object.keys(ANDON_FIELDS), ...Object.keys(RULE_TABLES), 'drift', 'inhibit', 'handler', 'budget', 'silence'].join(', ')}`)
   }
   const t = r.table(scalars, ['andon'], ANDON_FIELDS)
   const stopOn: Partial<Record<AlertLevel, boolean>> = {}
@@ -354,6 +370,7 @@ function readAndon(r: Reader, raw: unknown): AndonSettings {
     ...(t.maxHistory === undefined ? {} : { maxHistory: t.maxHistory as number }),
     ...(Object.keys(rules).length ? { rules } : {}),
     ...(sub.handler === undefined ? {} : { handlers: readHandlers(r, sub.handler) }),
+    ...(sub.silence === undefined ? {} : { silences: readSilences(r, sub.silence) }),
   }
 }
 

@@ -9,20 +9,26 @@ export function toHandler(h: AlertHandler | AlertHandlerFn, i: number): AlertHan
 /**
  * Hands every incident to every handler without ever blocking or throwing into the training loop:
  * synchronous failures and rejected promises go to `onError`; `close()` waits for what is in flight.
+ * The `evidence` handlers (the store's incidents.jsonl) also receive muted (silenced) incidents; the
+ * others, which notify people, do not.
  */
 export class Dispatcher {
   readonly #handlers: readonly AlertHandler[]
+  readonly #evidence: ReadonlySet<AlertHandler>
   readonly #pending = new Set<Promise<void>>()
   readonly #onError: (e: EntrenarError) => void
   errors = 0
 
-  constructor(handlers: readonly AlertHandler[], onError: (e: EntrenarError) => void) {
-    this.#handlers = handlers
+  constructor(handlers: readonly AlertHandler[], onError: (e: EntrenarError) => void, evidence: readonly AlertHandler[] = []) {
+    this.#handlers = [...handlers, ...evidence]
+    this.#evidence = new Set(evidence)
     this.#onError = onError
   }
 
-  emit(incident: Incident): void {
+  /** Delivers an incident; a `muted` one reaches the evidence handlers only. */
+  emit(incident: Incident, muted = false): void {
     for (const h of this.#handlers) {
+      if (muted && !this.#evidence.has(h)) continue
       try {
         const r = h.handle(incident)
         if (r !== undefined && typeof (r as Promise<void>).then === 'function') {

@@ -19,6 +19,7 @@ export function incidentToJson(i: Incident): Record<string, unknown> {
     ...(i.value === undefined ? {} : { value: floatToWire(i.value) }),
     timestamp_ms: i.timestampMs,
     decision: i.decision,
+    ...(i.silencedBy === undefined ? {} : { silenced_by: [...i.silencedBy] }),
   }
 }
 

@@ -2,7 +2,7 @@
  * The one module of @entrenar/andon that touches Node: files (renacer.toml, JSON-lines with fsync),
  * process memory, the environment and stderr. Everything else runs in a browser too.
  */
-import { mkdirSync, readFileSync } from 'node:fs'
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { MemoryProbes } from '../types.js'
@@ -15,6 +15,43 @@ export function readText(path: string): string {
 /** `<dir>/andon/incidents.jsonl`. */
 export function incidentsPath(storeDir: string): string {
   return join(storeDir, 'andon', 'incidents.jsonl')
+}
+
+/** `<dir>/andon/silences.jsonl`. */
+export function silencesPath(storeDir: string): string {
+  return join(storeDir, 'andon', 'silences.jsonl')
+}
+
+/**
+ * The complete lines of `path` from byte `offset` on (a line still being appended, without its
+ * newline, is left for the next call), and the offset after them. A missing file reads as empty.
+ */
+export function readLinesFrom(path: string, offset: number): { readonly lines: string[]; readonly offset: number } {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return { lines: [], offset }
+    throw e
+  }
+  try {
+    const size = fstatSync(fd).size
+    // A file that shrank was replaced: read it again from the start.
+    const from = size < offset ? 0 : offset
+    if (size === from) return { lines: [], offset: from }
+    const buf = Buffer.allocUnsafe(size - from)
+    let got = 0
+    while (got < buf.length) {
+      const n = readSync(fd, buf, got, buf.length - got, from + got)
+      if (n === 0) break
+      got += n
+    }
+    const end = buf.subarray(0, got).lastIndexOf(0x0a)
+    if (end < 0) return { lines: [], offset: from }
+    return { lines: buf.toString('utf8', 0, end).split('\n'), offset: from + end + 1 }
+  } finally {
+    closeSync(fd)
+  }
 }
 
 /** Appends lines to a file. Writes are serialised and group-committed: lines queued during a write go out together. */

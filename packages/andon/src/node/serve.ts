@@ -1,5 +1,7 @@
-import { type AlertPolicy, alertPolicyContract, asAlertPolicyService, createHttpHandler } from '@entrenar/core'
+import { type AlertPolicy, alertPolicyContract, asAlertPolicyService, combineHandlers, createHttpHandler, silenceContract } from '@entrenar/core'
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
+import { asSilenceService } from '../silence/service.js'
+import type { Andon } from '../types.js'
 
 /** Options of {@link serveAndon}. */
 export interface ServeAndonOptions {
@@ -11,13 +13,19 @@ export interface ServeAndonOptions {
   readonly token?: string
 }
 
+const hasSilences = (p: AlertPolicy): p is AlertPolicy & Pick<Andon, 'addSilence' | 'expireSilence' | 'silences'> =>
+  typeof (p as Partial<Andon>).addSilence === 'function' && typeof (p as Partial<Andon>).expireSilence === 'function' && typeof (p as Partial<Andon>).silences === 'function'
+
 /**
  * Serves an Andon's control surface over HTTP (the core `alertPolicyContract`, service `andon`), so a
  * person or the CLI can see why a run stopped or paused and resume it from another process:
  * `POST <url>/v1/andon/status`, `POST <url>/v1/andon/resume` with body `{"schema_version":1}`, or
- * `createHttpClient(alertPolicyContract, url).resume()`. Binds loopback by default.
+ * `createHttpClient(alertPolicyContract, url).resume()`. An Andon's silences are served beside it
+ * (`silenceContract`: `POST <url>/v1/silences/add|list|expire`). Binds loopback by default.
  */
 export function serveAndon(andon: AlertPolicy, options: ServeAndonOptions = {}): Promise<RunningServer> {
-  const handler = createHttpHandler(alertPolicyContract, asAlertPolicyService(andon), options.token === undefined ? {} : { token: options.token })
+  const auth = options.token === undefined ? {} : { token: options.token }
+  const policy = createHttpHandler(alertPolicyContract, asAlertPolicyService(andon), auth)
+  const handler = hasSilences(andon) ? combineHandlers(policy, createHttpHandler(silenceContract, asSilenceService(andon), auth)) : policy
   return serveHandler(handler, { ...(options.port === undefined ? {} : { port: options.port }), ...(options.host === undefined ? {} : { host: options.host }) })
 }
