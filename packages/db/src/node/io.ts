@@ -4,7 +4,7 @@
  * The codecs (`wal/`, `segment/`) and the query scan work on bytes and typed arrays only.
  */
 import { constants, type Dirent } from 'node:fs'
-import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises'
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 import { crc32 as zlibCrc32 } from 'node:zlib'
@@ -80,6 +80,36 @@ export async function writeFileDurable(path: string, chunks: readonly Uint8Array
   await fh.close()
   await rename(tmp, path)
   await fsyncDir(dir)
+}
+
+/**
+ * Replaces `path` atomically (temp file, rename) without fsync: for small files whose loss in a
+ * machine crash is harmless (a lease: a crashed machine's writers are dead anyway).
+ */
+export async function replaceFile(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${tmpPrefix()}${Math.random().toString(36).slice(2)}.tmp`)
+  try {
+    await writeFile(tmp, text)
+    await rename(tmp, path)
+  } catch (e) {
+    await rm(tmp, { force: true })
+    throw e
+  }
+}
+
+/**
+ * Renames `from` to `to`; false when `from` is gone (another process renamed it first). An ENOENT
+ * for a rename that did happen (an NFS retransmission of an executed rename) is recognised by `to` existing.
+ */
+export async function claimByRename(from: string, to: string): Promise<boolean> {
+  try {
+    await rename(from, to)
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    return (await fileSize(to)) !== undefined
+  }
+  await fsyncDir(dirname(to))
+  return true
 }
 
 /** Names in a directory (empty when it does not exist). */

@@ -1,9 +1,10 @@
 import type { RecordBatch } from '@entrenar/core'
 import type { SegmentEncoder } from '../node/encoder.js'
-import { createExclusive, fileMtimeMs, fsyncDir, hostName, join, processAlive, readWhole, removeFile } from '../node/io.js'
+import { createExclusive, fsyncDir, join, readWhole, removeFile } from '../node/io.js'
 import { sortRows } from '../segment/rows.js'
 import type { Catalog } from './catalog.js'
-import { fnv1a, parseWriterId, runDirName, segmentName } from './paths.js'
+import type { Liveness } from './lease.js'
+import { runDirName, segmentName } from './paths.js'
 import { writeSortedSegment } from './segments.js'
 
 /** What a compaction did. */
@@ -23,19 +24,13 @@ export interface RetentionReport {
 }
 
 const LOCK = '.compact.lock'
-const STALE_LOCK_MS = 10 * 60_000
-
-async function takeLock(dir: string, writer: string): Promise<boolean> {
+async function takeLock(dir: string, writer: string, liveness: Liveness): Promise<boolean> {
   const path = join(dir, LOCK)
   if (await createExclusive(path, writer)) return true
-  // A lock left by a dead process of this host, or older than 10 minutes, is taken over.
+  // A lock whose owner is gone (dead pid on this host, stale lease on another) is taken over.
   const bytes = await readWhole(path)
   if (!bytes) return createExclusive(path, writer)
-  const owner = new TextDecoder().decode(bytes)
-  const w = parseWriterId(owner)
-  const mtime = (await fileMtimeMs(path)) ?? 0
-  const dead = w !== undefined && w.hostTag === fnv1a(hostName()) && !processAlive(w.pid)
-  if (!dead && Date.now() - mtime < STALE_LOCK_MS) return false
+  if (!(await liveness.gone(new TextDecoder().decode(bytes), path))) return false
   await removeFile(path)
   return createExclusive(path, writer)
 }
@@ -51,12 +46,13 @@ export async function compactRun(
   root: string,
   runId: string,
   writer: string,
+  liveness: Liveness,
   catalog: Catalog,
   encoder: SegmentEncoder,
   o: { rowGroupRows: number; minSegments: number; segmentRows: number },
 ): Promise<CompactionReport> {
   const dir = join(root, 'metrics', runDirName(runId))
-  if (!(await takeLock(dir, writer))) return { merged: 0, written: 0, rows: 0 }
+  if (!(await takeLock(dir, writer, liveness))) return { merged: 0, written: 0, rows: 0 }
   try {
     const all = await catalog.allSegments(runId)
     const replacedNames = new Set(all.flatMap((s) => s.replaces))

@@ -1,4 +1,5 @@
 import { type EntrenarError, EntrenarError as Err, ErrorCodes } from '@entrenar/core'
+import { hostName } from '../node/io.js'
 
 /** Options of `openStore`. Every field is optional; the defaults are documented in the README. */
 export interface StoreOptions {
@@ -17,8 +18,26 @@ export interface StoreOptions {
   readonly cacheBytes?: number
   /** Deletes segments whose newest row is older than `maxAgeDays` (on open and on `applyRetention()`). Off by default. */
   readonly retention?: { readonly maxAgeDays: number }
-  /** Replays the WALs of writers that died on this host. Default true. */
+  /**
+   * Replays, on open, the WALs of writers that are gone: on this host when their pid is gone, on
+   * other hosts (a shared filesystem) when their lease is older than `staleWriterMs`. Default true.
+   */
   readonly recoverWal?: boolean
+  /** How often this writer renews its lease (`<dir>/writers/<writer id>.lease`). Default 30 000 ms. */
+  readonly leaseMs?: number
+  /**
+   * Age of a lease after which its writer (on another host) is taken for dead and its WALs are
+   * replayed; at least 2 × `leaseMs`. Default 300 000 ms (10 leases). Assumes the hosts' clocks agree
+   * to well within `staleWriterMs − leaseMs`.
+   */
+  readonly staleWriterMs?: number
+  /**
+   * The name that identifies this machine in writer ids (which writers' pids this process can probe).
+   * Default `os.hostname()`; set a unique value where host names repeat across machines (containers).
+   */
+  readonly host?: string
+  /** Milliseconds since the epoch, for leases and their staleness. Default `Date.now`. */
+  readonly clock?: () => number
   /** Encodes Parquet segments on a worker thread (when the built worker module is present). Default true. */
   readonly threads?: boolean
   /**
@@ -37,6 +56,10 @@ export interface ResolvedOptions {
   readonly cacheBytes: number
   readonly retentionDays: number | undefined
   readonly recoverWal: boolean
+  readonly leaseMs: number
+  readonly staleWriterMs: number
+  readonly host: string
+  readonly clock: () => number
   readonly threads: boolean
   readonly onCorrupt: (error: EntrenarError) => void
 }
@@ -53,6 +76,17 @@ const positive = (name: string, v: unknown, fallback: number, allowInfinity = fa
 export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
   if (o === null || typeof o !== 'object') throw new Err(ErrorCodes.INVALID_CONFIG, 'entrenar/db: options must be an object')
   const retentionDays = o.retention === undefined ? undefined : positive('retention.maxAgeDays', o.retention?.maxAgeDays, 0)
+  const leaseMs = positive('leaseMs', o.leaseMs, 30_000)
+  const staleWriterMs = positive('staleWriterMs', o.staleWriterMs, Math.max(300_000, 2 * leaseMs))
+  if (staleWriterMs < 2 * leaseMs) {
+    throw new Err(ErrorCodes.INVALID_CONFIG, `entrenar/db: option staleWriterMs (${staleWriterMs}) must be at least 2 × leaseMs (${leaseMs})`)
+  }
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host.length === 0)) {
+    throw new Err(ErrorCodes.INVALID_CONFIG, `entrenar/db: option host must be a non-empty string, got ${JSON.stringify(o.host)}`)
+  }
+  if (o.clock !== undefined && typeof o.clock !== 'function') {
+    throw new Err(ErrorCodes.INVALID_CONFIG, 'entrenar/db: option clock must be a function returning milliseconds')
+  }
   return {
     segmentRows: Math.floor(positive('segmentRows', o.segmentRows, 262_144)),
     maxBufferBytes: positive('maxBufferBytes', o.maxBufferBytes, 64 * 1024 * 1024),
@@ -61,6 +95,10 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     cacheBytes: positive('cacheBytes', o.cacheBytes, 256 * 1024 * 1024),
     retentionDays,
     recoverWal: o.recoverWal ?? true,
+    leaseMs,
+    staleWriterMs,
+    host: o.host ?? hostName(),
+    clock: o.clock ?? Date.now,
     threads: o.threads ?? true,
     onCorrupt: o.onCorrupt ?? ((e) => console.warn(e.message)),
   }

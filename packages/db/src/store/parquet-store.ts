@@ -13,16 +13,17 @@ import {
   validateQuery,
 } from '@entrenar/core'
 import { createEncoder, type SegmentEncoder } from '../node/encoder.js'
-import { crc32, ensureDir, fsyncDir, hostName, join, listDir, openAppend, type AppendFile, removeFile } from '../node/io.js'
+import { crc32, ensureDir, fsyncDir, join, listDir, openAppend, type AppendFile, removeFile } from '../node/io.js'
 import { type Block, QueryScan, ScratchPool } from '../query/scan.js'
 import type { RowGroupInfo } from '../segment/read.js'
 import { SqlEngine } from '../sql/duckdb.js'
 import { WAL_MAGIC, encodeFrame } from '../wal/codec.js'
 import { Catalog, type ColumnName } from './catalog.js'
 import { type CompactionReport, compactRun, type RetentionReport, applyRetention } from './compact.js'
+import { type Lease, Liveness, startLease } from './lease.js'
 import { type ResolvedOptions, resolveOptions, type StoreOptions } from './options.js'
 import { encodeRunId, genString, newWriterId, segmentName, walName } from './paths.js'
-import { type RecoveryReport, recoverWals } from './recover.js'
+import { NO_RECOVERY, type RecoveryReport, recoverWals } from './recover.js'
 import { readRuns, writeRun } from './runs.js'
 import { byRun, writeRunSegment } from './segments.js'
 
@@ -52,6 +53,11 @@ export interface ParquetStore extends MetricStore {
   readonly writerId: string
   /** What replaying dead writers' WALs did when the store was opened. */
   readonly recovery: RecoveryReport
+  /**
+   * Replays the WALs of writers that are gone now (as on open): for a long-lived process, such as a
+   * dashboard, that should pick up the rows of workers of other hosts that died after it opened.
+   */
+  recover(): Promise<RecoveryReport>
   /** Full SQL through DuckDB over the view `metrics` (and `runs`); `ENTRENAR_UNSUPPORTED` when `@duckdb/node-api` is missing. */
   sql(text: string): Promise<SqlResult>
   /** Writes buffered rows as Parquet segments now (visible to other processes and to DuckDB). */
@@ -97,12 +103,14 @@ const blockOf = (b: RecordBatch): Block => b
 class Store implements ParquetStore {
   readonly dir: string
   readonly writerId: string
-  recovery: RecoveryReport = { walFiles: 0, rows: 0, segments: 0, skippedRows: 0 }
+  recovery: RecoveryReport = NO_RECOVERY
   readonly #o: ResolvedOptions
   readonly #catalog: Catalog
   readonly #problems: EntrenarError[] = []
   readonly #pool = new ScratchPool()
   readonly #encoder: SegmentEncoder
+  readonly #liveness: Liveness
+  #lease: Lease | undefined
 
   // Write path: rows of the current WAL generation, unwritten frames, the file.
   #buffer: RecordBatch[] = []
@@ -137,7 +145,8 @@ class Store implements ParquetStore {
   constructor(dir: string, o: ResolvedOptions) {
     this.dir = dir
     this.#o = o
-    this.writerId = newWriterId(hostName(), process.pid)
+    this.writerId = newWriterId(o.host, process.pid)
+    this.#liveness = new Liveness(dir, { host: o.host, now: o.clock, staleWriterMs: o.staleWriterMs })
     this.#catalog = new Catalog(dir, o.cacheBytes, (e) => this.#report(e))
     this.#encoder = createEncoder({ threaded: o.threads })
   }
@@ -153,8 +162,24 @@ class Store implements ParquetStore {
 
   async init(): Promise<void> {
     for (const d of ['metrics', 'wal', 'runs']) await ensureDir(join(this.dir, d))
-    if (this.#o.recoverWal) this.recovery = await recoverWals(this.dir, this.writerId, this.#catalog, this.#encoder, this.#o.rowGroupRows, (e) => this.#report(e))
-    if (this.#o.retentionDays !== undefined) await this.applyRetention(this.#o.retentionDays)
+    // The lease exists before this writer's first WAL or claim, so other hosts never see them unleased.
+    this.#lease = await startLease(this.dir, this.writerId, { host: this.#o.host, leaseMs: this.#o.leaseMs, now: this.#o.clock })
+    try {
+      if (this.#o.recoverWal) this.recovery = await this.#recoverNow()
+      if (this.#o.retentionDays !== undefined) await this.applyRetention(this.#o.retentionDays)
+    } catch (e) {
+      await this.close().catch(() => undefined)
+      throw e
+    }
+  }
+
+  #recoverNow(): Promise<RecoveryReport> {
+    return recoverWals(this.dir, this.writerId, this.#liveness, this.#catalog, this.#encoder, this.#o.rowGroupRows, (e) => this.#report(e))
+  }
+
+  recover(): Promise<RecoveryReport> {
+    this.#open()
+    return this.#enqueue(() => this.#recoverNow())
   }
 
   #open(): void {
@@ -375,6 +400,7 @@ class Store implements ParquetStore {
         await this.#file?.close().catch(() => undefined)
         this.#file = undefined
         await this.#encoder.close()
+        await this.#lease?.stop()
         this.#pool.clear()
         const engine = this.#sql
         this.#sql = undefined
@@ -516,7 +542,7 @@ class Store implements ParquetStore {
     let written = 0
     let rows = 0
     for (const id of ids) {
-      const r = await this.#enqueue(() => compactRun(this.dir, id, this.writerId, this.#catalog, this.#encoder, { rowGroupRows: this.#o.rowGroupRows, minSegments: options.minSegments ?? 2, segmentRows: Math.max(this.#o.segmentRows, 1_048_576) }))
+      const r = await this.#enqueue(() => compactRun(this.dir, id, this.writerId, this.#liveness, this.#catalog, this.#encoder, { rowGroupRows: this.#o.rowGroupRows, minSegments: options.minSegments ?? 2, segmentRows: Math.max(this.#o.segmentRows, 1_048_576) }))
       merged += r.merged
       written += r.written
       rows += r.rows

@@ -76,6 +76,31 @@ export function parseWalName(name: string): { writer: string; gen: number } | un
   return m ? { writer: m[1]!, gen: Number(m[2]) } : undefined
 }
 
+/**
+ * A WAL claimed for replay by writer `claimer`: `<writer>.<gen>.wal.<claimer>.claim`. Claiming is a
+ * rename, so of two processes racing for one WAL exactly one gets it; the claim is as alive as its claimer.
+ */
+export function claimName(writer: string, gen: number, claimer: string): string {
+  return `${walName(writer, gen)}.${claimer}.claim`
+}
+
+/** `[writer, gen, claimer]` of a claim file name. */
+export function parseClaimName(name: string): { writer: string; gen: number; claimer: string } | undefined {
+  const m = /^([A-Za-z0-9]+)\.(\d+)\.wal\.([A-Za-z0-9]+)\.claim$/.exec(name)
+  return m ? { writer: m[1]!, gen: Number(m[2]), claimer: m[3]! } : undefined
+}
+
+/** Lease file of writer `writer` (in `<dir>/writers/`). */
+export function leaseName(writer: string): string {
+  return `${writer}.lease`
+}
+
+/** Writer id of a lease file name. */
+export function parseLeaseName(name: string): string | undefined {
+  const m = /^([A-Za-z0-9]+)\.lease$/.exec(name)
+  return m ? m[1] : undefined
+}
+
 /** A generation number as a fixed-width, sortable string. */
 export function genString(gen: number): string {
   return gen.toString().padStart(8, '0')
