@@ -3,8 +3,18 @@
 import { batchFromRows } from '@entrenar/core'
 import { openStore } from '../../src/index.js'
 
-const [dir, runId, segmentRows] = process.argv.slice(2) as [string, string, string]
-const store = await openStore(dir, { segmentRows: Number(segmentRows), rowGroupRows: 64, sealAfterMs: Number.POSITIVE_INFINITY, onCorrupt: () => {} })
+// Optional: a host name and a clock offset, to play a worker of another host of a shared volume
+// whose clock runs `offset` ms ahead (so it judges the leases of earlier workers stale without waiting).
+const [dir, runId, segmentRows, host, offset] = process.argv.slice(2) as [string, string, string, string?, string?]
+const clock = offset ? () => Date.now() + Number(offset) : undefined
+const store = await openStore(dir, {
+  segmentRows: Number(segmentRows),
+  rowGroupRows: 64,
+  sealAfterMs: Number.POSITIVE_INFINITY,
+  onCorrupt: () => {},
+  ...(host ? { host } : {}),
+  ...(clock ? { clock } : {}),
+})
 process.stdout.write('ready\n')
 let step = 0
 for (;;) {
