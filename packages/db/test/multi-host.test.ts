@@ -249,6 +249,24 @@ describe('leases', () => {
     await s.close()
   })
 
+  it('an empty compaction lock (its creator crashed before writing its id) is taken over once its mtime is stale', async () => {
+    const dir = tempDir('empty-lock')
+    let now = 0
+    const s = await openStore(dir, { host: 'host-b', clock: () => now })
+    await s.write(rows('r', 'loss', 0, 10))
+    await s.seal()
+    await s.write(rows('r', 'loss', 10, 20))
+    await s.seal()
+    const lock = join(dir, 'metrics', 'run_id=r', '.compact.lock')
+    writeFileSync(lock, '')
+    now = statSync(lock).mtimeMs + 1_000
+    expect(await s.compact()).toEqual({ merged: 0, written: 0, rows: 0 })
+    now += STALE
+    expect(await s.compact()).toEqual({ merged: 2, written: 1, rows: 20 })
+    expect(existsSync(lock)).toBe(false)
+    await s.close()
+  })
+
   it('rejects inconsistent lease options with ENTRENAR_INVALID_CONFIG', async () => {
     const dir = tempDir('lease-opts')
     await expect(openStore(dir, { leaseMs: 60_000, staleWriterMs: 100_000 })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })

@@ -75,7 +75,7 @@ export function parseLease(bytes: Uint8Array | undefined): LeaseRecord | undefin
  *   tolerated). This assumes the hosts' clocks agree to well within `staleWriterMs − leaseMs` (NTP).
  * - Without a lease (a writer of an older version, or one that closed with files left), the file's
  *   own modification time stands in for the lease: gone when older than `staleWriterMs`.
- * - A writer id of another shape is never taken for gone.
+ * - A writer id of another shape (an empty lock file left by a crash) is judged by that mtime too.
  */
 export class Liveness {
   readonly #root: string
@@ -99,9 +99,8 @@ export class Liveness {
   /** True when `writer` is gone; `file` is the file at stake (its mtime stands in for a missing lease). */
   async gone(writer: string, file: string): Promise<boolean> {
     const w = parseWriterId(writer)
-    if (!w) return false
-    if (w.hostTag === this.#hostTag) return !processAlive(w.pid)
-    const lease = parseLease(await readWhole(join(this.#root, WRITERS_DIR, leaseName(writer))))
+    if (w && w.hostTag === this.#hostTag) return !processAlive(w.pid)
+    const lease = w ? parseLease(await readWhole(join(this.#root, WRITERS_DIR, leaseName(writer)))) : undefined
     if (lease) return this.#now() - lease.renewedMs > Math.max(this.#staleMs, 3 * lease.leaseMs)
     const mtime = await fileMtimeMs(file)
     return mtime !== undefined && this.#now() - mtime > this.#staleMs

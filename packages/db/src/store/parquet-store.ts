@@ -161,10 +161,10 @@ class Store implements ParquetStore {
   }
 
   async init(): Promise<void> {
-    for (const d of ['metrics', 'wal', 'runs']) await ensureDir(join(this.dir, d))
-    // The lease exists before this writer's first WAL or claim, so other hosts never see them unleased.
-    this.#lease = await startLease(this.dir, this.writerId, { host: this.#o.host, leaseMs: this.#o.leaseMs, now: this.#o.clock })
     try {
+      for (const d of ['metrics', 'wal', 'runs']) await ensureDir(join(this.dir, d))
+      // The lease exists before this writer's first WAL or claim, so other hosts never see them unleased.
+      this.#lease = await startLease(this.dir, this.writerId, { host: this.#o.host, leaseMs: this.#o.leaseMs, now: this.#o.clock })
       if (this.#o.recoverWal) this.recovery = await this.#recoverNow()
       if (this.#o.retentionDays !== undefined) await this.applyRetention(this.#o.retentionDays)
     } catch (e) {
