@@ -12,14 +12,16 @@ import {
   type MetricSink,
   type MetricStore,
   NULL_INT32,
-  RecordBatchBuilder,
   type RunInfo,
   type RunStatus,
   type Tags,
   toEntrenarError,
 } from '@entrenar/core'
-import { type MetricStats, MetricsCollector } from '../collector/collector.js'
+import type { MetricStats, MetricsCollector } from '../collector/collector.js'
 import type { SystemMetricsOptions, SystemSampler } from '../system/sampler.js'
+import { type BoundMetrics, type BoundMetricsOptions, createBoundMetrics } from './bound.js'
+import { createRowClock, defaultClockUs } from './clock.js'
+import { Recorder } from './recorder.js'
 import { hostFacts } from './host.js'
 
 /** Where a point sits in training. */
@@ -59,8 +61,19 @@ export interface MonitorOptions {
   readonly maxPendingRows?: number
   /** Hand the pending rows to the sinks at least this often. Default 1000 ms. */
   readonly flushIntervalMs?: number
-  /** Wall clock in microseconds. Default `Date.now() * 1000`. */
+  /**
+   * Wall clock in microseconds. Default `Date.now() * 1000` (the cheapest source measured; see the README's
+   * Performance section). Readings are kept non-decreasing: one behind the last repeats the last.
+   */
   readonly clockUs?: () => number
+  /**
+   * Read the clock once every N `log()` calls (object or handle form); the rows of the calls in between
+   * carry the last reading, which is also refreshed whenever the event loop turns. Precision trade-off:
+   * a row's timestamp lags its true time by at most the duration of the N − 1 calls before it; it is
+   * never in the future and timestamps never decrease. Worth it when steps take microseconds (one clock
+   * read costs ~50–60 ns on virtualised hosts); with steps of a millisecond or more, keep 1. Default 1.
+   */
+  readonly clockEvery?: number
   /**
    * System metrics (CPU, memory, event-loop lag, GC, GPU) logged under `sys/` at the current step, or
    * `false`. Default `{ intervalMs: 10_000 }`. Node only; ignored elsewhere.
@@ -89,6 +102,13 @@ export interface Monitor {
   readonly signal: AbortSignal
   /** Records values at one step. Synchronous, allocation-free in steady state, never throws. */
   log(values: Readonly<Record<string, number>>, meta?: LogMeta): void
+  /**
+   * Binds a fixed list of metrics for the hot path: `handle.log(step, v0, v1, …)` records the same rows,
+   * statistics, drift events and stop decisions as `log({ [names[0]]: v0, … }, { step, epoch, batch, tags })`
+   * without a name lookup or an object per call. Names and tags are checked here: an empty list, a
+   * repeated name, a bad name or bad tags throw a coded `EntrenarError` (configuration fails fast).
+   */
+  metrics(names: readonly string[], options?: BoundMetricsOptions): BoundMetrics
   /** Resolves at once unless the Andon paused the run. */
   gate(): Promise<void>
   /** Stops the line by hand. */
@@ -117,30 +137,20 @@ function defaultOnError(): (e: EntrenarError) => void {
 
 class MonitorImpl implements Monitor {
   readonly runId: string
-  readonly collector = new MetricsCollector()
   readonly #opts: MonitorOptions
   readonly #store: MetricStore
   readonly #ownsStore: boolean
   readonly #sinks: MetricSink[]
   readonly #andon: AlertPolicy
   readonly #onError: (e: EntrenarError) => void
-  readonly #clock: () => number
-  readonly #batchRows: number
+  readonly #rec: Recorder
   readonly #own = new AbortController()
   readonly signal: AbortSignal
-  #builder: RecordBatchBuilder
-  /** builder metric id per collector metric id (the builder's dictionary is per batch stream). */
-  #detectors: (readonly ChangeDetector[] | undefined)[] = []
-  #tagCache = new WeakMap<object, number>()
   #pending = new Set<Promise<void>>()
   readonly #maxPendingRows: number
   #timer: ReturnType<typeof setInterval> | undefined
   #scheduled = false
-  #lastStep = -1
-  #closed = false
   #closing: Promise<void> | undefined
-  #drift: DriftEvent[] = []
-  #warning = new Set<ChangeDetector>()
   #run: RunInfo
   #system: SystemSampler | undefined
 
@@ -153,137 +163,77 @@ class MonitorImpl implements Monitor {
     this.#sinks = [this.#store, ...(opts.sinks ?? [])]
     this.#andon = opts.andon ?? createDefaultPolicy({ runId })
     this.#onError = opts.onError ?? defaultOnError()
-    this.#clock = opts.clockUs ?? (() => Date.now() * 1000)
-    this.#batchRows = opts.batchRows ?? 4096
-    this.#maxPendingRows = Math.max(this.#batchRows, opts.maxPendingRows ?? 262_144)
-    this.#builder = new RecordBatchBuilder(runId, this.#batchRows)
+    const batchRows = opts.batchRows ?? 4096
+    this.#maxPendingRows = Math.max(batchRows, opts.maxPendingRows ?? 262_144)
+    this.#rec = new Recorder({
+      runId,
+      batchRows,
+      andon: this.#andon,
+      clock: createRowClock(opts.clockUs ?? defaultClockUs, opts.clockEvery ?? 1),
+      report: (e) => this.#report(e),
+      // A loop that never yields must not grow the buffer without bound: hand off synchronously then.
+      onFull: (rows) => (rows >= this.#maxPendingRows ? this.#handOff() : this.#schedule()),
+    })
     this.signal = AbortSignal.any([this.#own.signal, this.#andon.signal])
     for (const [metric, list] of Object.entries(opts.detectors ?? {})) {
       const err = checkMetricName(metric)
       if (err) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: detectors key: ${err.message}`)
-      this.#detectors[this.#register(metric)] = list
+      this.#rec.watch(metric, list)
     }
     const interval = opts.flushIntervalMs ?? 1000
-    this.#timer = setInterval(() => this.#handOff(), interval)
+    this.#timer = setInterval(() => {
+      this.#rec.clock.invalidate() // the loop yielded: time has passed since the cached reading
+      this.#handOff()
+    }, interval)
     // The timer must never keep a finished training process alive.
     ;(this.#timer as { unref?: () => void }).unref?.()
+  }
+
+  get collector(): MetricsCollector {
+    return this.#rec.collector
   }
 
   /** Records the run as started in the store and starts the system sampler. */
   async start(system: SystemSampler | undefined): Promise<void> {
     await this.#store.putRun(this.#run)
     this.#system = system
+    const rec = this.#rec
     system?.start(
-      (values) => this.#record(values, Math.max(0, this.#lastStep), NULL_INT32, NULL_INT32, -1),
+      (values) => {
+        rec.clock.invalidate() // a timer fired: the loop yielded, so the cached reading is stale
+        rec.record(values, Math.max(0, rec.lastStep), NULL_INT32, NULL_INT32, -1)
+      },
       (e) => this.#report(e),
     )
   }
 
   log(values: Readonly<Record<string, number>>, meta?: LogMeta): void {
-    if (this.#closed) {
-      this.#report(new EntrenarError(ErrorCodes.CLOSED, `entrenar/monitor: log() after close() on run ${this.runId}; the values were dropped`))
-      return
-    }
-    const step = meta?.step ?? this.#lastStep + 1
-    if (!Number.isSafeInteger(step)) {
-      this.#report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: step ${String(step)} is not a safe integer; the values of this call were dropped`))
-      return
-    }
-    this.#lastStep = step
-    const epoch = this.#int(meta?.epoch, 'epoch')
-    const batch = this.#int(meta?.batch, 'batch')
-    const tagId = meta?.tags === undefined ? -1 : this.#tagId(meta.tags)
-    this.#record(values, step, epoch, batch, tagId)
+    const rec = this.#rec
+    const step = meta?.step ?? rec.lastStep + 1
+    if (!rec.begin(step)) return
+    const epoch = rec.int(meta?.epoch, 'epoch')
+    const batch = rec.int(meta?.batch, 'batch')
+    const tagId = meta?.tags === undefined ? -1 : rec.tagId(meta.tags)
+    rec.record(values, step, epoch, batch, tagId)
   }
 
-  #record(values: Readonly<Record<string, number>>, step: number, epoch: number, batch: number, tagId: number): void {
-    const ts = this.#clock()
-    const b = this.#builder
-    const c = this.collector
-    for (const name in values) {
-      const v = values[name]
-      let id = c.idOf(name)
-      if (id === undefined) {
-        const err = checkMetricName(name)
-        if (err) {
-          this.#report(err)
-          continue
-        }
-        id = this.#register(name)
-      }
-      if (typeof v !== 'number') {
-        this.#report(new EntrenarError(ErrorCodes.INVALID_VALUE, `entrenar/monitor: ${name} at step ${step} is a ${typeof v}, not a number; dropped`))
-        continue
-      }
-      c.recordId(id, v)
-      b.append(id, v, step, ts, epoch, batch, tagId)
-      this.#andon.observeValue(name, v, step)
-      const dets = this.#detectors[id]
-      if (dets !== undefined) this.#detect(dets, name, v, step)
+  metrics(names: readonly string[], options: BoundMetricsOptions = {}): BoundMetrics {
+    if (!Array.isArray(names) || names.length === 0) {
+      throw new EntrenarError(ErrorCodes.INVALID_CONFIG, 'entrenar/monitor: metrics() needs a non-empty array of metric names')
     }
-    const n = b.length
-    if (n >= this.#batchRows) {
-      // A loop that never yields must not grow the buffer without bound: hand off synchronously then.
-      if (n >= this.#maxPendingRows) this.#handOff()
-      else this.#schedule()
+    if (new Set(names).size !== names.length) {
+      throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: metrics() names must be distinct: ${names.join(', ')}`)
     }
-  }
-
-  /** Registers a metric in the collector and the batch dictionary under the same id. */
-  #register(name: string): number {
-    const id = this.collector.metricId(name)
-    const bid = this.#builder.metricId(name)
-    if (bid !== id) throw new EntrenarError(ErrorCodes.INTERNAL, `entrenar/monitor: metric ${name} has collector id ${id} but batch id ${bid}`)
-    return id
-  }
-
-  /**
-   * Feeds the metric's detectors. A `drift` is always an event; a `warning` only when it starts (DDM-style
-   * detectors answer `warning` on every update inside the warning zone); `invalid` (NaN/±Inf) is not an
-   * event: non-finite values are the non-finite rule's business and are counted by the collector.
-   */
-  #detect(dets: readonly ChangeDetector[], metric: string, v: number, step: number): void {
-    for (const d of dets) {
-      const s = d.update(v)
-      if (s === 'invalid') continue
-      const wasWarning = this.#warning.has(d)
-      if (s === 'warning') this.#warning.add(d)
-      else if (wasWarning) this.#warning.delete(d)
-      if (s === 'stable' || (s === 'warning' && wasWarning)) continue
-      const event: DriftEvent = {
-        kind: 'drift',
-        runId: this.runId,
-        metric,
-        step,
-        detector: d.name,
-        signal: s,
-        statistic: d.statistic,
-        ...(d.severity === undefined ? {} : { severity: d.severity }),
-        timestampMs: Date.now(),
-      }
-      this.#drift.push(event)
-      this.#andon.observe(event)
+    for (const name of names) {
+      const err = checkMetricName(name)
+      if (err) throw err
     }
-  }
-
-  #int(x: number | undefined, what: string): number {
-    if (x === undefined) return NULL_INT32
-    if (Number.isInteger(x) && x >= 0 && x <= 2147483647) return x
-    this.#report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: ${what} ${String(x)} is not an integer in [0, 2^31); stored as absent`))
-    return NULL_INT32
-  }
-
-  #tagId(tags: Tags): number {
-    const cached = this.#tagCache.get(tags)
-    if (cached !== undefined) return cached
-    const err = checkTags(tags)
-    if (err) {
-      this.#report(err)
-      return -1
-    }
-    const id = this.#builder.tagSetId(tags)
-    this.#tagCache.set(tags, id)
-    return id
+    const err = checkTags(options.tags)
+    if (err) throw err
+    const rec = this.#rec
+    const ids = names.map((name) => rec.collector.idOf(name) ?? rec.register(name))
+    const tagId = options.tags === undefined ? -1 : rec.tagId(options.tags)
+    return createBoundMetrics(rec, names, ids, options.tags, tagId, options)
   }
 
   /** Asks for a hand-off at the next microtask: the sinks see the rows as soon as the loop yields (awaits anything). */
@@ -292,6 +242,7 @@ class MonitorImpl implements Monitor {
     this.#scheduled = true
     queueMicrotask(() => {
       this.#scheduled = false
+      this.#rec.clock.invalidate()
       this.#handOff()
     })
   }
@@ -302,8 +253,8 @@ class MonitorImpl implements Monitor {
    * failure goes to `onError`.
    */
   #handOff(): void {
-    if (this.#builder.length === 0) return
-    const builder = this.#builder
+    const builder = this.#rec.builder
+    if (builder.length === 0) return
     const batch = builder.detach()
     const writes = this.#sinks.map((sink) => {
       let p: Promise<void>
@@ -342,12 +293,12 @@ class MonitorImpl implements Monitor {
     const reason = this.signal.aborted ? String((this.signal.reason as Error | undefined)?.message ?? this.signal.reason) : undefined
     return {
       runId: this.runId,
-      status: this.signal.aborted ? 'stopped' : this.#closed ? 'finished' : 'running',
+      status: this.signal.aborted ? 'stopped' : this.#rec.closed ? 'finished' : 'running',
       ...(reason === undefined ? {} : { reason }),
-      lastStep: this.#lastStep,
+      lastStep: this.#rec.lastStep,
       metrics: this.collector.summary(),
       incidents: this.#andon.history(),
-      driftEvents: this.#drift.slice(),
+      driftEvents: this.#rec.driftEvents.slice(),
     }
   }
 
@@ -376,7 +327,7 @@ class MonitorImpl implements Monitor {
     clearInterval(this.#timer)
     this.#system?.stop()
     await this.flush()
-    this.#closed = true
+    this.#rec.closed = true
     const final = this.summary()
     this.#run = { ...this.#run, status: final.status, endTimeMs: Date.now(), ...(final.reason === undefined ? {} : { reason: final.reason }) }
     await this.#store.putRun(this.#run).catch((e: unknown) => this.#report(toEntrenarError(e, ErrorCodes.SINK_FAILED, 'entrenar/monitor: recording the run end failed')))
@@ -413,6 +364,9 @@ export async function createMonitor(options: MonitorOptions = {}): Promise<Monit
   }
   if (options.batchRows !== undefined && !(Number.isInteger(options.batchRows) && options.batchRows > 0)) {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: batchRows ${options.batchRows} must be a positive integer`)
+  }
+  if (options.clockEvery !== undefined && !(Number.isInteger(options.clockEvery) && options.clockEvery > 0)) {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: clockEvery ${options.clockEvery} must be a positive integer`)
   }
   if (options.flushIntervalMs !== undefined && !(options.flushIntervalMs > 0)) {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: flushIntervalMs ${options.flushIntervalMs} must be > 0`)

@@ -1,0 +1,113 @@
+import { NULL_INT32, type Tags } from '@entrenar/core'
+import type { Recorder } from './recorder.js'
+
+/** Options of {@link Monitor.metrics}. */
+export interface BoundMetricsOptions {
+  /** Labels of every row logged through the handle, e.g. `{ split: 'val' }`. Validated once, here. */
+  readonly tags?: Tags
+  /** Initial epoch of the rows (see {@link BoundMetrics.epoch}). */
+  readonly epoch?: number
+  /** Initial batch of the rows (see {@link BoundMetrics.batch}). */
+  readonly batch?: number
+}
+
+/**
+ * A fixed list of metrics bound once for the training loop's hot path (as prom-client binds label
+ * values with `labels()` and OpenTelemetry binds an instrument once with `createHistogram()`): the
+ * names are checked and resolved to ids when the handle is made, so a call costs no name lookup, no
+ * object literal and no allocation. Rows, statistics, detectors, the alert policy (a non-finite `loss`
+ * stops the line in that very call), batches and sinks see exactly what `monitor.log()` would make of
+ * the same values at the same step.
+ *
+ * @example
+ * ```ts
+ * const train = monitor.metrics(['loss', 'accuracy'])
+ * for (let step = 0; step < steps && !monitor.signal.aborted; step++) {
+ *   const r = model.step()
+ *   train.log(step, r.loss, r.accuracy) // same rows as monitor.log({ loss: r.loss, accuracy: r.accuracy }, { step })
+ * }
+ * ```
+ */
+export interface BoundMetrics {
+  /** The metrics, in the order their values are passed. */
+  readonly names: readonly string[]
+  /** The tags of every row, when given. */
+  readonly tags: Tags | undefined
+  /**
+   * Epoch stored with the following rows; `undefined` stores it as absent. A value that is not an
+   * integer in [0, 2^31) goes to `onError` and is stored as absent, as with `log()`.
+   */
+  epoch: number | undefined
+  /** Batch within the epoch stored with the following rows; same rules as {@link BoundMetrics.epoch}. */
+  batch: number | undefined
+  /**
+   * Records one value per metric, in {@link BoundMetrics.names} order, at `step` (a safe integer; steps
+   * that go backwards are kept). Passing fewer values logs only those (as a key missing from the
+   * object given to `log()`); surplus values go to `onError`. Synchronous, allocation-free, never throws.
+   */
+  log(step: number, ...values: number[]): void
+  /** Like {@link BoundMetrics.log} with the values in an array (reuse one `Float64Array` for many metrics). */
+  record(step: number, values: ArrayLike<number>): void
+}
+
+class BoundMetricsImpl implements BoundMetrics {
+  readonly names: readonly string[]
+  readonly tags: Tags | undefined
+  readonly #ids: Int32Array
+  /** The call's valid values and their ids (a value that is not a number is left out). */
+  readonly #callIds: Int32Array
+  readonly #callVals: Float64Array
+  readonly #recorder: Recorder
+  readonly #tagId: number
+  #epoch: number | undefined
+  #batch: number | undefined
+  #epochStored = NULL_INT32
+  #batchStored = NULL_INT32
+
+  constructor(recorder: Recorder, names: readonly string[], ids: readonly number[], tags: Tags | undefined, tagId: number, options: BoundMetricsOptions) {
+    this.#recorder = recorder
+    this.names = Object.freeze(names.slice())
+    this.#ids = Int32Array.from(ids)
+    this.#callIds = new Int32Array(ids.length)
+    this.#callVals = new Float64Array(ids.length)
+    this.tags = tags
+    this.#tagId = tagId
+    this.epoch = options.epoch
+    this.batch = options.batch
+  }
+
+  get epoch(): number | undefined {
+    return this.#epoch
+  }
+
+  set epoch(x: number | undefined) {
+    this.#epoch = x
+    this.#epochStored = this.#recorder.int(x, 'epoch')
+  }
+
+  get batch(): number | undefined {
+    return this.#batch
+  }
+
+  set batch(x: number | undefined) {
+    this.#batch = x
+    this.#batchStored = this.#recorder.int(x, 'batch')
+  }
+
+  log(step: number, ...values: number[]): void {
+    this.record(step, values)
+  }
+
+  record(step: number, values: ArrayLike<number>): void {
+    const r = this.#recorder
+    if (!r.begin(step)) return
+    const ts = r.clock.now()
+    const n = r.gather(this.names, this.#ids, values, step, this.#callIds, this.#callVals)
+    r.commit(this.#callIds, this.#callVals, n, step, ts, this.#epochStored, this.#batchStored, this.#tagId)
+  }
+}
+
+/** Makes a handle over metrics already registered with the recorder under `ids` (see `Monitor.metrics`). */
+export function createBoundMetrics(recorder: Recorder, names: readonly string[], ids: readonly number[], tags: Tags | undefined, tagId: number, options: BoundMetricsOptions): BoundMetrics {
+  return new BoundMetricsImpl(recorder, names, ids, tags, tagId, options)
+}

@@ -1,0 +1,230 @@
+import {
+  type AlertPolicy,
+  type ChangeDetector,
+  checkMetricName,
+  checkTags,
+  type DriftEvent,
+  EntrenarError,
+  ErrorCodes,
+  NULL_INT32,
+  RecordBatchBuilder,
+  type Tags,
+} from '@entrenar/core'
+import { MetricsCollector } from '../collector/collector.js'
+import type { RowClock } from './clock.js'
+
+/** What a {@link Recorder} is built from. */
+export interface RecorderOptions {
+  readonly runId: string
+  readonly batchRows: number
+  readonly andon: AlertPolicy
+  readonly clock: RowClock
+  readonly report: (e: EntrenarError) => void
+  /** Called at the end of a call that left `rows ≥ batchRows` pending rows (the monitor hands them off). */
+  readonly onFull: (rows: number) => void
+}
+
+/** The error for a value that is not a number (shared by `log()` and handles, so both report alike). */
+function invalidValue(name: string, step: number, v: unknown): EntrenarError {
+  return new EntrenarError(ErrorCodes.INVALID_VALUE, `entrenar/monitor: ${name} at step ${step} is a ${typeof v}, not a number; dropped`)
+}
+
+/**
+ * The monitor's synchronous recording path, shared by `log()` and the bound handles so both produce
+ * the same rows, statistics, drift events and stop decisions: the collector, the pending batch rows, the
+ * alert policy's `observeValue` and the per-metric change detectors. Internal (not exported by the
+ * package); the monitor owns one and does the hand-off to sinks.
+ */
+export class Recorder {
+  readonly collector = new MetricsCollector()
+  readonly builder: RecordBatchBuilder
+  readonly clock: RowClock
+  readonly driftEvents: DriftEvent[] = []
+  /** Step of the last accepted call (-1 before the first). */
+  lastStep = -1
+  /** Set by the monitor's `close()`: later calls are reported and dropped. */
+  closed = false
+  readonly report: (e: EntrenarError) => void
+  readonly #runId: string
+  readonly #andon: AlertPolicy
+  readonly #batchRows: number
+  readonly #onFull: (rows: number) => void
+  #detectors: (readonly ChangeDetector[] | undefined)[] = []
+  #warning = new Set<ChangeDetector>()
+  #tagCache = new WeakMap<object, number>()
+  /** The values of one `log()` call and their metric ids (as many slots as metrics). */
+  #callIds = new Int32Array(16)
+  #callVals = new Float64Array(16)
+
+  constructor(options: RecorderOptions) {
+    this.#runId = options.runId
+    this.#andon = options.andon
+    this.clock = options.clock
+    this.report = options.report
+    this.#batchRows = options.batchRows
+    this.#onFull = options.onFull
+    this.builder = new RecordBatchBuilder(options.runId, options.batchRows)
+  }
+
+  /** Registers a metric in the collector and the batch dictionary under the same id. */
+  register(name: string): number {
+    const id = this.collector.metricId(name)
+    const bid = this.builder.metricId(name)
+    if (bid !== id) throw new EntrenarError(ErrorCodes.INTERNAL, `entrenar/monitor: metric ${name} has collector id ${id} but batch id ${bid}`)
+    if (id >= this.#callIds.length) {
+      // A call holds each metric at most once. The copy keeps what a `log()` call that registers new
+      // metrics has already gathered.
+      const ids = new Int32Array(this.#callIds.length * 2)
+      const vals = new Float64Array(this.#callVals.length * 2)
+      ids.set(this.#callIds)
+      vals.set(this.#callVals)
+      this.#callIds = ids
+      this.#callVals = vals
+    }
+    return id
+  }
+
+  /** Watches a metric with change detectors. */
+  watch(name: string, detectors: readonly ChangeDetector[]): void {
+    this.#detectors[this.register(name)] = detectors
+  }
+
+  /** Starts a call at `step`: false (reported) when closed or the step is not a safe integer. */
+  begin(step: number): boolean {
+    if (this.closed) {
+      this.report(new EntrenarError(ErrorCodes.CLOSED, `entrenar/monitor: log() after close() on run ${this.#runId}; the values were dropped`))
+      return false
+    }
+    if (!Number.isSafeInteger(step)) {
+      this.report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: step ${String(step)} is not a safe integer; the values of this call were dropped`))
+      return false
+    }
+    this.lastStep = step
+    return true
+  }
+
+  /** Resolves the names of one `log()` call to ids (registering new ones), then records them as a handle does. */
+  record(values: Readonly<Record<string, number>>, step: number, epoch: number, batch: number, tagId: number): void {
+    const ts = this.clock.now()
+    const c = this.collector
+    let n = 0
+    for (const name in values) {
+      let id = c.idOf(name)
+      if (id === undefined) {
+        const err = checkMetricName(name)
+        if (err) {
+          this.report(err)
+          continue
+        }
+        id = this.register(name)
+      }
+      const v = values[name]
+      if (typeof v !== 'number') {
+        this.report(invalidValue(name, step, v))
+        continue
+      }
+      this.#callIds[n] = id
+      this.#callVals[n++] = v
+    }
+    this.commit(this.#callIds, this.#callVals, n, step, ts, epoch, batch, tagId)
+  }
+
+  /**
+   * Gathers the values of a handle call into `outIds`/`outVals` (a value that is not a number is
+   * reported and left out) and returns how many were kept.
+   */
+  gather(names: readonly string[], ids: Int32Array, values: ArrayLike<number>, step: number, outIds: Int32Array, outVals: Float64Array): number {
+    const m = Math.min(values.length, ids.length)
+    let n = 0
+    for (let i = 0; i < m; i++) {
+      const v = values[i]
+      if (typeof v !== 'number') {
+        this.report(invalidValue(names[i]!, step, v))
+        continue
+      }
+      outIds[n] = ids[i]!
+      outVals[n++] = v
+    }
+    if (values.length > ids.length) {
+      this.report(
+        new EntrenarError(
+          ErrorCodes.INVALID_VALUE,
+          `entrenar/monitor: ${values.length} values for ${ids.length} bound metrics (${names.join(', ')}) at step ${step}; the ${values.length - ids.length} surplus values were dropped`,
+        ),
+      )
+    }
+    return n
+  }
+
+  /**
+   * Records one call's values (`vals[i]` of metric `ids[i]`, i < n): statistics and batch rows first,
+   * each in its own loop so the values stay unboxed in typed arrays, then per value, in the caller's
+   * order, the policy (which may stop the line in this very call) and the detectors.
+   */
+  commit(ids: Int32Array, vals: Float64Array, n: number, step: number, ts: number, epoch: number, batch: number, tagId: number): void {
+    this.collector.recordIds(ids, vals, n)
+    const b = this.builder
+    for (let i = 0; i < n; i++) b.append(ids[i]!, vals[i]!, step, ts, epoch, batch, tagId)
+    const names = this.collector.metrics
+    const andon = this.#andon
+    const detectors = this.#detectors
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!
+      andon.observeValue(names[id]!, vals[i]!, step)
+      const dets = detectors[id]
+      if (dets !== undefined) this.#detect(dets, names[id]!, vals[i]!, step)
+    }
+    if (b.length >= this.#batchRows) this.#onFull(b.length)
+  }
+
+  /** An epoch or batch as stored: NULL_INT32 when absent; reported and NULL_INT32 when not an int32 ≥ 0. */
+  int(x: number | undefined, what: string): number {
+    if (x === undefined) return NULL_INT32
+    if (Number.isInteger(x) && x >= 0 && x <= 2147483647) return x
+    this.report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: ${what} ${String(x)} is not an integer in [0, 2^31); stored as absent`))
+    return NULL_INT32
+  }
+
+  /** Dictionary id of a tag set, cached by object identity; -1 (reported) for bad tags. */
+  tagId(tags: Tags): number {
+    const cached = this.#tagCache.get(tags)
+    if (cached !== undefined) return cached
+    const err = checkTags(tags)
+    if (err) {
+      this.report(err)
+      return -1
+    }
+    const id = this.builder.tagSetId(tags)
+    this.#tagCache.set(tags, id)
+    return id
+  }
+
+  /**
+   * Feeds the metric's detectors. A `drift` is always an event; a `warning` only when it starts (DDM-style
+   * detectors answer `warning` on every update inside the warning zone); `invalid` (NaN/±Inf) is not an
+   * event: non-finite values are the non-finite rule's business and are counted by the collector.
+   */
+  #detect(dets: readonly ChangeDetector[], metric: string, v: number, step: number): void {
+    for (const d of dets) {
+      const s = d.update(v)
+      if (s === 'invalid') continue
+      const wasWarning = this.#warning.has(d)
+      if (s === 'warning') this.#warning.add(d)
+      else if (wasWarning) this.#warning.delete(d)
+      if (s === 'stable' || (s === 'warning' && wasWarning)) continue
+      const event: DriftEvent = {
+        kind: 'drift',
+        runId: this.#runId,
+        metric,
+        step,
+        detector: d.name,
+        signal: s,
+        statistic: d.statistic,
+        ...(d.severity === undefined ? {} : { severity: d.severity }),
+        timestampMs: Date.now(),
+      }
+      this.driftEvents.push(event)
+      this.#andon.observe(event)
+    }
+  }
+}
