@@ -1,4 +1,5 @@
 import { EntrenarError, ErrorCodes, isEntrenarError } from '@entrenar/core'
+import type { TerminalStream } from '@entrenar/viz'
 
 /** Exit codes of the `entrenar` CLI (stable; documented in the README). */
 export const EXIT = {
@@ -33,6 +34,8 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>
   /** Aborts on SIGINT/SIGTERM for long-running commands (serve, dashboard). */
   readonly signal: AbortSignal
+  /** Where live dashboards draw (default `process.stdout`). */
+  readonly terminal?: TerminalStream
 }
 
 /** Colour decision of the CLI: https://no-color.org (any non-empty `NO_COLOR` disables), `FORCE_COLOR` forces. */
@@ -57,11 +60,26 @@ export function levelColor(level: string): keyof typeof CODES {
 
 /** Maps an error to an exit code and a one-line message on stderr (JSON on stdout with `--json`). */
 export function failWith(io: Io, e: unknown): number {
-  const err = isEntrenarError(e) ? e : new EntrenarError(ErrorCodes.INTERNAL, `entrenar: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+  const err = isEntrenarError(e) ? e : (fromSystemError(e) ?? new EntrenarError(ErrorCodes.INTERNAL, `entrenar: ${e instanceof Error ? e.message : String(e)}`, { cause: e }))
   const code = exitCodeOf(err)
   if (io.json) io.out(`${JSON.stringify({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } })}\n`)
   io.err(`${paint(io, 'red', 'error')} ${err.message} [${err.code}]\n`)
   return code
+}
+
+/**
+ * A coded error for a Node file-system error (a report `--out` into a missing directory, a PNG path
+ * that is a directory): a missing path is `ENTRENAR_NOT_FOUND` (exit 3), a path that cannot be written
+ * is `ENTRENAR_IO` (exit 1). Other errors are left alone.
+ */
+function fromSystemError(e: unknown): EntrenarError | undefined {
+  if (!(e instanceof Error)) return undefined
+  const sys = (e as { code?: unknown }).code
+  const path = (e as { path?: unknown }).path
+  const details = { syscall: (e as { syscall?: unknown }).syscall, ...(typeof path === 'string' ? { path } : {}), errno: sys }
+  if (sys === 'ENOENT' || sys === 'ENOTDIR') return new EntrenarError(ErrorCodes.NOT_FOUND, `entrenar: ${e.message}`, { cause: e, details })
+  if (sys === 'EACCES' || sys === 'EPERM' || sys === 'EISDIR' || sys === 'EROFS' || sys === 'ENOSPC' || sys === 'EEXIST') return new EntrenarError('ENTRENAR_IO', `entrenar: ${e.message}`, { cause: e, details })
+  return undefined
 }
 
 /** Exit code of an error code. */

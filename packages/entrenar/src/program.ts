@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander'
+import type { TerminalStream } from '@entrenar/viz'
 import { colorEnabled, EXIT, failWith, type Io } from './io.js'
 
 /** What `runCli` needs from the process; tests pass buffers and a fixed environment. */
@@ -9,6 +10,8 @@ export interface CliContext {
   readonly stdoutTty?: boolean
   readonly stderrTty?: boolean
   readonly signal?: AbortSignal
+  /** Where live terminal dashboards draw (`dashboard` on a TTY, `demo --dashboard`). Default `process.stdout`. */
+  readonly terminal?: TerminalStream
   /** Called by `serve` once it listens. */
   readonly onListening?: (url: string) => void
 }
@@ -34,6 +37,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     stdoutTty: ctx.stdoutTty ?? false,
     env,
     signal: ctx.signal ?? new AbortController().signal,
+    ...(ctx.terminal ? { terminal: ctx.terminal } : {}),
   })
   const program = new Command('entrenar')
     .description('Entrenar: observable, self-stopping ML training — runs, queries, Hansei reports, dashboards, lineage, Andon.')

@@ -57,7 +57,7 @@ export async function dashboardCommand(dir: string, flags: DashboardFlags, io: I
       color: io.color,
       env: io.env,
       ...(flags.ascii ? { ascii: true } : {}),
-      ...(live ? {} : { stream: { write: (t: string) => { io.out(t); return true }, isTTY: false, columns: 100, rows: 30 } }),
+      ...(live ? (io.terminal ? { stream: io.terminal } : {}) : { stream: { write: (t: string) => { io.out(t); return true }, isTTY: false, columns: 100, rows: 30 } }),
     })
     if (live) {
       await dash.refresh()

@@ -54,6 +54,7 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
       renacer: false,
       ...demoAndonRules(runId, dir),
       dashboard: flags.dashboard ?? (io.stdoutTty && !io.json),
+      ...(io.terminal ? { stream: io.terminal } : {}),
       system: false,
     })
     const batches = Math.ceil(train.rows / 30)
