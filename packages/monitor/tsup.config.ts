@@ -1,3 +1,3 @@
 import { entrenarTsup } from '../../tsup.shared.mjs'
 
-export default entrenarTsup({ entry: {"index":"src/index.ts","system":"src/system.ts"} })
+export default entrenarTsup({ entry: { index: "src/index.ts", system: "src/system.ts", collector: "src/collector.ts" } })

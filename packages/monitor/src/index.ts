@@ -1,5 +1,6 @@
 export { type MetricStats, MetricsCollector } from './collector/collector.js'
 export { DDSketch, type DDSketchOptions, MIN_INDEXABLE } from './collector/ddsketch.js'
+export { Welford } from './collector/welford.js'
 export type { BoundMetrics, BoundMetricsOptions } from './pipeline/bound.js'
 export { createMonitor, type LogMeta, type Monitor, type MonitorOptions, type MonitorSummary } from './pipeline/monitor.js'
 export type { SystemMetricsOptions, SystemSampler } from './system/sampler.js'

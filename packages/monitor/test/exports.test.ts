@@ -19,6 +19,7 @@ it('@entrenar/monitor exports exactly the public names', () => {
       'renderHanseiHtml',
       'renderHanseiJson',
       'renderHanseiMarkdown',
+      'Welford',
     ].sort(),
   )
 })
