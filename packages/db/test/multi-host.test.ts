@@ -18,6 +18,14 @@ async function steps(store: ParquetStore, runId: string): Promise<number[]> {
 }
 const range = (n: number) => Array.from({ length: n }, (_, i) => i)
 
+/** Copies the files of `subs` from one store directory to another (what a dead host left on disk). */
+function copyDirs(from: string, to: string, subs: readonly string[]): void {
+  for (const sub of subs) {
+    mkdirSync(join(to, sub), { recursive: true })
+    for (const f of readdirSync(join(from, sub))) copyFileSync(join(from, sub, f), join(to, sub, f))
+  }
+}
+
 /**
  * A store in which a writer of `host-a` accepted and flushed 50 rows of run `r` and 5 of run `q`,
  * then died at clock T (its WAL and lease are what a dead host leaves on the shared volume).
@@ -29,10 +37,7 @@ async function deadForeignWriter(label: string, lease = true): Promise<{ dir: st
   await a.write(rows('q', 'acc', 0, 5))
   await a.flush()
   const dir = tempDir(`${label}-dst`)
-  for (const sub of lease ? ['wal', 'writers'] : ['wal']) {
-    mkdirSync(join(dir, sub), { recursive: true })
-    for (const f of readdirSync(join(src, sub))) copyFileSync(join(src, sub, f), join(dir, sub, f))
-  }
+  copyDirs(src, dir, lease ? ['wal', 'writers'] : ['wal'])
   await a.close()
   return { dir, writer: a.writerId }
 }
@@ -115,10 +120,7 @@ describe('writers on other hosts (shared filesystem)', () => {
     await a.write(rows('r', 'loss', 0, 10))
     await a.flush()
     const dir = tempDir('long-lease-dst')
-    for (const sub of ['wal', 'writers']) {
-      mkdirSync(join(dir, sub), { recursive: true })
-      for (const f of readdirSync(join(src, sub))) copyFileSync(join(src, sub, f), join(dir, sub, f))
-    }
+    copyDirs(src, dir, ['wal', 'writers'])
     await a.close()
     const b = await openStore(dir, onHost('host-b', T + 600_000))
     expect(b.recovery).toMatchObject({ walFiles: 0, leftAlone: 1 })
@@ -138,10 +140,7 @@ describe('claims of recoveries that died', () => {
     const { dir, writer } = await deadForeignWriter('claim')
     // Run r's segment exactly as a replay writes it: a full replay of the same WAL elsewhere.
     const side = tempDir('claim-side')
-    for (const sub of ['wal', 'writers']) {
-      mkdirSync(join(side, sub), { recursive: true })
-      for (const f of readdirSync(join(dir, sub))) copyFileSync(join(dir, sub, f), join(side, sub, f))
-    }
+    copyDirs(dir, side, ['wal', 'writers'])
     const replayer = await openStore(side, onHost('host-x', T + 2 * STALE))
     await replayer.close()
     const part = `part-${writer}-00000000.parquet`
