@@ -15,8 +15,9 @@ import {
 import { toDot } from './export/dot.js'
 import { toMermaid } from './export/mermaid.js'
 import { type OpenLineageOptions, toOpenLineage } from './export/openlineage.js'
+import { allRows, range, type SegmentRows } from './io/encode.js'
+import { SegmentLog } from './io/segment-log.js'
 import type { LineageStorage } from './io/storage.js'
-import { decodeTables, encodeTables, LINEAGE_FILES } from './io/tables.js'
 import { compareModels, diffConfig, diffTags } from './query/compare.js'
 import { HealthIndex } from './query/health.js'
 import { RegressionIndex } from './query/regression.js'
@@ -32,6 +33,16 @@ export interface LineageOptions {
   readonly storage?: LineageStorage
   /** Write the tables after every change instead of on `flush()`/`close()`. Default false. */
   readonly autoFlush?: boolean
+  /**
+   * A flush appends a delta segment holding only what changed; once this many deltas follow the
+   * base, the next flush writes a new base instead (compaction). Default 32.
+   */
+  readonly compactAfter?: number
+  /**
+   * Problems found and survived, e.g. the incomplete last segment of an interrupted save, which a
+   * load skips (`ENTRENAR_DB_CORRUPT`, `details.files`). Default: none.
+   */
+  readonly onError?: (error: EntrenarError) => void
   /** Namespace and producer of the OpenLineage export. */
   readonly openLineage?: OpenLineageOptions
 }
@@ -42,11 +53,20 @@ export interface LineageStats {
   readonly derivations: number
   readonly events: number
   readonly metrics: number
+  /** Segments in storage: the base and the deltas after it (0 before the first save). */
+  readonly segments: number
+  /** Incomplete segments the load skipped (reported to `onError`). */
+  readonly skippedSegments: number
 }
 
 /** The lineage graph of {@link createLineage}: the {@link LineageGraph} contract plus local extras. */
 export interface Lineage extends LineageGraph {
   stats(): LineageStats
+  /**
+   * Writes the whole graph as one base segment and deletes the segments it replaces (a flush does
+   * this by itself every `compactAfter` deltas). No-op without storage.
+   */
+  compact(): Promise<void>
   /** Flushes and releases the graph; later calls reject with `ENTRENAR_CLOSED`. Idempotent. */
   close(): Promise<void>
 }
@@ -65,28 +85,35 @@ class LineageImpl implements Lineage {
   readonly #health = new HealthIndex()
   readonly #regression = new RegressionIndex()
   readonly #marks = new Marks()
-  readonly #storage: LineageStorage | undefined
+  readonly #log: SegmentLog | undefined
   readonly #autoFlush: boolean
+  readonly #compactAfter: number
   readonly #openLineage: OpenLineageOptions
-  #generation = 0
+  /** Models, derivations and events the storage holds; rows below these that changed since. */
+  #savedN = 0
+  #savedM = 0
+  #savedK = 0
+  #changedNodes = new Set<number>()
+  #changedEdges = new Set<number>()
   #dirty = false
   #closed = false
   #flushing: Promise<void> = Promise.resolve()
 
   constructor(storage: LineageStorage | undefined, options: LineageOptions) {
-    this.#storage = storage
+    this.#log = storage ? new SegmentLog(storage, options.onError ?? (() => {})) : undefined
     this.#autoFlush = options.autoFlush ?? false
+    const k = options.compactAfter ?? 32
+    if (!Number.isInteger(k) || k < 0) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/graph: compactAfter must be a non-negative integer, got ${String(k)}`)
+    this.#compactAfter = k
     this.#openLineage = options.openLineage ?? {}
   }
 
   async load(): Promise<void> {
-    if (!this.#storage) return
-    const files: Record<string, Uint8Array> = {}
-    for (const name of LINEAGE_FILES) {
-      const bytes = await this.#storage.read(name)
-      if (bytes) files[name] = bytes
-    }
-    this.#generation = await decodeTables(files, this.#g, this.#health)
+    if (!this.#log) return
+    await this.#log.load(this.#g, this.#health)
+    this.#savedN = this.#g.n
+    this.#savedM = this.#g.m
+    this.#savedK = this.#health.events.length
   }
 
   #open(): void {
@@ -115,6 +142,7 @@ class LineageImpl implements Lineage {
   #setModel(model: ModelNode): void {
     const v = this.#g.indexOf(model.id)
     if (v >= 0) this.#invalidate(v)
+    if (v >= 0 && v < this.#savedN) this.#changedNodes.add(v)
     this.#g.setModel(model)
   }
 
@@ -138,6 +166,7 @@ class LineageImpl implements Lineage {
     if (existing >= 0) {
       g.eType[existing] = CHANGE_CODE[d.changeType]
       g.eDesc[existing] = desc
+      if (existing < this.#savedM) this.#changedEdges.add(existing)
       return
     }
     this.#invalidate(c)
@@ -307,19 +336,58 @@ class LineageImpl implements Lineage {
   }
 
   async flush(): Promise<void> {
+    await this.#save(false)
+  }
+
+  async compact(): Promise<void> {
+    await this.#save(true)
+  }
+
+  /** The rows changed or added since the last save: a delta segment. */
+  #deltaRows(): SegmentRows {
+    const sorted = (set: Set<number>) => Int32Array.from(set).sort()
+    const cat = (a: Int32Array, b: Int32Array) => {
+      const out = new Int32Array(a.length + b.length)
+      out.set(a)
+      out.set(b, a.length)
+      return out
+    }
+    return {
+      nodes: cat(sorted(this.#changedNodes), range(this.#savedN, this.#g.n)),
+      edges: cat(sorted(this.#changedEdges), range(this.#savedM, this.#g.m)),
+      eventsFrom: this.#savedK,
+    }
+  }
+
+  async #save(compact: boolean): Promise<void> {
     this.#open()
-    const storage = this.#storage
-    if (!storage) return
-    // Serialised: each flush encodes a snapshot after the previous write finished.
+    const log = this.#log
+    if (!log) return
+    // Serialised: each save encodes a snapshot after the previous write finished.
     const next = this.#flushing.then(async () => {
-      if (!this.#dirty) return
+      if (!this.#dirty && !(compact && log.segments !== 1)) return
+      const base = compact || log.needsBase(this.#compactAfter)
+      const g = this.#g
+      const saved = { n: this.#savedN, m: this.#savedM, k: this.#savedK, nodes: this.#changedNodes, edges: this.#changedEdges }
+      const rows = base ? allRows(g) : this.#deltaRows()
       this.#dirty = false
-      const files = encodeTables(this.#g, this.#health, this.#generation + 1)
+      this.#savedN = g.n
+      this.#savedM = g.m
+      this.#savedK = this.#health.events.length
+      this.#changedNodes = new Set()
+      this.#changedEdges = new Set()
       try {
-        await storage.write(files)
-        this.#generation++
+        await log.save(g, this.#health, rows, base)
       } catch (e) {
+        // Everything in this segment is pending again, together with what changed meanwhile.
         this.#dirty = true
+        this.#savedN = saved.n
+        this.#savedM = saved.m
+        this.#savedK = saved.k
+        for (const v of this.#changedNodes) saved.nodes.add(v)
+        for (const x of this.#changedEdges) saved.edges.add(x)
+        this.#changedNodes = new Set([...saved.nodes].filter((v) => v < saved.n))
+        this.#changedEdges = new Set([...saved.edges].filter((x) => x < saved.m))
         throw new EntrenarError(ErrorCodes.SINK_FAILED, `entrenar/graph: writing the lineage tables failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
       }
     })
@@ -328,7 +396,14 @@ class LineageImpl implements Lineage {
   }
 
   stats(): LineageStats {
-    return { models: this.#g.n, derivations: this.#g.m, events: this.#health.events.length, metrics: this.#g.metrics.size }
+    return {
+      models: this.#g.n,
+      derivations: this.#g.m,
+      events: this.#health.events.length,
+      metrics: this.#g.metrics.size,
+      segments: this.#log?.segments ?? 0,
+      skippedSegments: this.#log?.skipped ?? 0,
+    }
   }
 
   async close(): Promise<void> {
@@ -339,8 +414,8 @@ class LineageImpl implements Lineage {
 }
 
 /**
- * Opens (or creates) a lineage graph. With `dir` the graph is read from `<dir>/lineage/*.parquet`
- * when present and written back on `flush()` / `close()`.
+ * Opens (or creates) a lineage graph. With `dir` the graph is read from the segments in
+ * `<dir>/lineage/` when present; `flush()` / `close()` append what changed as a new segment.
  *
  * @example
  * ```ts

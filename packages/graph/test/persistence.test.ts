@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
@@ -38,13 +38,33 @@ async function fill(dir: string | undefined) {
   return g
 }
 
+/** An edge table v1 → v2 → v3 → v1 over the models v1, v2, v3 (rows 0, 1, 2). */
+function cycleEdges(schema: string, generation: string, kind?: string): Uint8Array {
+  const edges = parquetWriteBuffer({
+    columnData: [
+      { name: 'parent', data: ['v1', 'v2', 'v3'], type: 'STRING', nullable: false },
+      { name: 'child', data: ['v2', 'v3', 'v1'], type: 'STRING', nullable: false },
+      { name: 'parent_row', data: Int32Array.from([0, 1, 2]), type: 'INT32', nullable: false },
+      { name: 'child_row', data: Int32Array.from([1, 2, 0]), type: 'INT32', nullable: false },
+      { name: 'change_type', data: ['retrain', 'retrain', 'retrain'], type: 'STRING', nullable: false },
+      { name: 'description', data: [null, null, null], type: 'STRING' },
+    ],
+    kvMetadata: [
+      { key: 'entrenar.lineage.schema', value: schema },
+      { key: 'entrenar.lineage.generation', value: generation },
+      ...(kind ? [{ key: 'entrenar.lineage.kind', value: kind }] : []),
+    ],
+  })
+  return new Uint8Array(edges)
+}
+
 describe('Parquet persistence in <dir>/lineage/', () => {
   it('round-trips models, edges and events exactly', async () => {
     const dir = tmp()
     const g = await fill(dir)
     await g.close()
     const h = await createLineage({ dir })
-    expect(h.stats()).toEqual({ models: 4, derivations: 3, events: 2, metrics: 5 })
+    expect(h.stats()).toEqual({ models: 4, derivations: 3, events: 2, metrics: 5, segments: 1, skippedSegments: 0 })
     for (const m of models) {
       const got = await h.getModel(m.id)
       expect(got).toEqual(m)
@@ -78,7 +98,7 @@ describe('Parquet persistence in <dir>/lineage/', () => {
     const dir = tmp()
     const g = await createLineage({ dir })
     await g.flush()
-    expect(() => readFileSync(join(dir, 'lineage', 'nodes.parquet'))).toThrow()
+    expect(() => readdirSync(join(dir, 'lineage'))).toThrow()
     await g.addModel(models[0]!)
     await g.flush()
     await g.addModel(models[2]!)
@@ -89,49 +109,41 @@ describe('Parquet persistence in <dir>/lineage/', () => {
     expect(h.stats().models).toBe(2)
   })
 
-  it('detects a torn save, a damaged file and a cycle with ENTRENAR_DB_CORRUPT', async () => {
-    const a = tmp()
-    const g = await fill(a)
-    await g.close()
-    const h = await createLineage({ dir: a })
-    await h.addModel({ id: 'extra', metrics: {}, createdAtMs: 1 })
-    await h.flush() // generation 2
-    const b = tmp()
-    const first = await fill(b)
-    await first.close() // generation 1
-    copyFileSync(join(b, 'lineage', 'edges.parquet'), join(a, 'lineage', 'edges.parquet'))
+  it('detects a torn schema-1 save, a damaged schema-1 table and a cycle with ENTRENAR_DB_CORRUPT', async () => {
+    const fixtures = join(import.meta.dirname, 'fixtures', 'v1')
+    const legacy = () => {
+      const d = tmp()
+      rmSync(join(d, 'lineage'), { recursive: true, force: true })
+      for (const f of ['nodes', 'edges', 'events']) {
+        mkdirSync(join(d, 'lineage'), { recursive: true })
+        copyFileSync(join(fixtures, `${f}.parquet`), join(d, 'lineage', `${f}.parquet`))
+      }
+      return d
+    }
+    // The schema-1 layout has no earlier state to fall back to: a torn or damaged save throws.
+    const a = legacy()
+    writeFileSync(join(a, 'lineage', 'edges.parquet'), cycleEdges('1', '2'))
     const torn = await createLineage({ dir: a }).catch((e: unknown) => e)
     expect(isEntrenarError(torn, 'ENTRENAR_DB_CORRUPT')).toBe(true)
-    expect(String((torn as Error).message)).toMatch(/generation 1 differs .* generation 2/)
+    expect(String((torn as Error).message)).toMatch(/generation 2 differs .* generation 1/)
 
+    const b = legacy()
     const nodes = join(b, 'lineage', 'nodes.parquet')
     const bytes = readFileSync(nodes)
     writeFileSync(nodes, bytes.subarray(0, bytes.length - 20))
     await expect(createLineage({ dir: b })).rejects.toMatchObject({ code: 'ENTRENAR_DB_CORRUPT' })
 
-    // An edge table whose rows form a cycle (no valid graph writes one).
-    const c = tmp()
-    const k = await createLineage({ dir: c })
-    await k.addModel({ id: 'x', metrics: {}, createdAtMs: 0 })
-    await k.addModel({ id: 'y', metrics: {}, createdAtMs: 0 })
-    await k.derive({ parent: 'x', child: 'y', changeType: 'retrain' })
-    await k.close()
-    const edges = parquetWriteBuffer({
-      columnData: [
-        { name: 'parent', data: ['x', 'y'], type: 'STRING', nullable: false },
-        { name: 'child', data: ['y', 'x'], type: 'STRING', nullable: false },
-        { name: 'parent_row', data: Int32Array.from([0, 1]), type: 'INT32', nullable: false },
-        { name: 'child_row', data: Int32Array.from([1, 0]), type: 'INT32', nullable: false },
-        { name: 'change_type', data: ['retrain', 'retrain'], type: 'STRING', nullable: false },
-        { name: 'description', data: [null, null], type: 'STRING' },
-      ],
-      kvMetadata: [
-        { key: 'entrenar.lineage.schema', value: '1' },
-        { key: 'entrenar.lineage.generation', value: '1' },
-      ],
-    })
-    writeFileSync(join(c, 'lineage', 'edges.parquet'), new Uint8Array(edges))
+    // An edge table whose rows form a cycle (no valid graph writes one), in either layout.
+    const c = legacy()
+    writeFileSync(join(c, 'lineage', 'edges.parquet'), cycleEdges('1', '1'))
     await expect(createLineage({ dir: c })).rejects.toMatchObject({ code: 'ENTRENAR_DB_CORRUPT', message: expect.stringMatching(/cycle/) })
+    const d = tmp()
+    const k = await createLineage({ dir: d })
+    for (const id of ['v1', 'v2', 'v3']) await k.addModel({ id, metrics: {}, createdAtMs: 0 })
+    await k.derive({ parent: 'v1', child: 'v2', changeType: 'retrain' })
+    await k.close()
+    writeFileSync(join(d, 'lineage', 'edges.000001.base.parquet'), cycleEdges('2', '1', 'base'))
+    await expect(createLineage({ dir: d })).rejects.toMatchObject({ code: 'ENTRENAR_DB_CORRUPT', message: expect.stringMatching(/cycle/) })
   })
 
   it('DuckDB reads the tables as they are', async () => {
@@ -141,14 +153,14 @@ describe('Parquet persistence in <dir>/lineage/', () => {
     const db = await DuckDBInstance.create(':memory:')
     const conn = await db.connect()
     try {
-      const nodes = (await conn.runAndReadAll(`SELECT id, version, created_at_ms, metric_accuracy, run_id, json_extract_string(tags, '$.team') AS team FROM '${join(dir, 'lineage', 'nodes.parquet')}' ORDER BY created_at_ms`)).getRowObjects()
+      const nodes = (await conn.runAndReadAll(`SELECT id, version, created_at_ms, metric_accuracy, run_id, json_extract_string(tags, '$.team') AS team FROM '${join(dir, 'lineage', 'nodes*.parquet')}' ORDER BY created_at_ms`)).getRowObjects()
       expect(nodes.map((r) => r.id)).toEqual(['模型-4', 'v3', 'v1', models[1]!.id])
       expect(nodes[2]).toMatchObject({ id: 'v1', version: '1.0', metric_accuracy: 0.85, run_id: 'run-1', team: 'a' })
       expect(nodes[1]!.metric_accuracy).toBe(5e-324)
       expect(nodes[0]!.metric_accuracy).toBeNull()
-      const edges = (await conn.runAndReadAll(`SELECT e.parent, e.child, e.change_type, n.id AS parent_by_row FROM '${join(dir, 'lineage', 'edges.parquet')}' e JOIN '${join(dir, 'lineage', 'nodes.parquet')}' n ON n.id = e.parent ORDER BY e.child_row, e.parent_row`)).getRowObjects()
+      const edges = (await conn.runAndReadAll(`SELECT e.parent, e.child, e.change_type, n.id AS parent_by_row FROM '${join(dir, 'lineage', 'edges*.parquet')}' e JOIN '${join(dir, 'lineage', 'nodes*.parquet')}' n ON n.id = e.parent ORDER BY e.child_row, e.parent_row`)).getRowObjects()
       expect(edges.map((r) => `${r.parent}>${r.child}:${r.change_type}`)).toEqual([`v1>${models[1]!.id}:hyperparams`, `${models[1]!.id}>v3:merge`, '模型-4>v3:merge'])
-      const ev = (await conn.runAndReadAll(`SELECT kind, level, rule, isnan(value) AS nan FROM '${join(dir, 'lineage', 'events.parquet')}' ORDER BY timestamp_ms`)).getRowObjects()
+      const ev = (await conn.runAndReadAll(`SELECT kind, level, rule, isnan(value) AS nan FROM '${join(dir, 'lineage', 'events*.parquet')}' ORDER BY timestamp_ms`)).getRowObjects()
       expect(ev[0]).toMatchObject({ kind: 'incident', level: 'critical', rule: 'non_finite', nan: true })
     } finally {
       conn.closeSync()

@@ -1,12 +1,21 @@
 /** The only module of @entrenar/graph that touches the file system. */
-import { mkdir, open, readFile, rename } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { LineageStorage } from './storage.js'
 
+async function syncDir(root: string): Promise<void> {
+  const d = await open(root, 'r')
+  try {
+    await d.sync()
+  } finally {
+    await d.close()
+  }
+}
+
 /**
  * Files in `<dir>/lineage/`. Each write goes to a temporary file that is fsync'd and renamed over
- * the old one, so a reader sees a whole file or the previous one; a crash between two renames is
- * caught on load by the generation stamp every table carries.
+ * its name, then the directory is fsync'd, so a reader sees a whole file or none; a crash between
+ * the files of one segment leaves an incomplete segment that the loader detects.
  */
 export function fsStorage(dir: string): LineageStorage {
   const root = join(dir, 'lineage')
@@ -35,12 +44,49 @@ export function fsStorage(dir: string): LineageStorage {
         }
       }
       for (const name of names) await rename(tmp(name), join(root, name))
-      const d = await open(root, 'r')
+      await syncDir(root)
+    },
+    async readRanges(name, tail, plan) {
+      let fh: Awaited<ReturnType<typeof open>>
       try {
-        await d.sync()
-      } finally {
-        await d.close()
+        fh = await open(join(root, name), 'r')
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+        throw e
       }
+      try {
+        const { size } = await fh.stat()
+        const out = new Uint8Array(size)
+        const t = Math.min(tail, size)
+        await fh.read(out, size - t, t, size - t)
+        for (const [start, end] of plan(size, out.subarray(size - t))) {
+          const from = Math.max(0, start)
+          const to = Math.min(size - t, end)
+          if (to > from) await fh.read(out, from, to - from, from)
+        }
+        return out
+      } finally {
+        await fh.close()
+      }
+    },
+    async list() {
+      try {
+        return (await readdir(root)).filter((name) => !name.startsWith('.'))
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
+        throw e
+      }
+    },
+    async remove(names) {
+      if (names.length === 0) return
+      for (const name of names) {
+        try {
+          await unlink(join(root, name))
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+        }
+      }
+      await syncDir(root)
     },
   }
 }

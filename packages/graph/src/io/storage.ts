@@ -1,12 +1,23 @@
 /**
  * Where the lineage tables live: a tiny byte-level seam (as hyparquet's `AsyncBuffer`), so the graph
- * runs in a browser with any storage and in Node with {@link fsStorage}.
+ * runs in a browser with any storage and in Node with `fsStorage` (`dir` option).
  */
 export interface LineageStorage {
   /** The bytes of a file, or undefined when it does not exist. */
   read(name: string): Promise<Uint8Array | undefined>
-  /** Replaces the given files; each one atomically. */
+  /** Writes the given files, each one atomically (a reader sees the whole file or none). */
   write(files: Readonly<Record<string, Uint8Array>>): Promise<void>
+  /** The names of the files present. */
+  list(): Promise<string[]>
+  /** Deletes files; names that do not exist are ignored. */
+  remove(names: readonly string[]): Promise<void>
+  /**
+   * Optional: reads only some byte ranges of a file. `plan` gets the file size and its last
+   * `tail` bytes (the Parquet footer) and returns the ranges wanted; the result has the file's size,
+   * those ranges and the tail filled in, and zeros elsewhere (left untouched, so never paged in).
+   * Undefined when the file does not exist. Without it, loads read whole files.
+   */
+  readRanges?(name: string, tail: number, plan: (size: number, tail: Uint8Array) => readonly (readonly [number, number])[]): Promise<Uint8Array | undefined>
 }
 
 /** An in-memory {@link LineageStorage} (tests, browsers). */
@@ -19,6 +30,12 @@ export function memoryStorage(): LineageStorage {
     },
     async write(update) {
       for (const [name, bytes] of Object.entries(update)) files.set(name, bytes.slice())
+    },
+    async list() {
+      return [...files.keys()]
+    },
+    async remove(names) {
+      for (const name of names) files.delete(name)
     },
   }
 }

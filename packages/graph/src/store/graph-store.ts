@@ -1,6 +1,6 @@
 import { CHANGE_TYPES, type ChangeType, type Derivation, type ModelNode } from '@entrenar/core'
 import { grow, type MetricColumn } from './columns.js'
-import { StringTable } from './string-table.js'
+import { StringTable, type Utf8Column } from './string-table.js'
 
 /** Change type ↔ byte code (index in {@link CHANGE_TYPES}). */
 export const CHANGE_CODE: Readonly<Record<ChangeType, number>> = Object.fromEntries(CHANGE_TYPES.map((t, i) => [t, i])) as Record<ChangeType, number>
@@ -20,7 +20,7 @@ export class GraphStore {
   /** Interned versions, config hashes, run ids and descriptions. */
   readonly pool = new StringTable()
   n = 0
-  createdAt = new Float64Array(16)
+  createdAt: Float64Array = new Float64Array(16)
   versionOf = new Int32Array(16).fill(-1)
   configHashOf = new Int32Array(16).fill(-1)
   runOf = new Int32Array(16).fill(-1)
@@ -29,10 +29,10 @@ export class GraphStore {
   readonly metrics = new Map<string, MetricColumn>()
 
   m = 0
-  eParent = new Int32Array(16)
-  eChild = new Int32Array(16)
-  eType = new Uint8Array(16)
-  eDesc = new Int32Array(16).fill(-1)
+  eParent: Int32Array = new Int32Array(16)
+  eChild: Int32Array = new Int32Array(16)
+  eType: Uint8Array = new Uint8Array(16)
+  eDesc: Int32Array = new Int32Array(16).fill(-1)
 
   #csrNodes = 0
   #csrEdges = 0
@@ -48,8 +48,8 @@ export class GraphStore {
     return this.ids.lookup(id)
   }
 
+  /** Room for `needed` models in every column (each checked: a bulk load adopts exact-size arrays). */
   #ensureNodes(needed: number): void {
-    if (needed <= this.createdAt.length) return
     this.createdAt = grow(this.createdAt, needed)
     this.versionOf = grow(this.versionOf, needed, -1)
     this.configHashOf = grow(this.configHashOf, needed, -1)
@@ -79,7 +79,7 @@ export class GraphStore {
       i = this.ids.intern(model.id)
       this.n++
     } else {
-      for (const col of this.metrics.values()) col.present[i] = 0
+      this.resetModel(i)
     }
     this.createdAt[i] = model.createdAtMs
     this.versionOf[i] = model.version === undefined ? -1 : this.pool.intern(model.version)
@@ -97,12 +97,33 @@ export class GraphStore {
     return { index: i, isNew }
   }
 
-  /** Appends many new models given as columns (bulk load). Returns false on a duplicate id. */
-  appendNodes(ids: readonly string[], hashes?: Uint32Array): boolean {
+  /**
+   * Appends many new models (bulk load; set their attributes afterwards). Returns false, changing
+   * nothing, on a duplicate id.
+   */
+  appendNodes(ids: readonly string[]): boolean {
     this.#ensureNodes(this.n + ids.length)
-    if (!this.ids.appendAll(ids, hashes)) return false
+    if (!this.ids.appendAll(ids)) return false
     this.n += ids.length
     return true
+  }
+
+  /** Bulk load into an empty graph of `count` ids kept as UTF-8 bytes; false on a duplicate id. */
+  adoptIds(ids: Utf8Column, count: number): boolean {
+    this.#ensureNodes(count)
+    if (!this.ids.adoptUtf8(ids, count)) return false
+    this.n = count
+    return true
+  }
+
+  /** Clears the attributes of model `i` (before a load replaces them). */
+  resetModel(i: number): void {
+    for (const col of this.metrics.values()) col.present[i] = 0
+    this.versionOf[i] = -1
+    this.configHashOf[i] = -1
+    this.runOf[i] = -1
+    this.tags.delete(i)
+    this.config.delete(i)
   }
 
   /** The model at index `i`, rebuilt from the columns. */
@@ -147,8 +168,20 @@ export class GraphStore {
     return e
   }
 
-  /** Appends edges given as columns without indexing them one by one; call {@link rebuild} after. */
+  /**
+   * Appends edges given as columns without indexing them one by one (an empty graph keeps the arrays
+   * themselves); call {@link rebuild} after.
+   */
   appendEdgeColumns(parent: Int32Array, child: Int32Array, type: Uint8Array, desc: Int32Array): void {
+    if (this.m === 0) {
+      // An empty graph adopts the columns (the bulk load of a base): no copies.
+      this.eParent = parent
+      this.eChild = child
+      this.eType = type
+      this.eDesc = desc
+      this.m = parent.length
+      return
+    }
     const need = this.m + parent.length
     this.eParent = grow(this.eParent, need)
     this.eChild = grow(this.eChild, need)
@@ -169,21 +202,23 @@ export class GraphStore {
     const inOff = new Int32Array(n + 1)
     const ep = this.eParent
     const ec = this.eChild
+    // Degrees, then inclusive prefix sums (off[v] = end of v), then edges placed back to front
+    // (off[v] ends at the start of v): stable, and no separate cursor arrays.
     for (let e = 0; e < m; e++) {
-      outOff[ep[e]! + 1]!++
-      inOff[ec[e]! + 1]!++
+      outOff[ep[e]!]!++
+      inOff[ec[e]!]!++
     }
-    for (let i = 0; i < n; i++) {
-      outOff[i + 1]! += outOff[i]!
-      inOff[i + 1]! += inOff[i]!
+    for (let i = 1; i < n; i++) {
+      outOff[i]! += outOff[i - 1]!
+      inOff[i]! += inOff[i - 1]!
     }
+    outOff[n] = m
+    inOff[n] = m
     const outAdj = new Int32Array(m)
     const inAdj = new Int32Array(m)
-    const outCur = outOff.slice(0, n)
-    const inCur = inOff.slice(0, n)
-    for (let e = 0; e < m; e++) {
-      outAdj[outCur[ep[e]!]!++] = e
-      inAdj[inCur[ec[e]!]!++] = e
+    for (let e = m - 1; e >= 0; e--) {
+      outAdj[--outOff[ep[e]!]!] = e
+      inAdj[--inOff[ec[e]!]!] = e
     }
     this.outOff = outOff
     this.inOff = inOff
