@@ -84,13 +84,23 @@ export function openAppender(path: string, options: { fsync: boolean }): LineApp
         for (const b of batch) b.fail(e)
       }
     }
-    running = undefined
+  }
+  // `running` is cleared in a `finally`, never inside `drain`: a drain that fails before its first await
+  // (mkdir on a path whose parent is a file) returns settled, and clearing inside it would run before
+  // the assignment, leaving `close()` awaiting a settled promise forever. Lines queued after the loop
+  // ended but before the `finally` are drained by the next kick.
+  const kick = (): void => {
+    if (running !== undefined || queue.length === 0) return
+    running = drain().finally(() => {
+      running = undefined
+      kick()
+    })
   }
   return {
     append(line) {
       return new Promise<void>((done, fail) => {
         queue.push({ line, done, fail })
-        running ??= drain()
+        kick()
       })
     },
     async close() {
