@@ -7,6 +7,19 @@ import { parseNvidiaSmi, systemMetrics } from '@entrenar/monitor/system'
 import { afterEach, describe, expect, it } from 'vitest'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Waits until `cond` holds. Timer-driven readings (and spawning the fake nvidia-smi) can take far longer
+ * than their interval on a loaded machine, so tests wait for the event instead of a fixed time; the
+ * deadline only turns a hang into a failure with a name.
+ */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const t0 = Date.now()
+  while (!cond()) {
+    if (Date.now() - t0 > 20_000) throw new Error(`timed out waiting for ${what}`)
+    await sleep(10)
+  }
+}
 const originalPath = process.env.PATH
 
 afterEach(() => {
@@ -78,7 +91,7 @@ describe('system metrics sampler', () => {
     const s = systemMetrics({ intervalMs: 20 })
     const points: Record<string, number>[] = []
     s.start((p) => points.push(p), (e) => errors.push(e))
-    await sleep(150)
+    await until(() => points.length > 0 && errors.some((e) => e.message.includes('garbage line')), 'a point and the parse error')
     s.stop()
     expect(points.length).toBeGreaterThan(0)
     expect(points[0]!['sys/gpu0/utilization_percent']).toBe(50)
@@ -98,12 +111,19 @@ describe('system metrics sampler', () => {
   it('averages samplesPerPoint readings into one point', async () => {
     const s = systemMetrics({ intervalMs: 60, samplesPerPoint: 3, gpu: false })
     const points: Record<string, number>[] = []
+    const t0 = performance.now()
     s.start((p) => points.push(p), () => {})
-    await sleep(250)
+    await until(() => points.length > 0, 'the first averaged point')
+    const elapsed = performance.now() - t0
+    const direct = (await s.readNow())['sys/rss_bytes']!
     s.stop()
-    expect(points.length).toBeGreaterThanOrEqual(1)
-    expect(points.length).toBeLessThanOrEqual(5)
-    expect(points[0]!['sys/rss_bytes']).toBeGreaterThan(0)
+    // Three readings 20 ms apart make the first point: timers never fire early, so it took ≥ 60 ms
+    // (a few ms of slack for the millisecond rounding of timers).
+    expect(elapsed).toBeGreaterThanOrEqual(55)
+    // An average of three RSS readings is near one reading (a sum would be three times it).
+    const ratio = points[0]!['sys/rss_bytes']! / direct
+    expect(ratio).toBeGreaterThan(0.6)
+    expect(ratio).toBeLessThan(1.6)
   })
 })
 
@@ -112,8 +132,7 @@ describe('system metrics in the monitor', () => {
     const store = createMemoryStore()
     const m = await createMonitor({ runId: 'sys', store, system: { intervalMs: 25, gpu: false } })
     m.log({ loss: 1 }, { step: 42 })
-    await sleep(150)
-    expect(m.sampleCount('sys/rss_bytes')).toBeGreaterThan(0)
+    await until(() => m.sampleCount('sys/rss_bytes') > 0, 'a sys/ sample')
     await m.close()
     const n = m.sampleCount('sys/rss_bytes')
     await sleep(120)
