@@ -1,5 +1,5 @@
-import { backtest, parseRenacerConfig } from '@entrenar/andon'
-import { batchFromRows, createMemoryStore, type MetricStore, type RecordRow } from '@entrenar/core'
+import { backtest, parseMatcher, parseRenacerConfig } from '@entrenar/andon'
+import { batchFromRows, createMemoryStore, type MetricStore, type RecordRow, type SilenceSpec } from '@entrenar/core'
 import { describe, expect, it } from 'vitest'
 
 const T0 = 1_700_000_000_000_000 // µs
@@ -78,6 +78,36 @@ describe('backtest', () => {
     // only the run with the 20-minute gap (before step 80) exceeds ten minutes
     expect(r.runs.map((x) => x.stop?.step)).toEqual([undefined, 60, 80])
     expect(r.runs[2]!.stop).toMatchObject({ rule: 'budget', message: expect.stringMatching(/ten_minutes/) })
+  })
+
+  it('replays silences on the stored clock: muted firings are listed with silencedBy and never make the stop', async () => {
+    const store = await fixture()
+    const t0 = T0 / 1000
+    const sil = (id: string, matchers: string[], extra: Partial<SilenceSpec> = {}): SilenceSpec => ({ id, matchers: matchers.map((m) => parseMatcher(m)), createdBy: 'ana', comment: 'c', durationMs: 5000, ...extra })
+    const r = await backtest({ stall: false }, store, {
+      runs: ['diverge', 'nan'],
+      silences: [
+        // covers steps 40–44 of the stored clock (one step per second)
+        sil('spike', ['rule="divergence"'], { startsAtMs: t0 + 40_000 }),
+        // a broad silence over the NaN run: a CRITICAL stop is never muted by accident
+        sil('nan-run', ['run="nan"'], { durationMs: 3_600_000 }),
+      ],
+    })
+    const [diverge, nan] = r.runs
+    expect(diverge!.firings).toMatchObject([{ rule: 'divergence', step: 42, decision: 'warn', silencedBy: ['spike'] }])
+    expect(diverge!.stop).toBeUndefined()
+    expect(r.byRule.divergence).toEqual({ firings: 1, runs: 1, stops: 0, firstStep: 42, silenced: 1 })
+    expect(nan!.stop).toMatchObject({ step: 60, rule: 'non_finite' })
+    expect(nan!.firings[0]!.silencedBy).toBeUndefined()
+    // the same silence two seconds later misses the firing at step 42
+    const late = await backtest({ stall: false }, store, { runs: ['diverge'], silences: [sil('late', ['rule="divergence"'], { startsAtMs: t0 + 43_000 })] })
+    expect(late.runs[0]!.stop).toMatchObject({ step: 42 })
+    // a silence without a start covers the run from its first row (as a renacer.toml one covers a run from its start)
+    const fromStart = await backtest({ stall: false }, store, { runs: ['diverge'], silences: [sil('first-minute', ['rule="divergence"'], { durationMs: 60_000 })] })
+    expect(fromStart.runs[0]!.firings[0]!.silencedBy).toEqual(['first-minute'])
+    // run tags are labels
+    const tagged = await backtest({ stall: false }, store, { runs: ['diverge'], tags: { team: 'nlp' }, silences: [sil('team', ['team="nlp"', 'rule="divergence"'], { durationMs: 3_600_000 })] })
+    expect(tagged.byRule.divergence?.silenced).toBe(1)
   })
 
   it('rejects bad run lists with a coded error', async () => {

@@ -260,3 +260,80 @@ describe('renacer.toml: property', () => {
     )
   })
 })
+
+describe('renacer.toml: [[andon.silence]]', () => {
+  const head = '[andon]\nthrottle_ms = 0\n'
+  it('reads silences: amtool matchers, offset date-times or a duration, defaults for id and created_by', () => {
+    const c = parseRenacerConfig(
+      `${head}
+[[andon.silence]]
+matchers = ['rule="plateau"', 'metric =~ "val_.*"']
+duration = "2h"
+comment = "warm-up plateaus are expected"
+
+[[andon.silence]]
+id = "nan-known"
+matchers = ['rule="non_finite"', 'run="exp-7"']
+starts_at = 2026-01-31T18:00:00Z
+ends_at = 2026-02-01T06:00:00+01:00
+created_by = "ana"
+comment = "fp16 overflow, fixed in exp-8"
+mute_critical = true
+`,
+      'r.toml',
+    )
+    expect(c.andon.silences).toEqual([
+      {
+        id: 'renacer-1',
+        matchers: [
+          { name: 'rule', op: '=', value: 'plateau' },
+          { name: 'metric', op: '=~', value: 'val_.*' },
+        ],
+        durationMs: 7_200_000,
+        createdBy: 'r.toml',
+        comment: 'warm-up plateaus are expected',
+      },
+      {
+        id: 'nan-known',
+        matchers: [
+          { name: 'rule', op: '=', value: 'non_finite' },
+          { name: 'run', op: '=', value: 'exp-7' },
+        ],
+        startsAtMs: Date.UTC(2026, 0, 31, 18),
+        endsAtMs: Date.UTC(2026, 1, 1, 5),
+        createdBy: 'ana',
+        comment: 'fp16 overflow, fixed in exp-8',
+        muteCritical: true,
+      },
+    ])
+  })
+
+  it('declares them in the Andon: a duration counts from when the Andon starts; a past window is expired, not an error', () => {
+    const c = parseRenacerConfig(`${head}[[andon.silence]]\nmatchers = ['rule="plateau"']\nduration = "1h"\ncomment = "c"\n[[andon.silence]]\nid = "old"\nmatchers = ['rule="divergence"']\nends_at = 2026-05-31T00:00:00Z\ncomment = "c"\n[[andon.silence]]\nid = "ancient"\nmatchers = ['rule="divergence"']\nends_at = 2020-01-01T00:00:00Z\ncomment = "c"\n`)
+    const t0 = Date.UTC(2026, 5, 1)
+    const a = createAndon({ renacer: c, timers: false, now: () => t0 })
+    expect(a.silences().map((s) => `${s.id}:${s.state}:${s.endsAtMs - t0}`)).toEqual(['old:expired:-86400000', 'renacer-1:active:3600000'])
+    // one that ended before the retention (120 h) is forgotten at once
+    void a.close()
+  })
+
+  it('rejects bad silences at their line and column', () => {
+    const s = (body: string) => `${head}[[andon.silence]]\n${body}`
+    rejects(s(`matchers = ['rule=~"("']\nduration = "1h"\ncomment = "c"\n`), 4, 1, /matchers\[0\]: .*not a valid regular expression/)
+    rejects(s(`matchers = ['rule']\nduration = "1h"\ncomment = "c"\n`), 4, 1, /is not a matcher/)
+    rejects(s(`matchers = ['rule="a"']\nduration = "1h"\n`), 3, 1, /needs a comment/)
+    rejects(s(`duration = "1h"\ncomment = "c"\n`), 3, 1, /needs matchers/)
+    rejects(s(`matchers = ['rule="a"']\nduration = "soon"\ncomment = "c"\n`), 5, 1, /duration "soon"/)
+    rejects(s(`matchers = ['rule="a"']\nends_at = 2026-01-01T00:00:00\ncomment = "c"\n`), 5, 1, /offset date-time/)
+    rejects(s(`matchers = ['rule="a"']\nends_at = "tomorrow"\ncomment = "c"\n`), 5, 1, /offset date-time/)
+    rejects(s(`matchers = ['rule="a"']\nends_at = 2026-01-01T00:00:00Z\nduration = "1h"\ncomment = "c"\n`), 5, 1, /exactly one of endsAtMs and durationMs/)
+    rejects(s(`matchers = ['rule="a"']\nstarts_at = 2026-01-02T00:00:00Z\nends_at = 2026-01-01T00:00:00Z\ncomment = "c"\n`), 6, 1, /not after its start/)
+    rejects(s(`matchers = ['run="r1"']\nduration = "1h"\ncomment = "c"\nmute_critical = true\n`), 7, 1, /muteCritical needs a rule=/)
+    rejects(s(`matchers = ['metric!="loss"']\nduration = "1h"\ncomment = "c"\n`), 4, 1, /must not match the empty string/)
+    rejects(s(`matchers = ['rule="a"']\nduration = "1h"\ncomment = "c"\nsilence_all = true\n`), 7, 1, /unknown key/)
+    rejects(s(`matchers = []\nduration = "1h"\ncomment = "c"\n`), 4, 1, /non-empty array/)
+    rejects(s(`id = "a b"\nmatchers = ['rule="a"']\nduration = "1h"\ncomment = "c"\n`), 4, 1, /id "a b"/)
+    rejects(`${s(`id = "x"\nmatchers = ['rule="a"']\nduration = "1h"\ncomment = "c"\n`)}[[andon.silence]]\nid = "x"\nmatchers = ['rule="b"']\nduration = "1h"\ncomment = "c"\n`, 9, 1, /duplicate silence id "x"/)
+    rejects(`${head}[andon.silence]\nmatchers = ['rule="a"']\n`, 3, 1, /array of tables/)
+  })
+})
