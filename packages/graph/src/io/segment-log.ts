@@ -117,6 +117,13 @@ export class SegmentLog {
     } else {
       this.#live.push(...Object.keys(files))
       this.#deltas++
+      if (this.#obsolete.length > 0) {
+        // Left by a compaction interrupted before its clean-up; already ignored by every load.
+        const old = this.#obsolete
+        await this.#storage.remove(old).then(() => {
+          this.#obsolete = this.#obsolete.filter((f) => !old.includes(f))
+        }, () => undefined)
+      }
     }
   }
 }
