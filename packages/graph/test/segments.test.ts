@@ -138,7 +138,7 @@ describe('incremental saves: append-only segments', () => {
     expect(await snapshot(h, ids)).toEqual(saved)
 
     // (2) every table present, one truncated.
-    seg3.forEach((f, i) => writeFileSync(join(lin, f), keep[i]!))
+    for (const [i, f] of seg3.entries()) writeFileSync(join(lin, f), keep[i]!)
     writeFileSync(join(lin, 'nodes.000003.parquet'), keep[0]!.subarray(0, keep[0]!.length - 30))
     ;({ h, errors } = await load())
     expect(errors.map((e) => e.code)).toEqual(['ENTRENAR_DB_CORRUPT'])
