@@ -25,6 +25,12 @@ const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000,
 
 const HOSTILE = '<img src=x onerror=alert(1)>'
 
+// 20,000 rows around 1 with one-row spikes: +1e6, −1e6, NaN, +Inf and −Inf. Each must survive the
+// chart's downsampling to its pixel width (~1300 buckets, ~15 rows each).
+const SPIKY_ROWS = 20_000
+const SPIKES: Readonly<Record<number, number>> = { 4321: 1e6, 12345: -1e6, 7000: Number.NaN, 9001: Number.POSITIVE_INFINITY, 15000: Number.NEGATIVE_INFINITY }
+const spiky = (s: number): number => SPIKES[s] ?? 1 + 0.01 * Math.sin(s)
+
 // End to end in Debian's Chromium, against a bundle built from the current sources.
 // On a developer machine without the tool this is skipped; in CI (CI=true, which installs it) it must run.
 describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboard in Chromium', () => {
@@ -42,6 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
     await writeSeries(store, 'r1', 'loss', 0, 3000, (s) => (s === 1500 ? Number.NaN : s === 2000 ? Number.POSITIVE_INFINITY : 2 * Math.exp(-s / 800) + 0.05 * Math.sin(s / 7)))
     await writeSeries(store, 'r1', HOSTILE, 0, 10, (s) => s * s)
     await writeSeries(store, 'r1', 'accuracy', 0, 600, accuracy)
+    await writeSeries(store, 'r1', 'spiky', 0, SPIKY_ROWS, spiky)
     await writeSeries(store, 'r1', 'sys/cpu_user_percent', 0, 5, (s) => 40 + s)
     await store.write(
       batchFromRows(
@@ -72,7 +79,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
       if (m.type() === 'error' || /Content.Security.Policy|TrustedHTML/i.test(m.text())) problems.push(`console: ${m.text()}`)
     })
     page.on('request', (r) => {
-      if (r.url().endsWith('/v1/store/query')) queries.push(r.postData() ?? '')
+      if (r.url().endsWith('/api/series')) queries.push(r.postData() ?? '')
     })
     await page.goto(`${server.url}/`)
     await page.waitForSelector('body[data-ready="1"]')
@@ -130,6 +137,34 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
     expect(Number(await loss.getAttribute('data-buckets'))).toBeLessThan(3400) // downsampled to the width
     expect(Number(await loss.getAttribute('data-markers'))).toBeGreaterThanOrEqual(2) // the NaN and the +Inf bucket
     expect(Number(await loss.getAttribute('data-incidents'))).toBe(1)
+  })
+
+  it('keeps one-row spikes visible after downsampling: extreme values widen the y axis, NaN and ±Inf get markers', async () => {
+    const other = await browser.context.newPage()
+    try {
+      await other.goto(`${server.url}/#runs=r1&metrics=spiky`)
+      await other.waitForSelector('body[data-ready="1"] section.chart[data-metric="spiky"] canvas')
+      const chart = other.locator('section.chart[data-metric="spiky"]')
+      expect(Number(await chart.getAttribute('data-rows'))).toBe(SPIKY_ROWS)
+      const buckets = Number(await chart.getAttribute('data-buckets'))
+      expect(buckets).toBeGreaterThan(100)
+      expect(buckets).toBeLessThan(SPIKY_ROWS / 5) // downsampled to the chart's width
+      // Drawn y range (uPlot's scale after the draw): both one-row extremes are inside it.
+      expect(Number(await chart.getAttribute('data-y-hi'))).toBeGreaterThanOrEqual(1e6)
+      expect(Number(await chart.getAttribute('data-y-lo'))).toBeLessThanOrEqual(-1e6)
+      // The NaN, +Inf and −Inf rows fall in three different buckets: three markers.
+      expect(Number(await chart.getAttribute('data-markers'))).toBe(3)
+      // Zoomed in on the +1e6 spike (the address names the step range), the rows are exact and it is still there.
+      await other.goto(`${server.url}/#runs=r1&metrics=spiky&steps=4300..4340`)
+      await other.reload()
+      await other.waitForSelector('body[data-ready="1"] section.chart[data-metric="spiky"] canvas')
+      expect(Number(await chart.getAttribute('data-rows'))).toBe(41)
+      expect(Number(await chart.getAttribute('data-buckets'))).toBe(41)
+      expect(Number(await chart.getAttribute('data-y-hi'))).toBeGreaterThanOrEqual(1e6)
+      expect(Number(await chart.getAttribute('data-y-lo'))).toBeGreaterThanOrEqual(0) // the −1e6 spike is outside the zoom
+    } finally {
+      await other.close()
+    }
   })
 
   it('shows the values under the cursor in the legend', async () => {

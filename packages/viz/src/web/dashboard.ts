@@ -10,8 +10,10 @@ import { createDashboardHandler, type WebDashboardOptions } from './handler.js'
  * Routes: `GET /` the page; `GET /api/overview` run list with final metrics and alert counts;
  * `GET /api/events` Andon incidents; `GET /api/stream?q=` live points (SSE) until no followed run
  * is running; `GET /api/lineage` and `/api/lineage/export?format=dot|mermaid|openlineage`;
- * `POST /v1/store/{query,range,runs}` core's store contract, read-only (the page queries
- * minmax-last buckets for the visible step range, so zooming re-queries at full resolution).
+ * `POST /api/series` a store query (core's `MetricQueryWire` body) answered as one binary series
+ * frame (`series-frame.ts`: float64 columns, no text parsing); the page queries minmax-last
+ * buckets at the chart's pixel width for the visible step range through it, so zooming re-queries
+ * at full resolution; `POST /v1/store/{query,range,runs}` core's store contract, read-only (JSON).
  *
  * Every answer carries a strict Content-Security-Policy (same-origin only, no inline code, Trusted
  * Types); the page writes names with `textContent` only. Bind it to loopback (`serveHandler` does

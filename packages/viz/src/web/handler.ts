@@ -2,6 +2,7 @@ import type { AlertPolicy, FetchHandler, LineageGraph, MetricStore } from '@entr
 import { createHttpHandler, EntrenarError, ErrorCodes, errorResponse, isEntrenarError, metricStoreContract, runToWire, SCHEMA_VERSION } from '@entrenar/core'
 import { buildLineage, createOverviewSource, incidentsSince } from './api.js'
 import { PAGE_HTML, SECURITY_HEADERS } from './page.js'
+import { seriesFrameResponse } from './series-route.js'
 import { liveStream } from './stream.js'
 import { incidentToWire, lineageToWire, overviewToWire, streamRequestFromParam } from './wire.js'
 
@@ -140,6 +141,10 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
         return errorResponse(ErrorCodes.UNSUPPORTED, `entrenar/viz: the dashboard serves only store.query, store.range and store.runs, not ${JSON.stringify(method)}`)
       }
       return storeApi(request)
+    }
+    if (path === '/api/series') {
+      if (request.method !== 'POST') return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/viz: ${request.method} /api/series: use POST with a query`)
+      return seriesFrameResponse(store, request)
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/viz: ${request.method} ${path}: use GET`)

@@ -1,4 +1,5 @@
-import { createHttpClient, EntrenarError, ErrorCodes, type Incident, type MetricStore, metricStoreContract } from '@entrenar/core'
+import { EntrenarError, ErrorCodes, type Incident, type MetricQuery, type QueryResult, queryToWire } from '@entrenar/core'
+import { decodeSeriesFrame, FRAME_TYPE } from '../series-frame.js'
 import {
   incidentsFromWire,
   type LineageView,
@@ -14,24 +15,38 @@ import {
 /** The dashboard's address (the page may sit behind a path prefix, so everything is relative). */
 const base = new URL('.', location.href)
 
-async function getJson(path: string): Promise<unknown> {
-  let res: Response
+/** The coded error of a failed answer (the server's `{ error: { code, message } }` when it sent one). */
+function failure(what: string, res: Response, body: unknown): EntrenarError {
+  const err = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error
+  const code = typeof err?.code === 'string' && err.code.startsWith('ENTRENAR_') ? (err.code as `ENTRENAR_${string}`) : ErrorCodes.HTTP_TRANSPORT
+  return new EntrenarError(code, typeof err?.message === 'string' ? err.message : `entrenar/viz: ${what} answered ${res.status}`)
+}
+
+async function send(what: string, path: string, init: RequestInit): Promise<Response> {
   try {
-    res = await fetch(new URL(path, base), { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+    return await fetch(new URL(path, base), { ...init, credentials: 'same-origin' })
   } catch (e) {
-    throw new EntrenarError(ErrorCodes.HTTP_TRANSPORT, `entrenar/viz: GET ${path} failed: ${e instanceof Error ? e.message : String(e)}`)
+    throw new EntrenarError(ErrorCodes.HTTP_TRANSPORT, `entrenar/viz: ${what} failed: ${e instanceof Error ? e.message : String(e)}`)
   }
+}
+
+/** GETs a JSON answer. No custom header: the page preloads `api/overview` and `api/events` (page.ts), and a preload is reused only by a plain request. */
+async function getJson(path: string): Promise<unknown> {
+  const res = await send(`GET ${path}`, path, {})
   const body: unknown = await res.json().catch(() => undefined)
-  if (!res.ok) {
-    const err = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error
-    const code = typeof err?.code === 'string' && err.code.startsWith('ENTRENAR_') ? (err.code as `ENTRENAR_${string}`) : ErrorCodes.HTTP_TRANSPORT
-    throw new EntrenarError(code, typeof err?.message === 'string' ? err.message : `entrenar/viz: GET ${path} answered ${res.status}`)
-  }
+  if (!res.ok) throw failure(`GET ${path}`, res, body)
   return body
 }
 
-/** The store, read through core's HTTP client (its answers are validated against core's wire schemas). */
-export const store: MetricStore = createHttpClient(metricStoreContract, base.href)
+/**
+ * Queries the store through `POST api/series`: the answer is one binary frame whose columns the
+ * page reads as `Float64Array` views (no number is parsed as text; NaN and ±Inf exact).
+ */
+export async function fetchSeries(q: MetricQuery): Promise<QueryResult> {
+  const res = await send('POST api/series', 'api/series', { method: 'POST', headers: { 'content-type': 'application/json', accept: FRAME_TYPE }, body: JSON.stringify(queryToWire(q)) })
+  if (!res.ok) throw failure('POST api/series', res, await res.json().catch(() => undefined))
+  return { series: decodeSeriesFrame(await res.arrayBuffer()) }
+}
 
 export async function fetchOverview(): Promise<Overview> {
   return overviewFromWire(await getJson('api/overview'))
@@ -46,7 +61,7 @@ export async function fetchLineage(): Promise<LineageView> {
 }
 
 export async function fetchLineageExport(format: 'dot' | 'mermaid'): Promise<string> {
-  const res = await fetch(new URL(`api/lineage/export?format=${format}`, base), { credentials: 'same-origin' })
+  const res = await send('lineage export', `api/lineage/export?format=${format}`, {})
   if (!res.ok) throw new EntrenarError(ErrorCodes.HTTP_TRANSPORT, `entrenar/viz: lineage export answered ${res.status}`)
   return res.text()
 }

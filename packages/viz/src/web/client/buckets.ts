@@ -17,11 +17,20 @@ export interface Buckets {
   readonly nan: number[]
 }
 
-/** Copies a query series into {@link Buckets}. */
+/** Copies a query series into {@link Buckets}, column by column (rows of a repeated step are all kept). */
 export function bucketsOf(s: Series): Buckets {
-  const b: Buckets = { runId: s.runId, metric: s.metric, x: [], value: [], min: [], max: [], count: [], nan: [] }
-  appendSeries(b, s)
-  return b
+  const n = s.x.length
+  const value = Array.from(s.value)
+  return {
+    runId: s.runId,
+    metric: s.metric,
+    x: Array.from(s.x),
+    value,
+    min: s.min ? Array.from(s.min) : value.slice(),
+    max: s.max ? Array.from(s.max) : value.slice(),
+    count: s.count ? Array.from(s.count) : new Array<number>(n).fill(1),
+    nan: s.nanCount ? Array.from(s.nanCount) : value.map((v) => (v !== v ? 1 : 0)),
+  }
 }
 
 /** Appends the buckets of `s` whose x is above the last one held (live updates). */

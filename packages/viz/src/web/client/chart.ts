@@ -52,6 +52,7 @@ export class ChartPanel {
   #plot: uPlot | undefined
   #shape = ''
   #model: ChartModel | undefined
+  #yRange: readonly [number, number] = [0, 1]
   #onZoom: (range: readonly [number, number] | undefined) => void
 
   #tools: HTMLElement
@@ -73,6 +74,8 @@ export class ChartPanel {
     let rows = 0
     let buckets = 0
     let nanMarks = 0
+    let yLo = Number.POSITIVE_INFINITY
+    let yHi = Number.NEGATIVE_INFINITY
     for (const line of lines) {
       const b = line.data
       const xs = Float64Array.from(b.x)
@@ -81,10 +84,18 @@ export class ChartPanel {
       tables.push([b.x, b.max.map(toPlot), b.min.map(toPlot), b.value.map(toPlot), Array.from(sm, toPlot)])
       for (let i = 0; i < b.x.length; i++) {
         rows += b.count[i]!
-        if (b.nan[i]! > 0 || b.value[i]! - b.value[i]! !== 0 || b.max[i] === Number.POSITIVE_INFINITY || b.min[i] === Number.NEGATIVE_INFINITY) nanMarks++
+        const lo = b.min[i]!
+        const hi = b.max[i]!
+        if (lo - lo === 0 && lo < yLo) yLo = lo
+        if (hi - hi === 0 && hi > yHi) yHi = hi
+        if (b.nan[i]! > 0 || b.value[i]! - b.value[i]! !== 0 || hi === Number.POSITIVE_INFINITY || lo === Number.NEGATIVE_INFINITY) nanMarks++
       }
       buckets += b.x.length
     }
+    // The y range from the buckets' finite min and max (every drawn value, smoothed ones included,
+    // lies between them: the smoothers are weighted means), padded as uPlot pads an auto range. uPlot
+    // then need not scan the 4 series of every line for their extent.
+    this.#yRange = model.yRange ?? (yLo <= yHi ? (uPlot.rangeNum(yLo, yHi, 0.1, true) as [number, number]) : [0, 1])
     const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : uPlot.join(tables)
     const shape = `${width}|${lines.map((l) => `${l.label}\u0000${l.color}`).join('|')}|${model.yRange ? 'y' : ''}`
     if (!this.#plot || shape !== this.#shape) {
@@ -179,7 +190,7 @@ export class ChartPanel {
       bands,
       scales: {
         x: { time: false },
-        y: model.yRange ? { range: () => [model.yRange![0], model.yRange![1]] } : { auto: true },
+        y: { auto: false, range: () => [this.#yRange[0], this.#yRange[1]] },
       },
       axes: [{ ...axis, label: 'step', incrs: STEP_INCRS }, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => formatNumber(v)) }],
       cursor: {
@@ -204,7 +215,14 @@ export class ChartPanel {
             this.#showValues(typeof x === 'number' ? x : undefined)
           },
         ],
-        draw: [(u) => this.#drawMarkers(u)],
+        draw: [
+          (u) => {
+            this.#drawMarkers(u)
+            // The drawn y range, for tests: a spike kept by the min/max band widens it.
+            this.root.dataset.yLo = String(u.scales.y!.min)
+            this.root.dataset.yHi = String(u.scales.y!.max)
+          },
+        ],
       },
     }
   }

@@ -9,7 +9,7 @@ import './app.css'
 import type { SmoothKind, SmoothOptions } from '../../series/smooth.js'
 import { SMOOTH_DEFAULTS } from '../../series/smooth.js'
 import { MAX_CURSORS, type Overview, type RunSummary, type StreamMessage, type StreamRequest } from '../wire.js'
-import { fetchIncidents, fetchOverview, type Subscription, store, subscribe } from './api.js'
+import { fetchIncidents, fetchOverview, fetchSeries, type Subscription, subscribe } from './api.js'
 import { appendSeries, type Buckets, bucketsOf } from './buckets.js'
 import { ChartPanel, type ChartLine } from './chart.js'
 import { fileName, seriesCsv } from './csv.js'
@@ -420,7 +420,7 @@ async function reload(): Promise<void> {
         state.queries++
         return runs.length === 0
           ? Promise.resolve({ series: [] })
-          : store.query({
+          : fetchSeries({
               runs,
               metrics: [m],
               bucket: { points, mode: 'minmax-last' },
@@ -435,8 +435,11 @@ async function reload(): Promise<void> {
     for (const r of results) for (const s of r.series) state.data.set(key(s.runId, s.metric), bucketsOf(s))
     document.body.dataset.queries = String(state.queries)
     el.error.textContent = ''
+    const first = !firstDraw
     drawCharts()
-    renderStats()
+    // The statistics (the collector's sketches, ADWIN over every series) wait for the first chart to be on screen.
+    if (first) afterPaint(renderStats)
+    else renderStats()
     follow()
   } catch (e) {
     showError(e)
@@ -452,7 +455,7 @@ function exportTarget(k: string): [() => string[], string] {
 /** Downloads the raw rows (no buckets: full fidelity, NaN and ±Inf spelled out) of the visible steps. */
 async function exportCsv(runs: string[], metric: string): Promise<void> {
   try {
-    const r = await store.query({
+    const r = await fetchSeries({
       runs,
       metrics: [metric],
       ...(state.range ? { steps: [state.range[0], state.range[1]] as const } : {}),
@@ -539,10 +542,22 @@ function drawCharts(): void {
   replace(el.charts, ...rows)
   document.body.dataset.range = state.range ? `${state.range[0]}..${state.range[1]}` : ''
   saveView()
-  if (!document.body.dataset.ready) {
-    document.body.dataset.firstRenderMs = String(Math.round(performance.now()))
-    document.body.dataset.ready = '1'
+  if (!document.body.dataset.ready && !firstDraw) {
+    // uPlot draws in a microtask queued by update(); this one runs after it, on drawn canvases.
+    firstDraw = true
+    queueMicrotask(() => {
+      document.body.dataset.firstRenderMs = String(Math.round(performance.now()))
+      document.body.dataset.ready = '1'
+      afterPaint(() => mark('painted'))
+    })
   }
+}
+
+let firstDraw = false
+
+/** Runs `fn` once the next frame has been painted (a task after the frame's animation callbacks). */
+function afterPaint(fn: () => void): void {
+  requestAnimationFrame(() => setTimeout(fn, 0))
 }
 
 function renderStats(): void {
@@ -731,21 +746,24 @@ async function refresh(reloadData: boolean): Promise<void> {
     }
     if (!before) syncControls()
     state.incidents = incidents
+    const wasRunning = before?.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running') ?? false
+    const isRunning = o.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running')
+    // The charts' query goes out before the run list is built, so the server works on it meanwhile.
+    const loading =
+      reloadData || picked || (!before && !state.prefetched) || (isRunning && !state.live) || (before && wasRunning !== isRunning) ? reload() : undefined
     renderRuns()
     renderMetricPicker()
     renderEvents()
     document.body.dataset.runs = String(o.runs.length)
     // The lineage view draws on its own; the charts do not wait for it.
     if (o.features.lineage && (!before || reloadData)) void renderLineage(el.lineage, (id) => runColor(id)).catch(showError)
-    const wasRunning = before?.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running') ?? false
-    const isRunning = o.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running')
-    if (!before && state.prefetched) {
+    if (!before && state.prefetched && !loading) {
       // The charts' query went out with the page; draw what has arrived (or let reload() draw it).
       drawCharts()
       renderStats()
       follow()
     }
-    if (reloadData || picked || (!before && !state.prefetched) || (isRunning && !state.live) || (before && wasRunning !== isRunning)) await reload()
+    await loading
   } catch (e) {
     showError(e)
   }

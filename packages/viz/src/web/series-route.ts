@@ -1,0 +1,39 @@
+import { EntrenarError, ErrorCodes, type MetricQuery, type MetricQueryWire, type MetricStore, queryFromWire, SCHEMA_VERSION, validateQuery } from '@entrenar/core'
+import { encodeSeriesFrame, FRAME_TYPE } from './series-frame.js'
+
+/** Largest request body of `POST /api/series` (a query names runs and metrics, nothing more). */
+export const MAX_SERIES_REQUEST_BYTES = 1024 * 1024
+
+/**
+ * Reads the query of `POST /api/series`: core's `MetricQueryWire` JSON (the body the store
+ * contract's `/v1/store/query` takes), checked with core's `validateQuery`.
+ */
+export async function seriesRequest(request: Request): Promise<MetricQuery> {
+  const declared = Number(request.headers.get('content-length') ?? 0)
+  const tooLarge = (n: number): never => {
+    throw new EntrenarError(ErrorCodes.INVALID_QUERY, `entrenar/viz: series request of ${n} bytes exceeds ${MAX_SERIES_REQUEST_BYTES}`)
+  }
+  if (declared > MAX_SERIES_REQUEST_BYTES) tooLarge(declared)
+  const text = await request.text()
+  if (text.length > MAX_SERIES_REQUEST_BYTES) tooLarge(text.length)
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw new EntrenarError(ErrorCodes.WIRE_INVALID, 'entrenar/viz: series request is not JSON')
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new EntrenarError(ErrorCodes.WIRE_INVALID, 'entrenar/viz: series request must be a JSON object')
+  const version = (body as { schema_version?: unknown }).schema_version
+  if (version !== SCHEMA_VERSION) throw new EntrenarError(ErrorCodes.WIRE_VERSION, `entrenar/viz: series request schema_version ${String(version)} is not ${SCHEMA_VERSION}`)
+  const q = queryFromWire(body as MetricQueryWire)
+  validateQuery(q)
+  return q
+}
+
+/** Answers `POST /api/series`: the store's answer to the query as one binary series frame. */
+export async function seriesFrameResponse(store: MetricStore, request: Request): Promise<Response> {
+  const q = await seriesRequest(request)
+  const result = await store.query(q)
+  const frame = encodeSeriesFrame(result.series)
+  return new Response(frame, { headers: { 'content-type': FRAME_TYPE, 'cache-control': 'no-store', 'content-length': String(frame.byteLength) } })
+}
