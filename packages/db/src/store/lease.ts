@@ -5,6 +5,8 @@ import { fnv1a, leaseName, parseWriterId } from './paths.js'
  * A writer's lease, `<dir>/writers/<writer id>.lease`: JSON `{ writer, host, pid, leaseMs,
  * renewedMs }`, rewritten atomically every `leaseMs` by an unref'd timer and deleted on close.
  * `renewedMs` is the writer's clock: processes of other hosts judge it with theirs (see {@link Liveness}).
+ * Leases after Gray & Cheriton, "Leases: an efficient fault-tolerant mechanism for distributed file
+ * cache consistency" (SOSP 1989), including their assumption of bounded clock drift between hosts.
  */
 export interface Lease {
   /** Rewrites the lease with the current time of the clock. */
