@@ -192,6 +192,24 @@ describe('claims of recoveries that died', () => {
     expect(await steps(s, 'r')).toEqual(range(50))
     await s.close()
   })
+
+  it('a writer whose WAL was claimed while it was alive (taken for gone) reports it and still writes every row', async () => {
+    const dir = tempDir('presumed-dead')
+    const problems: string[] = []
+    const w = await openStore(dir, { host: 'host-a', clock: () => T, sealAfterMs: Number.POSITIVE_INFINITY, onCorrupt: (e) => problems.push(e.code) })
+    await w.write(rows('r', 'loss', 0, 30))
+    await w.flush()
+    // Another host, ten minutes ahead, takes the silent writer for gone and replays its WAL.
+    const other = await openStore(dir, onHost('host-b', T + 2 * STALE))
+    expect(other.recovery).toMatchObject({ walFiles: 1, rows: 30 })
+    await w.write(rows('r', 'loss', 30, 40))
+    await w.flush()
+    await w.close()
+    expect(problems).toEqual(['ENTRENAR_DB_CORRUPT'])
+    expect(w.problems()[0]!.message).toMatch(/claimed by another process/)
+    expect(await steps(other, 'r')).toEqual(range(40))
+    await other.close()
+  })
 })
 
 describe('leases', () => {

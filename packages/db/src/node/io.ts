@@ -176,12 +176,14 @@ export async function moveFile(from: string, to: string): Promise<void> {
   await fsyncDir(dirname(to))
 }
 
-/** Deletes a file if present. */
-export async function removeFile(path: string): Promise<void> {
+/** Deletes a file if present; false when it was not there. */
+export async function removeFile(path: string): Promise<boolean> {
   try {
     await unlink(path)
+    return true
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+    return false
   }
 }
 

@@ -358,7 +358,10 @@ class Store implements ParquetStore {
       }
       const done = this.#walFiles.filter((w) => w.gen <= gen)
       this.#walFiles = this.#walFiles.filter((w) => w.gen > gen)
-      for (const w of done) await removeFile(w.path)
+      for (const w of done) {
+        // Gone already: another process took this writer for dead and claimed the WAL (see recover.ts).
+        if (!(await removeFile(w.path))) this.#report(claimedUnderUs(w.path, name, this.#o.staleWriterMs))
+      }
       if (done.length > 0) await fsyncDir(join(this.dir, 'wal'))
     } catch (e) {
       // Undo partial segments so the retry (same rows, next generation) cannot duplicate them.
@@ -572,6 +575,15 @@ class Store implements ParquetStore {
 }
 
 const EMPTY_I32 = new Int32Array(0)
+
+/** The report of a WAL generation claimed by another process while this writer was alive. */
+function claimedUnderUs(walPath: string, segment: string, staleWriterMs: number): EntrenarError {
+  return new EntrenarError(
+    ErrorCodes.DB_CORRUPT,
+    `${PREFIX}: WAL ${walPath} of this writer was claimed by another process that took the writer for gone (lease not renewed for ${staleWriterMs} ms: process paused, event loop blocked or store unreachable); segment ${segment} now holds the generation's rows unless that process's replay renamed its own copy after it`,
+    { details: { path: walPath, segment, staleWriterMs } },
+  )
+}
 
 /** Row-group pruning from footer statistics: time, step and metric ranges (metric names compare as UTF-8 bytes, the Parquet order). */
 function keepRowGroup(q: MetricQuery, rg: RowGroupInfo, metricKeys: Buffer[] | undefined): boolean {
