@@ -56,7 +56,18 @@ class Appender implements JsonlAppender {
       return
     }
     this.#queue.push(`${JSON.stringify(o)}\n`)
-    this.#running ??= this.#drain()
+    this.#kick()
+  }
+
+  // One drain at a time. `running` is cleared only after the drain settled (never inside it: a drain
+  // that fails before its first await would finish before the assignment), then lines queued in the
+  // meantime start the next one.
+  #kick(): void {
+    if (this.#running || this.#queue.length === 0) return
+    this.#running = this.#drain().finally(() => {
+      this.#running = undefined
+      this.#kick()
+    })
   }
 
   // Group commit: lines queued while a write and its fsync run go out together in the next write.
@@ -75,7 +86,6 @@ class Appender implements JsonlAppender {
         this.#onError(e)
       }
     }
-    this.#running = undefined
   }
 
   async flush(): Promise<void> {
