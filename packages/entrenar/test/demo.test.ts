@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCli } from '../src/index.js'
 import { cli, tempDir } from './helpers.js'
 
 describe('entrenar demo', () => {
@@ -24,5 +25,38 @@ describe('entrenar demo', () => {
     const listed = JSON.parse(runs.out) as { runs: { id: string; status: string; points: number }[] }
     expect(listed.runs.map((x) => x.status).sort()).toEqual(['finished', 'stopped'])
     expect(listed.runs.every((x) => x.points > 0)).toBe(true)
+  })
+
+  it('prints the runs, their findings and what to run next; draws the live dashboard on the given terminal', async () => {
+    const dir = tempDir()
+    let out = ''
+    let frames = ''
+    const terminal = {
+      isTTY: true,
+      columns: 100,
+      rows: 30,
+      write(t: string) {
+        frames += t
+        return true
+      },
+    }
+    const code = await runCli(['demo', '--dir', dir, '--epochs', '6', '--dashboard'], { out: (t) => (out += t), err: () => {}, env: { NO_COLOR: '1' }, terminal })
+    expect(code).toBe(0)
+    expect(out).toMatch(/^Entrenar demo: a 2-32-3 MLP on the spiral data set, monitored into /)
+    expect(out).toMatch(/spiral-healthy-\d+\s+1\s+finished\s+\d+/)
+    expect(out).toMatch(/spiral-diverging-\d+\s+12\s+stopped/)
+    expect(out).toMatch(/spiral-diverging-\d+: failed, stopped at step \d+: /)
+    expect(out).toMatch(/ {2}report: .*reports\/spiral-diverging-\d+\.md/)
+    expect(out).toMatch(/\nNext: entrenar runs .* · entrenar report .*spiral-diverging-\d+ --format html/)
+    expect(out).not.toContain('\x1b[')
+    expect(frames).toContain('loss')
+  })
+
+  it('rejects an --epochs that is not a positive integer (exit 2)', async () => {
+    for (const e of ['0', '-3', '2.5', 'many']) {
+      const r = await cli(['--json', 'demo', '--dir', tempDir(), '--epochs', e])
+      expect(r.code, e).toBe(2)
+      expect(JSON.parse(r.out).error.message).toContain('--epochs')
+    }
   })
 })
