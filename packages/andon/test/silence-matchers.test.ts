@@ -1,5 +1,6 @@
 import { formatMatcher, parseDuration, parseMatcher, SILENCE_RETENTION_MS, silenceState } from '@entrenar/andon'
 import type { Alert, SilenceSpec } from '@entrenar/core'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileMatcher } from '../src/silence/matcher.js'
 import { SilenceRegistry } from '../src/silence/registry.js'
@@ -49,6 +50,35 @@ describe('matchers (Alertmanager semantics)', () => {
     expect(code(() => parseMatcher('rule=a"b'))).toBe('ENTRENAR_INVALID_CONFIG')
     expect(code(() => parseMatcher('rule=~"("'))).toBe('ENTRENAR_INVALID_CONFIG')
     expect(() => parseMatcher('rule=~"("', 'matchers[2]')).toThrow(/matchers\[2\].*not a valid regular expression/)
+  })
+})
+
+describe('matcher properties (seeded)', () => {
+  const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,10}$/)
+  const escape = (x: string) => x.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
+  const seed = Number(process.env.FC_SEED ?? 20261126)
+
+  it('formatMatcher and parseMatcher round-trip any value', () => {
+    fc.assert(
+      fc.property(name, fc.constantFrom('=' as const, '!=' as const), fc.string({ unit: 'binary', maxLength: 30 }), (n, op, value) => {
+        expect(parseMatcher(formatMatcher({ name: n, op, value }))).toEqual({ name: n, op, value })
+      }),
+      { numRuns: 300, seed },
+    )
+  })
+
+  it('an escaped literal regex matches exactly that string (anchoring), and !~ is its negation', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }), (lit, probe) => {
+        const re = compileMatcher({ name: 'metric', op: '=~', value: escape(lit) })
+        const not = compileMatcher({ name: 'metric', op: '!~', value: escape(lit) })
+        for (const v of [lit, probe, `x${lit}`, `${lit}x`]) {
+          expect(re.test(v)).toBe(v === lit)
+          expect(not.test(v)).toBe(v !== lit)
+        }
+      }),
+      { numRuns: 300, seed },
+    )
   })
 })
 

@@ -17,7 +17,8 @@ function invalid(where: string, message: string): never {
 /**
  * Compiles a matcher. Regexes are anchored as Alertmanager anchors them (`^(?:value)$`: `=~"div"` does not
  * match `divergence`), after the pattern is checked on its own, so `a)|(b` cannot escape the anchors.
- * Patterns use JavaScript's `u` mode (strict syntax). Bad names, operators or patterns throw
+ * Patterns are JavaScript regexes without flags, so RE2-style escapes of punctuation (`\-`, `\/`) work as in
+ * Alertmanager. Bad names, operators or patterns throw
  * `ENTRENAR_INVALID_CONFIG` naming `where`.
  */
 export function compileMatcher(m: SilenceMatcher, where = 'matcher'): CompiledMatcher {
@@ -31,8 +32,8 @@ export function compileMatcher(m: SilenceMatcher, where = 'matcher'): CompiledMa
   if (op === '!=') return { ...base, test: (v) => v !== value }
   let re: RegExp
   try {
-    new RegExp(value, 'u')
-    re = new RegExp(`^(?:${value})$`, 'u')
+    new RegExp(value)
+    re = new RegExp(`^(?:${value})$`)
   } catch (e) {
     invalid(where, `${name}${op}${JSON.stringify(value)} is not a valid regular expression: ${e instanceof Error ? e.message : String(e)}`)
   }
