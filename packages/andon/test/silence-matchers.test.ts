@@ -55,7 +55,7 @@ describe('matchers (Alertmanager semantics)', () => {
 
 describe('matcher properties (seeded)', () => {
   const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,10}$/)
-  const escape = (x: string) => x.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
+  const escapeRegex = (x: string) => x.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&')
   const seed = Number(process.env.FC_SEED ?? 20261126)
 
   it('formatMatcher and parseMatcher round-trip any value', () => {
@@ -70,8 +70,8 @@ describe('matcher properties (seeded)', () => {
   it('an escaped literal regex matches exactly that string (anchoring), and !~ is its negation', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 }), (lit, probe) => {
-        const re = compileMatcher({ name: 'metric', op: '=~', value: escape(lit) })
-        const not = compileMatcher({ name: 'metric', op: '!~', value: escape(lit) })
+        const re = compileMatcher({ name: 'metric', op: '=~', value: escapeRegex(lit) })
+        const not = compileMatcher({ name: 'metric', op: '!~', value: escapeRegex(lit) })
         for (const v of [lit, probe, `x${lit}`, `${lit}x`]) {
           expect(re.test(v)).toBe(v === lit)
           expect(not.test(v)).toBe(v !== lit)
