@@ -1,6 +1,9 @@
-import { createAndon } from '@entrenar/andon'
-import { alertPolicySuite, runConformance } from '@entrenar/core/conformance'
-import { type AlertPolicyService, alertPolicyContract, asAlertPolicyService, createHttpClient, createHttpHandler } from '@entrenar/core'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { asSilenceService, createAndon, openSilences, serveAndon } from '@entrenar/andon'
+import { alertPolicySuite, runConformance, silenceServiceSuite } from '@entrenar/core/conformance'
+import { type AlertPolicyService, alertPolicyContract, asAlertPolicyService, createHttpClient, createHttpHandler, silenceContract } from '@entrenar/core'
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
 import { describe, it } from 'vitest'
 
@@ -61,3 +64,53 @@ if (remote) {
     api,
   )
 }
+
+const silenceServers = new WeakMap<object, { close(): Promise<void> }[]>()
+runConformance(
+  silenceServiceSuite,
+  {
+    name: 'andon silences',
+    create: () => {
+      const andon = createAndon({ runId: 'conf-silences', timers: false })
+      const svc = asSilenceService(andon)
+      silenceServers.set(svc, [andon])
+      return svc
+    },
+    destroy: async (s) => {
+      for (const x of silenceServers.get(s) ?? []) await x.close()
+    },
+  },
+  api,
+)
+runConformance(
+  silenceServiceSuite,
+  {
+    name: 'andon silences over HTTP (serveAndon)',
+    create: async () => {
+      const andon = createAndon({ runId: 'conf-silences-http', timers: false })
+      const server = await serveAndon(andon)
+      const client = createHttpClient(silenceContract, server.url)
+      silenceServers.set(client, [server, andon])
+      return client
+    },
+    destroy: async (s) => {
+      for (const x of silenceServers.get(s) ?? []) await x.close()
+    },
+  },
+  api,
+)
+runConformance(
+  silenceServiceSuite,
+  {
+    name: 'openSilences (a store directory, no running Andon)',
+    create: () => {
+      const store = openSilences(mkdtempSync(join(tmpdir(), 'andon-conf-silences-')))
+      silenceServers.set(store, [store])
+      return store
+    },
+    destroy: async (s) => {
+      for (const x of silenceServers.get(s) ?? []) await x.close()
+    },
+  },
+  api,
+)

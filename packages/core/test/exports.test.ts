@@ -112,6 +112,7 @@ it('@entrenar/core/conformance exports exactly the public names', () => {
       'rejectsWith',
       'runConformance',
       'sameFloats',
+      'silenceServiceSuite',
     ].sort(),
   )
 })
