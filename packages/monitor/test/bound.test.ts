@@ -197,6 +197,29 @@ describe('monitor.metrics(): the bound fast path', () => {
     expect(errors.at(-1)!.code).toBe('ENTRENAR_CLOSED')
   })
 
+  it('log() takes up to eight values and reports a ninth; record() takes any number; undefined is a bad value, not a missing one', async () => {
+    const errors: EntrenarError[] = []
+    const { sink, rows } = captureSink()
+    const m = await createMonitor({ runId: 'wide', sinks: [sink], system: false, onError: (e) => errors.push(e) })
+    const names = Array.from({ length: 10 }, (_, i) => `m${i}`)
+    const h = m.metrics(names)
+    h.log(0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9)
+    h.record(1, Float64Array.from({ length: 10 }, (_, i) => 10 + i))
+    h.log(2, undefined as unknown as number, 21)
+    h.log(3, 30, Number.NaN, Number.POSITIVE_INFINITY)
+    await m.flush()
+    expect(errors.map((e) => e.code)).toEqual(['ENTRENAR_INVALID_VALUE', 'ENTRENAR_INVALID_VALUE'])
+    expect(errors[0]!.message).toContain('values 9 to 10 were dropped')
+    expect(errors[1]!.message).toContain('m0 at step 2 is a undefined')
+    const at = (step: number) => rows.filter((r) => r.step === step).map((r) => `${r.metric}=${r.value}`)
+    expect(at(0)).toEqual(names.slice(0, 8).map((n, i) => `${n}=${i}`))
+    expect(at(1)).toHaveLength(10)
+    expect(at(2)).toEqual(['m1=21'])
+    expect(at(3)).toEqual(['m0=30', 'm1=NaN', 'm2=Infinity'])
+    expect(m.summary().metrics.m1).toMatchObject({ nanCount: 1, count: 3, mean: 11 })
+    await m.close()
+  })
+
   it('fails fast on bad configuration', async () => {
     const m = await createMonitor({ runId: 'cfg', system: false })
     expect(() => m.metrics([])).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))

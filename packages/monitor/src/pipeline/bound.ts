@@ -43,10 +43,16 @@ export interface BoundMetrics {
   /**
    * Records one value per metric, in {@link BoundMetrics.names} order, at `step` (a safe integer; steps
    * that go backwards are kept). Passing fewer values logs only those (as a key missing from the
-   * object given to `log()`); surplus values go to `onError`. Synchronous, allocation-free, never throws.
+   * object given to `log()`); surplus values go to `onError`. Takes up to eight values (a ninth and later
+   * ones are reported and dropped: use {@link BoundMetrics.record} for wider handles). Synchronous, never
+   * throws; allocation-free once the JIT inlined it into the loop (otherwise JavaScript boxes each number
+   * it passes to a call, as for any function).
    */
   log(step: number, ...values: number[]): void
-  /** Like {@link BoundMetrics.log} with the values in an array (reuse one `Float64Array` for many metrics). */
+  /**
+   * Like {@link BoundMetrics.log} with the values in an array, any number of them. With one reused
+   * `Float64Array` no value is ever boxed: the strictly allocation-free form.
+   */
   record(step: number, values: ArrayLike<number>): void
 }
 
@@ -57,6 +63,8 @@ class BoundMetricsImpl implements BoundMetrics {
   /** The call's valid values and their ids (a value that is not a number is left out). */
   readonly #callIds: Int32Array
   readonly #callVals: Float64Array
+  /** The values of a `log()` call, in parameter order. */
+  readonly #args = new Float64Array(8)
   readonly #recorder: Recorder
   readonly #tagId: number
   #epoch: number | undefined
@@ -94,8 +102,48 @@ class BoundMetricsImpl implements BoundMetrics {
     this.#batchStored = this.#recorder.int(x, 'batch')
   }
 
-  log(step: number, ...values: number[]): void {
-    this.record(step, values)
+  // Up to eight values arrive as parameters, not as a rest array (which is allocated on every call), and
+  // are stored straight into a Float64Array, so they are never boxed. The method stays small enough for
+  // the JIT to inline it into the training loop. Only `arguments.length` is read (a use of `arguments`
+  // as a value would allocate it). A call with a value that is not a number takes the array path.
+  log(step: number, v0?: number, v1?: number, v2?: number, v3?: number, v4?: number, v5?: number, v6?: number, v7?: number): void {
+    // biome-ignore lint/complexity/noArguments: the count tells a value passed as undefined (reported) from one not passed, without a rest array
+    const passed = arguments.length - 1
+    const given = Math.min(passed, 8)
+    if (
+      (given > 0 && typeof v0 !== 'number') ||
+      (given > 1 && typeof v1 !== 'number') ||
+      (given > 2 && typeof v2 !== 'number') ||
+      (given > 3 && typeof v3 !== 'number') ||
+      (given > 4 && typeof v4 !== 'number') ||
+      (given > 5 && typeof v5 !== 'number') ||
+      (given > 6 && typeof v6 !== 'number') ||
+      (given > 7 && typeof v7 !== 'number')
+    ) {
+      this.record(step, [v0, v1, v2, v3, v4, v5, v6, v7].slice(0, given) as number[])
+      return
+    }
+    const a = this.#args
+    if (given > 0) a[0] = v0!
+    if (given > 1) a[1] = v1!
+    if (given > 2) a[2] = v2!
+    if (given > 3) a[3] = v3!
+    if (given > 4) a[4] = v4!
+    if (given > 5) a[5] = v5!
+    if (given > 6) a[6] = v6!
+    if (given > 7) a[7] = v7!
+    this.#logArgs(step, given, passed)
+  }
+
+  /** The rest of {@link log}: the first `given` of the `passed` values sit in `#args`. */
+  #logArgs(step: number, given: number, passed: number): void {
+    const r = this.#recorder
+    if (!r.begin(step)) return
+    const ts = r.clock.now()
+    const ids = this.#ids
+    if (passed > ids.length) r.surplus(this.names, passed, step)
+    else if (passed > given) r.beyondEight(this.names, passed, step)
+    r.commit(ids, this.#args, Math.min(given, ids.length), step, ts, this.#epochStored, this.#batchStored, this.#tagId)
   }
 
   record(step: number, values: ArrayLike<number>): void {

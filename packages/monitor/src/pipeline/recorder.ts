@@ -120,7 +120,7 @@ export class Recorder {
       }
       const v = values[name]
       if (typeof v !== 'number') {
-        this.report(invalidValue(name, step, v))
+        this.invalid(name, step, v)
         continue
       }
       this.#callIds[n] = id
@@ -139,21 +139,39 @@ export class Recorder {
     for (let i = 0; i < m; i++) {
       const v = values[i]
       if (typeof v !== 'number') {
-        this.report(invalidValue(names[i]!, step, v))
+        this.invalid(names[i]!, step, v)
         continue
       }
       outIds[n] = ids[i]!
       outVals[n++] = v
     }
-    if (values.length > ids.length) {
-      this.report(
-        new EntrenarError(
-          ErrorCodes.INVALID_VALUE,
-          `entrenar/monitor: ${values.length} values for ${ids.length} bound metrics (${names.join(', ')}) at step ${step}; the ${values.length - ids.length} surplus values were dropped`,
-        ),
-      )
-    }
+    if (values.length > ids.length) this.surplus(names, values.length, step)
     return n
+  }
+
+  /** Reports a value that is not a number; it is dropped. */
+  invalid(name: string, step: number, v: unknown): void {
+    this.report(invalidValue(name, step, v))
+  }
+
+  /** Reports a `handle.log()` call with more than eight values (wider handles use `record()`); the rest is dropped. */
+  beyondEight(names: readonly string[], given: number, step: number): void {
+    this.report(
+      new EntrenarError(
+        ErrorCodes.INVALID_VALUE,
+        `entrenar/monitor: handle.log() takes at most 8 values, got ${given} for ${names.length} bound metrics at step ${step}; values 9 to ${given} were dropped (use handle.record(step, values) for wide handles)`,
+      ),
+    )
+  }
+
+  /** Reports a handle call with more values than bound metrics; the surplus is dropped. */
+  surplus(names: readonly string[], given: number, step: number): void {
+    this.report(
+      new EntrenarError(
+        ErrorCodes.INVALID_VALUE,
+        `entrenar/monitor: ${given} values for ${names.length} bound metrics (${names.join(', ')}) at step ${step}; the ${given - names.length} surplus values were dropped`,
+      ),
+    )
   }
 
   /**
