@@ -3,23 +3,14 @@ import { join } from 'node:path'
 import { createLineage } from '@entrenar/graph'
 import { describe, expect, it } from 'vitest'
 import { autoMonitor } from '../src/index.js'
-import { cli, tempDir } from './helpers.js'
+import { cli, fakeTerminal, tempDir } from './helpers.js'
 
 describe('autoMonitor', () => {
   it('wires the Parquet store, renacer.toml rules, the dashboard on a TTY, lineage and the report', async () => {
     const dir = tempDir()
     const toml = join(dir, 'renacer.toml')
     writeFileSync(toml, '[andon.non_finite]\nmetrics = ["loss"]\nlevel = "critical"\n\n[andon.stall]\ntimeout_ms = 600000\n')
-    let frames = ''
-    const stream = {
-      isTTY: true,
-      columns: 90,
-      rows: 30,
-      write(t: string) {
-        frames += t
-        return true
-      },
-    }
+    const stream = fakeTerminal(90)
     const m = await autoMonitor({ dir, runId: 'auto-1', name: 'auto', config: { num_classes: 2 }, renacer: toml, stream, system: false })
     let stoppedAt = -1
     for (let step = 0; step < 100; step++) {
@@ -33,7 +24,7 @@ describe('autoMonitor', () => {
     await m.close() // idempotent
     expect(stoppedAt).toBe(40)
     expect(m.summary().status).toBe('stopped')
-    expect(frames).toContain('loss')
+    expect(stream.text).toContain('loss')
     // report written on close, naming the NaN step
     expect(m.report?.nonFinite).toMatchObject({ step: 40, metric: 'loss' })
     expect(readFileSync(join(dir, 'reports', 'auto-1.md'), 'utf8')).toContain('loss became NaN at step 40')

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { createLineage } from '@entrenar/graph'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { autoMonitor, type CliContext, runCli } from '../src/index.js'
-import { cli, tempDir } from './helpers.js'
+import { cli, fakeTerminal, tempDir } from './helpers.js'
 
 // Two runs: `alpha` (30 steps of loss and accuracy, val_loss tagged split=val every 10 steps) and `beta`,
 // whose loss turns NaN at step 5 and is stopped by the default Andon.
@@ -246,21 +246,12 @@ describe('long-running commands stop on abort', () => {
   })
 
   it('the terminal dashboard is live on a TTY until aborted', async () => {
-    let frames = ''
-    const terminal = {
-      isTTY: true,
-      columns: 100,
-      rows: 30,
-      write(t: string) {
-        frames += t
-        return true
-      },
-    }
+    const terminal = fakeTerminal()
     const r = await run(['dashboard', dir, '--run', 'alpha', '--ascii'], { stdoutTty: true, signal: aborted(), terminal })
     expect(r.code).toBe(0)
     expect(r.out).toBe('')
-    expect(frames).toContain('loss')
-    expect(frames).toContain('alpha')
+    expect(terminal.text).toContain('loss')
+    expect(terminal.text).toContain('alpha')
   })
 })
 

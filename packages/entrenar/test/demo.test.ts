@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../src/index.js'
-import { cli, tempDir } from './helpers.js'
+import { cli, fakeTerminal, tempDir } from './helpers.js'
 
 describe('entrenar demo', () => {
   it('trains a healthy run and a diverging run stopped by the Andon, with reports, lineage and incidents', async () => {
@@ -30,16 +30,7 @@ describe('entrenar demo', () => {
   it('prints the runs, their findings and what to run next; draws the live dashboard on the given terminal', async () => {
     const dir = tempDir()
     let out = ''
-    let frames = ''
-    const terminal = {
-      isTTY: true,
-      columns: 100,
-      rows: 30,
-      write(t: string) {
-        frames += t
-        return true
-      },
-    }
+    const terminal = fakeTerminal()
     const code = await runCli(['demo', '--dir', dir, '--epochs', '6', '--dashboard'], { out: (t) => (out += t), err: () => {}, env: { NO_COLOR: '1' }, terminal })
     expect(code).toBe(0)
     expect(out).toMatch(/^Entrenar demo: a 2-32-3 MLP on the spiral data set, monitored into /)
@@ -49,7 +40,7 @@ describe('entrenar demo', () => {
     expect(out).toMatch(/ {2}report: .*reports\/spiral-diverging-\d+\.md/)
     expect(out).toMatch(/\nNext: entrenar runs .* · entrenar report .*spiral-diverging-\d+ --format html/)
     expect(out).not.toContain('\x1b[')
-    expect(frames).toContain('loss')
+    expect(terminal.text).toContain('loss')
   })
 
   it('rejects an --epochs that is not a positive integer (exit 2)', async () => {

@@ -14,3 +14,17 @@ export async function cli(argv: string[], env: Record<string, string> = { NO_COL
 export function tempDir(prefix = 'entrenar-cli-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
 }
+
+/** A terminal stand-in for live dashboards: a TTY of `columns` × 30 whose frames accumulate in `text`. */
+export function fakeTerminal(columns = 100): { isTTY: true; columns: number; rows: number; text: string; write(t: string): boolean } {
+  return {
+    isTTY: true,
+    columns,
+    rows: 30,
+    text: '',
+    write(t: string) {
+      this.text += t
+      return true
+    },
+  }
+}

@@ -161,3 +161,19 @@ describe('built executable', () => {
     expect(rep.incidents.length).toBeGreaterThan(0)
   })
 })
+
+describe('renderEventsMarkdown', () => {
+  it('caps each table at the limit and points to the JSON report; no section without events', async () => {
+    const { renderEventsMarkdown } = await import('../src/report/events.js')
+    const report = { timeline: [] } as unknown as Parameters<typeof renderEventsMarkdown>[0]
+    const driftEvents = [3, 1, 2].map((step) => ({ kind: 'drift', metric: 'loss|x', step, detector: 'adwin', signal: 'drift', statistic: Number.POSITIVE_INFINITY, timestampMs: step }) as const)
+    const incidents = [{ level: 'critical', rule: 'non_finite', message: 'loss is NaN', timestampMs: 0, decision: 'stop' }] as const
+    const md = renderEventsMarkdown(report, { driftEvents, incidents, malformedLines: 0 }, 2)
+    expect(md).toContain('## Drift events (3)')
+    expect(md).toContain('| 1 | loss\\|x | adwin | drift | ungraded | - | Infinity |\n| 2 |')
+    expect(md).not.toMatch(/^\| 3 \|/m)
+    expect(md).toContain('… 1 more in the JSON report.')
+    expect(md).toContain('| - | - | non\\_finite | critical | stop | loss is NaN |')
+    expect(renderEventsMarkdown(report, { driftEvents: [], incidents: [], malformedLines: 0 })).toBe('')
+  })
+})
