@@ -1,11 +1,12 @@
 // Lineage at scale: 1M models as a long chain and as a random DAG (1–3 parents among the previous
-// 1000 models). For each shape: build through the API, save to Parquet, load from Parquet, walk all
-// ancestors of the newest model, and find its regression source (cold: walks the whole ancestry;
-// warm: memoised; append: one new model derived from the tail, as monitor.close() does). The peer
+// 1000 models). For each shape: build through the API, save to Parquet, load from Parquet (wall and
+// CPU time), walk all ancestors of the newest model, find its regression source (cold: walks the
+// whole ancestry; warm: memoised; append: one new model derived from the tail, as monitor.close()
+// does), then save 1021 more models as a delta segment, reload and compact. The peer
 // is graphology (the usual JS graph library) building the same graph, loading it from its own
 // serialisation, and walking/answering the same queries with the same algorithm, in the same run.
 // Usage: npm run bench -w @entrenar/graph   (BENCH_MODELS=200000 for a quicker run; needs dist/)
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLineage } from '@entrenar/graph'
@@ -156,7 +157,31 @@ const row = (what, ours, peer) => {
   console.log(`  ${what}: ${fmt(ours)} vs ${fmt(peer)} (${(peer / ours).toFixed(1)}×)`)
 }
 
-/** One shape end to end; everything it builds is garbage once it returns (clean heap figures). */
+/** Median wall and CPU (user + system) milliseconds of `rounds` calls; the last result is kept. */
+async function timeCpu(fn, rounds) {
+  const wall = []
+  const cpu = []
+  let result
+  for (let r = 0; r < rounds; r++) {
+    result = undefined
+    globalThis.gc?.()
+    const c0 = process.cpuUsage()
+    const t0 = performance.now()
+    result = await fn()
+    wall.push(performance.now() - t0)
+    const c = process.cpuUsage(c0)
+    cpu.push((c.user + c.system) / 1000)
+  }
+  return { ms: median(wall), cpu: median(cpu), result }
+}
+
+const lineageBytes = (dir) => readdirSync(join(dir, 'lineage')).reduce((s, f) => s + statSync(join(dir, 'lineage', f)).size, 0)
+
+/**
+ * One shape end to end. Each side builds and saves its graph and drops it before the loads, so both
+ * loads run with the same heap (only the peer's serialised JSON string alive); everything is
+ * garbage once it returns (clean heap figures for the next shape).
+ */
 async function runShape(shape) {
   seed = shape === 'chain' ? 7 : 11
   const acc = makeModels(N)
@@ -166,40 +191,47 @@ async function runShape(shape) {
   const dir = mkdtempSync(join(tmpdir(), 'entrenar-graph-bench-'))
   console.log(`\n${shape}: ${N} models, ${M} derivations`)
 
-  // Build through the public API (one awaited call per model and per edge).
+  // Build through the public API (one awaited call per model and per edge), then save.
   let h0 = heapMb()
   let t0 = performance.now()
-  const g = await createLineage({ dir })
+  let g = await createLineage({ dir })
   for (let i = 0; i < N; i++) await g.addModel({ id: id(i), metrics: { accuracy: acc[i] }, createdAtMs: 1.7e12 + i })
   for (let e = 0; e < M; e++) await g.derive({ parent: id(parent[e]), child: id(child[e]), changeType: CHANGES[e % 6] })
   const buildOurs = performance.now() - t0
   const heapOurs = heapMb() - h0
+  t0 = performance.now()
+  await g.close()
+  const saveOurs = performance.now() - t0
+  const bytes = lineageBytes(dir)
+  g = undefined
 
   h0 = heapMb()
   t0 = performance.now()
-  const graph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false })
+  let graph = new Graph({ type: 'directed', multi: false, allowSelfLoops: false })
   for (let i = 0; i < N; i++) graph.addNode(id(i), { accuracy: acc[i], createdAtMs: 1.7e12 + i })
   for (let e = 0; e < M; e++) graph.addDirectedEdge(id(parent[e]), id(child[e]), { changeType: CHANGES[e % 6] })
   const buildPeer = performance.now() - t0
   const heapPeer = heapMb() - h0
-  row(`${shape}: build through the API (ms)`, buildOurs, buildPeer)
-  row(`${shape}: memory after build, heap + array buffers (MiB)`, heapOurs, heapPeer)
-
-  t0 = performance.now()
-  await g.close()
-  const saveOurs = performance.now() - t0
-  const bytes = ['nodes', 'edges', 'events'].reduce((s, f) => s + statSync(join(dir, 'lineage', `${f}.parquet`)).size, 0)
   t0 = performance.now()
   const serialized = JSON.stringify(graph.export())
   const savePeer = performance.now() - t0
+  graph = undefined
+  row(`${shape}: build through the API (ms)`, buildOurs, buildPeer)
+  row(`${shape}: memory after build, heap + array buffers (MiB)`, heapOurs, heapPeer)
   row(`${shape}: save (ms) — Parquet vs graphology JSON export`, saveOurs, savePeer)
   row(`${shape}: saved size (MiB)`, bytes / 2 ** 20, serialized.length / 2 ** 20)
 
-  // Load: ours from Parquet; graphology from its own JSON serialisation.
-  const load = await time(() => createLineage({ dir }), Math.min(3, ROUNDS))
-  const loadPeer = await time(() => Graph.from(JSON.parse(serialized)), Math.min(3, ROUNDS))
+  // Load: ours from the Parquet segment; graphology from its own JSON serialisation.
+  const rounds = Math.min(3, ROUNDS)
+  const load = await timeCpu(() => createLineage({ dir }), rounds)
+  let loaded = load.result
+  load.result = undefined
+  loaded = undefined
+  const loadPeer = await timeCpu(() => Graph.from(JSON.parse(serialized)), rounds)
+  graph = loadPeer.result
   row(`${shape}: load (ms) — budget ≤1000`, load.ms, loadPeer.ms)
-  const loaded = load.result
+  row(`${shape}: load CPU time, user + system (ms)`, load.cpu, loadPeer.cpu)
+  loaded = await createLineage({ dir })
 
   // Walk every ancestor of the newest model.
   const anc = await time(async () => (await loaded.ancestors(tail)).length)
@@ -228,7 +260,28 @@ async function runShape(shape) {
   }
   row(`${shape}: regressionSource after appending a model (ms) — budget ≤1 (peer recomputes)`, median(appendTimes), peerCold.ms)
   console.log(`  regression source: ${cold?.parent} → ${cold?.model} (${cold?.derivation.changeType}), baseline ${cold?.baseline} ${cold?.baselineValue}`)
-  // Not closed: closing would rewrite the tables for the appended models, which is not measured here.
+
+  // Incremental save: 1000 more models (and edges) after the 21 above; ours appends a delta
+  // segment, graphology has no incremental form and exports the whole graph again.
+  for (let i = 0; i < 1000; i++) {
+    const nid = `more-${i}`
+    await loaded.addModel({ id: nid, metrics: { accuracy: 0.5 }, createdAtMs: 1.9e12 + i })
+    await loaded.derive({ parent: i === 0 ? 'appended-20' : `more-${i - 1}`, child: nid, changeType: 'retrain' })
+    graph.addNode(nid, { accuracy: 0.5 })
+    graph.addDirectedEdge(i === 0 ? tail : `more-${i - 1}`, nid, { changeType: 'retrain' })
+  }
+  t = performance.now()
+  await loaded.flush()
+  const deltaMs = performance.now() - t
+  t = performance.now()
+  JSON.stringify(graph.export())
+  const deltaPeer = performance.now() - t
+  row(`${shape}: save after 1021 new models (ms) — delta segment vs full JSON export`, deltaMs, deltaPeer)
+  const reloaded = await timeCpu(() => createLineage({ dir }), 1)
+  row(`${shape}: load base + delta segment (ms) vs graphology JSON import`, reloaded.ms, loadPeer.ms)
+  t = performance.now()
+  await reloaded.result.compact()
+  row(`${shape}: compact base + delta into one base (ms) vs graphology JSON export`, performance.now() - t, deltaPeer)
   rmSync(dir, { recursive: true, force: true })
 }
 

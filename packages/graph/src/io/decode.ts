@@ -231,7 +231,8 @@ function applyNodes(t: Table, g: GraphStore): void {
   const intern = (name: string, into: Int32Array) => {
     const col = column(t, name) as (string | null)[] | undefined
     if (!col) {
-      for (let r = 0; r < rows; r++) into[index[r]!] = -1
+      // A fresh graph's columns already hold -1 (none).
+      if (n0 > 0) for (let r = 0; r < rows; r++) into[index[r]!] = -1
       return
     }
     for (let r = 0; r < rows; r++) {

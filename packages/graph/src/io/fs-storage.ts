@@ -34,15 +34,18 @@ export function fsStorage(dir: string): LineageStorage {
       await mkdir(root, { recursive: true })
       const names = Object.keys(files)
       const tmp = (name: string) => join(root, `.${name}.${process.pid}.tmp`)
-      for (const name of names) {
-        const fh = await open(tmp(name), 'w')
-        try {
-          await fh.writeFile(files[name]!)
-          await fh.sync()
-        } finally {
-          await fh.close()
-        }
-      }
+      // The files are written and fsync'd side by side (their syncs overlap), then renamed in order.
+      await Promise.all(
+        names.map(async (name) => {
+          const fh = await open(tmp(name), 'w')
+          try {
+            await fh.writeFile(files[name]!)
+            await fh.sync()
+          } finally {
+            await fh.close()
+          }
+        }),
+      )
       for (const name of names) await rename(tmp(name), join(root, name))
       await syncDir(root)
     },
