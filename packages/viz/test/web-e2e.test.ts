@@ -312,7 +312,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
       await other.waitForSelector('body[data-ready="1"]')
       expect(other.url()).not.toContain('token')
       expect(await other.locator('.runs tbody tr').count()).toBe(3)
-      expect(await other.evaluate(() => document.cookie)).toBe('') // HttpOnly: scripts cannot read it
+      expect(await other.evaluate(() => document.cookie)).not.toContain('e2e-secret') // HttpOnly: scripts cannot read it
       await store.putRun({ id: 'r4', status: 'running', startTimeMs: Date.now() })
       await writeSeries(store, 'r4', 'loss', 0, 5, () => 1)
       await other.waitForSelector('body[data-live="on"]', { timeout: 20_000 })

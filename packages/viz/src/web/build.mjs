@@ -5,11 +5,30 @@
 // uPlot from node_modules. Platform `browser`: a Node built-in may only sit on a path the page never
 // reaches (it is left external and tree-shaken); test/web-api.test.ts checks the bundle names none.
 // Run: `node src/web/build.mjs` (part of `npm run build`).
+import { existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url))
+
+/**
+ * Resolves `@entrenar/{core,drift,monitor}` and their subpaths (`@entrenar/core/stats`) to the
+ * workspace sources: `@entrenar/x` → `packages/x/src/index.ts`, `@entrenar/x/sub` →
+ * `packages/x/src/sub/index.ts` (or `src/sub.ts`).
+ */
+const workspaceSources = {
+  name: 'entrenar-workspace-sources',
+  setup(build) {
+    build.onResolve({ filter: /^@entrenar\/(core|drift|monitor)(\/[a-z0-9/-]+)?$/ }, (args) => {
+      const [, pkg, sub] = /^@entrenar\/([a-z]+)(\/.*)?$/.exec(args.path)
+      const root = here(`../../../${pkg}/src`)
+      if (!sub) return { path: `${root}/index.ts` }
+      const dir = `${root}${sub}/index.ts`
+      return { path: existsSync(dir) ? dir : `${root}${sub}.ts` }
+    })
+  },
+}
 
 /**
  * Bundles the page. Returns the script and the stylesheet as strings.
@@ -27,11 +46,7 @@ export async function buildBrowserBundle(options = {}) {
     target: ['chrome109', 'firefox115', 'safari16'],
     minify: options.minify ?? true,
     legalComments: 'eof',
-    alias: {
-      '@entrenar/core': here('../../../core/src/index.ts'),
-      '@entrenar/drift': here('../../../drift/src/index.ts'),
-      '@entrenar/monitor': here('../../../monitor/src/index.ts'),
-    },
+    plugins: [workspaceSources],
     // The monitor's system sampler (node:os …) is behind a dynamic import the page never reaches;
     // left external it is tree-shaken away. A test checks the bundle names no Node built-in.
     external: ['node:*'],

@@ -2,6 +2,8 @@ import type { AlertPolicy, FetchHandler, LineageGraph, MetricStore } from '@entr
 import { createHttpHandler, EntrenarError, ErrorCodes, errorResponse, isEntrenarError, metricStoreContract, runToWire, SCHEMA_VERSION } from '@entrenar/core'
 import { buildLineage, createOverviewSource, incidentsSince } from './api.js'
 import { PAGE_HTML, SECURITY_HEADERS } from './page.js'
+import { pointsFromCookie } from './first-view.js'
+import { createPrefetcher } from './prefetch.js'
 import { seriesFrameResponse } from './series-route.js'
 import { liveStream } from './stream.js'
 import { incidentToWire, lineageToWire, overviewToWire, streamRequestFromParam } from './wire.js'
@@ -36,6 +38,12 @@ export interface WebDashboardOptions {
   readonly lineageSeeds?: readonly string[]
   /** Largest number of models the lineage view walks. Default 500. */
   readonly lineageLimit?: number
+  /**
+   * Start the page's first chart queries (the default runs and metrics, at the chart width the
+   * page left in a cookie) as soon as the page itself is requested, so the store works while the
+   * browser starts the page. Default true.
+   */
+  readonly prefetch?: boolean
 }
 
 /** The browser bundle the handler serves. */
@@ -101,6 +109,7 @@ function checkOptions(o: WebDashboardOptions): void {
     const v = o[k]
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 1)) bad(`${k} must be a number ≥ 1, got ${String(v)}`)
   }
+  if (o.prefetch !== undefined && typeof o.prefetch !== 'boolean') bad(`prefetch must be a boolean, got ${String(o.prefetch)}`)
   if (o.allowedHosts !== undefined && o.allowedHosts !== 'any' && !Array.isArray(o.allowedHosts)) bad("allowedHosts must be an array of host names or 'any'")
 }
 
@@ -130,6 +139,7 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
   const hosts = options.allowedHosts === 'any' ? undefined : new Set((options.allowedHosts ?? LOOPBACK).map((h) => h.toLowerCase()))
   const storeApi = createHttpHandler(metricStoreContract, readOnly(store))
   const overview = createOverviewSource({ store, andon, lineage, title, pollMs })
+  const prefetch = options.prefetch === false ? undefined : createPrefetcher(store, overview)
   const jsTag = etag(assets.js)
   const cssTag = etag(assets.css)
 
@@ -144,15 +154,18 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
     }
     if (path === '/api/series') {
       if (request.method !== 'POST') return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/viz: ${request.method} /api/series: use POST with a query`)
-      return seriesFrameResponse(store, request)
+      return seriesFrameResponse(store, request, prefetch)
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/viz: ${request.method} ${path}: use GET`)
     }
     switch (path) {
       case '/':
-      case '/index.html':
+      case '/index.html': {
+        const points = request.method === 'GET' ? pointsFromCookie(request.headers.get('cookie')) : undefined
+        if (prefetch && points !== undefined) void prefetch.start(points)
         return new Response(PAGE_HTML, { headers: { 'content-type': 'text/html; charset=utf-8', ...TEXT } })
+      }
       case '/assets/app.js':
         return asset(request, assets.js, jsTag, 'text/javascript; charset=utf-8')
       case '/assets/app.css':

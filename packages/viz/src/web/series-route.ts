@@ -1,4 +1,6 @@
 import { EntrenarError, ErrorCodes, type MetricQuery, type MetricQueryWire, type MetricStore, queryFromWire, SCHEMA_VERSION, validateQuery } from '@entrenar/core'
+import { FIRST_VIEW_HEADER } from './first-view.js'
+import type { Prefetcher } from './prefetch.js'
 import { encodeSeriesFrame, FRAME_TYPE } from './series-frame.js'
 
 /** Largest request body of `POST /api/series` (a query names runs and metrics, nothing more). */
@@ -30,10 +32,20 @@ export async function seriesRequest(request: Request): Promise<MetricQuery> {
   return q
 }
 
-/** Answers `POST /api/series`: the store's answer to the query as one binary series frame. */
-export async function seriesFrameResponse(store: MetricStore, request: Request): Promise<Response> {
+/**
+ * Answers `POST /api/series`: the store's answer to the query as one binary series frame. A query
+ * of a page's first view (`x-entrenar-view: first`) may be answered by the prefetch: the page
+ * follows its running runs by the live stream from the last step it received, so rows written
+ * since the prefetch still reach it. Later queries (a reload of the charts after a run ended, say)
+ * always read the store.
+ */
+export async function seriesFrameResponse(store: MetricStore, request: Request, prefetch?: Prefetcher): Promise<Response> {
   const q = await seriesRequest(request)
-  const result = await store.query(q)
+  const first = request.headers.get(FIRST_VIEW_HEADER) === 'first'
+  const prefetched = first ? prefetch?.take(q) : undefined
+  const result = await (prefetched ?? store.query(q))
   const frame = encodeSeriesFrame(result.series)
-  return new Response(frame, { headers: { 'content-type': FRAME_TYPE, 'cache-control': 'no-store', 'content-length': String(frame.byteLength) } })
+  const headers: Record<string, string> = { 'content-type': FRAME_TYPE, 'cache-control': 'no-store', 'content-length': String(frame.byteLength) }
+  if (prefetched) headers['x-entrenar-prefetched'] = '1'
+  return new Response(frame, { headers })
 }

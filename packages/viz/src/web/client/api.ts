@@ -1,5 +1,6 @@
 import { EntrenarError, ErrorCodes, type Incident, type MetricQuery, type QueryResult, queryToWire } from '@entrenar/core'
 import { decodeSeriesFrame, FRAME_TYPE } from '../series-frame.js'
+import { FIRST_VIEW_HEADER } from '../first-view.js'
 import {
   incidentsFromWire,
   type LineageView,
@@ -41,9 +42,12 @@ async function getJson(path: string): Promise<unknown> {
 /**
  * Queries the store through `POST api/series`: the answer is one binary frame whose columns the
  * page reads as `Float64Array` views (no number is parsed as text; NaN and ±Inf exact).
+ * `firstView` marks the queries of the page's first view, which the server may have prefetched.
  */
-export async function fetchSeries(q: MetricQuery): Promise<QueryResult> {
-  const res = await send('POST api/series', 'api/series', { method: 'POST', headers: { 'content-type': 'application/json', accept: FRAME_TYPE }, body: JSON.stringify(queryToWire(q)) })
+export async function fetchSeries(q: MetricQuery, firstView = false): Promise<QueryResult> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: FRAME_TYPE }
+  if (firstView) headers[FIRST_VIEW_HEADER] = 'first'
+  const res = await send('POST api/series', 'api/series', { method: 'POST', headers, body: JSON.stringify(queryToWire(q)) })
   if (!res.ok) throw failure('POST api/series', res, await res.json().catch(() => undefined))
   return { series: decodeSeriesFrame(await res.arrayBuffer()) }
 }

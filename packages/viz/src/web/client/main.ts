@@ -8,6 +8,7 @@ import 'uplot/dist/uPlot.min.css'
 import './app.css'
 import type { SmoothKind, SmoothOptions } from '../../series/smooth.js'
 import { SMOOTH_DEFAULTS } from '../../series/smooth.js'
+import { chartPoints, chartQuery, isSystemMetric as isSystem, MAX_DEFAULT_METRICS, MAX_DEFAULT_RUNS, metricsOf, POINTS_COOKIE } from '../first-view.js'
 import { MAX_CURSORS, type Overview, type RunSummary, type StreamMessage, type StreamRequest } from '../wire.js'
 import { fetchIncidents, fetchOverview, fetchSeries, type Subscription, subscribe } from './api.js'
 import { appendSeries, type Buckets, bucketsOf } from './buckets.js'
@@ -21,8 +22,6 @@ import { pageStats } from './stats.js'
 
 type Layout = 'overlay' | 'side-by-side'
 
-const MAX_DEFAULT_RUNS = 10
-const MAX_DEFAULT_METRICS = 4
 
 const state = {
   overview: undefined as Overview | undefined,
@@ -290,14 +289,10 @@ function toggleRun(id: string, on: boolean): void {
 // Metrics
 
 /** System metrics (`@entrenar/monitor`'s sampler) are listed and charted in a section of their own. */
-const isSystem = (m: string): boolean => m.startsWith('sys/')
 
 /** Metrics of the selected runs: training metrics first, then the `sys/` ones, each sorted. */
 function availableMetrics(): string[] {
-  const names = new Set<string>()
-  for (const r of state.overview?.runs ?? []) if (state.selected.has(r.run.id)) for (const m of r.metrics) names.add(m.name)
-  const all = [...names].sort()
-  return [...all.filter((m) => !isSystem(m)), ...all.filter(isSystem)]
+  return state.overview ? metricsOf(state.overview, state.selected) : []
 }
 
 function renderMetricPicker(): void {
@@ -408,25 +403,26 @@ function chartWidth(): number {
   return Math.floor((full - 16 * n) / n) - 24
 }
 
+let cookiePoints = 0
+
 /** Queries every selected (run, metric) at the resolution of the chart (minmax-last buckets). */
 async function reload(): Promise<void> {
   const ticket = ++state.loading
   const runs = [...state.selected]
   const metrics = [...state.metrics]
-  const points = Math.min(4000, Math.max(100, Math.round(chartWidth())))
+  const points = chartPoints(chartWidth())
+  if (points !== cookiePoints) {
+    // The server starts the default view's queries at this width when the page is next requested.
+    cookiePoints = points
+    // biome-ignore lint/suspicious/noDocumentCookie: cookieStore is missing in Firefox 115 and Safari 16, which the bundle targets; the value is an integer
+    document.cookie = `${POINTS_COOKIE}=${points}; Path=${new URL('.', location.href).pathname}; Max-Age=31536000; SameSite=Strict`
+  }
+  const firstView = state.queries === 0
   try {
     const results = await Promise.all(
       metrics.map((m) => {
         state.queries++
-        return runs.length === 0
-          ? Promise.resolve({ series: [] })
-          : fetchSeries({
-              runs,
-              metrics: [m],
-              bucket: { points, mode: 'minmax-last' },
-              ...(state.range ? { steps: [state.range[0], state.range[1]] as const } : {}),
-              ...(state.tags ? { tags: state.tags } : {}),
-            })
+        return runs.length === 0 ? Promise.resolve({ series: [] }) : fetchSeries(chartQuery(runs, m, points, state.range, state.tags), firstView)
       }),
     )
     if (ticket !== state.loading) return // a newer reload superseded this one
