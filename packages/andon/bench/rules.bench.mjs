@@ -8,7 +8,7 @@
 // not allocate when nothing fires.
 // Usage: npm run bench -w @entrenar/andon   (uses dist/: run `npx tsup` in packages/core and packages/andon first)
 import { fileURLToPath } from 'node:url'
-import { createAndon, loadRenacerConfig } from '@entrenar/andon'
+import { createAndon, loadRenacerConfig, parseMatcher } from '@entrenar/andon'
 import { createDefaultPolicy } from '@entrenar/core'
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 500_000)
@@ -41,10 +41,19 @@ const floor = {
 // The repository's renacer.toml without its console handler (its 10 000-step budget fires once per pass).
 const toml = loadRenacerConfig(fileURLToPath(new URL('../../../renacer.toml', import.meta.url)))
 const andon = createAndon({ timers: false })
+/** 100 active silences (Alertmanager-style matchers): consulted only when an alert fires, never per value. */
+const silenced = async (a) => {
+  for (let i = 0; i < 100; i++) {
+    await a.addSilence({ matchers: [parseMatcher(`rule="r${i}"`), parseMatcher(`metric=~"m${i}_.*"`)], durationMs: 3_600_000, createdBy: 'bench', comment: 'bench' })
+  }
+  return a
+}
+const withSilences = await silenced(createAndon({ timers: false }))
 const candidates = {
   'Number.isFinite check (floor)': pass(floor),
   'core createDefaultPolicy (non-finite only)': pass(createDefaultPolicy()),
   'createAndon() default rule set': pass(andon),
+  'createAndon() default rules + 100 silences': pass(withSilences),
   'createAndon(renacer.toml) rules + budgets': pass(createAndon({ renacer: { ...toml, andon: { ...toml.andon, handlers: [] } }, timers: false })),
 }
 
@@ -84,3 +93,34 @@ const { min } = stat(times['createAndon() default rule set'])
 const floorMin = stat(times['Number.isFinite check (floor)']).min
 console.log(`  rule evaluation beyond the floor (default rules): ${(min - floorMin).toFixed(1)} ns/value`)
 console.log(`  budget ≤ 100 ns/value: ${min <= 100 ? 'met' : 'MISSED'} (${min.toFixed(1)} ns)`)
+
+// The alert path (an incident is raised): what a silence check adds when something fires. 100k WARNING
+// alerts by hand (recorded, not stopping) against 0 silences, 100 silences that do not match, and
+// 100 + one that mutes them.
+const ALERTS = 100_000
+const alertPass = (a) => () => {
+  for (let i = 0; i < ALERTS; i++) a.trigger({ level: 'warning', rule: 'manual', message: 'bench', metric: 'loss', step: i, timestampMs: 0 })
+}
+const muting = await silenced(createAndon({ timers: false, maxHistory: 1000 }))
+await muting.addSilence({ matchers: [parseMatcher('rule="manual"')], durationMs: 3_600_000, createdBy: 'bench', comment: 'bench' })
+const alertCandidates = {
+  'no silences': alertPass(createAndon({ timers: false, maxHistory: 1000 })),
+  '100 silences, none matching': alertPass(await silenced(createAndon({ timers: false, maxHistory: 1000 }))),
+  '100 silences + 1 muting': alertPass(muting),
+}
+const alertTimes = Object.fromEntries(Object.keys(alertCandidates).map((k) => [k, []]))
+for (const fn of Object.values(alertCandidates)) fn()
+for (let r = 0; r < ROUNDS; r++) {
+  for (const [name, fn] of Object.entries(alertCandidates)) {
+    const t0 = process.cpuUsage()
+    fn()
+    const d = process.cpuUsage(t0)
+    alertTimes[name].push(((d.user + d.system) * 1000) / ALERTS)
+  }
+}
+const alertBase = stat(alertTimes['no silences']).min
+console.log(`Alert path: ${ALERTS.toLocaleString('en-US')} incidents per pass`)
+for (const [name, t] of Object.entries(alertTimes)) {
+  const { min, median } = stat(t)
+  console.log(`  ${name.padEnd(44)} min ${min.toFixed(0).padStart(6)} ns/alert  median ${median.toFixed(0).padStart(6)}  ${(min / alertBase).toFixed(2).padStart(5)}× no silences`)
+}
