@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createAndon, loadRenacerConfig } from '@entrenar/andon'
-import { type AlertPolicy, type ChangeType, ErrorCodes, healthEventFromDrift, healthEventFromIncident, type MetricSink, type MetricStore, toEntrenarError } from '@entrenar/core'
+import { type AlertPolicy, type ChangeType, type EntrenarError, ErrorCodes, healthEventFromDrift, healthEventFromIncident, type MetricSink, type MetricStore, toEntrenarError } from '@entrenar/core'
 import { openStore } from '@entrenar/db'
 import { pageHinkley } from '@entrenar/drift'
 import { createLineage } from '@entrenar/graph'
@@ -95,9 +95,16 @@ export async function autoMonitor(options: AutoMonitorOptions = {}): Promise<Aut
   const sinks: MetricSink[] = [...(options.sinks ?? [])]
   if (options.dashboard ?? tty) sinks.push(createTerminalDashboard({ alerts: andon, title: `Entrenar: ${options.name ?? runId}`, ...(options.stream ? { stream: options.stream } : {}) }))
   const detectors = options.detectors ?? { loss: [pageHinkley({ mode: 'up' })], val_loss: [pageHinkley({ mode: 'up' })] }
-  const onError = options.onError ?? ((e) => console.error(`${e.message} [${e.code}]`))
+  let driftLogFailed = false
+  const driftLogError =
+    options.onError ??
+    ((e: EntrenarError) => {
+      if (driftLogFailed) return
+      driftLogFailed = true
+      console.error(`${e.message} [${e.code}] (further drift-log errors of this run are not printed)`)
+    })
   const driftLog: DriftLog | undefined =
-    options.driftLog === false ? undefined : openDriftLog(dir, (e) => onError(toEntrenarError(e, ErrorCodes.SINK_FAILED, `entrenar: writing ${driftEventsPath(dir)}`)))
+    options.driftLog === false ? undefined : openDriftLog(dir, (e) => driftLogError(toEntrenarError(e, ErrorCodes.SINK_FAILED, `entrenar: writing ${driftEventsPath(dir)}`)))
   let report: HanseiReport | undefined
   const monitor = await createMonitor({
     ...options,

@@ -4,7 +4,7 @@ import { createAndon } from '@entrenar/andon'
 import { type AlertPolicy, createMemoryStore, type DriftEvent, type EntrenarError } from '@entrenar/core'
 import { zScoreWindow } from '@entrenar/drift'
 import { createLineage } from '@entrenar/graph'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { recordingPolicy } from '../src/events/recording-policy.js'
 import { autoMonitor, colorEnabled, readDriftEvents } from '../src/index.js'
 import { type CliProcess, main } from '../src/main.js'
@@ -58,7 +58,8 @@ describe('main (the executable)', () => {
     const p = fakeProcess(['--json', 'serve', tempDir(), '--port', '0'])
     const done = main(p.proc)
     expect([...p.listeners.keys()].sort()).toEqual(['SIGINT', 'SIGTERM'])
-    for (let i = 0; i < 400 && !p.out.text.includes('"url"'); i++) await new Promise((r) => setTimeout(r, 10))
+    // no wall-clock bound here: the test timeout is the only limit
+    while (!p.out.text.includes('"url"')) await new Promise((r) => setTimeout(r, 10))
     const { url } = JSON.parse(p.out.text) as { url: string }
     expect((await fetch(`${url}/healthz`)).status).toBe(200)
     p.listeners.get('SIGINT')!()
@@ -141,6 +142,26 @@ describe('autoMonitor drift log', () => {
     expect(m.summary().status).toBe('finished')
     expect(errors.map((e) => e.code)).toEqual(['ENTRENAR_SINK_FAILED'])
     expect(errors[0]!.message).toContain(join(dir, 'drift', 'events.jsonl'))
+  })
+
+  it('without onError, a failing drift log is reported once on stderr, not once per event', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'drift'), 'not a directory')
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {})
+    try {
+      const m = await autoMonitor({ dir, store: createMemoryStore(), runId: 'twice', renacer: false, dashboard: false, lineage: false, report: false, system: false, detectors: { loss: [zScoreWindow({ window: 20 })] } })
+      for (let step = 0; step < 120; step++) {
+        m.log({ loss: step < 40 ? 1 + (step % 3) / 100 : step < 80 ? 4 + (step % 3) / 100 : 40 }, { step })
+        await m.flush()
+      }
+      await m.close()
+      expect(m.summary().driftEvents.filter((d) => d.signal === 'drift').map((d) => d.step)).toEqual([40, 80])
+      const lines = printed.mock.calls.map((c) => String(c[0])).filter((t) => t.includes('events.jsonl'))
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatch(/\[ENTRENAR_SINK_FAILED\] \(further drift-log errors of this run are not printed\)$/)
+    } finally {
+      printed.mockRestore()
+    }
   })
 
   it('registers the lineage node with the given id, version, parents, tags and metrics', async () => {
