@@ -10,7 +10,7 @@ for (const dir of readdirSync(`${root}packages`)) {
   const subpaths = Object.keys(pkg.exports ?? {}).filter((k) => k !== '.' && k !== './package.json')
   for (const sub of subpaths) {
     const file = sub.slice(2)
-    alias.push({ find: `${pkg.name}/${file}`, replacement: `${root}packages/${dir}/src/${file === 'conformance' ? 'conformance/index' : file}.ts` })
+    alias.push({ find: `${pkg.name}/${file}`, replacement: `${root}packages/${dir}/src/${file === 'conformance' || file === 'stats' ? `${file}/index` : file}.ts` })
   }
   alias.push({ find: pkg.name, replacement: `${root}packages/${dir}/src/index.ts` })
 }

@@ -14,7 +14,8 @@ export { binCounts, type ChiSquareResult, chiSquareTest } from './stats/chi-squa
 export { type KsResult, ksTest } from './stats/ks.js'
 export { type PerformanceDriftOptions, type PerformanceDriftResult, performanceDrift } from './stats/performance.js'
 export { type PsiBand, type PsiOptions, type PsiResult, psi, psiBand } from './stats/psi.js'
-export { chiSquareSurvival, kolmogorovSurvival, ksExactSurvival, normalSurvival, studentTSurvival } from './stats/special.js'
+// The distribution functions live in `@entrenar/core/stats`; re-exported here for compatibility.
+export { chiSquareSurvival, kolmogorovSurvival, ksExactSurvival, normalSurvival, studentTSurvival } from '@entrenar/core/stats'
 export { type FeatureDrift, type FeatureDriftLevel, type FeatureDriftOptions, type FeatureDriftSummary, featureDriftSummary } from './stats/summary.js'
 export { wasserstein } from './stats/wasserstein.js'
 export { DriftErrorCodes } from './util/errors.js'

@@ -14,7 +14,8 @@ export {
 export type { PromClientMetric, PromClientRegistry, PromClientValue } from './prometheus/prom-client-bridge.js'
 export { type AbTestOptions, type AbTestResult, type ArmData, type ArmSummary, abTest, type ProportionArm, TOO_FEW_SAMPLES } from './ab/ab-test.js'
 export { type CompareRunsOptions, type CompareRunsResult, compareRuns } from './ab/compare-runs.js'
-export { chiSquareSf, normalCdf, normalQuantile, studentTCdf, studentTQuantile } from './ab/distributions.js'
+// The distribution functions live in `@entrenar/core/stats`; re-exported under their earlier names for compatibility.
+export { chiSquareSurvival as chiSquareSf, normalCdf, normalQuantile, studentTCdf, studentTQuantile } from '@entrenar/core/stats'
 export { type AbSplit, type AbSplitOptions, abSplit, hashId } from './ab/split.js'
 export { SRM_THRESHOLD, type SrmResult, srmCheck } from './ab/srm.js'
 export { BUSY, type BoundedStore, boundedStore, type QueueStats } from './server/bounded-store.js'

@@ -1,6 +1,6 @@
 import { EntrenarError, ErrorCodes } from '@entrenar/core'
+import { chiSquareSurvival } from '@entrenar/core/stats'
 import { insufficient } from '../util/errors.js'
-import { chiSquareSurvival } from './special.js'
 
 /** Result of {@link chiSquareTest}. */
 export interface ChiSquareResult {

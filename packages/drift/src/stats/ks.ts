@@ -1,6 +1,6 @@
+import { kolmogorovSurvival, ksExactSurvival } from '@entrenar/core/stats'
 import { insufficient } from '../util/errors.js'
 import { sortedFinite } from './finite.js'
-import { kolmogorovSurvival, ksExactSurvival } from './special.js'
 
 /** Result of {@link ksTest}. */
 export interface KsResult {

@@ -1,6 +1,6 @@
+import { studentTSurvival } from '@entrenar/core/stats'
 import { checkNumber, insufficient } from '../util/errors.js'
 import { finiteSample } from './finite.js'
-import { studentTSurvival } from './special.js'
 
 /** Options of {@link performanceDrift}. */
 export interface PerformanceDriftOptions {

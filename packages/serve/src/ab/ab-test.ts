@@ -1,5 +1,5 @@
 import { EntrenarError, ErrorCodes } from '@entrenar/core'
-import { normalQuantile, normalTwoSided, studentTQuantile, studentTTwoSided } from './distributions.js'
+import { normalQuantile, normalTwoSided, studentTQuantile, studentTTwoSided } from '@entrenar/core/stats'
 import { SRM_THRESHOLD, type SrmResult, srmCheck } from './srm.js'
 
 /** Error code: an arm has too few finite samples for the test (Welch needs ≥ 2 per arm). */

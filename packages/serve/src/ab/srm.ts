@@ -1,5 +1,5 @@
 import { EntrenarError, ErrorCodes } from '@entrenar/core'
-import { chiSquareSf } from './distributions.js'
+import { chiSquareSurvival } from '@entrenar/core/stats'
 
 /**
  * Threshold below which a sample-ratio-mismatch p-value flags the experiment as broken: Kohavi,
@@ -44,6 +44,6 @@ export function srmCheck(counts: readonly number[], ratios: readonly number[], t
   let chi = 0
   if (n > 0) for (let i = 0; i < counts.length; i++) chi += (counts[i]! - expected[i]!) ** 2 / expected[i]!
   const df = counts.length - 1
-  const pValue = n > 0 ? chiSquareSf(chi, df) : 1
+  const pValue = n > 0 ? chiSquareSurvival(chi, df) : 1
   return { observed: [...counts], expected, chiSquare: chi, df, pValue, mismatch: pValue < threshold, threshold }
 }
