@@ -1,9 +1,13 @@
 /**
  * DDSketch: a fully mergeable quantile sketch with relative-error guarantees.
  * Masson, Rim & Lee, "DDSketch: A Fast and Fully-Mergeable Quantile Sketch with Relative-Error
- * Guarantees", PVLDB 12(12), 2019. Logarithmic mapping with γ = (1 + α) / (1 − α): a value x > 0
- * goes to bucket ⌈log_γ x⌉ and any quantile is returned within relative error α of a true sample
- * value (as long as no bucket was collapsed). Negative values use a mirrored store; values with
+ * Guarantees", PVLDB 12(12), 2019, with γ = (1 + α) / (1 − α): every bucket spans a ratio of at most
+ * γ, so any quantile is returned within relative error α of a true sample value (as long as no bucket
+ * was collapsed). The index is not ⌈log_γ x⌉ but the paper's fast variant, as Datadog's sketches-java
+ * `QuadraticallyInterpolatedMapping`: x = 2^e·(1 + t) is split by its IEEE-754 bits and log₂ x is
+ * approximated by L(x) = e + (4t − t²)/3, exact at powers of two, increasing, with dL/d(ln x) between
+ * 4/3 and 3/2; buckets ⌈L(x)·m⌉ with m = 3 / (4 ln γ) therefore still span at most γ (≈ 8% more buckets
+ * than the logarithmic mapping) and no `Math.log` is computed per value. Negative values use a mirrored store; values with
  * |x| below {@link MIN_INDEXABLE} count as zero. Each store is dense with at most `maxBins` buckets
  * and collapses its lowest buckets when the range overflows (the paper's "collapsing lowest dense
  * store", as in Datadog's sketches-js), so memory is bounded whatever the stream.
@@ -13,6 +17,26 @@
 
 /** Smallest magnitude mapped to a bucket; anything smaller is counted as zero. */
 export const MIN_INDEXABLE = 1e-300
+
+// The bits of a double, read through a shared scratch (the high word holds the sign, the exponent and
+// the top 20 bits of the significand). Word order follows the platform's endianness.
+const scratch = new Float64Array(1)
+const words = new Uint32Array(scratch.buffer)
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0
+const LO = 1 - HI
+
+/** The interpolated log₂ of a normal positive double: e + (4t − t²)/3 for x = 2^e·(1 + t), t ∈ [0, 1). */
+function log2q(x: number): number {
+  scratch[0] = x
+  const hi = words[HI]!
+  const t = (hi & 0xfffff) / 1048576 + words[LO]! / 4503599627370496
+  return (hi >>> 20) - 1023 + ((4 - t) * t) / 3
+}
+
+/** Inverse of {@link log2q} without the power of two: 1 + t = 3 − √(4 − 3f) for the fraction f ∈ [0, 1) of y. */
+function significand(y: number): number {
+  return 3 - Math.sqrt(4 - 3 * (y - Math.floor(y)))
+}
 
 class DenseStore {
   counts: Float64Array
@@ -110,15 +134,15 @@ class DenseStore {
 export interface DDSketchOptions {
   /** Relative accuracy α. Default 0.01 (1%). */
   readonly relativeAccuracy?: number
-  /** Buckets per store (positive and negative). Default 2048: with α = 1% that spans ~1e-9 … 1e9 before collapsing. */
+  /** Buckets per store (positive and negative). Default 2048: with α = 1% that spans ~16 decades (e.g. 1e-8 … 1e8) before collapsing. */
   readonly maxBins?: number
 }
 
 /** A DDSketch over finite numbers. `add` is O(1) and allocation-free. */
 export class DDSketch {
   readonly relativeAccuracy: number
-  readonly #gamma: number
-  readonly #invLogGamma: number
+  /** Buckets per unit of {@link log2q}: 3 / (4 ln γ). */
+  readonly #multiplier: number
   readonly #pos: DenseStore
   readonly #neg: DenseStore
   #zero = 0
@@ -127,8 +151,7 @@ export class DDSketch {
     const a = options.relativeAccuracy ?? 0.01
     if (!(a > 0 && a < 1)) throw new RangeError(`relativeAccuracy ${a} must be in (0, 1)`)
     this.relativeAccuracy = a
-    this.#gamma = (1 + a) / (1 - a)
-    this.#invLogGamma = 1 / Math.log(this.#gamma)
+    this.#multiplier = 3 / (4 * Math.log((1 + a) / (1 - a)))
     const bins = options.maxBins ?? 2048
     this.#pos = new DenseStore(bins)
     this.#neg = new DenseStore(bins)
@@ -146,8 +169,8 @@ export class DDSketch {
 
   /** Adds a finite value (callers filter NaN/±Inf). */
   add(x: number): void {
-    if (x > MIN_INDEXABLE) this.#pos.add(Math.ceil(Math.log(x) * this.#invLogGamma), 1)
-    else if (x < -MIN_INDEXABLE) this.#neg.add(Math.ceil(Math.log(-x) * this.#invLogGamma), 1)
+    if (x > MIN_INDEXABLE) this.#pos.add(Math.ceil(log2q(x) * this.#multiplier), 1)
+    else if (x < -MIN_INDEXABLE) this.#neg.add(Math.ceil(log2q(-x) * this.#multiplier), 1)
     else this.#zero++
   }
 
@@ -178,8 +201,18 @@ export class DDSketch {
     this.#zero = 0
   }
 
-  /** Representative value of bucket k: 2γ^k / (γ + 1), the point with equal relative error to both bounds. */
+  /**
+   * Representative value of bucket k, whose values lie in (lo, hi] with hi ≤ γ·lo: the harmonic mean
+   * 2·lo·hi / (lo + hi), the point with equal relative error (hi − lo) / (hi + lo) ≤ α to both bounds.
+   */
   #value(k: number): number {
-    return (2 * this.#gamma ** k) / (this.#gamma + 1)
+    const y1 = (k - 1) / this.#multiplier
+    const y2 = k / this.#multiplier
+    const e = Math.floor(y1)
+    // lo = 2^e·a and hi = 2^e·b; the power of two is applied last, so a bucket near 2^1024 cannot
+    // overflow before the mean is taken (the result is capped at the largest double).
+    const a = significand(y1)
+    const b = significand(y2) * 2 ** (Math.floor(y2) - e)
+    return Math.min(2 ** e * ((2 * a * b) / (a + b)), Number.MAX_VALUE)
   }
 }
