@@ -110,6 +110,16 @@ describe('entrenar report shows the recorded drift events and incidents (fresh s
     expect(r.out.indexOf('## Drift events')).toBeGreaterThan(r.out.indexOf('## Metrics'))
   })
 
+  it('runs lists the drift events and incidents of each run', async () => {
+    const j = await cli(['--json', 'runs', dir])
+    const row = (JSON.parse(j.out) as { runs: { id: string; driftEvents: number; incidents: number }[] }).runs[0]!
+    expect(row).toMatchObject({ id: 'drifty', driftEvents: live.length })
+    expect(row.incidents).toBeGreaterThanOrEqual(1)
+    const t = await cli(['runs', dir])
+    expect(t.out.split('\n')[0]).toMatch(/last step\s+drift\s+incidents$/)
+    expect(t.out).toMatch(new RegExp(`drifty .*\\s${live.length}\\s+${row.incidents}\\n`))
+  })
+
   it('--out with --json prints the counts', async () => {
     const out = join(dir, 'drifty.md')
     const r = await cli(['--json', 'report', dir, 'drifty', '--format', 'md', '--out', out])

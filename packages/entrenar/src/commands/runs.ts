@@ -1,5 +1,6 @@
 import { type Io, num, paint, table, toJson } from '../io.js'
-import { withStore } from '../node/store.js'
+import { readDriftEvents } from '../node/drift-log.js'
+import { readIncidentLog, withStore } from '../node/store.js'
 
 /** One row of `entrenar runs`. */
 export interface RunRow {
@@ -12,11 +13,24 @@ export interface RunRow {
   readonly metrics: number
   readonly lastStep: number | undefined
   readonly reason?: string
+  /** Drift events recorded in `<dir>/drift/events.jsonl`. */
+  readonly driftEvents: number
+  /** Andon incidents recorded in `<dir>/andon/incidents.jsonl`. */
+  readonly incidents: number
 }
 
-/** `entrenar runs <dir>`: every run with status, duration, points and last step. */
+/** How many records of each run a log holds. */
+function countByRun(records: readonly { readonly runId?: string }[]): Map<string, number> {
+  const n = new Map<string, number>()
+  for (const r of records) if (r.runId !== undefined) n.set(r.runId, (n.get(r.runId) ?? 0) + 1)
+  return n
+}
+
+/** `entrenar runs <dir>`: every run with status, duration, points, last step, drift events and incidents. */
 export async function runsCommand(dir: string, io: Io): Promise<number> {
   const rows = await withStore(dir, async (store) => {
+    const drifts = countByRun(readDriftEvents(dir).events)
+    const incidents = countByRun(readIncidentLog(dir).events)
     const [runs, counts] = await Promise.all([store.runs(), store.query({ aggregate: 'count' })])
     const byRun = new Map<string, { points: number; metrics: number; lastStep: number }>()
     for (const s of counts.series) {
@@ -39,10 +53,12 @@ export async function runsCommand(dir: string, io: Io): Promise<number> {
         metrics: c?.metrics ?? 0,
         lastStep: c && Number.isFinite(c.lastStep) ? c.lastStep : undefined,
         ...(r.reason === undefined ? {} : { reason: r.reason }),
+        driftEvents: drifts.get(r.id) ?? 0,
+        incidents: incidents.get(r.id) ?? 0,
       }
     })
     // Points pushed without run metadata (e.g. over HTTP) still show up.
-    for (const [id, c] of byRun) if (!ids.has(id)) out.push({ id, status: 'unknown', startTimeMs: 0, points: c.points, metrics: c.metrics, lastStep: c.lastStep })
+    for (const [id, c] of byRun) if (!ids.has(id)) out.push({ id, status: 'unknown', startTimeMs: 0, points: c.points, metrics: c.metrics, lastStep: c.lastStep, driftEvents: drifts.get(id) ?? 0, incidents: incidents.get(id) ?? 0 })
     return out
   })
   if (io.json) {
@@ -56,7 +72,7 @@ export async function runsCommand(dir: string, io: Io): Promise<number> {
   const statusColor = (s: string) => (s === 'finished' ? 'green' : s === 'running' ? 'blue' : s === 'stopped' || s === 'failed' ? 'red' : 'gray') as 'green'
   io.out(
     table(
-      ['run', 'name', 'status', 'started', 'duration', 'metrics', 'points', 'last step'],
+      ['run', 'name', 'status', 'started', 'duration', 'metrics', 'points', 'last step', 'drift', 'incidents'],
       rows.map((r) => [
         r.id,
         r.name ?? '',
@@ -66,6 +82,8 @@ export async function runsCommand(dir: string, io: Io): Promise<number> {
         String(r.metrics),
         String(r.points),
         r.lastStep === undefined ? '-' : String(r.lastStep),
+        String(r.driftEvents),
+        String(r.incidents),
       ]),
       [0, 1, 2, 3],
     ).replace(/\b(finished|running|stopped|failed)\b/g, (s) => paint(io, statusColor(s), s)),
