@@ -1,21 +1,13 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { type HealthEvent, isEntrenarError, type ModelNode } from '@entrenar/core'
 import { createLineage } from '@entrenar/graph'
 import { parquetWriteBuffer } from 'hyparquet-writer'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDirs } from './temp-dirs.js'
 
-const dirs: string[] = []
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'entrenar-graph-'))
-  dirs.push(d)
-  return d
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
+const tmp = tempDirs('entrenar-graph-')
 
 const models: ModelNode[] = [
   { id: 'v1', metrics: { accuracy: 0.85, loss: Number.NaN, zero: -0 }, createdAtMs: 1_700_000_000_000, version: '1.0', configHash: 'h1', config: { lr: 0.001, opt: { name: 'adam' } }, tags: { team: 'a' }, runId: 'run-1' },

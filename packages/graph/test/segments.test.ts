@@ -1,22 +1,14 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { CHANGE_TYPES, type EntrenarError, isEntrenarError } from '@entrenar/core'
 import { createLineage, type Lineage, type LineageStorage, memoryStorage } from '@entrenar/graph'
 import fc from 'fast-check'
 import { parquetMetadata } from 'hyparquet'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { tempDirs } from './temp-dirs.js'
 
-const dirs: string[] = []
-const tmp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'entrenar-graph-seg-'))
-  dirs.push(d)
-  return d
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
+const tmp = tempDirs('entrenar-graph-seg-')
 
 const files = (dir: string) => readdirSync(join(dir, 'lineage')).sort()
 const rows = (dir: string, name: string) => Number(parquetMetadata(new Uint8Array(readFileSync(join(dir, 'lineage', name))).buffer as ArrayBuffer).num_rows)

@@ -1,4 +1,4 @@
-import { decodeUtf8, equalsUtf8, hashString } from './utf8.js'
+import { charPerByte, decodeUtf8, equalsUtf8, hashString } from './utf8.js'
 
 /**
  * Strings kept as UTF-8 bytes, as a Parquet PLAIN page lays them out: value i is
@@ -26,6 +26,10 @@ export class StringTable {
   #strings: string[] = []
   /** Strings at indices `0 … bulk - 1`, as bytes. */
   #utf8: Utf8Column | undefined
+  /** The bytes decoded one char per byte, made on the first `get` of a byte-kept string. */
+  #text: string | undefined
+  /** Byte-kept strings decoded so far (each id becomes a string at most once, when first asked for). */
+  #decoded: (string | undefined)[] | undefined
   #bulk = 0
   #hashes: Uint32Array = new Uint32Array(16)
   /** Slot k: `[2k]` index + 1 or 0, `[2k + 1]` its hash. */
@@ -107,8 +111,34 @@ export class StringTable {
 
   get(i: number): string {
     if (i >= this.#bulk) return this.#strings[i - this.#bulk]!
+    const decoded = this.#decoded ?? this.#startDecoding()
+    const known = decoded[i]
+    if (known !== undefined) return known
     const u = this.#utf8!
-    return decodeUtf8(u.bytes, u.starts[i]! + 4, u.starts[i + 1]!)
+    const from = u.starts[i]! + 4
+    const to = u.starts[i + 1]!
+    let s: string | undefined
+    // ASCII ids (the usual case) are slices of one decoded string: O(1) each, no decoder call.
+    for (let j = from; j < to; j++) {
+      if (u.bytes[j]! >= 0x80) {
+        s = decodeUtf8(u.bytes, from, to)
+        break
+      }
+    }
+    if (s === undefined) {
+      this.#text ??= charPerByte(u.bytes)
+      s = this.#text.slice(from, to)
+    }
+    decoded[i] = s
+    return s
+  }
+
+  #startDecoding(): (string | undefined)[] {
+    // Filled by push: a packed array (a 1M-slot `new Array(n)` would start in dictionary mode).
+    const decoded: (string | undefined)[] = []
+    for (let i = 0; i < this.#bulk; i++) decoded.push(undefined)
+    this.#decoded = decoded
+    return decoded
   }
 
   /** The UTF-8 bytes of string i (a view for strings kept as bytes). */
@@ -177,6 +207,8 @@ export class StringTable {
     this.#reindex(0, count)
     if (this.#indexNew(0, count)) return true
     this.#utf8 = undefined
+    this.#text = undefined
+    this.#decoded = undefined
     this.#bulk = 0
     this.#hashes = new Uint32Array(16)
     this.#reindex(0, 0)

@@ -75,6 +75,22 @@ export function equalsUtf8(s: string, bytes: Uint8Array, from: number, to: numbe
 }
 
 const utf8 = new TextDecoder()
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+const latin1 = new TextDecoder('latin1')
+
+/**
+ * `bytes` decoded one char per byte, so ASCII values can be sliced out at their byte offsets: the
+ * fast UTF-8 decoder when the bytes are all ASCII, else windows-1252 (one code point per byte).
+ */
+export function charPerByte(bytes: Uint8Array): string {
+  try {
+    const s = strictUtf8.decode(bytes)
+    if (s.length === bytes.length) return s
+  } catch {
+    // not UTF-8 (e.g. a length byte ≥ 0x80): one char per byte below
+  }
+  return latin1.decode(bytes)
+}
 
 /** The string encoded by `bytes[from, to)`; short ASCII runs skip the decoder call. */
 export function decodeUtf8(bytes: Uint8Array, from: number, to: number): string {
