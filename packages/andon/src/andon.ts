@@ -62,6 +62,7 @@ class AndonImpl implements Andon {
   readonly #tags: Readonly<Record<string, string>>
   /** Whether the last `#decide` was muted by a silence (its incident opens no throttle window). */
   #muted = false
+  #mutedUntilMs = Number.POSITIVE_INFINITY
   #controller = new AbortController()
   #history: Incident[] = []
   #stopHooksRan = false
@@ -214,7 +215,9 @@ class AndonImpl implements Andon {
     if (this.#rules.inhibit.length > 0) this.#markHeld(r, step)
     r.pending++
     if (r.pending < r.forCount) return 0
-    if (c <= r.firedStage) {
+    // One incident per episode; but an episode whose incident was muted fires again once no silence
+    // mutes it any more, as Alertmanager notifies an alert still firing when its silence expires.
+    if (c <= r.firedStage && (r.mutedUntilMs !== r.mutedUntilMs || this.#stillMuted(r, c))) {
       this.#deduplicated++
       return 0
     }
@@ -241,6 +244,8 @@ class AndonImpl implements Andon {
       timestampMs: now,
     }
     const d = this.#decide(alert, r.actionOf(c), r)
+    r.mutedUntilMs = this.#muted ? this.#mutedUntilMs : Number.NaN
+    r.mutedVersion = this.#silences.registry.version
     // A muted incident opens no throttle window: when the silence ends, the next episode is notified
     // (Alertmanager's notification log records sent notifications only).
     if (!this.#muted) {
@@ -248,6 +253,18 @@ class AndonImpl implements Andon {
       r.lastFiredStep = step
     }
     return d
+  }
+
+  /** Whether a muted episode is still muted: cheap while its silence runs and the silences did not change. */
+  #stillMuted(r: Rule, c: Stage): boolean {
+    const now = this.#now()
+    const reg = this.#silences.registry
+    if (now < r.mutedUntilMs && r.mutedVersion === reg.version) return true
+    const alert: Alert = { level: r.levelOf(c), rule: r.name, message: '', ...(this.#runId === undefined ? {} : { runId: this.#runId }), ...(r.metric === undefined ? {} : { metric: r.metric }), timestampMs: now }
+    const m = this.#silences.mute(alert, this.#tags)
+    r.mutedVersion = reg.version
+    r.mutedUntilMs = m.ids.length > 0 ? m.untilMs : Number.NaN
+    return m.ids.length > 0
   }
 
   #markHeld(r: Rule, step: number): void {
@@ -287,6 +304,7 @@ class AndonImpl implements Andon {
     if (mute.refused.length > 0) this.#silenceRefused++
     const muted = mute.ids.length > 0
     this.#muted = muted
+    this.#mutedUntilMs = mute.untilMs
     if (muted) {
       this.#silenced++
       if (a === 'stop' || a === 'pause') a = 'warn'
@@ -362,6 +380,8 @@ class AndonImpl implements Andon {
   #tick(): void {
     const now = this.#now()
     const stall = this.#rules.stall
+    // Silences another process appended or expired: a muted episode sees the change at its next value.
+    this.#silences.refresh()
     if (this.#evaluations !== this.#seenEvaluations || this.#gate.paused || this.#controller.signal.aborted) {
       this.#seenEvaluations = this.#evaluations
       this.#lastProgressMs = now

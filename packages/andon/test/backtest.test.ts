@@ -94,9 +94,14 @@ describe('backtest', () => {
       ],
     })
     const [diverge, nan] = r.runs
-    expect(diverge!.firings).toMatchObject([{ rule: 'divergence', step: 42, decision: 'warn', silencedBy: ['spike'] }])
-    expect(diverge!.stop).toBeUndefined()
-    expect(r.byRule.divergence).toEqual({ firings: 1, runs: 1, stops: 0, firstStep: 42, silenced: 1 })
+    // muted at step 42; the episode outlives the silence (steps 40–49 diverge) and fires again at step 45
+    expect(diverge!.firings).toMatchObject([
+      { rule: 'divergence', step: 42, decision: 'warn', silencedBy: ['spike'] },
+      { rule: 'divergence', step: 45, decision: 'stop' },
+    ])
+    expect(diverge!.firings[1]!.silencedBy).toBeUndefined()
+    expect(diverge!.stop).toMatchObject({ step: 45, rule: 'divergence' })
+    expect(r.byRule.divergence).toEqual({ firings: 2, runs: 1, stops: 1, firstStep: 42, silenced: 1 })
     expect(nan!.stop).toMatchObject({ step: 60, rule: 'non_finite' })
     expect(nan!.firings[0]!.silencedBy).toBeUndefined()
     // the same silence two seconds later misses the firing at step 42
@@ -104,7 +109,8 @@ describe('backtest', () => {
     expect(late.runs[0]!.stop).toMatchObject({ step: 42 })
     // a silence without a start covers the run from its first row (as a renacer.toml one covers a run from its start)
     const fromStart = await backtest({ stall: false }, store, { runs: ['diverge'], silences: [sil('first-minute', ['rule="divergence"'], { durationMs: 60_000 })] })
-    expect(fromStart.runs[0]!.firings[0]!.silencedBy).toEqual(['first-minute'])
+    expect(fromStart.runs[0]!.firings.map((f) => f.silencedBy)).toEqual([['first-minute']])
+    expect(fromStart.runs[0]!.stop).toBeUndefined()
     // run tags are labels
     const tagged = await backtest({ stall: false }, store, { runs: ['diverge'], tags: { team: 'nlp' }, silences: [sil('team', ['team="nlp"', 'rule="divergence"'], { durationMs: 3_600_000 })] })
     expect(tagged.byRule.divergence?.silenced).toBe(1)

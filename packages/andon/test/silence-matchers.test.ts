@@ -201,10 +201,10 @@ describe('the silence registry (injected clock)', () => {
     const r = registry()
     r.put(r.build(spec({ id: 'broad', matchers: [{ name: 'run', op: '=', value: 'r1' }] }), 'add'))
     const nan = alert({ level: 'critical', rule: 'non_finite' })
-    expect(r.mute(nan, {})).toEqual({ ids: [], refused: ['broad'] })
-    expect(r.mute(alert(), {})).toEqual({ ids: ['broad'], refused: [] })
+    expect(r.mute(nan, {})).toEqual({ ids: [], refused: ['broad'], untilMs: Number.POSITIVE_INFINITY })
+    expect(r.mute(alert(), {})).toEqual({ ids: ['broad'], refused: [], untilMs: now + 1000 })
     r.put(r.build(spec({ id: 'nan', matchers: [{ name: 'rule', op: '=', value: 'non_finite' }], muteCritical: true }), 'add'))
-    expect(r.mute(nan, {})).toEqual({ ids: ['nan'], refused: ['broad'] })
+    expect(r.mute(nan, {})).toEqual({ ids: ['nan'], refused: ['broad'], untilMs: now + 1000 })
   })
 
   it('merges stored records: newer wins, an early expiry wins a tie, declared ones are never overwritten', () => {

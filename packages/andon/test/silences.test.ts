@@ -225,3 +225,49 @@ describe('interaction with throttling and inhibition', () => {
     expect(a.history().map((i) => `${i.step}:${i.silencedBy ? 'muted' : 'notified'}`)).toEqual(['1:muted', '2:notified'])
   })
 })
+
+describe('an episode that outlives its silence', () => {
+  it('fires again when the silence ends while the condition still holds (Alertmanager notifies a still-firing alert)', async () => {
+    const { a, seen } = andon({ rules: highLoss() })
+    await a.addSilence(silence(['rule="high_loss"'], { id: 'short', durationMs: 1000 }))
+    expect(a.observeValue('loss', 9, 1)).toBe('warn')
+    clock = 999
+    expect(a.observeValue('loss', 9, 2)).toBe('continue')
+    expect(a.stats().deduplicated).toBe(1)
+    clock = 1000
+    expect(a.observeValue('loss', 9, 3)).toBe('stop')
+    expect(a.signal.aborted).toBe(true)
+    expect(a.history().map((i) => `${i.step}:${i.decision}:${i.silencedBy?.join() ?? '-'}`)).toEqual(['1:warn:short', '3:stop:-'])
+    expect(seen.map((i) => i.step)).toEqual([3])
+  })
+
+  it('fires again at once when the silence is expired early; another silence that still mutes it keeps it quiet', async () => {
+    const { a, seen } = andon({ rules: highLoss() })
+    await a.addSilence(silence(['rule="high_loss"'], { id: 'one' }))
+    a.observeValue('loss', 9, 1)
+    // an unrelated change to the silences: checked again, still muted, nothing new recorded
+    await a.addSilence(silence(['metric="accuracy"'], { id: 'other' }))
+    a.observeValue('loss', 9, 2)
+    await a.addSilence(silence(['metric="loss"'], { id: 'two' }))
+    await a.expireSilence('one')
+    // 'two' still mutes the episode: it stays quiet and nothing new is recorded
+    a.observeValue('loss', 9, 3)
+    expect(a.history().map((i) => `${i.step}:${i.silencedBy?.join() ?? '-'}`)).toEqual(['1:one'])
+    expect(a.signal.aborted).toBe(false)
+    await a.expireSilence('two')
+    a.observeValue('loss', 9, 4)
+    expect(a.signal.aborted).toBe(true)
+    expect(a.history().map((i) => `${i.step}:${i.silencedBy?.join() ?? '-'}`)).toEqual(['1:one', '4:-'])
+    expect(seen.map((i) => i.step)).toEqual([4])
+  })
+
+  it('a notified episode is not re-raised by silence changes (one incident per episode)', async () => {
+    const { a, seen } = andon({ rules: highLoss({ level: 'warning' }) })
+    a.observeValue('loss', 9, 1)
+    await a.addSilence(silence(['rule="high_loss"']))
+    clock = 5000
+    a.observeValue('loss', 9, 2)
+    expect(seen.map((i) => i.step)).toEqual([1])
+    expect(a.history()).toHaveLength(1)
+  })
+})

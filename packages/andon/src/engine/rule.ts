@@ -86,6 +86,10 @@ export class Rule {
   lastHeldStep = Number.NaN
   lastFiredMs = Number.NEGATIVE_INFINITY
   lastFiredStep = Number.NaN
+  /** While the episode's incident is muted: when its first muting silence ends (NaN: not muted). */
+  mutedUntilMs = Number.NaN
+  /** The silences' version when the mute was last checked (a change means: check again). */
+  mutedVersion = 0
   s0 = Number.NaN
   s1 = 0
   s2 = 0
@@ -134,6 +138,7 @@ export class Rule {
     else {
       this.firedStage = 0
       this.cooling = 0
+      this.mutedUntilMs = Number.NaN
     }
   }
 
@@ -145,6 +150,7 @@ export class Rule {
     this.lastHeldStep = Number.NaN
     this.lastFiredMs = Number.NEGATIVE_INFINITY
     this.lastFiredStep = Number.NaN
+    this.mutedUntilMs = Number.NaN
     this.s0 = Number.NaN
     this.s1 = 0
     this.s2 = 0

@@ -21,9 +21,11 @@ export type SilenceMode = 'add' | 'declare'
 export interface MuteResult {
   readonly ids: readonly string[]
   readonly refused: readonly string[]
+  /** When the first of the muting silences ends (+Infinity when none mutes). */
+  readonly untilMs: number
 }
 
-const NONE: MuteResult = { ids: [], refused: [] }
+const NONE: MuteResult = { ids: [], refused: [], untilMs: Number.POSITIVE_INFINITY }
 
 function bad(message: string, field: string): never {
   throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: silence ${message}`, { details: { field } })
@@ -54,6 +56,8 @@ export class SilenceRegistry {
   readonly #now: () => number
   readonly #retentionMs: number
   readonly #newId: () => string
+  /** Bumped on every change, so a muted episode knows when to look at the silences again. */
+  version = 0
 
   constructor(now: () => number, retentionMs: number, newId: () => string) {
     this.#now = now
@@ -108,6 +112,7 @@ export class SilenceRegistry {
       if (silenceState(prev.silence, this.#now()) === 'expired') bad(`${e.silence.id} has expired; add a new silence (leave id out)`, 'id')
     }
     this.#entries.set(e.silence.id, e)
+    this.version++
     return this.#view(e)
   }
 
@@ -121,6 +126,7 @@ export class SilenceRegistry {
     if (prev && (prev.silence.updatedAtMs > s.updatedAtMs || (prev.silence.updatedAtMs === s.updatedAtMs && prev.silence.endsAtMs <= s.endsAtMs))) return false
     const matchers = s.matchers.map((m, i) => compileMatcher(m, `silence ${s.id}: matchers[${i}]`))
     this.#entries.set(s.id, { silence: { ...s, matchers: s.matchers.map((m) => ({ ...m })) }, matchers, declared: false })
+    this.version++
     return true
   }
 
@@ -134,6 +140,7 @@ export class SilenceRegistry {
     const silence = { ...e.silence, ...(state === 'pending' ? { startsAtMs: now } : {}), endsAtMs: now, updatedAtMs: now }
     const next = { ...e, silence }
     this.#entries.set(id, next)
+    this.version++
     return { silence: this.#view(next), changed: true, declared: e.declared }
   }
 
@@ -176,14 +183,18 @@ export class SilenceRegistry {
     }
     const ids: string[] = []
     const refused: string[] = []
+    let untilMs = Number.POSITIVE_INFINITY
     const critical = alert.level === 'critical'
     for (const e of this.#entries.values()) {
       if (silenceState(e.silence, now) !== 'active') continue
       if (!e.matchers.every((m) => m.test(label(m.name)))) continue
       if (critical && !(e.silence.muteCritical && e.matchers.some((m) => m.name === 'rule' && m.op === '=' && m.value === alert.rule))) refused.push(e.silence.id)
-      else ids.push(e.silence.id)
+      else {
+        ids.push(e.silence.id)
+        untilMs = Math.min(untilMs, e.silence.endsAtMs)
+      }
     }
-    return ids.length === 0 && refused.length === 0 ? NONE : { ids, refused }
+    return ids.length === 0 && refused.length === 0 ? NONE : { ids, refused, untilMs }
   }
 
   #view(e: Entry): Silence {
