@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { type Andon, type AndonConfig, createAndon, incidentsPath, openSilences, parseMatcher, serveAndon, silencesPath } from '@entrenar/andon'
 import { alertPolicyContract, createHttpClient, type EntrenarError, type Incident, type SilenceSpec, silenceContract } from '@entrenar/core'
 import { afterEach, describe, expect, it } from 'vitest'
+import { createAndonWithTick } from '../src/andon.js'
 
 const open: { close(): Promise<void> }[] = []
 let clock = 1_000_000
@@ -84,6 +85,24 @@ describe('persistence beside the incidents (<store>/andon/silences.jsonl)', () =
     // and the other way round: the CLI lists what the running Andon added
     await a.addSilence(silence(['metric="val_loss"'], { id: 'from-run' }))
     expect((await cli.list()).map((x) => `${x.id}:${x.state}`)).toEqual([`${s.id}:expired`, 'from-run:active'])
+  })
+
+  it('a muted episode sees an expiry made by another process at the next watchdog tick, and fires again', async () => {
+    const store = dir()
+    const seen: Incident[] = []
+    const a = createAndonWithTick({ storeDir: store, runId: 'r1', now: () => clock, timers: false, handlers: [(i) => void seen.push(i)], rules: { ...warnRule, stall: false } })
+    open.push(a)
+    const s = await a.addSilence(silence(['rule="high_loss"']))
+    a.observeValue('loss', 9, 1)
+    const cli = openSilences(store, { now: () => clock })
+    open.push(cli)
+    clock += 1
+    await cli.expire(s.id)
+    a.observeValue('loss', 9, 2) // not yet seen: the episode stays quiet until the watchdog reads the file
+    expect(seen).toEqual([])
+    a.tick()
+    a.observeValue('loss', 9, 3)
+    expect(seen.map((i) => i.step)).toEqual([3])
   })
 
   it('skips damaged lines with a coded report (file:line), waits for a line still being written', async () => {
