@@ -22,7 +22,6 @@ import { pageStats } from './stats.js'
 
 type Layout = 'overlay' | 'side-by-side'
 
-
 const state = {
   overview: undefined as Overview | undefined,
   selected: new Set<string>(),
@@ -288,9 +287,7 @@ function toggleRun(id: string, on: boolean): void {
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
-/** System metrics (`@entrenar/monitor`'s sampler) are listed and charted in a section of their own. */
-
-/** Metrics of the selected runs: training metrics first, then the `sys/` ones, each sorted. */
+/** Metrics of the selected runs: training metrics first, then the `sys/` ones (the sampler's, listed and charted apart), each sorted. */
 function availableMetrics(): string[] {
   return state.overview ? metricsOf(state.overview, state.selected) : []
 }
