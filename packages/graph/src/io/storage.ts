@@ -3,7 +3,10 @@
  * runs in a browser with any storage and in Node with `fsStorage` (`dir` option).
  */
 export interface LineageStorage {
-  /** The bytes of a file, or undefined when it does not exist. */
+  /**
+   * The bytes of a file, or undefined when it does not exist. The graph may keep and modify the
+   * returned bytes (a load adopts columns in place): return a copy when they are shared.
+   */
   read(name: string): Promise<Uint8Array | undefined>
   /** Writes the given files, each one atomically (a reader sees the whole file or none). */
   write(files: Readonly<Record<string, Uint8Array>>): Promise<void>
