@@ -10,4 +10,5 @@ export { createSvgDashboard, type SvgDashboard, type SvgDashboardOptions } from 
 export { createTerminalDashboard, type IncidentSource, type TerminalDashboard, type TerminalDashboardOptions, type TerminalStream } from './terminal/dashboard.js'
 export { type HtmlReportInput, htmlReportFromStore, renderHtmlReport } from './report/html.js'
 export { saveHtmlReport } from './report/save.js'
+export { decodeSeriesFrame, encodeSeriesFrame, FRAME_TYPE, FRAME_VERSION } from './web/series-frame.js'
 export { type ServeWebDashboardOptions, serveWebDashboard, type WebDashboardOptions, type WebDashboardServer, webDashboardHandler } from './web/index.js'

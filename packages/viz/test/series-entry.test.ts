@@ -7,10 +7,12 @@ describe('@entrenar/viz/series (browser-safe entry)', () => {
     expect(typeof series.downsampleMinMaxLast).toBe('function')
     expect(typeof series.smooth).toBe('function')
     expect(typeof series.createSeriesBuffer).toBe('function')
+    expect(typeof series.decodeSeriesFrame).toBe('function')
+    expect(typeof series.encodeSeriesFrame).toBe('function')
   })
 
   it('its modules import no Node built-ins and nothing but @entrenar/core', () => {
-    const files = ['series/buffer.ts', 'series/downsample.ts', 'series/smooth.ts', 'series/stats.ts', 'model/split.ts', 'series.ts']
+    const files = ['series/buffer.ts', 'series/downsample.ts', 'series/smooth.ts', 'series/stats.ts', 'model/split.ts', 'web/series-frame.ts', 'series.ts']
     for (const f of files) {
       const src = readFileSync(new URL(`../src/${f}`, import.meta.url), 'utf8')
       const imports = [...src.matchAll(/from '([^']+)'/g)].map((m) => m[1]!)
