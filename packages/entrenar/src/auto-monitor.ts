@@ -28,6 +28,8 @@ export interface AutoLineageOptions {
 export interface AutoMonitorOptions extends Omit<MonitorOptions, 'store' | 'andon'> {
   /** Store directory. Default `./runs` (or `$ENTRENAR_DIR`). */
   readonly dir?: string
+  /** Labels of the whole run (`team`, `dataset` …) that silence matchers can select (`team=vision`). */
+  readonly tags?: Readonly<Record<string, string>>
   /** A store to use instead of opening `dir` (it is not closed by the monitor). */
   readonly store?: MetricStore
   /** renacer.toml with the Andon rules and budgets. Default `./renacer.toml` when it exists; `false` ignores it. */
@@ -88,6 +90,8 @@ export async function autoMonitor(options: AutoMonitorOptions = {}): Promise<Aut
     createAndon({
       runId,
       storeDir: dir,
+      // The run's tags are labels for silence matchers (`team=vision`).
+      ...(options.tags ? { tags: options.tags } : {}),
       ...(renacerPath ? { renacer: loadRenacerConfig(renacerPath) } : {}),
       ...(options.onLearningRate ? { onLearningRate: (scale: number) => options.onLearningRate?.(scale) } : {}),
     })

@@ -134,7 +134,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .addOption(new Option('--format <format>', 'export format').choices(['dot', 'mermaid', 'openlineage']).default('dot'))
     .action((dir: string, o: { format: string }) => run(async (io) => (await import('./commands/lineage.js')).lineageExport(dir, o, io))())
 
-  const andon = program.command('andon').description('Andon rules: check a renacer.toml, backtest rules on stored runs')
+  const andon = program.command('andon').description('Andon rules: check a renacer.toml, backtest rules on stored runs, manage silences')
   andon
     .command('check [config]')
     .description('validate renacer.toml (default ./renacer.toml); exit 1 on warnings, 4 when invalid')
@@ -144,7 +144,33 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .description('replay stored runs through the rules and count would-be incidents')
     .option('--config <renacer.toml>', 'rules (default ./renacer.toml when present, else the defaults)')
     .option('--run <id>', 'only this run (repeatable)', collect)
-    .action((dir: string, o: { config?: string; run?: string[] }) => run(async (io) => (await import('./commands/andon.js')).andonBacktest(dir, o, io))())
+    .option('--silence <matcher>', 'what-if silence over whole runs: every given matcher must match (repeatable)', collect)
+    .option('--mute-critical', 'the what-if silence may mute CRITICAL alerts (needs a rule=<name> matcher)')
+    .action((dir: string, o: { config?: string; run?: string[]; silence?: string[]; muteCritical?: boolean }) => run(async (io) => (await import('./commands/andon.js')).andonBacktest(dir, o, io))())
+
+  const silence = andon.command('silence').description('Alertmanager-style silences: mute matching alerts for a while (recorded, not notified, no stop)')
+  const target = (c: Command) =>
+    c
+      .option('--store <dir>', 'store directory holding andon/silences.jsonl (default $ENTRENAR_DIR or ./runs)')
+      .option('--url <url>', 'a running `entrenar serve` instead of a store directory')
+      .option('--token <token>', 'bearer token for --url (default $ENTRENAR_TOKEN)')
+  target(silence.command('add <matchers...>'))
+    .description('add a silence: matchers as amtool (rule=divergence, metric=~"val_.*", run!=baseline)')
+    .option('--duration <d>', 'length from the start, e.g. 90m, 2h, 1d')
+    .option('--end <iso>', 'end date-time (instead of --duration)')
+    .option('--start <iso>', 'start date-time (default now)')
+    .option('--comment <text>', 'why (required)')
+    .option('--author <name>', 'created by (default $USER)')
+    .option('--id <id>', 'id (default a random UUID); an existing unexpired id is replaced')
+    .option('--mute-critical', 'may mute CRITICAL alerts (the NaN stop); needs a rule=<name> matcher')
+    .action((m: string[], o: import('./commands/silence.js').SilenceAddFlags) => run(async (io) => (await import('./commands/silence.js')).silenceAdd(m, o, io))())
+  target(silence.command('list'))
+    .description('list pending and active silences')
+    .option('--expired', 'also the expired ones (kept 120 h)')
+    .action((o: import('./commands/silence.js').SilenceTarget & { expired?: boolean }) => run(async (io) => (await import('./commands/silence.js')).silenceList(o, io))())
+  target(silence.command('expire <ids...>'))
+    .description('end silences now')
+    .action((ids: string[], o: import('./commands/silence.js').SilenceTarget) => run(async (io) => (await import('./commands/silence.js')).silenceExpire(ids, o, io))())
 
   try {
     await program.parseAsync(['node', 'entrenar', ...argv])

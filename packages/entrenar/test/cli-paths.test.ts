@@ -195,7 +195,7 @@ describe('andon check and backtest', () => {
     const r = await run(['andon', 'backtest', dir, '--config', empty], { stderrTty: true })
     expect(r.code).toBe(0)
     expect(r.out).toContain(`backtest of 2 runs with ${empty}`)
-    expect(r.out).toMatch(/non_finite\s+1\s+1\s+1\s+5/)
+    expect(r.out).toMatch(/non_finite\s+1\s+0\s+1\s+1\s+5/)
     expect(r.out).toMatch(/^stop beta at step 5: non_finite: /m)
     expect(r.err).toContain('\r\x1b[2Kbacktest ')
     expect(r.err).toContain('2/2')

@@ -1,5 +1,5 @@
-import { backtest, loadRenacerConfig } from '@entrenar/andon'
-import { EntrenarError, ErrorCodes } from '@entrenar/core'
+import { backtest, loadRenacerConfig, openSilences, parseMatcher } from '@entrenar/andon'
+import { EntrenarError, ErrorCodes, type SilenceSpec } from '@entrenar/core'
 import { existsSync } from 'node:fs'
 import { EXIT, type Io, paint, progress, table, toJson } from '../io.js'
 import { withStore } from '../node/store.js'
@@ -31,22 +31,29 @@ export async function andonCheck(path: string | undefined, io: Io): Promise<numb
 }
 
 /** `entrenar andon backtest <dir> [--config renacer.toml] [--run id]…`: how often each rule would have fired on the stored runs. */
-export async function andonBacktest(dir: string, flags: { config?: string; run?: readonly string[] }, io: Io): Promise<number> {
+export async function andonBacktest(dir: string, flags: { config?: string; run?: readonly string[]; silence?: readonly string[]; muteCritical?: boolean }, io: Io): Promise<number> {
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
   const renacer = configPath ? loadRenacerConfig(configPath) : undefined
+  // The store's silences replay on the stored clock (they mute what fell inside their window), and `--silence`
+  // matchers form one what-if silence over whole runs. A muted firing counts as silenced and never makes the stop.
+  const silenceFile = openSilences(dir)
+  const stored: SilenceSpec[] = [...(await silenceFile.list().finally(() => silenceFile.close()))]
+  const whatIf = flags.silence?.length ? [{ id: 'what-if', matchers: flags.silence.map((m, i) => parseMatcher(m, `--silence ${i + 1}`)), durationMs: Number.MAX_SAFE_INTEGER / 4, createdBy: 'entrenar andon backtest', comment: 'what-if silence from --silence', muteCritical: flags.muteCritical === true }] : []
+  const silences = [...stored, ...whatIf]
   const report = await withStore(dir, async (store) => {
     const ids = flags.run?.length ? flags.run : (await store.runs()).map((r) => r.id)
     const bar = progress(io, 'backtest', ids.length)
     const runs = []
-    const byRule: Record<string, { firings: number; runs: number; stops: number; firstStep: number | undefined }> = {}
+    const byRule: Record<string, { firings: number; runs: number; stops: number; silenced: number; firstStep: number | undefined }> = {}
     for (const id of ids) {
-      const r = await backtest(renacer ? { renacer: { andon: renacer.andon, budgets: renacer.budgets } } : {}, store, { runs: [id] })
+      const r = await backtest(renacer ? { renacer: { andon: renacer.andon, budgets: renacer.budgets } } : {}, store, { runs: [id], silences })
       runs.push(...r.runs)
       for (const [rule, s] of Object.entries(r.byRule)) {
-        const t = byRule[rule] ?? { firings: 0, runs: 0, stops: 0, firstStep: undefined }
+        const t = byRule[rule] ?? { firings: 0, runs: 0, stops: 0, silenced: 0, firstStep: undefined }
         t.firings += s.firings
         t.runs += s.runs
         t.stops += s.stops
+        t.silenced += s.silenced
         if (s.firstStep !== undefined && (t.firstStep === undefined || s.firstStep < t.firstStep)) t.firstStep = s.firstStep
         byRule[rule] = t
       }
@@ -55,12 +62,12 @@ export async function andonBacktest(dir: string, flags: { config?: string; run?:
     bar.done()
     return { runs, byRule }
   })
-  if (io.json) io.out(toJson({ config: configPath ?? null, ...report }))
+  if (io.json) io.out(toJson({ config: configPath ?? null, silences: silences.length, ...report }))
   else {
-    io.out(`backtest of ${report.runs.length} runs${configPath ? ` with ${configPath}` : ' with the default rules'}\n`)
+    io.out(`backtest of ${report.runs.length} runs${configPath ? ` with ${configPath}` : ' with the default rules'}${silences.length ? `, ${silences.length} silences` : ''}\n`)
     const rules = Object.entries(report.byRule)
     if (rules.length === 0) io.out('no rule would have fired\n')
-    else io.out(table(['rule', 'firings', 'runs', 'stops', 'first step'], rules.map(([r, s]) => [r, String(s.firings), String(s.runs), String(s.stops), s.firstStep === undefined ? '-' : String(s.firstStep)])))
+    else io.out(table(['rule', 'firings', 'silenced', 'runs', 'stops', 'first step'], rules.map(([r, s]) => [r, String(s.firings), String(s.silenced), String(s.runs), String(s.stops), s.firstStep === undefined ? '-' : String(s.firstStep)])))
     for (const r of report.runs) if (r.stop) io.out(`${paint(io, 'red', 'stop')} ${r.runId} at step ${r.stop.step ?? '-'}: ${r.stop.rule}: ${r.stop.message}\n`)
   }
   return EXIT.OK

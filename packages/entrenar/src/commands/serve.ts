@@ -1,4 +1,5 @@
-import { createAndon, loadRenacerConfig } from '@entrenar/andon'
+import { asSilenceService, createAndon, loadRenacerConfig } from '@entrenar/andon'
+import { createHttpHandler, silenceContract } from '@entrenar/core'
 import { openStore } from '@entrenar/db'
 import { createLineage } from '@entrenar/graph'
 import { startServer } from '@entrenar/serve'
@@ -21,7 +22,7 @@ export interface ServeFlags {
 
 /**
  * `entrenar serve <dir>`: one HTTP server over a store directory (created when missing): the
- * contracts (`/v1/store/*`, `/v1/sink/*`, `/v1/andon/*`, `/v1/lineage/*`), `POST /v1/ingest` for
+ * contracts (`/v1/store/*`, `/v1/sink/*`, `/v1/andon/*`, `/v1/silences/*`, `/v1/lineage/*`), `POST /v1/ingest` for
  * other languages, `/metrics` for Prometheus, `/healthz`, and the web dashboard at `/`.
  */
 export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready?: (url: string) => void): Promise<number> {
@@ -32,7 +33,9 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   const lineage = await createLineage({ dir })
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
   const andon = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
-  const handlers = flags.dashboard === false ? [] : [webDashboardHandler({ store, lineage, andon, ...(token ? { token } : {}), allowedHosts: 'any' })]
+  // Silences (`/v1/silences/*`) of the served Andon: `entrenar andon silence … --url` talks to these.
+  const silences = createHttpHandler(silenceContract, asSilenceService(andon), token ? { token } : {})
+  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon, ...(token ? { token } : {}), allowedHosts: 'any' })]
   const server = await startServer({ store, lineage, andon, handlers, port, ...(flags.host ? { host: flags.host } : {}), ...(token ? { token } : {}) })
   if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics` }))
   else {
