@@ -3,6 +3,8 @@
  * Pure functions over typed arrays; NaN/±Inf must be filtered out by the caller.
  */
 
+import { normalSurvival } from '@entrenar/core/stats'
+
 /** Least-squares line `y = intercept + slope·x` (Gauss/Legendre ordinary least squares). */
 export interface LinearFit {
   readonly slope: number
@@ -94,27 +96,6 @@ export function blockMeans(values: ArrayLike<number>, max: number): Float64Array
     out[b] = sum / (hi - lo)
   }
   return out
-}
-
-/**
- * P(Z > z) of the standard normal, via erfc with the Chebyshev fit of Numerical Recipes
- * (Press et al., 3rd ed., §6.2 `erfccheb`-style rational fit, fractional error < 1.2e-7).
- */
-export function normalSurvival(z: number): number {
-  return 0.5 * erfc(z / Math.SQRT2)
-}
-
-function erfc(x: number): number {
-  const z = Math.abs(x)
-  const t = 1 / (1 + 0.5 * z)
-  const r =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    )
-  return x >= 0 ? r : 2 - r
 }
 
 /** Median of a copy of the values (NaN for none). */
