@@ -49,10 +49,14 @@ export async function runScenario(
   let step = 0
   let stoppedAt: number | undefined
   let val = { loss: Number.NaN, accuracy: Number.NaN }
+  // The per-batch metrics are bound once: each step then records without a name lookup or an object.
+  const perBatch = monitor.metrics(['loss', 'accuracy', 'learning_rate', 'gradient_norm'])
   outer: for (let epoch = 0; epoch < s.epochs; epoch++) {
+    perBatch.epoch = epoch
     for (let b = 0; b < batches; b++, step++) {
       const r = model.step(train, b * s.batchSize, s.batchSize)
-      monitor.log({ loss: r.loss, accuracy: r.accuracy, learning_rate: model.learningRate, gradient_norm: r.gradientNorm }, { step, epoch, batch: b })
+      perBatch.batch = b
+      perBatch.log(step, r.loss, r.accuracy, model.learningRate, r.gradientNorm)
       if (monitor.signal.aborted) {
         stoppedAt = step
         break outer
