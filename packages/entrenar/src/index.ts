@@ -4,6 +4,7 @@
  */
 export { type AutoLineageOptions, type AutoMonitor, type AutoMonitorOptions, autoMonitor } from './auto-monitor.js'
 export { andonBacktest, andonCheck } from './commands/andon.js'
+export { type SilenceAddFlags, type SilenceTarget, silenceAdd, silenceExpire, silenceList } from './commands/silence.js'
 export { type DashboardFlags, dashboardCommand } from './commands/dashboard.js'
 export { type DemoFlags, type DemoRun, demoCommand } from './commands/demo.js'
 export { lineageExport, lineageRegression, lineageShow } from './commands/lineage.js'

@@ -28,6 +28,9 @@ it('entrenar exports exactly the public names', () => {
       'runCli',
       'runsCommand',
       'serveCommand',
+      'silenceAdd',
+      'silenceExpire',
+      'silenceList',
       'spiral',
     ].sort(),
   )
