@@ -166,7 +166,7 @@ async function registerLineage(dir: string, final: MonitorSummary, options: Auto
   if (o.metrics) Object.assign(metrics, o.metrics(final))
   else for (const [name, s] of Object.entries(final.metrics)) if (s.last !== undefined && !name.startsWith('sys/')) metrics[name] = s.last
   const modelId = o.modelId ?? final.runId
-  const g = await createLineage({ dir })
+  const g = await createLineage({ dir, ...(options.onError ? { onError: options.onError } : {}) })
   try {
     await g.register({
       model: {

@@ -53,6 +53,11 @@ export function paint(io: Pick<Io, 'color'>, color: keyof typeof CODES, text: st
   return io.color ? `\x1b[${CODES[color]}m${text}\x1b[0m` : text
 }
 
+/** An `onError` for libraries that carry on after a problem (a skipped lineage segment): a warning on stderr. */
+export function warnOn(io: Pick<Io, 'color' | 'err'>): (e: EntrenarError) => void {
+  return (e) => io.err(`${paint(io, 'yellow', 'warning')} ${e.message} [${e.code}]\n`)
+}
+
 /** Colour of an alert level or a verdict. */
 export function levelColor(level: string): keyof typeof CODES {
   return level === 'critical' || level === 'error' || level === 'failed' ? 'red' : level === 'warning' || level === 'degraded' ? 'yellow' : level === 'healthy' ? 'green' : 'blue'

@@ -1,7 +1,7 @@
 import type { RecordBatch } from '@entrenar/core'
 import { createLineage } from '@entrenar/graph'
 import { createSvgDashboard, createTerminalDashboard, serveWebDashboard } from '@entrenar/viz'
-import { type Io, toJson, usage } from '../io.js'
+import { type Io, toJson, usage, warnOn } from '../io.js'
 import { openExistingStore, readIncidents } from '../node/store.js'
 
 /** Flags of `entrenar dashboard`. */
@@ -28,7 +28,7 @@ export async function dashboardCommand(dir: string, flags: DashboardFlags, io: I
     if (flags.web) {
       const port = flags.port === undefined ? 6006 : Number(flags.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${flags.port} is not a TCP port`)
-      const lineage = await createLineage({ dir })
+      const lineage = await createLineage({ dir, onError: warnOn(io) })
       const server = await serveWebDashboard(store, { port, lineage, ...(flags.host ? { host: flags.host } : {}), ...(flags.token ? { token: flags.token } : {}) })
       if (io.json) io.out(toJson({ url: server.url, port: server.port }))
       else io.out(`web dashboard at ${server.url} (Ctrl-C to stop)\n`)

@@ -2,16 +2,16 @@ import { createLineage } from '@entrenar/graph'
 import { EntrenarError, ErrorCodes, type LineageExportFormat } from '@entrenar/core'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { EXIT, type Io, num, paint, table, toJson, usage } from '../io.js'
+import { EXIT, type Io, num, paint, table, toJson, usage, warnOn } from '../io.js'
 
-async function open(dir: string) {
+async function open(dir: string, io: Io) {
   if (!existsSync(join(dir, 'lineage'))) throw new EntrenarError(ErrorCodes.NOT_FOUND, `entrenar: no lineage in ${dir} (expected ${join(dir, 'lineage')})`)
-  return createLineage({ dir })
+  return createLineage({ dir, onError: warnOn(io) })
 }
 
 /** `entrenar lineage <dir> show [model]`: the chain root → model with metrics and changes, or every model. */
 export async function lineageShow(dir: string, model: string | undefined, io: Io): Promise<number> {
-  const g = await open(dir)
+  const g = await open(dir, io)
   try {
     if (model === undefined) {
       const dot = await g.export('mermaid')
@@ -41,7 +41,7 @@ export async function lineageShow(dir: string, model: string | undefined, io: Io
 /** `entrenar lineage <dir> regression <model> --metric m [--lower-is-better]`: where the metric got worse. */
 export async function lineageRegression(dir: string, model: string, flags: { metric?: string; lowerIsBetter?: boolean }, io: Io): Promise<number> {
   if (!flags.metric) throw usage('lineage regression needs --metric <name>')
-  const g = await open(dir)
+  const g = await open(dir, io)
   try {
     const src = await g.regressionSource(model, { metric: flags.metric, higherIsBetter: !flags.lowerIsBetter })
     if (io.json) io.out(toJson({ model, metric: flags.metric, source: src ?? null }))
@@ -63,7 +63,7 @@ export async function lineageRegression(dir: string, model: string, flags: { met
 export async function lineageExport(dir: string, flags: { format?: string }, io: Io): Promise<number> {
   const format = (flags.format ?? 'dot') as LineageExportFormat
   if (!['dot', 'mermaid', 'openlineage'].includes(format)) throw usage(`--format ${JSON.stringify(flags.format)} must be dot, mermaid or openlineage`)
-  const g = await open(dir)
+  const g = await open(dir, io)
   try {
     const text = await g.export(format)
     io.out(io.json && format !== 'openlineage' ? toJson({ format, text }) : text.endsWith('\n') ? text : `${text}\n`)

@@ -1,12 +1,15 @@
 import { asSilenceService, createAndon, loadRenacerConfig } from '@entrenar/andon'
-import { createHttpHandler, silenceContract } from '@entrenar/core'
+import { createHttpHandler, ErrorCodes, silenceContract, toEntrenarError } from '@entrenar/core'
 import { openStore } from '@entrenar/db'
 import { createLineage } from '@entrenar/graph'
 import { startServer } from '@entrenar/serve'
 import { webDashboardHandler } from '@entrenar/viz'
 import { existsSync } from 'node:fs'
-import { type Io, toJson, usage } from '../io.js'
+import { type Io, toJson, usage, warnOn } from '../io.js'
 import { untilAborted } from './dashboard.js'
+
+/** How often `serve` looks for dead writers' WALs to replay (the store's default staleness is 5 min). */
+const RECOVER_EVERY_MS = 60_000
 
 /** Flags of `entrenar serve`. */
 export interface ServeFlags {
@@ -30,7 +33,7 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${flags.port} is not a TCP port`)
   const token = flags.token ?? io.env.ENTRENAR_TOKEN
   const store = await openStore(dir, { sealAfterMs: 5000 })
-  const lineage = await createLineage({ dir })
+  const lineage = await createLineage({ dir, onError: warnOn(io) })
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
   const andon = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
   // Silences (`/v1/silences/*`) of the served Andon: `entrenar andon silence … --url` talks to these.
@@ -43,7 +46,13 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
     io.out(`  push   POST ${server.url}/v1/ingest\n  scrape GET  ${server.url}/metrics\n  web    ${server.url}/\n(Ctrl-C to stop)\n`)
   }
   ready?.(server.url)
+  // Writers on other hosts that die while we serve: their WALs are replayed once their lease goes stale.
+  const recovery = setInterval(() => {
+    store.recover().catch((e: unknown) => warnOn(io)(toEntrenarError(e, ErrorCodes.INTERNAL, 'entrenar serve: WAL recovery')))
+  }, RECOVER_EVERY_MS)
+  recovery.unref()
   await untilAborted(io.signal)
+  clearInterval(recovery)
   await server.close()
   await andon.close()
   await lineage.close()
