@@ -50,7 +50,7 @@ export {
   openRemoteDetector,
   type RemoteDetector,
 } from './http/detector-contract.js'
-export { AlertEventWire, AlertWire, type AlertPolicyService, type AlertPolicyStatus, alertPolicyContract, asAlertPolicyService, IncidentWire } from './http/alert-contract.js'
+export { AlertEventWire, AlertWire, type AlertPolicyService, type AlertPolicyStatus, alertEventFromWire, alertEventToWire, alertPolicyContract, asAlertPolicyService, IncidentWire } from './http/alert-contract.js'
 export { SILENCE_MATCH_OPS, type Silence, type SilenceMatcher, type SilenceMatchOp, type SilenceService, type SilenceSpec, type SilenceState } from './contracts/silence.js'
 export { SilenceMatcherWire, SilenceSpecWire, SilenceWire, silenceContract, silenceFromWire, silenceToWire } from './http/silence-contract.js'
 export {

@@ -35,6 +35,8 @@ it('@entrenar/core exports exactly the public names', () => {
       'SilenceWire',
       'WireFloat',
       'aggregate',
+      'alertEventFromWire',
+      'alertEventToWire',
       'alertPolicyContract',
       'asAlertPolicyService',
       'asDetectorService',

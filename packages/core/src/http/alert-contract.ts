@@ -81,7 +81,7 @@ export const AlertEventWire = v.variant('kind', [
   v.object({
     kind: v.literal('drift'),
     run_id: v.optional(v.string()),
-    metric: v.string(),
+    metric: v.pipe(v.string(), v.minLength(1)),
     step,
     detector: v.string(),
     signal: v.picklist(['warning', 'drift', 'invalid'] as const),
@@ -91,7 +91,7 @@ export const AlertEventWire = v.variant('kind', [
   }),
   v.object({ kind: v.literal('budget'), budget: v.string(), value: WireFloat, limit: WireFloat, step, timestamp_ms: v.number() }),
 ])
-type AlertEventWire = v.InferOutput<typeof AlertEventWire>
+export type AlertEventWire = v.InferOutput<typeof AlertEventWire>
 
 function alertToWire(a: Alert): AlertWire {
   return {
@@ -119,7 +119,8 @@ function alertFromWire(w: AlertWire): Alert {
   }
 }
 
-function eventToWire(e: AlertEvent): AlertEventWire {
+/** An {@link AlertEvent} in its wire form (what `/v1/andon/observe` carries; also one line of a drift-event log). */
+export function alertEventToWire(e: AlertEvent): AlertEventWire {
   if (e.kind === 'budget') return { kind: 'budget', budget: e.budget, value: floatToWire(e.value), limit: floatToWire(e.limit), step: e.step, timestamp_ms: e.timestampMs }
   return {
     kind: 'drift',
@@ -132,6 +133,12 @@ function eventToWire(e: AlertEvent): AlertEventWire {
     ...(e.severity === undefined ? {} : { severity: e.severity }),
     timestamp_ms: e.timestampMs,
   }
+}
+
+/** An alert event from an untrusted object (a parsed JSON line), or `undefined` when it is not an {@link AlertEventWire}. */
+export function alertEventFromWire(o: unknown): AlertEvent | undefined {
+  const r = v.safeParse(AlertEventWire, o)
+  return r.success ? eventFromWire(r.output) : undefined
 }
 
 function eventFromWire(w: AlertEventWire): AlertEvent {
@@ -185,7 +192,7 @@ export const alertPolicyContract: Contract<AlertPolicyService> = {
       summary: 'Evaluate a drift or budget event',
       request: ObserveWire,
       response: DecisionAnswer,
-      encodeRequest: (event) => ({ schema_version: SCHEMA_VERSION, event: eventToWire(event) }),
+      encodeRequest: (event) => ({ schema_version: SCHEMA_VERSION, event: alertEventToWire(event) }),
       decodeRequest: (w) => [eventFromWire(w.event)],
       encodeResponse: decisionTo,
       decodeResponse: (w) => w.decision,
