@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { createLineage } from '@entrenar/graph'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../src/index.js'
-import { cli, tempDir } from './helpers.js'
+import { cli, startServe, tempDir } from './helpers.js'
 
 let dir: string
 let healthy: string
@@ -178,27 +178,10 @@ describe('andon', () => {
 describe('serve', () => {
   it('accepts pushed points, exposes /metrics and stops on abort', async () => {
     const sdir = tempDir()
-    const ac = new AbortController()
     let out = ''
-    let url = ''
-    const listening = new Promise<void>((resolve) => {
-      void runCli(['serve', sdir, '--port', '0'], {
-        out: (t) => {
-          out += t
-        },
-        err: () => {},
-        env: {},
-        signal: ac.signal,
-        onListening: (u) => {
-          url = u
-          resolve()
-        },
-      }).then((code) => {
-        exit = code
-      })
+    const { url, stop } = await startServe([sdir], (t) => {
+      out += t
     })
-    let exit = -1
-    await listening
     const body = { schema_version: 1, run_id: 'py-1', run: { name: 'python' }, points: [{ step: 0, values: { loss: 1.5, accuracy: 'NaN' } }] }
     const res = await fetch(`${url}/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
     expect(res.status).toBeLessThan(300)
@@ -207,9 +190,7 @@ describe('serve', () => {
     const page = await fetch(`${url}/`)
     expect(page.status).toBe(200)
     expect(await page.text()).toMatch(/<html/i)
-    ac.abort()
-    while (exit === -1) await new Promise((r) => setTimeout(r, 20))
-    expect(exit).toBe(0)
+    expect(await stop()).toBe(0)
     expect(out).toContain('/v1/ingest')
     const runs = await cli(['--json', 'runs', sdir])
     expect(JSON.parse(runs.out).runs[0]).toMatchObject({ id: 'py-1', points: 2 })

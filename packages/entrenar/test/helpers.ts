@@ -28,3 +28,22 @@ export function fakeTerminal(columns = 100): { isTTY: true; columns: number; row
     },
   }
 }
+
+/**
+ * Runs `entrenar serve <args>` in-process on a free port; resolves once it listens, with its URL and
+ * `stop()`, which aborts it (as Ctrl-C does) and resolves to its exit code.
+ */
+export async function startServe(args: string[], out: (t: string) => void = () => {}): Promise<{ url: string; stop(): Promise<number> }> {
+  const ac = new AbortController()
+  let exited!: Promise<number>
+  const url = await new Promise<string>((resolve) => {
+    exited = runCli(['serve', ...args, '--port', '0'], { out, err: () => {}, env: {}, signal: ac.signal, onListening: resolve })
+  })
+  return {
+    url,
+    stop: () => {
+      ac.abort()
+      return exited
+    },
+  }
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { autoMonitor, runCli } from '../src/index.js'
-import { cli, tempDir } from './helpers.js'
+import { autoMonitor } from '../src/index.js'
+import { cli, startServe, tempDir } from './helpers.js'
 
 interface SilenceJson {
   id: string
@@ -102,24 +102,8 @@ describe('andon silence (store directory)', () => {
 describe('andon silence (served)', () => {
   it('adds and lists through `entrenar serve` with --url and a token', async () => {
     const dir = tempDir('entrenar-silence-url-')
-    const ac = new AbortController()
-    let url = ''
+    const { url, stop } = await startServe([dir, '--no-dashboard', '--token', 't0k'])
     let exit = -1
-    const listening = new Promise<void>((resolve) => {
-      void runCli(['serve', dir, '--port', '0', '--no-dashboard', '--token', 't0k'], {
-        out: () => {},
-        err: () => {},
-        env: {},
-        signal: ac.signal,
-        onListening: (u) => {
-          url = u
-          resolve()
-        },
-      }).then((code) => {
-        exit = code
-      })
-    })
-    await listening
     try {
       const denied = await cli(['andon', 'silence', 'list', '--url', url])
       expect(denied.code).not.toBe(0)
@@ -129,8 +113,7 @@ describe('andon silence (served)', () => {
       const list = JSON.parse((await cli(['--json', 'andon', 'silence', 'list', '--url', url], env)).out) as { silences: SilenceJson[] }
       expect(list.silences.map((s) => [s.id, s.state])).toEqual([['w1', 'active']])
     } finally {
-      ac.abort()
-      while (exit === -1) await new Promise((r) => setTimeout(r, 20))
+      exit = await stop()
     }
     expect(exit).toBe(0)
     // The served Andon wrote the silence into the store directory: offline commands see it too.
