@@ -1,6 +1,6 @@
 // Builds the dashboard's browser bundle (src/web/client → one IIFE script + one stylesheet) with
 // esbuild and writes it into src/web/assets.generated.ts, which the handler serves. `@entrenar/core`,
-// `@entrenar/drift` (ADWIN) and `@entrenar/monitor` (the collector) are bundled from their sources
+// `@entrenar/drift` (ADWIN) and `@entrenar/monitor/collector` (browser-safe) are bundled from their sources
 // (workspace paths: composition at bundle time; the package itself imports only core at run time),
 // uPlot from node_modules. Platform `browser`: a Node built-in may only sit on a path the page never
 // reaches (it is left external and tree-shaken); test/web-api.test.ts checks the bundle names none.

@@ -1,6 +1,6 @@
 import { aggregate } from '@entrenar/core'
 import { adwin } from '@entrenar/drift'
-import { MetricsCollector } from '@entrenar/monitor'
+import { MetricsCollector } from '@entrenar/monitor/collector'
 import { type Buckets, isExact, rowsOf } from './buckets.js'
 
 /**
