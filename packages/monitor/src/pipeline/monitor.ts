@@ -100,7 +100,7 @@ export interface Monitor {
   readonly runId: string
   /** Aborts when the line is stopped (non-finite loss, an Andon rule, `stop()`); `reason` is an EntrenarError. */
   readonly signal: AbortSignal
-  /** Records values at one step. Synchronous, allocation-free in steady state, never throws. */
+  /** Records values at one step. Synchronous, no allocation per value in steady state (bench/alloc.bench.mjs), never throws. */
   log(values: Readonly<Record<string, number>>, meta?: LogMeta): void
   /**
    * Binds a fixed list of metrics for the hot path: `handle.log(step, v0, v1, …)` records the same rows,
