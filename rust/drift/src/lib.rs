@@ -1,0 +1,1 @@
+//! Streaming change detectors (placeholder, filled in by the drift crate work).
