@@ -9,6 +9,7 @@ import type { FetchHandler } from './http/handler.js'
 /** Converts a Fetch handler into a `node:http` request listener. */
 export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const socket = req.socket
     void (async () => {
       try {
         const host = req.headers.host ?? '127.0.0.1'
@@ -23,7 +24,17 @@ export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, re
           signal: controller.signal,
         } as RequestInit)
         const response = await handler(request)
-        res.writeHead(response.status, Object.fromEntries(response.headers))
+        const headers = Object.fromEntries(response.headers)
+        if (hasBody && !req.complete) {
+          // Answered before the body was read (too large, refused): do not read the rest of it. The
+          // client is told the connection closes; the socket goes once the answer is out.
+          headers.connection = 'close'
+          res.once('finish', () => {
+            socket.end()
+            setTimeout(() => socket.destroy(), 1000).unref()
+          })
+        }
+        res.writeHead(response.status, headers)
         if (!response.body) {
           res.end()
           return
