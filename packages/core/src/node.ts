@@ -4,7 +4,33 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { hostname, networkInterfaces } from 'node:os'
+import { LOOPBACK_HOSTS } from './http/guard.js'
 import type { FetchHandler } from './http/handler.js'
+
+/** True for 127.0.0.0/8, ::1 and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1'
+}
+
+/**
+ * The names a server bound to `host` answers to, for the `Host` check of `createRequestGuard`:
+ * undefined on loopback (the guard's default, loopback names on the bound port); otherwise the
+ * loopback names, the bound address (every interface address and the machine's host name for
+ * `0.0.0.0`/`::`) and `extra` (public names, e.g. behind a proxy).
+ */
+export function boundHostNames(host: string, extra: readonly string[] = []): readonly string[] | undefined {
+  if (isLoopbackHost(host) && extra.length === 0) return undefined
+  const names = new Set<string>([...LOOPBACK_HOSTS, ...extra])
+  const add = (a: string) => names.add(a.includes(':') ? `[${a.toLowerCase()}]` : a.toLowerCase())
+  if (host === '0.0.0.0' || host === '::') {
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) add(i.address.replace(/%.*$/, ''))
+    const name = hostname().toLowerCase()
+    if (/^[a-z0-9._-]+$/.test(name)) names.add(name)
+  } else if (!isLoopbackHost(host)) add(host.replace(/^\[|\]$/g, ''))
+  return [...names]
+}
 
 /** Converts a Fetch handler into a `node:http` request listener. */
 export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {

@@ -129,5 +129,5 @@ it('@entrenar/core/conformance exports exactly the public names', () => {
 })
 
 it('@entrenar/core/node exports exactly the public names', () => {
-  expect(Object.keys(node).sort()).toEqual(['serveHandler', 'toNodeListener'].sort())
+  expect(Object.keys(node).sort()).toEqual(['boundHostNames', 'isLoopbackHost', 'serveHandler', 'toNodeListener'].sort())
 })

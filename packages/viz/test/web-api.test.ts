@@ -87,12 +87,37 @@ describe('webDashboardHandler: page and security headers', () => {
     expect(text).not.toMatch(/["']node:[a-z_]+["']/)
   })
 
-  it('refuses a foreign Host header (DNS rebinding) unless allowed', async () => {
-    const handler = createDashboardHandler({ store: createMemoryStore() }, ASSETS)
-    expect((await handler(get('/', { headers: { host: 'evil.example:7777' } }))).status).toBe(401)
+  it('refuses a foreign Host header (DNS rebinding) with 421 unless allowed', async () => {
+    const handler = createDashboardHandler({ store: createMemoryStore(), port: 7777 }, ASSETS)
+    const evil = await handler(get('/', { headers: { host: 'evil.example:7777' } }))
+    expect(evil.status).toBe(421)
+    expect(evil.headers.get('x-entrenar-code')).toBe('ENTRENAR_HTTP_MISDIRECTED')
     expect((await handler(get('/', { headers: { host: 'localhost:7777' } }))).status).toBe(200)
-    const open = createDashboardHandler({ store: createMemoryStore(), allowedHosts: 'any' }, ASSETS)
-    expect((await open(get('/', { headers: { host: 'evil.example:7777' } }))).status).toBe(200)
+    expect((await handler(get('/', { headers: { host: 'localhost:7778' } }))).status).toBe(421)
+    const lan = createDashboardHandler({ store: createMemoryStore(), allowedHosts: ['box.lan'] }, ASSETS)
+    expect((await lan(get('/', { headers: { host: 'box.lan:7777' } }))).status).toBe(200)
+    expect((await lan(get('/', { headers: { host: 'evil.example:7777' } }))).status).toBe(421)
+  })
+
+  it('refuses cross-origin and non-JSON queries, and stops reading a large series request', async () => {
+    const handler = createDashboardHandler({ store: await fixture() }, ASSETS)
+    const query = JSON.stringify({ schema_version: 1, runs: ['a'] })
+    const series = (headers: Record<string, string>, body: BodyInit = query) => handler(new Request('http://localhost:7777/api/series', { method: 'POST', headers, body, duplex: 'half' } as RequestInit))
+    expect((await series({ 'content-type': 'application/json' })).status).toBe(200)
+    expect((await series({ 'content-type': 'text/plain' })).status).toBe(415)
+    expect((await series({ 'content-type': 'application/json', origin: 'http://evil.example' })).status).toBe(403)
+    let pulled = 0
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled++
+        c.enqueue(new Uint8Array(64 * 1024).fill(0x20))
+      },
+    })
+    const big = await series({ 'content-type': 'application/json' }, endless)
+    expect(big.status).toBe(413)
+    expect(big.headers.get('x-entrenar-code')).toBe('ENTRENAR_BODY_TOO_LARGE')
+    // The cap is 1 MiB: 16 chunks of 64 KiB, and the stream was not read further.
+    expect(pulled).toBeLessThan(24)
   })
 
   it('needs the token: bearer header, or ?token= once, which sets an HttpOnly cookie', async () => {
@@ -112,7 +137,7 @@ describe('webDashboardHandler: page and security headers', () => {
   })
 
   it('fails fast on bad options', () => {
-    const bad = [{}, { store: createMemoryStore(), token: '' }, { store: createMemoryStore(), pollMs: 0 }, { store: createMemoryStore(), allowedHosts: 'x' }]
+    const bad = [{}, { store: createMemoryStore(), token: '' }, { store: createMemoryStore(), pollMs: 0 }, { store: createMemoryStore(), allowedHosts: 'any' }, { store: createMemoryStore(), host: '0.0.0.0' }]
     for (const o of bad) {
       let err: unknown
       try {
