@@ -61,7 +61,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('entrenar se
   beforeAll(async () => {
     dir = tempDir('entrenar-serve-browser-')
     serve = await startServe([dir])
-    evil = createServer((req, res) => {
+    evil = createServer((_req, res) => {
       const port = new URL(serve.url).port
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(attackPage(`http://127.0.0.1:${port}`, dir))
     })

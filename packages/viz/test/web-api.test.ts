@@ -1,4 +1,5 @@
 import { batchFromRows, combineHandlers, createDefaultPolicy, createHttpClient, emptyBatch, createMemoryStore, isEntrenarError, type MetricStore, metricStoreContract } from '@entrenar/core'
+import { request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { createDashboardHandler } from '../src/web/handler.js'
 import { lineageFromWire, overviewFromWire, type StreamMessage, streamMessageFromWire, streamRequestToParam } from '../src/web/wire.js'
@@ -376,6 +377,39 @@ describe('serveWebDashboard', () => {
       expect((await fetch(new URL('/api/overview', server.url))).status).toBe(401)
     } finally {
       await server.close()
+    }
+  })
+})
+
+describe('serveWebDashboard off loopback', () => {
+  it('refuses another interface without a token, unless the risk is accepted explicitly', async () => {
+    const store = await fixture()
+    await expect(serveWebDashboard(store, { host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })
+    const open = await serveWebDashboard(store, { host: '0.0.0.0', port: 0, insecureNoToken: true, allowedHosts: ['dash.lan'] })
+    try {
+      const port = open.port
+      const at = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          // fetch cannot set Host: node:http can.
+          const req = httpRequest({ host: '127.0.0.1', port, path: '/api/overview', headers: { host } }, (res) => {
+            res.resume()
+            resolve(res.statusCode ?? 0)
+          })
+          req.on('error', reject)
+          req.end()
+        })
+      expect(await at(`127.0.0.1:${port}`)).toBe(200)
+      expect(await at(`dash.lan:${port}`)).toBe(200)
+      // Binding every interface does not mean answering every name: a rebinding name is refused.
+      expect(await at(`evil.example:${port}`)).toBe(421)
+    } finally {
+      await open.close()
+    }
+    const guarded = await serveWebDashboard(store, { host: '0.0.0.0', port: 0, token: 'lan-token' })
+    try {
+      expect((await fetch(`http://127.0.0.1:${guarded.port}/api/overview`)).status).toBe(401)
+    } finally {
+      await guarded.close()
     }
   })
 })
