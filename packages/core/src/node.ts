@@ -6,6 +6,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { FetchHandler } from './http/handler.js'
 
+/**
+ * Requests being answered: a Request's `signal` follows the connection's only while the Request object is
+ * alive (Node's fetch links them through a weak reference), so each is held until its answer is written.
+ */
+const answering = new Set<Request>()
+
 /** Converts a Fetch handler into a `node:http` request listener. */
 export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -22,6 +28,8 @@ export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, re
           ...(hasBody ? { body: req as unknown as ReadableStream, duplex: 'half' } : {}),
           signal: controller.signal,
         } as RequestInit)
+        answering.add(request)
+        res.on('close', () => answering.delete(request))
         const response = await handler(request)
         res.writeHead(response.status, Object.fromEntries(response.headers))
         if (!response.body) {
