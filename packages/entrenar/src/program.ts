@@ -115,6 +115,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--token <token>', 'bearer token (default $ENTRENAR_TOKEN)')
     .option('--config <renacer.toml>', 'Andon rules of the served policy')
     .option('--no-dashboard', 'do not serve the web dashboard')
+    .option('--no-detect', 'no change detection (Page-Hinkley on rising loss, val_loss) over POST /v1/ingest points')
     .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/serve.js')).serveCommand(dir, o, io, ctx.onListening))())
 
   const lineage = program.command('lineage').description('model lineage of a store (<dir>/lineage)')

@@ -1,11 +1,15 @@
 import { asSilenceService, createAndon, loadRenacerConfig } from '@entrenar/andon'
-import { createHttpHandler, ErrorCodes, silenceContract, toEntrenarError } from '@entrenar/core'
+import { createHttpHandler, ErrorCodes, type RecordBatch, silenceContract, toEntrenarError } from '@entrenar/core'
 import { openStore } from '@entrenar/db'
+import { pageHinkley } from '@entrenar/drift'
 import { createLineage } from '@entrenar/graph'
 import { startServer } from '@entrenar/serve'
 import { webDashboardHandler } from '@entrenar/viz'
 import { existsSync } from 'node:fs'
+import { ingestDetection } from '../events/ingest-detection.js'
+import { recordingPolicy } from '../events/recording-policy.js'
 import { type Io, toJson, usage, warnOn } from '../io.js'
+import { driftEventsPath, openDriftLog } from '../node/drift-log.js'
 import { untilAborted } from './dashboard.js'
 
 /** How often `serve` looks for dead writers' WALs to replay (the store's default staleness is 5 min). */
@@ -21,6 +25,8 @@ export interface ServeFlags {
   readonly config?: string
   /** Do not mount the web dashboard at `/`. */
   readonly dashboard?: boolean
+  /** False (`--no-detect`): no change detection over `POST /v1/ingest` points. */
+  readonly detect?: boolean
 }
 
 /**
@@ -35,11 +41,28 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   const store = await openStore(dir, { sealAfterMs: 5000 })
   const lineage = await createLineage({ dir, onError: warnOn(io) })
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
-  const andon = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
+  const rules = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
+  // Drift events the served Andon observes (from detectors run on ingest below, or from remote monitors
+  // over /v1/andon/observe) are kept with the runs in <dir>/drift/events.jsonl, as autoMonitor keeps its own.
+  const driftLog = openDriftLog(dir, (e) => warnOn(io)(toEntrenarError(e, ErrorCodes.SINK_FAILED, `entrenar serve: writing ${driftEventsPath(dir)}`)))
+  const andon = recordingPolicy(rules, (e) => driftLog.append(e))
+  // Points pushed by programs without a monitor get autoMonitor's default detectors.
+  const up = [() => pageHinkley({ mode: 'up' })]
+  const detection = flags.detect === false ? undefined : ingestDetection({ loss: up, val_loss: up }, (e) => andon.observe(e))
   // Silences (`/v1/silences/*`) of the served Andon: `entrenar andon silence … --url` talks to these.
-  const silences = createHttpHandler(silenceContract, asSilenceService(andon), token ? { token } : {})
-  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon, ...(token ? { token } : {}), allowedHosts: 'any' })]
-  const server = await startServer({ store, lineage, andon, handlers, port, ...(flags.host ? { host: flags.host } : {}), ...(token ? { token } : {}) })
+  const silences = createHttpHandler(silenceContract, asSilenceService(rules), token ? { token } : {})
+  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon: rules, ...(token ? { token } : {}), allowedHosts: 'any' })]
+  const server = await startServer({
+    store,
+    lineage,
+    andon,
+    handlers,
+    port,
+    ...(detection ? { onIngest: (b: RecordBatch) => detection.observe(b) } : {}),
+    onError: (e: unknown) => warnOn(io)(toEntrenarError(e, ErrorCodes.INTERNAL, 'entrenar serve')),
+    ...(flags.host ? { host: flags.host } : {}),
+    ...(token ? { token } : {}),
+  })
   if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics` }))
   else {
     io.out(`entrenar serving ${dir} at ${server.url}\n`)
@@ -54,7 +77,8 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   await untilAborted(io.signal)
   clearInterval(recovery)
   await server.close()
-  await andon.close()
+  await rules.close()
+  await driftLog.close()
   await lineage.close()
   await store.close()
   return 0

@@ -18,6 +18,7 @@ import {
   type LineageGraph,
   lineageGraphContract,
   type MetricStore,
+  type RecordBatch,
   metricSinkContract,
   metricStoreContract,
   SCHEMA_VERSION,
@@ -66,6 +67,11 @@ export interface ServeHandlerOptions {
   readonly retryAfterSeconds?: number
   /** Where store failures while draining go (they also reject the next flush). */
   readonly onError?: (e: unknown) => void
+  /**
+   * Called with each batch `POST /v1/ingest` accepted (after it is queued for the store), e.g. to run
+   * change detectors over points pushed by programs that run none of their own. Its errors go to `onError`.
+   */
+  readonly onIngest?: (batch: RecordBatch) => void
 }
 
 /** The composed handler and what it serves. */
@@ -218,6 +224,13 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
       const { batch, run } = parseIngest(body, Date.now() * 1000)
       if (run) await store.putRun(run)
       await store.write(batch)
+      if (options.onIngest) {
+        try {
+          options.onIngest(batch)
+        } catch (e) {
+          options.onError?.(e)
+        }
+      }
       return Response.json({ schema_version: SCHEMA_VERSION, accepted: batch.length, queued_rows: store.stats().queuedRows })
     } catch (e) {
       if (isEntrenarError(e, BUSY)) return busy(e)
