@@ -120,6 +120,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--allowed-host <name>', 'another name the Host header may carry, e.g. a proxy\'s (repeatable)', collect)
     .option('--cors-origin <origin>', 'an origin allowed to call from another origin (repeatable; default none)', collect)
     .option('--admin-token <token>', 'token for store close/flush over HTTP (default $ENTRENAR_ADMIN_TOKEN; without it they are not served)')
+    .option('--no-detect', 'no change detection (Page-Hinkley on rising loss, val_loss) over POST /v1/ingest points')
     .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/serve.js')).serveCommand(dir, o, io, ctx.onListening))())
 
   const lineage = program.command('lineage').description('model lineage of a store (<dir>/lineage)')

@@ -42,6 +42,8 @@ export interface StoreStats {
   readonly walSyncs: number
   /** True when Parquet encoding runs on a worker thread. */
   readonly threadedEncoding: boolean
+  /** Encoding workers that died while writing segments (their rows were encoded again; see `problems()`). */
+  readonly encoderWorkerDeaths: number
 }
 
 /**
@@ -72,7 +74,10 @@ export interface ParquetStore extends MetricStore {
   compact(options?: { readonly runs?: readonly string[]; readonly minSegments?: number }): Promise<CompactionReport>
   /** Applies `retention.maxAgeDays` (or the given age) now. */
   applyRetention(maxAgeDays?: number): Promise<RetentionReport>
-  /** Every `ENTRENAR_DB_CORRUPT` found so far (also passed to `onCorrupt`). */
+  /**
+   * Every `ENTRENAR_DB_CORRUPT` found so far (also passed to `onCorrupt`), and an `ENTRENAR_SINK_FAILED`
+   * per encoding worker that died while writing segments (its own error as `cause`; the rows were encoded again).
+   */
   problems(): readonly EntrenarError[]
   stats(): StoreStats
 }
@@ -155,7 +160,7 @@ class Store implements ParquetStore {
     this.writerId = newWriterId(o.host, process.pid)
     this.#liveness = new Liveness(dir, { host: o.host, now: o.clock, staleWriterMs: o.staleWriterMs })
     this.#catalog = new Catalog(dir, o.cacheBytes, (e) => this.#report(e))
-    this.#encoder = createEncoder({ threaded: o.threads })
+    this.#encoder = createEncoder({ threaded: o.threads, onWorkerDeath: (e) => this.#problems.push(e) })
   }
 
   #report(e: EntrenarError): void {
@@ -602,6 +607,7 @@ class Store implements ParquetStore {
       cacheBytes: this.#catalog.cacheBytes,
       segmentsWritten: this.#segmentsWritten,
       threadedEncoding: this.#encoder.threaded,
+      encoderWorkerDeaths: this.#encoder.workerDeaths,
       walSyncs: this.#walSyncs,
     }
   }

@@ -1,12 +1,16 @@
 import { asSilenceService, createAndon, loadRenacerConfig } from '@entrenar/andon'
-import { createHttpHandler, ErrorCodes, silenceContract, toEntrenarError } from '@entrenar/core'
+import { createHttpHandler, ErrorCodes, type RecordBatch, silenceContract, toEntrenarError } from '@entrenar/core'
 import { boundHostNames } from '@entrenar/core/node'
 import { openStore } from '@entrenar/db'
+import { pageHinkley } from '@entrenar/drift'
 import { createLineage } from '@entrenar/graph'
 import { startServer } from '@entrenar/serve'
 import { webDashboardHandler } from '@entrenar/viz'
 import { existsSync } from 'node:fs'
+import { ingestDetection } from '../events/ingest-detection.js'
+import { recordingPolicy } from '../events/recording-policy.js'
 import { type Io, toJson, usage, warnOn } from '../io.js'
+import { driftEventsPath, openDriftLog } from '../node/drift-log.js'
 import { untilAborted } from './dashboard.js'
 
 /** How often `serve` looks for dead writers' WALs to replay (the store's default staleness is 5 min). */
@@ -28,6 +32,8 @@ export interface ServeFlags {
   readonly corsOrigin?: readonly string[]
   /** Token for the administrative store methods over HTTP (default `$ENTRENAR_ADMIN_TOKEN`); without it they are not served. */
   readonly adminToken?: string
+  /** False (`--no-detect`): no change detection over `POST /v1/ingest` points. */
+  readonly detect?: boolean
 }
 
 /**
@@ -43,20 +49,29 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   const store = await openStore(dir, { sealAfterMs: 5000 })
   const lineage = await createLineage({ dir, onError: warnOn(io) })
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
-  const andon = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
+  const rules = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
+  // Drift events the served Andon observes (from detectors run on ingest below, or from remote monitors
+  // over /v1/andon/observe) are kept with the runs in <dir>/drift/events.jsonl, as autoMonitor keeps its own.
+  const driftLog = openDriftLog(dir, (e) => warnOn(io)(toEntrenarError(e, ErrorCodes.SINK_FAILED, `entrenar serve: writing ${driftEventsPath(dir)}`)))
+  const andon = recordingPolicy(rules, (e) => driftLog.append(e))
+  // Points pushed by programs without a monitor get autoMonitor's default detectors.
+  const up = [() => pageHinkley({ mode: 'up' })]
+  const detection = flags.detect === false ? undefined : ingestDetection({ loss: up, val_loss: up }, (e) => andon.observe(e))
   // The extra handlers check Host and Origin as the server does: same names, same port.
   let bound: number | undefined
   const allowedHosts = boundHostNames(flags.host ?? '127.0.0.1', flags.allowedHost ?? [])
   const guard = { ...(allowedHosts ? { allowedHosts } : {}), port: () => bound, ...(flags.corsOrigin?.length ? { corsOrigins: flags.corsOrigin } : {}) }
   // Silences (`/v1/silences/*`) of the served Andon: `entrenar andon silence … --url` talks to these.
-  const silences = createHttpHandler(silenceContract, asSilenceService(andon), { ...guard, ...(token ? { token } : {}) })
-  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon, ...guard, ...(token ? { token } : {}) })]
+  const silences = createHttpHandler(silenceContract, asSilenceService(rules), { ...guard, ...(token ? { token } : {}) })
+  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon: rules, ...guard, ...(token ? { token } : {}) })]
   const server = await startServer({
     store,
     lineage,
     andon,
     handlers,
     port,
+    ...(detection ? { onIngest: (b: RecordBatch) => detection.observe(b) } : {}),
+    onError: (e: unknown) => warnOn(io)(toEntrenarError(e, ErrorCodes.INTERNAL, 'entrenar serve')),
     ...(flags.host ? { host: flags.host } : {}),
     ...(token ? { token } : {}),
     ...(adminToken ? { adminToken } : {}),
@@ -78,7 +93,8 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   await untilAborted(io.signal)
   clearInterval(recovery)
   await server.close()
-  await andon.close()
+  await rules.close()
+  await driftLog.close()
   await lineage.close()
   await store.close()
   return 0

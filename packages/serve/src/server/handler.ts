@@ -20,6 +20,7 @@ import {
   type LineageGraph,
   lineageGraphContract,
   type MetricStore,
+  type RecordBatch,
   metricSinkContract,
   metricStoreContract,
   readBody,
@@ -91,6 +92,11 @@ export interface ServeHandlerOptions {
    * the writer of the failed run on its next write or flush).
    */
   readonly onError?: (e: unknown) => void
+  /**
+   * Called with each batch `POST /v1/ingest` accepted (after it is queued for the store), e.g. to run
+   * change detectors over points pushed by programs that run none of their own. Its errors go to `onError`.
+   */
+  readonly onIngest?: (batch: RecordBatch) => void
 }
 
 /** The composed handler and what it serves. */
@@ -233,6 +239,13 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
       store.validate(batch)
       if (run) await store.putRun(run)
       await store.write(batch)
+      if (options.onIngest) {
+        try {
+          options.onIngest(batch)
+        } catch (e) {
+          options.onError?.(e)
+        }
+      }
       return Response.json({ schema_version: SCHEMA_VERSION, accepted: batch.length, queued_rows: store.stats().queuedRows })
     } catch (e) {
       if (isEntrenarError(e, BUSY)) return busy(e)
