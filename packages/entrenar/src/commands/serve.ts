@@ -4,11 +4,12 @@ import { boundHostNames } from '@entrenar/core/node'
 import { openStore } from '@entrenar/db'
 import { pageHinkley } from '@entrenar/drift'
 import { createLineage } from '@entrenar/graph'
-import { startServer } from '@entrenar/serve'
+import { fileExperimentLog, startServer } from '@entrenar/serve'
 import { webDashboardHandler } from '@entrenar/viz'
 import { existsSync } from 'node:fs'
 import { ingestDetection } from '../events/ingest-detection.js'
 import { recordingPolicy } from '../events/recording-policy.js'
+import { join } from 'node:path'
 import { type Io, toJson, usage, warnOn } from '../io.js'
 import { driftEventsPath, openDriftLog } from '../node/drift-log.js'
 import { untilAborted } from './dashboard.js'
@@ -64,11 +65,14 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   // Silences (`/v1/silences/*`) of the served Andon: `entrenar andon silence … --url` talks to these.
   const silences = createHttpHandler(silenceContract, asSilenceService(rules), { ...guard, ...(token ? { token } : {}) })
   const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon: rules, ...guard, ...(token ? { token } : {}) })]
+  // The Rust entrenar's tracking API: its experiments are kept beside the runs.
+  const tracking = { experiments: fileExperimentLog(join(dir, 'tracking', 'experiments.jsonl')) }
   const server = await startServer({
     store,
     lineage,
     andon,
     handlers,
+    tracking,
     port,
     ...(detection ? { onIngest: (b: RecordBatch) => detection.observe(b) } : {}),
     onError: (e: unknown) => warnOn(io)(toEntrenarError(e, ErrorCodes.INTERNAL, 'entrenar serve')),
