@@ -64,15 +64,17 @@ describe('ksTest', () => {
     )
   })
 
-  it('uses the asymptotic Kolmogorov distribution for large samples (Q(1.36) ≈ 0.05, Q(1.63) ≈ 0.01)', () => {
+  it('uses the asymptotic Kolmogorov distribution above 10 000 values a side, as scipy (Q(1.36) ≈ 0.05, Q(1.63) ≈ 0.01)', () => {
     expect(kolmogorovSurvival(1.3581)).toBeCloseTo(0.05, 3)
     expect(kolmogorovSurvival(1.6276)).toBeCloseTo(0.01, 3)
     const rng = seededRandom(3)
-    const a = Array.from({ length: 500 }, () => rng.normal())
+    const a = Array.from({ length: 10_001 }, () => rng.normal())
     const b = Array.from({ length: 500 }, () => rng.normal() + 0.5)
     const r = ksTest(a, b)
     expect(r.method).toBe('asymptotic')
     expect(r.pValue).toBeLessThan(1e-6)
+    // 500 × 500 (n·m above the old 10 000 cut) is exact, as scipy's method='auto'.
+    expect(ksTest(a.slice(0, 500), b).method).toBe('exact')
   })
 
   it('handles ties exactly in D and reports NaN/±Inf instead of dropping them silently', () => {

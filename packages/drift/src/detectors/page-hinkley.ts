@@ -1,11 +1,21 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
 import { checkNumber, configError } from '../util/errors.js'
+import { type CalibrationOptions, readCalibration, rejectInCalibratedMode, rejectUnknownKeys } from './calibration.js'
+import { CalibratedPageHinkley } from './page-hinkley-calibrated.js'
 
 /** Which shifts {@link pageHinkley} watches. */
 export type PageHinkleyMode = 'up' | 'down' | 'both'
 
-/** Options of {@link pageHinkley}; defaults as river 0.26 `drift.PageHinkley`. */
-export interface PageHinkleyOptions {
+/**
+ * Options of {@link pageHinkley}. Without `falseAlarmsPerMillion`: river 0.26 `drift.PageHinkley` and its
+ * defaults (`minInstances`, `delta`, `threshold`, `alpha` in the data's units). With it: the calibrated
+ * mode (`warmUp`, `shift`, `memory`; the river options are then rejected).
+ */
+export interface PageHinkleyOptions extends CalibrationOptions {
+  /** Calibrated mode: the shift, in robust σ units, the test is tuned to catch fastest (CUSUM reference k = shift/2). Default 1. */
+  readonly shift?: number
+  /** Calibrated mode: horizon, in values, of the running location and scale after the warm-up. Default 1000. */
+  readonly memory?: number
   /** Values needed before an alarm. Default 30. */
   readonly minInstances?: number
   /** Magnitude of change tolerated (δ), in the metric's unit. Default 0.005. */
@@ -18,12 +28,23 @@ export interface PageHinkleyOptions {
   readonly mode?: PageHinkleyMode
 }
 
-/** A Page-Hinkley detector; `statistic` is the larger of the watched test statistics (alarm when > λ). */
+/**
+ * A Page-Hinkley detector; `statistic` is the larger of the watched test statistics, alarm when it
+ * exceeds `threshold` (λ in river mode, in the data's units; h in calibrated mode, in robust σ units).
+ */
 export interface PageHinkleyDetector extends ChangeDetector {
   /** Direction of the last drift (`up`: the mean rose), undefined before any. */
   readonly direction: 'up' | 'down' | undefined
-  /** Running mean since the last reset/drift. */
+  /** Running mean since the last reset/drift (calibrated mode: the robust location once warmed up). */
   readonly mean: number
+  /** The alarm threshold of `statistic`. */
+  readonly threshold: number
+  /** The false-alarm budget per 10⁶ values (calibrated mode), undefined in river mode. */
+  readonly falseAlarmsPerMillion: number | undefined
+  /** Calibrated mode: the robust scale the values are divided by, undefined during the warm-up and in river mode. */
+  readonly scale: number | undefined
+  /** Calibrated mode: true until the warm-up has set the location and scale (always false in river mode). */
+  readonly warmingUp: boolean
 }
 
 class PageHinkley implements PageHinkleyDetector {
@@ -70,6 +91,18 @@ class PageHinkley implements PageHinkleyDetector {
   get mean(): number {
     return this.#mean
   }
+  get threshold(): number {
+    return this.#threshold
+  }
+  get falseAlarmsPerMillion(): undefined {
+    return undefined
+  }
+  get scale(): undefined {
+    return undefined
+  }
+  get warmingUp(): false {
+    return false
+  }
 
   update(x: number): DetectorSignal {
     if (x - x !== 0) return 'invalid'
@@ -111,18 +144,62 @@ class PageHinkley implements PageHinkleyDetector {
   }
 }
 
+const RIVER_KEYS = ['minInstances', 'delta', 'threshold', 'alpha'] as const
+const KEYS = [...RIVER_KEYS, 'mode', 'falseAlarmsPerMillion', 'warmUp', 'shift', 'memory'] as const
+
 /**
- * Page-Hinkley test (E. S. Page, "Continuous Inspection Schemes", Biometrika 41, 1954), both
- * directions, as river 0.26 `drift.PageHinkley`: defaults min_instances 30, δ 0.005, λ 50,
- * α 1 − 0.0001, mode `both`. O(1) per update, seven numbers of state. No warning zone. After a drift
- * the detector restarts on the next finite value. For a loss, `mode: 'up'` ignores improvements.
+ * Page-Hinkley test (E. S. Page, "Continuous Inspection Schemes", Biometrika 41, 1954).
+ *
+ * **River mode** (no `falseAlarmsPerMillion`): river 0.26 `drift.PageHinkley`, defaults min_instances 30,
+ * δ 0.005, λ 50, α 1 − 0.0001, mode `both`. δ and λ are in the data's units, so the false-alarm rate
+ * depends on the scale of the data (≈ 0.7 per 1000 values of N(0, 1) noise, none at σ = 10⁻³, constant
+ * alarms at σ = 10³).
+ *
+ * **Calibrated mode** (`falseAlarmsPerMillion: 1`): scale-free, with a false-alarm budget.
+ * - The first `warmUp` values (default 100) set a robust location (median) and scale (1.4826·MAD,
+ *   falling back to √(π/2)·mean absolute deviation when more than half the values tie). Then every
+ *   value is standardised, clipped at ±max(2, shift) (Huber's ψ, so a single outlier of a
+ *   heavy-tailed stream moves the sum by at most 2σ) and folded into the location and scale (Huber M-estimate, Proposal-2
+ *   scale, Robbins–Monro gain 1/t floored at 1/`memory`), so the estimates keep improving and follow
+ *   slow level changes on a horizon of `memory` values (default 1000).
+ * - The test is the one-sided CUSUM per watched direction (Page 1954; Page-Hinkley with α = 1) with
+ *   reference k = shift/2 (`shift` default 1σ, the shift it detects fastest; Lorden 1971 optimality)
+ *   and threshold h from Siegmund's approximation of the in-control average run length
+ *   (Siegmund 1985, eq. 2.56): ARL₀ = 10⁶/falseAlarmsPerMillion − warmUp, doubled per side when both
+ *   directions are watched. h ≈ 12.0 standardised units at budget 1, mode `up` (12.6 for `both`).
+ * - Verified by simulation (`test/calibration.test.ts`, `bench/quality.mjs`): Gaussian and Student-t(3)
+ *   noise at scales 1e-9 … 1e9 and offsets 0, ±1e6 stay within the budget; clipping makes the
+ *   Gaussian rate ≈ 0.6× the budget (conservative) and t(3) ≈ 0.9×.
+ * - Failure modes: a change inside the warm-up becomes part of the baseline; a trend during the
+ *   warm-up inflates the scale (less sensitive); a stream whose warm-up values are all equal keeps
+ *   warming up (an exactly constant stream never alarms); **autocorrelated** values break the budget
+ *   (AR(1) with φ = 0.5 triples the variance of sums: expect hundreds of alarms per 10⁶, see
+ *   docs/detector-quality.md) — feed averages of blocks longer than the correlation time instead;
+ *   strongly skewed noise watched on its long-tail side alarms more often than the budget.
+ * - `statistic` is max(S⁺, S⁻) in standardised units, `threshold` is h, `scale`/`mean` the estimates.
+ *
+ * O(1) per update, no allocation per update (the warm-up buffer is allocated once). After a drift
+ * the detector restarts (with a new warm-up) on the next finite value. For a loss, `mode: 'up'`
+ * ignores improvements. Unknown option keys, and river options combined with the calibrated mode,
+ * fail with `ENTRENAR_INVALID_CONFIG`.
  *
  * @example
  * ```ts
- * const ph = pageHinkley({ mode: 'up' })
- * if (ph.update(loss) === 'drift') console.log('loss shifted', ph.direction)
+ * const ph = pageHinkley({ mode: 'up', falseAlarmsPerMillion: 1 })
+ * if (ph.update(loss) === 'drift') console.log('loss shifted', ph.statistic, '>', ph.threshold)
  * ```
  */
 export function pageHinkley(options: PageHinkleyOptions = {}): PageHinkleyDetector {
-  return new PageHinkley(options)
+  rejectUnknownKeys('pageHinkley', options, KEYS)
+  if (options.falseAlarmsPerMillion === undefined) {
+    for (const key of ['warmUp', 'shift', 'memory'] as const) {
+      if (options[key] !== undefined) throw configError(`pageHinkley: ${key} belongs to the calibrated mode; set falseAlarmsPerMillion too`, { option: key })
+    }
+    return new PageHinkley(options)
+  }
+  rejectInCalibratedMode('pageHinkley', options, RIVER_KEYS)
+  const mode = options.mode ?? 'both'
+  if (mode !== 'up' && mode !== 'down' && mode !== 'both') throw configError(`mode must be up, down or both, got ${String(mode)}`)
+  const c = readCalibration(options)
+  return new CalibratedPageHinkley({ ...c, up: mode !== 'down', down: mode !== 'up', shift: options.shift ?? 1, memory: options.memory ?? 1000 })
 }

@@ -25,6 +25,13 @@ export type DetectorSpec =
   | ({ readonly kind: 'eddm' } & EddmOptions)
   | ({ readonly kind: 'hddm_a' } & HddmAOptions)
 
+/** The factory's options of a spec (`kind` is the spec's, not an option). */
+function withoutKind<T extends { readonly kind: string }>(spec: T): Omit<T, 'kind'> {
+  const o: Record<string, unknown> = {}
+  for (const key of Object.keys(spec)) if (key !== 'kind') o[key] = (spec as Record<string, unknown>)[key]
+  return o as Omit<T, 'kind'>
+}
+
 /**
  * Builds a detector from a {@link DetectorSpec}; an unknown kind or a bad option fails with
  * `ENTRENAR_INVALID_CONFIG`.
@@ -39,7 +46,7 @@ export function detectorFromSpec(spec: DetectorSpec): ChangeDetector {
     case 'z_score':
       return zScoreWindow(spec)
     case 'page_hinkley':
-      return pageHinkley(spec)
+      return pageHinkley(withoutKind(spec))
     case 'adwin':
       return adwin(spec)
     case 'kswin':

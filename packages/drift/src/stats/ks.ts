@@ -8,7 +8,7 @@ export interface KsResult {
   readonly statistic: number
   /** Two-sided p-value. */
   readonly pValue: number
-  /** `exact` when n·m ≤ 10 000 (as scipy's `method='auto'`), else `asymptotic`. */
+  /** `exact` when max(n, m) ≤ 10 000 (as scipy's `method='auto'`), else `asymptotic`. */
   readonly method: 'exact' | 'asymptotic'
   /** Finite values used on each side. */
   readonly n: number
@@ -32,9 +32,17 @@ export function ksStatisticSorted(a: ArrayLike<number>, na: number, b: ArrayLike
   return d
 }
 
-/** Two-sided p-value of D for sizes n, m: exact below n·m ≤ 10 000, Stephens' corrected asymptotic above. */
+/** Largest sample size with an exact p-value (scipy `ks_2samp(method='auto')`'s MAX_AUTO_N). */
+export const KS_EXACT_MAX_N = 10_000
+
+/**
+ * Two-sided p-value of D for sizes n, m, chosen as scipy 1.17 `ks_2samp(method='auto')`: exact (the
+ * tail computed directly, relative precision down to ~1e-300) when max(n, m) ≤ 10 000; above,
+ * Stephens' corrected Kolmogorov limit (scipy uses the one-sample `kstwo` at round(nm/(n+m)) there;
+ * the two agree within 0.3 % at p 0.05 and within 4 % down to 1e-10).
+ */
 export function ksPValue(d: number, n: number, m: number, scratch?: Float64Array): { pValue: number; method: 'exact' | 'asymptotic' } {
-  if (n * m <= 10_000) return { pValue: ksExactSurvival(d, n, m, scratch), method: 'exact' }
+  if (Math.max(n, m) <= KS_EXACT_MAX_N) return { pValue: ksExactSurvival(d, n, m, scratch), method: 'exact' }
   const en = Math.sqrt((n * m) / (n + m))
   // Stephens (1970) small-sample correction, as Numerical Recipes' kstwo.
   return { pValue: kolmogorovSurvival((en + 0.12 + 0.11 / en) * d), method: 'asymptotic' }
@@ -42,7 +50,8 @@ export function ksPValue(d: number, n: number, m: number, scratch?: Float64Array
 
 /**
  * Two-sample Kolmogorov–Smirnov test (Kolmogorov 1933, Smirnov 1948). The exact p-value (lattice
- * paths, as R's ks.test and scipy's ks_2samp) assumes no ties; with ties it is conservative.
+ * paths, as scipy's ks_2samp: used when both samples have ≤ 10 000 values) assumes no ties; with ties
+ * it is conservative. Small p-values keep their relative precision (no 1 − CDF).
  *
  * @example
  * ```ts

@@ -1,0 +1,162 @@
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { checkNumber } from '../util/errors.js'
+import { type Calibration, clipFor, clippedNormalSecondMoment, cusumThreshold, medianMad } from './calibration.js'
+
+/** What the calibrated Page-Hinkley needs beyond {@link Calibration}. */
+export interface CalibratedPageHinkleySettings extends Calibration {
+  readonly up: boolean
+  readonly down: boolean
+  /** Design shift in robust σ units (the CUSUM reference is k = shift / 2). */
+  readonly shift: number
+  /** Horizon of the running location/scale after the warm-up (gain ≥ 1/memory). */
+  readonly memory: number
+}
+
+/**
+ * Page-Hinkley / CUSUM on a robustly standardised, clipped score, threshold from the false-alarm budget.
+ *
+ * Per value after the warm-up: z = clamp((x − m)/s, −c, c) with c = max(2, shift), u = z/√β (unit
+ * variance for Gaussian data), S⁺ = max(0, S⁺ + u − k), S⁻ = max(0, S⁻ − u − k), alarm when a watched S exceeds h. The value
+ * is scored with the estimates from before it, then folds into them by Robbins–Monro steps of Huber's
+ * location M-estimate and Proposal-2 scale (gain 1/t, floored at 1/memory): m += g·s·z,
+ * s ← s·√(1 + g(z²/β − 1)). Multiplying s keeps every scale from 1e-300 to 1e300 representable.
+ */
+export class CalibratedPageHinkley {
+  readonly name = 'page_hinkley'
+  readonly #up: boolean
+  readonly #down: boolean
+  readonly #k: number
+  readonly #clip: number
+  readonly #beta: number
+  readonly #unit: number
+  readonly #h: number
+  readonly #warmUp: number
+  readonly #minGain: number
+  readonly #budget: number
+  readonly #buf: Float64Array
+  readonly #loc = new Float64Array(1)
+  #fill = 0
+  #n = 0
+  #t = 0
+  #m = 0
+  #s = 0
+  #warmMean = 0
+  #sUp = 0
+  #sDown = 0
+  #statistic = 0
+  #drifted = false
+  #direction: 'up' | 'down' | undefined = undefined
+
+  constructor(c: CalibratedPageHinkleySettings) {
+    this.#up = c.up
+    this.#down = c.down
+    const shift = checkNumber('shift', c.shift, 0, 100, { openLo: true })
+    this.#k = shift / 2
+    this.#clip = clipFor(shift)
+    this.#beta = clippedNormalSecondMoment(this.#clip)
+    this.#unit = 1 / Math.sqrt(this.#beta)
+    this.#warmUp = c.warmUp
+    this.#minGain = 1 / checkNumber('memory', c.memory, c.warmUp, 1e12)
+    this.#budget = c.falseAlarmsPerMillion
+    // Two watched sides alarm independently: each gets twice the run length, so 1/ARL₀ = 1/ARL⁺ + 1/ARL⁻.
+    this.#h = cusumThreshold(this.#k, c.up && c.down ? 2 * c.arl0 : c.arl0)
+    this.#buf = new Float64Array(c.warmUp)
+  }
+
+  get statistic(): number {
+    return this.#statistic
+  }
+  get severity(): Severity | undefined {
+    return undefined
+  }
+  get samples(): number {
+    return this.#n
+  }
+  get direction(): 'up' | 'down' | undefined {
+    return this.#direction
+  }
+  /** Robust location after the warm-up; the plain mean of the warm-up values before. */
+  get mean(): number {
+    return this.#t === 0 ? this.#warmMean : this.#m
+  }
+  get threshold(): number {
+    return this.#h
+  }
+  get falseAlarmsPerMillion(): number {
+    return this.#budget
+  }
+  get scale(): number | undefined {
+    return this.#t === 0 ? undefined : this.#s
+  }
+  get warmingUp(): boolean {
+    return this.#t === 0
+  }
+
+  update(x: number): DetectorSignal {
+    if (x - x !== 0) return 'invalid'
+    if (this.#drifted) this.#clear()
+    this.#n++
+    if (this.#t === 0) {
+      this.#buf[this.#fill++] = x
+      this.#warmMean += (x - this.#warmMean) / this.#fill
+      if (this.#fill === this.#warmUp) this.#endWarmUp()
+      return 'stable'
+    }
+    const s = this.#s
+    let z = (x - this.#m) / s
+    const clip = this.#clip
+    if (z > clip) z = clip
+    else if (z < -clip) z = -clip
+    else if (z !== z) z = 0 // (±∞ − ±∞) / ∞: only when the scale itself overflowed
+    const u = z * this.#unit
+    let sUp = this.#sUp + u - this.#k
+    if (sUp < 0) sUp = 0
+    let sDown = this.#sDown - u - this.#k
+    if (sDown < 0) sDown = 0
+    this.#sUp = sUp
+    this.#sDown = sDown
+    const up = this.#up ? sUp : 0
+    const down = this.#down ? sDown : 0
+    this.#statistic = Math.max(up, down)
+    if (this.#statistic > this.#h) {
+      this.#drifted = true
+      this.#direction = up > down ? 'up' : 'down'
+      return 'drift'
+    }
+    const t = ++this.#t
+    const g = Math.max(1 / t, this.#minGain)
+    this.#m += g * s * z
+    const next = s * Math.sqrt(1 + g * ((z * z) / this.#beta - 1))
+    this.#s = Math.max(next, Number.MIN_VALUE)
+    return 'stable'
+  }
+
+  #endWarmUp(): void {
+    const scale = medianMad(this.#buf, this.#warmUp, this.#loc)
+    if (!(scale > 0)) {
+      // Every warm-up value was the same: no scale to standardise by; warm up on the next values.
+      this.#fill = 0
+      this.#warmMean = 0
+      return
+    }
+    this.#m = this.#loc[0]!
+    this.#s = scale
+    this.#t = this.#warmUp
+  }
+
+  #clear(): void {
+    this.#n = 0
+    this.#t = 0
+    this.#fill = 0
+    this.#warmMean = 0
+    this.#sUp = 0
+    this.#sDown = 0
+    this.#drifted = false
+  }
+
+  reset(): void {
+    this.#clear()
+    this.#statistic = 0
+    this.#direction = undefined
+  }
+}
