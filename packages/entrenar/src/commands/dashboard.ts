@@ -29,7 +29,7 @@ export async function dashboardCommand(dir: string, flags: DashboardFlags, io: I
       const port = flags.port === undefined ? 6006 : Number(flags.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${flags.port} is not a TCP port`)
       const lineage = await createLineage({ dir, onError: warnOn(io) })
-      const server = await serveWebDashboard(store, { port, lineage, ...(flags.host ? { host: flags.host } : {}), ...(flags.token ? { token: flags.token } : {}) })
+      const server = await serveWebDashboard(store, { port, lineage, storeDir: dir, ...(flags.host ? { host: flags.host } : {}), ...(flags.token ? { token: flags.token } : {}) })
       if (io.json) io.out(toJson({ url: server.url, port: server.port }))
       else io.out(`web dashboard at ${server.url} (Ctrl-C to stop)\n`)
       await untilAborted(io.signal)

@@ -3,7 +3,7 @@ import { createHttpHandler, ErrorCodes, silenceContract, toEntrenarError } from 
 import { openStore } from '@entrenar/db'
 import { createLineage } from '@entrenar/graph'
 import { startServer } from '@entrenar/serve'
-import { webDashboardHandler } from '@entrenar/viz'
+import { recordedEventsOf, webDashboardHandler } from '@entrenar/viz'
 import { existsSync } from 'node:fs'
 import { type Io, toJson, usage, warnOn } from '../io.js'
 import { untilAborted } from './dashboard.js'
@@ -38,7 +38,7 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   const andon = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
   // Silences (`/v1/silences/*`) of the served Andon: `entrenar andon silence … --url` talks to these.
   const silences = createHttpHandler(silenceContract, asSilenceService(andon), token ? { token } : {})
-  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon, ...(token ? { token } : {}), allowedHosts: 'any' })]
+  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon, recorded: recordedEventsOf(dir), ...(token ? { token } : {}), allowedHosts: 'any' })]
   const server = await startServer({ store, lineage, andon, handlers, port, ...(flags.host ? { host: flags.host } : {}), ...(token ? { token } : {}) })
   if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics` }))
   else {

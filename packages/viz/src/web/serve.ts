@@ -2,6 +2,7 @@ import type { MetricStore } from '@entrenar/core'
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
 import { webDashboardHandler } from './dashboard.js'
 import type { WebDashboardOptions } from './handler.js'
+import { recordedEventsOf } from './recorded-node.js'
 
 /** Options of {@link serveWebDashboard}. */
 export interface ServeWebDashboardOptions extends Omit<WebDashboardOptions, 'store'> {
@@ -9,6 +10,11 @@ export interface ServeWebDashboardOptions extends Omit<WebDashboardOptions, 'sto
   readonly port?: number
   /** Interface to bind; default `127.0.0.1` (loopback only). */
   readonly host?: string
+  /**
+   * The store's directory: the incidents and drift change points recorded there
+   * (`<dir>/andon/incidents.jsonl`, `<dir>/drift/events.jsonl`) are shown (see `recorded`).
+   */
+  readonly storeDir?: string
 }
 
 /** A running dashboard server. */
@@ -35,8 +41,10 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
 export async function serveWebDashboard(store: MetricStore, options: ServeWebDashboardOptions = {}): Promise<WebDashboardServer> {
   const host = options.host ?? '127.0.0.1'
   const allowedHosts = options.allowedHosts ?? (LOOPBACK.has(host) ? undefined : host === '0.0.0.0' || host === '::' ? 'any' : ['localhost', '127.0.0.1', '[::1]', host.includes(':') ? `[${host}]` : host])
-  const handler = webDashboardHandler({ ...options, store, ...(allowedHosts !== undefined ? { allowedHosts } : {}) })
-  const server: RunningServer = await serveHandler(handler, { host, ...(options.port !== undefined ? { port: options.port } : {}) })
+  const { storeDir, port, host: _host, ...rest } = options
+  const recorded = rest.recorded ?? (storeDir !== undefined ? recordedEventsOf(storeDir) : undefined)
+  const handler = webDashboardHandler({ ...rest, store, ...(allowedHosts !== undefined ? { allowedHosts } : {}), ...(recorded ? { recorded } : {}) })
+  const server: RunningServer = await serveHandler(handler, { host, ...(port !== undefined ? { port } : {}) })
   const url = `${server.url}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`
   return { url, port: server.port, close: () => server.close() }
 }
