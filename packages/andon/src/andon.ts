@@ -4,7 +4,8 @@ import { PauseGate } from './engine/pause.js'
 import { Kind, type Rule, type Stage, testRule } from './engine/rule.js'
 import { handlersFromSpecs } from './handlers/from-spec.js'
 import { jsonlFileHandler } from './handlers/jsonl-file.js'
-import { incidentsPath, nodeProbes } from './node/io.js'
+import { incidentFromJsonLine } from './handlers/parse.js'
+import { incidentsPath, nodeProbes, readLinesFrom } from './node/io.js'
 import { type CompiledRules, compileRules } from './rules/build.js'
 import { DEFAULTS } from './rules/defaults.js'
 import { Silences } from './silence/store.js'
@@ -101,6 +102,7 @@ class AndonImpl implements Andon {
     const handlers: AlertHandler[] = [...handlersFromSpecs(settings.handlers ?? []), ...(config.handlers ?? []).map(toHandler)]
     const evidence = config.storeDir === undefined ? [] : [jsonlFileHandler(incidentsPath(config.storeDir), { fsync: true, name: 'incidents.jsonl' })]
     this.#dispatch = new Dispatcher(handlers, onError, evidence)
+    if (config.storeDir !== undefined) this.#reload(incidentsPath(config.storeDir))
     this.#tags = runTags(config.tags)
     this.#silences = new Silences(config.storeDir, {
       now: this.#now,
@@ -326,6 +328,27 @@ class AndonImpl implements Andon {
     }
     this.#dispatch.emit(incident, muted)
     return ACTION_RANK[a]
+  }
+
+  /**
+   * The incidents already in the store's log become the start of the history: those of this run
+   * (a resumed run), or all of them when no run id is set (a server watching the whole store).
+   * Unreadable lines are skipped; at most `maxHistory` are kept, the oldest counted as dropped.
+   */
+  #reload(path: string): void {
+    let lines: string[]
+    try {
+      lines = readLinesFrom(path, 0).lines
+    } catch (e) {
+      this.#dispatch.fail('incidents.jsonl reload', e)
+      return
+    }
+    for (const line of lines) {
+      if (!line.trim()) continue
+      const i = incidentFromJsonLine(line)
+      if (i === undefined || (this.#runId !== undefined && i.runId !== this.#runId)) continue
+      this.#record(i)
+    }
   }
 
   #record(incident: Incident): void {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Andon, type AndonConfig, createAndon, serveAndon } from '@entrenar/andon'
@@ -138,6 +138,35 @@ describe('stopping the line', () => {
     expect(v.is(IncidentWire, first)).toBe(true)
     expect(first).toMatchObject({ schema_version: 1, rule: 'non_finite', level: 'critical', run_id: 'run-9', metric: 'loss', step: 2, value: 'Infinity', decision: 'stop' })
     expect(JSON.parse(lines[1]!).value).toBe('-0')
+  })
+
+  it('reloads the incidents already in <storeDir>/andon/incidents.jsonl: of its run, or all without a run id', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'andon-'))
+    const a = andon({ storeDir: dir, runId: 'run-a' })
+    a.observeValue('loss', Number.NaN, 7)
+    await a.close()
+    const b = andon({ storeDir: dir, runId: 'run-b' })
+    b.observeValue('loss', Number.POSITIVE_INFINITY, 3)
+    await b.close()
+    // a torn last line (a crash mid-append) and a hand edit are skipped
+    writeFileSync(join(dir, 'andon', 'incidents.jsonl'), `${readFileSync(join(dir, 'andon', 'incidents.jsonl'), 'utf8')}not json\n{"level":"bogus"}\n{"level":"critical","rule":"non_f`)
+    const server = andon({ storeDir: dir })
+    expect(server.history().map((i) => [i.runId, i.metric, i.step, i.decision])).toEqual([
+      ['run-a', 'loss', 7, 'stop'],
+      ['run-b', 'loss', 3, 'stop'],
+    ])
+    expect(Number.isNaN(server.history()[0]!.value)).toBe(true)
+    expect(server.history()[1]!.value).toBe(Number.POSITIVE_INFINITY)
+    // reloaded incidents are history, not new decisions: the line is not stopped again
+    expect(server.signal.aborted).toBe(false)
+    const resumed = andon({ storeDir: dir, runId: 'run-a' })
+    expect(resumed.history().map((i) => i.step)).toEqual([7])
+    const capped = andon({ storeDir: dir, maxHistory: 1 })
+    expect(capped.history().map((i) => i.runId)).toEqual(['run-b'])
+    expect(capped.stats().droppedHistory).toBe(1)
+    await Promise.all([server.close(), resumed.close(), capped.close()])
+    // nothing was appended by reloading
+    expect(readFileSync(join(dir, 'andon', 'incidents.jsonl'), 'utf8').split('\n').filter((l) => l.startsWith('{"schema')).length).toBe(2)
   })
 
   it('reports a failing handler to onError and never throws into training', async () => {

@@ -11,4 +11,4 @@ export { createTerminalDashboard, type IncidentSource, type TerminalDashboard, t
 export { type HtmlReportInput, htmlReportFromStore, renderHtmlReport } from './report/html.js'
 export { saveHtmlReport } from './report/save.js'
 export { decodeSeriesFrame, encodeSeriesFrame, FRAME_TYPE, FRAME_VERSION } from './web/series-frame.js'
-export { type ServeWebDashboardOptions, serveWebDashboard, type WebDashboardOptions, type WebDashboardServer, webDashboardHandler } from './web/index.js'
+export { type RecordedEvents, type RecordedEventsSource, recordedEventsOf, type ServeWebDashboardOptions, serveWebDashboard, type WebDashboardOptions, type WebDashboardServer, webDashboardHandler } from './web/index.js'

@@ -47,13 +47,13 @@ async function fixture(): Promise<MetricStore> {
 }
 
 describe('first view', () => {
-  it('picks the newest runs and the first training metrics by name, system metrics never', async () => {
+  it('picks the newest runs and their primary training metrics (loss, then the most logged), system metrics never', async () => {
     const store = await fixture()
     const o = await createOverviewSource({ store, andon: undefined, lineage: undefined, title: 't', pollMs: 1000 })()
     const sel = defaultSelection(o)
     expect(sel.runs).toEqual(o.runs.slice(-MAX_DEFAULT_RUNS).map((r) => r.run.id))
     expect(sel.runs).toHaveLength(10)
-    expect(sel.metrics).toEqual(['acc', 'grad_norm', 'loss', 'lr'])
+    expect(sel.metrics).toEqual(['loss', 'acc', 'grad_norm', 'lr'])
     expect(metricsOf(o, new Set(['run-00']))).toEqual(['acc', 'grad_norm', 'loss', 'lr', 'zeta', 'sys/cpu_user_percent'])
     expect(metricsOf(o, new Set())).toEqual([])
   })

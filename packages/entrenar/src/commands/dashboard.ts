@@ -37,6 +37,7 @@ export async function dashboardCommand(dir: string, flags: DashboardFlags, io: I
       const server = await serveWebDashboard(store, {
         port,
         lineage,
+        storeDir: dir,
         ...(flags.host ? { host: flags.host } : {}),
         ...(flags.token ? { token: flags.token } : {}),
         ...(flags.allowedHost?.length ? { allowedHosts: flags.allowedHost } : {}),

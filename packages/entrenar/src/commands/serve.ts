@@ -5,7 +5,7 @@ import { openStore } from '@entrenar/db'
 import { pageHinkley } from '@entrenar/drift'
 import { createLineage } from '@entrenar/graph'
 import { fileExperimentLog, startServer } from '@entrenar/serve'
-import { webDashboardHandler } from '@entrenar/viz'
+import { recordedEventsOf, webDashboardHandler } from '@entrenar/viz'
 import { existsSync } from 'node:fs'
 import { ingestDetection } from '../events/ingest-detection.js'
 import { recordingPolicy } from '../events/recording-policy.js'
@@ -64,7 +64,7 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   const guard = { ...(allowedHosts ? { allowedHosts } : {}), port: () => bound, ...(flags.corsOrigin?.length ? { corsOrigins: flags.corsOrigin } : {}) }
   // Silences (`/v1/silences/*`) of the served Andon: `entrenar andon silence … --url` talks to these.
   const silences = createHttpHandler(silenceContract, asSilenceService(rules), { ...guard, ...(token ? { token } : {}) })
-  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon: rules, ...guard, ...(token ? { token } : {}) })]
+  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon: rules, recorded: recordedEventsOf(dir), ...guard, ...(token ? { token } : {}) })]
   // The Rust entrenar's tracking API: its experiments are kept beside the runs.
   const tracking = { experiments: fileExperimentLog(join(dir, 'tracking', 'experiments.jsonl')) }
   const server = await startServer({

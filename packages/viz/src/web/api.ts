@@ -1,11 +1,16 @@
 import type { AlertLevel, AlertPolicy, Incident, LineageGraph, MetricStore, RunInfo } from '@entrenar/core'
 import { levelRank } from '@entrenar/core'
+import type { DashboardEvents } from './recorded.js'
 import type { LineageView, MetricSummary, Overview, RunSummary } from './wire.js'
 
 /** Options of {@link createOverviewSource}. */
 export interface OverviewSourceOptions {
   readonly store: MetricStore
   readonly andon: AlertPolicy | undefined
+  /** The live Andon's incidents with the recorded ones, and the recorded drift events (default: the Andon's history). */
+  readonly events?: () => Promise<DashboardEvents>
+  /** True when recorded events are read (the events table is shown even without a live Andon). */
+  readonly recorded?: boolean
   readonly lineage: LineageGraph | undefined
   readonly title: string
   readonly pollMs: number
@@ -52,18 +57,42 @@ export function createOverviewSource(o: OverviewSourceOptions): () => Promise<Ov
     }
     const all: RunInfo[] = [...runs]
     for (const id of [...cache.keys()].sort()) if (!byId.has(id)) all.push({ id, status: 'finished', startTimeMs: 0 })
-    const incidents = o.andon ? o.andon.history() : []
-    const summaries: RunSummary[] = all.map((run) => {
-      let alerts = 0
-      let maxLevel: AlertLevel | undefined
-      for (const i of incidents) {
-        if (i.runId !== run.id) continue
-        alerts++
-        if (!maxLevel || levelRank(i.level) > levelRank(maxLevel)) maxLevel = i.level
+    const ev = o.events ? await o.events() : { incidents: o.andon ? o.andon.history() : [], driftEvents: [] }
+    const perRun = new Map<string, { alerts: number; maxLevel?: AlertLevel; drift: number; named: Map<string, number> }>()
+    const entry = (id: string) => {
+      let e = perRun.get(id)
+      if (!e) {
+        e = { alerts: 0, drift: 0, named: new Map() }
+        perRun.set(id, e)
       }
-      return { run, metrics: cache.get(run.id)?.metrics ?? [], alerts, ...(maxLevel ? { maxLevel } : {}) }
+      return e
+    }
+    for (const i of ev.incidents) {
+      if (i.runId === undefined) continue
+      const e = entry(i.runId)
+      e.alerts++
+      if (!e.maxLevel || levelRank(i.level) > levelRank(e.maxLevel)) e.maxLevel = i.level
+      if (i.metric !== undefined) e.named.set(i.metric, (e.named.get(i.metric) ?? 0) + 1)
+    }
+    for (const d of ev.driftEvents) {
+      if (d.runId === undefined) continue
+      const e = entry(d.runId)
+      if (d.signal === 'drift') e.drift++
+      e.named.set(d.metric, (e.named.get(d.metric) ?? 0) + 1)
+    }
+    const summaries: RunSummary[] = all.map((run) => {
+      const e = perRun.get(run.id)
+      const watched = e ? [...e.named].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([m]) => m) : []
+      return {
+        run,
+        metrics: cache.get(run.id)?.metrics ?? [],
+        alerts: e?.alerts ?? 0,
+        ...(e?.maxLevel ? { maxLevel: e.maxLevel } : {}),
+        ...(e?.drift ? { drift: e.drift } : {}),
+        ...(watched.length > 0 ? { watched } : {}),
+      }
     })
-    return { title: o.title, features: { lineage: o.lineage !== undefined, andon: o.andon !== undefined }, pollMs: o.pollMs, nowMs: now, runs: summaries }
+    return { title: o.title, features: { lineage: o.lineage !== undefined, andon: o.andon !== undefined || o.recorded === true }, pollMs: o.pollMs, nowMs: now, runs: summaries }
   }
 }
 

@@ -10,7 +10,7 @@ import type { Overview } from './wire.js'
 
 /** Runs charted when the address names none: the newest ones. */
 export const MAX_DEFAULT_RUNS = 10
-/** Metrics charted when the address names none: the first training metrics by name. */
+/** Metrics charted when the address names none: the primary training metrics (see `primaryMetrics`). */
 export const MAX_DEFAULT_METRICS = 4
 /** Cookie in which the page leaves its chart width in buckets, for the server's next prefetch. */
 export const POINTS_COOKIE = 'entrenar_viz_points'
@@ -29,10 +29,44 @@ export function metricsOf(overview: Overview, runs: ReadonlySet<string>): string
   return [...all.filter((m) => !isSystemMetric(m)), ...all.filter(isSystemMetric)]
 }
 
-/** The first view when the address names none: the newest runs, the first training metrics. */
+/**
+ * Metrics of `runs` in the order they are charted: `loss` first, then the metrics an Andon incident
+ * or a detector event names for these runs (most named first), then the most logged (rows summed
+ * over the runs), ties by name; the `sys/` ones last, by name.
+ */
+export function primaryMetrics(overview: Overview, runs: ReadonlySet<string>): string[] {
+  const rows = new Map<string, number>()
+  const watched = new Map<string, number>()
+  for (const r of overview.runs) {
+    if (!runs.has(r.run.id)) continue
+    for (const m of r.metrics) rows.set(m.name, (rows.get(m.name) ?? 0) + m.rows)
+    const w = r.watched ?? []
+    // Earlier in a run's list (more often named) weighs more.
+    for (let i = 0; i < w.length; i++) watched.set(w[i]!, (watched.get(w[i]!) ?? 0) + (w.length - i))
+  }
+  const rank = (m: string): number => (isSystemMetric(m) ? 3 : m === 'loss' ? 0 : watched.has(m) ? 1 : 2)
+  const names: string[] = []
+  for (const m of rows.keys()) names.push(m)
+  return names.sort((a, b) => {
+    const ra = rank(a)
+    const rb = rank(b)
+    if (ra !== rb) return ra - rb
+    if (ra === 1) {
+      const d = watched.get(b)! - watched.get(a)!
+      if (d !== 0) return d
+    }
+    if (ra === 1 || ra === 2) {
+      const d = rows.get(b)! - rows.get(a)!
+      if (d !== 0) return d
+    }
+    return a < b ? -1 : a > b ? 1 : 0
+  })
+}
+
+/** The first view when the address names none: the newest runs, their primary training metrics ({@link primaryMetrics}). */
 export function defaultSelection(overview: Overview): { runs: string[]; metrics: string[] } {
   const runs = overview.runs.slice(-MAX_DEFAULT_RUNS).map((r) => r.run.id)
-  const metrics = metricsOf(overview, new Set(runs))
+  const metrics = primaryMetrics(overview, new Set(runs))
     .filter((m) => !isSystemMetric(m))
     .slice(0, MAX_DEFAULT_METRICS)
   return { runs, metrics }

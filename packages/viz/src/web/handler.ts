@@ -17,9 +17,10 @@ import { buildLineage, createOverviewSource, incidentsSince } from './api.js'
 import { PAGE_HTML, SECURITY_HEADERS } from './page.js'
 import { pointsFromCookie } from './first-view.js'
 import { createPrefetcher } from './prefetch.js'
+import { dashboardEvents, type RecordedEventsSource } from './recorded.js'
 import { MAX_SERIES_REQUEST_BYTES, seriesFrameResponse } from './series-route.js'
 import { liveStream } from './stream.js'
-import { incidentToWire, lineageToWire, overviewToWire, streamRequestFromParam } from './wire.js'
+import { eventsToWire, lineageToWire, overviewToWire, streamRequestFromParam } from './wire.js'
 
 /** Options of {@link webDashboardHandler}. */
 export interface WebDashboardOptions {
@@ -29,6 +30,12 @@ export interface WebDashboardOptions {
   readonly lineage?: LineageGraph
   /** The Andon: its incidents become run alert counts and x-axis markers. */
   readonly andon?: AlertPolicy
+  /**
+   * Incidents and drift change points recorded in the store (`recordedEventsOf(dir)` reads
+   * `<dir>/andon/incidents.jsonl` and `<dir>/drift/events.jsonl`): shown for stored runs beside the
+   * live Andon's, on the charts and in the run table.
+   */
+  readonly recorded?: RecordedEventsSource
   /**
    * When set, every request needs it: as `Authorization: Bearer <token>`, or once as `?token=` on
    * a page address, which sets an HttpOnly SameSite=Strict cookie and redirects to the clean
@@ -107,9 +114,10 @@ function checkOptions(o: WebDashboardOptions): void {
     const v = o[k]
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 1)) bad(`${k} must be a number ≥ 1, got ${String(v)}`)
   }
+  if (o.recorded !== undefined && typeof o.recorded !== 'function') bad('recorded must be a function returning the recorded events')
   if (o.prefetch !== undefined && typeof o.prefetch !== 'boolean') bad(`prefetch must be a boolean, got ${String(o.prefetch)}`)
   if (o.allowedHosts !== undefined && !Array.isArray(o.allowedHosts)) bad('allowedHosts must be an array of host names (there is no "any": list the names the dashboard is reached by)')
-  const known = new Set(['store', 'lineage', 'andon', 'token', 'title', 'pollMs', 'maxLivePoints', 'allowedHosts', 'port', 'corsOrigins', 'lineageSeeds', 'lineageLimit', 'prefetch'])
+  const known = new Set(['store', 'lineage', 'andon', 'token', 'title', 'pollMs', 'maxLivePoints', 'allowedHosts', 'port', 'corsOrigins', 'lineageSeeds', 'lineageLimit', 'prefetch', 'recorded'])
   for (const k of Object.keys(o)) if (!known.has(k)) bad(`has no option ${JSON.stringify(k)}`)
 }
 
@@ -143,7 +151,8 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
   })
   // The dashboard runs the guard; the store API behind it sees the same request.
   const storeApi = createHttpHandler(metricStoreContract, readOnly(store), { guard: false, maxBodyBytes: MAX_SERIES_REQUEST_BYTES })
-  const overview = createOverviewSource({ store, andon, lineage, title, pollMs })
+  const events = () => dashboardEvents(andon, options.recorded)
+  const overview = createOverviewSource({ store, andon, lineage, title, pollMs, events, recorded: options.recorded !== undefined })
   const prefetch = options.prefetch === false ? undefined : createPrefetcher(store, overview)
   const jsTag = etag(assets.js)
   const cssTag = etag(assets.css)
@@ -181,7 +190,7 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
         return json(overviewToWire(await overview(), runToWire))
       }
       case '/api/events':
-        return json({ schema_version: SCHEMA_VERSION, incidents: incidentsSince(andon).map(incidentToWire) })
+        return json(eventsToWire(await events()))
       case '/api/stream': {
         const req = streamRequestFromParam(url.searchParams.get('q'))
         const body = liveStream(store, andon, req, { pollMs, maxPoints: maxLivePoints, heartbeatMs: 15_000 }, request.signal)

@@ -1,3 +1,5 @@
 export { webDashboardHandler } from './dashboard.js'
 export type { WebDashboardOptions } from './handler.js'
+export type { RecordedEvents, RecordedEventsSource } from './recorded.js'
+export { recordedEventsOf } from './recorded-node.js'
 export { type ServeWebDashboardOptions, serveWebDashboard, type WebDashboardServer } from './serve.js'

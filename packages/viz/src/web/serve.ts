@@ -3,6 +3,7 @@ import { EntrenarError, ErrorCodes } from '@entrenar/core'
 import { boundHostNames, isLoopbackHost, type RunningServer, serveHandler } from '@entrenar/core/node'
 import { webDashboardHandler } from './dashboard.js'
 import type { WebDashboardOptions } from './handler.js'
+import { recordedEventsOf } from './recorded-node.js'
 
 /** Options of {@link serveWebDashboard}. */
 export interface ServeWebDashboardOptions extends Omit<WebDashboardOptions, 'store'> {
@@ -19,6 +20,11 @@ export interface ServeWebDashboardOptions extends Omit<WebDashboardOptions, 'sto
    * config. Only for a network you trust entirely; the CLI prints a warning.
    */
   readonly insecureNoToken?: boolean
+  /**
+   * The store's directory: the incidents and drift change points recorded there
+   * (`<dir>/andon/incidents.jsonl`, `<dir>/drift/events.jsonl`) are shown (see `recorded`).
+   */
+  readonly storeDir?: string
 }
 
 /** A running dashboard server. */
@@ -41,14 +47,15 @@ export interface WebDashboardServer {
  * ```
  */
 export async function serveWebDashboard(store: MetricStore, options: ServeWebDashboardOptions = {}): Promise<WebDashboardServer> {
-  const { host: bind, insecureNoToken, port, ...rest } = options
+  const { host: bind, insecureNoToken, port, storeDir, ...rest } = options
   const host = bind ?? '127.0.0.1'
   if (!isLoopbackHost(host) && !options.token && insecureNoToken !== true) {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: serving the dashboard on ${host} (not loopback) requires a token; pass token (or insecureNoToken to accept the risk)`)
   }
   let bound: number | undefined
   const allowedHosts = boundHostNames(host, options.allowedHosts)
-  const handler = webDashboardHandler({ ...rest, store, ...(allowedHosts ? { allowedHosts } : {}), port: () => bound })
+  const recorded = rest.recorded ?? (storeDir !== undefined ? recordedEventsOf(storeDir) : undefined)
+  const handler = webDashboardHandler({ ...rest, store, ...(recorded ? { recorded } : {}), ...(allowedHosts ? { allowedHosts } : {}), port: () => bound })
   const server: RunningServer = await serveHandler(handler, { host, ...(port !== undefined ? { port } : {}) })
   bound = server.port
   const url = `${server.url}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`

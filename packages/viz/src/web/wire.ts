@@ -6,6 +6,7 @@
  */
 import {
   type AlertLevel,
+  type DriftEvent,
   EntrenarError,
   ErrorCodes,
   floatFromWire,
@@ -40,11 +41,16 @@ export interface RunSummary {
   readonly alerts: number
   /** Highest level among those incidents. */
   readonly maxLevel?: AlertLevel
+  /** Drift change points (detector events with signal `drift`) recorded for this run. */
+  readonly drift?: number
+  /** Metrics an Andon incident or a detector event names for this run, most often named first. */
+  readonly watched?: readonly string[]
 }
 
 /** Answer of `GET /api/overview`. */
 export interface Overview {
   readonly title: string
+  /** `andon`: a live Andon or recorded incidents are shown (the events table means something). */
   readonly features: { readonly lineage: boolean; readonly andon: boolean }
   /** How often the server polls the store for live points. */
   readonly pollMs: number
@@ -210,6 +216,8 @@ export function overviewToWire(o: Overview, runWire: (r: RunInfo) => RunInfoWire
       run: runWire(r.run),
       alerts: r.alerts,
       ...(r.maxLevel ? { max_level: r.maxLevel } : {}),
+      ...(r.drift ? { drift: r.drift } : {}),
+      ...(r.watched?.length ? { watched: [...r.watched] } : {}),
       metrics: r.metrics.map((m) => ({ name: m.name, rows: m.rows, nan: m.nan, last: floatToWire(m.last), last_step: m.lastStep })),
     })),
   }
@@ -233,6 +241,8 @@ export function overviewFromWire(x: unknown): Overview {
         run: runInfo(ro.run, `overview.runs[${i}].run`),
         alerts: num(ro.alerts, `overview.runs[${i}].alerts`),
         ...(level ? { maxLevel: level as AlertLevel } : {}),
+        ...(ro.drift !== undefined ? { drift: num(ro.drift, `overview.runs[${i}].drift`) } : {}),
+        ...(ro.watched !== undefined ? { watched: arr(ro.watched, `overview.runs[${i}].watched`).map((m, j) => str(m, `overview.runs[${i}].watched[${j}]`)) } : {}),
         metrics: arr(ro.metrics, `overview.runs[${i}].metrics`).map((m, j) => {
           const mo = obj(m, `overview.runs[${i}].metrics[${j}]`)
           return {
@@ -250,9 +260,67 @@ export function overviewFromWire(x: unknown): Overview {
 
 /** Decodes `GET /api/events`. */
 export function incidentsFromWire(x: unknown): Incident[] {
+  return eventsFromWire(x).incidents.slice()
+}
+
+/** Answer of `GET /api/events`: incidents (the live Andon's, then recorded ones) and drift change points. */
+export interface EventsView {
+  readonly incidents: readonly Incident[]
+  readonly driftEvents: readonly DriftEvent[]
+  /** Length of the live Andon's history: where the live stream's incident cursor starts. */
+  readonly andonSeen: number
+}
+
+const SIGNALS: readonly string[] = ['warning', 'drift', 'invalid']
+const SEVERITIES: readonly string[] = ['low', 'medium', 'high']
+
+/** Encodes a drift event (core's `AlertEventWire` drift variant, without the `kind`). */
+export function driftEventToWire(e: DriftEvent): Obj {
+  return {
+    metric: e.metric,
+    step: e.step,
+    detector: e.detector,
+    signal: e.signal,
+    statistic: floatToWire(e.statistic),
+    timestamp_ms: e.timestampMs,
+    ...(e.runId !== undefined ? { run_id: e.runId } : {}),
+    ...(e.severity !== undefined ? { severity: e.severity } : {}),
+  }
+}
+
+/** Decodes a drift event written by {@link driftEventToWire}. */
+export function driftEventFromWire(x: unknown, what = 'drift event'): DriftEvent {
+  const o = obj(x, what)
+  const signal = str(o.signal, `${what}.signal`)
+  if (!SIGNALS.includes(signal)) fail(`${what}.signal ${JSON.stringify(signal)} is unknown`)
+  const severity = optStr(o.severity, `${what}.severity`)
+  if (severity !== undefined && !SEVERITIES.includes(severity)) fail(`${what}.severity ${JSON.stringify(severity)} is unknown`)
+  const runId = optStr(o.run_id, `${what}.run_id`)
+  return {
+    kind: 'drift',
+    metric: str(o.metric, `${what}.metric`),
+    step: num(o.step, `${what}.step`),
+    detector: str(o.detector, `${what}.detector`),
+    signal: signal as DriftEvent['signal'],
+    statistic: wireFloat(o.statistic, `${what}.statistic`),
+    timestampMs: num(o.timestamp_ms, `${what}.timestamp_ms`),
+    ...(runId !== undefined ? { runId } : {}),
+    ...(severity !== undefined ? { severity: severity as NonNullable<DriftEvent['severity']> } : {}),
+  }
+}
+
+/** Encodes `GET /api/events`. */
+export function eventsToWire(e: EventsView): Obj {
+  return { schema_version: SCHEMA_VERSION, incidents: e.incidents.map(incidentToWire), drift_events: e.driftEvents.map(driftEventToWire), andon_seen: e.andonSeen }
+}
+
+/** Decodes `GET /api/events` (an answer without drift events or cursor, from an older server, reads as none and the incident count). */
+export function eventsFromWire(x: unknown): EventsView {
   const o = obj(x, 'events')
   version(o, 'events')
-  return arr(o.incidents, 'events.incidents').map((i, k) => incidentFromWire(i, `events.incidents[${k}]`))
+  const incidents = arr(o.incidents, 'events.incidents').map((i, k) => incidentFromWire(i, `events.incidents[${k}]`))
+  const driftEvents = o.drift_events === undefined ? [] : arr(o.drift_events, 'events.drift_events').map((d, k) => driftEventFromWire(d, `events.drift_events[${k}]`))
+  return { incidents, driftEvents, andonSeen: o.andon_seen === undefined ? incidents.length : num(o.andon_seen, 'events.andon_seen') }
 }
 
 // ---------------------------------------------------------------------------------------------
