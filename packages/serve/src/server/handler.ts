@@ -198,7 +198,7 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
   if (options.detectors) add(detectorServiceContract as unknown as Contract<never>, options.detectors)
   for (const m of options.mounts ?? []) add(m.contract, m.impl)
   const extra = options.handlers ?? []
-  const tracking = options.tracking === false ? undefined : trackingHandler({ ...options.tracking, store, readBody: (r) => bodyOrError(r, maxBody) })
+  const tracking = options.tracking === false ? undefined : trackingHandler({ ...options.tracking, store, readBody: (r) => bodyOrError(r) })
 
   // Incidents reach the exporter at scrape time; a shorter history means the policy was reset.
   let seenIncidents = 0
