@@ -13,7 +13,7 @@ import {
   SCHEMA_VERSION,
   tokenCookieName,
 } from '@entrenar/core'
-import { buildLineage, createOverviewSource, incidentsSince } from './api.js'
+import { buildLineage, createOverviewSource } from './api.js'
 import { PAGE_HTML, SECURITY_HEADERS } from './page.js'
 import { pointsFromCookie } from './first-view.js'
 import { createPrefetcher } from './prefetch.js'
