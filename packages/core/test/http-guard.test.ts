@@ -102,6 +102,10 @@ describe('createRequestGuard', () => {
       expect(res?.headers.get('x-entrenar-code')).toBe('ENTRENAR_HTTP_FORBIDDEN')
     }
     expect(guard.check(post('http://localhost/v1/x', { ...host, 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }))?.status).toBe(403)
+    // Behind a TLS proxy the page's origin is https: the proxy says so in X-Forwarded-Proto.
+    const proxied = { host: 'localhost', 'content-type': 'application/json', origin: 'https://localhost' }
+    expect(guard.check(post('http://localhost/v1/x', { ...proxied, 'x-forwarded-proto': 'https' }))).toBeUndefined()
+    expect(guard.check(post('http://localhost/v1/x', { ...proxied, origin: 'https://localhost:8443', 'x-forwarded-proto': 'https' }))?.status).toBe(403)
     // Reads pass (a page of another origin cannot read the answer without CORS headers).
     expect(guard.check(get('http://localhost/api/overview', { ...host, origin: 'http://evil.example' }))).toBeUndefined()
   })
