@@ -49,6 +49,14 @@ export const ErrorCodes = {
   DB_CORRUPT: 'ENTRENAR_DB_CORRUPT',
   /** An unknown id was referenced (run, model, series). */
   NOT_FOUND: 'ENTRENAR_NOT_FOUND',
+  /** A SQL text is not exactly one read-only `SELECT` / `WITH … SELECT` statement, or reaches outside the store. */
+  SQL_FORBIDDEN: 'ENTRENAR_SQL_FORBIDDEN',
+  /** SQL is switched off on this server (`entrenar serve` offers it only with `--sql`). */
+  SQL_DISABLED: 'ENTRENAR_SQL_DISABLED',
+  /** A SQL statement ran longer than its timeout and was interrupted. */
+  SQL_TIMEOUT: 'ENTRENAR_SQL_TIMEOUT',
+  /** A SQL statement was interrupted because its caller went away (an aborted signal, a closed HTTP connection). */
+  SQL_CANCELLED: 'ENTRENAR_SQL_CANCELLED',
   /** An internal invariant was broken: a bug in Entrenar. */
   INTERNAL: 'ENTRENAR_INTERNAL',
 } as const

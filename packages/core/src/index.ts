@@ -37,7 +37,7 @@ export type { MetricSink } from './contracts/sink.js'
 export type { MetricStore, RunInfo, RunStatus } from './contracts/store.js'
 export { EntrenarError, type ErrorCode, ErrorCodes, isEntrenarError, toEntrenarError } from './errors.js'
 export { createHttpClient, type HttpClientOptions } from './http/client.js'
-export { type AnyMethodSpec, type Contract, contractMethods, type MethodSpec, type MethodsOf, method } from './http/contract.js'
+export { type AnyMethodSpec, type CallContext, type Contract, contractMethods, type MethodSpec, type MethodsOf, method } from './http/contract.js'
 export { checkBearer, combineHandlers, createHttpHandler, errorResponse, type FetchHandler, type HttpHandlerOptions } from './http/handler.js'
 export {
   constantTimeEqual,
@@ -82,8 +82,9 @@ export { createDefaultPolicy, type DefaultPolicyOptions } from './memory/policy.
 export { createMemoryStore, createNoopSink, validateBatch } from './memory/store.js'
 export { aggregate, quantileOfSorted } from './query/aggregate.js'
 export { executeQuery, orderSeries, rowMatches, type SeriesColumns, shapeSeries, validateQuery } from './query/execute.js'
-export { AGGREGATES, type Aggregate, type Bucket, type MetricQuery, type QueryResult, type RangeFilter, type Series, type SqlResult } from './query/types.js'
+export { AGGREGATES, type Aggregate, type Bucket, type MetricQuery, type QueryResult, type RangeFilter, type Series, type SqlOptions, type SqlResult } from './query/types.js'
 export { floatFromWire, floatsFromWire, floatsToWire, floatToWire, WireFloat } from './wire/numbers.js'
+export { SqlResultWire, sqlFromWire, sqlToWire } from './wire/sql.js'
 export {
   AckWire,
   batchFromWire,

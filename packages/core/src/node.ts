@@ -32,6 +32,12 @@ export function boundHostNames(host: string, extra: readonly string[] = []): rea
   return [...names]
 }
 
+/**
+ * Requests being answered: a Request's `signal` follows the connection's only while the Request object is
+ * alive (Node's fetch links them through a weak reference), so each is held until its answer is written.
+ */
+const answering = new Set<Request>()
+
 /** Converts a Fetch handler into a `node:http` request listener. */
 export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -49,6 +55,8 @@ export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, re
           ...(hasBody ? { body: req as unknown as ReadableStream, duplex: 'half' } : {}),
           signal: controller.signal,
         } as RequestInit)
+        answering.add(request)
+        res.on('close', () => answering.delete(request))
         const response = await handler(request)
         const headers = Object.fromEntries(response.headers)
         if (hasBody && !req.complete) {

@@ -1,5 +1,5 @@
 export type { CompactionReport, RetentionReport } from './store/compact.js'
-export type { StoreOptions } from './store/options.js'
+export type { SqlStoreOptions, StoreOptions } from './store/options.js'
 export { openStore, type ParquetStore, type StoreStats } from './store/parquet-store.js'
 export { decodeRunId, encodeRunId } from './store/paths.js'
 export type { RecoveryReport } from './store/recover.js'

@@ -69,10 +69,12 @@ describe('interop with DuckDB', () => {
   it('hyparquet reads a file DuckDB wrote with the same schema', async () => {
     const dir = tempDir('duckwrote')
     const store = await openStore(dir)
-    await store.sql('SELECT 1') // loads DuckDB
+    // The store's sql() is read-only, so the file is written by a DuckDB of the test's own.
+    const { DuckDBInstance } = await import('@duckdb/node-api')
+    const duck = await (await DuckDBInstance.create(':memory:')).connect()
     const target = join(dir, 'metrics', 'run_id=duck', 'part-duckdb-0.parquet')
     mkdirSync(join(dir, 'metrics', 'run_id=duck'), { recursive: true })
-    await store.sql(`
+    await duck.run(`
       COPY (
         SELECT make_timestamptz(${T0}::BIGINT + i * 1000) AS timestamp, 'duck' AS run_id, i::BIGINT AS step,
           CASE WHEN i % 3 = 0 THEN NULL ELSE (i // 100)::INTEGER END AS epoch, NULL::INTEGER AS batch,
@@ -81,6 +83,7 @@ describe('interop with DuckDB', () => {
           CASE WHEN i % 5 = 0 THEN '{"split":"val"}' ELSE NULL END AS tags
         FROM range(0, 3000) t(i)
       ) TO '${target}' (FORMAT parquet, ROW_GROUP_SIZE 1024)`)
+    duck.closeSync()
     const s = (await store.query({ runs: ['duck'], metrics: ['accuracy'] })).series[0]!
     expect(s.x.length).toBe(1500)
     expect(Array.from(s.x.subarray(0, 5))).toEqual([1, 3, 5, 7, 9])

@@ -1,5 +1,5 @@
 import type { RecordBatch } from '../batch.js'
-import type { MetricQuery, QueryResult, RangeFilter, SqlResult } from '../query/types.js'
+import type { MetricQuery, QueryResult, RangeFilter, SqlOptions, SqlResult } from '../query/types.js'
 import type { MetricSink } from './sink.js'
 
 /** Lifecycle of a run. `stopped` means the Andon stopped the line. */
@@ -42,6 +42,10 @@ export interface MetricStore extends MetricSink {
   runs(): Promise<RunInfo[]>
   /** Creates or replaces a run's metadata. */
   putRun(run: RunInfo): Promise<void>
-  /** Full SQL over the store (a view `metrics`), when the implementation supports it. */
-  sql?(text: string): Promise<SqlResult>
+  /**
+   * Full SQL over the store (a view `metrics`), when the implementation supports it. Read-only:
+   * exactly one `SELECT` / `WITH … SELECT` statement, else `ENTRENAR_SQL_FORBIDDEN`; a timeout and a
+   * row cap apply (see {@link SqlOptions}).
+   */
+  sql?(text: string, options?: SqlOptions): Promise<SqlResult>
 }

@@ -13,6 +13,10 @@ export interface HttpClientOptions {
   readonly fetch?: typeof fetch
 }
 
+function withCallerSignal(timeout: AbortSignal, caller: AbortSignal | undefined): AbortSignal {
+  return caller ? AbortSignal.any([timeout, caller]) : timeout
+}
+
 /**
  * A remote implementation of any contract: each method POSTs its wire request to
  * `<baseUrl>/v1/<service>/<method>` and decodes the validated answer. Error answers are rethrown
@@ -38,7 +42,7 @@ export function createHttpClient<T>(contract: Contract<T>, baseUrl: string, opti
           method: 'POST',
           headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
           body,
-          signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+          signal: withCallerSignal(AbortSignal.timeout(options.timeoutMs ?? 30_000), spec.signalOf?.(...args)),
         })
       } catch (e) {
         throw new EntrenarError(ErrorCodes.HTTP_TRANSPORT, `entrenar/core: POST ${url} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })

@@ -10,6 +10,12 @@ export type MethodsOf<T> = { [K in keyof T]-?: NonNullable<T[K]> extends AsyncMe
 type Args<T, K extends keyof T> = NonNullable<T[K]> extends (...args: infer A) => Promise<unknown> ? A : never
 type Result<T, K extends keyof T> = NonNullable<T[K]> extends (...args: never[]) => Promise<infer R> ? R : never
 
+/** What a transport knows about one call besides its body. */
+export interface CallContext {
+  /** Aborted when the caller goes away (the HTTP client disconnected). */
+  readonly signal?: AbortSignal
+}
+
 /**
  * How one method travels over the wire: its request/response schemas (valibot; used for runtime
  * validation on both sides and for the generated OpenAPI document) and the mappers between
@@ -21,9 +27,12 @@ export interface MethodSpec<A extends readonly unknown[], R, Req = unknown, Res 
   readonly request: v.GenericSchema<unknown, Req>
   readonly response: v.GenericSchema<unknown, Res>
   encodeRequest(...args: A): Req
-  decodeRequest(wire: Req): A
+  /** Call-site arguments from the wire body; `context` carries what the transport knows (its abort signal). */
+  decodeRequest(wire: Req, context?: CallContext): A
   encodeResponse(result: R): Res
   decodeResponse(wire: Res): R
+  /** The abort signal among the call-site arguments, if any: a client aborts its request with it. */
+  signalOf?(...args: A): AbortSignal | undefined
 }
 
 /**
@@ -44,9 +53,10 @@ export function method<A extends readonly unknown[], R, TReq extends v.GenericSc
   request: TReq
   response: TRes
   encodeRequest(...args: A): v.InferOutput<TReq>
-  decodeRequest(wire: v.InferOutput<TReq>): A
+  decodeRequest(wire: v.InferOutput<TReq>, context?: CallContext): A
   encodeResponse(result: R): v.InferOutput<TRes>
   decodeResponse(wire: v.InferOutput<TRes>): R
+  signalOf?(...args: A): AbortSignal | undefined
 }): MethodSpec<A, R, never, never> {
   return spec as unknown as MethodSpec<A, R, never, never>
 }

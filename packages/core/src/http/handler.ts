@@ -32,6 +32,11 @@ const STATUS: Partial<Record<string, number>> = {
   [ErrorCodes.INTERNAL]: 500,
   ENTRENAR_BODY_TOO_LARGE: 413,
   ENTRENAR_BUSY: 429,
+  [ErrorCodes.SQL_FORBIDDEN]: 403,
+  [ErrorCodes.SQL_DISABLED]: 403,
+  [ErrorCodes.SQL_TIMEOUT]: 504,
+  // nginx's "client closed request": nobody reads this answer.
+  [ErrorCodes.SQL_CANCELLED]: 499,
 }
 
 /** Header carrying the error code of an error answer, so routers can tell "no such route" from "no such id". */
@@ -47,6 +52,13 @@ export function errorResponse(code: ErrorCode, message: string, details?: Readon
 export function checkBearer(request: Request, token: string | undefined): boolean {
   return hasToken(request, token)
 }
+
+/**
+ * Requests being answered. A Request's `signal` follows the signal it was made from only while the
+ * Request object itself is alive (Node's fetch links the two through a weak reference), so a request is
+ * held here until its method settles: a client that disconnects then still aborts the call.
+ */
+const answering = new Set<Request>()
 
 /**
  * Serves an implementation of a contract over HTTP: `POST /v1/<service>/<method>` with the wire
@@ -90,8 +102,9 @@ export function createHttpHandler<T>(contract: Contract<T>, impl: T, options: Ht
     if (!parsed.success) return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/core: ${contract.service}.${name}: ${v.summarize(parsed.issues)}`)
     const fn = (impl as Record<string, unknown>)[name]
     if (typeof fn !== 'function') return errorResponse(ErrorCodes.UNSUPPORTED, `entrenar/core: this ${contract.service} does not implement ${name}`)
+    answering.add(request)
     try {
-      const args = spec.decodeRequest(parsed.output)
+      const args = spec.decodeRequest(parsed.output, { signal: request.signal })
       const result: unknown = await (fn as (...a: unknown[]) => Promise<unknown>).apply(impl, args)
       const res = Response.json(spec.encodeResponse(result))
       return guard ? guard.cors(request, res) : res
@@ -99,6 +112,8 @@ export function createHttpHandler<T>(contract: Contract<T>, impl: T, options: Ht
       if (isEntrenarError(e)) return errorResponse(e.code, e.message, e.details)
       const err = new EntrenarError(ErrorCodes.INTERNAL, `entrenar/core: ${contract.service}.${name} failed: ${e instanceof Error ? e.message : String(e)}`)
       return errorResponse(err.code, err.message)
+    } finally {
+      answering.delete(request)
     }
   }
 }

@@ -21,9 +21,9 @@ import {
   runFromWire,
   runToWire,
   SCHEMA_VERSION,
-  SqlResultWire,
-  sqlToWire,
 } from '../wire/schemas.js'
+import { SqlResultWire, sqlFromWire, sqlToWire } from '../wire/sql.js'
+import type { SqlOptions } from '../query/types.js'
 import { type Contract, commandMethod, method } from './contract.js'
 
 
@@ -101,14 +101,17 @@ export const metricStoreContract: Contract<MetricStore> = {
       encodeResponse: ack,
       decodeResponse: () => undefined,
     }),
-    sql: method<[string], Awaited<ReturnType<NonNullable<MetricStore['sql']>>>, typeof SqlRequestWire, typeof SqlResultWire>({
-      summary: 'Full SQL over the view `metrics` (optional capability)',
+    sql: method<[string, SqlOptions?], Awaited<ReturnType<NonNullable<MetricStore['sql']>>>, typeof SqlRequestWire, typeof SqlResultWire>({
+      summary:
+        'Read-only SQL over the views `metrics` and `runs` (optional capability): exactly one SELECT statement, with the server\'s timeout and row cap (`truncated` says when rows were cut); a client that disconnects interrupts it',
       request: SqlRequestWire,
       response: SqlResultWire,
+      // The server's limits apply over HTTP; only the caller's signal travels (as the request's own abort).
       encodeRequest: (sql) => ({ schema_version: SCHEMA_VERSION, sql }),
-      decodeRequest: (w) => [w.sql],
+      decodeRequest: (w, context) => [w.sql, context?.signal ? { signal: context.signal } : undefined],
       encodeResponse: sqlToWire,
-      decodeResponse: (w) => ({ columns: w.columns, rows: w.rows }),
+      decodeResponse: sqlFromWire,
+      signalOf: (_sql, options) => options?.signal,
     }),
   },
 }

@@ -74,8 +74,25 @@ export interface RangeFilter {
   readonly metrics?: readonly string[]
 }
 
-/** The answer to `sql()`: column names and rows (DuckDB's values mapped to JSON-safe JS values). */
+/**
+ * The answer to `sql()`: column names and rows (DuckDB's values mapped to JSON-safe JS values; NaN,
+ * ±Infinity and -0 stay numbers in DOUBLE/FLOAT columns and lists of them, also over HTTP).
+ */
 export interface SqlResult {
   readonly columns: readonly string[]
   readonly rows: readonly (readonly unknown[])[]
+  /** The engine's type of each column (`DOUBLE`, `BIGINT`, `VARCHAR[]`, …), when known. */
+  readonly columnTypes?: readonly string[]
+  /** True when the statement produced more rows than the row cap and only the first `rows.length` are returned. */
+  readonly truncated?: boolean
+}
+
+/** Per-call options of `sql()`. */
+export interface SqlOptions {
+  /** Aborting it interrupts the running statement (`ENTRENAR_SQL_CANCELLED`). Over HTTP, a client that goes away aborts it. */
+  readonly signal?: AbortSignal
+  /** Interrupts the statement after this many milliseconds (`ENTRENAR_SQL_TIMEOUT`). Default: the implementation's. */
+  readonly timeoutMs?: number
+  /** Returns at most this many rows and sets `truncated` when there were more. Default: the implementation's. */
+  readonly maxRows?: number
 }

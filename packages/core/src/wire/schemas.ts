@@ -1,7 +1,7 @@
 import * as v from 'valibot'
 import { NULL_INT32, type RecordBatch } from '../batch.js'
 import type { RunInfo } from '../contracts/store.js'
-import { AGGREGATES, type MetricQuery, type QueryResult, type RangeFilter, type Series, type SqlResult } from '../query/types.js'
+import { AGGREGATES, type MetricQuery, type QueryResult, type RangeFilter, type Series } from '../query/types.js'
 import { floatsFromWire, floatsToWire, WireFloat } from './numbers.js'
 
 /** Version of every wire message this build writes and reads. */
@@ -219,12 +219,6 @@ export const RangeRequestWire = v.object({
 export function rangeFilterFromWire(w: v.InferOutput<typeof RangeRequestWire>): RangeFilter | undefined {
   if (!w.runs && !w.metrics) return undefined
   return defined({ runs: w.runs, metrics: w.metrics }) as RangeFilter
-}
-
-/** Wire form of {@link SqlResult}. */
-export const SqlResultWire = v.object({ schema_version: version, columns: v.array(str), rows: v.array(v.array(v.unknown())) })
-export function sqlToWire(r: SqlResult): v.InferOutput<typeof SqlResultWire> {
-  return { schema_version: SCHEMA_VERSION, columns: [...r.columns], rows: r.rows.map((row) => [...row]) }
 }
 
 /** A request without arguments (flush, close, runs, …). */

@@ -6,11 +6,11 @@
 import { constants, type Dirent } from 'node:fs'
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { crc32 as zlibCrc32 } from 'node:zlib'
 import { fnv1a } from '../store/paths.js'
 
-export { join }
+export { join, resolve }
 
 /** CRC-32 (IEEE 802.3 polynomial, as zlib and Parquet page checksums use), native speed. */
 export function crc32(bytes: Uint8Array, initial = 0): number {

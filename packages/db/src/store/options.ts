@@ -45,6 +45,23 @@ export interface StoreOptions {
    * file) after the damaged file has been moved to `<dir>/corrupt/`. Default: `console.warn`.
    */
   readonly onCorrupt?: (error: EntrenarError) => void
+  /** Limits of `sql()` (read-only DuckDB over the store's own files). */
+  readonly sql?: SqlStoreOptions
+}
+
+/** Limits of `sql()`; each call may lower or raise `timeoutMs` and `maxRows` for itself. */
+export interface SqlStoreOptions {
+  /** A statement running longer is interrupted (`ENTRENAR_SQL_TIMEOUT`). Default 30 000 ms. */
+  readonly timeoutMs?: number
+  /** Rows returned at most; the result says `truncated: true` when there were more. Default 100 000. */
+  readonly maxRows?: number
+  /**
+   * Statements running at once; one more answers `ENTRENAR_BUSY`. Default 2: each running statement
+   * holds a thread of Node's libuv pool (4 by default), which the store's file I/O shares.
+   */
+  readonly maxConcurrent?: number
+  /** DuckDB's `memory_limit` (nothing spills to disk). Default `'2GB'`. */
+  readonly memoryLimit?: string
 }
 
 /** Resolved options. */
@@ -62,6 +79,31 @@ export interface ResolvedOptions {
   readonly clock: () => number
   readonly threads: boolean
   readonly onCorrupt: (error: EntrenarError) => void
+  readonly sql: { readonly timeoutMs: number; readonly maxRows: number; readonly maxConcurrent: number; readonly memoryLimit: string }
+}
+
+const SQL_KEYS = ['timeoutMs', 'maxRows', 'maxConcurrent', 'memoryLimit']
+
+function resolveSql(o: SqlStoreOptions | undefined): ResolvedOptions['sql'] {
+  if (o !== undefined && (o === null || typeof o !== 'object')) throw new Err(ErrorCodes.INVALID_CONFIG, 'entrenar/db: option sql must be an object')
+  for (const k of Object.keys(o ?? {})) {
+    if (!SQL_KEYS.includes(k)) throw new Err(ErrorCodes.INVALID_CONFIG, `entrenar/db: unknown option sql.${k}; expected one of ${SQL_KEYS.join(', ')}`)
+  }
+  const count = (name: string, v: unknown, fallback: number, min: number): number => {
+    if (v === undefined) return fallback
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new Err(ErrorCodes.INVALID_CONFIG, `entrenar/db: option sql.${name} must be an integer >= ${min}, got ${String(v)}`)
+    return v
+  }
+  const memoryLimit = o?.memoryLimit ?? '2GB'
+  if (typeof memoryLimit !== 'string' || !/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
+    throw new Err(ErrorCodes.INVALID_CONFIG, `entrenar/db: option sql.memoryLimit must be a size such as '2GB' or '512MiB', got ${JSON.stringify(memoryLimit)}`)
+  }
+  return {
+    timeoutMs: positive('sql.timeoutMs', o?.timeoutMs, 30_000),
+    maxRows: count('maxRows', o?.maxRows, 100_000, 0),
+    maxConcurrent: count('maxConcurrent', o?.maxConcurrent, 2, 1),
+    memoryLimit,
+  }
 }
 
 const positive = (name: string, v: unknown, fallback: number, allowInfinity = false): number => {
@@ -101,5 +143,6 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
     clock: o.clock ?? Date.now,
     threads: o.threads ?? true,
     onCorrupt: o.onCorrupt ?? ((e) => console.warn(e.message)),
+    sql: resolveSql(o.sql),
   }
 }

@@ -8,12 +8,13 @@ import {
   type RecordBatch,
   RecordBatchBuilder,
   type RunInfo,
+  type SqlOptions,
   type SqlResult,
   validateBatch,
   validateQuery,
 } from '@entrenar/core'
 import { createEncoder, type SegmentEncoder } from '../node/encoder.js'
-import { crc32, ensureDir, fsyncDir, join, listDir, openAppend, type AppendFile, removeFile } from '../node/io.js'
+import { crc32, ensureDir, fsyncDir, join, listDir, openAppend, type AppendFile, removeFile, resolve } from '../node/io.js'
 import { type Block, QueryScan, ScratchPool } from '../query/scan.js'
 import type { RowGroupInfo } from '../segment/read.js'
 import { SqlEngine } from '../sql/duckdb.js'
@@ -58,8 +59,13 @@ export interface ParquetStore extends MetricStore {
    * dashboard, that should pick up the rows of workers of other hosts that died after it opened.
    */
   recover(): Promise<RecoveryReport>
-  /** Full SQL through DuckDB over the view `metrics` (and `runs`); `ENTRENAR_UNSUPPORTED` when `@duckdb/node-api` is missing. */
-  sql(text: string): Promise<SqlResult>
+  /**
+   * Read-only SQL through DuckDB over the views `metrics` and `runs`: exactly one `SELECT` / `WITH … SELECT`
+   * statement (else `ENTRENAR_SQL_FORBIDDEN`), reading only the store's own files, interrupted after
+   * `timeoutMs` (`ENTRENAR_SQL_TIMEOUT`) or when `signal` aborts (`ENTRENAR_SQL_CANCELLED`), at most
+   * `maxRows` rows (`truncated: true` when there were more). `ENTRENAR_UNSUPPORTED` when `@duckdb/node-api` is missing.
+   */
+  sql(text: string, options?: SqlOptions): Promise<SqlResult>
   /** Writes buffered rows as Parquet segments now (visible to other processes and to DuckDB). */
   seal(): Promise<void>
   /** Merges each run's small segments into segments sorted by (metric, step); atomic for readers of this store. */
@@ -141,6 +147,7 @@ class Store implements ParquetStore {
   #lastRunId: string | undefined
   #closeP: Promise<void> | undefined
   #sql: Promise<SqlEngine> | undefined
+  #sqlRunning = 0
 
   constructor(dir: string, o: ResolvedOptions) {
     this.dir = dir
@@ -413,7 +420,7 @@ class Store implements ParquetStore {
         this.#pool.clear()
         const engine = this.#sql
         this.#sql = undefined
-        if (engine) (await engine.catch(() => undefined))?.close()
+        if (engine) await (await engine.catch(() => undefined))?.close()
       }
     })()
     return this.#closeP
@@ -527,10 +534,30 @@ class Store implements ParquetStore {
     await writeRun(this.dir, run)
   }
 
-  async sql(text: string): Promise<SqlResult> {
+  async sql(text: string, options?: SqlOptions): Promise<SqlResult> {
     if (typeof text !== 'string' || text.trim() === '') throw new EntrenarError(ErrorCodes.INVALID_QUERY, `${PREFIX}: sql() needs a statement`)
+    if (options !== undefined && (options === null || typeof options !== 'object')) throw new EntrenarError(ErrorCodes.INVALID_QUERY, `${PREFIX}: sql() options must be an object`)
+    for (const k of Object.keys(options ?? {})) {
+      if (k !== 'signal' && k !== 'timeoutMs' && k !== 'maxRows') throw new EntrenarError(ErrorCodes.INVALID_QUERY, `${PREFIX}: unknown sql() option ${JSON.stringify(k)}; expected signal, timeoutMs, maxRows`)
+    }
+    // Admitted synchronously, before the first await, so calls made together cannot overshoot the limit.
+    const max = this.#o.sql.maxConcurrent
+    if (this.#sqlRunning >= max) {
+      throw new EntrenarError('ENTRENAR_BUSY', `${PREFIX}: ${this.#sqlRunning} SQL statements are running (at most ${max}); retry later`, {
+        details: { running: this.#sqlRunning, max_concurrent: max },
+      })
+    }
+    this.#sqlRunning++
+    try {
+      return await this.#runSql(text, options)
+    } finally {
+      this.#sqlRunning--
+    }
+  }
+
+  async #runSql(text: string, options: SqlOptions | undefined): Promise<SqlResult> {
     if (!this.#closed) await this.#scheduleSeal()
-    this.#sql ??= SqlEngine.open()
+    this.#sql ??= SqlEngine.open(resolve(this.dir), this.#o.sql)
     let engine: SqlEngine
     try {
       engine = await this.#sql
@@ -538,10 +565,10 @@ class Store implements ParquetStore {
       this.#sql = undefined
       throw e
     }
-    const segments = (await this.#catalog.segments()).map((s) => s.path)
+    // Absolute paths: DuckDB confines reads to the store directory by path prefix.
+    const segments = (await this.#catalog.segments()).map((s) => resolve(s.path))
     const hasRuns = (await listDir(join(this.dir, 'runs'))).some((f) => f.name.endsWith('.json') && !f.name.startsWith('.'))
-    await engine.refresh(segments, hasRuns ? join(this.dir, 'runs', '*.json') : undefined)
-    return engine.run(text)
+    return engine.run(text, { segments, runsGlob: hasRuns ? resolve(this.dir, 'runs', '*.json') : undefined }, options)
   }
 
   async compact(options: { readonly runs?: readonly string[]; readonly minSegments?: number } = {}): Promise<CompactionReport> {
