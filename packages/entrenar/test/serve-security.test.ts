@@ -182,6 +182,33 @@ describe('entrenar serve against a hostile web page', () => {
     }
   })
 
+  it('--cors-origin, --allowed-host and --admin-token open exactly what they name', async () => {
+    const dir = tempDir('entrenar-serve-flags-')
+    const { url, stop } = await startServe([dir, '--cors-origin', 'http://notebook.test:8888', '--allowed-host', 'box.lan', '--admin-token', 'admin-t0ken'])
+    const port = new URL(url).port
+    try {
+      const json = { 'content-type': 'application/json' }
+      const pre = await raw(`${url}/v1/store/runs`, 'OPTIONS', { origin: 'http://notebook.test:8888', 'access-control-request-method': 'POST' })
+      expect(pre.status).toBe(204)
+      expect(pre.headers['access-control-allow-origin']).toBe('http://notebook.test:8888')
+      const cors = await raw(`${url}/v1/store/runs`, 'POST', { ...json, origin: 'http://notebook.test:8888' }, '{"schema_version":1}')
+      expect(cors.status).toBe(200)
+      expect(cors.headers['access-control-allow-origin']).toBe('http://notebook.test:8888')
+      const other = await raw(`${url}/v1/store/runs`, 'POST', { ...json, origin: 'http://other.test:8888' }, '{"schema_version":1}')
+      expect(other.status).toBe(403)
+      expect((await raw(`${url}/healthz`, 'GET', { host: `box.lan:${port}` })).status).toBe(200)
+      expect((await raw(`${url}/healthz`, 'GET', { host: `evil.example:${port}` })).status).toBe(421)
+      expect((await raw(`${url}/v1/store/close`, 'POST', json, '{"schema_version":1}')).status).toBe(403)
+      expect((await raw(`${url}/v1/store/close`, 'POST', { ...json, authorization: 'Bearer admin-t0ken' }, '{"schema_version":1}')).status).toBe(200)
+      const health = await fetch(`${url}/healthz`)
+      expect(health.status).toBe(503)
+      expect(await health.json()).toMatchObject({ status: 'closed' })
+    } finally {
+      // Shutting down after an administrative close is still clean.
+      expect(await stop()).toBe(0)
+    }
+  })
+
   it('dashboard --web refuses a non-loopback interface without a token', async () => {
     const dir = tempDir('entrenar-dash-host-')
     expect((await cli(['serve', dir, '--port', '0', '--host', '0.0.0.0'])).code).not.toBe(0)
