@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCli } from '../src/index.js'
 import { cli, startServe, tempDir } from './helpers.js'
 
 /** One request with exactly these headers (fetch cannot forge `Host`). */
@@ -215,5 +216,19 @@ describe('entrenar serve against a hostile web page', () => {
     const r = await cli(['dashboard', dir, '--web', '--host', '0.0.0.0', '--port', '0'])
     expect(r.code).not.toBe(0)
     expect(r.err).toMatch(/requires a token/)
+    // The explicit opt-out starts, and says loudly what it means.
+    const ac = new AbortController()
+    let err = ''
+    let out = ''
+    const exited = runCli(['dashboard', dir, '--web', '--host', '0.0.0.0', '--port', '0', '--insecure-no-token'], {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      env: {},
+      signal: ac.signal,
+    })
+    while (!out.includes('web dashboard at')) await new Promise((res) => setTimeout(res, 10))
+    ac.abort()
+    expect(await exited).toBe(0)
+    expect(err).toMatch(/WARNING: .*WITHOUT a token/)
   })
 })
