@@ -185,7 +185,7 @@ export function boundedStore(
   }
   if (store.sql) {
     const sql = store.sql.bind(store)
-    Object.assign(bounded, { sql: (text: string) => sql(text) })
+    Object.assign(bounded, { sql: (text: string, o?: Parameters<typeof sql>[1]) => sql(text, o) })
   }
   return bounded
 }

@@ -184,7 +184,7 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     range: (from: number, to: number, f?: Parameters<MetricStore['range']>[2]) => store.range(from, to, f),
     runs: () => store.runs(),
     putRun: (r: Parameters<MetricStore['putRun']>[0]) => store.putRun(r),
-    ...(store.sql ? { sql: (text: string) => store.sql!(text) } : {}),
+    ...(store.sql ? { sql: (text: string, o?: Parameters<NonNullable<MetricStore['sql']>>[1]) => store.sql!(text, o) } : {}),
   }) as MetricStore
   add(metricStoreContract as unknown as Contract<never>, publicStore)
   add(metricSinkContract as unknown as Contract<never>, publicStore)
