@@ -303,10 +303,28 @@ describe('control over HTTP (serveAndon)', () => {
       a.observeValue('loss', Number.NaN, 13)
       const s = await client.status()
       expect(s).toMatchObject({ stopped: true, paused: false, reason: { code: 'ENTRENAR_STOPPED', details: { rule: 'non_finite', metric: 'loss', step: 13 } } })
-      const denied = await fetch(`${server.url}/v1/andon/resume`, { method: 'POST', body: '{"schema_version":1}' })
+      const denied = await fetch(`${server.url}/v1/andon/resume`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"schema_version":1}' })
       expect(denied.status).toBe(401)
     } finally {
       await server.close()
     }
+  })
+
+  it('a page of another origin cannot trigger or reset, and a non-loopback interface needs a token', async () => {
+    const a = andon({ runId: 'csrf' })
+    const server = await serveAndon(a)
+    try {
+      const body = JSON.stringify({ schema_version: 1, alert: { level: 'critical', rule: 'forged', message: 'stop', run_id: 'csrf', timestamp_ms: 1 } })
+      const simple = await fetch(`${server.url}/v1/andon/trigger`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: 'http://evil.example' }, body })
+      expect(simple.status).toBe(403)
+      const plain = await fetch(`${server.url}/v1/andon/trigger`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body })
+      expect(plain.status).toBe(415)
+      const foreign = await fetch(`${server.url}/v1/andon/trigger`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body })
+      expect(foreign.status).toBe(403)
+      expect(await a.history()).toEqual([])
+    } finally {
+      await server.close()
+    }
+    await expect(serveAndon(a, { host: '0.0.0.0' })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })
   })
 })

@@ -27,6 +27,14 @@ export const ErrorCodes = {
   HTTP_NOT_FOUND: 'ENTRENAR_HTTP_NOT_FOUND',
   /** A bearer token was missing or wrong. */
   HTTP_UNAUTHORIZED: 'ENTRENAR_HTTP_UNAUTHORIZED',
+  /** The request may not do this here: a foreign `Origin`, or an administrative method without the admin token (HTTP 403). */
+  HTTP_FORBIDDEN: 'ENTRENAR_HTTP_FORBIDDEN',
+  /** The `Host` header names none of the server's names: DNS rebinding guard (HTTP 421). */
+  HTTP_MISDIRECTED: 'ENTRENAR_HTTP_MISDIRECTED',
+  /** A state-changing request without an accepted `Content-Type` (HTTP 415). */
+  HTTP_MEDIA_TYPE: 'ENTRENAR_HTTP_MEDIA_TYPE',
+  /** A request body exceeds the server's cap; the read stopped there (HTTP 413). */
+  BODY_TOO_LARGE: 'ENTRENAR_BODY_TOO_LARGE',
   /** The implementation does not support the operation (e.g. `sql` without DuckDB). */
   UNSUPPORTED: 'ENTRENAR_UNSUPPORTED',
   /** The object was used after `close()`. */

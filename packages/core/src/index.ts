@@ -39,6 +39,19 @@ export { EntrenarError, type ErrorCode, ErrorCodes, isEntrenarError, toEntrenarE
 export { createHttpClient, type HttpClientOptions } from './http/client.js'
 export { type AnyMethodSpec, type CallContext, type Contract, contractMethods, type MethodSpec, type MethodsOf, method } from './http/contract.js'
 export { checkBearer, combineHandlers, createHttpHandler, errorResponse, type FetchHandler, type HttpHandlerOptions } from './http/handler.js'
+export {
+  constantTimeEqual,
+  cookieValue,
+  createRequestGuard,
+  hasToken,
+  LOOPBACK_HOSTS,
+  mediaType,
+  parseHost,
+  type RequestGuard,
+  type RequestGuardOptions,
+  readBody,
+  tokenCookieName,
+} from './http/guard.js'
 export { metricSinkContract, metricStoreContract } from './http/store-contract.js'
 export {
   asDetectorService,

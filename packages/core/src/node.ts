@@ -4,6 +4,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { hostname, networkInterfaces } from 'node:os'
+import { LOOPBACK_HOSTS } from './http/guard.js'
 import type { FetchHandler } from './http/handler.js'
 
 /**
@@ -12,9 +14,34 @@ import type { FetchHandler } from './http/handler.js'
  */
 const answering = new Set<Request>()
 
+/** True for 127.0.0.0/8, ::1 and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1'
+}
+
+/**
+ * The names a server bound to `host` answers to, for the `Host` check of `createRequestGuard`:
+ * undefined on loopback (the guard's default, loopback names on the bound port); otherwise the
+ * loopback names, the bound address (every interface address and the machine's host name for
+ * `0.0.0.0`/`::`) and `extra` (public names, e.g. behind a proxy).
+ */
+export function boundHostNames(host: string, extra: readonly string[] = []): readonly string[] | undefined {
+  if (isLoopbackHost(host) && extra.length === 0) return undefined
+  const names = new Set<string>([...LOOPBACK_HOSTS, ...extra])
+  const add = (a: string) => names.add(a.includes(':') ? `[${a.toLowerCase()}]` : a.toLowerCase())
+  if (host === '0.0.0.0' || host === '::') {
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) add(i.address.replace(/%.*$/, ''))
+    const name = hostname().toLowerCase()
+    if (/^[a-z0-9._-]+$/.test(name)) names.add(name)
+  } else if (!isLoopbackHost(host)) add(host.replace(/^\[|\]$/g, ''))
+  return [...names]
+}
+
 /** Converts a Fetch handler into a `node:http` request listener. */
 export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const socket = req.socket
     void (async () => {
       try {
         const host = req.headers.host ?? '127.0.0.1'
@@ -31,7 +58,17 @@ export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, re
         answering.add(request)
         res.on('close', () => answering.delete(request))
         const response = await handler(request)
-        res.writeHead(response.status, Object.fromEntries(response.headers))
+        const headers = Object.fromEntries(response.headers)
+        if (hasBody && !req.complete) {
+          // Answered before the body was read (too large, refused): do not read the rest of it. The
+          // client is told the connection closes; the socket goes once the answer is out.
+          headers.connection = 'close'
+          res.once('finish', () => {
+            socket.end()
+            setTimeout(() => socket.destroy(), 1000).unref()
+          })
+        }
+        res.writeHead(response.status, headers)
         if (!response.body) {
           res.end()
           return

@@ -33,7 +33,7 @@ describe('alert policy wire form', () => {
       const h = await client.history()
       expect(Object.is(h[0]!.value, -0)).toBe(true)
       expect(h[1]!.rule).toBe('budget')
-      const bad = await fetch(`${server.url}/v1/andon/trigger`, { method: 'POST', body: JSON.stringify({ schema_version: 1, alert: { level: 'fatal', rule: 'x', message: '', timestamp_ms: 1 } }) })
+      const bad = await fetch(`${server.url}/v1/andon/trigger`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ schema_version: 1, alert: { level: 'fatal', rule: 'x', message: '', timestamp_ms: 1 } }) })
       expect(bad.status).toBe(400)
     } finally {
       await server.close()

@@ -19,6 +19,7 @@ it('@entrenar/core exports exactly the public names', () => {
       'ErrorWire',
       'HealthEventWire',
       'IncidentWire',
+      'LOOPBACK_HOSTS',
       'MAX_METRIC_NAME_LENGTH',
       'MetricQueryWire',
       'ModelNodeWire',
@@ -50,12 +51,15 @@ it('@entrenar/core exports exactly the public names', () => {
       'checkStep',
       'checkTags',
       'combineHandlers',
+      'constantTimeEqual',
       'contractMethods',
+      'cookieValue',
       'createDefaultPolicy',
       'createHttpClient',
       'createHttpHandler',
       'createMemoryStore',
       'createNoopSink',
+      'createRequestGuard',
       'derivationFromWire',
       'derivationToWire',
       'detectorServiceContract',
@@ -66,6 +70,7 @@ it('@entrenar/core exports exactly the public names', () => {
       'floatToWire',
       'floatsFromWire',
       'floatsToWire',
+      'hasToken',
       'healthEventFromDrift',
       'healthEventFromIncident',
       'healthEventFromWire',
@@ -73,6 +78,7 @@ it('@entrenar/core exports exactly the public names', () => {
       'isEntrenarError',
       'levelRank',
       'lineageGraphContract',
+      'mediaType',
       'method',
       'metricSinkContract',
       'metricStoreContract',
@@ -80,9 +86,11 @@ it('@entrenar/core exports exactly the public names', () => {
       'modelToWire',
       'openRemoteDetector',
       'orderSeries',
+      'parseHost',
       'quantileOfSorted',
       'queryFromWire',
       'queryToWire',
+      'readBody',
       'resultFromWire',
       'resultToWire',
       'rowMatches',
@@ -95,6 +103,7 @@ it('@entrenar/core exports exactly the public names', () => {
       'sqlFromWire',
       'sqlToWire',
       'toEntrenarError',
+      'tokenCookieName',
       'validateBatch',
       'validateQuery',
     ].sort(),
@@ -123,5 +132,5 @@ it('@entrenar/core/conformance exports exactly the public names', () => {
 })
 
 it('@entrenar/core/node exports exactly the public names', () => {
-  expect(Object.keys(node).sort()).toEqual(['serveHandler', 'toNodeListener'].sort())
+  expect(Object.keys(node).sort()).toEqual(['boundHostNames', 'isLoopbackHost', 'serveHandler', 'toNodeListener'].sort())
 })

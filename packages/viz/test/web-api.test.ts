@@ -1,4 +1,5 @@
 import { batchFromRows, combineHandlers, createDefaultPolicy, createHttpClient, emptyBatch, createMemoryStore, isEntrenarError, type MetricStore, metricStoreContract } from '@entrenar/core'
+import { request as httpRequest } from 'node:http'
 import { describe, expect, it } from 'vitest'
 import { createDashboardHandler } from '../src/web/handler.js'
 import { lineageFromWire, overviewFromWire, type StreamMessage, streamMessageFromWire, streamRequestToParam } from '../src/web/wire.js'
@@ -87,12 +88,37 @@ describe('webDashboardHandler: page and security headers', () => {
     expect(text).not.toMatch(/["']node:[a-z_]+["']/)
   })
 
-  it('refuses a foreign Host header (DNS rebinding) unless allowed', async () => {
-    const handler = createDashboardHandler({ store: createMemoryStore() }, ASSETS)
-    expect((await handler(get('/', { headers: { host: 'evil.example:7777' } }))).status).toBe(401)
+  it('refuses a foreign Host header (DNS rebinding) with 421 unless allowed', async () => {
+    const handler = createDashboardHandler({ store: createMemoryStore(), port: 7777 }, ASSETS)
+    const evil = await handler(get('/', { headers: { host: 'evil.example:7777' } }))
+    expect(evil.status).toBe(421)
+    expect(evil.headers.get('x-entrenar-code')).toBe('ENTRENAR_HTTP_MISDIRECTED')
     expect((await handler(get('/', { headers: { host: 'localhost:7777' } }))).status).toBe(200)
-    const open = createDashboardHandler({ store: createMemoryStore(), allowedHosts: 'any' }, ASSETS)
-    expect((await open(get('/', { headers: { host: 'evil.example:7777' } }))).status).toBe(200)
+    expect((await handler(get('/', { headers: { host: 'localhost:7778' } }))).status).toBe(421)
+    const lan = createDashboardHandler({ store: createMemoryStore(), allowedHosts: ['box.lan'] }, ASSETS)
+    expect((await lan(get('/', { headers: { host: 'box.lan:7777' } }))).status).toBe(200)
+    expect((await lan(get('/', { headers: { host: 'evil.example:7777' } }))).status).toBe(421)
+  })
+
+  it('refuses cross-origin and non-JSON queries, and stops reading a large series request', async () => {
+    const handler = createDashboardHandler({ store: await fixture() }, ASSETS)
+    const query = JSON.stringify({ schema_version: 1, runs: ['a'] })
+    const series = (headers: Record<string, string>, body: BodyInit = query) => handler(new Request('http://localhost:7777/api/series', { method: 'POST', headers, body, duplex: 'half' } as RequestInit))
+    expect((await series({ 'content-type': 'application/json' })).status).toBe(200)
+    expect((await series({ 'content-type': 'text/plain' })).status).toBe(415)
+    expect((await series({ 'content-type': 'application/json', origin: 'http://evil.example' })).status).toBe(403)
+    let pulled = 0
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled++
+        c.enqueue(new Uint8Array(64 * 1024).fill(0x20))
+      },
+    })
+    const big = await series({ 'content-type': 'application/json' }, endless)
+    expect(big.status).toBe(413)
+    expect(big.headers.get('x-entrenar-code')).toBe('ENTRENAR_BODY_TOO_LARGE')
+    // The cap is 1 MiB: 16 chunks of 64 KiB, and the stream was not read further.
+    expect(pulled).toBeLessThan(24)
   })
 
   it('needs the token: bearer header, or ?token= once, which sets an HttpOnly cookie', async () => {
@@ -112,7 +138,7 @@ describe('webDashboardHandler: page and security headers', () => {
   })
 
   it('fails fast on bad options', () => {
-    const bad = [{}, { store: createMemoryStore(), token: '' }, { store: createMemoryStore(), pollMs: 0 }, { store: createMemoryStore(), allowedHosts: 'x' }]
+    const bad = [{}, { store: createMemoryStore(), token: '' }, { store: createMemoryStore(), pollMs: 0 }, { store: createMemoryStore(), allowedHosts: 'any' }, { store: createMemoryStore(), host: '0.0.0.0' }]
     for (const o of bad) {
       let err: unknown
       try {
@@ -351,6 +377,39 @@ describe('serveWebDashboard', () => {
       expect((await fetch(new URL('/api/overview', server.url))).status).toBe(401)
     } finally {
       await server.close()
+    }
+  })
+})
+
+describe('serveWebDashboard off loopback', () => {
+  it('refuses another interface without a token, unless the risk is accepted explicitly', async () => {
+    const store = await fixture()
+    await expect(serveWebDashboard(store, { host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })
+    const open = await serveWebDashboard(store, { host: '0.0.0.0', port: 0, insecureNoToken: true, allowedHosts: ['dash.lan'] })
+    try {
+      const port = open.port
+      const at = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          // fetch cannot set Host: node:http can.
+          const req = httpRequest({ host: '127.0.0.1', port, path: '/api/overview', headers: { host } }, (res) => {
+            res.resume()
+            resolve(res.statusCode ?? 0)
+          })
+          req.on('error', reject)
+          req.end()
+        })
+      expect(await at(`127.0.0.1:${port}`)).toBe(200)
+      expect(await at(`dash.lan:${port}`)).toBe(200)
+      // Binding every interface does not mean answering every name: a rebinding name is refused.
+      expect(await at(`evil.example:${port}`)).toBe(421)
+    } finally {
+      await open.close()
+    }
+    const guarded = await serveWebDashboard(store, { host: '0.0.0.0', port: 0, token: 'lan-token' })
+    try {
+      expect((await fetch(`http://127.0.0.1:${guarded.port}/api/overview`)).status).toBe(401)
+    } finally {
+      await guarded.close()
     }
   })
 })

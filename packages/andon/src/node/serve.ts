@@ -1,5 +1,5 @@
-import { type AlertPolicy, alertPolicyContract, asAlertPolicyService, combineHandlers, createHttpHandler, silenceContract } from '@entrenar/core'
-import { type RunningServer, serveHandler } from '@entrenar/core/node'
+import { type AlertPolicy, alertPolicyContract, asAlertPolicyService, combineHandlers, createHttpHandler, EntrenarError, ErrorCodes, silenceContract } from '@entrenar/core'
+import { boundHostNames, isLoopbackHost, type RunningServer, serveHandler } from '@entrenar/core/node'
 import { asSilenceService } from '../silence/service.js'
 import type { Andon } from '../types.js'
 
@@ -9,8 +9,10 @@ export interface ServeAndonOptions {
   readonly port?: number
   /** Interface (default 127.0.0.1: loopback only). */
   readonly host?: string
-  /** When set, every request needs `Authorization: Bearer <token>`. */
+  /** When set, every request needs `Authorization: Bearer <token>`. Required off loopback. */
   readonly token?: string
+  /** More names the `Host` header may carry (DNS rebinding guard; the bound address is always allowed). */
+  readonly allowedHosts?: readonly string[]
 }
 
 const hasSilences = (p: AlertPolicy): p is AlertPolicy & Pick<Andon, 'addSilence' | 'expireSilence' | 'silences'> =>
@@ -21,11 +23,21 @@ const hasSilences = (p: AlertPolicy): p is AlertPolicy & Pick<Andon, 'addSilence
  * person or the CLI can see why a run stopped or paused and resume it from another process:
  * `POST <url>/v1/andon/status`, `POST <url>/v1/andon/resume` with body `{"schema_version":1}`, or
  * `createHttpClient(alertPolicyContract, url).resume()`. An Andon's silences are served beside it
- * (`silenceContract`: `POST <url>/v1/silences/add|list|expire`). Binds loopback by default.
+ * (`silenceContract`: `POST <url>/v1/silences/add|list|expire`). Binds loopback by default; any
+ * other interface requires `token`. Requests must name the server in `Host` and come as JSON from
+ * its own origin (see core's `createRequestGuard`).
  */
-export function serveAndon(andon: AlertPolicy, options: ServeAndonOptions = {}): Promise<RunningServer> {
-  const auth = options.token === undefined ? {} : { token: options.token }
+export async function serveAndon(andon: AlertPolicy, options: ServeAndonOptions = {}): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1'
+  if (!isLoopbackHost(host) && !options.token) {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: serving on ${host} (not loopback) requires a token; pass token`)
+  }
+  let bound: number | undefined
+  const allowedHosts = boundHostNames(host, options.allowedHosts)
+  const auth = { ...(options.token === undefined ? {} : { token: options.token }), ...(allowedHosts ? { allowedHosts } : {}), port: () => bound }
   const policy = createHttpHandler(alertPolicyContract, asAlertPolicyService(andon), auth)
   const handler = hasSilences(andon) ? combineHandlers(policy, createHttpHandler(silenceContract, asSilenceService(andon), auth)) : policy
-  return serveHandler(handler, { ...(options.port === undefined ? {} : { port: options.port }), ...(options.host === undefined ? {} : { host: options.host }) })
+  const running = await serveHandler(handler, { host, ...(options.port === undefined ? {} : { port: options.port }) })
+  bound = running.port
+  return running
 }

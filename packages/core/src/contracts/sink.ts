@@ -27,4 +27,10 @@ export interface MetricSink {
   flush(): Promise<void>
   /** Flushes and releases resources; idempotent. */
   close(): Promise<void>
+  /**
+   * Throws the coded error `write` would throw for this batch's content (run id, names, steps,
+   * timestamps), keeping nothing. Lets a queue in front of the sink acknowledge only rows the sink
+   * will take. Optional: without it, {@link validateBatch} is the check.
+   */
+  validate?(batch: RecordBatch): void
 }

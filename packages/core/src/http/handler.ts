@@ -2,22 +2,31 @@ import * as v from 'valibot'
 import { EntrenarError, ErrorCodes, type ErrorCode, isEntrenarError } from '../errors.js'
 import { SCHEMA_VERSION } from '../wire/schemas.js'
 import { type Contract, contractMethods, type AnyMethodSpec } from './contract.js'
+import { createRequestGuard, hasToken, readBody, type RequestGuardOptions } from './guard.js'
 
 /** A Fetch-standard request handler: runs on Node (through the adapter), Deno, Bun and workers. */
 export type FetchHandler = (request: Request) => Promise<Response>
 
 /** Options of {@link createHttpHandler}. */
-export interface HttpHandlerOptions {
+export interface HttpHandlerOptions extends RequestGuardOptions {
   /** When set, every request must carry `Authorization: Bearer <token>`. */
   readonly token?: string
-  /** Largest accepted request body. Default 64 MiB. */
+  /** Largest accepted request body; the read stops there (413). Default 64 MiB. */
   readonly maxBodyBytes?: number
+  /**
+   * Run the request checks of {@link createRequestGuard} (Host, Origin, media type, CORS). Default
+   * true; false only when a server in front of this handler already ran them on the same request.
+   */
+  readonly guard?: boolean
 }
 
 const STATUS: Partial<Record<string, number>> = {
   [ErrorCodes.HTTP_NOT_FOUND]: 404,
   [ErrorCodes.NOT_FOUND]: 404,
   [ErrorCodes.HTTP_UNAUTHORIZED]: 401,
+  [ErrorCodes.HTTP_FORBIDDEN]: 403,
+  [ErrorCodes.HTTP_MISDIRECTED]: 421,
+  [ErrorCodes.HTTP_MEDIA_TYPE]: 415,
   [ErrorCodes.UNSUPPORTED]: 501,
   [ErrorCodes.CLOSED]: 409,
   [ErrorCodes.INTERNAL]: 500,
@@ -41,13 +50,7 @@ export function errorResponse(code: ErrorCode, message: string, details?: Readon
 
 /** True when the request carries the expected bearer token (constant-time comparison). */
 export function checkBearer(request: Request, token: string | undefined): boolean {
-  if (!token) return true
-  const got = request.headers.get('authorization') ?? ''
-  const want = `Bearer ${token}`
-  if (got.length !== want.length) return false
-  let diff = 0
-  for (let i = 0; i < want.length; i++) diff |= got.charCodeAt(i) ^ want.charCodeAt(i)
-  return diff === 0
+  return hasToken(request, token)
 }
 
 /**
@@ -67,20 +70,26 @@ export function createHttpHandler<T>(contract: Contract<T>, impl: T, options: Ht
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024
   const prefix = `/v1/${contract.service}/`
   const specs = new Map<string, AnyMethodSpec>(contractMethods(contract))
+  const guard = options.guard === false ? undefined : createRequestGuard(options)
   return async (request) => {
     const url = new URL(request.url)
     if (!url.pathname.startsWith(prefix)) return errorResponse(ErrorCodes.HTTP_NOT_FOUND, `entrenar/core: no service at ${url.pathname}`)
     const name = url.pathname.slice(prefix.length)
     const spec = specs.get(name)
     if (!spec) return errorResponse(ErrorCodes.HTTP_NOT_FOUND, `entrenar/core: ${contract.service} has no method ${JSON.stringify(name)}`)
+    const refused = guard?.check(request)
+    if (refused) return refused
     if (!checkBearer(request, options.token)) return errorResponse(ErrorCodes.HTTP_UNAUTHORIZED, 'entrenar/core: missing or wrong bearer token')
     if (request.method !== 'POST') return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/core: ${request.method} ${url.pathname}: use POST`)
-    const declared = Number(request.headers.get('content-length') ?? '0')
-    if (declared > maxBody) return errorResponse('ENTRENAR_BODY_TOO_LARGE', `entrenar/core: body of ${declared} bytes exceeds ${maxBody}`)
+    let text: string
+    try {
+      text = await readBody(request, { maxBytes: maxBody })
+    } catch (e) {
+      if (isEntrenarError(e)) return errorResponse(e.code, e.message, e.details)
+      throw e
+    }
     let json: unknown
     try {
-      const text = await request.text()
-      if (text.length > maxBody) return errorResponse('ENTRENAR_BODY_TOO_LARGE', `entrenar/core: body of ${text.length} bytes exceeds ${maxBody}`)
       json = JSON.parse(text)
     } catch {
       return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/core: ${contract.service}.${name}: body is not JSON`)
@@ -97,7 +106,8 @@ export function createHttpHandler<T>(contract: Contract<T>, impl: T, options: Ht
     try {
       const args = spec.decodeRequest(parsed.output, { signal: request.signal })
       const result: unknown = await (fn as (...a: unknown[]) => Promise<unknown>).apply(impl, args)
-      return Response.json(spec.encodeResponse(result))
+      const res = Response.json(spec.encodeResponse(result))
+      return guard ? guard.cors(request, res) : res
     } catch (e) {
       if (isEntrenarError(e)) return errorResponse(e.code, e.message, e.details)
       const err = new EntrenarError(ErrorCodes.INTERNAL, `entrenar/core: ${contract.service}.${name} failed: ${e instanceof Error ? e.message : String(e)}`)

@@ -5,6 +5,9 @@ import { EntrenarError, ErrorCodes } from '../errors.js'
 import { executeQuery } from '../query/execute.js'
 import type { MetricQuery, QueryResult, RangeFilter } from '../query/types.js'
 
+/** Largest timestamp magnitude a store keeps, µs (int64 range, rounded down to a double). */
+const MAX_TIMESTAMP_US = 9.2e18
+
 /** Rejects a batch whose columns disagree or whose rows are invalid, before anything is kept. */
 export function validateBatch(batch: RecordBatch, prefix = 'entrenar/core'): void {
   const bad = (msg: string): never => {
@@ -27,6 +30,9 @@ export function validateBatch(batch: RecordBatch, prefix = 'entrenar/core'): voi
     if (t < -1 || t >= batch.tagSets.length) bad(`row ${i} references tag set ${t} of ${batch.tagSets.length}`)
     const e = checkStep(batch.step[i])
     if (e) throw e
+    const ts = batch.timestampUs[i]!
+    // Stores keep microseconds as int64 (Parquet TIMESTAMP_MICROS): ±9.2e18 µs.
+    if (!Number.isFinite(ts) || Math.abs(ts) > MAX_TIMESTAMP_US) bad(`row ${i} has timestamp_us ${ts}, not a finite number of microseconds within ±${MAX_TIMESTAMP_US}`)
   }
 }
 
@@ -41,6 +47,10 @@ class MemoryStore implements MetricStore {
   #batches: RecordBatch[] = []
   #runs = new Map<string, RunInfo>()
   #closed = false
+
+  validate(batch: RecordBatch): void {
+    validateBatch(batch)
+  }
 
   async write(batch: RecordBatch): Promise<void> {
     this.#open()

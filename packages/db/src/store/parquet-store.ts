@@ -207,6 +207,12 @@ class Store implements ParquetStore {
     return p
   }
 
+  /** The checks of `write` that depend on the batch alone (run id as a path, timestamps), keeping nothing. */
+  validate(batch: RecordBatch): void {
+    validateBatch(batch, PREFIX)
+    encodeRunId(batch.runId)
+  }
+
   async write(batch: RecordBatch): Promise<void> {
     this.#open()
     validateBatch(batch, PREFIX)

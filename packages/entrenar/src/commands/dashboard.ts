@@ -1,5 +1,6 @@
 import type { RecordBatch } from '@entrenar/core'
 import { createLineage } from '@entrenar/graph'
+import { isLoopbackHost } from '@entrenar/core/node'
 import { createSvgDashboard, createTerminalDashboard, serveWebDashboard } from '@entrenar/viz'
 import { type Io, toJson, usage, warnOn } from '../io.js'
 import { openExistingStore, readIncidents } from '../node/store.js'
@@ -12,6 +13,10 @@ export interface DashboardFlags {
   readonly port?: string
   readonly host?: string
   readonly token?: string
+  /** More names the `Host` header may carry (repeatable). */
+  readonly allowedHost?: readonly string[]
+  /** Serve off loopback without a token (printed as a warning). */
+  readonly insecureNoToken?: boolean
   /** Draw one terminal frame and exit (also the default when stdout is not a terminal). */
   readonly once?: boolean
   readonly ascii?: boolean
@@ -29,7 +34,17 @@ export async function dashboardCommand(dir: string, flags: DashboardFlags, io: I
       const port = flags.port === undefined ? 6006 : Number(flags.port)
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${flags.port} is not a TCP port`)
       const lineage = await createLineage({ dir, onError: warnOn(io) })
-      const server = await serveWebDashboard(store, { port, lineage, ...(flags.host ? { host: flags.host } : {}), ...(flags.token ? { token: flags.token } : {}) })
+      const server = await serveWebDashboard(store, {
+        port,
+        lineage,
+        ...(flags.host ? { host: flags.host } : {}),
+        ...(flags.token ? { token: flags.token } : {}),
+        ...(flags.allowedHost?.length ? { allowedHosts: flags.allowedHost } : {}),
+        ...(flags.insecureNoToken ? { insecureNoToken: true } : {}),
+      })
+      if (flags.insecureNoToken && !flags.token && !isLoopbackHost(flags.host ?? '127.0.0.1')) {
+        io.err(`WARNING: the web dashboard serves ${flags.host} WITHOUT a token (--insecure-no-token): anyone who can reach port ${server.port} reads every run and its config.\n`)
+      }
       if (io.json) io.out(toJson({ url: server.url, port: server.port }))
       else io.out(`web dashboard at ${server.url} (Ctrl-C to stop)\n`)
       await untilAborted(io.signal)

@@ -1,5 +1,6 @@
 import { asSilenceService, createAndon, loadRenacerConfig } from '@entrenar/andon'
 import { createHttpHandler, ErrorCodes, silenceContract, toEntrenarError } from '@entrenar/core'
+import { boundHostNames } from '@entrenar/core/node'
 import { openStore } from '@entrenar/db'
 import { createLineage } from '@entrenar/graph'
 import { startServer } from '@entrenar/serve'
@@ -21,6 +22,12 @@ export interface ServeFlags {
   readonly config?: string
   /** Do not mount the web dashboard at `/`. */
   readonly dashboard?: boolean
+  /** More names the `Host` header may carry (a public name, a proxy's); repeatable. */
+  readonly allowedHost?: readonly string[]
+  /** Origins allowed to call from another origin (CORS); repeatable. Default none. */
+  readonly corsOrigin?: readonly string[]
+  /** Token for the administrative store methods over HTTP (default `$ENTRENAR_ADMIN_TOKEN`); without it they are not served. */
+  readonly adminToken?: string
 }
 
 /**
@@ -32,14 +39,31 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   const port = flags.port === undefined ? 9464 : Number(flags.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${flags.port} is not a TCP port`)
   const token = flags.token ?? io.env.ENTRENAR_TOKEN
+  const adminToken = flags.adminToken ?? io.env.ENTRENAR_ADMIN_TOKEN
   const store = await openStore(dir, { sealAfterMs: 5000 })
   const lineage = await createLineage({ dir, onError: warnOn(io) })
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
   const andon = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
+  // The extra handlers check Host and Origin as the server does: same names, same port.
+  let bound: number | undefined
+  const allowedHosts = boundHostNames(flags.host ?? '127.0.0.1', flags.allowedHost ?? [])
+  const guard = { ...(allowedHosts ? { allowedHosts } : {}), port: () => bound, ...(flags.corsOrigin?.length ? { corsOrigins: flags.corsOrigin } : {}) }
   // Silences (`/v1/silences/*`) of the served Andon: `entrenar andon silence … --url` talks to these.
-  const silences = createHttpHandler(silenceContract, asSilenceService(andon), token ? { token } : {})
-  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon, ...(token ? { token } : {}), allowedHosts: 'any' })]
-  const server = await startServer({ store, lineage, andon, handlers, port, ...(flags.host ? { host: flags.host } : {}), ...(token ? { token } : {}) })
+  const silences = createHttpHandler(silenceContract, asSilenceService(andon), { ...guard, ...(token ? { token } : {}) })
+  const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon, ...guard, ...(token ? { token } : {}) })]
+  const server = await startServer({
+    store,
+    lineage,
+    andon,
+    handlers,
+    port,
+    ...(flags.host ? { host: flags.host } : {}),
+    ...(token ? { token } : {}),
+    ...(adminToken ? { adminToken } : {}),
+    ...(flags.allowedHost?.length ? { allowedHosts: flags.allowedHost } : {}),
+    ...(flags.corsOrigin?.length ? { corsOrigins: flags.corsOrigin } : {}),
+  })
+  bound = server.port
   if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics` }))
   else {
     io.out(`entrenar serving ${dir} at ${server.url}\n`)

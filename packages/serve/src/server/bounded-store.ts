@@ -17,6 +17,10 @@ export interface QueueStats {
   readonly writtenRows: number
   /** Writes refused because the queue was full. */
   readonly rejectedWrites: number
+  /** Queued writes the store then failed to take (each also went to `onError` and is reported to its run's writer). */
+  readonly drainFailures: number
+  /** Rows of those writes: accepted, then lost. */
+  readonly lostRows: number
 }
 
 /** A store whose writes pass through a bounded queue: a full queue refuses with `ENTRENAR_BUSY` instead of growing. */
@@ -26,14 +30,26 @@ export interface BoundedStore extends MetricStore {
   capacity(): number
   /** Writes every queued row and flushes the store, unless the store was closed through `close`. */
   drain(): Promise<void>
+  /**
+   * Waits until every row accepted so far has been handed to the store, without flushing the
+   * shared store; rejects with the failures of earlier queued writes (`ENTRENAR_SINK_FAILED`).
+   */
+  settle(): Promise<void>
+  /** True once `close` was called. */
+  closed(): boolean
+  /** The store's own checks of a batch (its `validate`, else core's `validateBatch`); keeps nothing. */
+  validate(batch: RecordBatch): void
 }
 
 /**
- * Wraps a store so that `write` validates the batch, hands it to `also` sinks (the exporter,
+ * Wraps a store so that `write` validates the batch with the store's own rules (`validate`, else
+ * core's `validateBatch`) before accepting it, hands it to `also` sinks (the exporter,
  * synchronously cheap) and queues it for the store; one writer drains the queue in order. When
  * `maxQueuedRows` would be exceeded, `write` rejects with `ENTRENAR_BUSY`: the caller retries
  * later (HTTP 429 + Retry-After) and memory stays bounded whatever the clients do.
- * A store failure while draining rejects the next `flush`, as a sink's `flush` promises.
+ * A store failure while draining (a full disk, say) is counted, sent to `onError`, and reported
+ * to the writer of that run: its next write, or the next `flush`/`settle`, rejects with
+ * `ENTRENAR_SINK_FAILED` naming the rows lost.
  */
 export function boundedStore(
   store: MetricStore,
@@ -50,8 +66,30 @@ export function boundedStore(
   let written = 0
   let rejected = 0
   let draining: Promise<void> | null = null
-  let failure: unknown = null
+  /** Drain failures not yet reported, by run id. */
+  const failures = new Map<string, { rows: number; cause: unknown }>()
+  let drainFailures = 0
+  let lostRows = 0
   let closed = false
+
+  const failed = (runs: readonly string[]): EntrenarError => {
+    const lost = runs.map((r) => ({ run: r, ...failures.get(r)! }))
+    for (const r of runs) failures.delete(r)
+    const first = lost[0]!.cause
+    const why = first instanceof Error ? first.message : String(first)
+    return new EntrenarError(
+      ErrorCodes.SINK_FAILED,
+      `entrenar/serve: ${lost.reduce((n, l) => n + l.rows, 0)} accepted rows of run ${lost.map((l) => JSON.stringify(l.run)).join(', ')} could not be stored: ${why}`,
+      { cause: first, details: { runs: lost.map((l) => ({ run_id: l.run, lost_rows: l.rows })) } },
+    )
+  }
+  const report = (): void => {
+    if (failures.size > 0) throw failed([...failures.keys()])
+  }
+  const check = (batch: RecordBatch): void => {
+    if (store.validate) store.validate(batch)
+    else validateBatch(batch, 'entrenar/serve')
+  }
 
   const drain = async (): Promise<void> => {
     while (head < queue.length) {
@@ -60,7 +98,10 @@ export function boundedStore(
         await store.write(batch)
         written += batch.length
       } catch (e) {
-        failure ??= e
+        drainFailures++
+        lostRows += batch.length
+        const f = failures.get(batch.runId)
+        failures.set(batch.runId, { rows: (f?.rows ?? 0) + batch.length, cause: f?.cause ?? e })
         options.onError?.(e)
       }
       queue[head++] = undefined as unknown as RecordBatch
@@ -88,7 +129,8 @@ export function boundedStore(
   const bounded: BoundedStore = {
     async write(batch) {
       if (closed) throw new EntrenarError(ErrorCodes.CLOSED, 'entrenar/serve: write after close')
-      validateBatch(batch, 'entrenar/serve')
+      if (failures.has(batch.runId)) throw failed([batch.runId])
+      check(batch)
       if (batch.length === 0) return
       // A batch larger than the whole queue can never fit: retrying would loop forever, so it is refused as too large.
       if (batch.length > max) {
@@ -110,14 +152,15 @@ export function boundedStore(
       if (queued > peak) peak = queued
       kick()
     },
+    validate: check,
     async flush() {
       await settle()
-      if (failure) {
-        const e = failure
-        failure = null
-        throw e
-      }
+      report()
       await store.flush()
+    },
+    async settle() {
+      await settle()
+      report()
     },
     async close() {
       if (closed) return
@@ -132,8 +175,9 @@ export function boundedStore(
       await store.putRun(run)
       options.onRun?.(run)
     },
-    stats: () => ({ queuedRows: queued, peakQueuedRows: peak, maxQueuedRows: max, acceptedRows: accepted, writtenRows: written, rejectedWrites: rejected }),
+    stats: () => ({ queuedRows: queued, peakQueuedRows: peak, maxQueuedRows: max, acceptedRows: accepted, writtenRows: written, rejectedWrites: rejected, drainFailures, lostRows }),
     capacity: () => max - queued,
+    closed: () => closed,
     drain: async () => {
       if (closed) return settle()
       return bounded.flush()

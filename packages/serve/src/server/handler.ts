@@ -4,8 +4,8 @@ import {
   alertPolicyContract,
   asAlertPolicyService,
   type Contract,
-  checkBearer,
   createHttpHandler,
+  createRequestGuard,
   createMemoryStore,
   type DetectorService,
   detectorServiceContract,
@@ -14,18 +14,22 @@ import {
   errorResponse,
   type ExportFormat,
   type FetchHandler,
+  constantTimeEqual,
+  hasToken,
   isEntrenarError,
   type LineageGraph,
   lineageGraphContract,
   type MetricStore,
   metricSinkContract,
   metricStoreContract,
+  readBody,
   SCHEMA_VERSION,
 } from '@entrenar/core'
 import { createPrometheusExporter, type PrometheusExporter } from '../prometheus/exporter.js'
 import type { MetricsSource } from '../prometheus/histogram.js'
 import { BUSY, type BoundedStore, boundedStore, type QueueStats } from './bounded-store.js'
 import { parseIngest, parseLenientJson } from './ingest.js'
+import { serveMetricsSource } from './own-metrics.js'
 
 /** A contract and the implementation to serve for it (see {@link mount}). */
 export interface Mount {
@@ -56,15 +60,36 @@ export interface ServeHandlerOptions {
   readonly exporter?: PrometheusExporter
   /** More sources appended to `/metrics` (e.g. an A/B latency histogram). */
   readonly sources?: readonly MetricsSource[]
-  /** Bearer token every route but `/healthz` requires. */
+  /**
+   * Bearer token every route but `/healthz` requires (the web dashboard's cookie, set after
+   * `/?token=`, carries it too).
+   */
   readonly token?: string
+  /**
+   * Token that unlocks the administrative methods of the shared store over HTTP (`store.close`,
+   * `sink.close`, and a `flush` that flushes the store itself). Without it they are not served:
+   * `close` answers 403 and `flush` only waits until the caller's accepted rows reached the store.
+   */
+  readonly adminToken?: string
+  /**
+   * Host names the `Host` header may carry (DNS rebinding guard): `name` or `name:port`. Default
+   * the loopback names on the bound port; `startServer` adds the names of the interface it binds.
+   */
+  readonly allowedHosts?: readonly string[]
+  /** The port the server listens on, for the Host check (a function when known only after binding). */
+  readonly port?: number | (() => number | undefined)
+  /** Origins allowed to call from another origin (CORS). Default none: no CORS headers. */
+  readonly corsOrigins?: readonly string[]
   /** Largest request body in bytes. Default 8 MiB. */
   readonly maxBodyBytes?: number
   /** Rows accepted but not yet stored before writes answer 429. Default 262 144. */
   readonly maxQueuedRows?: number
   /** `Retry-After` seconds sent with a 429. Default 1. */
   readonly retryAfterSeconds?: number
-  /** Where store failures while draining go (they also reject the next flush). */
+  /**
+   * Where store failures while draining go (they are also counted in `/metrics` and reported to
+   * the writer of the failed run on its next write or flush).
+   */
   readonly onError?: (e: unknown) => void
 }
 
@@ -85,58 +110,6 @@ const DEFAULT_MAX_QUEUED = 262_144
 
 function isPolicy(x: AlertPolicy | AlertPolicyService): x is AlertPolicy {
   return 'signal' in x
-}
-
-/** Thrown by {@link readCapped} for an unsupported or corrupt `Content-Encoding`. */
-class EncodingError extends Error {}
-
-/**
- * Reads a body up to `max` bytes (after gzip decoding, so a small compressed bomb cannot grow
- * memory); undefined when it is larger (the read stops there).
- */
-async function readCapped(request: Request, max: number): Promise<string | undefined> {
-  const declared = Number(request.headers.get('content-length') ?? Number.NaN)
-  if (declared > max) return undefined
-  if (!request.body) return ''
-  const encoding = (request.headers.get('content-encoding') ?? 'identity').trim().toLowerCase()
-  if (encoding !== 'identity' && encoding !== 'gzip') throw new EncodingError(`content-encoding ${encoding} is not supported; use gzip or none`)
-  const stream = encoding === 'gzip' ? request.body.pipeThrough(new DecompressionStream('gzip')) : request.body
-  const reader = stream.getReader()
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    let part: ReadableStreamReadResult<Uint8Array>
-    try {
-      part = await reader.read()
-    } catch (e) {
-      throw new EncodingError(`body could not be decoded (${encoding}): ${e instanceof Error ? e.message : String(e)}`)
-    }
-    if (part.done) break
-    size += part.value.byteLength
-    if (size > max) {
-      await reader.cancel().catch(() => {})
-      return undefined
-    }
-    chunks.push(part.value)
-  }
-  const all = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    all.set(c, at)
-    at += c.byteLength
-  }
-  return new TextDecoder().decode(all)
-}
-
-/** Reads the body or answers the error (413 too large, 400 bad encoding). */
-async function bodyOrError(request: Request, max: number): Promise<string | Response> {
-  try {
-    const text = await readCapped(request, max)
-    return text ?? errorResponse('ENTRENAR_BODY_TOO_LARGE', `entrenar/serve: body exceeds ${max} bytes`, { max_body_bytes: max })
-  } catch (e) {
-    if (e instanceof EncodingError) return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/serve: ${e.message}`)
-    throw e
-  }
 }
 
 function withHeaders(res: Response, headers: Record<string, string>): Response {
@@ -173,13 +146,43 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     ...(options.onError ? { onError: options.onError } : {}),
   })
   let rejectedRequests = 0
+  exporter.register(serveMetricsSource(() => ({ ...store.stats(), rejectedRequests })))
+  const adminToken = options.adminToken
+  if (adminToken !== undefined && (typeof adminToken !== 'string' || adminToken.length < 8 || adminToken === token)) {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, 'entrenar/serve: adminToken must be a string of at least 8 characters, different from token')
+  }
+  const guard = createRequestGuard({
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+  })
   const services = new Map<string, FetchHandler>()
+  // This handler runs the guard; the contract handlers it calls see the same request.
+  const serve = (contract: Contract<never>, impl: unknown) => createHttpHandler(contract, impl as never, { maxBodyBytes: maxBody, guard: false })
   const add = (contract: Contract<never>, impl: unknown) => {
     if (services.has(contract.service)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/serve: two implementations for service ${JSON.stringify(contract.service)}`)
-    services.set(contract.service, createHttpHandler(contract, impl as never, { maxBodyBytes: maxBody }))
+    services.set(contract.service, serve(contract, impl))
   }
-  add(metricStoreContract as unknown as Contract<never>, store)
-  add(metricSinkContract as unknown as Contract<never>, store)
+  // The shared store as the public sees it: no close, and flush waits for the caller's rows only.
+  const forbidden = async (): Promise<never> => {
+    throw new EntrenarError(ErrorCodes.HTTP_FORBIDDEN, 'entrenar/serve: close is an administrative method of the shared store; it needs the admin token')
+  }
+  const publicStore: MetricStore = Object.assign(Object.create(null) as object, {
+    write: (b: Parameters<MetricStore['write']>[0]) => store.write(b),
+    flush: () => store.settle(),
+    close: forbidden,
+    query: (q: Parameters<MetricStore['query']>[0]) => store.query(q),
+    range: (from: number, to: number, f?: Parameters<MetricStore['range']>[2]) => store.range(from, to, f),
+    runs: () => store.runs(),
+    putRun: (r: Parameters<MetricStore['putRun']>[0]) => store.putRun(r),
+    ...(store.sql ? { sql: (text: string) => store.sql!(text) } : {}),
+  }) as MetricStore
+  add(metricStoreContract as unknown as Contract<never>, publicStore)
+  add(metricSinkContract as unknown as Contract<never>, publicStore)
+  const admin = new Map<string, FetchHandler>([
+    ['store', serve(metricStoreContract as unknown as Contract<never>, store)],
+    ['sink', serve(metricSinkContract as unknown as Contract<never>, store)],
+  ])
   const andon = options.andon ? (isPolicy(options.andon) ? asAlertPolicyService(options.andon) : options.andon) : undefined
   if (andon) add(alertPolicyContract as unknown as Contract<never>, andon)
   if (options.lineage) add(lineageGraphContract as unknown as Contract<never>, options.lineage)
@@ -197,6 +200,16 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     seenIncidents = h.length
   }
 
+  /** Reads the body with the cap while it streams (after gzip decoding), or the error answer (413, 400). */
+  const bodyOrError = async (request: Request): Promise<string | Response> => {
+    try {
+      return await readBody(request, { maxBytes: maxBody, gzip: true, prefix: 'entrenar/serve' })
+    } catch (e) {
+      if (isEntrenarError(e)) return errorResponse(e.code, e.message, e.details)
+      throw e
+    }
+  }
+
   const busy = (e: EntrenarError): Response => {
     rejectedRequests++
     return withHeaders(errorResponse(e.code, e.message, e.details), { 'retry-after': retryAfter })
@@ -206,7 +219,7 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     if (request.method !== 'POST') return errorResponse(ErrorCodes.WIRE_INVALID, 'entrenar/serve: ingest: use POST')
     // Refuse before reading the body when the queue is already full: the cheapest back-pressure.
     if (store.capacity() <= 0) return busy(new EntrenarError(BUSY, `entrenar/serve: queue full (${store.stats().queuedRows} rows); retry later`))
-    const text = await bodyOrError(request, maxBody)
+    const text = await bodyOrError(request)
     if (typeof text !== 'string') return text
     let body: unknown
     try {
@@ -216,6 +229,8 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     }
     try {
       const { batch, run } = parseIngest(body, Date.now() * 1000)
+      // The store's own rules before anything is kept or acknowledged.
+      store.validate(batch)
       if (run) await store.putRun(run)
       await store.write(batch)
       return Response.json({ schema_version: SCHEMA_VERSION, accepted: batch.length, queued_rows: store.stats().queuedRows })
@@ -240,39 +255,69 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     return new Response(text, { headers })
   }
 
-  const handler: FetchHandler = async (request) => {
+  const route = async (request: Request): Promise<Response> => {
     const url = new URL(request.url)
     const path = url.pathname
     if (path === '/healthz') {
       const s = store.stats()
-      return Response.json({ status: 'ok', schema_version: SCHEMA_VERSION, queued_rows: s.queuedRows, max_queued_rows: s.maxQueuedRows, services: [...services.keys()] })
+      const closed = store.closed()
+      const status = closed ? 'closed' : s.drainFailures > 0 ? 'degraded' : 'ok'
+      return Response.json(
+        {
+          status,
+          schema_version: SCHEMA_VERSION,
+          queued_rows: s.queuedRows,
+          max_queued_rows: s.maxQueuedRows,
+          drain_failures: s.drainFailures,
+          lost_rows: s.lostRows,
+          services: [...services.keys()],
+        },
+        { status: closed ? 503 : 200 },
+      )
     }
-    if (!checkBearer(request, token)) {
+    const isAdmin = adminToken !== undefined && hasToken(request, adminToken)
+    if (!isAdmin && !hasToken(request, token, { cookie: true })) {
+      // The dashboard's `/?token=` page address goes to the extra handlers only: the dashboard
+      // checks the token itself, sets its cookie and redirects to the clean address.
+      const given = url.searchParams.get('token')
+      if ((request.method === 'GET' || request.method === 'HEAD') && given !== null && token !== undefined && constantTimeEqual(given, token)) {
+        for (const h of extra) {
+          const res = await h(request)
+          if (res.status !== 404) return res
+        }
+      }
       return withHeaders(errorResponse(ErrorCodes.HTTP_UNAUTHORIZED, 'entrenar/serve: missing or wrong bearer token'), { 'www-authenticate': 'Bearer' })
     }
     if (path === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) return metrics(request)
     if (path === '/v1/ingest') return ingest(request)
     const m = /^\/v1\/([^/]+)\//.exec(path)
-    const service = m ? services.get(m[1]!) : undefined
-    if (service) {
-      if (request.method !== 'POST') return service(request)
-      // Read the body here with the cap, so a chunked upload without Content-Length cannot grow memory.
-      const text = await bodyOrError(request, maxBody)
+    const service = m ? ((isAdmin ? admin.get(m[1]!) : undefined) ?? services.get(m[1]!)) : undefined
+    const reading = request.method !== 'GET' && request.method !== 'HEAD'
+    // Read the body here with the cap, so a chunked upload cannot grow memory in any handler behind.
+    let capped = request
+    if (reading && (service || extra.length > 0)) {
+      const text = await bodyOrError(request)
       if (typeof text !== 'string') return text
       const headers = new Headers(request.headers)
       headers.delete('content-encoding')
       headers.delete('content-length')
-      const res = await service(new Request(request.url, { method: 'POST', headers, body: text }))
+      capped = new Request(request.url, { method: request.method, headers, body: text, signal: request.signal })
+    }
+    if (service) {
+      if (request.method !== 'POST') return service(request)
+      const res = await service(capped)
       if (res.status !== 429) return res
       rejectedRequests++
       return withHeaders(res, { 'retry-after': retryAfter })
     }
     for (const h of extra) {
-      const res = await h(request.method === 'GET' || request.method === 'HEAD' ? request : request.clone())
+      const res = await h(reading ? capped.clone() : request)
       if (res.status !== 404) return res
     }
     return errorResponse(ErrorCodes.HTTP_NOT_FOUND, `entrenar/serve: nothing at ${path}`)
   }
+
+  const handler: FetchHandler = async (request) => guard.check(request) ?? guard.cors(request, await route(request))
 
   return {
     handler,

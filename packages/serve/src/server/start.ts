@@ -1,6 +1,6 @@
 /** Node-only: binds the composed handler to a `node:http` server (the one module of serve that does network I/O). */
 import { EntrenarError, ErrorCodes } from '@entrenar/core'
-import { serveHandler } from '@entrenar/core/node'
+import { boundHostNames, isLoopbackHost, serveHandler } from '@entrenar/core/node'
 import type { Server } from 'node:http'
 import { createServeHandler, type ServeHandler, type ServeHandlerOptions } from './handler.js'
 
@@ -8,7 +8,11 @@ import { createServeHandler, type ServeHandler, type ServeHandlerOptions } from 
 export interface StartServerOptions extends ServeHandlerOptions {
   /** TCP port; 0 (default) picks a free one. */
   readonly port?: number
-  /** Interface to bind. Default `127.0.0.1` (loopback); any other host requires `token`. */
+  /**
+   * Interface to bind. Default `127.0.0.1` (loopback); any other host requires `token`. The
+   * `Host` check then also accepts the bound address (every interface address for `0.0.0.0`)
+   * and `allowedHosts`.
+   */
   readonly host?: string
 }
 
@@ -27,8 +31,7 @@ export interface EntrenarServer extends Omit<ServeHandler, 'handler'> {
 
 /** True for 127.0.0.0/8, ::1 and `localhost`. */
 export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1'
+  return isLoopbackHost(host)
 }
 
 /**
@@ -51,8 +54,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ent
   }
   const port = options.port ?? 0
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/serve: port ${port} is not in 0..65535`)
-  const serve = createServeHandler(options)
+  let bound: number | undefined
+  const allowedHosts = boundHostNames(host, options.allowedHosts)
+  const serve = createServeHandler({ ...options, ...(allowedHosts ? { allowedHosts } : {}), port: () => bound })
   const running = await serveHandler(serve.handler, { port, host })
+  bound = running.port
   // Slow clients cannot hold a request open forever.
   running.server.requestTimeout = 30_000
   running.server.headersTimeout = 10_000

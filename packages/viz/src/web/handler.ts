@@ -1,10 +1,23 @@
 import type { AlertPolicy, FetchHandler, LineageGraph, MetricStore } from '@entrenar/core'
-import { createHttpHandler, EntrenarError, ErrorCodes, errorResponse, isEntrenarError, metricStoreContract, runToWire, SCHEMA_VERSION } from '@entrenar/core'
+import {
+  constantTimeEqual,
+  createHttpHandler,
+  createRequestGuard,
+  EntrenarError,
+  ErrorCodes,
+  errorResponse,
+  hasToken,
+  isEntrenarError,
+  metricStoreContract,
+  runToWire,
+  SCHEMA_VERSION,
+  tokenCookieName,
+} from '@entrenar/core'
 import { buildLineage, createOverviewSource, incidentsSince } from './api.js'
 import { PAGE_HTML, SECURITY_HEADERS } from './page.js'
 import { pointsFromCookie } from './first-view.js'
 import { createPrefetcher } from './prefetch.js'
-import { seriesFrameResponse } from './series-route.js'
+import { MAX_SERIES_REQUEST_BYTES, seriesFrameResponse } from './series-route.js'
 import { liveStream } from './stream.js'
 import { incidentToWire, lineageToWire, overviewToWire, streamRequestFromParam } from './wire.js'
 
@@ -29,11 +42,14 @@ export interface WebDashboardOptions {
   /** Most buckets one live update sends per series. Default 2000. */
   readonly maxLivePoints?: number
   /**
-   * Host names (without port) the `Host` header may carry; guards a loopback server against DNS
-   * rebinding. Default: `localhost`, `127.0.0.1`, `[::1]`. `'any'` turns the check off (serving on
-   * a LAN address behind a token).
+   * Host names the `Host` header may carry (`name` or `name:port`); guards against DNS rebinding.
+   * Default: `localhost`, `127.0.0.1`, `[::1]` (on `port` when given). There is no "any".
    */
-  readonly allowedHosts?: readonly string[] | 'any'
+  readonly allowedHosts?: readonly string[]
+  /** The port the dashboard is served on, for the Host check (a function when known only after binding). */
+  readonly port?: number | (() => number | undefined)
+  /** Origins allowed to call from another origin (CORS). Default none. */
+  readonly corsOrigins?: readonly string[]
   /** Extra model ids where the lineage walk starts (besides the run ids). */
   readonly lineageSeeds?: readonly string[]
   /** Largest number of models the lineage view walks. Default 500. */
@@ -52,7 +68,6 @@ export interface DashboardAssets {
   readonly css: string
 }
 
-const LOOPBACK = ['localhost', '127.0.0.1', '[::1]']
 const OWN_PATH = /^\/(?:index\.html|favicon\.ico|assets\/[^/]+|api\/[a-z/]+|v1\/store\/[A-Za-z]+)?$/
 const TEXT = { 'cache-control': 'no-store' }
 
@@ -81,23 +96,6 @@ function json(body: unknown): Response {
   return Response.json(body, { headers: TEXT })
 }
 
-function safeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  let diff = 0
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return diff === 0
-}
-
-function cookieValue(request: Request, name: string): string | undefined {
-  const header = request.headers.get('cookie')
-  if (!header) return undefined
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim())
-  }
-  return undefined
-}
-
 function checkOptions(o: WebDashboardOptions): void {
   const bad = (msg: string): never => {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: webDashboardHandler ${msg}`)
@@ -110,7 +108,9 @@ function checkOptions(o: WebDashboardOptions): void {
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 1)) bad(`${k} must be a number ≥ 1, got ${String(v)}`)
   }
   if (o.prefetch !== undefined && typeof o.prefetch !== 'boolean') bad(`prefetch must be a boolean, got ${String(o.prefetch)}`)
-  if (o.allowedHosts !== undefined && o.allowedHosts !== 'any' && !Array.isArray(o.allowedHosts)) bad("allowedHosts must be an array of host names or 'any'")
+  if (o.allowedHosts !== undefined && !Array.isArray(o.allowedHosts)) bad('allowedHosts must be an array of host names (there is no "any": list the names the dashboard is reached by)')
+  const known = new Set(['store', 'lineage', 'andon', 'token', 'title', 'pollMs', 'maxLivePoints', 'allowedHosts', 'port', 'corsOrigins', 'lineageSeeds', 'lineageLimit', 'prefetch'])
+  for (const k of Object.keys(o)) if (!known.has(k)) bad(`has no option ${JSON.stringify(k)}`)
 }
 
 /** A read-only view of the store for the `/v1/store/*` contract: writes answer 501. */
@@ -136,8 +136,13 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
   const title = options.title ?? 'Entrenar'
   const pollMs = options.pollMs ?? 1000
   const maxLivePoints = Math.floor(options.maxLivePoints ?? 2000)
-  const hosts = options.allowedHosts === 'any' ? undefined : new Set((options.allowedHosts ?? LOOPBACK).map((h) => h.toLowerCase()))
-  const storeApi = createHttpHandler(metricStoreContract, readOnly(store))
+  const guard = createRequestGuard({
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+  })
+  // The dashboard runs the guard; the store API behind it sees the same request.
+  const storeApi = createHttpHandler(metricStoreContract, readOnly(store), { guard: false, maxBodyBytes: MAX_SERIES_REQUEST_BYTES })
   const overview = createOverviewSource({ store, andon, lineage, title, pollMs })
   const prefetch = options.prefetch === false ? undefined : createPrefetcher(store, overview)
   const jsTag = etag(assets.js)
@@ -211,24 +216,18 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
     const url = new URL(request.url)
     // Not ours: a plain 404 before any check, so the handler composes with core's combineHandlers.
     if (!OWN_PATH.test(url.pathname)) return withHeaders(errorResponse(ErrorCodes.HTTP_NOT_FOUND, `entrenar/viz: nothing at ${url.pathname}`))
-    if (hosts) {
-      const host = (request.headers.get('host') ?? url.host).toLowerCase()
-      const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!
-      if (!hosts.has(name)) return withHeaders(errorResponse(ErrorCodes.HTTP_UNAUTHORIZED, `entrenar/viz: host ${JSON.stringify(name)} is not allowed (DNS rebinding guard; see allowedHosts)`))
-    }
+    const refused = guard.check(request)
+    if (refused) return withHeaders(refused)
     if (token !== undefined) {
-      const cookie = `entrenar_dashboard_${url.port || (url.protocol === 'https:' ? '443' : '80')}`
       const given = url.searchParams.get('token')
-      if (request.method === 'GET' && given !== null && safeEqual(given, token)) {
+      if (request.method === 'GET' && given !== null && constantTimeEqual(given, token)) {
         url.searchParams.delete('token')
         return withHeaders(new Response(null, { status: 303, headers: { location: url.pathname + url.search } }), {
-          'set-cookie': `${cookie}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${url.protocol === 'https:' ? '; Secure' : ''}`,
+          'set-cookie': `${tokenCookieName(url)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${url.protocol === 'https:' ? '; Secure' : ''}`,
           'cache-control': 'no-store',
         })
       }
-      const bearer = request.headers.get('authorization')
-      const ok = (bearer !== null && safeEqual(bearer, `Bearer ${token}`)) || safeEqual(cookieValue(request, cookie) ?? '', token)
-      if (!ok) {
+      if (!hasToken(request, token, { cookie: true })) {
         if (url.pathname === '/' || url.pathname === '/index.html') {
           return withHeaders(
             new Response('entrenar/viz: this dashboard needs its token: open the address it printed (…/?token=…).\n', {
@@ -241,7 +240,7 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
       }
     }
     try {
-      return withHeaders(await route(request, url))
+      return withHeaders(guard.cors(request, await route(request, url)))
     } catch (e) {
       if (isEntrenarError(e)) return withHeaders(errorResponse(e.code, e.message, e.details))
       return withHeaders(errorResponse(ErrorCodes.INTERNAL, `entrenar/viz: ${e instanceof Error ? e.message : String(e)}`))

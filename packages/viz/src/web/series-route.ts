@@ -1,4 +1,4 @@
-import { EntrenarError, ErrorCodes, type MetricQuery, type MetricQueryWire, type MetricStore, queryFromWire, SCHEMA_VERSION, validateQuery } from '@entrenar/core'
+import { EntrenarError, ErrorCodes, type MetricQuery, type MetricQueryWire, type MetricStore, queryFromWire, readBody, SCHEMA_VERSION, validateQuery } from '@entrenar/core'
 import { FIRST_VIEW_HEADER } from './first-view.js'
 import type { Prefetcher } from './prefetch.js'
 import { encodeSeriesFrame, FRAME_TYPE } from './series-frame.js'
@@ -11,13 +11,8 @@ export const MAX_SERIES_REQUEST_BYTES = 1024 * 1024
  * contract's `/v1/store/query` takes), checked with core's `validateQuery`.
  */
 export async function seriesRequest(request: Request): Promise<MetricQuery> {
-  const declared = Number(request.headers.get('content-length') ?? 0)
-  const tooLarge = (n: number): never => {
-    throw new EntrenarError(ErrorCodes.INVALID_QUERY, `entrenar/viz: series request of ${n} bytes exceeds ${MAX_SERIES_REQUEST_BYTES}`)
-  }
-  if (declared > MAX_SERIES_REQUEST_BYTES) tooLarge(declared)
-  const text = await request.text()
-  if (text.length > MAX_SERIES_REQUEST_BYTES) tooLarge(text.length)
+  // Capped while it streams: a chunked body stops being read at the cap (413).
+  const text = await readBody(request, { maxBytes: MAX_SERIES_REQUEST_BYTES, prefix: 'entrenar/viz: series request' })
   let body: unknown
   try {
     body = JSON.parse(text)

@@ -1,5 +1,6 @@
 import type { MetricStore } from '@entrenar/core'
-import { type RunningServer, serveHandler } from '@entrenar/core/node'
+import { EntrenarError, ErrorCodes } from '@entrenar/core'
+import { boundHostNames, isLoopbackHost, type RunningServer, serveHandler } from '@entrenar/core/node'
 import { webDashboardHandler } from './dashboard.js'
 import type { WebDashboardOptions } from './handler.js'
 
@@ -7,8 +8,17 @@ import type { WebDashboardOptions } from './handler.js'
 export interface ServeWebDashboardOptions extends Omit<WebDashboardOptions, 'store'> {
   /** TCP port; default 0 (a free port). TensorBoard's habit is 6006. */
   readonly port?: number
-  /** Interface to bind; default `127.0.0.1` (loopback only). */
+  /**
+   * Interface to bind; default `127.0.0.1` (loopback only). Any other interface needs `token`
+   * (or `insecureNoToken`); the Host check then accepts the bound address (every interface
+   * address for `0.0.0.0`) and `allowedHosts`.
+   */
   readonly host?: string
+  /**
+   * Serve off loopback without a token: anyone who can reach the port reads every run and its
+   * config. Only for a network you trust entirely; the CLI prints a warning.
+   */
+  readonly insecureNoToken?: boolean
 }
 
 /** A running dashboard server. */
@@ -19,12 +29,10 @@ export interface WebDashboardServer {
   close(): Promise<void>
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
-
 /**
  * Serves the web dashboard of a store with `node:http` (what `entrenar dashboard --web` calls with
- * the store it opened). Binds loopback by default; on another interface the Host check is relaxed
- * to that host name and a token is strongly advised.
+ * the store it opened). Binds loopback by default; another interface requires a token (or the
+ * explicit `insecureNoToken`), and the Host check accepts that interface's names.
  *
  * @example
  * ```ts
@@ -33,10 +41,16 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
  * ```
  */
 export async function serveWebDashboard(store: MetricStore, options: ServeWebDashboardOptions = {}): Promise<WebDashboardServer> {
-  const host = options.host ?? '127.0.0.1'
-  const allowedHosts = options.allowedHosts ?? (LOOPBACK.has(host) ? undefined : host === '0.0.0.0' || host === '::' ? 'any' : ['localhost', '127.0.0.1', '[::1]', host.includes(':') ? `[${host}]` : host])
-  const handler = webDashboardHandler({ ...options, store, ...(allowedHosts !== undefined ? { allowedHosts } : {}) })
-  const server: RunningServer = await serveHandler(handler, { host, ...(options.port !== undefined ? { port: options.port } : {}) })
+  const { host: bind, insecureNoToken, port, ...rest } = options
+  const host = bind ?? '127.0.0.1'
+  if (!isLoopbackHost(host) && !options.token && insecureNoToken !== true) {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: serving the dashboard on ${host} (not loopback) requires a token; pass token (or insecureNoToken to accept the risk)`)
+  }
+  let bound: number | undefined
+  const allowedHosts = boundHostNames(host, options.allowedHosts)
+  const handler = webDashboardHandler({ ...rest, store, ...(allowedHosts ? { allowedHosts } : {}), port: () => bound })
+  const server: RunningServer = await serveHandler(handler, { host, ...(port !== undefined ? { port } : {}) })
+  bound = server.port
   const url = `${server.url}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`
   return { url, port: server.port, close: () => server.close() }
 }
