@@ -120,6 +120,9 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--allowed-host <name>', 'another name the Host header may carry, e.g. a proxy\'s (repeatable)', collect)
     .option('--cors-origin <origin>', 'an origin allowed to call from another origin (repeatable; default none)', collect)
     .option('--admin-token <token>', 'token for store close/flush over HTTP (default $ENTRENAR_ADMIN_TOKEN; without it they are not served)')
+    .option('--sql', 'serve read-only SQL: POST /v1/store/sql and trueno-db\'s POST /query (one SELECT over the store\'s files, with a timeout and a row cap)')
+    .option('--sql-timeout-ms <ms>', 'interrupt a SQL statement after this long (default 30000)')
+    .option('--sql-max-rows <n>', 'rows a SQL answer carries at most; more are cut and marked truncated (default 100000)')
     .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/serve.js')).serveCommand(dir, o, io, ctx.onListening))())
 
   const lineage = program.command('lineage').description('model lineage of a store (<dir>/lineage)')

@@ -28,6 +28,19 @@ export interface ServeFlags {
   readonly corsOrigin?: readonly string[]
   /** Token for the administrative store methods over HTTP (default `$ENTRENAR_ADMIN_TOKEN`); without it they are not served. */
   readonly adminToken?: string
+  /** Serve read-only SQL (`POST /v1/store/sql`, trueno-db's `POST /query`); off by default. */
+  readonly sql?: boolean
+  /** A SQL statement running longer is interrupted (default the store's, 30 000). */
+  readonly sqlTimeoutMs?: string
+  /** Rows a SQL answer carries at most (default the store's, 100 000). */
+  readonly sqlMaxRows?: string
+}
+
+function count(flag: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < min) throw usage(`${flag} ${v} is not an integer >= ${min}`)
+  return n
 }
 
 /**
@@ -40,7 +53,11 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${flags.port} is not a TCP port`)
   const token = flags.token ?? io.env.ENTRENAR_TOKEN
   const adminToken = flags.adminToken ?? io.env.ENTRENAR_ADMIN_TOKEN
-  const store = await openStore(dir, { sealAfterMs: 5000 })
+  const sqlTimeoutMs = count('--sql-timeout-ms', flags.sqlTimeoutMs, 1)
+  const sqlMaxRows = count('--sql-max-rows', flags.sqlMaxRows, 0)
+  if ((sqlTimeoutMs !== undefined || sqlMaxRows !== undefined) && flags.sql !== true) throw usage('--sql-timeout-ms and --sql-max-rows need --sql')
+  const sqlLimits = { ...(sqlTimeoutMs === undefined ? {} : { timeoutMs: sqlTimeoutMs }), ...(sqlMaxRows === undefined ? {} : { maxRows: sqlMaxRows }) }
+  const store = await openStore(dir, { sealAfterMs: 5000, sql: sqlLimits })
   const lineage = await createLineage({ dir, onError: warnOn(io) })
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
   const andon = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
@@ -62,12 +79,16 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
     ...(adminToken ? { adminToken } : {}),
     ...(flags.allowedHost?.length ? { allowedHosts: flags.allowedHost } : {}),
     ...(flags.corsOrigin?.length ? { corsOrigins: flags.corsOrigin } : {}),
+    sql: flags.sql === true,
   })
   bound = server.port
-  if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics` }))
+  const sql = flags.sql === true ? `${server.url}/v1/store/sql` : null
+  if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics`, sql }))
   else {
     io.out(`entrenar serving ${dir} at ${server.url}\n`)
-    io.out(`  push   POST ${server.url}/v1/ingest\n  scrape GET  ${server.url}/metrics\n  web    ${server.url}/\n(Ctrl-C to stop)\n`)
+    io.out(`  push   POST ${server.url}/v1/ingest\n  scrape GET  ${server.url}/metrics\n  web    ${server.url}/\n`)
+    io.out(sql ? `  sql    POST ${sql} and POST ${server.url}/query (read-only: one SELECT over this store's files)\n` : '  sql    off (start with --sql to serve read-only SQL)\n')
+    io.out('(Ctrl-C to stop)\n')
   }
   ready?.(server.url)
   // Writers on other hosts that die while we serve: their WALs are replayed once their lease goes stale.
