@@ -116,6 +116,17 @@ describe('entrenar serve and SQL', () => {
     }
   }, 60_000)
 
+  it('entrenar query runs the same read-only SQL: a COPY is refused with exit 4 and writes nothing', async () => {
+    const dir = tempDir()
+    const { cli } = await import('./helpers.js')
+    const target = join(dir, 'x.csv')
+    const r = await cli(['query', dir, `COPY (SELECT 1) TO '${target}'`])
+    expect(r.code).toBe(4)
+    expect(r.err).toContain('read-only')
+    expect(existsSync(target)).toBe(false)
+    expect((await cli(['query', dir, 'SELECT 40 + 2 AS answer'])).out).toContain('42')
+  })
+
   it('--sql-timeout-ms without --sql is a usage error', async () => {
     const dir = tempDir()
     const { cli } = await import('./helpers.js')

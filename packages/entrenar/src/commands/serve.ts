@@ -6,6 +6,7 @@ import { createLineage } from '@entrenar/graph'
 import { startServer } from '@entrenar/serve'
 import { webDashboardHandler } from '@entrenar/viz'
 import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { type Io, toJson, usage, warnOn } from '../io.js'
 import { untilAborted } from './dashboard.js'
 
@@ -20,6 +21,8 @@ export interface ServeFlags {
   readonly token?: string
   /** renacer.toml of the served Andon (default `./renacer.toml` when present). */
   readonly config?: string
+  /** Files outside the store directory that a renacer.toml handler may write; repeatable. */
+  readonly allowWrite?: readonly string[]
   /** Do not mount the web dashboard at `/`. */
   readonly dashboard?: boolean
   /** More names the `Host` header may carry (a public name, a proxy's); repeatable. */
@@ -60,7 +63,9 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   const store = await openStore(dir, { sealAfterMs: 5000, sql: sqlLimits })
   const lineage = await createLineage({ dir, onError: warnOn(io) })
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
-  const andon = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
+  // File-writing handlers of the renacer.toml stay inside the store unless a path was given here.
+  const handlerFiles = { root: resolve(dir), ...(flags.allowWrite?.length ? { allow: flags.allowWrite } : {}) }
+  const andon = createAndon({ storeDir: dir, timers: false, handlerFiles, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
   // The extra handlers check Host and Origin as the server does: same names, same port.
   let bound: number | undefined
   const allowedHosts = boundHostNames(flags.host ?? '127.0.0.1', flags.allowedHost ?? [])
@@ -83,9 +88,11 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   })
   bound = server.port
   const sql = flags.sql === true ? `${server.url}/v1/store/sql` : null
-  if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics`, sql }))
+  const renacer = configPath ? resolve(configPath) : null
+  if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics`, sql, renacer }))
   else {
     io.out(`entrenar serving ${dir} at ${server.url}\n`)
+    io.out(renacer ? `  andon  rules from ${renacer}\n` : '  andon  no renacer.toml loaded (default rules)\n')
     io.out(`  push   POST ${server.url}/v1/ingest\n  scrape GET  ${server.url}/metrics\n  web    ${server.url}/\n`)
     io.out(sql ? `  sql    POST ${sql} and POST ${server.url}/query (read-only: one SELECT over this store's files)\n` : '  sql    off (start with --sql to serve read-only SQL)\n')
     io.out('(Ctrl-C to stop)\n')
