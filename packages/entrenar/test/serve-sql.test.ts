@@ -125,6 +125,10 @@ describe('entrenar serve and SQL', () => {
     expect(r.err).toContain('read-only')
     expect(existsSync(target)).toBe(false)
     expect((await cli(['query', dir, 'SELECT 40 + 2 AS answer'])).out).toContain('42')
+    const capped = await cli(['query', dir, 'SELECT * FROM range(100005)', '--csv'])
+    expect(capped.code).toBe(0)
+    expect(capped.out.trim().split('\n').length).toBe(100_001)
+    expect(capped.err).toContain('more rows than the 100000 shown')
   })
 
   it('--sql-timeout-ms without --sql is a usage error', async () => {
