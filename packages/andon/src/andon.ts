@@ -99,7 +99,7 @@ class AndonImpl implements Andon {
     this.#maxHistory = positive('maxHistory', config.maxHistory ?? settings.maxHistory, DEFAULTS.maxHistory)
     this.#now = config.now ?? Date.now
     const onError = config.onError ?? (() => {})
-    const handlers: AlertHandler[] = [...handlersFromSpecs(settings.handlers ?? []), ...(config.handlers ?? []).map(toHandler)]
+    const handlers: AlertHandler[] = [...handlersFromSpecs(settings.handlers ?? [], config.handlerFiles), ...(config.handlers ?? []).map(toHandler)]
     const evidence = config.storeDir === undefined ? [] : [jsonlFileHandler(incidentsPath(config.storeDir), { fsync: true, name: 'incidents.jsonl' })]
     this.#dispatch = new Dispatcher(handlers, onError, evidence)
     if (config.storeDir !== undefined) this.#reload(incidentsPath(config.storeDir))

@@ -1,6 +1,6 @@
 export { createAndon, decisionRank } from './andon.js'
 export { type BacktestFiring, type BacktestOptions, type BacktestReport, type BacktestRuleSummary, type BacktestRules, type BacktestRun, backtest } from './backtest.js'
-export { type Assertion, assertionsToBudgets, loadRenacerConfig, parseRenacerConfig, type RenacerConfig, type RenacerWarning } from './config/renacer.js'
+export { type Assertion, assertionsToBudgets, loadRenacerConfig, MAX_RENACER_BYTES, MAX_RENACER_DEPTH, parseRenacerConfig, type RenacerConfig, type RenacerWarning } from './config/renacer.js'
 export { type ConsoleHandlerOptions, consoleHandler } from './handlers/console.js'
 export { EMOJI, incidentLine, incidentToJson } from './handlers/format.js'
 export { type JsonlFileHandlerOptions, jsonlFileHandler } from './handlers/jsonl-file.js'

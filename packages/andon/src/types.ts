@@ -166,6 +166,13 @@ export interface AndonConfig {
   readonly runId?: string
   /** A store directory: incidents are appended (fsync) to `<storeDir>/andon/incidents.jsonl`. */
   readonly storeDir?: string
+  /**
+   * Confines the file-writing handlers of `renacer` (`type = "jsonl"`): a relative `path` is relative to
+   * `root`, and the file (symbolic links followed; a link at the file itself is refused when writing)
+   * must land strictly inside `root` or be one of `allow` (paths an operator gave on the command line);
+   * otherwise construction throws `ENTRENAR_INVALID_CONFIG`. Without it, paths are used as given.
+   */
+  readonly handlerFiles?: { readonly root: string; readonly allow?: readonly string[] }
   /** A loaded renacer.toml: its `[andon]` tables and `[[assertion]]` budgets (fields given here win). */
   readonly renacer?: { readonly andon: AndonSettings; readonly budgets: readonly Budget[] }
   /** The rules (defaults: see `DEFAULT_RULES`). */

@@ -7,6 +7,8 @@ describe('public API', () => {
       [
         "DEFAULT_RULES",
         "EMOJI",
+        "MAX_RENACER_BYTES",
+        "MAX_RENACER_DEPTH",
         "PAGERDUTY_EVENTS_URL",
         "SILENCE_RETENTION_MS",
         "asSilenceService",

@@ -10,8 +10,7 @@ const gc = runInNewContext('gc') as () => void
 /** A store whose sql() runs until its signal aborts, and records how each call ended. */
 function waitingStore(): { store: MetricStore; calls: Promise<string>[] } {
   const calls: Promise<string>[] = []
-  const store: MetricStore = {
-    ...createMemoryStore(),
+  const store: MetricStore = Object.assign(createMemoryStore(), {
     sql: (_text: string, options?: SqlOptions) => {
       const p = new Promise<never>((_, reject) => {
         const signal = options?.signal
@@ -21,7 +20,7 @@ function waitingStore(): { store: MetricStore; calls: Promise<string>[] } {
       calls.push(p.catch((e: unknown) => (e as EntrenarError).code))
       return p
     },
-  }
+  })
   return { store, calls }
 }
 

@@ -101,6 +101,8 @@ describe('SQL is read-only and confined to the store (attacks)', () => {
     expect((await store.sql(`SELECT count(*)::INTEGER FROM read_parquet('${dir}/metrics/*/*.parquet')`)).rows).toEqual([[10]])
     expect((await store.sql('WITH m AS (SELECT max(step) AS s FROM metrics) SELECT s FROM m')).rows).toEqual([[9]])
     expect((await store.sql('FROM metrics SELECT count(*)::INTEGER')).rows).toEqual([[10]])
+    await store.putRun({ id: 'r', name: 'run r', status: 'running', startTimeMs: 1 })
+    expect((await store.sql('SELECT id, name FROM runs')).rows).toEqual([['r', 'run r']])
   })
 
   it('a parse error or an empty text is a coded error, and a huge text is quoted only as an excerpt', async () => {

@@ -99,6 +99,7 @@ export function exitCodeOf(e: EntrenarError): number {
     case ErrorCodes.INVALID_RUN_ID:
     case ErrorCodes.DB_CORRUPT:
     case ErrorCodes.WIRE_INVALID:
+    case ErrorCodes.SQL_FORBIDDEN:
       return EXIT.INVALID
     case 'ENTRENAR_USAGE':
       return EXIT.USAGE

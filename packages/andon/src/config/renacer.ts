@@ -1,6 +1,6 @@
 import { ALERT_LEVELS, type AlertLevel, EntrenarError, ErrorCodes } from '@entrenar/core'
 import { parse, TomlError } from 'smol-toml'
-import { readText } from '../node/io.js'
+import { readTextCapped } from '../node/io.js'
 import type { AndonSettings, AssertionBudget, Budget, HandlerSpec, InhibitRule, RuleSet } from '../types.js'
 import { Locator, type Position } from './locate.js'
 import { readSilences } from './silences.js'
@@ -131,10 +131,32 @@ const ANDON_FIELDS: Record<string, Field> = {
   max_history: INT1,
 }
 
+/** Largest renacer.toml accepted, checked before parsing. */
+export const MAX_RENACER_BYTES = 1024 * 1024
+/** Deepest nesting of tables and arrays accepted (ours need 4; other tools' tables get room). */
+export const MAX_RENACER_DEPTH = 32
+/** Characters of a value or key an error message quotes at most. */
+const EXCERPT = 60
+
+/** Own properties only: a key such as `__proto__`, `constructor` or `toString` is not found on the prototype chain. */
+const own = <T>(map: Readonly<Record<string, T>>, k: string): T | undefined => (Object.hasOwn(map, k) ? map[k] : undefined)
 const camel = (k: string) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
 const isTable = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Date)
-const show = (x: unknown) => (typeof x === 'string' ? JSON.stringify(x) : x instanceof Date ? `date ${x.toISOString()}` : Array.isArray(x) ? 'an array' : isTable(x) ? 'a table' : String(x))
-const pathText = (p: Path) => p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('')
+/** A string cut to a short excerpt, saying how long it was. */
+const cut = (s: string) => (s.length > EXCERPT ? `${s.slice(0, EXCERPT)}… (${s.length} characters)` : s)
+const show = (x: unknown) =>
+  typeof x === 'string'
+    ? x.length > EXCERPT
+      ? `${JSON.stringify(x.slice(0, EXCERPT))}… (a string of ${x.length} characters)`
+      : JSON.stringify(x)
+    : x instanceof Date
+      ? `date ${x.toISOString()}`
+      : Array.isArray(x)
+        ? 'an array'
+        : isTable(x)
+          ? 'a table'
+          : String(x)
+const pathText = (p: Path) => p.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? cut(s) : `.${cut(s)}`)).join('')
 
 /** Checks the document's tables and reports failures and warnings with `source:line:column`. */
 export class Reader {
@@ -158,6 +180,8 @@ export class Reader {
 
   fail(path: Path, message: string): never {
     const { line, column } = this.at(path)
+    // Messages quote values only as excerpts, but one built from many parts is capped as a whole too.
+    if (message.length > 400) message = `${message.slice(0, 400)}…`
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: ${this.#source}:${line}:${column}: ${pathText(path)}: ${message}`, {
       details: { source: this.#source, line, column, path: pathText(path) },
     })
@@ -173,7 +197,7 @@ export class Reader {
     if (!isTable(value)) this.fail(path, `expected a table, got ${show(value)}`)
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(value)) {
-      const f = fields[k]
+      const f = own(fields, k)
       if (!f) this.fail([...path, k], `unknown key; expected one of ${Object.keys(fields).join(', ')}`)
       out[camel(k)] = this.#value(v, [...path, k], f)
     }
@@ -231,16 +255,16 @@ function readAssertions(r: Reader, raw: unknown): Assertion[] {
     if (!isTable(a)) r.fail(path, `expected a table, got ${show(a)}`)
     const type = a.type
     if (typeof type !== 'string') r.fail([...path, 'type'], `required; one of ${Object.keys(ASSERTION_FIELDS).join(', ')}`)
-    const fields = ASSERTION_FIELDS[type]
+    const fields = own(ASSERTION_FIELDS, type)
     if (!fields) r.fail([...path, 'type'], `unknown assertion type ${show(type)}; expected one of ${Object.keys(ASSERTION_FIELDS).join(', ')}`)
     const t = r.table(a, path, { ...ASSERTION_COMMON, ...fields })
     if (t.name === undefined) r.fail(path, 'name is required')
-    for (const k of REQUIRED[type] ?? []) if (a[k] === undefined) r.fail(path, `${type} requires ${k}`)
+    for (const k of own(REQUIRED, type) ?? []) if (!Object.hasOwn(a, k)) r.fail(path, `${type} requires ${k}`)
     const name = t.name as string
     const prev = names.get(name)
     if (prev !== undefined) r.fail([...path, 'name'], `duplicate assertion name ${JSON.stringify(name)} (first at assertion[${prev}])`)
     names.set(name, i)
-    for (const k of ['trace_name_pattern', 'span_name_pattern']) if (a[k] !== undefined) r.warn([...path, k], 'ignored: entrenar measures whole training steps, not traced spans')
+    for (const k of ['trace_name_pattern', 'span_name_pattern']) if (Object.hasOwn(a, k)) r.warn([...path, k], 'ignored: entrenar measures whole training steps, not traced spans')
     if (type === 'anti_pattern' || type === 'custom') r.warn(path, `assertion ${JSON.stringify(name)} of type ${type} is not supported by entrenar and is not checked (renacer itself passes it unconditionally)`)
     return { enabled: true, failOnViolation: true, ...(type === 'memory_usage' ? { trackingMode: 'allocations' } : {}), ...t } as unknown as Assertion
   })
@@ -262,7 +286,7 @@ export function assertionsToBudgets(assertions: readonly Assertion[]): Assertion
 function readRules(r: Reader, raw: Record<string, unknown>): RuleSet {
   const rules: Record<string, unknown> = {}
   for (const [table, spec] of Object.entries(RULE_TABLES)) {
-    const v = raw[table]
+    const v = own(raw, table)
     if (v === undefined) continue
     const path = ['andon', table]
     const one = (x: unknown, p: Path) => {
@@ -329,7 +353,7 @@ function readHandlers(r: Reader, raw: unknown): HandlerSpec[] {
       slack: ['type', 'minLevel', 'url', 'urlEnv', 'timeoutMs', 'retries'],
       pagerduty: ['type', 'minLevel', 'url', 'routingKeyEnv', 'timeoutMs', 'retries'],
     }
-    for (const k of Object.keys(t)) if (!allowed[type]!.includes(k)) r.fail([...p, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)], `not a key of a ${type} handler`)
+    for (const k of Object.keys(t)) if (!(own(allowed, type) ?? []).includes(k)) r.fail([...p, k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)], `not a key of a ${type} handler`)
     if (type === 'jsonl' && t.path === undefined) r.fail(p, 'a jsonl handler needs path')
     if ((type === 'webhook' || type === 'slack') && (t.url === undefined) === (t.urlEnv === undefined)) r.fail(p, `a ${type} handler needs exactly one of url, url_env`)
     if (type === 'pagerduty' && t.routingKeyEnv === undefined) r.fail(p, 'a pagerduty handler needs routing_key_env (the key itself never goes in the file)')
@@ -351,8 +375,8 @@ function readAndon(r: Reader, raw: unknown): AndonSettings {
   const scalars: Record<string, unknown> = {}
   const sub: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(raw)) {
-    if (k in ANDON_FIELDS) scalars[k] = v
-    else if (k in RULE_TABLES || k === 'drift' || k === 'inhibit' || k === 'handler' || k === 'budget' || k === 'silence') sub[k] = v
+    if (Object.hasOwn(ANDON_FIELDS, k)) scalars[k] = v
+    else if (Object.hasOwn(RULE_TABLES, k) || k === 'drift' || k === 'inhibit' || k === 'handler' || k === 'budget' || k === 'silence') sub[k] = v
     else r.fail(['andon', k], `unknown key; expected one of ${[...Object.keys(ANDON_FIELDS), ...Object.keys(RULE_TABLES), 'drift', 'inhibit', 'handler', 'budget', 'silence'].join(', ')}`)
   }
   const t = r.table(scalars, ['andon'], ANDON_FIELDS)
@@ -374,6 +398,26 @@ function readAndon(r: Reader, raw: unknown): AndonSettings {
   }
 }
 
+function tooLarge(source: string, bytes: number): EntrenarError {
+  return new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: ${source}: ${bytes} bytes; a renacer.toml may have at most ${MAX_RENACER_BYTES} (1 MiB)`, {
+    details: { source, bytes, max_bytes: MAX_RENACER_BYTES },
+  })
+}
+
+/** Nesting depth of a parsed document (dotted keys and headers nest tables too), without recursion. */
+function depthOf(doc: unknown): number {
+  let max = 0
+  const stack: [unknown, number][] = [[doc, 0]]
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!
+    if (d > max) max = d
+    if (d > MAX_RENACER_DEPTH) break
+    if (Array.isArray(x)) for (const y of x) stack.push([y, d + 1])
+    else if (isTable(x)) for (const y of Object.values(x)) stack.push([y, d + 1])
+  }
+  return max
+}
+
 /**
  * Parses renacer.toml text strictly: `[[assertion]]` entries (`name`, `type`, `enabled`,
  * `fail_on_violation` and the keys of each type, as renacer's `assertion_dsl`) and our `[andon]` tables.
@@ -384,15 +428,24 @@ function readAndon(r: Reader, raw: unknown): AndonSettings {
  */
 export function parseRenacerConfig(text: string, source = '<text>'): RenacerConfig {
   if (typeof text !== 'string') throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: renacer config must be a string, got ${typeof text}`)
+  const bytes = text.length > MAX_RENACER_BYTES ? text.length : new TextEncoder().encode(text).length
+  if (bytes > MAX_RENACER_BYTES) throw tooLarge(source, bytes)
   let doc: Record<string, unknown>
   try {
-    doc = parse(text) as Record<string, unknown>
+    // The parser's own depth limit stops deep inline arrays and tables before they recurse.
+    doc = parse(text, { maxDepth: MAX_RENACER_DEPTH }) as Record<string, unknown>
   } catch (e) {
     if (e instanceof TomlError) {
-      const first = e.message.split('\n')[0] ?? e.message
+      // The parser's first line names the problem; the lines after it quote the source, which may be huge.
+      const line = e.message.split('\n')[0] ?? e.message
+      const first = line.length > 200 ? `${line.slice(0, 200)}…` : line
       throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: ${source}:${e.line}:${e.column}: ${first}`, { cause: e, details: { source, line: e.line, column: e.column } })
     }
-    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: ${source}: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: ${source}: ${cut(e instanceof Error ? e.message : String(e))}`, { cause: e })
+  }
+  const depth = depthOf(doc)
+  if (depth > MAX_RENACER_DEPTH) {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: ${source}: tables and arrays nest ${depth} deep; at most ${MAX_RENACER_DEPTH}`, { details: { source, depth, max_depth: MAX_RENACER_DEPTH } })
   }
   const r = new Reader(text, source)
   for (const k of Object.keys(doc)) {
@@ -419,11 +472,13 @@ export function parseRenacerConfig(text: string, source = '<text>'): RenacerConf
 export function loadRenacerConfig(pathOrText: string): RenacerConfig {
   if (typeof pathOrText !== 'string') throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: loadRenacerConfig expects a path or TOML text, got ${typeof pathOrText}`)
   if (pathOrText === '' || /[\n=]/.test(pathOrText) || pathOrText.trimStart().startsWith('[')) return parseRenacerConfig(pathOrText)
-  let text: string
+  let read: ReturnType<typeof readTextCapped>
   try {
-    text = readText(pathOrText)
+    read = readTextCapped(pathOrText, MAX_RENACER_BYTES)
   } catch (e) {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: cannot read ${pathOrText}: ${e instanceof Error ? e.message : String(e)}`, { cause: e, details: { source: pathOrText } })
   }
-  return parseRenacerConfig(text, pathOrText)
+  // The size is checked before the file is read whole.
+  if (read.text === undefined) throw tooLarge(pathOrText, read.bytes)
+  return parseRenacerConfig(read.text, pathOrText)
 }

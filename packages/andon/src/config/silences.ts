@@ -76,7 +76,8 @@ export function readSilences(r: Reader, raw: unknown): SilenceSpec[] {
       check.build(spec, 'declare')
     } catch (e) {
       const field = isEntrenarError(e) && typeof e.details?.field === 'string' ? e.details.field : ''
-      r.fail(KEY[field] === undefined ? p : [...p, KEY[field]], isEntrenarError(e) ? e.message.replace(/^entrenar\/andon: /, '') : String(e))
+      const key = Object.hasOwn(KEY, field) ? KEY[field] : undefined
+      r.fail(key === undefined ? p : [...p, key], isEntrenarError(e) ? e.message.replace(/^entrenar\/andon: /, '') : String(e))
     }
     return spec
   })

@@ -9,11 +9,13 @@ export interface JsonlFileHandlerOptions {
   readonly fsync?: boolean
   readonly minLevel?: AlertLevel
   readonly name?: string
+  /** Refuse to write through a symbolic link at `path` (`O_NOFOLLOW`). Default false. */
+  readonly noFollow?: boolean
 }
 
 /** Appends each incident as one JSON line (the core `IncidentWire` shape) to `path`. */
 export function jsonlFileHandler(path: string, options: JsonlFileHandlerOptions = {}): AlertHandler {
-  const out = openAppender(path, { fsync: options.fsync ?? true })
+  const out = openAppender(path, { fsync: options.fsync ?? true, noFollow: options.noFollow ?? false })
   const min = levelRank(options.minLevel ?? 'info')
   return {
     name: options.name ?? `jsonl ${path}`,

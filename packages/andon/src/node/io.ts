@@ -2,14 +2,56 @@
  * The one module of @entrenar/andon that touches Node: files (renacer.toml, JSON-lines with fsync),
  * process memory, the environment and stderr. Everything else runs in a browser too.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readSync, realpathSync } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import type { MemoryProbes } from '../types.js'
 
-/** Reads a UTF-8 text file. */
-export function readText(path: string): string {
-  return readFileSync(path, 'utf8')
+/** Reads a UTF-8 text file of at most `maxBytes` (its size is checked first); `text` is undefined when it is larger. */
+export function readTextCapped(path: string, maxBytes: number): { readonly text: string | undefined; readonly bytes: number } {
+  const fd = openSync(path, 'r')
+  try {
+    const bytes = fstatSync(fd).size
+    if (bytes > maxBytes) return { text: undefined, bytes }
+    return { text: readFileSync(fd, 'utf8'), bytes }
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Where `path` really lands (symbolic links of every existing part followed): `path` is taken relative to
+ * `base` unless absolute. `inside` says whether that place is strictly inside `root` (also resolved);
+ * a dangling symbolic link on the way counts as outside (writing through it would create its target).
+ */
+export function landing(path: string, base: string, root: string): { readonly path: string; readonly inside: boolean } {
+  const real = (p: string): string | undefined => {
+    const rest: string[] = []
+    let cur = p
+    for (;;) {
+      try {
+        return join(realpathSync(cur), ...rest.reverse())
+      } catch (e) {
+        const code = (e as { code?: string }).code
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e
+        try {
+          if (lstatSync(cur).isSymbolicLink()) return undefined
+        } catch {
+          // not there at all: look at the parent
+        }
+        const parent = dirname(cur)
+        if (parent === cur) return p
+        rest.push(basename(cur))
+        cur = parent
+      }
+    }
+  }
+  const target = resolve(base, path)
+  const at = real(target)
+  const top = real(resolve(root)) ?? resolve(root)
+  if (at === undefined) return { path: target, inside: false }
+  const rel = relative(top, at)
+  return { path: at, inside: rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) }
 }
 
 /** `<dir>/andon/incidents.jsonl`. */
@@ -64,7 +106,7 @@ export interface LineAppender {
  * Opens `path` for appending (parents created). With `fsync`, each group of lines is fsync'd before its
  * promises resolve, so an incident whose append resolved survives a crash.
  */
-export function openAppender(path: string, options: { fsync: boolean }): LineAppender {
+export function openAppender(path: string, options: { fsync: boolean; noFollow?: boolean }): LineAppender {
   let queue: { line: string; done: () => void; fail: (e: unknown) => void }[] = []
   let running: Promise<void> | undefined
   let handle: Awaited<ReturnType<typeof open>> | undefined
@@ -75,7 +117,8 @@ export function openAppender(path: string, options: { fsync: boolean }): LineApp
       try {
         if (!handle) {
           mkdirSync(dirname(path), { recursive: true })
-          handle = await open(path, 'a')
+          // O_NOFOLLOW: a symbolic link swapped in at `path` after the check is not written through.
+          handle = await open(path, options.noFollow ? constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW : 'a')
         }
         await handle.write(batch.map((b) => `${b.line}\n`).join(''))
         if (options.fsync) await handle.sync()

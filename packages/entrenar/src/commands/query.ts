@@ -102,6 +102,7 @@ export async function queryCommand(dir: string, sql: string | undefined, flags: 
     if (io.json) io.out(toJson(res))
     else if (flags.csv) io.out(csv(res.columns, res.rows.map((r) => r.map(cell))))
     else io.out(table([...res.columns], res.rows.map((r) => r.map(cell)), []))
+    if (res.truncated && !io.json) io.err(`… more rows than the ${res.rows.length} shown (the SQL row cap): add LIMIT, aggregate, or filter\n`)
     return 0
   }
   const q = queryFromFlags(flags)

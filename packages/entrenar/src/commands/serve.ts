@@ -9,7 +9,7 @@ import { recordedEventsOf, webDashboardHandler } from '@entrenar/viz'
 import { existsSync } from 'node:fs'
 import { ingestDetection } from '../events/ingest-detection.js'
 import { recordingPolicy } from '../events/recording-policy.js'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { type Io, toJson, usage, warnOn } from '../io.js'
 import { driftEventsPath, openDriftLog } from '../node/drift-log.js'
 import { untilAborted } from './dashboard.js'
@@ -25,6 +25,8 @@ export interface ServeFlags {
   readonly token?: string
   /** renacer.toml of the served Andon (default `./renacer.toml` when present). */
   readonly config?: string
+  /** Files outside the store directory that a renacer.toml handler may write; repeatable. */
+  readonly allowWrite?: readonly string[]
   /** Do not mount the web dashboard at `/`. */
   readonly dashboard?: boolean
   /** More names the `Host` header may carry (a public name, a proxy's); repeatable. */
@@ -35,6 +37,19 @@ export interface ServeFlags {
   readonly adminToken?: string
   /** False (`--no-detect`): no change detection over `POST /v1/ingest` points. */
   readonly detect?: boolean
+  /** Serve read-only SQL (`POST /v1/store/sql`, trueno-db's `POST /query`); off by default. */
+  readonly sql?: boolean
+  /** A SQL statement running longer is interrupted (default the store's, 30 000). */
+  readonly sqlTimeoutMs?: string
+  /** Rows a SQL answer carries at most (default the store's, 100 000). */
+  readonly sqlMaxRows?: string
+}
+
+function count(flag: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < min) throw usage(`${flag} ${v} is not an integer >= ${min}`)
+  return n
 }
 
 /**
@@ -47,10 +62,16 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${flags.port} is not a TCP port`)
   const token = flags.token ?? io.env.ENTRENAR_TOKEN
   const adminToken = flags.adminToken ?? io.env.ENTRENAR_ADMIN_TOKEN
-  const store = await openStore(dir, { sealAfterMs: 5000 })
+  const sqlTimeoutMs = count('--sql-timeout-ms', flags.sqlTimeoutMs, 1)
+  const sqlMaxRows = count('--sql-max-rows', flags.sqlMaxRows, 0)
+  if ((sqlTimeoutMs !== undefined || sqlMaxRows !== undefined) && flags.sql !== true) throw usage('--sql-timeout-ms and --sql-max-rows need --sql')
+  const sqlLimits = { ...(sqlTimeoutMs === undefined ? {} : { timeoutMs: sqlTimeoutMs }), ...(sqlMaxRows === undefined ? {} : { maxRows: sqlMaxRows }) }
+  const store = await openStore(dir, { sealAfterMs: 5000, sql: sqlLimits })
   const lineage = await createLineage({ dir, onError: warnOn(io) })
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
-  const rules = createAndon({ storeDir: dir, timers: false, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
+  // File-writing handlers of the renacer.toml stay inside the store unless a path was given here.
+  const handlerFiles = { root: resolve(dir), ...(flags.allowWrite?.length ? { allow: flags.allowWrite } : {}) }
+  const rules = createAndon({ storeDir: dir, timers: false, handlerFiles, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
   // Drift events the served Andon observes (from detectors run on ingest below, or from remote monitors
   // over /v1/andon/observe) are kept with the runs in <dir>/drift/events.jsonl, as autoMonitor keeps its own.
   const driftLog = openDriftLog(dir, (e) => warnOn(io)(toEntrenarError(e, ErrorCodes.SINK_FAILED, `entrenar serve: writing ${driftEventsPath(dir)}`)))
@@ -81,12 +102,18 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
     ...(adminToken ? { adminToken } : {}),
     ...(flags.allowedHost?.length ? { allowedHosts: flags.allowedHost } : {}),
     ...(flags.corsOrigin?.length ? { corsOrigins: flags.corsOrigin } : {}),
+    sql: flags.sql === true,
   })
   bound = server.port
-  if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics` }))
+  const sql = flags.sql === true ? `${server.url}/v1/store/sql` : null
+  const renacer = configPath ? resolve(configPath) : null
+  if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics`, sql, renacer }))
   else {
     io.out(`entrenar serving ${dir} at ${server.url}\n`)
-    io.out(`  push   POST ${server.url}/v1/ingest\n  scrape GET  ${server.url}/metrics\n  web    ${server.url}/\n(Ctrl-C to stop)\n`)
+    io.out(renacer ? `  andon  rules from ${renacer}\n` : '  andon  no renacer.toml loaded (default rules)\n')
+    io.out(`  push   POST ${server.url}/v1/ingest\n  scrape GET  ${server.url}/metrics\n  web    ${server.url}/\n`)
+    io.out(sql ? `  sql    POST ${sql} and POST ${server.url}/query (read-only: one SELECT over this store's files)\n` : '  sql    off (start with --sql to serve read-only SQL)\n')
+    io.out('(Ctrl-C to stop)\n')
   }
   ready?.(server.url)
   // Writers on other hosts that die while we serve: their WALs are replayed once their lease goes stale.

@@ -1,4 +1,4 @@
-import { EntrenarError, ErrorCodes, type MetricSink, type MetricStore, type RecordBatch, type RunInfo, validateBatch } from '@entrenar/core'
+import { EntrenarError, ErrorCodes, type MetricSink, type MetricStore, type RecordBatch, type RunInfo, type SqlOptions, validateBatch } from '@entrenar/core'
 
 /** Error code of a write refused because the queue is full (HTTP 429 on the wire). */
 export const BUSY = 'ENTRENAR_BUSY'
@@ -185,7 +185,7 @@ export function boundedStore(
   }
   if (store.sql) {
     const sql = store.sql.bind(store)
-    Object.assign(bounded, { sql: (text: string, o?: Parameters<typeof sql>[1]) => sql(text, o) })
+    Object.assign(bounded, { sql: (text: string, options?: SqlOptions) => sql(text, options) })
   }
   return bounded
 }

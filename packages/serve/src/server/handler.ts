@@ -21,6 +21,7 @@ import {
   lineageGraphContract,
   type MetricStore,
   type RecordBatch,
+  type SqlOptions,
   metricSinkContract,
   metricStoreContract,
   readBody,
@@ -32,6 +33,7 @@ import { BUSY, type BoundedStore, boundedStore, type QueueStats } from './bounde
 import { parseIngest, parseLenientJson } from './ingest.js'
 import { serveMetricsSource } from './own-metrics.js'
 import { isTrackingPath, type TrackingOptions, trackingHandler } from './tracking.js'
+import { answerTruenoQuery, sqlDisabled } from './sql-route.js'
 
 /** A contract and the implementation to serve for it (see {@link mount}). */
 export interface Mount {
@@ -82,6 +84,12 @@ export interface ServeHandlerOptions {
   readonly port?: number | (() => number | undefined)
   /** Origins allowed to call from another origin (CORS). Default none: no CORS headers. */
   readonly corsOrigins?: readonly string[]
+  /**
+   * Serve the store's read-only SQL (`POST /v1/store/sql`, and trueno-db's `POST /query {sql}`). Off by
+   * default: both answer 403 `ENTRENAR_SQL_DISABLED`. The store enforces what SQL may do (one SELECT,
+   * its own files only, timeout, row cap); a client that disconnects interrupts its statement.
+   */
+  readonly sql?: boolean
   /** Largest request body in bytes. Default 8 MiB. */
   readonly maxBodyBytes?: number
   /** Rows accepted but not yet stored before writes answer 429. Default 262 144. */
@@ -146,6 +154,8 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY
   if (!(Number.isInteger(maxBody) && maxBody > 0)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/serve: maxBodyBytes ${maxBody} must be a positive integer`)
   const retryAfter = String(options.retryAfterSeconds ?? 1)
+  if (options.sql !== undefined && typeof options.sql !== 'boolean') throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/serve: sql must be true or false, got ${String(options.sql)}`)
+  const sqlOn = options.sql === true
   const exporter = options.exporter ?? createPrometheusExporter()
   for (const s of options.sources ?? []) exporter.register(s)
   const store = boundedStore(options.store ?? createMemoryStore(), {
@@ -184,7 +194,7 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     range: (from: number, to: number, f?: Parameters<MetricStore['range']>[2]) => store.range(from, to, f),
     runs: () => store.runs(),
     putRun: (r: Parameters<MetricStore['putRun']>[0]) => store.putRun(r),
-    ...(store.sql ? { sql: (text: string, o?: Parameters<NonNullable<MetricStore['sql']>>[1]) => store.sql!(text, o) } : {}),
+    ...(sqlOn && store.sql ? { sql: (text: string, o?: SqlOptions) => store.sql!(text, o) } : {}),
   }) as MetricStore
   add(metricStoreContract as unknown as Contract<never>, publicStore)
   add(metricSinkContract as unknown as Contract<never>, publicStore)
@@ -306,8 +316,16 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
       return withHeaders(errorResponse(ErrorCodes.HTTP_UNAUTHORIZED, 'entrenar/serve: missing or wrong bearer token'), { 'www-authenticate': 'Bearer' })
     }
     if (path === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) return metrics(request)
-    if (tracking && isTrackingPath(path)) return tracking(request)
     if (path === '/v1/ingest') return ingest(request)
+    // SQL only when the server was started with it, whatever the token (the admin's too).
+    if (path === '/v1/store/sql' || path === '/query') {
+      if (!sqlOn) return sqlDisabled(path)
+      if (path === '/query') {
+        const text = await bodyOrError(request)
+        return typeof text === 'string' ? answerTruenoQuery(store, request, text) : text
+      }
+    }
+    if (tracking && isTrackingPath(path)) return tracking(request)
     const m = /^\/v1\/([^/]+)\//.exec(path)
     const service = m ? ((isAdmin ? admin.get(m[1]!) : undefined) ?? services.get(m[1]!)) : undefined
     const reading = request.method !== 'GET' && request.method !== 'HEAD'
