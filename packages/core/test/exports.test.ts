@@ -94,6 +94,11 @@ it('@entrenar/core exports exactly the public names', () => {
       'toEntrenarError',
       'validateBatch',
       'validateQuery',
+      'checkOptions',
+      'closestName',
+      'editDistance',
+      'optionKeys',
+      'unknownNameMessage',
     ].sort(),
   )
 })

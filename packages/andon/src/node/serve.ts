@@ -2,6 +2,7 @@ import { type AlertPolicy, alertPolicyContract, asAlertPolicyService, combineHan
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
 import { asSilenceService } from '../silence/service.js'
 import type { Andon } from '../types.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link serveAndon}. */
 export interface ServeAndonOptions {
@@ -24,8 +25,12 @@ const hasSilences = (p: AlertPolicy): p is AlertPolicy & Pick<Andon, 'addSilence
  * (`silenceContract`: `POST <url>/v1/silences/add|list|expire`). Binds loopback by default.
  */
 export function serveAndon(andon: AlertPolicy, options: ServeAndonOptions = {}): Promise<RunningServer> {
+  checkOptions('entrenar/andon: serveAndon', options, SERVE_ANDON_OPTIONS)
   const auth = options.token === undefined ? {} : { token: options.token }
   const policy = createHttpHandler(alertPolicyContract, asAlertPolicyService(andon), auth)
   const handler = hasSilences(andon) ? combineHandlers(policy, createHttpHandler(silenceContract, asSilenceService(andon), auth)) : policy
   return serveHandler(handler, { ...(options.port === undefined ? {} : { port: options.port }), ...(options.host === undefined ? {} : { host: options.host }) })
 }
+
+/** The option names serveAndon accepts (unknown ones are errors). */
+const SERVE_ANDON_OPTIONS = optionKeys<NonNullable<Parameters<typeof serveAndon>[1]>>({ port: true, host: true, token: true })

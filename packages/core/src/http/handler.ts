@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { EntrenarError, ErrorCodes, type ErrorCode, isEntrenarError } from '../errors.js'
 import { SCHEMA_VERSION } from '../wire/schemas.js'
 import { type Contract, contractMethods, type AnyMethodSpec } from './contract.js'
+import { checkOptions, optionKeys } from '../options.js'
 
 /** A Fetch-standard request handler: runs on Node (through the adapter), Deno, Bun and workers. */
 export type FetchHandler = (request: Request) => Promise<Response>
@@ -52,6 +53,7 @@ export function checkBearer(request: Request, token: string | undefined): boolea
  * with `ENTRENAR_HTTP_NOT_FOUND`, so handlers compose with {@link combineHandlers}.
  */
 export function createHttpHandler<T>(contract: Contract<T>, impl: T, options: HttpHandlerOptions = {}): FetchHandler {
+  checkOptions('entrenar/core: createHttpHandler', options, CREATE_HTTP_HANDLER_OPTIONS)
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024
   const prefix = `/v1/${contract.service}/`
   const specs = new Map<string, AnyMethodSpec>(contractMethods(contract))
@@ -108,3 +110,6 @@ export function combineHandlers(...handlers: FetchHandler[]): FetchHandler {
     return last ?? errorResponse(ErrorCodes.HTTP_NOT_FOUND, `entrenar/core: nothing at ${new URL(request.url).pathname}`)
   }
 }
+
+/** The option names createHttpHandler accepts (unknown ones are errors). */
+const CREATE_HTTP_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createHttpHandler>[2]>>({ token: true, maxBodyBytes: true })

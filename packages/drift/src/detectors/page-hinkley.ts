@@ -1,5 +1,6 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
 import { checkNumber, configError } from '../util/errors.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Which shifts {@link pageHinkley} watches. */
 export type PageHinkleyMode = 'up' | 'down' | 'both'
@@ -124,5 +125,9 @@ class PageHinkley implements PageHinkleyDetector {
  * ```
  */
 export function pageHinkley(options: PageHinkleyOptions = {}): PageHinkleyDetector {
+  checkOptions('entrenar/drift: pageHinkley', options, PAGE_HINKLEY_OPTIONS)
   return new PageHinkley(options)
 }
+
+/** The option names pageHinkley accepts (unknown ones are errors). */
+const PAGE_HINKLEY_OPTIONS = optionKeys<NonNullable<Parameters<typeof pageHinkley>[0]>>({ minInstances: true, delta: true, threshold: true, alpha: true, mode: true })

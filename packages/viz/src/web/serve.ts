@@ -2,6 +2,7 @@ import type { MetricStore } from '@entrenar/core'
 import { type RunningServer, serveHandler } from '@entrenar/core/node'
 import { webDashboardHandler } from './dashboard.js'
 import type { WebDashboardOptions } from './handler.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link serveWebDashboard}. */
 export interface ServeWebDashboardOptions extends Omit<WebDashboardOptions, 'store'> {
@@ -33,10 +34,15 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]'])
  * ```
  */
 export async function serveWebDashboard(store: MetricStore, options: ServeWebDashboardOptions = {}): Promise<WebDashboardServer> {
+  checkOptions('entrenar/viz: serveWebDashboard', options, SERVE_WEB_DASHBOARD_OPTIONS)
   const host = options.host ?? '127.0.0.1'
   const allowedHosts = options.allowedHosts ?? (LOOPBACK.has(host) ? undefined : host === '0.0.0.0' || host === '::' ? 'any' : ['localhost', '127.0.0.1', '[::1]', host.includes(':') ? `[${host}]` : host])
-  const handler = webDashboardHandler({ ...options, store, ...(allowedHosts !== undefined ? { allowedHosts } : {}) })
+  const { host: _host, port: _port, ...handlerOptions } = options
+  const handler = webDashboardHandler({ ...handlerOptions, store, ...(allowedHosts !== undefined ? { allowedHosts } : {}) })
   const server: RunningServer = await serveHandler(handler, { host, ...(options.port !== undefined ? { port: options.port } : {}) })
   const url = `${server.url}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`
   return { url, port: server.port, close: () => server.close() }
 }
+
+/** The option names serveWebDashboard accepts (unknown ones are errors). */
+const SERVE_WEB_DASHBOARD_OPTIONS = optionKeys<NonNullable<Parameters<typeof serveWebDashboard>[1]>>({ port: true, host: true, lineage: true, andon: true, token: true, title: true, pollMs: true, maxLivePoints: true, allowedHosts: true, lineageSeeds: true, lineageLimit: true, prefetch: true })
