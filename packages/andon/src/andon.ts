@@ -10,6 +10,7 @@ import { type CompiledRules, compileRules } from './rules/build.js'
 import { DEFAULTS } from './rules/defaults.js'
 import { Silences } from './silence/store.js'
 import type { AlertAction, AlertHandler, Andon, AndonConfig, AndonStats, MemoryProbes, RuleSet, StopHook } from './types.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Decisions by rank: continue < warn < act < pause < stop (the strongest of one call wins). */
 const DECISIONS: readonly Decision[] = ['continue', 'warn', 'act', 'pause', 'stop']
@@ -638,6 +639,7 @@ export interface AndonWithTick extends Andon {
  * ```
  */
 export function createAndon(config: AndonConfig = {}): Andon {
+  checkOptions('entrenar/andon: createAndon', config, CREATE_ANDON_OPTIONS, ANDON_ALIASES)
   return new AndonImpl(config)
 }
 
@@ -650,3 +652,8 @@ export function createAndonWithTick(config: AndonConfig): AndonWithTick {
 export function decisionRank(d: Decision): number {
   return RANK[d]
 }
+
+/** The option names createAndon accepts (unknown ones are errors). */
+const CREATE_ANDON_OPTIONS = optionKeys<NonNullable<Parameters<typeof createAndon>[0]>>({ runId: true, storeDir: true, renacer: true, rules: true, stopOn: true, throttleMs: true, pauseTimeoutMs: true, onPauseTimeout: true, handlers: true, onStop: true, onLearningRate: true, onAct: true, onError: true, maxHistory: true, now: true, timers: true, probes: true, tags: true, silences: true, silenceRetentionMs: true })
+/** Names users guess for createAndon's options: the rules file is `renacer`, incidents go under `storeDir`. */
+const ANDON_ALIASES = { config: 'renacer', renacerConfig: 'renacer', incidents: 'storeDir', incidentsDir: 'storeDir', dir: 'storeDir', alertPolicy: 'rules', policy: 'rules' }

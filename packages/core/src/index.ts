@@ -36,6 +36,7 @@ export {
 export type { MetricSink } from './contracts/sink.js'
 export type { MetricStore, RunInfo, RunStatus } from './contracts/store.js'
 export { EntrenarError, type ErrorCode, ErrorCodes, isEntrenarError, toEntrenarError } from './errors.js'
+export { checkOptions, closestName, editDistance, optionKeys, unknownNameMessage } from './options.js'
 export { createHttpClient, type HttpClientOptions } from './http/client.js'
 export { type AnyMethodSpec, type CallContext, type Contract, contractMethods, type MethodSpec, type MethodsOf, method } from './http/contract.js'
 export { checkBearer, combineHandlers, createHttpHandler, errorResponse, type FetchHandler, type HttpHandlerOptions } from './http/handler.js'

@@ -106,6 +106,11 @@ it('@entrenar/core exports exactly the public names', () => {
       'tokenCookieName',
       'validateBatch',
       'validateQuery',
+      'checkOptions',
+      'closestName',
+      'editDistance',
+      'optionKeys',
+      'unknownNameMessage',
     ].sort(),
   )
 })

@@ -11,6 +11,7 @@ import { createTerminalDashboard, type TerminalStream } from '@entrenar/viz'
 import { recordingPolicy } from './events/recording-policy.js'
 import { forwardTo } from './forward.js'
 import { type DriftLog, driftEventsPath, openDriftLog } from './node/drift-log.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** What `autoMonitor` registers in the lineage graph when the run closes. */
 export interface AutoLineageOptions {
@@ -79,6 +80,7 @@ export interface AutoMonitor extends Monitor {
  * ```
  */
 export async function autoMonitor(options: AutoMonitorOptions = {}): Promise<AutoMonitor> {
+  checkOptions('entrenar: autoMonitor', options, AUTO_MONITOR_OPTIONS, { storeDir: 'dir', directory: 'dir', config_file: 'renacer', alertPolicy: 'andon', policy: 'andon' })
   const dir = options.dir ?? process.env.ENTRENAR_DIR ?? './runs'
   const ownStore = options.store === undefined
   const store: MetricStore = options.store ?? (await openStore(dir))
@@ -110,8 +112,10 @@ export async function autoMonitor(options: AutoMonitorOptions = {}): Promise<Aut
   const driftLog: DriftLog | undefined =
     options.driftLog === false ? undefined : openDriftLog(dir, (e) => driftLogError(toEntrenarError(e, ErrorCodes.SINK_FAILED, `entrenar: writing ${driftEventsPath(dir)}`)))
   let report: HanseiReport | undefined
+  // Only the monitor's own options go on; the rest are autoMonitor's (createMonitor rejects unknown keys).
+  const { dir: _dir, tags: _tags, store: _store, renacer: _renacer, andon: _andon, onLearningRate: _lr, dashboard: _dash, stream: _stream, lineage: _lineage, report: _report, driftLog: _driftLog, ...monitorOptions } = options
   const monitor = await createMonitor({
-    ...options,
+    ...monitorOptions,
     runId,
     store,
     andon: driftLog ? recordingPolicy(andon, (e) => driftLog.append(e)) : andon,
@@ -188,3 +192,6 @@ async function registerLineage(dir: string, final: MonitorSummary, options: Auto
     await g.close()
   }
 }
+
+/** The option names autoMonitor accepts (unknown ones are errors). */
+const AUTO_MONITOR_OPTIONS = optionKeys<NonNullable<Parameters<typeof autoMonitor>[0]>>({ dir: true, tags: true, store: true, renacer: true, andon: true, onLearningRate: true, dashboard: true, stream: true, lineage: true, report: true, driftLog: true, runId: true, name: true, config: true, sinks: true, detectors: true, onError: true, batchRows: true, maxPendingRows: true, flushIntervalMs: true, clockUs: true, clockEvery: true, system: true, onClose: true })

@@ -24,6 +24,7 @@ import { RegressionIndex } from './query/regression.js'
 import { bfs, firstParentChain, Marks, reaches } from './query/walk.js'
 import { CHANGE_CODE, GraphStore } from './store/graph-store.js'
 import { checkDerivation, checkHealthEvent, checkModel } from './validate.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link createLineage}. */
 export interface LineageOptions {
@@ -427,6 +428,7 @@ class LineageImpl implements Lineage {
  * ```
  */
 export async function createLineage(options: LineageOptions = {}): Promise<Lineage> {
+  checkOptions('entrenar/graph: createLineage', options, CREATE_LINEAGE_OPTIONS)
   let storage = options.storage
   if (!storage && options.dir !== undefined) {
     if (typeof options.dir !== 'string' || options.dir.length === 0) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, 'entrenar/graph: dir must be a non-empty string')
@@ -437,3 +439,6 @@ export async function createLineage(options: LineageOptions = {}): Promise<Linea
   await impl.load()
   return impl
 }
+
+/** The option names createLineage accepts (unknown ones are errors). */
+const CREATE_LINEAGE_OPTIONS = optionKeys<NonNullable<Parameters<typeof createLineage>[0]>>({ dir: true, storage: true, autoFlush: true, compactAfter: true, onError: true, openLineage: true })

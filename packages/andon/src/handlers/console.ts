@@ -2,6 +2,7 @@ import { type AlertLevel, type Incident, levelRank } from '@entrenar/core'
 import { env, stderr } from '../node/io.js'
 import type { AlertHandler } from '../types.js'
 import { incidentLine } from './format.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** ANSI colours per level: info cyan, warning yellow, error red, critical bold white on red. */
 const COLOURS: Record<AlertLevel, [string, string]> = {
@@ -26,6 +27,7 @@ export interface ConsoleHandlerOptions {
  * Colour honours `NO_COLOR` (any non-empty value disables it, per no-color.org) and `FORCE_COLOR`.
  */
 export function consoleHandler(options: ConsoleHandlerOptions = {}): AlertHandler {
+  checkOptions('entrenar/andon: consoleHandler', options, CONSOLE_HANDLER_OPTIONS)
   const stream = options.stream ?? stderr()
   const noColor = (env('NO_COLOR') ?? '') !== ''
   const force = (env('FORCE_COLOR') ?? '') !== '' && env('FORCE_COLOR') !== '0'
@@ -41,3 +43,6 @@ export function consoleHandler(options: ConsoleHandlerOptions = {}): AlertHandle
     },
   }
 }
+
+/** The option names consoleHandler accepts (unknown ones are errors). */
+const CONSOLE_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof consoleHandler>[0]>>({ stream: true, color: true, minLevel: true })

@@ -2,6 +2,7 @@ import { type AlertLevel, type Incident, levelRank } from '@entrenar/core'
 import { openAppender } from '../node/io.js'
 import type { AlertHandler } from '../types.js'
 import { incidentToJson } from './format.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link jsonlFileHandler}. */
 export interface JsonlFileHandlerOptions {
@@ -15,6 +16,7 @@ export interface JsonlFileHandlerOptions {
 
 /** Appends each incident as one JSON line (the core `IncidentWire` shape) to `path`. */
 export function jsonlFileHandler(path: string, options: JsonlFileHandlerOptions = {}): AlertHandler {
+  checkOptions('entrenar/andon: jsonlFileHandler', options, JSONL_FILE_HANDLER_OPTIONS)
   const out = openAppender(path, { fsync: options.fsync ?? true, noFollow: options.noFollow ?? false })
   const min = levelRank(options.minLevel ?? 'info')
   return {
@@ -26,3 +28,6 @@ export function jsonlFileHandler(path: string, options: JsonlFileHandlerOptions 
     close: () => out.close(),
   }
 }
+
+/** The option names jsonlFileHandler accepts (unknown ones are errors). */
+const JSONL_FILE_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof jsonlFileHandler>[1]>>({ fsync: true, minLevel: true, name: true })

@@ -1,6 +1,7 @@
 import type { AlertLevel, Incident } from '@entrenar/core'
 import type { AlertHandler } from '../types.js'
 import { type WebhookOptions, webhookHandler } from './webhook.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** The PagerDuty Events API v2 endpoint. */
 export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue'
@@ -42,6 +43,10 @@ export function pagerDutyPayload(i: Incident, o: PagerDutyOptions): Record<strin
 
 /** Pages on-call through PagerDuty Events v2; by default only CRITICAL incidents page. */
 export function pagerDutyHandler(options: PagerDutyOptions & Omit<WebhookOptions, 'url' | 'format'> & { readonly url?: string }): AlertHandler {
+  checkOptions('entrenar/andon: pagerDutyHandler', options, PAGER_DUTY_HANDLER_OPTIONS)
   const { routingKey, source, url, ...rest } = options
   return webhookHandler({ name: 'pagerduty', minLevel: 'critical', ...rest, url: url ?? PAGERDUTY_EVENTS_URL, format: (i) => pagerDutyPayload(i, { routingKey, ...(source === undefined ? {} : { source }) }) })
 }
+
+/** The option names pagerDutyHandler accepts (unknown ones are errors). */
+const PAGER_DUTY_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof pagerDutyHandler>[0]>>({ routingKey: true, source: true, headers: true, timeoutMs: true, retries: true, backoffMs: true, maxBackoffMs: true, minLevel: true, maxQueue: true, fetch: true, name: true, url: true })

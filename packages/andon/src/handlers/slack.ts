@@ -2,6 +2,7 @@ import type { AlertLevel, Incident } from '@entrenar/core'
 import type { AlertHandler } from '../types.js'
 import { EMOJI } from './format.js'
 import { type WebhookOptions, webhookHandler } from './webhook.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 const COLOR: Record<AlertLevel, string> = { info: '#439FE0', warning: 'warning', error: 'danger', critical: '#8B0000' }
 
@@ -20,6 +21,9 @@ export function slackPayload(i: Incident): { text: string; attachments: { color:
 
 /** Posts incidents to a Slack incoming webhook (default: WARNING and above). */
 export function slackHandler(url: string, options: Omit<WebhookOptions, 'url' | 'format'> = {}): AlertHandler {
+  checkOptions('entrenar/andon: slackHandler', options, SLACK_HANDLER_OPTIONS)
   return webhookHandler({ name: 'slack', minLevel: 'warning', ...options, url, format: slackPayload })
 }
 
+/** The option names slackHandler accepts (unknown ones are errors). */
+const SLACK_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof slackHandler>[1]>>({ headers: true, timeoutMs: true, retries: true, backoffMs: true, maxBackoffMs: true, minLevel: true, maxQueue: true, fetch: true, name: true })

@@ -1,6 +1,7 @@
 import { type AlertLevel, EntrenarError, ErrorCodes, type Incident, levelRank } from '@entrenar/core'
 import type { AlertHandler } from '../types.js'
 import { incidentToJson } from './format.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link webhookHandler}. */
 export interface WebhookOptions {
@@ -36,6 +37,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * `close()` waits for the queue to drain.
  */
 export function webhookHandler(options: WebhookOptions): AlertHandler {
+  checkOptions('entrenar/andon: webhookHandler', options, WEBHOOK_HANDLER_OPTIONS)
   const doFetch = options.fetch ?? fetch
   const timeoutMs = options.timeoutMs ?? 5000
   const retries = options.retries ?? 3
@@ -99,3 +101,6 @@ export function webhookHandler(options: WebhookOptions): AlertHandler {
     },
   }
 }
+
+/** The option names webhookHandler accepts (unknown ones are errors). */
+const WEBHOOK_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof webhookHandler>[0]>>({ url: true, format: true, headers: true, timeoutMs: true, retries: true, backoffMs: true, maxBackoffMs: true, minLevel: true, maxQueue: true, fetch: true, name: true })

@@ -2,6 +2,7 @@ import { type AlertPolicy, alertPolicyContract, asAlertPolicyService, combineHan
 import { boundHostNames, isLoopbackHost, type RunningServer, serveHandler } from '@entrenar/core/node'
 import { asSilenceService } from '../silence/service.js'
 import type { Andon } from '../types.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link serveAndon}. */
 export interface ServeAndonOptions {
@@ -27,6 +28,7 @@ const hasSilences = (p: AlertPolicy): p is AlertPolicy & Pick<Andon, 'addSilence
  * other interface requires `token`. Requests must name the server in `Host` and come as JSON from
  * its own origin (see core's `createRequestGuard`).
  */
+  checkOptions('entrenar/andon: serveAndon', options, SERVE_ANDON_OPTIONS)
 export async function serveAndon(andon: AlertPolicy, options: ServeAndonOptions = {}): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1'
   if (!isLoopbackHost(host) && !options.token) {
@@ -41,3 +43,6 @@ export async function serveAndon(andon: AlertPolicy, options: ServeAndonOptions 
   bound = running.port
   return running
 }
+
+/** The option names serveAndon accepts (unknown ones are errors). */
+const SERVE_ANDON_OPTIONS = optionKeys<NonNullable<Parameters<typeof serveAndon>[1]>>({ port: true, host: true, token: true })

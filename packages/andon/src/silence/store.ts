@@ -1,6 +1,7 @@
 import { type Alert, EntrenarError, ErrorCodes, SCHEMA_VERSION, SILENCE_MATCH_OPS, type Silence, type SilenceService, type SilenceSpec, silenceToWire } from '@entrenar/core'
 import { type LineAppender, openAppender, readLinesFrom, silencesPath } from '../node/io.js'
 import { type MuteResult, SILENCE_RETENTION_MS, SilenceRegistry } from './registry.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link openSilences}. */
 export interface SilenceStoreOptions {
@@ -170,6 +171,7 @@ export class Silences {
  * ```
  */
 export function openSilences(storeDir: string, options: SilenceStoreOptions = {}): SilenceStore {
+  checkOptions('entrenar/andon: openSilences', options, OPEN_SILENCES_OPTIONS)
   if (typeof storeDir !== 'string' || storeDir.length === 0) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, 'entrenar/andon: openSilences needs a store directory')
   const s = new Silences(storeDir, options)
   return {
@@ -179,3 +181,6 @@ export function openSilences(storeDir: string, options: SilenceStoreOptions = {}
     close: () => s.close(),
   }
 }
+
+/** The option names openSilences accepts (unknown ones are errors). */
+const OPEN_SILENCES_OPTIONS = optionKeys<NonNullable<Parameters<typeof openSilences>[1]>>({ now: true, retentionMs: true, onError: true, fsync: true })

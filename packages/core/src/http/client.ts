@@ -2,6 +2,7 @@ import * as v from 'valibot'
 import { EntrenarError, ErrorCodes } from '../errors.js'
 import { ErrorWire, SCHEMA_VERSION } from '../wire/schemas.js'
 import { type Contract, contractMethods } from './contract.js'
+import { checkOptions, optionKeys } from '../options.js'
 
 /** Options of {@link createHttpClient}. */
 export interface HttpClientOptions {
@@ -29,6 +30,7 @@ function withCallerSignal(timeout: AbortSignal, caller: AbortSignal | undefined)
  * ```
  */
 export function createHttpClient<T>(contract: Contract<T>, baseUrl: string, options: HttpClientOptions = {}): T {
+  checkOptions('entrenar/core: createHttpClient', options, CREATE_HTTP_CLIENT_OPTIONS)
   const doFetch = options.fetch ?? fetch
   const root = baseUrl.replace(/\/+$/, '')
   const client: Record<string, (...args: unknown[]) => Promise<unknown>> = {}
@@ -74,3 +76,6 @@ export function createHttpClient<T>(contract: Contract<T>, baseUrl: string, opti
   }
   return client as T
 }
+
+/** The option names createHttpClient accepts (unknown ones are errors). */
+const CREATE_HTTP_CLIENT_OPTIONS = optionKeys<NonNullable<Parameters<typeof createHttpClient>[2]>>({ token: true, timeoutMs: true, fetch: true })

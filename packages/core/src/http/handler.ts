@@ -3,6 +3,7 @@ import { EntrenarError, ErrorCodes, type ErrorCode, isEntrenarError } from '../e
 import { SCHEMA_VERSION } from '../wire/schemas.js'
 import { type Contract, contractMethods, type AnyMethodSpec } from './contract.js'
 import { createRequestGuard, hasToken, readBody, type RequestGuardOptions } from './guard.js'
+import { checkOptions, optionKeys } from '../options.js'
 
 /** A Fetch-standard request handler: runs on Node (through the adapter), Deno, Bun and workers. */
 export type FetchHandler = (request: Request) => Promise<Response>
@@ -67,6 +68,7 @@ const answering = new Set<Request>()
  * with `ENTRENAR_HTTP_NOT_FOUND`, so handlers compose with {@link combineHandlers}.
  */
 export function createHttpHandler<T>(contract: Contract<T>, impl: T, options: HttpHandlerOptions = {}): FetchHandler {
+  checkOptions('entrenar/core: createHttpHandler', options, CREATE_HTTP_HANDLER_OPTIONS)
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024
   const prefix = `/v1/${contract.service}/`
   const specs = new Map<string, AnyMethodSpec>(contractMethods(contract))
@@ -133,3 +135,6 @@ export function combineHandlers(...handlers: FetchHandler[]): FetchHandler {
     return last ?? errorResponse(ErrorCodes.HTTP_NOT_FOUND, `entrenar/core: nothing at ${new URL(request.url).pathname}`)
   }
 }
+
+/** The option names createHttpHandler accepts (unknown ones are errors). */
+const CREATE_HTTP_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createHttpHandler>[2]>>({ token: true, maxBodyBytes: true })

@@ -1,5 +1,6 @@
 import type { Alert, AlertEvent, AlertPolicy, Decision, Incident } from '../contracts/alert.js'
 import { EntrenarError, ErrorCodes } from '../errors.js'
+import { checkOptions, optionKeys } from '../options.js'
 
 /** Options of {@link createDefaultPolicy}. */
 export interface DefaultPolicyOptions {
@@ -16,6 +17,7 @@ export interface DefaultPolicyOptions {
  * recorded as warnings.
  */
 export function createDefaultPolicy(options: DefaultPolicyOptions = {}): AlertPolicy {
+  checkOptions('entrenar/core: createDefaultPolicy', options, CREATE_DEFAULT_POLICY_OPTIONS)
   const watched = new Set(options.stopOnNonFinite ?? ['loss'])
   let controller = new AbortController()
   const incidents: Incident[] = []
@@ -61,3 +63,6 @@ export function createDefaultPolicy(options: DefaultPolicyOptions = {}): AlertPo
     },
   }
 }
+
+/** The option names createDefaultPolicy accepts (unknown ones are errors). */
+const CREATE_DEFAULT_POLICY_OPTIONS = optionKeys<NonNullable<Parameters<typeof createDefaultPolicy>[0]>>({ stopOnNonFinite: true, runId: true })

@@ -27,6 +27,7 @@ import { encodeRunId, genString, newWriterId, segmentName, walName } from './pat
 import { NO_RECOVERY, type RecoveryReport, recoverWals } from './recover.js'
 import { readRuns, writeRun } from './runs.js'
 import { byRun, writeRunSegment } from './segments.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Counters of a store, for dashboards and tests. */
 export interface StoreStats {
@@ -657,8 +658,12 @@ function keepRowGroup(q: MetricQuery, rg: RowGroupInfo, metricKeys: Buffer[] | u
  * ```
  */
 export async function openStore(dir: string, options?: StoreOptions): Promise<ParquetStore> {
+  checkOptions('entrenar/db: openStore', options, OPEN_STORE_OPTIONS)
   if (typeof dir !== 'string' || dir.length === 0) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: store directory must be a non-empty path`)
   const store = new Store(dir, resolveOptions(options))
   await store.init()
   return store
 }
+
+/** The option names openStore accepts (unknown ones are errors). */
+const OPEN_STORE_OPTIONS = optionKeys<NonNullable<Parameters<typeof openStore>[1]>>({ segmentRows: true, maxBufferBytes: true, rowGroupRows: true, sealAfterMs: true, cacheBytes: true, retention: true, recoverWal: true, leaseMs: true, staleWriterMs: true, host: true, clock: true, threads: true, onCorrupt: true })

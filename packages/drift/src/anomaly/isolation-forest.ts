@@ -1,6 +1,7 @@
 import { type AnomalyDetector, EntrenarError, ErrorCodes } from '@entrenar/core'
 import { checkNumber, configError, DriftErrorCodes, insufficient } from '../util/errors.js'
 import { type Random, seededRandom } from '../util/random.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link isolationForest}; defaults as Liu et al. 2008 and scikit-learn. */
 export interface IsolationForestOptions {
@@ -232,5 +233,9 @@ class Forest implements IsolationForest {
  * ```
  */
 export function isolationForest(options: IsolationForestOptions = {}): IsolationForest {
+  checkOptions('entrenar/drift: isolationForest', options, ISOLATION_FOREST_OPTIONS)
   return new Forest(options)
 }
+
+/** The option names isolationForest accepts (unknown ones are errors). */
+const ISOLATION_FOREST_OPTIONS = optionKeys<NonNullable<Parameters<typeof isolationForest>[0]>>({ trees: true, sampleSize: true, contamination: true, seed: true })

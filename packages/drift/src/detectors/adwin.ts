@@ -1,5 +1,6 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
 import { checkNumber, configError } from '../util/errors.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link adwin}; defaults as river 0.26 `drift.ADWIN`. */
 export interface AdwinOptions {
@@ -239,5 +240,9 @@ class Adwin implements AdwinDetector {
  * ```
  */
 export function adwin(options: AdwinOptions = {}): AdwinDetector {
+  checkOptions('entrenar/drift: adwin', options, ADWIN_OPTIONS)
   return new Adwin(options)
 }
+
+/** The option names adwin accepts (unknown ones are errors). */
+const ADWIN_OPTIONS = optionKeys<NonNullable<Parameters<typeof adwin>[0]>>({ delta: true, clock: true, maxBuckets: true, minWindowLength: true, gracePeriod: true, mode: true })

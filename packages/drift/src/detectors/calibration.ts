@@ -1,3 +1,4 @@
+import { checkOptions } from '@entrenar/core'
 // Shared pieces of the calibrated detectors: the robust warm-up standardisation and the CUSUM
 // threshold from a false-alarm budget. Pure, browser-safe, allocation-free after construction.
 import { normalSurvival } from '@entrenar/core/stats'
@@ -87,9 +88,7 @@ export function readCalibration(o: CalibrationOptions): Calibration {
 
 /** Throws on an option key outside `allowed` (a typo must not silently select another mode). */
 export function rejectUnknownKeys(what: string, o: object, allowed: readonly string[]): void {
-  for (const key of Object.keys(o)) {
-    if (!allowed.includes(key)) throw configError(`${what}: unknown option ${JSON.stringify(key)}; expected one of ${allowed.join(', ')}`, { option: key })
-  }
+  checkOptions(`entrenar/drift: ${what}`, o, allowed)
 }
 
 /** Throws when a river-mode option is combined with the calibrated mode, where it has no meaning. */

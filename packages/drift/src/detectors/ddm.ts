@@ -1,5 +1,6 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
 import { checkNumber, configError } from '../util/errors.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link ddm}; defaults as river 0.26 `drift.binary.DDM`. */
 export interface DdmOptions {
@@ -101,5 +102,9 @@ class Ddm implements DdmDetector {
  * ```
  */
 export function ddm(options: DdmOptions = {}): DdmDetector {
+  checkOptions('entrenar/drift: ddm', options, DDM_OPTIONS)
   return new Ddm(options)
 }
+
+/** The option names ddm accepts (unknown ones are errors). */
+const DDM_OPTIONS = optionKeys<NonNullable<Parameters<typeof ddm>[0]>>({ warmStart: true, warningThreshold: true, driftThreshold: true })

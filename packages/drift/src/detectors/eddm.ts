@@ -1,5 +1,6 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
 import { checkNumber, configError } from '../util/errors.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link eddm}; defaults as river 0.26 `drift.binary.EDDM`. */
 export interface EddmOptions {
@@ -108,5 +109,9 @@ class Eddm implements ChangeDetector {
  * ```
  */
 export function eddm(options: EddmOptions = {}): ChangeDetector {
+  checkOptions('entrenar/drift: eddm', options, EDDM_OPTIONS)
   return new Eddm(options)
 }
+
+/** The option names eddm accepts (unknown ones are errors). */
+const EDDM_OPTIONS = optionKeys<NonNullable<Parameters<typeof eddm>[0]>>({ warmStart: true, alpha: true, beta: true })

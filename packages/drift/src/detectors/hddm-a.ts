@@ -1,5 +1,6 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
 import { checkNumber, configError } from '../util/errors.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link hddmA}; defaults as river 0.26 `drift.binary.HDDM_A`. */
 export interface HddmAOptions {
@@ -122,5 +123,9 @@ class HddmA implements ChangeDetector {
  * ```
  */
 export function hddmA(options: HddmAOptions = {}): ChangeDetector {
+  checkOptions('entrenar/drift: hddmA', options, HDDM_A_OPTIONS)
   return new HddmA(options)
 }
+
+/** The option names hddmA accepts (unknown ones are errors). */
+const HDDM_A_OPTIONS = optionKeys<NonNullable<Parameters<typeof hddmA>[0]>>({ driftConfidence: true, warningConfidence: true, twoSided: true })

@@ -2,6 +2,7 @@ import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
 import { ksPValue, ksStatisticSorted } from '../stats/ks.js'
 import { checkNumber, configError } from '../util/errors.js'
 import { type Random, seededRandom } from '../util/random.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link kswin}; defaults as river 0.26 `drift.KSWIN`. */
 export interface KswinOptions {
@@ -172,5 +173,9 @@ class Kswin implements KswinDetector {
  * ```
  */
 export function kswin(options: KswinOptions = {}): KswinDetector {
+  checkOptions('entrenar/drift: kswin', options, KSWIN_OPTIONS)
   return new Kswin(options)
 }
+
+/** The option names kswin accepts (unknown ones are errors). */
+const KSWIN_OPTIONS = optionKeys<NonNullable<Parameters<typeof kswin>[0]>>({ alpha: true, windowSize: true, statSize: true, seed: true })

@@ -203,3 +203,4 @@ export function pageHinkley(options: PageHinkleyOptions = {}): PageHinkleyDetect
   const c = readCalibration(options)
   return new CalibratedPageHinkley({ ...c, up: mode !== 'down', down: mode !== 'up', shift: options.shift ?? 1, memory: options.memory ?? 1000 })
 }
+

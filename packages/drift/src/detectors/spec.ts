@@ -44,20 +44,26 @@ function withoutKind<T extends { readonly kind: string }>(spec: T): Omit<T, 'kin
 export function detectorFromSpec(spec: DetectorSpec): ChangeDetector {
   switch (spec.kind) {
     case 'z_score':
-      return zScoreWindow(spec)
+      return zScoreWindow(withoutKind(spec))
     case 'page_hinkley':
       return pageHinkley(withoutKind(spec))
     case 'adwin':
-      return adwin(spec)
+      return adwin(withoutKind(spec))
     case 'kswin':
-      return kswin(spec)
+      return kswin(withoutKind(spec))
     case 'ddm':
-      return ddm(spec)
+      return ddm(withoutKind(spec))
     case 'eddm':
-      return eddm(spec)
+      return eddm(withoutKind(spec))
     case 'hddm_a':
-      return hddmA(spec)
+      return hddmA(withoutKind(spec))
     default:
       throw configError(`unknown detector kind ${JSON.stringify((spec as { kind?: unknown }).kind)}; expected one of ${DETECTOR_KINDS.join(', ')}`)
   }
+}
+
+/** A spec's detector options: everything but `kind` (each factory rejects keys it does not know). */
+function withoutKind<T extends { readonly kind: string }>(spec: T): Omit<T, 'kind'> {
+  const { kind: _kind, ...options } = spec
+  return options
 }

@@ -1,5 +1,6 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
 import { checkNumber, configError } from '../util/errors.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link zScoreWindow}. */
 export interface ZScoreWindowOptions {
@@ -174,5 +175,9 @@ class ZScoreWindow implements ZScoreWindowDetector {
  * ```
  */
 export function zScoreWindow(options: ZScoreWindowOptions = {}): ZScoreWindowDetector {
+  checkOptions('entrenar/drift: zScoreWindow', options, Z_SCORE_WINDOW_OPTIONS)
   return new ZScoreWindow(options)
 }
+
+/** The option names zScoreWindow accepts (unknown ones are errors). */
+const Z_SCORE_WINDOW_OPTIONS = optionKeys<NonNullable<Parameters<typeof zScoreWindow>[0]>>({ window: true, minSamples: true, threshold: true, warningThreshold: true, minStdRatio: true, restartOnDrift: true, mode: true })

@@ -1,5 +1,5 @@
 import { asSilenceService, createAndon, loadRenacerConfig } from '@entrenar/andon'
-import { createHttpHandler, ErrorCodes, type RecordBatch, silenceContract, toEntrenarError } from '@entrenar/core'
+import { checkOptions, createHttpHandler, ErrorCodes, optionKeys, type RecordBatch, silenceContract, toEntrenarError } from '@entrenar/core'
 import { boundHostNames } from '@entrenar/core/node'
 import { openStore } from '@entrenar/db'
 import { pageHinkley } from '@entrenar/drift'
@@ -58,6 +58,7 @@ function count(flag: string, v: string | undefined, min: number): number | undef
  * other languages, `/metrics` for Prometheus, `/healthz`, and the web dashboard at `/`.
  */
 export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready?: (url: string) => void): Promise<number> {
+  checkOptions('entrenar serve', flags, SERVE_FLAGS)
   const port = flags.port === undefined ? 9464 : Number(flags.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw usage(`--port ${flags.port} is not a TCP port`)
   const token = flags.token ?? io.env.ENTRENAR_TOKEN
@@ -130,3 +131,6 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   await store.close()
   return 0
 }
+
+/** The flags `serve` accepts (unknown ones are errors, as on the command line). */
+const SERVE_FLAGS = optionKeys<ServeFlags>({ port: true, host: true, token: true, config: true, dashboard: true, detect: true })

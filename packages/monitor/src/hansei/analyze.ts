@@ -2,6 +2,7 @@ import { type AlertLevel, EntrenarError, ErrorCodes, levelRank, type MetricStore
 import { findingsOf } from './findings.js'
 import { analyzeGradient, analyzeMetric, inferDirection, isGradientMetric, type MetricTuning } from './metric.js'
 import type { AnalyzeOptions, Checkpoint, GradientAnalysis, HanseiReport, MetricAnalysis, TimelineEntry } from './types.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 function positive(name: string, v: number | undefined, fallback: number, max = Number.POSITIVE_INFINITY): number {
   if (v === undefined) return fallback
@@ -38,6 +39,7 @@ function classesOf(run: RunInfo | undefined, given: number | undefined): number 
  * ```
  */
 export async function analyzeRun(store: Pick<MetricStore, 'query' | 'runs'>, runId: string, options: AnalyzeOptions = {}): Promise<HanseiReport> {
+  checkOptions('entrenar/monitor: analyzeRun', options, ANALYZE_RUN_OPTIONS)
   if (typeof runId !== 'string' || runId.length === 0) throw new EntrenarError(ErrorCodes.INVALID_RUN_ID, `entrenar/monitor: hansei needs a run id, got ${JSON.stringify(runId)}`)
   const tuning: MetricTuning = {
     alpha: positive('alpha', options.alpha, 0.05, 1),
@@ -258,3 +260,6 @@ export function fmt(x: number): string {
   if (a === 0) return '0'
   return a < 1e-3 || a >= 1e5 ? x.toExponential(2) : Number(x.toPrecision(4)).toString()
 }
+
+/** The option names analyzeRun accepts (unknown ones are errors). */
+const ANALYZE_RUN_OPTIONS = optionKeys<NonNullable<Parameters<typeof analyzeRun>[2]>>({ metrics: true, incidents: true, driftEvents: true, checkpoints: true, checkpointMetric: true, directions: true, classes: true, gradientMetrics: true, alpha: true, minRelativeChange: true, oscillationCv: true, plateauMinDelta: true, plateauFraction: true, explosionFactor: true, maxGradientNorm: true, vanishingBelow: true, vanishingFor: true, now: true })

@@ -23,6 +23,7 @@ import { type BoundMetrics, type BoundMetricsOptions, createBoundMetrics } from 
 import { createRowClock, defaultClockUs } from './clock.js'
 import { Recorder } from './recorder.js'
 import { hostFacts } from './host.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Where a point sits in training. */
 export interface LogMeta {
@@ -368,6 +369,7 @@ class MonitorImpl implements Monitor {
  * ```
  */
 export async function createMonitor(options: MonitorOptions = {}): Promise<Monitor> {
+  checkOptions('entrenar/monitor: createMonitor', options, CREATE_MONITOR_OPTIONS, { alertPolicy: 'andon', policy: 'andon', sink: 'sinks', detector: 'detectors' })
   const runId = options.runId ?? `run-${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is rejected
   if (typeof runId !== 'string' || runId.length === 0 || runId.length > 200 || /[\u0000-\u001f\u007f]/.test(runId)) {
@@ -401,3 +403,6 @@ export async function createMonitor(options: MonitorOptions = {}): Promise<Monit
   await monitor.start(sampler)
   return monitor
 }
+
+/** The option names createMonitor accepts (unknown ones are errors). */
+const CREATE_MONITOR_OPTIONS = optionKeys<NonNullable<Parameters<typeof createMonitor>[0]>>({ runId: true, name: true, config: true, store: true, sinks: true, detectors: true, andon: true, onError: true, batchRows: true, maxPendingRows: true, flushIntervalMs: true, clockUs: true, clockEvery: true, system: true, onClose: true })

@@ -5,6 +5,7 @@
 import { type Alert, EntrenarError, ErrorCodes, type ExportedSample, type ExportFormat, type MetricsExporter, type RecordBatch, type RunInfo } from '@entrenar/core'
 import { PromExporter } from '../prometheus/exporter.js'
 import { DEFAULT_LATENCY_BUCKETS } from '../prometheus/histogram.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Error code: an optional peer dependency is not installed. */
 export const PEER_MISSING = 'ENTRENAR_SERVE_PEER_MISSING'
@@ -89,6 +90,7 @@ function instrumentName(sample: ExportedSample): string {
  * ```
  */
 export async function createOtlpExporter(options: OtlpExporterOptions): Promise<OtlpExporter> {
+  checkOptions('entrenar/serve: createOtlpExporter', options, CREATE_OTLP_EXPORTER_OPTIONS)
   const url = endpoint(options.url)
   const intervalMs = options.intervalMs ?? 10_000
   const timeoutMs = options.timeoutMs ?? 5_000
@@ -221,3 +223,6 @@ export async function createOtlpExporter(options: OtlpExporterOptions): Promise<
   }
   return exporter
 }
+
+/** The option names createOtlpExporter accepts (unknown ones are errors). */
+const CREATE_OTLP_EXPORTER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createOtlpExporter>[0]>>({ url: true, headers: true, intervalMs: true, timeoutMs: true, serviceName: true, prefix: true, labels: true, stepBuckets: true, onError: true })

@@ -15,6 +15,7 @@ import { Family, type HistogramSeries, type LabelSet, labelSet, type ScalarSerie
 import { CONTENT_TYPES, sanitizeLabelName, sanitizeMetricName } from './format.js'
 import { checkBuckets, DEFAULT_LATENCY_BUCKETS, type MetricsSource } from './histogram.js'
 import { type PromClientRegistry, promClientMetric } from './prom-client-bridge.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link createPrometheusExporter}. */
 export interface PrometheusExporterOptions {
@@ -417,5 +418,9 @@ function withLabel(l: LabelSet, name: string, value: string): LabelSet {
  * ```
  */
 export function createPrometheusExporter(options: PrometheusExporterOptions = {}): PrometheusExporter {
+  checkOptions('entrenar/serve: createPrometheusExporter', options, CREATE_PROMETHEUS_EXPORTER_OPTIONS)
   return new PromExporter(options)
 }
+
+/** The option names createPrometheusExporter accepts (unknown ones are errors). */
+const CREATE_PROMETHEUS_EXPORTER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createPrometheusExporter>[0]>>({ prefix: true, labels: true, tagLabels: true, stepBuckets: true, maxSeries: true })

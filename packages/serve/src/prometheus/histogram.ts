@@ -1,6 +1,7 @@
 import { EntrenarError, type ExportedSample, type ExportFormat, ErrorCodes } from '@entrenar/core'
 import { Family, type HistogramSeries, labelSet } from './families.js'
 import { sanitizeLabelName, sanitizeMetricName } from './format.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /**
  * Default latency buckets in seconds: realizar's `LatencyHistogram` (1, 2, 5, 10, 25, 50, 100,
@@ -82,6 +83,7 @@ export function histogramQuantile(s: HistogramSeries | undefined, bounds: readon
  * ```
  */
 export function createLatencyHistogram(options: LatencyHistogramOptions = {}): LatencyHistogram {
+  checkOptions('entrenar/serve: createLatencyHistogram', options, CREATE_LATENCY_HISTOGRAM_OPTIONS)
   const buckets = options.buckets ?? DEFAULT_LATENCY_BUCKETS
   checkBuckets(buckets, 'entrenar/serve')
   let name = sanitizeMetricName(options.name ?? 'entrenar_inference_latency_seconds')
@@ -123,3 +125,6 @@ export function createLatencyHistogram(options: LatencyHistogramOptions = {}): L
     render: (format) => family.render(format),
   }
 }
+
+/** The option names createLatencyHistogram accepts (unknown ones are errors). */
+const CREATE_LATENCY_HISTOGRAM_OPTIONS = optionKeys<NonNullable<Parameters<typeof createLatencyHistogram>[0]>>({ name: true, help: true, buckets: true, labels: true })

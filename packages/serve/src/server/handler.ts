@@ -34,6 +34,7 @@ import { parseIngest, parseLenientJson } from './ingest.js'
 import { serveMetricsSource } from './own-metrics.js'
 import { isTrackingPath, type TrackingOptions, trackingHandler } from './tracking.js'
 import { answerTruenoQuery, sqlDisabled } from './sql-route.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** A contract and the implementation to serve for it (see {@link mount}). */
 export interface Mount {
@@ -150,6 +151,7 @@ export function negotiateFormat(accept: string | null): ExportFormat {
  * Every write passes one bounded queue: when full, the answer is 429 with `Retry-After`.
  */
 export function createServeHandler(options: ServeHandlerOptions = {}): ServeHandler {
+  checkOptions('entrenar/serve: createServeHandler', options, CREATE_SERVE_HANDLER_OPTIONS)
   const token = options.token
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY
   if (!(Number.isInteger(maxBody) && maxBody > 0)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/serve: maxBodyBytes ${maxBody} must be a positive integer`)
@@ -363,3 +365,6 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     flush: () => store.drain(),
   }
 }
+
+/** The option names createServeHandler accepts (unknown ones are errors). */
+const CREATE_SERVE_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createServeHandler>[0]>>({ store: true, lineage: true, andon: true, detectors: true, mounts: true, handlers: true, exporter: true, sources: true, token: true, maxBodyBytes: true, maxQueuedRows: true, retryAfterSeconds: true, onError: true, onIngest: true })

@@ -3,6 +3,7 @@ import { EntrenarError, ErrorCodes } from '@entrenar/core'
 import { boundHostNames, isLoopbackHost, serveHandler } from '@entrenar/core/node'
 import type { Server } from 'node:http'
 import { createServeHandler, type ServeHandler, type ServeHandlerOptions } from './handler.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link startServer}. */
 export interface StartServerOptions extends ServeHandlerOptions {
@@ -48,6 +49,7 @@ export function isLoopback(host: string): boolean {
  * ```
  */
 export async function startServer(options: StartServerOptions = {}): Promise<EntrenarServer> {
+  checkOptions('entrenar/serve: startServer', options, START_SERVER_OPTIONS)
   const host = options.host ?? '127.0.0.1'
   if (!isLoopback(host) && !options.token) {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/serve: binding ${host} (not loopback) requires a bearer token; pass token`)
@@ -78,3 +80,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ent
     },
   }
 }
+
+/** The option names startServer accepts (unknown ones are errors). */
+const START_SERVER_OPTIONS = optionKeys<NonNullable<Parameters<typeof startServer>[0]>>({ port: true, host: true, store: true, lineage: true, andon: true, detectors: true, mounts: true, handlers: true, exporter: true, sources: true, token: true, maxBodyBytes: true, maxQueuedRows: true, retryAfterSeconds: true, onError: true, onIngest: true })

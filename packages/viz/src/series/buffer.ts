@@ -1,6 +1,7 @@
 import { EntrenarError, ErrorCodes } from '@entrenar/core'
 import { type ColumnBuckets, columnOf, columnScale, emptyColumns, foldRows } from './downsample.js'
 import { createStreamingStats, type SeriesStats } from './stats.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Fan-out of the block index: level 0 summarises 16 rows, level k summarises 16 entries of level k − 1. */
 const FAN = 16
@@ -193,6 +194,7 @@ export interface SeriesBufferOptions {
 
 /** Creates an empty {@link SeriesBuffer} (a number is the initial capacity). */
 export function createSeriesBuffer(options: SeriesBufferOptions | number = {}): SeriesBuffer {
+  if (typeof options !== 'number') checkOptions('entrenar/viz: createSeriesBuffer', options, CREATE_SERIES_BUFFER_OPTIONS)
   const o = typeof options === 'number' ? { capacity: options } : options
   const max = o.maxPoints ?? Number.POSITIVE_INFINITY
   if (!(max >= 1024)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: maxPoints must be at least 1024, got ${String(o.maxPoints)}`)
@@ -376,3 +378,6 @@ class BlockSeries implements SeriesBuffer {
     return out
   }
 }
+
+/** The option names createSeriesBuffer accepts (unknown ones are errors). */
+const CREATE_SERIES_BUFFER_OPTIONS = optionKeys<Exclude<NonNullable<Parameters<typeof createSeriesBuffer>[0]>, number>>({ capacity: true, maxPoints: true })

@@ -1,4 +1,5 @@
 import { EntrenarError, ErrorCodes } from '@entrenar/core'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Smoothing kinds; see {@link smooth}. */
 export type SmoothKind = 'ema' | 'time-ema' | 'running' | 'gaussian'
@@ -213,6 +214,7 @@ export interface Smoother {
  * smoothing; the streaming form returns the constant up to rounding.)
  */
 export function createSmoother(options: SmoothOptions): Smoother | undefined {
+  checkOptions('entrenar/viz: createSmoother', options, CREATE_SMOOTHER_OPTIONS)
   checkSmoothOptions(options)
   const w = options.weight ?? SMOOTH_DEFAULTS.weight
   if (options.kind === 'ema') {
@@ -270,3 +272,6 @@ export function createSmoother(options: SmoothOptions): Smoother | undefined {
   }
   return undefined
 }
+
+/** The option names createSmoother accepts (unknown ones are errors). */
+const CREATE_SMOOTHER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createSmoother>[0]>>({ kind: true, weight: true, window: true, sigma: true })

@@ -3,6 +3,7 @@ import { normalisePanels, type PanelInput } from '../model/panels.js'
 import { createRunData } from '../model/run-data.js'
 import { checkSmoothOptions, type SmoothOptions } from '../series/smooth.js'
 import { renderDashboardSvg, type SvgDashboardLayout } from './dashboard-layout.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link createSvgDashboard}. */
 export interface SvgDashboardOptions {
@@ -37,6 +38,7 @@ export interface SvgDashboard extends Dashboard, MetricSink {
  * ```
  */
 export function createSvgDashboard(options: SvgDashboardOptions = {}): SvgDashboard {
+  checkOptions('entrenar/viz: createSvgDashboard', options, CREATE_SVG_DASHBOARD_OPTIONS)
   const panels = normalisePanels(options.panels)
   if (options.smoothing) checkSmoothOptions(options.smoothing)
   for (const [k, lo, hi] of [
@@ -83,3 +85,6 @@ export function createSvgDashboard(options: SvgDashboardOptions = {}): SvgDashbo
     },
   }
 }
+
+/** The option names createSvgDashboard accepts (unknown ones are errors). */
+const CREATE_SVG_DASHBOARD_OPTIONS = optionKeys<NonNullable<Parameters<typeof createSvgDashboard>[0]>>({ title: true, panels: true, maxPanels: true, smoothing: true, width: true, panelHeight: true, columns: true, theme: true, maxPointsPerSeries: true })

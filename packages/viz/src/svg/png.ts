@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { EntrenarError, ErrorCodes, toEntrenarError } from '@entrenar/core'
 import { type ChartSpec, renderSvg } from './chart.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 const require = createRequire(import.meta.url)
 
@@ -53,11 +54,13 @@ export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
  * DejaVu Sans font, so the same spec gives the same image on every machine.
  */
 export function renderPng(spec: ChartSpec, options: PngOptions = {}): Uint8Array {
+  checkOptions('entrenar/viz: renderPng', options, RENDER_PNG_OPTIONS)
   return svgToPng(renderSvg(spec), options)
 }
 
 /** Writes {@link renderPng} to `path`. */
 export async function savePng(path: string, spec: ChartSpec, options: PngOptions = {}): Promise<void> {
+  checkOptions('entrenar/viz: savePng', options, SAVE_PNG_OPTIONS)
   await writeBytes(path, renderPng(spec, options))
 }
 
@@ -70,3 +73,9 @@ export async function writeBytes(path: string, bytes: Uint8Array | string): Prom
     throw toEntrenarError(e, ErrorCodes.SINK_FAILED, `entrenar/viz: cannot write ${path}`)
   }
 }
+
+/** The option names renderPng accepts (unknown ones are errors). */
+const RENDER_PNG_OPTIONS = optionKeys<NonNullable<Parameters<typeof renderPng>[1]>>({ scale: true })
+
+/** The option names savePng accepts (unknown ones are errors). */
+const SAVE_PNG_OPTIONS = optionKeys<NonNullable<Parameters<typeof savePng>[2]>>({ scale: true })

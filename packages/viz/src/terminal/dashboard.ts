@@ -5,6 +5,7 @@ import { normalisePanels, type PanelInput, resolvePanels } from '../model/panels
 import { createRunData, type RunData } from '../model/run-data.js'
 import { checkSmoothOptions, type SmoothOptions } from '../series/smooth.js'
 import { colorAllowed } from './style.js'
+import { checkOptions as checkOptionNames, optionKeys } from '@entrenar/core'
 
 /** Where a terminal dashboard writes (process.stdout fits; tests pass a fake). */
 export interface TerminalStream {
@@ -109,6 +110,7 @@ function checkOptions(o: TerminalDashboardOptions): void {
  * ```
  */
 export function createTerminalDashboard(options: TerminalDashboardOptions = {}): TerminalDashboard {
+  checkOptionNames('entrenar/viz: createTerminalDashboard', options, CREATE_TERMINAL_DASHBOARD_OPTIONS)
   checkOptions(options)
   return new Terminal(options)
 }
@@ -307,3 +309,6 @@ class Terminal implements TerminalDashboard {
     }
   }
 }
+
+/** The option names createTerminalDashboard accepts (unknown ones are errors). */
+const CREATE_TERMINAL_DASHBOARD_OPTIONS = optionKeys<NonNullable<Parameters<typeof createTerminalDashboard>[0]>>({ source: true, runs: true, alerts: true, panels: true, refreshMs: true, smoothing: true, width: true, height: true, ascii: true, color: true, stream: true, env: true, title: true, maxPanels: true, alertRows: true, plainIntervalMs: true, live: true, maxPointsPerSeries: true, onError: true })

@@ -1,6 +1,7 @@
 import type { FetchHandler } from '@entrenar/core'
 import { APP_CSS, APP_JS } from './assets.generated.js'
 import { createDashboardHandler, type WebDashboardOptions } from './handler.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /**
  * The live web dashboard as a Fetch-standard handler (Node through `serveHandler`, Deno, Bun,
@@ -27,5 +28,9 @@ import { createDashboardHandler, type WebDashboardOptions } from './handler.js'
  * ```
  */
 export function webDashboardHandler(options: WebDashboardOptions): FetchHandler {
+  checkOptions('entrenar/viz: webDashboardHandler', options, WEB_DASHBOARD_HANDLER_OPTIONS)
   return createDashboardHandler(options, { js: APP_JS, css: APP_CSS })
 }
+
+/** The option names webDashboardHandler accepts (unknown ones are errors). */
+const WEB_DASHBOARD_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof webDashboardHandler>[0]>>({ store: true, lineage: true, andon: true, token: true, title: true, pollMs: true, maxLivePoints: true, allowedHosts: true, lineageSeeds: true, lineageLimit: true, prefetch: true })

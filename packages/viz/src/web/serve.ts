@@ -4,6 +4,7 @@ import { boundHostNames, isLoopbackHost, type RunningServer, serveHandler } from
 import { webDashboardHandler } from './dashboard.js'
 import type { WebDashboardOptions } from './handler.js'
 import { recordedEventsOf } from './recorded-node.js'
+import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link serveWebDashboard}. */
 export interface ServeWebDashboardOptions extends Omit<WebDashboardOptions, 'store'> {
@@ -47,6 +48,7 @@ export interface WebDashboardServer {
  * ```
  */
 export async function serveWebDashboard(store: MetricStore, options: ServeWebDashboardOptions = {}): Promise<WebDashboardServer> {
+  checkOptions('entrenar/viz: serveWebDashboard', options, SERVE_WEB_DASHBOARD_OPTIONS)
   const { host: bind, insecureNoToken, port, storeDir, ...rest } = options
   const host = bind ?? '127.0.0.1'
   if (!isLoopbackHost(host) && !options.token && insecureNoToken !== true) {
@@ -61,3 +63,6 @@ export async function serveWebDashboard(store: MetricStore, options: ServeWebDas
   const url = `${server.url}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`
   return { url, port: server.port, close: () => server.close() }
 }
+
+/** The option names serveWebDashboard accepts (unknown ones are errors). */
+const SERVE_WEB_DASHBOARD_OPTIONS = optionKeys<NonNullable<Parameters<typeof serveWebDashboard>[1]>>({ port: true, host: true, lineage: true, andon: true, token: true, title: true, pollMs: true, maxLivePoints: true, allowedHosts: true, lineageSeeds: true, lineageLimit: true, prefetch: true })
