@@ -59,10 +59,11 @@ describe('the Rust entrenar tracking client against entrenar serve', () => {
     }
     let out = ''
     expect(await runCli(['runs', dir, '--json'], { out: (t) => (out += t), err: () => {}, env: {} })).toBe(0)
-    const run = (JSON.parse(out) as { runs: { id: string; name?: string; status: string; points: number; metrics: number; lastStep?: number; endTimeMs?: number }[] }).runs.find((x) => x.id === summary.run_id)
+    const run = (JSON.parse(out) as { runs: { id: string; name?: string; status: string; points: number; metrics: number; lastStep?: number; startTimeMs: number; endTimeMs?: number }[] }).runs.find((x) => x.id === summary.run_id)
     // 20 steps of loss and accuracy, then one loss without a step: it took the next step, 20.
     expect(run).toMatchObject({ name: 'rust-run', status: 'finished', points: 41, metrics: 2, lastStep: 20 })
-    expect(run?.endTimeMs).toBeGreaterThan(0)
+    // The client sends its end time to the millisecond, so the run cannot end before it started.
+    expect(run?.endTimeMs).toBeGreaterThanOrEqual(run!.startTimeMs)
     // The experiment outlives the server: it is kept beside the runs.
     const again = await serve([dir])
     try {
