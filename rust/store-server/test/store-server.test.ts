@@ -170,6 +170,31 @@ describe('entrenar-store-server HTTP front', () => {
     }
   })
 
+  it('a client that stops sending (in its headers or its body) is cut off, and others are still served', async () => {
+    const server = await startRustStore(join(dir, 'slow.store'), ['--read-timeout-ms', '300'])
+    try {
+      const u = new URL(server.url)
+      // Resolves when the server closes the connection; without a read timeout it never does (the test then times out).
+      const stall = (bytes: string) =>
+        new Promise<string>((resolve, reject) => {
+          let got = ''
+          const sock = connect(Number(u.port), u.hostname, () => sock.write(bytes))
+          sock.setEncoding('utf8').on('data', (d: string) => (got += d))
+          sock.on('close', () => resolve(got))
+          sock.on('error', reject)
+        })
+      const [inBody, inHeaders] = await Promise.all([
+        stall(`POST /v1/store/runs HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"schema_version":`),
+        stall(`POST /v1/store/runs HTTP/1.1\r\nHost: ${u.host}\r\nContent-Ty`),
+      ])
+      expect(inBody).toMatch(/^HTTP\/1.1 400/)
+      expect(inHeaders).toBe('')
+      expect(await createHttpClient(metricStoreContract, server.url).runs()).toEqual([])
+    } finally {
+      await server.stop()
+    }
+  })
+
   it('refuses to bind a non-loopback interface without a token, and unknown options', () => {
     const noToken = spawnSync(STORE_SERVER_BIN, ['--data', join(dir, 'x.store'), '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', env: { PATH: process.env.PATH } })
     expect(noToken.status).toBe(2)
