@@ -106,6 +106,17 @@ describe('entrenar-store-server durability', () => {
     }
   })
 
+  it('a second server on the same file refuses to start (frames of two writers would interleave)', async () => {
+    const data = join(dir, 'twice.store')
+    const first = await startRustStore(data)
+    try {
+      await expect(startRustStore(data)).rejects.toThrow(/exited \(2\).*in use by another process/)
+      await createHttpClient(metricStoreContract, first.url).write(batchFromRows('once', rows(0, 1)))
+    } finally {
+      await first.stop()
+    }
+  })
+
   it('a corrupt frame followed by data refuses to start (ENTRENAR_DB_CORRUPT), rather than dropping rows', async () => {
     const data = join(dir, 'corrupt.store')
     const first = await startRustStore(data)
