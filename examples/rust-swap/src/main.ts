@@ -2,7 +2,8 @@
  * The demo's main job with two parts swapped for their Rust counterparts, and nothing else changed:
  * - the store is the Rust `entrenar-store-server`, reached through the same `MetricStore` contract
  *   (`createHttpClient(metricStoreContract, url)`) instead of the Parquet store in ./runs;
- * - the loss detectors are the Rust ones.
+ * - the loss detectors are the Rust ones (`@entrenar/drift-native`: rust/drift through its C ABI with koffi),
+ *   with the same factory and options as `@entrenar/drift`'s.
  * The training loop is the demo's own (`runScenario`), and `entrenar report --url` then reads the
  * diverging run back from the Rust server. Andon incidents, drift events and reports stay in `--dir`.
  * Usage: `node dist/main.js [--epochs N] [--dir DIR] [--url URL]` (without `--url` it starts the server
@@ -11,7 +12,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createHttpClient, metricStoreContract } from '@entrenar/core'
-import { pageHinkley } from '@entrenar/drift'
+import { pageHinkley } from '@entrenar/drift-native'
 import { fmt, runScenario, summaryTable } from '@entrenar/example-demo'
 import type { MonitorOptions } from '@entrenar/monitor'
 import { autoMonitor, runCli } from 'entrenar'
@@ -22,15 +23,16 @@ const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 
 const epochs = Number(flag('--epochs') ?? '') || 60
 const dir = flag('--dir') ?? './runs'
 const token = process.env.ENTRENAR_TOKEN
+// The two swaps: the detectors of `loss` and `val_loss` over FFI (created first: a missing native
+// library fails here, before any server is started), and the store over HTTP.
+const detectors = { loss: [pageHinkley({ mode: 'up' })], val_loss: [pageHinkley({ mode: 'up' })] }
 mkdirSync(dir, { recursive: true })
 const server = flag('--url') === undefined ? await startRustStoreServer(join(dir, 'metrics.store')) : undefined
 const url = flag('--url') ?? server!.url
 const out = { write: (t: string) => process.stdout.write(t), isTTY: Boolean(process.stdout.isTTY) }
 const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)
 
-// The two swaps: the store over HTTP, the detectors of `loss` and `val_loss`.
 const store = createHttpClient(metricStoreContract, url, token ? { token } : {})
-const detectors = { loss: [pageHinkley({ mode: 'up' })], val_loss: [pageHinkley({ mode: 'up' })] }
 const open = (o: MonitorOptions) => autoMonitor({ ...o, dir, dashboard: false, store, detectors })
 
 try {

@@ -17,10 +17,10 @@ const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'entrenar-rust-swap-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function node(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+function node(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\``)
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [MAIN, ...args], { cwd: dir, env: { PATH: process.env.PATH } })
+    const p = spawn(process.execPath, [MAIN, ...args], { cwd: dir, env: { PATH: process.env.PATH, ...env } })
     let out = ''
     let err = ''
     p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
@@ -63,5 +63,12 @@ describe('examples/rust-swap', () => {
     } finally {
       await again.stop()
     }
+  })
+
+  it('really runs the detectors through FFI: without their native library it stops with a coded error naming the path', async () => {
+    const r = await node(['--epochs', '1', '--dir', join(dir, 'no-lib')], { ENTRENAR_DRIFT_NATIVE_LIB: '/nonexistent/libentrenar_drift.so' })
+    expect(r.code).not.toBe(0)
+    expect(r.err).toMatch(/ENTRENAR_[A-Z_]+/)
+    expect(r.err).toContain('/nonexistent/libentrenar_drift.so')
   })
 })

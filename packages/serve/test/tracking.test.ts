@@ -39,6 +39,8 @@ describe('tracking API of entrenar serve', () => {
     expect(missing).toMatchObject({ status: 404, code: 'ENTRENAR_NOT_FOUND', body: { success: false, data: null } })
     expect((await call('GET', '/api/v1/runs/nope')).status).toBe(404)
     expect((await call('DELETE', '/api/v1/runs/nope')).status).toBe(404)
+    // A malformed escape in an id is an unknown route, not a server error.
+    expect(await call('GET', '/api/v1/runs/%E0%A4%A')).toMatchObject({ status: 404, code: 'ENTRENAR_NOT_FOUND' })
     const health = await call('GET', '/health')
     expect(health.body).toMatchObject({ status: 'healthy', experiments_count: 1, runs_count: 0 })
   })

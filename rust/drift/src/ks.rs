@@ -1,6 +1,8 @@
 //! Two-sample Kolmogorov–Smirnov pieces KSWIN needs, as `@entrenar/core/stats` and
 //! `@entrenar/drift`'s `stats/ks.ts` compute them.
 
+use crate::fdlibm::exp;
+
 const SQRT_2PI: f64 = 2.506_628_274_631_000_2;
 const PI2_OVER_8: f64 = 1.233_700_550_136_169_7;
 
@@ -57,7 +59,7 @@ pub fn exact_survival(d: f64, n: usize, m: usize, u: &mut Vec<f64>) -> f64 {
 }
 
 fn large_lambda_series(lambda: f64) -> f64 {
-    let x = (-2.0 * lambda * lambda).exp();
+    let x = exp(-2.0 * lambda * lambda);
     let x4 = x * x * x * x;
     2.0 * (x - x4 + x4 * x4 * x)
 }
@@ -80,7 +82,7 @@ fn kolmogorov_cdf(lambda: f64) -> f64 {
     if lambda >= 1.18 {
         return 1.0 - large_lambda_series(lambda);
     }
-    let y = (-PI2_OVER_8 / (lambda * lambda)).exp();
+    let y = exp(-PI2_OVER_8 / (lambda * lambda));
     if y == 0.0 {
         return 0.0;
     }

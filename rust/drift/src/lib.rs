@@ -4,11 +4,12 @@
 //! the TypeScript package (river 0.26 semantics). Each detector is a plain Rust type implementing
 //! [`Detector`]; the [`ffi`] module exposes them to C (and to Node through koffi) as opaque handles.
 //!
-//! The arithmetic follows the TypeScript implementations operation for operation, so the same stream
+//! The arithmetic follows the TypeScript implementations operation for operation (with `log`/`exp` as JavaScript computes them, see [`fdlibm`]), so the same stream
 //! gives the same signals at the same indices in both languages.
 
 pub mod detectors;
 pub mod error;
+pub mod fdlibm;
 pub mod ffi;
 pub mod ks;
 pub mod random;

@@ -3,8 +3,9 @@
 //! frames are replayed; a torn tail (a frame cut short, or zeros, or a bad checksum at the very
 //! end: what a crash during the last append leaves) is cut off, while a bad frame followed by good
 //! data is corruption and refuses to open (`ENTRENAR_DB_CORRUPT`) rather than dropping rows silently.
+//! The file is locked (`flock`): one server per file.
 
-use crate::error::{StoreError, DB_CORRUPT, INTERNAL};
+use crate::error::{StoreError, DB_CORRUPT, INTERNAL, INVALID_CONFIG};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -75,6 +76,19 @@ impl Log {
             .create(true)
             .open(path)
             .map_err(|e| io_err(path, "cannot open", e))?;
+        // One writer per file: a second server appending to it would interleave frames.
+        if let Err(e) = file.try_lock() {
+            return Err(match e {
+                std::fs::TryLockError::WouldBlock => StoreError::new(
+                    INVALID_CONFIG,
+                    format!(
+                        "{} is in use by another process (one server per file)",
+                        path.display()
+                    ),
+                ),
+                std::fs::TryLockError::Error(e) => io_err(path, "cannot lock", e),
+            });
+        }
         let mut data = Vec::new();
         file.read_to_end(&mut data)
             .map_err(|e| io_err(path, "cannot read", e))?;
@@ -260,6 +274,16 @@ mod tests {
         let r = Log::open(&p).unwrap();
         assert_eq!(r.payloads.len(), 2);
         assert_eq!(r.torn_bytes, 64);
+        std::fs::remove_file(&p).unwrap();
+    }
+
+    #[test]
+    fn one_writer_per_file() {
+        let p = tmp("lock");
+        let first = Log::open(&p).unwrap();
+        assert_eq!(Log::open(&p).err().unwrap().code, INVALID_CONFIG);
+        drop(first);
+        assert!(Log::open(&p).is_ok());
         std::fs::remove_file(&p).unwrap();
     }
 

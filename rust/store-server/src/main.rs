@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! entrenar-store-server --data runs.store [--port 7070] [--host 127.0.0.1] [--token T]
-//!                       [--max-body-bytes N] [--allow-host NAME]...
+//!                       [--max-body-bytes N] [--allow-host NAME]... [--read-timeout-ms 30000]
 //! ```
 //! It prints the bound base URL (`http://127.0.0.1:PORT`) as one line on stdout once it accepts
 //! connections, so `--port 0` can be used by tests. The token may come from `ENTRENAR_TOKEN`.
@@ -35,10 +35,11 @@ struct Options {
     token: Option<String>,
     max_body_bytes: usize,
     allow_hosts: Vec<String>,
+    read_timeout_ms: u64,
 }
 
 fn usage(msg: &str) -> StoreError {
-    StoreError::new(INVALID_CONFIG, format!("{msg}\nusage: entrenar-store-server --data FILE [--port N] [--host ADDR] [--token T] [--max-body-bytes N] [--allow-host NAME]..."))
+    StoreError::new(INVALID_CONFIG, format!("{msg}\nusage: entrenar-store-server --data FILE [--port N] [--host ADDR] [--token T] [--max-body-bytes N] [--allow-host NAME]... [--read-timeout-ms N]"))
 }
 
 fn parse_args(args: &[String], env_token: Option<String>) -> Result<Options, StoreError> {
@@ -49,6 +50,7 @@ fn parse_args(args: &[String], env_token: Option<String>) -> Result<Options, Sto
         token: env_token.filter(|t| !t.is_empty()),
         max_body_bytes: 64 << 20,
         allow_hosts: vec![],
+        read_timeout_ms: 30_000,
     };
     let mut data = None;
     let mut i = 0;
@@ -79,6 +81,13 @@ fn parse_args(args: &[String], env_token: Option<String>) -> Result<Options, Sto
                         })?
             }
             "--allow-host" => o.allow_hosts.push(value.to_ascii_lowercase()),
+            "--read-timeout-ms" => {
+                o.read_timeout_ms = value.parse().map_err(|_| {
+                    usage(&format!(
+                        "--read-timeout-ms {value} must be an integer (0: none)"
+                    ))
+                })?
+            }
             _ => return Err(usage(&format!("unknown option {flag}"))),
         }
         i += 2;
@@ -154,6 +163,8 @@ fn run() -> Result<(), StoreError> {
     if torn > 0 {
         eprintln!("entrenar-store-server: cut a torn tail of {torn} bytes from {} (an append that never completed, so never acknowledged)", o.data.display());
     }
+    // A client that stops sending mid-request is cut off instead of holding its thread forever.
+    tiny_http::READ_TIMEOUT_MS.store(o.read_timeout_ms, Ordering::Relaxed);
     let server = Server::http((o.host.as_str(), o.port)).map_err(|e| {
         StoreError::new(
             INVALID_CONFIG,

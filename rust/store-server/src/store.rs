@@ -244,47 +244,69 @@ impl Store {
     }
 
     fn apply(&mut self, b: &BatchWire) {
-        let names: Vec<u32> = b
-            .metric_names
-            .iter()
-            .map(|n| match self.name_ids.get(n) {
-                Some(&id) => id,
+        // Dictionaries are interned on first use by a row: names or tag sets a batch lists but no
+        // row references are not kept (they would grow the dictionaries for nothing).
+        let mut names: Vec<Option<u32>> = vec![None; b.metric_names.len()];
+        let mut tags: Vec<Option<i32>> = vec![None; b.tag_sets.len()];
+        let mut metric_ids = Vec::with_capacity(b.value.len());
+        let mut tag_ids = Vec::with_capacity(b.value.len());
+        for i in 0..b.value.len() {
+            let m = b.metric[i] as usize;
+            let id = match names[m] {
+                Some(id) => id,
                 None => {
-                    let id = self.names.len() as u32;
-                    self.names.push(n.clone());
-                    self.name_ids.insert(n.clone(), id);
+                    let n = &b.metric_names[m];
+                    let id = match self.name_ids.get(n) {
+                        Some(&id) => id,
+                        None => {
+                            let id = self.names.len() as u32;
+                            self.names.push(n.clone());
+                            self.name_ids.insert(n.clone(), id);
+                            id
+                        }
+                    };
+                    names[m] = Some(id);
                     id
                 }
-            })
-            .collect();
-        let tags: Vec<i32> = b
-            .tag_sets
-            .iter()
-            .map(|t| {
-                if t.is_empty() {
-                    return -1;
-                }
-                match self.tag_ids.get(t) {
-                    Some(&id) => id,
+            };
+            metric_ids.push(id);
+            let t = b.tag_index[i];
+            let tag = if t < 0 {
+                -1
+            } else {
+                match tags[t as usize] {
+                    Some(id) => id,
                     None => {
-                        let id = self.tag_sets.len() as i32;
-                        self.tag_sets.push(t.clone());
-                        self.tag_ids.insert(t.clone(), id);
+                        let set = &b.tag_sets[t as usize];
+                        let id = if set.is_empty() {
+                            -1
+                        } else {
+                            match self.tag_ids.get(set) {
+                                Some(&id) => id,
+                                None => {
+                                    let id = self.tag_sets.len() as i32;
+                                    self.tag_sets.push(set.clone());
+                                    self.tag_ids.insert(set.clone(), id);
+                                    id
+                                }
+                            }
+                        };
+                        tags[t as usize] = Some(id);
                         id
                     }
                 }
-            })
-            .collect();
+            };
+            tag_ids.push(tag);
+        }
         let r = self.rows.entry(b.run_id.clone()).or_default();
+        r.metric.extend_from_slice(&metric_ids);
+        r.tag.extend_from_slice(&tag_ids);
         for i in 0..b.value.len() {
-            r.metric.push(names[b.metric[i] as usize]);
             r.value.push(b.value[i].0);
             r.step.push(b.step[i].0);
             r.ts.push(b.timestamp_us[i]);
             r.epoch.push(b.epoch[i].map_or(NULL_INT32, |x| x.0));
             r.batch.push(b.batch[i].map_or(NULL_INT32, |x| x.0));
-            let t = b.tag_index[i];
-            r.tag.push(if t < 0 { -1 } else { tags[t as usize] });
         }
         self.row_count += b.value.len() as u64;
     }
@@ -611,6 +633,21 @@ mod tests {
         assert_eq!(s.query(&only).unwrap().len(), 1);
         only.aggregate = Some("median".into());
         assert_eq!(s.query(&only).unwrap_err().code, WIRE_INVALID);
+    }
+
+    #[test]
+    fn unreferenced_names_and_tag_sets_are_not_kept() {
+        let mut s = Store::in_memory();
+        let mut b = batch("r", &[("loss", 1, 1.0)]);
+        b.metric_names
+            .extend((0..1000).map(|i| format!("unused-{i}")));
+        b.tag_sets = (0..1000)
+            .map(|i| Tags::from([("k".to_string(), i.to_string())]))
+            .collect();
+        b.tag_index = vec![7];
+        s.write(&b).unwrap();
+        assert_eq!((s.names.len(), s.tag_sets.len()), (1, 1));
+        assert_eq!(s.tag_sets[0].get("k").map(String::as_str), Some("7"));
     }
 
     #[test]

@@ -106,6 +106,17 @@ describe('entrenar-store-server durability', () => {
     }
   })
 
+  it('a second server on the same file refuses to start (frames of two writers would interleave)', async () => {
+    const data = join(dir, 'twice.store')
+    const first = await startRustStore(data)
+    try {
+      await expect(startRustStore(data)).rejects.toThrow(/exited \(2\).*in use by another process/)
+      await createHttpClient(metricStoreContract, first.url).write(batchFromRows('once', rows(0, 1)))
+    } finally {
+      await first.stop()
+    }
+  })
+
   it('a corrupt frame followed by data refuses to start (ENTRENAR_DB_CORRUPT), rather than dropping rows', async () => {
     const data = join(dir, 'corrupt.store')
     const first = await startRustStore(data)
@@ -164,6 +175,31 @@ describe('entrenar-store-server HTTP front', () => {
       expect(head).toMatch(/^HTTP\/1.1 413/)
       await new Promise((r) => setTimeout(r, 200))
       expect(server.proc.exitCode).toBeNull()
+      expect(await createHttpClient(metricStoreContract, server.url).runs()).toEqual([])
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it('a client that stops sending (in its headers or its body) is cut off, and others are still served', async () => {
+    const server = await startRustStore(join(dir, 'slow.store'), ['--read-timeout-ms', '300'])
+    try {
+      const u = new URL(server.url)
+      // Resolves when the server closes the connection; without a read timeout it never does (the test then times out).
+      const stall = (bytes: string) =>
+        new Promise<string>((resolve, reject) => {
+          let got = ''
+          const sock = connect(Number(u.port), u.hostname, () => sock.write(bytes))
+          sock.setEncoding('utf8').on('data', (d: string) => (got += d))
+          sock.on('close', () => resolve(got))
+          sock.on('error', reject)
+        })
+      const [inBody, inHeaders] = await Promise.all([
+        stall(`POST /v1/store/runs HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"schema_version":`),
+        stall(`POST /v1/store/runs HTTP/1.1\r\nHost: ${u.host}\r\nContent-Ty`),
+      ])
+      expect(inBody).toMatch(/^HTTP\/1.1 400/)
+      expect(inHeaders).toBe('')
       expect(await createHttpClient(metricStoreContract, server.url).runs()).toEqual([])
     } finally {
       await server.stop()

@@ -148,8 +148,9 @@ impl Client {
     }
 }
 
-/// Formats seconds since the Unix epoch as RFC 3339 UTC (days-to-civil, Howard Hinnant's algorithm).
-fn rfc3339(secs: u64) -> String {
+/// Formats milliseconds since the Unix epoch as RFC 3339 UTC (days-to-civil, Howard Hinnant's algorithm).
+fn rfc3339(ms: u64) -> String {
+    let (secs, millis) = (ms / 1000, ms % 1000);
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let z = days + 719_468;
@@ -162,7 +163,7 @@ fn rfc3339(secs: u64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
         rem / 3600,
         rem % 3600 / 60,
         rem % 60
@@ -274,7 +275,7 @@ fn run(base: &str, token: Option<String>, steps: u64, name: &str) -> Result<Valu
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_err(|e| e.to_string())?
-        .as_secs();
+        .as_millis() as u64;
     let done: Run = c.call(
         "PATCH",
         &format!("/api/v1/runs/{}", run.id),
@@ -391,9 +392,9 @@ mod tests {
 
     #[test]
     fn rfc3339_formats_utc() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00.000Z");
+        assert_eq!(rfc3339(1_700_000_000_123), "2023-11-14T22:13:20.123Z");
     }
 
     #[test]

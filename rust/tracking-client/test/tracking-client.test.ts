@@ -54,15 +54,24 @@ describe('the Rust entrenar tracking client against entrenar serve', () => {
       expect(r.code).toBe(0)
       summary = JSON.parse(r.out)
       expect(summary.steps).toBe(21)
+      // trueno-db's POST /query {sql} shape, answered by the store's read-only SQL (DuckDB).
+      const query = (sql: string) =>
+        fetch(`${server.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer tracking-token' }, body: JSON.stringify({ sql }) })
+      const counted = await query(`select metric, count(*) as n from metrics where run_id = '${summary.run_id}' group by metric order by metric`)
+      expect(await counted.json()).toEqual({ columns: ['metric', 'n'], rows: [['accuracy', 20], ['loss', 21]], row_count: 2 })
+      const write = await query('delete from metrics')
+      expect(write.status).toBeGreaterThanOrEqual(400)
+      expect(await write.json()).toEqual({ error: expect.any(String) })
     } finally {
       expect(await server.stop()).toBe(0)
     }
     let out = ''
     expect(await runCli(['runs', dir, '--json'], { out: (t) => (out += t), err: () => {}, env: {} })).toBe(0)
-    const run = (JSON.parse(out) as { runs: { id: string; name?: string; status: string; points: number; metrics: number; lastStep?: number; endTimeMs?: number }[] }).runs.find((x) => x.id === summary.run_id)
+    const run = (JSON.parse(out) as { runs: { id: string; name?: string; status: string; points: number; metrics: number; lastStep?: number; startTimeMs: number; endTimeMs?: number }[] }).runs.find((x) => x.id === summary.run_id)
     // 20 steps of loss and accuracy, then one loss without a step: it took the next step, 20.
     expect(run).toMatchObject({ name: 'rust-run', status: 'finished', points: 41, metrics: 2, lastStep: 20 })
-    expect(run?.endTimeMs).toBeGreaterThan(0)
+    // The client sends its end time to the millisecond, so the run cannot end before it started.
+    expect(run?.endTimeMs).toBeGreaterThanOrEqual(run!.startTimeMs)
     // The experiment outlives the server: it is kept beside the runs.
     const again = await serve([dir])
     try {

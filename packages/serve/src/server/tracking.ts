@@ -207,7 +207,12 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
 
   const routes = async (request: Request, path: string): Promise<{ status: number; data: unknown }> => {
     const method = request.method
-    const parts = path.split('/').slice(3).map(decodeURIComponent) // ['', 'api', 'v1', ...]
+    let parts: string[]
+    try {
+      parts = path.split('/').slice(3).map(decodeURIComponent) // ['', 'api', 'v1', ...]
+    } catch {
+      return notFound(`no route ${method} ${path} (bad percent-encoding)`)
+    }
     const [kind, id, sub] = parts
     if (kind === 'experiments' && parts.length === 1) {
       if (method === 'GET') return { status: 200, data: [...(await loadExperiments()).values()] }

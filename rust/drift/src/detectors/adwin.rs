@@ -3,6 +3,7 @@
 
 use crate::detectors::page_hinkley::Mode;
 use crate::error::{check_number, ConfigError, Range};
+use crate::fdlibm::log;
 use crate::{Detector, Signal};
 
 /// Options of [`Adwin`]; defaults as river 0.26 `drift.ADWIN`: δ 0.002, clock 32, max_buckets 5,
@@ -192,7 +193,7 @@ impl Adwin {
             if self.width < 2.0 * min_len {
                 break;
             }
-            let delta_prime = ((2.0 * self.width.ln()) / self.delta).ln();
+            let delta_prime = log((2.0 * log(self.width)) / self.delta);
             let var_w = self.variance / self.width;
             let mut n0 = 0.0;
             let mut n1 = self.width;

@@ -2,6 +2,7 @@
 //! IEEE TKDE 27(3), 2015), as `hddmA` of `@entrenar/drift` (river 0.26 `drift.binary.HDDM_A`).
 
 use crate::error::{check_number, js_number, ConfigError, Range};
+use crate::fdlibm::log;
 use crate::{Detector, Signal};
 
 /// Options of [`HddmA`]; defaults as river: drift confidence 0.001, warning 0.005, one-sided.
@@ -52,7 +53,7 @@ impl HddmA {
             drift,
             warn,
             two_sided: o.two_sided,
-            log_inv_drift: (1.0 / drift).ln(),
+            log_inv_drift: log(1.0 / drift),
             zn: 0.0,
             zm: 0.0,
             min_n: 0.0,
@@ -74,7 +75,7 @@ impl HddmA {
             return false;
         }
         let m = ((self.zn - cut_n) / cut_n) * (1.0 / self.zn);
-        diff >= ((m / 2.0) * (2.0 / confidence).ln()).sqrt()
+        diff >= ((m / 2.0) * log(2.0 / confidence)).sqrt()
     }
 
     fn clear(&mut self) {

@@ -24,9 +24,18 @@ impl Listener {
 
     pub(crate) fn accept(&self) -> std::io::Result<(Connection, Option<SocketAddr>)> {
         match self {
-            Self::Tcp(l) => l
-                .accept()
-                .map(|(conn, addr)| (Connection::from(conn), Some(addr))),
+            Self::Tcp(l) => l.accept().map(|(conn, addr)| {
+                // Entrenar patch: responses are written as headers then body; with Nagle on, the
+                // body waits for the client's delayed ACK of the headers (~40 ms per response).
+                let _ = conn.set_nodelay(true);
+                // Entrenar patch: a client that stops sending (headers or body) holds a thread
+                // forever without a read timeout; 0 keeps upstream's behaviour (none).
+                let ms = crate::READ_TIMEOUT_MS.load(std::sync::atomic::Ordering::Relaxed);
+                if ms > 0 {
+                    let _ = conn.set_read_timeout(Some(std::time::Duration::from_millis(ms)));
+                }
+                (Connection::from(conn), Some(addr))
+            }),
             #[cfg(unix)]
             Self::Unix(l) => l.accept().map(|(conn, _)| (Connection::from(conn), None)),
         }

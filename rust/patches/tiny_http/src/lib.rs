@@ -111,6 +111,11 @@ use connection::Connection;
 use util::MessagesQueue;
 
 pub use common::{HTTPVersion, Header, HeaderField, Method, StatusCode};
+
+/// Entrenar patch: read timeout in milliseconds set on every accepted TCP connection (0: none, the
+/// upstream behaviour). A read that times out ends that connection, so a client that stops sending
+/// in the middle of its headers or body cannot hold a thread forever.
+pub static READ_TIMEOUT_MS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 pub use connection::{ConfigListenAddr, ListenAddr, Listener};
 pub use request::{ReadWrite, Request};
 pub use response::{Response, ResponseBox};

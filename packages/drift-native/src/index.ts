@@ -1,0 +1,23 @@
+// @entrenar/drift-native: the detectors of @entrenar/drift compiled from Rust (rust/drift), loaded
+// through their C ABI with koffi. Node only (native code); the factories match @entrenar/drift's.
+export {
+  adwin,
+  ddm,
+  eddm,
+  hddmA,
+  kswin,
+  type NativeAdwinDetector,
+  type NativeChangeDetector,
+  type NativeDdmDetector,
+  type NativeDetector,
+  type NativeEddmDetector,
+  type NativeHddmADetector,
+  type NativeKswinDetector,
+  type NativeLoadOptions,
+  type NativePageHinkleyDetector,
+  pageHinkley,
+  SIGNALS,
+} from './detectors.js'
+export { DriftNativeErrorCodes } from './errors.js'
+export { ABI_VERSION, loadLibrary as loadDriftNative, type NativeLibrary } from './library.js'
+export { LIBRARY_ENV, PREBUILT_PLATFORMS, resolveLibraryPath } from './platform.js'
