@@ -1,5 +1,6 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
 import { checkNumber, configError } from '../util/errors.js'
+import { rejectUnknownKeys } from './calibration.js'
 
 /** Options of {@link ddm}; defaults as river 0.26 `drift.binary.DDM`. */
 export interface DdmOptions {
@@ -101,5 +102,9 @@ class Ddm implements DdmDetector {
  * ```
  */
 export function ddm(options: DdmOptions = {}): DdmDetector {
+  if ((options as { falseAlarmsPerMillion?: unknown }).falseAlarmsPerMillion !== undefined) {
+    throw configError('ddm has no calibrated mode (its thresholds are normal approximations with no false-alarm bound); use hddmA({ falseAlarmsPerMillion }) for error rates', { option: 'falseAlarmsPerMillion' })
+  }
+  rejectUnknownKeys('ddm', options, ['warmStart', 'warningThreshold', 'driftThreshold'])
   return new Ddm(options)
 }

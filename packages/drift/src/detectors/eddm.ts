@@ -1,5 +1,6 @@
 import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
 import { checkNumber, configError } from '../util/errors.js'
+import { rejectUnknownKeys } from './calibration.js'
 
 /** Options of {@link eddm}; defaults as river 0.26 `drift.binary.EDDM`. */
 export interface EddmOptions {
@@ -108,5 +109,9 @@ class Eddm implements ChangeDetector {
  * ```
  */
 export function eddm(options: EddmOptions = {}): ChangeDetector {
+  if ((options as { falseAlarmsPerMillion?: unknown }).falseAlarmsPerMillion !== undefined) {
+    throw configError('eddm has no calibrated mode (its thresholds are normal approximations with no false-alarm bound); use hddmA({ falseAlarmsPerMillion }) for error rates', { option: 'falseAlarmsPerMillion' })
+  }
+  rejectUnknownKeys('eddm', options, ['warmStart', 'alpha', 'beta'])
   return new Eddm(options)
 }

@@ -1,6 +1,6 @@
 import type { DetectorSignal, Severity } from '@entrenar/core'
 import { checkNumber } from '../util/errors.js'
-import { type Calibration, clipFor, clippedNormalSecondMoment, cusumThreshold, medianMad } from './calibration.js'
+import { type Calibration, clipFor, clippedNormalSecondMoment, cusumThreshold, robustStart } from './calibration.js'
 
 /** What the calibrated Page-Hinkley needs beyond {@link Calibration}. */
 export interface CalibratedPageHinkleySettings extends Calibration {
@@ -34,10 +34,13 @@ export class CalibratedPageHinkley {
   readonly #minGain: number
   readonly #budget: number
   readonly #buf: Float64Array
-  readonly #loc = new Float64Array(1)
+  readonly #scratch: Float64Array
+  readonly #est = new Float64Array(3)
   #fill = 0
   #n = 0
   #t = 0
+  // Location = anchor + dm: the running steps are far below an ulp of the anchor when σ ≪ |location|.
+  #anchor = 0
   #m = 0
   #s = 0
   #warmMean = 0
@@ -61,6 +64,7 @@ export class CalibratedPageHinkley {
     // Two watched sides alarm independently: each gets twice the run length, so 1/ARL₀ = 1/ARL⁺ + 1/ARL⁻.
     this.#h = cusumThreshold(this.#k, c.up && c.down ? 2 * c.arl0 : c.arl0)
     this.#buf = new Float64Array(c.warmUp)
+    this.#scratch = new Float64Array(c.warmUp)
   }
 
   get statistic(): number {
@@ -77,7 +81,7 @@ export class CalibratedPageHinkley {
   }
   /** Robust location after the warm-up; the plain mean of the warm-up values before. */
   get mean(): number {
-    return this.#t === 0 ? this.#warmMean : this.#m
+    return this.#t === 0 ? this.#warmMean : this.#anchor + this.#m
   }
   get threshold(): number {
     return this.#h
@@ -103,7 +107,7 @@ export class CalibratedPageHinkley {
       return 'stable'
     }
     const s = this.#s
-    let z = (x - this.#m) / s
+    let z = (x - this.#anchor - this.#m) / s
     const clip = this.#clip
     if (z > clip) z = clip
     else if (z < -clip) z = -clip
@@ -132,14 +136,16 @@ export class CalibratedPageHinkley {
   }
 
   #endWarmUp(): void {
-    const scale = medianMad(this.#buf, this.#warmUp, this.#loc)
+    robustStart(this.#buf, this.#warmUp, this.#scratch, this.#est, this.#clip, this.#beta)
+    const scale = this.#est[1]!
     if (!(scale > 0)) {
       // Every warm-up value was the same: no scale to standardise by; warm up on the next values.
       this.#fill = 0
       this.#warmMean = 0
       return
     }
-    this.#m = this.#loc[0]!
+    this.#anchor = this.#est[0]!
+    this.#m = this.#est[2]!
     this.#s = scale
     this.#t = this.#warmUp
   }

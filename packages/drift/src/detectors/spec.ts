@@ -48,15 +48,15 @@ export function detectorFromSpec(spec: DetectorSpec): ChangeDetector {
     case 'page_hinkley':
       return pageHinkley(withoutKind(spec))
     case 'adwin':
-      return adwin(spec)
+      return adwin(withoutKind(spec))
     case 'kswin':
-      return kswin(spec)
+      return kswin(withoutKind(spec))
     case 'ddm':
-      return ddm(spec)
+      return ddm(withoutKind(spec))
     case 'eddm':
-      return eddm(spec)
+      return eddm(withoutKind(spec))
     case 'hddm_a':
-      return hddmA(spec)
+      return hddmA(withoutKind(spec))
     default:
       throw configError(`unknown detector kind ${JSON.stringify((spec as { kind?: unknown }).kind)}; expected one of ${DETECTOR_KINDS.join(', ')}`)
   }
