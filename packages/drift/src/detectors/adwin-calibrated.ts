@@ -1,4 +1,6 @@
 import type { DetectorSignal, Severity } from '@entrenar/core'
+import { configError } from '../util/errors.js'
+import { SIGNAL_CODES } from './batch.js'
 import { clippedNormalSecondMoment, robustStart } from './calibration.js'
 
 /** The river-mode ADWIN the calibrated one drives (structural, so this file does not import the class). */
@@ -115,6 +117,23 @@ export class CalibratedAdwin {
     this.#fill = 0
     this.#warm = true
     this.#drifted = false
+  }
+
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
   }
 
   reset(): void {

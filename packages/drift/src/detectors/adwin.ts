@@ -1,4 +1,5 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { checkNumber, configError } from '../util/errors.js'
 import { CalibratedAdwin } from './adwin-calibrated.js'
 import { type CalibrationOptions, readCalibration, rejectInCalibratedMode, rejectUnknownKeys } from './calibration.js'
@@ -24,7 +25,7 @@ export interface AdwinOptions extends CalibrationOptions {
 }
 
 /** ADWIN; `statistic` is the largest |μ₀ − μ₁| / ε_cut of the last check (a cut when > 1). */
-export interface AdwinDetector extends ChangeDetector {
+export interface AdwinDetector extends BatchDetector {
   /** Values summarised by the current window (also `samples`). */
   readonly width: number
   /** Mean of the current window (ADWIN's estimate). */
@@ -225,6 +226,23 @@ class Adwin implements AdwinDetector {
     }
     this.#statistic = Math.max(first, 0)
     return changed && alarm
+  }
+
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
   }
 
   reset(): void {

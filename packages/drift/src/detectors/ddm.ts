@@ -1,4 +1,5 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { checkNumber, configError } from '../util/errors.js'
 import { rejectUnknownKeys } from './calibration.js'
 
@@ -13,7 +14,7 @@ export interface DdmOptions {
 }
 
 /** DDM; `statistic` is (p + s − p_min) / s_min, compared with the thresholds (2 and 3). */
-export interface DdmDetector extends ChangeDetector {
+export interface DdmDetector extends BatchDetector {
   /** Error rate since the last reset/drift. */
   readonly errorRate: number
 }
@@ -81,6 +82,23 @@ class Ddm implements DdmDetector {
     this.#sMin = Number.POSITIVE_INFINITY
     this.#psMin = Number.POSITIVE_INFINITY
     this.#drifted = false
+  }
+
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
   }
 
   reset(): void {

@@ -1,4 +1,5 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { checkNumber, configError } from '../util/errors.js'
 import { readBudget, rejectInCalibratedMode, rejectUnknownKeys } from './calibration.js'
 
@@ -17,7 +18,7 @@ export interface HddmAOptions {
   readonly twoSided?: boolean
 }
 
-class HddmA implements ChangeDetector {
+class HddmA implements BatchDetector {
   readonly name = 'hddm_a'
   readonly #drift: number
   readonly #warn: number
@@ -114,6 +115,23 @@ class HddmA implements ChangeDetector {
     this.#drifted = false
   }
 
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
+  }
+
   reset(): void {
     this.#clear()
     this.#statistic = 0
@@ -138,7 +156,7 @@ class HddmA implements ChangeDetector {
  * const signal = d.update(1 - batchAccuracy) // an error rate in [0, 1]
  * ```
  */
-export function hddmA(options: HddmAOptions = {}): ChangeDetector {
+export function hddmA(options: HddmAOptions = {}): BatchDetector {
   rejectUnknownKeys('hddmA', options, ['driftConfidence', 'warningConfidence', 'twoSided', 'falseAlarmsPerMillion'])
   if (options.falseAlarmsPerMillion !== undefined) {
     rejectInCalibratedMode('hddmA', options, ['driftConfidence', 'warningConfidence'])

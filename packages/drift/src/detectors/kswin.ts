@@ -1,4 +1,5 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { ksPValue, ksStatisticSorted } from '../stats/ks.js'
 import { checkNumber, configError } from '../util/errors.js'
 import { readBudget, rejectInCalibratedMode, rejectUnknownKeys } from './calibration.js'
@@ -22,7 +23,7 @@ export interface KswinOptions {
 }
 
 /** KSWIN; `statistic` is the KS distance D of the last test. */
-export interface KswinDetector extends ChangeDetector {
+export interface KswinDetector extends BatchDetector {
   /** The critical D of α (a drift needs D at or above it, and above 0.1). */
   readonly threshold: number
   /** The budget in calibrated mode, undefined in river mode. */
@@ -161,6 +162,23 @@ class Kswin implements KswinDetector {
       return 'drift'
     }
     return 'stable'
+  }
+
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
   }
 
   reset(): void {
