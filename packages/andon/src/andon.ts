@@ -1,4 +1,4 @@
-import { type Alert, type AlertEvent, type AlertLevel, checkTags, type Decision, EntrenarError, ErrorCodes, type Incident, levelRank, type Silence, type SilenceSpec } from '@entrenar/core'
+import { type Alert, type AlertEvent, type AlertLevel, checkTags, type Decision, type DriftEvent, EntrenarError, ErrorCodes, type Incident, levelRank, type Silence, type SilenceSpec } from '@entrenar/core'
 import { Dispatcher, toHandler } from './engine/dispatch.js'
 import { PauseGate } from './engine/pause.js'
 import { Kind, type Rule, type Stage, testRule } from './engine/rule.js'
@@ -458,7 +458,7 @@ class AndonImpl implements Andon {
       const alert: Alert = {
         level,
         rule: 'drift',
-        message: `${event.detector} reports ${event.signal}${event.severity ? ` (${event.severity})` : ''} on ${event.metric} at step ${event.step} (statistic ${event.statistic})`,
+        message: driftMessage(event),
         ...((event.runId ?? this.#runId) === undefined ? {} : { runId: (event.runId ?? this.#runId) as string }),
         metric: event.metric,
         step: event.step,
@@ -657,3 +657,15 @@ export function decisionRank(d: Decision): number {
 const CREATE_ANDON_OPTIONS = optionKeys<NonNullable<Parameters<typeof createAndon>[0]>>({ runId: true, storeDir: true, renacer: true, rules: true, stopOn: true, throttleMs: true, pauseTimeoutMs: true, onPauseTimeout: true, handlers: true, onStop: true, onLearningRate: true, onAct: true, onError: true, maxHistory: true, now: true, timers: true, probes: true, tags: true, silences: true, silenceRetentionMs: true })
 /** Names users guess for createAndon's options: the rules file is `renacer`, incidents go under `storeDir`. */
 const ANDON_ALIASES = { config: 'renacer', renacerConfig: 'renacer', incidents: 'storeDir', incidentsDir: 'storeDir', dir: 'storeDir', alertPolicy: 'rules', policy: 'rules' }
+
+/**
+ * `page_hinkley (calibrated: 1 false alarm per 10⁶ values) reports drift on loss at step 420 (standardised
+ * statistic 12.31 > threshold 11.96)`; an uncalibrated detector reads `… (statistic 61.2 > threshold 50)`.
+ */
+function driftMessage(e: DriftEvent): string {
+  const budget = e.falseAlarmsPerMillion === undefined ? '' : ` (calibrated: ${e.falseAlarmsPerMillion} false alarm${e.falseAlarmsPerMillion === 1 ? '' : 's'} per 10⁶ values)`
+  // A calibrated statistic is in σ units: 4 significant digits say it; an uncalibrated one is shown as is.
+  const show = (x: number) => (e.falseAlarmsPerMillion === undefined || !Number.isFinite(x) ? String(x) : String(Number(x.toPrecision(4))))
+  const stat = `${e.falseAlarmsPerMillion === undefined ? 'statistic' : 'standardised statistic'} ${show(e.statistic)}${e.threshold === undefined || e.signal !== 'drift' ? '' : ` > threshold ${show(e.threshold)}`}`
+  return `${e.detector}${budget} reports ${e.signal}${e.severity ? ` (${e.severity})` : ''} on ${e.metric} at step ${e.step} (${stat})`
+}

@@ -290,6 +290,16 @@ describe('drift and budget events', () => {
     expect(a.history().map((i) => i.level)).toEqual(['info', 'warning'])
   })
 
+  it('a calibrated detector’s incident names the detector, its budget and the standardised statistic that crossed the threshold', () => {
+    const a = andon({ throttleMs: 0 })
+    a.observe({ ...ev('drift', 7), detector: 'page_hinkley', statistic: 12.3141592, threshold: 11.956291619413024, falseAlarmsPerMillion: 1 })
+    a.observe({ ...ev('drift', 8), detector: 'page_hinkley', statistic: 61.25, threshold: 50 })
+    const [calibrated, river] = a.history()
+    expect(calibrated!.message).toBe('page_hinkley (calibrated: 1 false alarm per 10⁶ values) reports drift on loss at step 7 (standardised statistic 12.31 > threshold 11.96)')
+    expect(calibrated!.value).toBe(12.3141592)
+    expect(river!.message).toBe('page_hinkley reports drift on loss at step 8 (statistic 61.25 > threshold 50)')
+  })
+
   it('a high-severity drift can be mapped to a stopping level', () => {
     const a = andon({ rules: { drift: { high: 'error' } } })
     expect(a.observe(ev('drift', 5, 'high'))).toBe('stop')

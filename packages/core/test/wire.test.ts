@@ -2,6 +2,8 @@ import * as fc from 'fast-check'
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import {
+  alertEventFromWire,
+  alertEventToWire,
   batchFromRows,
   batchFromWire,
   batchToRows,
@@ -87,5 +89,23 @@ describe('query wire form', () => {
     expect(back.series[0]!.nanCount).toEqual(Float64Array.of(1))
     expect(Number.isNaN(back.series[0]!.value[0]!)).toBe(true)
     expect(back.series[0]!.min).toBeUndefined()
+  })
+})
+
+describe('drift events on the wire', () => {
+  const calibrated = { kind: 'drift' as const, metric: 'loss', step: 420, detector: 'page_hinkley', signal: 'drift' as const, statistic: 12.31, threshold: 11.96, falseAlarmsPerMillion: 1, timestampMs: 1 }
+
+  it('carry the threshold and the false-alarm budget of a calibrated detector (snake_case) and back', () => {
+    const wire = alertEventToWire(calibrated)
+    expect(wire).toMatchObject({ threshold: 11.96, false_alarms_per_million: 1 })
+    expect(alertEventFromWire(JSON.parse(JSON.stringify(wire)))).toEqual(calibrated)
+    const { threshold: _t, falseAlarmsPerMillion: _f, ...plain } = calibrated
+    expect(alertEventToWire(plain)).not.toHaveProperty('false_alarms_per_million')
+    expect(alertEventFromWire(JSON.parse(JSON.stringify(alertEventToWire(plain))))).toEqual(plain)
+  })
+
+  it('reject a budget that is negative, non-finite or not a number', () => {
+    const wire = alertEventToWire(calibrated)
+    for (const bad of [-1, 'NaN', 'Infinity', '1']) expect(alertEventFromWire({ ...wire, false_alarms_per_million: bad })).toBeUndefined()
   })
 })

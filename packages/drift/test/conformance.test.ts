@@ -19,6 +19,10 @@ const detectors: [string, () => ChangeDetector, 'real' | 'binary', Record<string
   ['ddm', () => ddm(), 'binary'],
   ['eddm', () => eddm(), 'binary', falseAlarms],
   ['hddmA', () => hddmA(), 'binary'],
+  ['pageHinkley calibrated', () => pageHinkley({ falseAlarmsPerMillion: 1 }), 'real'],
+  ['adwin calibrated', () => adwin({ falseAlarmsPerMillion: 1 }), 'real'],
+  ['kswin calibrated', () => kswin({ falseAlarmsPerMillion: 1 }), 'real'],
+  ['hddmA calibrated', () => hddmA({ falseAlarmsPerMillion: 1 }), 'binary'],
 ]
 
 // One server per detector kind, shared by its cases: each case uses its own series keys, as a shared

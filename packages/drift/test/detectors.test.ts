@@ -30,6 +30,23 @@ describe('every detector', () => {
     )
   })
 
+  it.each([...all, ['pageHinkley calibrated', () => pageHinkley({ falseAlarmsPerMillion: 100, warmUp: 20 })], ['adwin calibrated', () => adwin({ falseAlarmsPerMillion: 100, warmUp: 20 })]] as [string, () => ChangeDetector][])(
+    '%s: updateMany is update on each value in order (signals, drift count, final state)',
+    (_, make) => {
+      const rng = seededRandom(5)
+      const xs = Float64Array.from({ length: 3000 }, (_, i) => (i % 97 === 0 ? Number.NaN : (rng.next() < (i < 1500 ? 0.2 : 0.7) ? 1 : 0) + 0.1 * rng.normal() * (i % 2)))
+      const one = make()
+      const expected = Array.from(xs, (x) => one.update(x))
+      const many = make() as ChangeDetector & { updateMany(v: ArrayLike<number>, s?: Uint8Array): number }
+      const codes = new Uint8Array(xs.length)
+      const drifts = many.updateMany(xs.subarray(0, 1000), codes) + many.updateMany(xs.subarray(1000), codes.subarray(1000))
+      expect(Array.from(codes, (c) => SIGNALS[c])).toEqual(expected)
+      expect(drifts).toBe(expected.filter((x) => x === 'drift').length)
+      expect([many.statistic, many.samples]).toEqual([one.statistic, one.samples])
+      expect(() => (make() as typeof many).updateMany([1, 2, 3], new Uint8Array(2))).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))
+    },
+  )
+
   it.each(all)('%s is deterministic and reset replays the same answers', (_, make) => {
     const rng = seededRandom(99)
     const xs = Array.from({ length: 1500 }, (_, i) => (i < 700 ? (rng.next() < 0.2 ? 1 : 0) : rng.next() < 0.8 ? 1 : 0))

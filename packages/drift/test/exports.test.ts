@@ -7,6 +7,7 @@ it('exports exactly the public names', () => {
     [
       'DETECTOR_KINDS',
       'DriftErrorCodes',
+      'SIGNAL_CODES',
       'adwin',
       'binCounts',
       'chiSquareSurvival',

@@ -66,8 +66,9 @@ export interface AutoMonitor extends Monitor {
 
 /**
  * A {@link Monitor} with Entrenar's defaults: a Parquet store in `./runs` (`@entrenar/db`), the Andon
- * from `renacer.toml` writing `<dir>/andon/incidents.jsonl` (`@entrenar/andon`), a Page-Hinkley
- * detector on rises of `loss` and `val_loss` (`@entrenar/drift`), the live terminal dashboard when stdout
+ * from `renacer.toml` writing `<dir>/andon/incidents.jsonl` (`@entrenar/andon`), a calibrated
+ * Page-Hinkley detector on rises of `loss` and `val_loss` (`@entrenar/drift`, `falseAlarmsPerMillion: 1`:
+ * scale-free, after a 100-value warm-up; the incident names the budget and the standardised statistic), the live terminal dashboard when stdout
  * is a TTY (`@entrenar/viz`), and on close: the lineage node of the run with its incidents
  * (`@entrenar/graph`) and the Hansei report in `<dir>/reports/`.
  *
@@ -100,7 +101,8 @@ export async function autoMonitor(options: AutoMonitorOptions = {}): Promise<Aut
   const tty = options.stream?.isTTY ?? Boolean(process.stdout.isTTY)
   const sinks: MetricSink[] = [...(options.sinks ?? [])]
   if (options.dashboard ?? tty) sinks.push(createTerminalDashboard({ alerts: andon, title: `Entrenar: ${options.name ?? runId}`, ...(options.stream ? { stream: options.stream } : {}) }))
-  const detectors = options.detectors ?? { loss: [pageHinkley({ mode: 'up' })], val_loss: [pageHinkley({ mode: 'up' })] }
+  // Calibrated: the loss's own scale sets the test, at most 1 false alarm per 10⁶ steps of stationary noise.
+  const detectors = options.detectors ?? { loss: [pageHinkley({ mode: 'up', falseAlarmsPerMillion: 1 })], val_loss: [pageHinkley({ mode: 'up', falseAlarmsPerMillion: 1 })] }
   let driftLogFailed = false
   const driftLogError =
     options.onError ??

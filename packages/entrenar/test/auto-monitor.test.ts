@@ -51,3 +51,35 @@ describe('autoMonitor', () => {
     expect(existsSync(join(dir, 'lineage'))).toBe(false)
   })
 })
+
+describe('autoMonitor default detectors: calibrated Page-Hinkley on loss', () => {
+  /** A stationary noisy loss at `scale` around `level`, and a rise of 3σ from step `riseAt`. */
+  const run = async (runId: string, scale: number, level: number, riseAt: number) => {
+    const dir = tempDir()
+    const m = await autoMonitor({ dir, runId, renacer: false, dashboard: false, lineage: false, report: false, driftLog: false, system: false })
+    let seed = 12345
+    const uniform = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return seed / 4294967296
+    }
+    for (let step = 0; step < 3000; step++) {
+      // Irwin–Hall(12) − 6: unit-variance noise without a library.
+      let e = -6
+      for (let i = 0; i < 12; i++) e += uniform()
+      m.log({ loss: level + scale * (e + (step >= riseAt ? 3 : 0)) }, { step })
+    }
+    await m.close()
+    return m.andon.history()
+  }
+
+  it('no incident on a stationary loss at scale 1e3 (river defaults alarm every ~30 steps there); a rise is an incident naming the budget', async () => {
+    const quiet = await run('quiet', 1e3, 5e3, Number.POSITIVE_INFINITY)
+    expect(quiet.filter((i) => i.rule === 'drift')).toEqual([])
+    const risen = await run('risen', 1e-6, 0.5, 2000)
+    const drift = risen.filter((i) => i.rule === 'drift')
+    expect(drift.length).toBeGreaterThan(0)
+    expect(drift[0]!.step).toBeGreaterThanOrEqual(2000)
+    expect(drift[0]!.step).toBeLessThan(2030)
+    expect(drift[0]!.message).toMatch(/^page_hinkley \(calibrated: 1 false alarm per 10⁶ values\) reports drift on loss at step \d+ \(standardised statistic [\d.]+ > threshold 11\.96\)$/)
+  })
+})

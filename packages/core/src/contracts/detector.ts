@@ -31,6 +31,14 @@ export interface ChangeDetector {
   readonly severity: Severity | undefined
   /** Finite values consumed since creation or the last reset/drift. */
   readonly samples: number
+  /** The value of `statistic` above which the detector alarms, when it has one threshold (e.g. Page-Hinkley's λ or h). */
+  readonly threshold?: number
+  /**
+   * A calibrated detector's false-alarm budget: the long-run false alarms per 10⁶ in-control values
+   * its threshold was derived for (its `statistic` is then in standardised units). Undefined when the
+   * threshold is in the data's units.
+   */
+  readonly falseAlarmsPerMillion?: number | undefined
 }
 
 /** A fitted anomaly detector over feature vectors (e.g. Isolation Forest). */
@@ -53,5 +61,9 @@ export interface DriftEvent {
   readonly signal: Exclude<DetectorSignal, 'stable'>
   readonly statistic: number
   readonly severity?: Severity
+  /** The detector's alarm threshold of `statistic`, when it has one. */
+  readonly threshold?: number
+  /** The detector's false-alarm budget per 10⁶ values, when it is calibrated (`statistic` is then standardised). */
+  readonly falseAlarmsPerMillion?: number
   readonly timestampMs: number
 }

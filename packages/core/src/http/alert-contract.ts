@@ -87,6 +87,8 @@ export const AlertEventWire = v.variant('kind', [
     signal: v.picklist(['warning', 'drift', 'invalid'] as const),
     statistic: WireFloat,
     severity: v.optional(v.picklist(['low', 'medium', 'high'] as const)),
+    threshold: v.optional(WireFloat),
+    false_alarms_per_million: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
     timestamp_ms: v.number(),
   }),
   v.object({ kind: v.literal('budget'), budget: v.string(), value: WireFloat, limit: WireFloat, step, timestamp_ms: v.number() }),
@@ -131,6 +133,8 @@ export function alertEventToWire(e: AlertEvent): AlertEventWire {
     signal: e.signal,
     statistic: floatToWire(e.statistic),
     ...(e.severity === undefined ? {} : { severity: e.severity }),
+    ...(e.threshold === undefined ? {} : { threshold: floatToWire(e.threshold) }),
+    ...(e.falseAlarmsPerMillion === undefined ? {} : { false_alarms_per_million: e.falseAlarmsPerMillion }),
     timestamp_ms: e.timestampMs,
   }
 }
@@ -152,6 +156,8 @@ function eventFromWire(w: AlertEventWire): AlertEvent {
     signal: w.signal,
     statistic: floatFromWire(w.statistic),
     ...(w.severity === undefined ? {} : { severity: w.severity }),
+    ...(w.threshold === undefined ? {} : { threshold: floatFromWire(w.threshold) }),
+    ...(w.false_alarms_per_million === undefined ? {} : { falseAlarmsPerMillion: w.false_alarms_per_million }),
     timestampMs: w.timestamp_ms,
   }
   return e

@@ -1,9 +1,11 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { checkNumber, configError } from '../util/errors.js'
-import { checkOptions, optionKeys } from '@entrenar/core'
+import { CalibratedAdwin } from './adwin-calibrated.js'
+import { type CalibrationOptions, readCalibration, rejectInCalibratedMode, rejectUnknownKeys } from './calibration.js'
 
-/** Options of {@link adwin}; defaults as river 0.26 `drift.ADWIN`. */
-export interface AdwinOptions {
+/** Options of {@link adwin}; defaults as river 0.26 `drift.ADWIN`. `falseAlarmsPerMillion` (with `warmUp`) selects the calibrated mode. */
+export interface AdwinOptions extends CalibrationOptions {
   /** Confidence of the cut test (δ). Default 0.002. */
   readonly delta?: number
   /** Cuts are checked every `clock` values. Default 32. */
@@ -23,13 +25,17 @@ export interface AdwinOptions {
 }
 
 /** ADWIN; `statistic` is the largest |μ₀ − μ₁| / ε_cut of the last check (a cut when > 1). */
-export interface AdwinDetector extends ChangeDetector {
+export interface AdwinDetector extends BatchDetector {
   /** Values summarised by the current window (also `samples`). */
   readonly width: number
   /** Mean of the current window (ADWIN's estimate). */
   readonly mean: number
   /** Population variance of the current window. */
   readonly variance: number
+  /** A cut needs `statistic` above 1. */
+  readonly threshold: number
+  /** The budget in calibrated mode, undefined in river mode. */
+  readonly falseAlarmsPerMillion: number | undefined
 }
 
 // Rows of the histogram hold buckets of 2^row values; 64 rows cover any stream a double can count.
@@ -82,6 +88,12 @@ class Adwin implements AdwinDetector {
   }
   get width(): number {
     return this.#width
+  }
+  get threshold(): number {
+    return 1
+  }
+  get falseAlarmsPerMillion(): undefined {
+    return undefined
   }
   get mean(): number {
     return this.#width > 0 ? this.#total / this.#width : 0
@@ -216,6 +228,23 @@ class Adwin implements AdwinDetector {
     return changed && alarm
   }
 
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
+  }
+
   reset(): void {
     this.#counts.fill(0)
     this.#rows = 1
@@ -233,6 +262,15 @@ class Adwin implements AdwinDetector {
  * grace_period 10. Amortised O(log W) per update, no allocation (typed arrays sized once). On a drift
  * the window drops its oldest buckets until no cut is significant; `width` shows what is kept.
  *
+ * **Calibrated mode** (`falseAlarmsPerMillion: 1`): the first `warmUp` values (default 100) give a
+ * median and 1.4826·MAD; every later value is standardised, clipped at ±3σ and mapped onto [0, 1],
+ * and δ = budget · clock / 10⁶. ADWIN's guarantee (Bifet & Gavaldà 2007, Theorem 3.1: under a
+ * stationary stream of values in [0, 1] a check cuts falsely with probability ≤ δ) then bounds the
+ * false alarms by the budget per 10⁶ values at any scale, offset and shape (conservative: measured far
+ * below, docs/detector-quality.md). After a drift the detector warms up again; `mean`/`variance` are
+ * in the data's units, from the clipped scores. Same failure modes as the calibrated `pageHinkley`
+ * (a change inside the warm-up is the baseline; autocorrelation breaks the bound).
+ *
  * @example
  * ```ts
  * const d = adwin()
@@ -240,9 +278,15 @@ class Adwin implements AdwinDetector {
  * ```
  */
 export function adwin(options: AdwinOptions = {}): AdwinDetector {
-  checkOptions('entrenar/drift: adwin', options, ADWIN_OPTIONS)
-  return new Adwin(options)
+  rejectUnknownKeys('adwin', options, ['delta', 'clock', 'maxBuckets', 'minWindowLength', 'gracePeriod', 'mode', 'falseAlarmsPerMillion', 'warmUp'])
+  if (options.falseAlarmsPerMillion === undefined) {
+    if (options.warmUp !== undefined) throw configError('adwin: warmUp belongs to the calibrated mode; set falseAlarmsPerMillion too', { option: 'warmUp' })
+    return new Adwin(options)
+  }
+  rejectInCalibratedMode('adwin', options, ['delta'])
+  const c = readCalibration(options)
+  const clock = options.clock ?? 32
+  // ADWIN's bound: a check cuts falsely with chance ≤ δ; one check per `clock` values.
+  const delta = Math.min(0.5, (c.falseAlarmsPerMillion * clock) / 1e6)
+  return new CalibratedAdwin(new Adwin({ ...options, delta }), c.warmUp, c.falseAlarmsPerMillion)
 }
-
-/** The option names adwin accepts (unknown ones are errors). */
-const ADWIN_OPTIONS = optionKeys<NonNullable<Parameters<typeof adwin>[0]>>({ delta: true, clock: true, maxBuckets: true, minWindowLength: true, gracePeriod: true, mode: true })

@@ -72,6 +72,11 @@ export interface Calibration {
   readonly arl0: number
 }
 
+/** Reads a budget alone (detectors calibrated by their own bound need no warm-up). */
+export function readBudget(value: number | undefined): number {
+  return checkNumber('falseAlarmsPerMillion', value as number, 0, 1e4, { openLo: true })
+}
+
 /** Reads the shared options; throws when the budget leaves no run length after the warm-up. */
 export function readCalibration(o: CalibrationOptions): Calibration {
   const falseAlarmsPerMillion = checkNumber('falseAlarmsPerMillion', o.falseAlarmsPerMillion as number, 0, 1e4, { openLo: true })
@@ -95,34 +100,63 @@ export function rejectUnknownKeys(what: string, o: object, allowed: readonly str
 export function rejectInCalibratedMode(what: string, o: object, keys: readonly string[]): void {
   for (const key of keys) {
     if ((o as Record<string, unknown>)[key] !== undefined) {
-      throw configError(`${what}: ${key} is in the data's units and cannot be combined with falseAlarmsPerMillion (the calibrated mode derives it); remove one`, { option: key })
+      throw configError(`${what}: ${key} cannot be combined with falseAlarmsPerMillion (the calibrated mode derives it from the budget); remove one`, { option: key })
     }
   }
 }
 
 /**
- * Robust location and scale of `buf[0..n)` (median and 1.4826·MAD, the Gaussian-consistent MAD).
- * Reorders `buf`. When more than half the values are equal (MAD 0: quantised data) the scale falls
- * back to √(π/2)·mean |x − median|; 0 means every value is the same. Returns the scale; the location
- * is left in `out[0]`.
+ * Robust location and scale of the warm-up `buf[0..n)`: the location is `out[0] + out[2]` (the median
+ * as an anchor plus a small correction kept apart, so values like 10⁶ + 10⁻⁹·e, whose noise is a few
+ * ulps of the anchor, are centred without the correction being rounded away: x − anchor is exact by
+ * Sterbenz's lemma), the scale `out[1]` (0 when every value is the same). Starts from the median and 1.4826·MAD (when more than half
+ * the values tie, MAD is 0 and √(π/2)·mean |x − median| stands in), then iterates Huber's location
+ * M-estimate with Proposal-2 scale at clip c to its fixed point — the point the running recursion of
+ * the calibrated detectors tracks, so the test starts unbiased even on two-valued or skewed data
+ * (where the median sits on an atom or away from the centre). Sorts `buf`; `scratch` has length ≥ n.
  */
-export function medianMad(buf: Float64Array, n: number, out: Float64Array): number {
+export function robustStart(buf: Float64Array, n: number, scratch: Float64Array, out: Float64Array, clip: number, beta: number): void {
   const v = n === buf.length ? buf : buf.subarray(0, n)
   v.sort()
-  const med = median(v, n)
+  const m = median(v, n)
   let meanAbs = 0
   for (let i = 0; i < n; i++) {
-    const d = Math.abs(v[i]! - med)
-    v[i] = d
-    meanAbs += d
+    const d = Math.abs(v[i]! - m)
+    scratch[i] = d
+    meanAbs += d / n
   }
-  v.sort()
-  const mad = median(v, n)
-  out[0] = med
-  if (mad > 0 && Number.isFinite(mad)) return 1.482602218505602 * mad
-  return 1.2533141373155003 * (meanAbs / n)
+  const dev = n === scratch.length ? scratch : scratch.subarray(0, n)
+  dev.sort()
+  const mad = median(dev, n)
+  let s = mad > 0 && Number.isFinite(mad) ? 1.482602218505602 * mad : 1.2533141373155003 * meanAbs
+  out[0] = m
+  out[2] = 0
+  if (!(s > 0) || !Number.isFinite(s)) {
+    out[1] = Math.max(s, 0)
+    return
+  }
+  const anchor = m
+  let dm = 0
+  for (let iter = 0; iter < 50; iter++) {
+    let sum = 0
+    let sq = 0
+    for (let i = 0; i < n; i++) {
+      let z = (v[i]! - anchor - dm) / s
+      if (z > clip) z = clip
+      else if (z < -clip) z = -clip
+      sum += z
+      sq += z * z
+    }
+    const step = (s * sum) / n
+    dm += step
+    const next = s * Math.sqrt(sq / n / beta)
+    const done = Math.abs(step) <= 1e-9 * s && Math.abs(next - s) <= 1e-9 * s
+    s = next > 0 ? next : s
+    if (done) break
+  }
+  out[1] = s
+  out[2] = dm
 }
-
 function median(v: Float64Array, n: number): number {
   const h = n >> 1
   return n % 2 === 1 ? v[h]! : v[h - 1]! / 2 + v[h]! / 2

@@ -1,6 +1,7 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { checkNumber, configError } from '../util/errors.js'
-import { checkOptions, optionKeys } from '@entrenar/core'
+import { rejectUnknownKeys } from './calibration.js'
 
 /** Options of {@link ddm}; defaults as river 0.26 `drift.binary.DDM`. */
 export interface DdmOptions {
@@ -13,7 +14,7 @@ export interface DdmOptions {
 }
 
 /** DDM; `statistic` is (p + s − p_min) / s_min, compared with the thresholds (2 and 3). */
-export interface DdmDetector extends ChangeDetector {
+export interface DdmDetector extends BatchDetector {
   /** Error rate since the last reset/drift. */
   readonly errorRate: number
 }
@@ -83,6 +84,23 @@ class Ddm implements DdmDetector {
     this.#drifted = false
   }
 
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
+  }
+
   reset(): void {
     this.#clear()
     this.#statistic = 0
@@ -102,9 +120,9 @@ class Ddm implements DdmDetector {
  * ```
  */
 export function ddm(options: DdmOptions = {}): DdmDetector {
-  checkOptions('entrenar/drift: ddm', options, DDM_OPTIONS)
+  if ((options as { falseAlarmsPerMillion?: unknown }).falseAlarmsPerMillion !== undefined) {
+    throw configError('ddm has no calibrated mode (its thresholds are normal approximations with no false-alarm bound); use hddmA({ falseAlarmsPerMillion }) for error rates', { option: 'falseAlarmsPerMillion' })
+  }
+  rejectUnknownKeys('ddm', options, ['warmStart', 'warningThreshold', 'driftThreshold'])
   return new Ddm(options)
 }
-
-/** The option names ddm accepts (unknown ones are errors). */
-const DDM_OPTIONS = optionKeys<NonNullable<Parameters<typeof ddm>[0]>>({ warmStart: true, warningThreshold: true, driftThreshold: true })

@@ -1,6 +1,7 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { checkNumber, configError } from '../util/errors.js'
-import { checkOptions, optionKeys } from '@entrenar/core'
+import { rejectUnknownKeys } from './calibration.js'
 
 /** Options of {@link eddm}; defaults as river 0.26 `drift.binary.EDDM`. */
 export interface EddmOptions {
@@ -12,7 +13,7 @@ export interface EddmOptions {
   readonly beta?: number
 }
 
-class Eddm implements ChangeDetector {
+class Eddm implements BatchDetector {
   readonly name = 'eddm'
   readonly #warm: number
   readonly #alpha: number
@@ -88,6 +89,23 @@ class Eddm implements ChangeDetector {
     this.#warning = false
   }
 
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
+  }
+
   reset(): void {
     this.#clear()
     this.#statistic = 1
@@ -108,10 +126,10 @@ class Eddm implements ChangeDetector {
  * if (d.update(prediction === label ? 0 : 1) === 'drift') retrain()
  * ```
  */
-export function eddm(options: EddmOptions = {}): ChangeDetector {
-  checkOptions('entrenar/drift: eddm', options, EDDM_OPTIONS)
+export function eddm(options: EddmOptions = {}): BatchDetector {
+  if ((options as { falseAlarmsPerMillion?: unknown }).falseAlarmsPerMillion !== undefined) {
+    throw configError('eddm has no calibrated mode (its thresholds are normal approximations with no false-alarm bound); use hddmA({ falseAlarmsPerMillion }) for error rates', { option: 'falseAlarmsPerMillion' })
+  }
+  rejectUnknownKeys('eddm', options, ['warmStart', 'alpha', 'beta'])
   return new Eddm(options)
 }
-
-/** The option names eddm accepts (unknown ones are errors). */
-const EDDM_OPTIONS = optionKeys<NonNullable<Parameters<typeof eddm>[0]>>({ warmStart: true, alpha: true, beta: true })

@@ -1,6 +1,7 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { checkNumber, configError } from '../util/errors.js'
-import { checkOptions, optionKeys } from '@entrenar/core'
+import { readBudget, rejectInCalibratedMode, rejectUnknownKeys } from './calibration.js'
 
 /** Options of {@link hddmA}; defaults as river 0.26 `drift.binary.HDDM_A`. */
 export interface HddmAOptions {
@@ -8,11 +9,16 @@ export interface HddmAOptions {
   readonly driftConfidence?: number
   /** Confidence of the warning test. Default 0.005. */
   readonly warningConfidence?: number
+  /**
+   * Calibrated mode: at most this many false drifts per 10⁶ values of a stationary stream in [0, 1].
+   * Sets driftConfidence = budget / 10⁶ and warningConfidence = 5× that (river's ratio); see {@link hddmA}.
+   */
+  readonly falseAlarmsPerMillion?: number
   /** Also watch decreases of the mean. Default false. */
   readonly twoSided?: boolean
 }
 
-class HddmA implements ChangeDetector {
+class HddmA implements BatchDetector {
   readonly name = 'hddm_a'
   readonly #drift: number
   readonly #warn: number
@@ -28,7 +34,10 @@ class HddmA implements ChangeDetector {
   #statistic = 0
   #drifted = false
 
-  constructor(o: HddmAOptions) {
+  readonly #budget: number | undefined
+
+  constructor(o: HddmAOptions, budget?: number) {
+    this.#budget = budget
     this.#drift = checkNumber('driftConfidence', o.driftConfidence ?? 0.001, 0, 1, { openLo: true, openHi: true })
     this.#warn = checkNumber('warningConfidence', o.warningConfidence ?? 0.005, 0, 1, { openLo: true, openHi: true })
     if (this.#warn < this.#drift) throw configError(`warningConfidence ${this.#warn} must be at least driftConfidence ${this.#drift}`)
@@ -36,6 +45,9 @@ class HddmA implements ChangeDetector {
     this.#logInvDrift = Math.log(1 / this.#drift)
   }
 
+  get falseAlarmsPerMillion(): number | undefined {
+    return this.#budget
+  }
   get statistic(): number {
     return this.#statistic
   }
@@ -103,6 +115,23 @@ class HddmA implements ChangeDetector {
     this.#drifted = false
   }
 
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
+  }
+
   reset(): void {
     this.#clear()
     this.#statistic = 0
@@ -116,16 +145,23 @@ class HddmA implements ChangeDetector {
  * `invalid`). Defaults as river 0.26 `drift.binary.HDDM_A`: drift confidence 0.001, warning 0.005,
  * one-sided. `statistic` is the rise of the mean since the cut point. O(1).
  *
+ * **Calibrated mode** (`falseAlarmsPerMillion: 1`): driftConfidence = budget / 10⁶. Hoeffding's
+ * inequality holds for any distribution on [0, 1], so each update's test falsely fires with chance
+ * ≤ δ and a union bound over updates gives ≤ budget per 10⁶ values (conservative). Inputs stay error
+ * indicators or rates in [0, 1]; for other metrics use `pageHinkley` or `adwin` in calibrated mode.
+ *
  * @example
  * ```ts
  * const d = hddmA()
  * const signal = d.update(1 - batchAccuracy) // an error rate in [0, 1]
  * ```
  */
-export function hddmA(options: HddmAOptions = {}): ChangeDetector {
-  checkOptions('entrenar/drift: hddmA', options, HDDM_A_OPTIONS)
+export function hddmA(options: HddmAOptions = {}): BatchDetector {
+  rejectUnknownKeys('hddmA', options, ['driftConfidence', 'warningConfidence', 'twoSided', 'falseAlarmsPerMillion'])
+  if (options.falseAlarmsPerMillion !== undefined) {
+    rejectInCalibratedMode('hddmA', options, ['driftConfidence', 'warningConfidence'])
+    const budget = readBudget(options.falseAlarmsPerMillion)
+    return new HddmA({ ...options, driftConfidence: budget / 1e6, warningConfidence: Math.min(0.5, (5 * budget) / 1e6) }, budget)
+  }
   return new HddmA(options)
 }
-
-/** The option names hddmA accepts (unknown ones are errors). */
-const HDDM_A_OPTIONS = optionKeys<NonNullable<Parameters<typeof hddmA>[0]>>({ driftConfidence: true, warningConfidence: true, twoSided: true })

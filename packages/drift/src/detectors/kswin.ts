@@ -1,8 +1,9 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { ksPValue, ksStatisticSorted } from '../stats/ks.js'
 import { checkNumber, configError } from '../util/errors.js'
+import { readBudget, rejectInCalibratedMode, rejectUnknownKeys } from './calibration.js'
 import { type Random, seededRandom } from '../util/random.js'
-import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link kswin}; defaults as river 0.26 `drift.KSWIN`. */
 export interface KswinOptions {
@@ -14,10 +15,19 @@ export interface KswinOptions {
   readonly statSize?: number
   /** Seed of the sampling (always seeded here: the same stream gives the same alarms). Default 1. */
   readonly seed?: number
+  /**
+   * Calibrated mode: at most this many false alarms per 10⁶ values of any stationary continuous
+   * stream. Sets α = falseAlarmsPerMillion / 10⁶ (replaces `alpha`); see {@link kswin}.
+   */
+  readonly falseAlarmsPerMillion?: number
 }
 
 /** KSWIN; `statistic` is the KS distance D of the last test. */
-export interface KswinDetector extends ChangeDetector {
+export interface KswinDetector extends BatchDetector {
+  /** The critical D of α (a drift needs D at or above it, and above 0.1). */
+  readonly threshold: number
+  /** The budget in calibrated mode, undefined in river mode. */
+  readonly falseAlarmsPerMillion: number | undefined
   /** p-value of the last test (1 before the window first fills). */
   readonly pValue: number
 }
@@ -55,8 +65,10 @@ class Kswin implements KswinDetector {
   #pValue = 1
   #pValueFresh = true
   #pendingRestart = false
+  readonly #budget: number | undefined
 
-  constructor(o: KswinOptions) {
+  constructor(o: KswinOptions, budget?: number) {
+    this.#budget = budget
     this.#alpha = checkNumber('alpha', o.alpha ?? 0.005, 0, 1, { openLo: true, openHi: true })
     const n = checkNumber('windowSize', o.windowSize ?? 100, 2, 1e7, { integer: true })
     const r = checkNumber('statSize', o.statSize ?? 30, 1, n, { integer: true })
@@ -76,6 +88,12 @@ class Kswin implements KswinDetector {
     this.#critical = k / r
   }
 
+  get falseAlarmsPerMillion(): number | undefined {
+    return this.#budget
+  }
+  get threshold(): number {
+    return this.#critical
+  }
   get statistic(): number {
     return this.#statistic
   }
@@ -146,6 +164,23 @@ class Kswin implements KswinDetector {
     return 'stable'
   }
 
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
+  }
+
   reset(): void {
     this.#rng = seededRandom(this.#seed)
     for (let i = 0; i < this.#perm.length; i++) this.#perm[i] = i
@@ -166,6 +201,14 @@ class Kswin implements KswinDetector {
  * r by the exact two-sample KS test (D against the critical D of α, computed once; `pValue` on
  * demand): O(r log r) per update, bounded by the window, and no allocation. Drift when p ≤ α and D > 0.1. After a drift the newest r values start the next window.
  *
+ * **Calibrated mode** (`falseAlarmsPerMillion: 1`): α = budget / 10⁶. The test is rank-based, so it is
+ * scale- and shape-free without a warm-up, and its exact p-value bounds each update's false-alarm
+ * chance by α for any continuous stationary stream (the older sample is a random draw from an
+ * exchangeable window); a union bound over updates gives ≤ budget per 10⁶ (conservative: consecutive
+ * tests overlap). Ties (quantised data) make the exact p-value conservative, never liberal. With the
+ * default stat size 30 a budget of 1 needs D ≥ 0.63 (p ≤ 10⁻⁶): only large changes are seen; raise
+ * `statSize` (and `windowSize`) for smaller ones.
+ *
  * @example
  * ```ts
  * const d = kswin({ seed: 42 })
@@ -173,9 +216,11 @@ class Kswin implements KswinDetector {
  * ```
  */
 export function kswin(options: KswinOptions = {}): KswinDetector {
-  checkOptions('entrenar/drift: kswin', options, KSWIN_OPTIONS)
+  rejectUnknownKeys('kswin', options, ['alpha', 'windowSize', 'statSize', 'seed', 'falseAlarmsPerMillion'])
+  if (options.falseAlarmsPerMillion !== undefined) {
+    rejectInCalibratedMode('kswin', options, ['alpha'])
+    const budget = readBudget(options.falseAlarmsPerMillion)
+    return new Kswin({ ...options, alpha: budget / 1e6 }, budget)
+  }
   return new Kswin(options)
 }
-
-/** The option names kswin accepts (unknown ones are errors). */
-const KSWIN_OPTIONS = optionKeys<NonNullable<Parameters<typeof kswin>[0]>>({ alpha: true, windowSize: true, statSize: true, seed: true })

@@ -1,4 +1,5 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { checkNumber, configError } from '../util/errors.js'
 import { type CalibrationOptions, readCalibration, rejectInCalibratedMode, rejectUnknownKeys } from './calibration.js'
 import { CalibratedPageHinkley } from './page-hinkley-calibrated.js'
@@ -32,7 +33,7 @@ export interface PageHinkleyOptions extends CalibrationOptions {
  * A Page-Hinkley detector; `statistic` is the larger of the watched test statistics, alarm when it
  * exceeds `threshold` (λ in river mode, in the data's units; h in calibrated mode, in robust σ units).
  */
-export interface PageHinkleyDetector extends ChangeDetector {
+export interface PageHinkleyDetector extends BatchDetector {
   /** Direction of the last drift (`up`: the mean rose), undefined before any. */
   readonly direction: 'up' | 'down' | undefined
   /** Running mean since the last reset/drift (calibrated mode: the robust location once warmed up). */
@@ -135,6 +136,23 @@ class PageHinkley implements PageHinkleyDetector {
     this.#minUp = Number.POSITIVE_INFINITY
     this.#maxDown = -1
     this.#drifted = false
+  }
+
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
   }
 
   reset(): void {

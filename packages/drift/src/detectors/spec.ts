@@ -1,4 +1,4 @@
-import type { ChangeDetector } from '@entrenar/core'
+import type { BatchDetector } from './batch.js'
 import { configError } from '../util/errors.js'
 import { type AdwinOptions, adwin } from './adwin.js'
 import { type DdmOptions, ddm } from './ddm.js'
@@ -41,7 +41,7 @@ function withoutKind<T extends { readonly kind: string }>(spec: T): Omit<T, 'kin
  * const detectors = { loss: [detectorFromSpec({ kind: 'page_hinkley', mode: 'up' })] }
  * ```
  */
-export function detectorFromSpec(spec: DetectorSpec): ChangeDetector {
+export function detectorFromSpec(spec: DetectorSpec): BatchDetector {
   switch (spec.kind) {
     case 'z_score':
       return zScoreWindow(withoutKind(spec))

@@ -1,4 +1,5 @@
-import type { ChangeDetector, DetectorSignal, Severity } from '@entrenar/core'
+import type { DetectorSignal, Severity } from '@entrenar/core'
+import { type BatchDetector, SIGNAL_CODES } from './batch.js'
 import { checkNumber, configError } from '../util/errors.js'
 import { checkOptions, optionKeys } from '@entrenar/core'
 
@@ -24,7 +25,7 @@ export interface ZScoreWindowOptions {
 }
 
 /** A windowed z-score detector; `statistic` is the signed z of the last value. */
-export interface ZScoreWindowDetector extends ChangeDetector {
+export interface ZScoreWindowDetector extends BatchDetector {
   /** Mean of the baseline window. */
   readonly mean: number
   /** Sample standard deviation (n − 1) of the baseline window, before the floor. */
@@ -151,6 +152,23 @@ class ZScoreWindow implements ZScoreWindowDetector {
     this.#m2 = 0
     this.#sinceExact = 0
     this.#pendingRestart = false
+  }
+
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    // Per-class copy on purpose: this call site of update() only ever sees this class (monomorphic, inlined).
+    let drifts = 0
+    const n = values.length
+    if (signals === undefined) {
+      for (let i = 0; i < n; i++) if (this.update(values[i]!) === 'drift') drifts++
+      return drifts
+    }
+    if (signals.length < n) throw configError(`updateMany: signals has length ${signals.length}, needs ${n}`)
+    for (let i = 0; i < n; i++) {
+      const s = this.update(values[i]!)
+      if (s === 'drift') drifts++
+      signals[i] = SIGNAL_CODES[s]
+    }
+    return drifts
   }
 
   reset(): void {

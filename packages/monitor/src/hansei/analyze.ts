@@ -240,7 +240,7 @@ function timelineOf(o: AnalyzeOptions, nonFinite: HanseiReport['nonFinite'], gra
       level: d.severity === 'high' && d.signal === 'drift' ? 'error' : (DRIFT_LEVEL[d.signal] ?? 'info'),
       source: d.detector,
       metric: d.metric,
-      message: `${d.detector} signalled ${d.signal} on ${d.metric} (statistic ${fmt(d.statistic)}${d.severity ? `, ${d.severity}` : ''})`,
+      message: `${d.detector} signalled ${d.signal} on ${d.metric} (statistic ${fmt(d.statistic)}${d.threshold === undefined || d.signal !== 'drift' ? '' : ` > ${fmt(d.threshold)}`}${d.falseAlarmsPerMillion === undefined ? '' : `, budget ${d.falseAlarmsPerMillion} false alarms per 10⁶ values`}${d.severity ? `, ${d.severity}` : ''})`,
       timestampMs: d.timestampMs,
     })
   }

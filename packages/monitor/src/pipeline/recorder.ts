@@ -239,6 +239,8 @@ export class Recorder {
         signal: s,
         statistic: d.statistic,
         ...(d.severity === undefined ? {} : { severity: d.severity }),
+        ...(d.threshold === undefined ? {} : { threshold: d.threshold }),
+        ...(d.falseAlarmsPerMillion === undefined ? {} : { falseAlarmsPerMillion: d.falseAlarmsPerMillion }),
         timestampMs: Date.now(),
       }
       this.driftEvents.push(event)

@@ -1,0 +1,19 @@
+import type { ChangeDetector, DetectorSignal } from '@entrenar/core'
+
+/** Codes {@link BatchDetector.updateMany} writes per value: 0 stable, 1 warning, 2 drift, 3 invalid. */
+export const SIGNAL_CODES = { stable: 0, warning: 1, drift: 2, invalid: 3 } as const satisfies Record<DetectorSignal, number>
+
+/**
+ * A change detector that also takes values in batches. `updateMany(values)` is exactly `update` on
+ * each value in order, but the loop runs inside the detector's own class: one call site per kind, so
+ * V8 keeps it monomorphic and inlines `update` even when one program drives many kinds of detectors
+ * (a per-value `d.update(x)` over a mixed array of detectors is a megamorphic call and runs several
+ * times slower; see bench/mixed.mjs).
+ */
+export interface BatchDetector extends ChangeDetector {
+  /**
+   * Feeds `values` in order; writes each value's signal code ({@link SIGNAL_CODES}) to `signals[i]`
+   * when given (length ≥ values.length) and returns how many `drift`s there were.
+   */
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number
+}
