@@ -1,8 +1,8 @@
 /**
  * One colour per run, the same in every panel, chart, page and report: a run's colour comes from
  * its id (FNV-1a), not from its position in a list. Two runs drawn together never share a colour
- * while the palette has a free one: ids are placed in sorted order, and a run whose slot is taken
- * moves to the next free slot (so a run keeps its colour unless a newcomer shares its hash slot).
+ * while the palette has a free one: runs whose hashed slots collide are spread to the least used
+ * slots (so a run keeps its colour unless a newcomer contends for its slot).
  * Pure: used by the page, the SVG/PNG charts and the HTML report alike.
  */
 
@@ -18,26 +18,37 @@ export function runSlot(id: string, size: number): number {
   return fnv1a(id) % size
 }
 
-/** Colours of `ids` (duplicates ignored): by id, collisions moved to the next free slot while one is free. */
+/**
+ * Colours of `ids` (duplicates ignored). First every run whose hashed slot no smaller id claims keeps
+ * it; then, in id order, the others take the next slot used least (a free one while the palette has
+ * room). A newcomer therefore moves at most the runs it contends with, not the whole list.
+ */
 export function runColors(ids: Iterable<string>, palette: readonly string[]): Map<string, string> {
   const sorted = [...new Set(ids)].sort()
   const n = palette.length
-  const taken = new Uint32Array(n)
+  const used = new Uint32Array(n)
   const out = new Map<string, string>()
+  const rest: string[] = []
   for (const id of sorted) {
+    const slot = runSlot(id, n)
+    if (used[slot] === 0) {
+      used[slot] = 1
+      out.set(id, palette[slot]!)
+    } else rest.push(id)
+  }
+  for (const id of rest) {
     const start = runSlot(id, n)
+    let least = used[0]!
+    for (let k = 1; k < n; k++) if (used[k]! < least) least = used[k]!
     let slot = start
-    let least = taken[0]!
-    for (let k = 1; k < n; k++) if (taken[k]! < least) least = taken[k]!
-    // The first slot from the hashed one that is used least (free while the palette has room).
     for (let k = 0; k < n; k++) {
       const s = (start + k) % n
-      if (taken[s] === least) {
+      if (used[s] === least) {
         slot = s
         break
       }
     }
-    taken[slot]!++
+    used[slot]!++
     out.set(id, palette[slot]!)
   }
   return out
