@@ -259,11 +259,12 @@ export function drawChart(
     const kind = m.kind ?? 'incident'
     const color = t.levels[m.level ?? 'warning'] ?? t.marker
     const x = n1(px(m.x))
-    // The stop step solid and heavier, a drift change point dotted, other incidents dashed.
+    // The stop step solid and heavier, a drift change point dotted, other incidents dashed; the label
+    // inside the plot, right of the line (above it, it would collide with the legend).
     const line = kind === 'stop' ? 'stroke-width="2"' : kind === 'drift' ? 'stroke-width="1.5" stroke-dasharray="1 3"' : 'stroke-width="1.25" stroke-dasharray="3 3"'
     const label = kind === 'stop' ? `stop: ${m.label}` : kind === 'drift' ? `drift: ${m.label}` : m.label
     parts.push(
-      `<g class="marker ${kind}"><path d="M${x} ${n1(top)}V${n1(bottom)}" stroke="${color}" ${line}/><text x="${x}" y="${n1(top - 4)}" text-anchor="middle" font-size="10" fill="${color}">${esc(label)}</text></g>`,
+      `<g class="marker ${kind}"><path d="M${x} ${n1(top)}V${n1(bottom)}" stroke="${color}" ${line}/><text x="${n1(px(m.x) + 3)}" y="${n1(top + 11)}" font-size="10" fill="${color}">${esc(label)}</text></g>`,
     )
   }
   if (!hasX) parts.push(`<text x="${n1((left + right) / 2)}" y="${n1((top + bottom) / 2)}" text-anchor="middle" font-size="13" fill="${t.axis}">no data</text>`)
