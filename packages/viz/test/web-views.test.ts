@@ -154,8 +154,8 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
     const broken = await page.locator('.runs tbody td').evaluateAll((cells) =>
       cells.flatMap((td) => {
         const out: string[] = []
-        for (const el of [td, ...td.querySelectorAll('.badge')]) {
-          if (el.matches('td.name, td.finals')) continue
+        for (const el of [td, ...td.querySelectorAll('.badge, .reason, .id')]) {
+          if (el.matches('td.finals')) continue
           // Each word of a short cell sits on one line: the cell's text is not taller than its lines.
           const range = document.createRange()
           for (const node of el.childNodes) {
@@ -177,6 +177,10 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
       }),
     )
     expect(broken).toEqual([])
+    // The long final metric is cut with an ellipsis; its value stays readable.
+    const long = page.locator('.runs tr[data-run="stopped"] .final', { hasText: 'accuracy_of' })
+    expect(await long.locator('b').isVisible()).toBe(true)
+    expect(await long.getAttribute('title')).toContain(LONG)
   })
 
   it('toggles a log y scale per panel: values ≤ 0 are not drawn and are counted; remembered in the address', async () => {

@@ -332,6 +332,14 @@ export class ChartPanel {
     const inside = (x: number): boolean => x >= left - 1 && x <= left + width + 1
     ctx.save()
     ctx.font = `${11 * px}px system-ui, sans-serif`
+    ctx.textBaseline = 'alphabetic'
+    // A mark's label right of its line, or left of it when it would run past the plot's right edge.
+    const label = (text: string, x: number, y: number): void => {
+      const w = ctx.measureText(text).width
+      const right = x + 3 * px + w <= left + width
+      ctx.textAlign = right ? 'left' : 'right'
+      ctx.fillText(text, right ? x + 3 * px : x - 3 * px, y)
+    }
     for (const ev of model.incidents) {
       if (ev.step === undefined) continue
       const x = Math.round(u.valToPos(ev.step, 'x', true))
@@ -347,7 +355,7 @@ export class ChartPanel {
       ctx.stroke()
       ctx.setLineDash([])
       ctx.fillStyle = ctx.strokeStyle
-      ctx.fillText(`${stop ? '■ stop: ' : ''}${ev.rule}`.slice(0, 30), x + 3 * px, top + 12 * px)
+      label(`${stop ? '■ stop: ' : ''}${ev.rule}`.slice(0, 30), x, top + 12 * px)
     }
     for (const ev of model.drift ?? []) {
       const x = Math.round(u.valToPos(ev.step, 'x', true))
@@ -369,7 +377,7 @@ export class ChartPanel {
       ctx.lineTo(x - d, top + height - d)
       ctx.closePath()
       ctx.fill()
-      ctx.fillText(`drift: ${ev.detector}`.slice(0, 30), x + 3 * px, top + height - 2 * d)
+      label(`drift: ${ev.detector}`.slice(0, 30), x, top + height - 2 * d - px)
     }
     const s = 5 * px
     const tri = (x: number, y: number, up: boolean): void => {

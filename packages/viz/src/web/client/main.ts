@@ -236,7 +236,10 @@ function renderRuns(): void {
     })
     box.checked = state.selected.has(id)
     const end = r.run.endTimeMs ?? (r.run.status === 'running' ? o.nowMs : undefined)
-    const finals = r.metrics.slice(0, 4).map((m) => h('span', { class: 'final' }, `${m.name} `, h('b', {}, formatNumber(m.last)), m.nan > 0 ? h('span', { class: 'bad' }, ` ${m.nan} NaN`) : null))
+    // A long name is cut with an ellipsis (the whole name and value in the tooltip), never allowed to widen the table.
+    const finals = r.metrics
+      .slice(0, 4)
+      .map((m) => h('span', { class: 'final', title: `${m.name} = ${formatNumber(m.last)}${m.nan > 0 ? ` (${m.nan} NaN)` : ''}` }, h('span', { class: 'fname' }, m.name), ' ', h('b', {}, formatNumber(m.last)), m.nan > 0 ? h('span', { class: 'bad' }, ` ${m.nan} NaN`) : null))
     if (r.metrics.length > 4) finals.push(h('span', { class: 'more' }, `+${r.metrics.length - 4} more`))
     const swatch = h('span', { class: 'swatch' })
     swatch.style.background = runColor(id)
