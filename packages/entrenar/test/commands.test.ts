@@ -124,6 +124,12 @@ describe('dashboard --web', () => {
     const page = await fetch(url)
     expect(page.status).toBe(200)
     expect(await page.text()).toMatch(/<html/i)
+    // The incidents recorded in <dir>/andon/incidents.jsonl reach the page: the stopped run's among them.
+    const events = (await (await fetch(new URL('api/events', url))).json()) as { incidents: { run_id?: string; rule: string; decision: string }[]; drift_events: unknown[] }
+    expect(events.incidents.some((i) => i.run_id === diverging && i.rule === 'divergence' && i.decision === 'stop')).toBe(true)
+    expect(Array.isArray(events.drift_events)).toBe(true)
+    const overview = (await (await fetch(new URL('api/overview', url))).json()) as { runs: { run: { id: string }; alerts: number; max_level?: string }[] }
+    expect(overview.runs.find((r) => r.run.id === diverging)!.alerts).toBeGreaterThan(0)
     ac.abort()
     expect(await done).toBe(0)
   })

@@ -110,6 +110,24 @@ describe('entrenar report shows the recorded drift events and incidents (fresh s
     expect(r.out.indexOf('## Drift events')).toBeGreaterThan(r.out.indexOf('## Metrics'))
   })
 
+  it('HTML: a drift change point table, an incident table, and both as marks on the plots', async () => {
+    const r = await cli(['report', dir, 'drifty', '--format', 'html'])
+    expect(r.code).toBe(0)
+    expect(r.out).toContain(`<h2>Drift change points (${live.length})</h2>`)
+    expect(r.out).toMatch(new RegExp(`<tr><td class="n">${JUMP}</td><td>loss</td><td>z_score</td><td class="sev"[^>]*>error</td>`))
+    const incidents = /<h2>Andon incidents \((\d+)\)<\/h2>/.exec(r.out)
+    expect(Number(incidents?.[1])).toBeGreaterThanOrEqual(1)
+    expect(r.out).toMatch(/<table class="incidents"><tr><th>step<\/th>.*?<\/tr>\s*<tr><td class="n">\d+<\/td><td>loss<\/td>/s)
+    // the loss plot marks the change points (dotted, labelled as drift) and the incidents (dashed)
+    const loss = r.out
+      .split('<figure>')
+      .slice(1)
+      .find((f) => />loss( \(|<)/.test(f))!
+    expect(loss).toContain('<g class="marker drift">')
+    expect(loss).toContain('>drift: z_score</text>')
+    expect(loss).toContain('<g class="marker incident">')
+  })
+
   it('runs lists the drift events and incidents of each run', async () => {
     const j = await cli(['--json', 'runs', dir])
     const row = (JSON.parse(j.out) as { runs: { id: string; driftEvents: number; incidents: number }[] }).runs[0]!

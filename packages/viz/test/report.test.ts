@@ -49,7 +49,7 @@ describe('renderHtmlReport', () => {
   it('without data or alerts it still renders a page that says so', () => {
     const html = renderHtmlReport({ batches: [] })
     expect(html).toContain('No metrics recorded.')
-    expect(html).toContain('No alerts.')
+    expect(html).toContain('No incidents.')
   })
 
   it('escapes any text it is given: no markup can enter through names, rules or messages', () => {

@@ -95,7 +95,9 @@ describe('SVG dashboard', () => {
     d.update({ incidents: incidents() })
     const svg = d.render()
     expect(svg.match(/class="panel"/g)?.length).toBe(2)
-    expect(svg).toContain('>non_finite</text>')
+    // The stop step is marked as such (solid), the other incidents dashed.
+    expect(svg).toContain('<g class="marker stop">')
+    expect(svg).toContain('>stop: non_finite</text>')
     expect(svg).toContain('>drift</text>')
     expect(svg).toContain('val_loss')
     await expect(svg).toMatchFileSnapshot('./fixtures/dashboard.svg')

@@ -87,6 +87,21 @@ describe('recorded incidents and drift change points of stored runs', () => {
     expect(o.runs[0]!.alerts).toBe(2)
   })
 
+  it('sends at most the newest 10 000 events of each kind and says how many it left out; the run list counts them all', async () => {
+    const { dir, store } = await storeDir()
+    const lines: string[] = []
+    for (let k = 0; k < 10_050; k++) lines.push(JSON.stringify(alertEventToWire({ ...drift, step: k, timestampMs: k })))
+    appendFileSync(join(dir, 'drift', 'events.jsonl'), `${lines.join('\n')}\n`)
+    const handler = createDashboardHandler({ store, recorded: recordedEventsOf(dir) }, ASSETS)
+    const body = (await (await handler(get('/api/events'))).json()) as { left_out?: { drift_events: number; incidents: number } }
+    expect(body.left_out).toEqual({ incidents: 0, drift_events: 51 })
+    const events = eventsFromWire(body)
+    expect(events.driftEvents).toHaveLength(10_000)
+    expect(events.driftEvents.at(-1)!.step).toBe(10_049)
+    const o = overviewFromWire(await (await handler(get('/api/overview'))).json())
+    expect(o.runs[0]!.drift).toBe(10_051)
+  })
+
   it('charts loss first, then the metrics the Andon or a detector named, then the most logged; system metrics never first', async () => {
     const { dir, store } = await storeDir()
     const overview = await createOverviewSource(store, dir)

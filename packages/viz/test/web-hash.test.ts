@@ -10,6 +10,8 @@ describe('dashboard view in the address fragment', () => {
       layout: 'side-by-side' as const,
       smooth: { kind: 'gaussian', value: 2.5 },
       steps: [-5, 1200] as const,
+      log: ['loss', 'a,b'],
+      clip: ['val/loss'],
     }
     expect(readHash(writeHash(view))).toEqual(view)
   })

@@ -231,6 +231,7 @@ function timelineOf(o: AnalyzeOptions, nonFinite: HanseiReport['nonFinite'], gra
       ...(i.metric === undefined ? {} : { metric: i.metric }),
       message: `${i.message} → ${i.decision}`,
       timestampMs: i.timestampMs,
+      decision: i.decision,
     })
   }
   for (const d of o.driftEvents ?? []) {

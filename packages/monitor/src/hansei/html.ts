@@ -5,7 +5,8 @@ import type { HanseiReport } from './types.js'
 export interface HanseiChart {
   readonly title: string
   readonly series: readonly { readonly name: string; readonly x: ArrayLike<number>; readonly y: ArrayLike<number> }[]
-  readonly markers: readonly { readonly x: number; readonly label: string; readonly level: 'info' | 'warning' | 'error' | 'critical' }[]
+  /** Marks at steps: `stop` the Andon's stop (solid), `drift` a detector's change point (dotted), `incident` another incident (dashed). */
+  readonly markers: readonly { readonly x: number; readonly label: string; readonly level: 'info' | 'warning' | 'error' | 'critical'; readonly kind?: 'incident' | 'stop' | 'drift' }[]
 }
 
 /** Options of {@link renderHanseiHtml}. */
@@ -63,6 +64,25 @@ export function renderHanseiHtml(r: HanseiReport, options: HanseiHtmlOptions = {
     )
   }
   H.push('</table>')
+  // The Andon's incidents and the detectors' drift change points, each in a table of its own.
+  const incidents = r.timeline.filter((t) => t.kind === 'incident')
+  if (incidents.length) {
+    H.push(`<h2>Andon incidents (${incidents.length})</h2><table class="incidents"><tr><th>step</th><th>metric</th><th>rule</th><th>level</th><th>decision</th><th>message</th></tr>`)
+    for (const t of incidents.slice(0, 500)) {
+      H.push(`<tr><td class="n">${t.step ?? '-'}</td><td>${esc(t.metric ?? '-')}</td><td>${esc(t.source)}</td><td class="sev" style="color:${COLOR[t.level]}">${t.level}</td><td>${esc(t.decision ?? '-')}</td><td>${esc(t.message)}</td></tr>`)
+    }
+    H.push('</table>')
+    if (incidents.length > 500) H.push(`<p>… ${incidents.length - 500} more in the JSON report.</p>`)
+  }
+  const drift = r.timeline.filter((t) => t.kind === 'drift')
+  if (drift.length) {
+    H.push(`<h2>Drift change points (${drift.length})</h2><table class="drift"><tr><th>step</th><th>metric</th><th>detector</th><th>level</th><th>detail</th></tr>`)
+    for (const t of drift.slice(0, 500)) {
+      H.push(`<tr><td class="n">${t.step ?? '-'}</td><td>${esc(t.metric ?? '-')}</td><td>${esc(t.source)}</td><td class="sev" style="color:${COLOR[t.level]}">${t.level}</td><td>${esc(t.message)}</td></tr>`)
+    }
+    H.push('</table>')
+    if (drift.length > 500) H.push(`<p>… ${drift.length - 500} more in the JSON report.</p>`)
+  }
   if (r.timeline.length) {
     H.push('<h2>Timeline</h2><table><tr><th>step</th><th>level</th><th>kind</th><th>source</th><th>message</th></tr>')
     for (const t of r.timeline.slice(0, 500)) {

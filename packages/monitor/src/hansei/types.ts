@@ -1,4 +1,4 @@
-import type { AlertLevel, DriftEvent, Incident, RunInfo } from '@entrenar/core'
+import type { AlertLevel, Decision, DriftEvent, Incident, RunInfo } from '@entrenar/core'
 
 /** Whether smaller or larger values of a metric are better; `neutral` for learning rates, norms, throughput. */
 export type MetricDirection = 'lower' | 'higher' | 'neutral'
@@ -68,6 +68,8 @@ export interface TimelineEntry {
   readonly metric?: string
   readonly message: string
   readonly timestampMs?: number
+  /** What the Andon decided (`kind: 'incident'` only). */
+  readonly decision?: Decision
 }
 
 /** A problem found, with what to do about it. */

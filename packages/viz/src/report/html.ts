@@ -1,11 +1,12 @@
-import { EntrenarError, ErrorCodes, type Incident, type MetricStore, type RecordBatch, type RunInfo } from '@entrenar/core'
+import { type DriftEvent, EntrenarError, ErrorCodes, type Incident, type MetricStore, type RecordBatch, type RunInfo } from '@entrenar/core'
 import { formatNumber } from '../chart/format.js'
 import { normalisePanels, type PanelInput, resolvePanels, seriesLabel } from '../model/panels.js'
 import { createRunData } from '../model/run-data.js'
 import { checkSmoothOptions, type SmoothOptions } from '../series/smooth.js'
 import { seriesStats } from '../series/stats.js'
 import { drawChart, svgDocument, themeOf } from '../svg/chart.js'
-import { markersFor, panelDrawables } from '../svg/dashboard-layout.js'
+import type { ChartMarker } from '../svg/chart.js'
+import { colorsOf, markersFor, panelDrawables, smoothingLabel, yAxisLabel } from '../svg/dashboard-layout.js'
 import { esc } from '../svg/theme.js'
 
 /** What {@link renderHtmlReport} puts in the file. */
@@ -16,8 +17,10 @@ export interface HtmlReportInput {
   readonly run?: RunInfo
   /** The run's points. */
   readonly batches: RecordBatch | readonly RecordBatch[]
-  /** Alerts and drift events (an Andon's `history()`). */
+  /** Alerts (an Andon's `history()`, or `<dir>/andon/incidents.jsonl`). */
   readonly incidents?: readonly Incident[]
+  /** Drift change points of the detectors (`<dir>/drift/events.jsonl`): a table and dotted marks on the charts of their metric. */
+  readonly driftEvents?: readonly DriftEvent[]
   /** Panels; default every metric base name (up to 12). */
   readonly panels?: readonly PanelInput[]
   readonly smoothing?: SmoothOptions
@@ -34,11 +37,11 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .status{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:bold;color:#fff;background:#2ca02c}
 .status.stopped,.status.failed{background:#d62728}.status.running{background:#1f77b4}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px}
-.charts svg{width:100%;height:auto;border:1px solid #eee;border-radius:4px}
+.charts figure{margin:0}.charts svg{width:100%;height:auto;border:1px solid #eee;border-radius:4px}
 table{border-collapse:collapse;font-size:13px;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}td.msg{text-align:left;white-space:normal}
 table.alerts th,table.alerts td{text-align:left}table.alerts .num{text-align:right}
-.bad{color:#d62728;font-weight:bold}.lvl-warning{color:#b58100}.lvl-error,.lvl-critical{color:#d62728;font-weight:bold}.lvl-info{color:#1f77b4}
+.bad{color:#d62728;font-weight:bold}.legend-more{font-size:12px;color:#555;margin:2px 4px 8px}.lvl-warning{color:#b58100}.lvl-error,.lvl-critical{color:#d62728;font-weight:bold}.lvl-info{color:#1f77b4}
 pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}
 footer{margin-top:32px;color:#888;font-size:12px}
 `
@@ -105,17 +108,32 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 
   out.push('<h2>Charts</h2><div class="charts">')
   const resolved = resolvePanels(panels, data, 12, input.smoothing)
+  const colors = colorsOf(data, theme.palette)
+  const drift = input.driftEvents ?? []
   resolved.forEach((p, i) => {
     const w = 640
     const h = 320
-    const body = drawChart(panelDrawables(p.series, p.smoothing, runs), { x: 0, y: 0, width: w, height: h }, {
-      title: p.title + (p.smoothing ? ` (${p.smoothing.kind})` : '') + (p.yScale === 'log' ? ' (log)' : ''),
-      markers: markersFor(incidents, p.series.map((s) => s.metric), p.series.map((s) => s.base)),
+    const metrics = p.series.map((s) => s.metric)
+    const bases = p.series.map((s) => s.base)
+    const driftMarks: ChartMarker[] = drift
+      .filter((d) => metrics.includes(d.metric) || bases.includes(d.metric))
+      .map((d) => ({ x: d.step, label: d.detector, level: d.severity === 'high' ? 'error' : 'warning', kind: 'drift' }))
+    let hidden: readonly string[] = []
+    const body = drawChart(panelDrawables(p.series, p.smoothing, runs, colors), { x: 0, y: 0, width: w, height: h }, {
+      title: `${p.title} (${smoothingLabel(p.smoothing)}${p.yScale === 'log' ? ', log y' : ''})`,
+      yLabel: yAxisLabel(p.title, metrics),
+      markers: [...markersFor(incidents, metrics, bases), ...driftMarks],
       yScale: p.yScale,
       theme,
       id: `chart${i}`,
+      onLegendHidden: (names) => {
+        hidden = names
+      },
     })
-    out.push(svgDocument(w, h, theme, body).replace('<svg ', `<svg role="img" aria-label="${esc(p.title)}" `))
+    out.push(`<figure>${svgDocument(w, h, theme, body).replace('<svg ', `<svg role="img" aria-label="${esc(p.title)}" `)}`)
+    // The legend had no room for these: they are named here, never dropped silently.
+    if (hidden.length > 0) out.push(`<figcaption class="legend-more">Also in this chart (${hidden.length} not in its legend): ${hidden.map(esc).join(', ')}</figcaption>`)
+    out.push('</figure>')
   })
   if (resolved.length === 0) out.push('<p>No metrics recorded.</p>')
   out.push('</div>')
@@ -131,13 +149,23 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   }
   out.push('</tbody></table>')
 
-  out.push(`<h2>Alerts and drift (${incidents.length})</h2>`)
-  if (incidents.length === 0) out.push('<p>No alerts.</p>')
+  out.push(`<h2>Andon incidents (${incidents.length})</h2>`)
+  if (incidents.length === 0) out.push('<p>No incidents.</p>')
   else {
     out.push('<table class="alerts"><thead><tr><th>time</th><th class="num">step</th><th>level</th><th>rule</th><th>metric</th><th class="num">value</th><th>decision</th><th>message</th></tr></thead><tbody>')
     for (const a of incidents) {
       out.push(
         `<tr><td>${esc(isoUtc(a.timestampMs))}</td><td class="num">${a.step ?? '—'}</td><td class="lvl-${esc(a.level)}">${esc(a.level)}</td><td>${esc(a.rule)}</td><td>${esc(a.metric ?? '—')}</td><td class="num">${a.value === undefined ? '—' : esc(formatNumber(a.value, 6))}</td><td>${esc(a.decision)}</td><td class="msg">${esc(a.message)}</td></tr>`,
+      )
+    }
+    out.push('</tbody></table>')
+  }
+  if (drift.length > 0) {
+    out.push(`<h2>Drift change points (${drift.length})</h2>`)
+    out.push('<table class="alerts drift"><thead><tr><th>time</th><th class="num">step</th><th>run</th><th>metric</th><th>detector</th><th>signal</th><th>severity</th><th class="num">statistic</th></tr></thead><tbody>')
+    for (const d of [...drift].sort((a, b) => a.step - b.step)) {
+      out.push(
+        `<tr><td>${esc(isoUtc(d.timestampMs))}</td><td class="num">${d.step}</td><td>${esc(d.runId ?? '—')}</td><td>${esc(d.metric)}</td><td>${esc(d.detector)}</td><td>${esc(d.signal)}</td><td>${esc(d.severity ?? '—')}</td><td class="num">${esc(formatNumber(d.statistic, 6))}</td></tr>`,
       )
     }
     out.push('</tbody></table>')

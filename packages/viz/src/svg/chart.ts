@@ -23,6 +23,8 @@ export interface ChartMarker {
   readonly x: number
   readonly label: string
   readonly level?: AlertLevel
+  /** `stop`: the step the Andon stopped the run (solid, labelled "stop"); `drift`: a detector's change point (dotted); default `incident` (dashed). */
+  readonly kind?: 'incident' | 'stop' | 'drift'
 }
 
 /** What {@link renderSvg} draws. */
@@ -46,6 +48,8 @@ export interface ChartSpec {
   readonly yScale?: 'linear' | 'log'
   /** Prefix of element ids (clip path), unique per document when several charts share one page. Default `c`. */
   readonly id?: string
+  /** Told the names of the series the legend has no room for (it draws "+N more" instead of them). */
+  readonly onLegendHidden?: (names: readonly string[]) => void
 }
 
 /** A series as the renderer sees it: anything that can be cut into columns. */
@@ -90,6 +94,7 @@ export function checkSpec(spec: ChartSpec): void {
   if (spec.yScale !== undefined && spec.yScale !== 'linear' && spec.yScale !== 'log') fail(`yScale must be 'linear' or 'log', got ${String(spec.yScale)}`)
   if (spec.yScale === 'log' && spec.yRange && !(spec.yRange[0] > 0)) fail(`a log axis needs a positive yRange, got [${spec.yRange[0]}, ${spec.yRange[1]}]`)
   if (spec.theme !== undefined && spec.theme !== 'light' && spec.theme !== 'dark') fail(`theme must be 'light' or 'dark', got ${String(spec.theme)}`)
+  if (spec.onLegendHidden !== undefined && typeof spec.onLegendHidden !== 'function') fail('onLegendHidden must be a function')
   if (spec.id !== undefined && !/^[A-Za-z][\w-]{0,63}$/.test(spec.id)) fail(`id ${JSON.stringify(spec.id)} must be a letter followed by word characters`)
 }
 
@@ -124,10 +129,23 @@ const FONT = 'DejaVu Sans, sans-serif'
 export function drawChart(
   items: readonly Drawable[],
   box: ChartBox,
-  opts: { title?: string | undefined; xLabel?: string | undefined; yLabel?: string | undefined; markers?: readonly ChartMarker[] | undefined; theme: Theme; id: string; xRange?: readonly [number, number] | undefined; yRange?: readonly [number, number] | undefined; yScale?: 'linear' | 'log' | undefined },
+  opts: {
+    title?: string | undefined
+    xLabel?: string | undefined
+    yLabel?: string | undefined
+    markers?: readonly ChartMarker[] | undefined
+    theme: Theme
+    id: string
+    xRange?: readonly [number, number] | undefined
+    yRange?: readonly [number, number] | undefined
+    yScale?: 'linear' | 'log' | undefined
+    /** Told the names of the series the legend has no room for. */
+    onLegendHidden?: ((names: readonly string[]) => void) | undefined
+  },
 ): string {
   const t = opts.theme
-  const left = box.x + 64
+  // Room for the rotated y-axis label left of the tick labels.
+  const left = box.x + (opts.yLabel ? 78 : 64)
   const right = box.x + box.width - 16
   const top = box.y + (opts.title ? 44 : 28)
   const bottom = box.y + box.height - 40
@@ -229,31 +247,52 @@ export function drawChart(
     }
   })
   parts.push(`<g clip-path="url(#${clip})">${lines.join('')}</g>`)
-  if (marks.length > 0) parts.push(`<path class="nonfinite" d="${marks.join('')}" stroke="${t.marker}" fill="${t.marker}" stroke-width="2"/>`)
+  if (marks.length > 0) {
+    parts.push(`<path class="nonfinite" d="${marks.join('')}" stroke="${t.marker}" fill="${t.marker}" stroke-width="2"/>`)
+    // What the marks mean, under the plot's right end (the run legend stays for the runs).
+    parts.push(`<text class="nonfinite-key" x="${n1(right)}" y="${n1(bottom + 34)}" text-anchor="end" font-size="11" fill="${t.marker}">× NaN  ▲ +Inf  ▼ −Inf</text>`)
+  }
 
   // Alert and drift markers.
   for (const m of opts.markers ?? []) {
     if (!hasX || !(m.x >= x0 && m.x <= x1)) continue
+    const kind = m.kind ?? 'incident'
     const color = t.levels[m.level ?? 'warning'] ?? t.marker
     const x = n1(px(m.x))
+    // The stop step solid and heavier, a drift change point dotted, other incidents dashed; the label
+    // inside the plot, right of the line (above it, it would collide with the legend).
+    const line = kind === 'stop' ? 'stroke-width="2"' : kind === 'drift' ? 'stroke-width="1.5" stroke-dasharray="1 3"' : 'stroke-width="1.25" stroke-dasharray="3 3"'
+    const label = kind === 'stop' ? `stop: ${m.label}` : kind === 'drift' ? `drift: ${m.label}` : m.label
     parts.push(
-      `<g class="marker"><path d="M${x} ${n1(top)}V${n1(bottom)}" stroke="${color}" stroke-width="1.25" stroke-dasharray="3 3"/><text x="${x}" y="${n1(top - 4)}" text-anchor="middle" font-size="10" fill="${color}">${esc(m.label)}</text></g>`,
+      `<g class="marker ${kind}"><path d="M${x} ${n1(top)}V${n1(bottom)}" stroke="${color}" ${line}/><text x="${n1(px(m.x) + 3)}" y="${n1(top + 11)}" font-size="10" fill="${color}">${esc(label)}</text></g>`,
     )
   }
   if (!hasX) parts.push(`<text x="${n1((left + right) / 2)}" y="${n1((top + bottom) / 2)}" text-anchor="middle" font-size="13" fill="${t.axis}">no data</text>`)
 
   // Legend along the top edge, right-aligned rows flowing left to right.
+  // Entries that do not fit are never dropped silently: "+N more" takes their place and the caller
+  // is told their names (the HTML report lists them under the chart).
   let lx = left
   const ly = box.y + (opts.title ? 34 : 16)
   const entries: string[] = []
+  const widthOf = (text: string) => 26 + text.length * 6.6
+  const moreWidth = (n: number) => `+${n} more`.length * 6.6 + 4
+  let shown = 0
   for (const e of legend) {
     const text = `${e.name}${e.note}`
-    const w = 26 + text.length * 6.6
-    if (lx + w > right && lx > left) break
+    const w = widthOf(text)
+    const rest = legend.length - shown - 1
+    if (lx > left && lx + w + (rest > 0 ? 10 + moreWidth(rest) : 0) > right) break
     entries.push(
       `<path d="M${n1(lx)} ${n1(ly - 4)}h18" stroke="${e.color}" stroke-width="2.5"${e.dashed ? ' stroke-dasharray="5 3"' : ''}/><text x="${n1(lx + 22)}" y="${n1(ly)}">${esc(text)}</text>`,
     )
     lx += w + 10
+    shown++
+  }
+  const hidden = legend.slice(shown).map((e) => e.name)
+  if (hidden.length > 0) {
+    entries.push(`<text class="legend-more" x="${n1(lx)}" y="${n1(ly)}">+${hidden.length} more</text>`)
+    opts.onLegendHidden?.(hidden)
   }
   parts.push(`<g class="legend" font-size="11" fill="${t.foreground}">${entries.join('')}</g>`)
   return parts.join('\n')
@@ -295,6 +334,7 @@ export function renderSvg(spec: ChartSpec): string {
     xRange: spec.xRange,
     yRange: spec.yRange,
     yScale: spec.yScale,
+    onLegendHidden: spec.onLegendHidden,
   })
   return svgDocument(width, height, theme, body)
 }

@@ -1,6 +1,5 @@
 /** Reads the events recorded in a store directory (the Node side of `recorded.ts`). */
-import { statSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { alertEventFromWire, type DriftEvent, floatFromWire, type Incident, type WireFloat } from '@entrenar/core'
 import type { RecordedEvents, RecordedEventsSource } from './recorded.js'
@@ -40,7 +39,7 @@ function cachedLines<T>(path: string, decode: (o: Readonly<Record<string, unknow
   return async () => {
     let now: string
     try {
-      const s = statSync(path)
+      const s = await stat(path)
       now = `${s.size}|${s.mtimeMs}`
     } catch {
       return { items: [], malformed: 0 }

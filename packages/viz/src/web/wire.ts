@@ -309,9 +309,21 @@ export function driftEventFromWire(x: unknown, what = 'drift event'): DriftEvent
   }
 }
 
-/** Encodes `GET /api/events`. */
+/** Most incidents and most drift events one `GET /api/events` answer carries (the newest; the run list counts all). */
+export const MAX_EVENTS = 10_000
+
+/** Encodes `GET /api/events`: the newest {@link MAX_EVENTS} of each kind, and how many older ones were left out. */
 export function eventsToWire(e: EventsView): Obj {
-  return { schema_version: SCHEMA_VERSION, incidents: e.incidents.map(incidentToWire), drift_events: e.driftEvents.map(driftEventToWire), andon_seen: e.andonSeen }
+  const incidents = e.incidents.length > MAX_EVENTS ? e.incidents.slice(-MAX_EVENTS) : e.incidents
+  const drift = e.driftEvents.length > MAX_EVENTS ? e.driftEvents.slice(-MAX_EVENTS) : e.driftEvents
+  const left = { incidents: e.incidents.length - incidents.length, drift_events: e.driftEvents.length - drift.length }
+  return {
+    schema_version: SCHEMA_VERSION,
+    incidents: incidents.map(incidentToWire),
+    drift_events: drift.map(driftEventToWire),
+    andon_seen: e.andonSeen,
+    ...(left.incidents > 0 || left.drift_events > 0 ? { left_out: left } : {}),
+  }
 }
 
 /** Decodes `GET /api/events` (an answer without drift events or cursor, from an older server, reads as none and the incident count). */

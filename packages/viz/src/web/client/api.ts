@@ -1,8 +1,9 @@
-import { EntrenarError, ErrorCodes, type Incident, type MetricQuery, type QueryResult, queryToWire } from '@entrenar/core'
+import { EntrenarError, ErrorCodes, type MetricQuery, type QueryResult, queryToWire } from '@entrenar/core'
 import { decodeSeriesFrame, FRAME_TYPE } from '../series-frame.js'
 import { FIRST_VIEW_HEADER } from '../first-view.js'
 import {
-  incidentsFromWire,
+  type EventsView,
+  eventsFromWire,
   type LineageView,
   lineageFromWire,
   type Overview,
@@ -56,8 +57,9 @@ export async function fetchOverview(): Promise<Overview> {
   return overviewFromWire(await getJson('api/overview'))
 }
 
-export async function fetchIncidents(): Promise<Incident[]> {
-  return incidentsFromWire(await getJson('api/events'))
+/** The incidents (live and recorded) and drift change points. */
+export async function fetchEvents(): Promise<EventsView> {
+  return eventsFromWire(await getJson('api/events'))
 }
 
 export async function fetchLineage(): Promise<LineageView> {

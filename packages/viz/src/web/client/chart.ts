@@ -1,8 +1,8 @@
-import type { Incident } from '@entrenar/core'
+import type { DriftEvent, Incident } from '@entrenar/core'
 import uPlot from 'uplot'
 import { type SmoothOptions, smooth } from '../../series/smooth.js'
 import type { Buckets } from './buckets.js'
-import { h, replace } from './dom.js'
+import { h, replace, replaceAll } from './dom.js'
 import { alpha, formatNumber } from './format.js'
 
 /** One run's line in a chart. */
@@ -22,16 +22,42 @@ export interface ChartModel {
   readonly incidents: readonly Incident[]
   /** Fixed x range (zoom), or undefined for the data's extent. */
   readonly xRange: readonly [number, number] | undefined
-  /** Fixed y range (side-by-side comparisons share one), or undefined. */
+  /** Fixed y range (side-by-side comparisons share one), or undefined. Ignored under `clip`. */
   readonly yRange: readonly [number, number] | undefined
+  /** `log` draws y on a log10 scale: values ≤ 0 cannot be drawn there, and are counted in a note. */
+  readonly yScale?: 'linear' | 'log'
+  /** Clip the y range to the 1st–99th percentile of the drawn values (a diverged run no longer flattens the rest); the clipped buckets are counted in a note. */
+  readonly clip?: boolean
+  /** Drift change points (detector events) drawn as dotted x-axis markers. */
+  readonly drift?: readonly DriftEvent[]
 }
+
+/** The percentile range {@link ChartModel.clip} keeps. */
+export const CLIP_PERCENTILES = [0.01, 0.99] as const
 
 // The SVG dashboard's dark theme (svg/theme.ts), so incidents and non-finite markers look alike everywhere.
 const LEVEL_COLOR: Readonly<Record<string, string>> = { info: '#74b9ff', warning: '#ffd166', error: '#ff4d4d', critical: '#ff0000' }
-const MARKER = '#ff4d4d'
+/**
+ * NaN/±Inf markers: white with a dark outline, a colour no run has (the run palette is mid-tone
+ * colours; a red run must not be mistaken for a NaN), and shapes no line has (× ▲ ▼).
+ */
+export const NONFINITE_MARKER = '#ffffff'
+const MARKER_OUTLINE = '#000000'
+/** Drift change points: dotted, in a cyan no run has. */
+export const DRIFT_MARKER = '#00e5ff'
 const HEIGHT = 240
 
 const toPlot = (v: number): number | null => (v - v === 0 ? v : null)
+/** On a log axis only finite positive values can be drawn. */
+const toPlotLog = (v: number): number | null => (v - v === 0 && v > 0 ? v : null)
+
+/** The `q` quantile (0…1) of sorted values, linearly interpolated. */
+function quantile(sorted: Float64Array, q: number): number {
+  const at = (sorted.length - 1) * q
+  const lo = Math.floor(at)
+  const hi = Math.min(sorted.length - 1, lo + 1)
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo)
+}
 
 /** Steps are integers: x-axis ticks at 1, 2, 5 × 10^k only. */
 const STEP_INCRS: number[] = []
@@ -39,8 +65,10 @@ for (let e = 0; e <= 15; e++) for (const m of [1, 2, 5]) STEP_INCRS.push(m * 10 
 
 /**
  * A uPlot chart of minmax-last buckets: per line a min–max band (spikes stay visible at any zoom),
- * the raw last values, and the smoothed line; NaN and ±Inf become gaps plus markers (× NaN at the
- * bottom, ▲ +Inf at the top, ▼ −Inf at the bottom), incidents become dashed vertical lines.
+ * the raw last values, and the smoothed line; NaN and ±Inf become gaps plus white markers (× NaN at
+ * the bottom, ▲ +Inf at the top, ▼ −Inf at the bottom, with a legend entry), incidents dashed
+ * vertical lines (the stop step solid), drift change points dotted cyan ones. Per panel, y can be
+ * drawn on a log scale and clipped to the 1st–99th percentile.
  * Dragging selects a step range (`onZoom(lo, hi)`), a double click resets (`onZoom(undefined)`).
  */
 export class ChartPanel {
@@ -56,13 +84,28 @@ export class ChartPanel {
   #onZoom: (range: readonly [number, number] | undefined) => void
 
   #tools: HTMLElement
+  #logBox: HTMLInputElement
+  #clipBox: HTMLInputElement
+  #note: HTMLElement = h('div', { class: 'chart-note' })
+  #notes = { nonPositive: 0, clipped: 0, buckets: 0, clipRange: undefined as readonly [number, number] | undefined }
 
-  /** `onExport` downloads the chart's raw rows (full fidelity) for the visible steps. */
-  constructor(onZoom: (range: readonly [number, number] | undefined) => void, onExport: () => void) {
+  /**
+   * `onExport` downloads the chart's raw rows (full fidelity) for the visible steps; `onToggle`
+   * reports the panel's "log y" and "clip p1–p99" switches.
+   */
+  constructor(onZoom: (range: readonly [number, number] | undefined) => void, onExport: () => void, onToggle: (what: 'log' | 'clip', on: boolean) => void = () => {}) {
     this.#onZoom = onZoom
     this.#plotHost = h('div', { class: 'plot' })
     this.#legend = h('div', { class: 'legend' })
-    this.#tools = h('button', { class: 'csv', attrs: { type: 'button', title: 'download the raw points of the visible steps as CSV' }, on: { click: onExport } }, 'CSV')
+    this.#logBox = h('input', { attrs: { type: 'checkbox', 'aria-label': 'log scale y' }, data: { toggle: 'log' }, on: { change: () => onToggle('log', this.#logBox.checked) } })
+    this.#clipBox = h('input', { attrs: { type: 'checkbox', 'aria-label': 'clip y to the 1st–99th percentile' }, data: { toggle: 'clip' }, on: { change: () => onToggle('clip', this.#clipBox.checked) } })
+    this.#tools = h(
+      'div',
+      { class: 'tools' },
+      h('label', { title: 'log10 y axis; values ≤ 0 are not drawn and are counted below the chart' }, this.#logBox, 'log y'),
+      h('label', { title: 'y range from the 1st to the 99th percentile of the drawn values; spikes beyond it are cut and counted' }, this.#clipBox, 'clip p1–p99'),
+      h('button', { class: 'csv', attrs: { type: 'button', title: 'download the raw points of the visible steps as CSV' }, on: { click: onExport } }, 'CSV'),
+    )
     this.root = h('section', { class: 'chart' })
   }
 
@@ -70,10 +113,13 @@ export class ChartPanel {
   update(model: ChartModel, width: number): void {
     this.#model = model
     const { lines, smoothing } = model
+    const log = model.yScale === 'log'
+    const tr = log ? toPlotLog : toPlot
     const tables: uPlot.AlignedData[] = []
     let rows = 0
     let buckets = 0
     let nanMarks = 0
+    let nonPositive = 0
     let yLo = Number.POSITIVE_INFINITY
     let yHi = Number.NEGATIVE_INFINITY
     for (const line of lines) {
@@ -81,29 +127,66 @@ export class ChartPanel {
       const xs = Float64Array.from(b.x)
       const raw = Float64Array.from(b.value)
       const sm = smoothing ? smooth(xs, raw, smoothing) : raw
-      tables.push([b.x, b.max.map(toPlot), b.min.map(toPlot), b.value.map(toPlot), Array.from(sm, toPlot)])
+      tables.push([b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr), Array.from(sm, tr)])
       for (let i = 0; i < b.x.length; i++) {
         rows += b.count[i]!
         const lo = b.min[i]!
         const hi = b.max[i]!
-        if (lo - lo === 0 && lo < yLo) yLo = lo
-        if (hi - hi === 0 && hi > yHi) yHi = hi
+        if (log) {
+          // The smallest positive value of a bucket is unknown when its min is ≤ 0: its max and last stand in.
+          if (lo - lo === 0 && lo <= 0) nonPositive++
+          for (const v of [lo, hi, b.value[i]!]) {
+            if (v - v === 0 && v > 0) {
+              if (v < yLo) yLo = v
+              if (v > yHi) yHi = v
+            }
+          }
+        } else {
+          if (lo - lo === 0 && lo < yLo) yLo = lo
+          if (hi - hi === 0 && hi > yHi) yHi = hi
+        }
         if (b.nan[i]! > 0 || b.value[i]! - b.value[i]! !== 0 || hi === Number.POSITIVE_INFINITY || lo === Number.NEGATIVE_INFINITY) nanMarks++
       }
       buckets += b.x.length
     }
+    // Clip: the y range from the 1st to the 99th percentile of every drawn bucket's min, max and last.
+    let clipRange: readonly [number, number] | undefined
+    let clipped = 0
+    if (model.clip) {
+      const pool: number[] = []
+      for (const line of lines) {
+        const b = line.data
+        for (let i = 0; i < b.x.length; i++) for (const v of [b.min[i]!, b.max[i]!, b.value[i]!]) if (tr(v) !== null) pool.push(v)
+      }
+      if (pool.length > 0) {
+        const sorted = Float64Array.from(pool).sort()
+        const lo = quantile(sorted, CLIP_PERCENTILES[0])
+        const hi = quantile(sorted, CLIP_PERCENTILES[1])
+        if (lo < hi) {
+          clipRange = [lo, hi]
+          for (const line of lines) {
+            const b = line.data
+            for (let i = 0; i < b.x.length; i++) if ((b.max[i]! > hi && b.max[i]! - b.max[i]! === 0) || (b.min[i]! < lo && b.min[i]! - b.min[i]! === 0)) clipped++
+          }
+        }
+      }
+    }
     // The y range from the buckets' finite min and max (every drawn value, smoothed ones included,
     // lies between them: the smoothers are weighted means), padded as uPlot pads an auto range. uPlot
     // then need not scan the 4 series of every line for their extent.
-    this.#yRange = model.yRange ?? (yLo <= yHi ? (uPlot.rangeNum(yLo, yHi, 0.1, true) as [number, number]) : [0, 1])
+    const pad = (lo: number, hi: number): [number, number] => (log ? (uPlot.rangeLog(lo, hi, 10, false) as [number, number]) : (uPlot.rangeNum(lo, hi, 0.1, true) as [number, number]))
+    const shared = model.yRange && !log && !model.clip ? model.yRange : undefined
+    this.#yRange = clipRange ? (log ? [clipRange[0] / 1.05, clipRange[1] * 1.05] : [clipRange[0] - (clipRange[1] - clipRange[0]) * 0.02, clipRange[1] + (clipRange[1] - clipRange[0]) * 0.02]) : (shared ?? (yLo <= yHi ? pad(yLo, yHi) : log ? [1, 10] : [0, 1]))
     const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : uPlot.join(tables)
-    const shape = `${width}|${lines.map((l) => `${l.label}\u0000${l.color}`).join('|')}|${model.yRange ? 'y' : ''}`
+    const shape = `${width}|${lines.map((l) => `${l.label}\u0000${l.color}`).join('|')}|${shared ? 'y' : ''}|${log ? 'log' : 'lin'}`
     if (!this.#plot || shape !== this.#shape) {
       this.#plot?.destroy()
       this.#shape = shape
       this.#plot = new uPlot(this.#options(model, width), data, this.#plotHost)
     } else {
       this.#plot.setData(data, model.xRange === undefined)
+      // y is not auto-ranged (auto: false): a new range (clip switched, new extremes) is set here.
+      this.#plot.setScale('y', { min: this.#yRange[0], max: this.#yRange[1] })
     }
     if (model.xRange) this.#plot.setScale('x', { min: model.xRange[0], max: model.xRange[1] })
     let lo = Number.POSITIVE_INFINITY
@@ -113,14 +196,22 @@ export class ChartPanel {
       if (n > 0 && l.data.x[0]! < lo) lo = l.data.x[0]!
       if (n > 0 && l.data.x[n - 1]! > hi) hi = l.data.x[n - 1]!
     }
+    this.#notes = { nonPositive, clipped, buckets, clipRange }
+    this.#logBox.checked = log
+    this.#clipBox.checked = model.clip === true
     const d = this.root.dataset
     d.rows = String(rows)
     d.buckets = String(buckets)
     d.markers = String(nanMarks)
     d.incidents = String(model.incidents.filter((i) => i.step !== undefined).length)
+    d.drift = String((model.drift ?? []).length)
+    d.scale = log ? 'log' : 'linear'
+    d.clip = model.clip ? 'p1-p99' : ''
+    d.nonPositive = String(nonPositive)
+    d.clipped = String(clipped)
     d.lo = String(model.xRange ? model.xRange[0] : lo <= hi ? lo : '')
     d.hi = String(model.xRange ? model.xRange[1] : lo <= hi ? hi : '')
-    this.#renderFrame(model)
+    this.#renderFrame(model, nanMarks)
   }
 
   destroy(): void {
@@ -128,22 +219,27 @@ export class ChartPanel {
     this.#plot = undefined
   }
 
-  #renderFrame(model: ChartModel): void {
+  #renderFrame(model: ChartModel, nanMarks: number): void {
     this.#legendNums = model.lines.map(() => h('span', { class: 'num' }))
-    replace(
-      this.#legend,
-      this.#legendStep,
-      ...model.lines.map((l, j) => {
-        const swatch = h('span', { class: 'swatch' })
-        swatch.style.background = l.color
-        return h('span', { class: 'key' }, swatch, l.label, ' ', this.#legendNums[j])
-      }),
-    )
+    const keys: HTMLElement[] = model.lines.map((l, j) => {
+      const swatch = h('span', { class: 'swatch' })
+      swatch.style.background = l.color
+      return h('span', { class: 'key' }, swatch, l.label, ' ', this.#legendNums[j])
+    })
+    // What the marks mean, whenever the chart draws them.
+    if (nanMarks > 0) keys.push(h('span', { class: 'key nonfinite-key', data: { key: 'nonfinite' } }, h('span', { class: 'mark nonfinite' }, '× ▲ ▼'), ' NaN / +Inf / −Inf'))
+    if ((model.drift ?? []).some((e) => e.step !== undefined)) keys.push(h('span', { class: 'key', data: { key: 'drift' } }, h('span', { class: 'mark drift' }, '┊'), ' drift change point'))
+    replaceAll(this.#legend, [this.#legendStep, ...keys])
+    const n = this.#notes
+    const notes: string[] = []
+    if (model.yScale === 'log' && n.nonPositive > 0) notes.push(`log scale: ${n.nonPositive} of ${n.buckets} buckets hold values ≤ 0, which are not drawn`)
+    if (model.clip && n.clipRange) notes.push(`y clipped to p1–p99 (${formatNumber(n.clipRange[0])} … ${formatNumber(n.clipRange[1])}): ${n.clipped} bucket(s) reach beyond`)
+    this.#note.textContent = notes.join(' · ')
     this.#showValues(undefined)
-    if (!this.root.firstChild) replace(this.root, h('h3', {}, model.title), this.#plotHost, h('div', { class: 'chart-foot' }, this.#legend, this.#tools))
+    if (!this.root.firstChild) replace(this.root, h('h3', {}, model.title), this.#plotHost, this.#note, h('div', { class: 'chart-foot' }, this.#legend, this.#tools))
     else (this.root.firstChild as HTMLElement).textContent = model.title
     this.#plotHost.setAttribute('role', 'img')
-    this.#plotHost.setAttribute('aria-label', `chart of ${model.title}: ${model.lines.length} run(s)`)
+    this.#plotHost.setAttribute('aria-label', `chart of ${model.title}: ${model.lines.length} run(s)${model.yScale === 'log' ? ', log scale' : ''}${model.clip ? ', clipped to p1–p99' : ''}`)
   }
 
   /** Legend values at step `x` (the cursor), or the last values when `x` is undefined. */
@@ -190,9 +286,9 @@ export class ChartPanel {
       bands,
       scales: {
         x: { time: false },
-        y: { auto: false, range: () => [this.#yRange[0], this.#yRange[1]] },
+        y: { auto: false, range: () => [this.#yRange[0], this.#yRange[1]], ...(model.yScale === 'log' ? { distr: 3, log: 10 } : {}) },
       },
-      axes: [{ ...axis, label: 'step', incrs: STEP_INCRS }, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => formatNumber(v)) }],
+      axes: [{ ...axis, label: 'step', incrs: STEP_INCRS }, { ...axis, size: 60, values: (_u, vals) => vals.map((v) => (v === null || v === undefined ? '' : formatNumber(v))) }],
       cursor: {
         drag: { x: true, y: false, setScale: false },
         bind: { dblclick: () => () => null },
@@ -236,20 +332,52 @@ export class ChartPanel {
     const inside = (x: number): boolean => x >= left - 1 && x <= left + width + 1
     ctx.save()
     ctx.font = `${11 * px}px system-ui, sans-serif`
+    ctx.textBaseline = 'alphabetic'
+    // A mark's label right of its line, or left of it when it would run past the plot's right edge.
+    const label = (text: string, x: number, y: number): void => {
+      const w = ctx.measureText(text).width
+      const right = x + 3 * px + w <= left + width
+      ctx.textAlign = right ? 'left' : 'right'
+      ctx.fillText(text, right ? x + 3 * px : x - 3 * px, y)
+    }
     for (const ev of model.incidents) {
       if (ev.step === undefined) continue
       const x = Math.round(u.valToPos(ev.step, 'x', true))
       if (!inside(x)) continue
+      const stop = ev.decision === 'stop'
       ctx.strokeStyle = LEVEL_COLOR[ev.level] ?? '#ccc'
-      ctx.setLineDash([4 * px, 3 * px])
-      ctx.lineWidth = px
+      // The stop step: a solid, heavier line; other incidents dashed.
+      ctx.setLineDash(stop ? [] : [4 * px, 3 * px])
+      ctx.lineWidth = stop ? 2 * px : px
       ctx.beginPath()
       ctx.moveTo(x, top)
       ctx.lineTo(x, top + height)
       ctx.stroke()
       ctx.setLineDash([])
       ctx.fillStyle = ctx.strokeStyle
-      ctx.fillText(ev.rule.slice(0, 24), x + 3 * px, top + 12 * px)
+      label(`${stop ? '■ stop: ' : ''}${ev.rule}`.slice(0, 30), x, top + 12 * px)
+    }
+    for (const ev of model.drift ?? []) {
+      const x = Math.round(u.valToPos(ev.step, 'x', true))
+      if (!inside(x)) continue
+      ctx.strokeStyle = DRIFT_MARKER
+      ctx.fillStyle = DRIFT_MARKER
+      ctx.setLineDash([px, 3 * px])
+      ctx.lineWidth = 1.5 * px
+      ctx.beginPath()
+      ctx.moveTo(x, top)
+      ctx.lineTo(x, top + height)
+      ctx.stroke()
+      ctx.setLineDash([])
+      const d = 4 * px
+      ctx.beginPath()
+      ctx.moveTo(x, top + height - 2 * d)
+      ctx.lineTo(x + d, top + height - d)
+      ctx.lineTo(x, top + height)
+      ctx.lineTo(x - d, top + height - d)
+      ctx.closePath()
+      ctx.fill()
+      label(`drift: ${ev.detector}`.slice(0, 30), x, top + height - 2 * d - px)
     }
     const s = 5 * px
     const tri = (x: number, y: number, up: boolean): void => {
@@ -258,6 +386,9 @@ export class ChartPanel {
       ctx.lineTo(x + s, up ? y + s : y - s)
       ctx.lineTo(x, up ? y - s : y + s)
       ctx.closePath()
+      ctx.strokeStyle = MARKER_OUTLINE
+      ctx.lineWidth = px
+      ctx.stroke()
       ctx.fill()
     }
     const cross = (x: number, y: number): void => {
@@ -266,11 +397,15 @@ export class ChartPanel {
       ctx.lineTo(x + s, y + s)
       ctx.moveTo(x + s, y - s)
       ctx.lineTo(x - s, y + s)
+      // A dark outline under the white stroke keeps the mark visible over any line.
+      ctx.strokeStyle = MARKER_OUTLINE
+      ctx.lineWidth = 4 * px
+      ctx.stroke()
+      ctx.strokeStyle = NONFINITE_MARKER
+      ctx.lineWidth = 2 * px
       ctx.stroke()
     }
-    ctx.fillStyle = MARKER
-    ctx.strokeStyle = MARKER
-    ctx.lineWidth = 2 * px
+    ctx.fillStyle = NONFINITE_MARKER
     for (const line of model.lines) {
       const b = line.data
       for (let i = 0; i < b.x.length; i++) {

@@ -37,14 +37,30 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
 
 /** Appends children; strings and numbers become text nodes. */
 export function append(el: Node, ...children: Child[]): void {
+  appendAll(el, children)
+}
+
+/**
+ * Appends a list of children of any length. Lists built from data (metric names, runs) go through
+ * here as an array, never spread into a call: a spread passes each element as an argument, and
+ * 100 000 arguments overflow the call stack (`RangeError: Maximum call stack size exceeded`).
+ */
+export function appendAll(el: Node, children: readonly Child[]): void {
+  const frag = document.createDocumentFragment()
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue
-    el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c)
+    frag.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c)
   }
+  el.appendChild(frag)
 }
 
 /** Replaces every child of `el`. */
 export function replace(el: Node, ...children: Child[]): void {
+  replaceAll(el, children)
+}
+
+/** Replaces every child of `el` with a list of any length (see {@link appendAll}). */
+export function replaceAll(el: Node, children: readonly Child[]): void {
   while (el.firstChild) el.removeChild(el.firstChild)
-  append(el, ...children)
+  appendAll(el, children)
 }

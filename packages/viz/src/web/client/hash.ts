@@ -1,6 +1,6 @@
 /**
  * The view in the address's fragment, so a view can be bookmarked, shared and survives a reload:
- * `#runs=a,b&metrics=loss,acc&layout=side-by-side&smooth=ema:0.6&steps=100..500`. Names are
+ * `#runs=a,b&metrics=loss,acc&layout=side-by-side&smooth=ema:0.6&steps=100..500&log=loss&clip=acc`. Names are
  * URI-encoded one by one, so a comma or `&` inside a name is safe.
  */
 export interface ViewState {
@@ -9,6 +9,10 @@ export interface ViewState {
   readonly layout?: 'overlay' | 'side-by-side'
   readonly smooth?: { readonly kind: string; readonly value: number }
   readonly steps?: readonly [number, number]
+  /** Metrics whose panels draw y on a log scale. */
+  readonly log?: readonly string[]
+  /** Metrics whose panels clip y to the 1st–99th percentile. */
+  readonly clip?: readonly string[]
 }
 
 function decode(s: string): string {
@@ -38,6 +42,10 @@ export function readHash(hash: string): ViewState {
   if (layout === 'overlay' || layout === 'side-by-side') out.layout = layout
   const smooth = /^(none|ema|time-ema|running|gaussian)(?::([0-9.]+))?$/.exec(p.get('smooth') ?? '')
   if (smooth) out.smooth = { kind: smooth[1]!, value: Number(smooth[2] ?? Number.NaN) }
+  const log = list(p.get('log'))
+  if (log) out.log = log
+  const clip = list(p.get('clip'))
+  if (clip) out.clip = clip
   const steps = /^(-?\d+)\.\.(-?\d+)$/.exec(p.get('steps') ?? '')
   if (steps && Number(steps[1]) < Number(steps[2])) out.steps = [Number(steps[1]), Number(steps[2])]
   return out
@@ -52,5 +60,7 @@ export function writeHash(v: ViewState): string {
   if (v.layout) parts.push(`layout=${v.layout}`)
   if (v.smooth) parts.push(`smooth=${v.smooth.kind}${Number.isFinite(v.smooth.value) ? `:${v.smooth.value}` : ''}`)
   if (v.steps) parts.push(`steps=${v.steps[0]}..${v.steps[1]}`)
+  if (v.log?.length) parts.push(`log=${enc(v.log)}`)
+  if (v.clip?.length) parts.push(`clip=${enc(v.clip)}`)
   return `#${parts.join('&')}`
 }

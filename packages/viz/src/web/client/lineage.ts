@@ -1,6 +1,6 @@
 import type { LineageView } from '../wire.js'
 import { fetchLineage, fetchLineageExport } from './api.js'
-import { h, replace } from './dom.js'
+import { appendAll, h, replace } from './dom.js'
 import { formatNumber, formatTime } from './format.js'
 
 const SVG = 'http://www.w3.org/2000/svg'
@@ -91,10 +91,8 @@ export async function renderLineage(root: HTMLElement, colorOf: (runId: string) 
     'table',
     {},
     h('thead', {}, h('tr', {}, ...['model', 'version', 'run', 'created', 'metrics', 'parents'].map((t) => h('th', {}, t)))),
-    h(
-      'tbody',
-      {},
-      ...view.nodes.map((n) =>
+    tbodyOf(
+      view.nodes.map((n) =>
         h(
           'tr',
           { data: { model: n.id } },
@@ -127,4 +125,11 @@ export async function renderLineage(root: HTMLElement, colorOf: (runId: string) 
     ),
     exportBox,
   )
+}
+
+/** A table body of any number of rows (never spread into a call). */
+function tbodyOf(rows: readonly HTMLElement[]): HTMLElement {
+  const body = h('tbody')
+  appendAll(body, rows)
+  return body
 }

@@ -3,18 +3,19 @@
  * local script: nothing is fetched from the internet, no Node built-ins. State lives here; the
  * views are rebuilt from it with `h()` (text only, never HTML strings).
  */
-import type { Incident } from '@entrenar/core'
+import type { DriftEvent, Incident } from '@entrenar/core'
 import 'uplot/dist/uPlot.min.css'
 import './app.css'
 import type { SmoothKind, SmoothOptions } from '../../series/smooth.js'
 import { SMOOTH_DEFAULTS } from '../../series/smooth.js'
-import { chartPoints, chartQuery, isSystemMetric as isSystem, MAX_DEFAULT_METRICS, MAX_DEFAULT_RUNS, metricsOf, POINTS_COOKIE } from '../first-view.js'
-import { MAX_CURSORS, type Overview, type RunSummary, type StreamMessage, type StreamRequest } from '../wire.js'
-import { fetchIncidents, fetchOverview, fetchSeries, type Subscription, subscribe } from './api.js'
+import { runColors } from '../../chart/run-colors.js'
+import { chartPoints, chartQuery, isSystemMetric as isSystem, MAX_DEFAULT_METRICS, MAX_DEFAULT_RUNS, metricsOf, POINTS_COOKIE, primaryMetrics } from '../first-view.js'
+import { type EventsView, MAX_CURSORS, type Overview, type RunSummary, type StreamMessage, type StreamRequest } from '../wire.js'
+import { fetchEvents, fetchOverview, fetchSeries, type Subscription, subscribe } from './api.js'
 import { appendSeries, type Buckets, bucketsOf } from './buckets.js'
 import { ChartPanel, type ChartLine } from './chart.js'
 import { fileName, seriesCsv } from './csv.js'
-import { h, replace } from './dom.js'
+import { h, replace, replaceAll } from './dom.js'
 import { formatDuration, formatNumber, formatTime, PALETTE } from './format.js'
 import { readHash, writeHash } from './hash.js'
 import { renderLineage } from './lineage.js'
@@ -40,6 +41,13 @@ const state = {
   smoothParam: { weight: SMOOTH_DEFAULTS.weight, window: SMOOTH_DEFAULTS.window, sigma: SMOOTH_DEFAULTS.sigma },
   range: undefined as readonly [number, number] | undefined,
   incidents: [] as Incident[],
+  driftEvents: [] as DriftEvent[],
+  /** Incidents of the live Andon the page holds (the live stream's cursor). */
+  andonSeen: 0,
+  /** Metrics whose panels draw y on a log scale / clip y to p1–p99 (kept in the address). */
+  logY: new Set<string>(),
+  clipY: new Set<string>(),
+  colors: new Map<string, string>(),
   data: new Map<string, Buckets>(),
   queries: 0,
   live: undefined as Subscription | undefined,
@@ -160,6 +168,8 @@ function saveView(): void {
     layout: state.layout,
     smooth: { kind: k, value: k === 'none' ? Number.NaN : value },
     ...(state.range ? { steps: state.range } : {}),
+    ...(state.logY.size > 0 ? { log: [...state.logY] } : {}),
+    ...(state.clipY.size > 0 ? { clip: [...state.clipY] } : {}),
   })
   if (hash !== location.hash) history.replaceState(null, '', hash)
 }
@@ -179,6 +189,8 @@ function loadView(): boolean {
     }
   }
   if (v.steps) state.range = v.steps
+  for (const m of v.log ?? []) state.logY.add(m)
+  for (const m of v.clip ?? []) state.clipY.add(m)
   for (const m of v.metrics ?? []) state.metrics.add(m)
   for (const r of v.runs ?? []) state.selected.add(r)
   if (v.runs !== undefined) state.autoRuns = false
@@ -193,9 +205,9 @@ function showError(e: unknown): void {
 // ---------------------------------------------------------------------------------------------
 // Runs
 
+/** A run's colour: by its id (the same in the SVG/PNG charts and reports), distinct among the listed runs. */
 function runColor(id: string): string {
-  const i = state.overview?.runs.findIndex((r) => r.run.id === id) ?? 0
-  return PALETTE[Math.max(0, i) % PALETTE.length]!
+  return state.colors.get(id) ?? runColors([id], PALETTE).get(id)!
 }
 
 function runLabel(r: RunSummary | undefined, id: string): string {
@@ -224,7 +236,10 @@ function renderRuns(): void {
     })
     box.checked = state.selected.has(id)
     const end = r.run.endTimeMs ?? (r.run.status === 'running' ? o.nowMs : undefined)
-    const finals = r.metrics.slice(0, 4).map((m) => h('span', { class: 'final' }, `${m.name} `, h('b', {}, formatNumber(m.last)), m.nan > 0 ? h('span', { class: 'bad' }, ` ${m.nan} NaN`) : null))
+    // A long name is cut with an ellipsis (the whole name and value in the tooltip), never allowed to widen the table.
+    const finals = r.metrics
+      .slice(0, 4)
+      .map((m) => h('span', { class: 'final', title: `${m.name} = ${formatNumber(m.last)}${m.nan > 0 ? ` (${m.nan} NaN)` : ''}` }, h('span', { class: 'fname' }, m.name), ' ', h('b', {}, formatNumber(m.last)), m.nan > 0 ? h('span', { class: 'bad' }, ` ${m.nan} NaN`) : null))
     if (r.metrics.length > 4) finals.push(h('span', { class: 'more' }, `+${r.metrics.length - 4} more`))
     const swatch = h('span', { class: 'swatch' })
     swatch.style.background = runColor(id)
@@ -233,11 +248,12 @@ function renderRuns(): void {
       { data: { run: id, status: r.run.status } },
       h('td', {}, box),
       h('td', { class: 'name' }, swatch, r.run.name ?? id, r.run.name ? h('div', { class: 'id' }, id) : null, runDetails(r)),
-      h('td', {}, h('span', { class: `badge ${r.run.status}` }, r.run.status), r.run.reason ? h('div', { class: 'reason' }, r.run.reason) : null),
-      h('td', {}, formatTime(r.run.startTimeMs)),
-      h('td', {}, r.run.startTimeMs && end !== undefined ? formatDuration(end - r.run.startTimeMs) : '—'),
+      h('td', { class: 'status-cell' }, h('span', { class: `badge ${r.run.status}` }, r.run.status), r.run.reason ? h('div', { class: 'reason' }, r.run.reason) : null),
+      h('td', { class: 'time' }, formatTime(r.run.startTimeMs)),
+      h('td', { class: 'time' }, r.run.startTimeMs && end !== undefined ? formatDuration(end - r.run.startTimeMs) : '—'),
       h('td', { class: 'finals' }, ...finals),
-      h('td', { class: r.alerts > 0 ? `alerts ${r.maxLevel ?? ''}` : 'alerts' }, String(r.alerts)),
+      h('td', { class: r.alerts > 0 ? `alerts ${r.maxLevel ?? ''}` : 'alerts', data: { col: 'alerts' } }, String(r.alerts)),
+      h('td', { class: r.drift ? 'drift has' : 'drift', data: { col: 'drift' } }, String(r.drift ?? 0)),
     )
   })
   replace(
@@ -245,8 +261,12 @@ function renderRuns(): void {
     h(
       'table',
       {},
-      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'run'), h('th', {}, 'status'), h('th', {}, 'started'), h('th', {}, 'duration'), h('th', {}, 'final metrics'), h('th', {}, 'alerts'))),
-      h('tbody', {}, ...rows),
+      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'run'), h('th', {}, 'status'), h('th', {}, 'started'), h('th', {}, 'duration'), h('th', {}, 'final metrics'), h('th', {}, 'alerts'), h('th', { title: 'drift change points found by a detector' }, 'drift'))),
+      (() => {
+        const body = h('tbody')
+        replaceAll(body, rows)
+        return body
+      })(),
     ),
   )
 }
@@ -270,7 +290,14 @@ function runDetails(r: RunSummary): HTMLElement | null {
       },
     },
     h('summary', {}, `config (${entries.length})`),
-    h('dl', {}, ...entries.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+    (() => {
+      const dl = h('dl')
+      replaceAll(
+        dl,
+        entries.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+      )
+      return dl
+    })(),
   )
   d.open = state.openDetails.has(id)
   return d
@@ -305,9 +332,28 @@ function renderMetricPicker(): void {
     box.checked = state.metrics.has(m)
     return h('label', { class: 'metric', data: { metric: m } }, box, m)
   }
-  const system = shown.filter(isSystem)
-  replace(el.metrics, ...shown.filter((m) => !isSystem(m)).map(label), ...(system.length > 0 ? [h('p', { class: 'metric-group' }, 'system'), ...system.map(label)] : []))
+  // A run may log 100 000 metric names: the list shows the first ones (the checked ones always) and
+  // says how many the filter hides; the names never go through a spread into a call.
+  const training: string[] = []
+  const system: string[] = []
+  let hidden = 0
+  for (const m of shown) {
+    if (training.length + system.length >= MAX_PICKER && !state.metrics.has(m)) {
+      hidden++
+      continue
+    }
+    ;(isSystem(m) ? system : training).push(m)
+  }
+  const items: HTMLElement[] = training.map(label)
+  if (system.length > 0) items.push(h('p', { class: 'metric-group' }, 'system'))
+  for (const m of system) items.push(label(m))
+  if (hidden > 0) items.push(h('p', { class: 'more', data: { hidden: String(hidden) } }, `+${hidden} more metrics: type in the filter to find them`))
+  replaceAll(el.metrics, items)
+  el.metrics.dataset.total = String(all.length)
 }
+
+/** Most metric names the picker lists at once (the filter finds the others). */
+const MAX_PICKER = 2000
 
 function toggleMetric(m: string, on: boolean): void {
   state.autoMetrics = false
@@ -383,6 +429,14 @@ function syncControls(): void {
   const smoothingPick = document.getElementById('smoothing') as HTMLSelectElement | null
   if (smoothingPick) smoothingPick.value = state.smoothKind
   syncParam()
+}
+
+/** A panel's "log y" / "clip p1–p99" switch: per metric, kept in the address. */
+function setPanelScale(metric: string, what: 'log' | 'clip', on: boolean): void {
+  const set = what === 'log' ? state.logY : state.clipY
+  if (on) set.add(metric)
+  else set.delete(metric)
+  drawCharts()
 }
 
 async function zoom(range: readonly [number, number] | undefined): Promise<void> {
@@ -467,8 +521,12 @@ async function exportCsv(runs: string[], metric: string): Promise<void> {
 
 function drawCharts(): void {
   if (!state.overview) return // run order, names and colours come with the run list
-  const sorted = [...state.metrics].sort()
-  const metrics = [...sorted.filter((m) => !isSystem(m)), ...sorted.filter(isSystem)]
+  // The charted metrics in their primary order (loss, watched, most logged; `sys/` last).
+  const order = primaryMetrics(state.overview, state.selected)
+  const rank = new Map<string, number>()
+  for (let i = 0; i < order.length; i++) rank.set(order[i]!, i)
+  const ordered = [...state.metrics].sort((a, b) => (rank.get(a) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b) ?? Number.MAX_SAFE_INTEGER) || (a < b ? -1 : a > b ? 1 : 0))
+  const metrics = ordered.filter((m) => !isSystem(m)).concat(ordered.filter(isSystem))
   const runs = (state.overview?.runs ?? []).map((r) => r.run.id).filter((id) => state.selected.has(id))
   const width = chartWidth()
   const smooth = smoothing()
@@ -480,6 +538,7 @@ function drawCharts(): void {
   }
   const incidentsFor = (runIds: readonly string[], m: string): Incident[] =>
     state.incidents.filter((i) => (i.runId === undefined || runIds.includes(i.runId)) && (i.metric === undefined || i.metric === m || i.decision === 'stop'))
+  const driftFor = (runIds: readonly string[], m: string): DriftEvent[] => state.driftEvents.filter((d) => d.metric === m && (d.runId === undefined || runIds.includes(d.runId)))
   const panel = (k: string): ChartPanel => {
     wanted.add(k)
     let p = panels.get(k)
@@ -488,6 +547,7 @@ function drawCharts(): void {
       p = new ChartPanel(
         (r) => void zoom(r),
         () => void exportCsv(runIds(), metric),
+        (what, on) => setPanelScale(metric, what, on),
       )
       panels.set(k, p)
     }
@@ -502,7 +562,7 @@ function drawCharts(): void {
     if (state.layout === 'overlay') {
       const p = panel(`o\u0000${m}`)
       const lines = runs.map((r) => line(r, m)).filter((l): l is ChartLine => l !== undefined)
-      p.update({ title: m, lines, smoothing: smooth, incidents: incidentsFor(runs, m), xRange: state.range, yRange: undefined }, width)
+      p.update({ title: m, lines, smoothing: smooth, incidents: incidentsFor(runs, m), drift: driftFor(runs, m), xRange: state.range, yRange: undefined, yScale: state.logY.has(m) ? 'log' : 'linear', clip: state.clipY.has(m) }, width)
       p.root.dataset.metric = m
       rows.push(p.root)
     } else {
@@ -518,7 +578,10 @@ function drawCharts(): void {
       const row = h('div', { class: 'side-by-side', data: { metric: m } })
       for (const [run, l] of lines) {
         const p = panel(`s\u0000${m}\u0000${run}`)
-        p.update({ title: `${m} — ${l.label}`, lines: [l], smoothing: smooth, incidents: incidentsFor([run], m), xRange: state.range, yRange }, width)
+        p.update(
+          { title: `${m} — ${l.label}`, lines: [l], smoothing: smooth, incidents: incidentsFor([run], m), drift: driftFor([run], m), xRange: state.range, yRange, yScale: state.logY.has(m) ? 'log' : 'linear', clip: state.clipY.has(m) },
+          width,
+        )
         p.root.dataset.metric = m
         row.appendChild(p.root)
       }
@@ -532,7 +595,7 @@ function drawCharts(): void {
     }
   }
   if (metrics.length === 0) rows.push(h('p', { class: 'empty' }, 'Pick a metric to chart.'))
-  replace(el.charts, ...rows)
+  replaceAll(el.charts, rows)
   document.body.dataset.range = state.range ? `${state.range[0]}..${state.range[1]}` : ''
   saveView()
   if (!document.body.dataset.ready && !firstDraw) {
@@ -585,39 +648,73 @@ function renderStats(): void {
     }
   }
   const head = ['run', 'metric', 'rows', 'NaN', '+Inf', '−Inf', 'min', 'max', 'last', 'mean', 'std', 'median', 'p99 (collector)', 'ADWIN changes at step', 'basis'].map((t) => h('th', {}, t))
-  replace(el.stats, rows.length === 0 ? h('p', { class: 'empty' }, 'Nothing selected.') : h('table', {}, h('thead', {}, h('tr', {}, ...head)), h('tbody', {}, ...rows)))
+  const body = h('tbody')
+  replaceAll(body, rows)
+  replace(el.stats, rows.length === 0 ? h('p', { class: 'empty' }, 'Nothing selected.') : h('table', {}, h('thead', {}, h('tr', {}, ...head)), body))
+}
+
+function setEvents(e: EventsView): void {
+  state.incidents = e.incidents.slice()
+  state.driftEvents = e.driftEvents.slice()
+  state.andonSeen = e.andonSeen
 }
 
 function renderEvents(): void {
   const o = state.overview
-  if (!o?.features.andon) {
-    replace(el.events, h('p', { class: 'empty' }, 'No Andon attached to this dashboard.'))
+  if (!o?.features.andon && state.driftEvents.length === 0) {
+    replace(el.events, h('p', { class: 'empty' }, 'No Andon attached to this dashboard and no events recorded in the store.'))
     return
   }
-  if (state.incidents.length === 0) {
-    replace(el.events, h('p', { class: 'empty' }, 'No incidents.'))
-    return
+  const parts: HTMLElement[] = []
+  if (state.incidents.length === 0) parts.push(h('p', { class: 'empty' }, 'No incidents.'))
+  else {
+    const rows = state.incidents
+      .slice(-200)
+      .reverse()
+      .map((i) =>
+        h(
+          'tr',
+          { class: `level-${i.level}`, data: { run: i.runId ?? '' } },
+          h('td', { class: 'time' }, formatTime(i.timestampMs)),
+          h('td', {}, h('span', { class: `badge ${i.level}` }, i.level)),
+          h('td', {}, i.rule),
+          h('td', {}, i.runId ?? '—'),
+          h('td', {}, i.metric ?? '—'),
+          h('td', { class: 'num' }, i.step === undefined ? '—' : String(i.step)),
+          h('td', { class: 'num' }, i.value === undefined ? '—' : formatNumber(i.value)),
+          h('td', {}, i.decision),
+          h('td', {}, i.message),
+        ),
+      )
+    const head = ['time', 'level', 'rule', 'run', 'metric', 'step', 'value', 'decision', 'message'].map((t) => h('th', {}, t))
+    const body = h('tbody')
+    replaceAll(body, rows)
+    parts.push(h('table', { class: 'incidents' }, h('thead', {}, h('tr', {}, ...head)), body))
   }
-  const rows = state.incidents
-    .slice(-200)
-    .reverse()
-    .map((i) =>
-      h(
-        'tr',
-        { class: `level-${i.level}` },
-        h('td', {}, formatTime(i.timestampMs)),
-        h('td', {}, h('span', { class: `badge ${i.level}` }, i.level)),
-        h('td', {}, i.rule),
-        h('td', {}, i.runId ?? '—'),
-        h('td', {}, i.metric ?? '—'),
-        h('td', { class: 'num' }, i.step === undefined ? '—' : String(i.step)),
-        h('td', { class: 'num' }, i.value === undefined ? '—' : formatNumber(i.value)),
-        h('td', {}, i.decision),
-        h('td', {}, i.message),
-      ),
-    )
-  const head = ['time', 'level', 'rule', 'run', 'metric', 'step', 'value', 'decision', 'message'].map((t) => h('th', {}, t))
-  replace(el.events, h('table', {}, h('thead', {}, h('tr', {}, ...head)), h('tbody', {}, ...rows)))
+  if (state.driftEvents.length > 0) {
+    const rows = state.driftEvents
+      .slice(-200)
+      .reverse()
+      .map((d) =>
+        h(
+          'tr',
+          { data: { run: d.runId ?? '' } },
+          h('td', { class: 'time' }, formatTime(d.timestampMs)),
+          h('td', {}, d.runId ?? '—'),
+          h('td', {}, d.metric),
+          h('td', { class: 'num' }, String(d.step)),
+          h('td', {}, d.detector),
+          h('td', {}, d.signal),
+          h('td', {}, d.severity ?? '—'),
+          h('td', { class: 'num' }, formatNumber(d.statistic)),
+        ),
+      )
+    const head = ['time', 'run', 'metric', 'step', 'detector', 'signal', 'severity', 'statistic'].map((t) => h('th', {}, t))
+    const body = h('tbody')
+    replaceAll(body, rows)
+    parts.push(h('h3', {}, `Drift change points (${state.driftEvents.length})`), h('table', { class: 'drift-events' }, h('thead', {}, h('tr', {}, ...head)), body))
+  }
+  replaceAll(el.events, parts)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -643,7 +740,7 @@ function streamRequest(): StreamRequest {
       cursors.push({ run: r.run.id, metric: m, after: b && b.x.length > 0 ? b.x[b.x.length - 1]! : -Number.MAX_SAFE_INTEGER })
     }
   }
-  return { cursors: cursors.slice(0, MAX_CURSORS), incidentsSeen: state.incidents.length, ...(state.tags ? { tags: state.tags } : {}) }
+  return { cursors: cursors.slice(0, MAX_CURSORS), incidentsSeen: state.andonSeen, ...(state.tags ? { tags: state.tags } : {}) }
 }
 
 function setLive(s: 'on' | 'off' | 'ended'): void {
@@ -691,10 +788,18 @@ function onStream(m: StreamMessage): void {
       break
     }
     case 'incidents':
-      if (m.from === state.incidents.length) state.incidents.push(...m.incidents)
-      else void fetchIncidents().then((all) => (state.incidents = all))
-      renderEvents()
-      queueDraw()
+      if (m.from === state.andonSeen) {
+        for (const i of m.incidents) state.incidents.push(i)
+        state.andonSeen += m.incidents.length
+        renderEvents()
+        queueDraw()
+      } else {
+        void fetchEvents().then((e) => {
+          setEvents(e)
+          renderEvents()
+          queueDraw()
+        }, showError)
+      }
       break
     case 'end':
       state.live = undefined
@@ -710,10 +815,14 @@ function onStream(m: StreamMessage): void {
 async function refresh(reloadData: boolean): Promise<void> {
   try {
     // The run list and the incidents in parallel (an empty list when no Andon is attached).
-    const [o, incidents] = await Promise.all([fetchOverview(), fetchIncidents()])
+    const [o, events] = await Promise.all([fetchOverview(), fetchEvents()])
     mark('overview')
     const before = state.overview
     state.overview = o
+    state.colors = runColors(
+      o.runs.map((r) => r.run.id),
+      PALETTE,
+    )
     document.title = o.title
     el.title.textContent = o.title
     if (!before && !state.prefetched) loadView()
@@ -729,7 +838,7 @@ async function refresh(reloadData: boolean): Promise<void> {
       }
     }
     if (state.autoMetrics && state.metrics.size < MAX_DEFAULT_METRICS) {
-      for (const m of availableMetrics()) {
+      for (const m of primaryMetrics(o, state.selected)) {
         if (state.metrics.size >= MAX_DEFAULT_METRICS || isSystem(m)) break
         if (!state.metrics.has(m)) {
           state.metrics.add(m)
@@ -738,7 +847,7 @@ async function refresh(reloadData: boolean): Promise<void> {
       }
     }
     if (!before) syncControls()
-    state.incidents = incidents
+    setEvents(events)
     const wasRunning = before?.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running') ?? false
     const isRunning = o.runs.some((r) => state.selected.has(r.run.id) && r.run.status === 'running')
     // The charts' query goes out before the run list is built, so the server works on it meanwhile.
