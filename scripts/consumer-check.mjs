@@ -38,6 +38,23 @@ await monitor.close()
 const s = (await store.query({ runs: ['consumer'] })).series[0]
 if (s.value.length !== 6 || !monitor.signal.aborted) throw new Error('unexpected result ' + s.value.length + ' ' + monitor.signal.aborted)
 console.log('consumer: imported ${names.length} packages, logged', s.value.length, 'points; stopped:', monitor.signal.reason.message)
+${
+  names.includes('@entrenar/drift-native')
+    ? `// The native detectors run through FFI from the library inside the installed tarball.
+const native = await import('@entrenar/drift-native')
+const lib = native.loadDriftNative()
+if (!lib.path.includes('node_modules/@entrenar/drift-native/prebuilds/')) throw new Error('native library loaded from ' + lib.path)
+const ph = native.pageHinkley()
+const xs = Float64Array.from({ length: 2000 }, (_, i) => (i < 1000 ? i % 2 : 4 + (i % 4)))
+const signals = ph.updateBatch(xs)
+const drift = signals.indexOf(2)
+ph.close()
+const reference = (await import('@entrenar/drift')).pageHinkley()
+const expected = Array.from(xs).findIndex((x) => reference.update(x) === 'drift')
+if (drift < 1000 || drift !== expected) throw new Error('native Page-Hinkley drift at ' + drift + ', TypeScript at ' + expected)
+console.log('consumer: native Page-Hinkley through FFI (' + lib.path.split('node_modules/')[1] + ') drifts at', drift, 'as the TypeScript one')`
+    : ''
+}
 `,
   )
   console.log(run('node', ['main.mjs'], app).trim())

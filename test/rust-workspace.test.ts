@@ -13,3 +13,17 @@ it('cargo test --offline passes for the rust/ workspace', { timeout: 900_000 }, 
   expect(r.status, tail).toBe(0)
   expect(r.stdout).toMatch(/test result: ok/)
 })
+
+// Style gates of rust/drift (the other crates run their own): rustfmt and clippy come with the rustup
+// toolchain; where a toolchain lacks them the checks are skipped, in CI they are required.
+const has = (tool: string) => spawnSync('cargo', [tool, '--version'], { cwd: workspace }).status === 0
+
+it.skipIf(!has('fmt') && !process.env.CI)('cargo fmt --check is clean for rust/drift', () => {
+  const r = spawnSync('cargo', ['fmt', '-p', 'entrenar-drift', '--check'], { cwd: workspace, encoding: 'utf8' })
+  expect(r.status, `${r.stdout}${r.stderr}`).toBe(0)
+})
+
+it.skipIf(!has('clippy') && !process.env.CI)('cargo clippy -D warnings is clean for rust/drift', { timeout: 900_000 }, () => {
+  const r = spawnSync('cargo', ['clippy', '--offline', '--quiet', '-p', 'entrenar-drift', '--all-targets', '--', '-D', 'warnings'], { cwd: workspace, encoding: 'utf8' })
+  expect(r.status, `${r.stdout}${r.stderr}`.slice(-4000)).toBe(0)
+})

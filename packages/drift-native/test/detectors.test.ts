@@ -102,6 +102,21 @@ describe('the detector objects', () => {
     }
   })
 
+  it('updateBatch reads a subarray view from its own offset, not from the start of the buffer', () => {
+    const buffer = Float64Array.from({ length: 3000 }, (_, i) => (i < 1000 ? 100 : i < 2000 ? i % 2 : 4 + (i % 4)))
+    const view = buffer.subarray(1000)
+    const a = pageHinkley()
+    const b = pageHinkley()
+    expect(Array.from(a.updateBatch(view))).toEqual(Array.from(b.updateBatch(Float64Array.from(view))))
+    expect(a.mean).toBe(b.mean)
+  })
+
+  it('mode strings are matched as own keys only', () => {
+    for (const mode of ['__proto__', 'constructor', 'toString', 'UP', '']) {
+      expect(message(() => adwin({ mode: mode as 'up' })).message).toBe(`entrenar/drift: mode must be up, down or both, got ${mode}`)
+    }
+  })
+
   it('updateBatch takes an empty batch and non-Float64Array input', () => {
     const d = ddm()
     expect(d.updateBatch(new Float64Array(0))).toEqual(new Uint8Array(0))

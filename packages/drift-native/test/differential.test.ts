@@ -96,7 +96,8 @@ describe('river docstring streams: identical signals and statistics at every ind
       const got = tsSignals(d, xs)
       expect(firstDifference(got.signals, expected.signals)).toBe(-1)
       for (let i = 0; i < xs.length; i++) if (!Object.is(got.statistics[i], expected.statistics[i])) expect.fail(`statistic ${i}: native ${got.statistics[i]} vs ${expected.statistics[i]}`)
-      expect(count(expected.signals, 2)).toBeGreaterThan(0)
+      // Not vacuous: the statistic moves (a down-mode detector on a rise only adapts, so no drift is asked).
+      expect(new Set(expected.statistics).size).toBeGreaterThan(10)
       d.close()
     })
   }

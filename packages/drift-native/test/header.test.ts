@@ -34,3 +34,29 @@ describe('C header', () => {
     expect(header).toMatch(/EntrenarStatus entrenar_adwin_update_batch\(struct EntrenarAdwin \*h,\s+const double \*xs,\s+size_t n,\s+uint8_t \*signals_out\);/)
   })
 })
+
+const hasCc = spawnSync('cc', ['--version']).status === 0
+
+describe('C callers', () => {
+  it.skipIf(!hasCc)('a C program compiled against the header links the library and gets the same answers', () => {
+    const lib = fileURLToPath(new URL('../prebuilds/linux-x64-gnu/', import.meta.url))
+    const dir = mkdtempSync(join(tmpdir(), 'entrenar-c-'))
+    try {
+      const exe = join(dir, 'abi')
+      const source = fileURLToPath(new URL('./fixtures/abi.c', import.meta.url))
+      execFileSync('cc', ['-std=c99', '-Wall', '-Werror', '-I', join(crate, 'include'), source, '-L', lib, '-lentrenar_drift', '-lm', '-o', exe], { stdio: 'pipe' })
+      const out = execFileSync(exe, { encoding: 'utf8', env: { ...process.env, LD_LIBRARY_PATH: lib } })
+      // @entrenar/drift's pageHinkley() drifts at 1010 (direction up) on this stream too.
+      expect(out).toBe(
+        [
+          'drift 1010 invalid 1 direction 1',
+          'status 1 handle null code ENTRENAR_INVALID_CONFIG message entrenar/drift: threshold must be a number in (0, 1.7976931348623157e+308], got -1',
+          'null update 255',
+          '',
+        ].join('\n'),
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -4,8 +4,11 @@
 //! the TypeScript package (river 0.26 semantics). Each detector is a plain Rust type implementing
 //! [`Detector`]; the [`ffi`] module exposes them to C (and to Node through koffi) as opaque handles.
 //!
-//! The arithmetic follows the TypeScript implementations operation for operation (with `log`/`exp` as JavaScript computes them, see [`fdlibm`]), so the same stream
-//! gives the same signals at the same indices in both languages.
+//! The arithmetic follows the TypeScript implementations operation for operation, with `log` and
+//! `exp` computed as JavaScript computes them ([`fdlibm`]), so the same stream gives the same signals
+//! at the same indices, and the same statistics bit for bit, in both languages.
+
+#![deny(missing_docs)]
 
 pub mod detectors;
 pub mod error;
