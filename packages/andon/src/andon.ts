@@ -654,7 +654,7 @@ export function decisionRank(d: Decision): number {
 }
 
 /** The option names createAndon accepts (unknown ones are errors). */
-const CREATE_ANDON_OPTIONS = optionKeys<NonNullable<Parameters<typeof createAndon>[0]>>({ runId: true, storeDir: true, renacer: true, rules: true, stopOn: true, throttleMs: true, pauseTimeoutMs: true, onPauseTimeout: true, handlers: true, onStop: true, onLearningRate: true, onAct: true, onError: true, maxHistory: true, now: true, timers: true, probes: true, tags: true, silences: true, silenceRetentionMs: true })
+const CREATE_ANDON_OPTIONS = optionKeys<NonNullable<Parameters<typeof createAndon>[0]>>({ runId: true, storeDir: true, handlerFiles: true, renacer: true, rules: true, stopOn: true, throttleMs: true, pauseTimeoutMs: true, onPauseTimeout: true, handlers: true, onStop: true, onLearningRate: true, onAct: true, onError: true, maxHistory: true, now: true, timers: true, probes: true, tags: true, silences: true, silenceRetentionMs: true })
 /** Names users guess for createAndon's options: the rules file is `renacer`, incidents go under `storeDir`. */
 const ANDON_ALIASES = { config: 'renacer', renacerConfig: 'renacer', incidents: 'storeDir', incidentsDir: 'storeDir', dir: 'storeDir', alertPolicy: 'rules', policy: 'rules' }
 

@@ -30,4 +30,4 @@ export function jsonlFileHandler(path: string, options: JsonlFileHandlerOptions 
 }
 
 /** The option names jsonlFileHandler accepts (unknown ones are errors). */
-const JSONL_FILE_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof jsonlFileHandler>[1]>>({ fsync: true, minLevel: true, name: true })
+const JSONL_FILE_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof jsonlFileHandler>[1]>>({ fsync: true, minLevel: true, name: true, noFollow: true })

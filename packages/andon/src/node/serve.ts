@@ -28,8 +28,8 @@ const hasSilences = (p: AlertPolicy): p is AlertPolicy & Pick<Andon, 'addSilence
  * other interface requires `token`. Requests must name the server in `Host` and come as JSON from
  * its own origin (see core's `createRequestGuard`).
  */
-  checkOptions('entrenar/andon: serveAndon', options, SERVE_ANDON_OPTIONS)
 export async function serveAndon(andon: AlertPolicy, options: ServeAndonOptions = {}): Promise<RunningServer> {
+  checkOptions('entrenar/andon: serveAndon', options, SERVE_ANDON_OPTIONS)
   const host = options.host ?? '127.0.0.1'
   if (!isLoopbackHost(host) && !options.token) {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: serving on ${host} (not loopback) requires a token; pass token`)
@@ -45,4 +45,4 @@ export async function serveAndon(andon: AlertPolicy, options: ServeAndonOptions 
 }
 
 /** The option names serveAndon accepts (unknown ones are errors). */
-const SERVE_ANDON_OPTIONS = optionKeys<NonNullable<Parameters<typeof serveAndon>[1]>>({ port: true, host: true, token: true })
+const SERVE_ANDON_OPTIONS = optionKeys<NonNullable<Parameters<typeof serveAndon>[1]>>({ port: true, host: true, token: true, allowedHosts: true })

@@ -137,4 +137,4 @@ export function combineHandlers(...handlers: FetchHandler[]): FetchHandler {
 }
 
 /** The option names createHttpHandler accepts (unknown ones are errors). */
-const CREATE_HTTP_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createHttpHandler>[2]>>({ token: true, maxBodyBytes: true })
+const CREATE_HTTP_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createHttpHandler>[2]>>({ token: true, maxBodyBytes: true, guard: true, allowedHosts: true, port: true, corsOrigins: true, contentTypes: true })

@@ -666,4 +666,4 @@ export async function openStore(dir: string, options?: StoreOptions): Promise<Pa
 }
 
 /** The option names openStore accepts (unknown ones are errors). */
-const OPEN_STORE_OPTIONS = optionKeys<NonNullable<Parameters<typeof openStore>[1]>>({ segmentRows: true, maxBufferBytes: true, rowGroupRows: true, sealAfterMs: true, cacheBytes: true, retention: true, recoverWal: true, leaseMs: true, staleWriterMs: true, host: true, clock: true, threads: true, onCorrupt: true })
+const OPEN_STORE_OPTIONS = optionKeys<NonNullable<Parameters<typeof openStore>[1]>>({ segmentRows: true, maxBufferBytes: true, rowGroupRows: true, sealAfterMs: true, cacheBytes: true, retention: true, recoverWal: true, leaseMs: true, staleWriterMs: true, host: true, clock: true, threads: true, onCorrupt: true, sql: true })

@@ -61,9 +61,3 @@ export function detectorFromSpec(spec: DetectorSpec): BatchDetector {
       throw configError(`unknown detector kind ${JSON.stringify((spec as { kind?: unknown }).kind)}; expected one of ${DETECTOR_KINDS.join(', ')}`)
   }
 }
-
-/** A spec's detector options: everything but `kind` (each factory rejects keys it does not know). */
-function withoutKind<T extends { readonly kind: string }>(spec: T): Omit<T, 'kind'> {
-  const { kind: _kind, ...options } = spec
-  return options
-}

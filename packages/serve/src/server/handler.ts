@@ -367,4 +367,4 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
 }
 
 /** The option names createServeHandler accepts (unknown ones are errors). */
-const CREATE_SERVE_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createServeHandler>[0]>>({ store: true, lineage: true, andon: true, detectors: true, mounts: true, handlers: true, exporter: true, sources: true, token: true, maxBodyBytes: true, maxQueuedRows: true, retryAfterSeconds: true, onError: true, onIngest: true })
+const CREATE_SERVE_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createServeHandler>[0]>>({ store: true, lineage: true, andon: true, detectors: true, mounts: true, handlers: true, exporter: true, sources: true, token: true, adminToken: true, allowedHosts: true, port: true, corsOrigins: true, sql: true, maxBodyBytes: true, maxQueuedRows: true, retryAfterSeconds: true, onError: true, onIngest: true, tracking: true })

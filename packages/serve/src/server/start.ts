@@ -58,7 +58,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ent
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/serve: port ${port} is not in 0..65535`)
   let bound: number | undefined
   const allowedHosts = boundHostNames(host, options.allowedHosts)
-  const serve = createServeHandler({ ...options, ...(allowedHosts ? { allowedHosts } : {}), port: () => bound })
+  const { port: _port, host: _host, ...handlerOptions } = options
+  const serve = createServeHandler({ ...handlerOptions, ...(allowedHosts ? { allowedHosts } : {}), port: () => bound })
   const running = await serveHandler(serve.handler, { port, host })
   bound = running.port
   // Slow clients cannot hold a request open forever.
@@ -82,4 +83,4 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ent
 }
 
 /** The option names startServer accepts (unknown ones are errors). */
-const START_SERVER_OPTIONS = optionKeys<NonNullable<Parameters<typeof startServer>[0]>>({ port: true, host: true, store: true, lineage: true, andon: true, detectors: true, mounts: true, handlers: true, exporter: true, sources: true, token: true, maxBodyBytes: true, maxQueuedRows: true, retryAfterSeconds: true, onError: true, onIngest: true })
+const START_SERVER_OPTIONS = optionKeys<NonNullable<Parameters<typeof startServer>[0]>>({ port: true, host: true, store: true, lineage: true, andon: true, detectors: true, mounts: true, handlers: true, exporter: true, sources: true, token: true, adminToken: true, allowedHosts: true, corsOrigins: true, sql: true, maxBodyBytes: true, maxQueuedRows: true, retryAfterSeconds: true, onError: true, onIngest: true, tracking: true })

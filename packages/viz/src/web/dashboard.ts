@@ -33,4 +33,4 @@ export function webDashboardHandler(options: WebDashboardOptions): FetchHandler 
 }
 
 /** The option names webDashboardHandler accepts (unknown ones are errors). */
-const WEB_DASHBOARD_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof webDashboardHandler>[0]>>({ store: true, lineage: true, andon: true, token: true, title: true, pollMs: true, maxLivePoints: true, allowedHosts: true, lineageSeeds: true, lineageLimit: true, prefetch: true })
+const WEB_DASHBOARD_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof webDashboardHandler>[0]>>({ store: true, lineage: true, andon: true, recorded: true, token: true, title: true, pollMs: true, maxLivePoints: true, allowedHosts: true, port: true, corsOrigins: true, lineageSeeds: true, lineageLimit: true, prefetch: true })

@@ -65,4 +65,4 @@ export async function serveWebDashboard(store: MetricStore, options: ServeWebDas
 }
 
 /** The option names serveWebDashboard accepts (unknown ones are errors). */
-const SERVE_WEB_DASHBOARD_OPTIONS = optionKeys<NonNullable<Parameters<typeof serveWebDashboard>[1]>>({ port: true, host: true, lineage: true, andon: true, token: true, title: true, pollMs: true, maxLivePoints: true, allowedHosts: true, lineageSeeds: true, lineageLimit: true, prefetch: true })
+const SERVE_WEB_DASHBOARD_OPTIONS = optionKeys<NonNullable<Parameters<typeof serveWebDashboard>[1]>>({ port: true, host: true, insecureNoToken: true, storeDir: true, lineage: true, andon: true, recorded: true, token: true, title: true, pollMs: true, maxLivePoints: true, allowedHosts: true, corsOrigins: true, lineageSeeds: true, lineageLimit: true, prefetch: true })
