@@ -18,12 +18,20 @@ export interface NativeDetector {
   close(): void
 }
 
-/** Page-Hinkley in Rust: `PageHinkleyDetector` of `@entrenar/drift` plus batch updates. */
-export interface NativePageHinkleyDetector extends PageHinkleyDetector, NativeDetector {}
+/**
+ * Members of `@entrenar/drift`'s detectors that belong to its calibrated mode (`falseAlarmsPerMillion`),
+ * which the native library does not implement: it mirrors the river-default detectors.
+ */
+type CalibratedMembers = 'threshold' | 'falseAlarmsPerMillion' | 'scale' | 'warmingUp'
+/** Options of the calibrated mode, refused by the native factories. */
+type CalibratedOptions = 'falseAlarmsPerMillion' | 'warmUp' | 'shift' | 'memory'
+
+/** Page-Hinkley in Rust: `PageHinkleyDetector` of `@entrenar/drift` (river mode) plus batch updates. */
+export interface NativePageHinkleyDetector extends Omit<PageHinkleyDetector, CalibratedMembers>, NativeDetector {}
 /** ADWIN in Rust. */
-export interface NativeAdwinDetector extends AdwinDetector, NativeDetector {}
+export interface NativeAdwinDetector extends Omit<AdwinDetector, CalibratedMembers>, NativeDetector {}
 /** KSWIN in Rust (same seeded draws as `@entrenar/drift`). */
-export interface NativeKswinDetector extends KswinDetector, NativeDetector {}
+export interface NativeKswinDetector extends Omit<KswinDetector, CalibratedMembers>, NativeDetector {}
 /** DDM in Rust. */
 export interface NativeDdmDetector extends DdmDetector, NativeDetector {}
 /** EDDM in Rust. */
@@ -34,6 +42,7 @@ export interface NativeHddmADetector extends NativeChangeDetector {}
 export interface NativeChangeDetector extends NativeDetector {
   readonly name: string
   update(x: number): DetectorSignal
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number
   reset(): void
   readonly statistic: number
   readonly severity: Severity | undefined
@@ -88,6 +97,15 @@ class Native implements NativeChangeDetector {
     const status = this.#b.updateBatch(h, values, values.length, out)
     if (status !== 0) throw internalError(`${this.name} update_batch answered status ${status}`)
     return out
+  }
+
+  /** `updateMany` of `@entrenar/drift`'s detectors: one FFI crossing for the whole array; returns the drift count. */
+  updateMany(values: ArrayLike<number>, signals?: Uint8Array): number {
+    const out = this.updateBatch(values instanceof Float64Array ? values : Float64Array.from(values))
+    let drifts = 0
+    for (let i = 0; i < out.length; i++) if (out[i] === 2) drifts++
+    signals?.set(out)
+    return drifts
   }
 
   reset(): void {
@@ -247,17 +265,17 @@ function create<T>(kind: NativeKind, factory: string, options: unknown, Cls: new
 }
 
 /** Page-Hinkley (`pageHinkley` of `@entrenar/drift`), computed in Rust. */
-export function pageHinkley(options: PageHinkleyOptions & NativeLoadOptions = {}): NativePageHinkleyDetector {
+export function pageHinkley(options: Omit<PageHinkleyOptions, CalibratedOptions> & NativeLoadOptions = {}): NativePageHinkleyDetector {
   return create('page_hinkley', 'pageHinkley', options, NativePageHinkley)
 }
 
 /** ADWIN (`adwin` of `@entrenar/drift`), computed in Rust. */
-export function adwin(options: AdwinOptions & NativeLoadOptions = {}): NativeAdwinDetector {
+export function adwin(options: Omit<AdwinOptions, CalibratedOptions> & NativeLoadOptions = {}): NativeAdwinDetector {
   return create('adwin', 'adwin', options, NativeAdwin)
 }
 
 /** KSWIN (`kswin` of `@entrenar/drift`, same seed → same draws), computed in Rust. */
-export function kswin(options: KswinOptions & NativeLoadOptions = {}): NativeKswinDetector {
+export function kswin(options: Omit<KswinOptions, CalibratedOptions> & NativeLoadOptions = {}): NativeKswinDetector {
   return create('kswin', 'kswin', options, NativeKswin)
 }
 
