@@ -133,4 +133,4 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
 }
 
 /** The flags `serve` accepts (unknown ones are errors, as on the command line). */
-const SERVE_FLAGS = optionKeys<ServeFlags>({ port: true, host: true, token: true, config: true, dashboard: true, detect: true })
+const SERVE_FLAGS = optionKeys<ServeFlags>({ port: true, host: true, token: true, config: true, allowWrite: true, dashboard: true, allowedHost: true, corsOrigin: true, adminToken: true, detect: true, sql: true, sqlTimeoutMs: true, sqlMaxRows: true })
