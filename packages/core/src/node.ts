@@ -27,14 +27,16 @@ export function isLoopbackHost(host: string): boolean {
  * `0.0.0.0`/`::`) and `extra` (public names, e.g. behind a proxy).
  */
 export function boundHostNames(host: string, extra: readonly string[] = []): readonly string[] | undefined {
-  if (isLoopbackHost(host) && extra.length === 0) return undefined
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase()
+  const shown = bare.includes(':') ? `[${bare}]` : bare
+  if (LOOPBACK_HOSTS.includes(shown) && extra.length === 0) return undefined
   const names = new Set<string>([...LOOPBACK_HOSTS, ...extra])
   const add = (a: string) => names.add(a.includes(':') ? `[${a.toLowerCase()}]` : a.toLowerCase())
   if (host === '0.0.0.0' || host === '::') {
     for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) add(i.address.replace(/%.*$/, ''))
     const name = hostname().toLowerCase()
     if (/^[a-z0-9._-]+$/.test(name)) names.add(name)
-  } else if (!isLoopbackHost(host)) add(host.replace(/^\[|\]$/g, ''))
+  } else add(bare)
   return [...names]
 }
 

@@ -13,7 +13,7 @@ import {
   metricStoreContract,
   readBody,
 } from '../src/index.js'
-import { type RunningServer, serveHandler } from '../src/node.js'
+import { boundHostNames, type RunningServer, serveHandler } from '../src/node.js'
 
 /** One request with exactly the given headers (fetch cannot forge `Host`). */
 export function raw(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
@@ -102,6 +102,10 @@ describe('createRequestGuard', () => {
       expect(res?.headers.get('x-entrenar-code')).toBe('ENTRENAR_HTTP_FORBIDDEN')
     }
     expect(guard.check(post('http://localhost/v1/x', { ...host, 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' }))?.status).toBe(403)
+    // Behind a TLS proxy the page's origin is https: the proxy says so in X-Forwarded-Proto.
+    const proxied = { host: 'localhost', 'content-type': 'application/json', origin: 'https://localhost' }
+    expect(guard.check(post('http://localhost/v1/x', { ...proxied, 'x-forwarded-proto': 'https' }))).toBeUndefined()
+    expect(guard.check(post('http://localhost/v1/x', { ...proxied, origin: 'https://localhost:8443', 'x-forwarded-proto': 'https' }))?.status).toBe(403)
     // Reads pass (a page of another origin cannot read the answer without CORS headers).
     expect(guard.check(get('http://localhost/api/overview', { ...host, origin: 'http://evil.example' }))).toBeUndefined()
   })
@@ -195,5 +199,20 @@ describe('createHttpHandler over node:http', () => {
     expect(status).toBe(413)
     // The cap is 1 MiB; what the server took beyond it is what the sockets buffer, not the body.
     expect(sent).toBeLessThan(24 * 1024 * 1024)
+  })
+})
+
+describe('boundHostNames', () => {
+  it('names what a server bound to an interface answers to', () => {
+    expect(boundHostNames('127.0.0.1')).toBeUndefined()
+    expect(boundHostNames('localhost')).toBeUndefined()
+    expect(boundHostNames('::1')).toBeUndefined()
+    // Another loopback address is a name of its own.
+    expect(boundHostNames('127.0.0.2')).toContain('127.0.0.2')
+    expect(boundHostNames('10.1.2.3', ['box.lan'])).toEqual(expect.arrayContaining(['localhost', '127.0.0.1', '[::1]', 'box.lan', '10.1.2.3']))
+    expect(boundHostNames('fe80::1')).toContain('[fe80::1]')
+    const all = boundHostNames('0.0.0.0')!
+    expect(all).toContain('127.0.0.1')
+    expect(all).not.toContain('evil.example')
   })
 })

@@ -85,6 +85,7 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('entrenar se
     expect(await (await post('/v1/silences/list', { schema_version: 1 })).json()).toMatchObject({ silences: [] })
     expect(((await (await post('/v1/store/runs', { schema_version: 1 })).json()) as { runs: unknown[] }).runs).toEqual([])
     expect(await (await post('/v1/andon/status', { schema_version: 1 })).json()).toMatchObject({ stopped: false })
+    expect(await (await post('/v1/andon/history', { schema_version: 1 })).json()).toMatchObject({ incidents: [] })
     expect(await (await fetch(`${serve.url}/healthz`)).json()).toMatchObject({ status: 'ok' })
   }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCli } from '../src/index.js'
 import { cli, startServe, tempDir } from './helpers.js'
 
 /** One request with exactly these headers (fetch cannot forge `Host`). */
@@ -99,13 +100,17 @@ describe('entrenar serve against a hostile web page', () => {
       expect(await (await post('/v1/silences/list', { schema_version: 1 })).json()).toMatchObject({ silences: [] })
       expect(((await (await post('/v1/store/runs', { schema_version: 1 })).json()) as { runs: unknown[] }).runs).toEqual([])
       expect(await (await post('/v1/andon/status', { schema_version: 1 })).json()).toMatchObject({ stopped: false, paused: false })
+      expect(await (await post('/v1/andon/history', { schema_version: 1 })).json()).toMatchObject({ incidents: [] })
       const health = await fetch(`${url}/healthz`)
       expect(health.status).toBe(200)
       expect(await health.json()).toMatchObject({ status: 'ok' })
       // The same requests as JSON from the server's own origin are served (the refusals were the headers).
       expect((await post('/v1/ingest', BODIES['/v1/ingest'])).status).toBe(200)
       expect((await post('/v1/andon/trigger', BODIES['/v1/andon/trigger'])).status).toBe(200)
-      expect(readFileSync(join(dir, 'andon', 'incidents.jsonl'), 'utf8')).toContain('stop the line')
+      // The incident file is appended in the background: once the legitimate incident is there, it is the only one.
+      const file = join(dir, 'andon', 'incidents.jsonl')
+      while (!existsSync(file) || !readFileSync(file, 'utf8').endsWith('\n')) await new Promise((r) => setTimeout(r, 10))
+      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1)
     } finally {
       expect(await stop()).toBe(0)
     }
@@ -178,11 +183,52 @@ describe('entrenar serve against a hostile web page', () => {
     }
   })
 
+  it('--cors-origin, --allowed-host and --admin-token open exactly what they name', async () => {
+    const dir = tempDir('entrenar-serve-flags-')
+    const { url, stop } = await startServe([dir, '--cors-origin', 'http://notebook.test:8888', '--allowed-host', 'box.lan', '--admin-token', 'admin-t0ken'])
+    const port = new URL(url).port
+    try {
+      const json = { 'content-type': 'application/json' }
+      const pre = await raw(`${url}/v1/store/runs`, 'OPTIONS', { origin: 'http://notebook.test:8888', 'access-control-request-method': 'POST' })
+      expect(pre.status).toBe(204)
+      expect(pre.headers['access-control-allow-origin']).toBe('http://notebook.test:8888')
+      const cors = await raw(`${url}/v1/store/runs`, 'POST', { ...json, origin: 'http://notebook.test:8888' }, '{"schema_version":1}')
+      expect(cors.status).toBe(200)
+      expect(cors.headers['access-control-allow-origin']).toBe('http://notebook.test:8888')
+      const other = await raw(`${url}/v1/store/runs`, 'POST', { ...json, origin: 'http://other.test:8888' }, '{"schema_version":1}')
+      expect(other.status).toBe(403)
+      expect((await raw(`${url}/healthz`, 'GET', { host: `box.lan:${port}` })).status).toBe(200)
+      expect((await raw(`${url}/healthz`, 'GET', { host: `evil.example:${port}` })).status).toBe(421)
+      expect((await raw(`${url}/v1/store/close`, 'POST', json, '{"schema_version":1}')).status).toBe(403)
+      expect((await raw(`${url}/v1/store/close`, 'POST', { ...json, authorization: 'Bearer admin-t0ken' }, '{"schema_version":1}')).status).toBe(200)
+      const health = await fetch(`${url}/healthz`)
+      expect(health.status).toBe(503)
+      expect(await health.json()).toMatchObject({ status: 'closed' })
+    } finally {
+      // Shutting down after an administrative close is still clean.
+      expect(await stop()).toBe(0)
+    }
+  })
+
   it('dashboard --web refuses a non-loopback interface without a token', async () => {
     const dir = tempDir('entrenar-dash-host-')
     expect((await cli(['serve', dir, '--port', '0', '--host', '0.0.0.0'])).code).not.toBe(0)
     const r = await cli(['dashboard', dir, '--web', '--host', '0.0.0.0', '--port', '0'])
     expect(r.code).not.toBe(0)
     expect(r.err).toMatch(/requires a token/)
+    // The explicit opt-out starts, and says loudly what it means.
+    const ac = new AbortController()
+    let err = ''
+    let out = ''
+    const exited = runCli(['dashboard', dir, '--web', '--host', '0.0.0.0', '--port', '0', '--insecure-no-token'], {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      env: {},
+      signal: ac.signal,
+    })
+    while (!out.includes('web dashboard at')) await new Promise((res) => setTimeout(res, 10))
+    ac.abort()
+    expect(await exited).toBe(0)
+    expect(err).toMatch(/WARNING: .*WITHOUT a token/)
   })
 })

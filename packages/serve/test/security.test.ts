@@ -1,4 +1,5 @@
 import { batchFromRows, createHttpClient, createMemoryStore, EntrenarError, ErrorCodes, type MetricStore, metricSinkContract, metricStoreContract, type RecordBatch } from '@entrenar/core'
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { createServeHandler, startServer } from '../src/index.js'
 
@@ -87,6 +88,10 @@ describe('acknowledgements', () => {
       const metrics = await (await fetch(`${server.url}/metrics`)).text()
       expect(metrics).toMatch(/^entrenar_serve_lost_rows_total 1$/m)
       expect(metrics).toMatch(/^entrenar_serve_drain_failures_total 1$/m)
+      // The server's own families pass Prometheus' linter (Debian package prometheus).
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' })
+      if (lint.error) throw new Error(`promtool (Debian package prometheus) is needed: ${lint.error.message}`)
+      expect(lint.status, `${lint.stdout}${lint.stderr}`).toBe(0)
       expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ status: 'degraded', lost_rows: 1 })
       // Reported once; the other writer's rows were kept.
       await sink.flush()

@@ -32,7 +32,7 @@ describe('SQL is served only when asked', () => {
     const { store, calls } = sqlStore()
     const server = await startServer({ store, adminToken: 'admin-token-1' })
     try {
-      for (const headers of [{}, { authorization: 'Bearer admin-token-1' }]) {
+      for (const headers of [{}, { authorization: 'Bearer admin-token-1' }] as Record<string, string>[]) {
         const a = await post(`${server.url}/v1/store/sql`, { schema_version: 1, sql: 'SELECT 1' }, headers)
         expect(a.status).toBe(403)
         expect(await a.json()).toMatchObject({ error: { code: 'ENTRENAR_SQL_DISABLED', message: expect.stringContaining('--sql') } })

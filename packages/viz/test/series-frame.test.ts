@@ -149,7 +149,7 @@ describe('POST /api/series', () => {
     expect(await codeOf(await handler(post(JSON.stringify({ schema_version: 1, bucket: { points: 0, mode: 'minmax-last' } }))))).toBe('ENTRENAR_INVALID_QUERY')
     expect(await codeOf(await handler(post(JSON.stringify({ schema_version: 1, runs: 'r1' }))))).toBe('ENTRENAR_INVALID_QUERY')
     const huge = JSON.stringify({ schema_version: 1, runs: ['x'.repeat(MAX_SERIES_REQUEST_BYTES)] })
-    expect(await codeOf(await handler(post(huge)))).toBe('ENTRENAR_INVALID_QUERY')
+    expect(await codeOf(await handler(post(huge)))).toBe('ENTRENAR_BODY_TOO_LARGE')
   })
 
   it('needs the token like every other route', async () => {

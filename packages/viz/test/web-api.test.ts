@@ -135,6 +135,7 @@ describe('webDashboardHandler: page and security headers', () => {
     expect(cookie).toMatch(/^entrenar_dashboard_7777=s3cret; HttpOnly; SameSite=Strict; Path=\//)
     const withCookie = await handler(get('/api/overview', { headers: { cookie: 'other=1; entrenar_dashboard_7777=s3cret' } }))
     expect(withCookie.status).toBe(200)
+    expect((await handler(get('/?token=s3cret', { headers: { 'x-forwarded-proto': 'https' } }))).headers.get('set-cookie')).toMatch(/; Secure$/)
   })
 
   it('fails fast on bad options', () => {

@@ -113,9 +113,22 @@ export function createRequestGuard(options: RequestGuardOptions = {}): RequestGu
     return configured || bound === undefined || port === bound
   }
 
-  const ownOrigin = (request: Request): string => {
-    const host = request.headers.get('host') ?? new URL(request.url).host
-    return `${new URL(request.url).protocol}//${host.toLowerCase()}`
+  /**
+   * Same origin: the Origin names the host and port of `Host`, with the request's scheme, or the
+   * scheme a TLS proxy in front reports in `X-Forwarded-Proto` (a header no page can add to a
+   * request that skips the CORS preflight).
+   */
+  const sameOrigin = (request: Request, origin: string): boolean => {
+    let o: URL
+    try {
+      o = new URL(origin)
+    } catch {
+      return false
+    }
+    const host = (request.headers.get('host') ?? new URL(request.url).host).toLowerCase()
+    if (o.host !== host || o.origin !== origin.toLowerCase()) return false
+    const forwarded = request.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase()
+    return o.protocol === new URL(request.url).protocol || (forwarded !== undefined && o.protocol === `${forwarded}:`)
   }
 
   return {
@@ -140,7 +153,7 @@ export function createRequestGuard(options: RequestGuardOptions = {}): RequestGu
         })
       }
       if (!UNSAFE.has(method)) return undefined
-      if (origin !== null && origin !== ownOrigin(request) && !origins.has(origin)) {
+      if (origin !== null && !sameOrigin(request, origin) && !origins.has(origin)) {
         return answer(403, ErrorCodes.HTTP_FORBIDDEN, `entrenar/core: ${method} from origin ${JSON.stringify(origin.slice(0, 100))} refused (cross-origin; allow it with corsOrigins / --cors-origin)`)
       }
       const site = request.headers.get('sec-fetch-site')

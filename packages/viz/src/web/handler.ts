@@ -223,7 +223,8 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
       if (request.method === 'GET' && given !== null && constantTimeEqual(given, token)) {
         url.searchParams.delete('token')
         return withHeaders(new Response(null, { status: 303, headers: { location: url.pathname + url.search } }), {
-          'set-cookie': `${tokenCookieName(url)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${url.protocol === 'https:' ? '; Secure' : ''}`,
+          // Secure also behind a TLS proxy, which reports the browser's scheme in X-Forwarded-Proto.
+          'set-cookie': `${tokenCookieName(url)}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/${url.protocol === 'https:' || request.headers.get('x-forwarded-proto') === 'https' ? '; Secure' : ''}`,
           'cache-control': 'no-store',
         })
       }
