@@ -8,6 +8,12 @@ import { hostname, networkInterfaces } from 'node:os'
 import { LOOPBACK_HOSTS } from './http/guard.js'
 import type { FetchHandler } from './http/handler.js'
 
+/**
+ * Requests being answered: a Request's `signal` follows the connection's only while the Request object is
+ * alive (Node's fetch links them through a weak reference), so each is held until its answer is written.
+ */
+const answering = new Set<Request>()
+
 /** True for 127.0.0.0/8, ::1 and `localhost`. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase()
@@ -33,12 +39,6 @@ export function boundHostNames(host: string, extra: readonly string[] = []): rea
   } else add(bare)
   return [...names]
 }
-
-/**
- * Requests being answered: a Request's `signal` follows the connection's only while the Request object is
- * alive (Node's fetch links them through a weak reference), so each is held until its answer is written.
- */
-const answering = new Set<Request>()
 
 /** Converts a Fetch handler into a `node:http` request listener. */
 export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse) => void {

@@ -166,6 +166,12 @@ describe('SQL limits', () => {
     const capped = await openStore(tempDir('sqlcap'), { sql: { maxRows: 3 } })
     expect(await capped.sql('SELECT * FROM range(5)')).toMatchObject({ rows: [[0], [1], [2]], truncated: true })
     await capped.close()
+    // A few huge values are capped by their size: 4 rows of 1 MB each under a 2.5 MB budget.
+    const bytes = await openStore(tempDir('sqlbytes'), { sql: { maxResultBytes: 2_500_000 } })
+    const big = await bytes.sql("SELECT repeat('x', 1000000) FROM range(4)")
+    expect(big.rows.length).toBe(2)
+    expect(big.truncated).toBe(true)
+    await bytes.close()
   })
 
   it('options are checked: unknown keys and bad values are coded errors', async () => {

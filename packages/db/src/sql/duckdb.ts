@@ -67,6 +67,7 @@ export function jsonSafe(v: unknown): unknown {
 export interface SqlLimits {
   readonly timeoutMs: number
   readonly maxRows: number
+  readonly maxResultBytes: number
   readonly maxConcurrent: number
   readonly memoryLimit: string
 }
@@ -80,6 +81,22 @@ export interface SqlViews {
 const PREFIX = 'entrenar/db'
 /** DuckDB messages can quote the whole statement; an error message quotes at most this much of one. */
 const MAX_MESSAGE = 600
+
+/** Rough JSON size of a result value: the answer stays bounded even when its rows are few and huge (a blob read whole). */
+function sizeOf(v: unknown): number {
+  if (typeof v === 'string') return v.length + 2
+  if (Array.isArray(v)) {
+    let n = 2
+    for (const x of v) n += sizeOf(x) + 1
+    return n
+  }
+  if (v !== null && typeof v === 'object') {
+    let n = 2
+    for (const [k, x] of Object.entries(v)) n += k.length + 4 + sizeOf(x)
+    return n
+  }
+  return 8
+}
 
 const excerpt = (s: string) => (s.length > MAX_MESSAGE ? `${s.slice(0, MAX_MESSAGE)}… (${s.length} characters)` : s)
 
@@ -172,13 +189,20 @@ export class SqlEngine {
       const result = await prepared.stream()
       const rows: unknown[][] = []
       let truncated = false
+      let bytes = 0
       for await (const chunk of result.yieldRowsJs()) {
         for (const r of chunk) {
           if (rows.length === maxRows) {
             truncated = true
             break
           }
-          rows.push(r.map(jsonSafe))
+          const row = r.map(jsonSafe)
+          bytes += sizeOf(row)
+          if (bytes > this.#limits.maxResultBytes) {
+            truncated = true
+            break
+          }
+          rows.push(row)
         }
         if (truncated || why) break
       }

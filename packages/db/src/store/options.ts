@@ -55,6 +55,8 @@ export interface SqlStoreOptions {
   readonly timeoutMs?: number
   /** Rows returned at most; the result says `truncated: true` when there were more. Default 100 000. */
   readonly maxRows?: number
+  /** Approximate JSON bytes of the rows returned at most (a few huge values, e.g. a blob); beyond, `truncated: true`. Default 64 MiB. */
+  readonly maxResultBytes?: number
   /**
    * Statements running at once; one more answers `ENTRENAR_BUSY`. Default 2: each running statement
    * holds a thread of Node's libuv pool (4 by default), which the store's file I/O shares.
@@ -79,10 +81,10 @@ export interface ResolvedOptions {
   readonly clock: () => number
   readonly threads: boolean
   readonly onCorrupt: (error: EntrenarError) => void
-  readonly sql: { readonly timeoutMs: number; readonly maxRows: number; readonly maxConcurrent: number; readonly memoryLimit: string }
+  readonly sql: { readonly timeoutMs: number; readonly maxRows: number; readonly maxResultBytes: number; readonly maxConcurrent: number; readonly memoryLimit: string }
 }
 
-const SQL_KEYS = ['timeoutMs', 'maxRows', 'maxConcurrent', 'memoryLimit']
+const SQL_KEYS = ['timeoutMs', 'maxRows', 'maxResultBytes', 'maxConcurrent', 'memoryLimit']
 
 function resolveSql(o: SqlStoreOptions | undefined): ResolvedOptions['sql'] {
   if (o !== undefined && (o === null || typeof o !== 'object')) throw new Err(ErrorCodes.INVALID_CONFIG, 'entrenar/db: option sql must be an object')
@@ -101,6 +103,7 @@ function resolveSql(o: SqlStoreOptions | undefined): ResolvedOptions['sql'] {
   return {
     timeoutMs: positive('sql.timeoutMs', o?.timeoutMs, 30_000),
     maxRows: count('maxRows', o?.maxRows, 100_000, 0),
+    maxResultBytes: count('maxResultBytes', o?.maxResultBytes, 64 * 1024 * 1024, 1),
     maxConcurrent: count('maxConcurrent', o?.maxConcurrent, 2, 1),
     memoryLimit,
   }

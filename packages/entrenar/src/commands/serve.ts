@@ -111,9 +111,9 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics`, sql, renacer }))
   else {
     io.out(`entrenar serving ${dir} at ${server.url}\n`)
-    io.out(renacer ? `  andon  rules from ${renacer}\n` : '  andon  no renacer.toml loaded (default rules)\n')
     io.out(`  push   POST ${server.url}/v1/ingest\n  scrape GET  ${server.url}/metrics\n  web    ${server.url}/\n`)
     io.out(sql ? `  sql    POST ${sql} and POST ${server.url}/query (read-only: one SELECT over this store's files)\n` : '  sql    off (start with --sql to serve read-only SQL)\n')
+    io.out(renacer ? `  andon  rules from ${renacer}\n` : '  andon  no renacer.toml loaded (default rules)\n')
     io.out('(Ctrl-C to stop)\n')
   }
   ready?.(server.url)
