@@ -92,6 +92,17 @@ describe('tracking API of entrenar serve', () => {
     expect((await store.runs())[0]).toMatchObject({ status: 'running', config: { experiment_id: expect.any(String) } })
   })
 
+  it('refuses bodies that are not application/json (a cross-origin form cannot post without a preflight)', async () => {
+    const { call, store } = setup()
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', '']) {
+      const r = await call('POST', '/api/v1/experiments', { name: 'csrf' }, { 'content-type': type })
+      expect({ type, status: r.status, code: r.code }).toEqual({ type, status: 415, code: 'ENTRENAR_HTTP_UNSUPPORTED_MEDIA_TYPE' })
+    }
+    expect((await call('POST', '/query', { sql: 'select 1' }, { 'content-type': 'text/plain' })).status).toBe(415)
+    expect((await call('POST', '/api/v1/experiments', { name: 'ok' }, { 'content-type': 'application/json; charset=utf-8' })).status).toBe(201)
+    expect(await store.runs()).toEqual([])
+  })
+
   it("needs serve's token and obeys its body cap", async () => {
     const { call } = setup({ token: 't0k', maxBodyBytes: 256 })
     expect((await call('GET', '/health')).status).toBe(401)

@@ -37,7 +37,9 @@ pub struct Store {
     failed: Option<String>,
     names: Vec<String>,
     name_ids: HashMap<String, u32>,
+    /// Tag sets for lookups, and as first seen (key order kept) for answers.
     tag_sets: Vec<Tags>,
+    tag_order: Vec<TagSet>,
     tag_ids: HashMap<Tags, i32>,
     rows: HashMap<String, RunRows>,
     runs: HashMap<String, RunWire>,
@@ -277,16 +279,18 @@ impl Store {
                 match tags[t as usize] {
                     Some(id) => id,
                     None => {
-                        let set = &b.tag_sets[t as usize];
+                        let ordered = &b.tag_sets[t as usize];
+                        let set = ordered.to_map();
                         let id = if set.is_empty() {
                             -1
                         } else {
-                            match self.tag_ids.get(set) {
+                            match self.tag_ids.get(&set) {
                                 Some(&id) => id,
                                 None => {
                                     let id = self.tag_sets.len() as i32;
                                     self.tag_sets.push(set.clone());
-                                    self.tag_ids.insert(set.clone(), id);
+                                    self.tag_order.push(ordered.clone());
+                                    self.tag_ids.insert(set, id);
                                     id
                                 }
                             }
@@ -523,7 +527,7 @@ impl Store {
                     -1
                 } else {
                     *tag_ids.entry(t).or_insert_with(|| {
-                        b.tag_sets.push(self.tag_sets[t as usize].clone());
+                        b.tag_sets.push(self.tag_order[t as usize].clone());
                         b.tag_sets.len() as i32 - 1
                     })
                 };
@@ -642,7 +646,7 @@ mod tests {
         b.metric_names
             .extend((0..1000).map(|i| format!("unused-{i}")));
         b.tag_sets = (0..1000)
-            .map(|i| Tags::from([("k".to_string(), i.to_string())]))
+            .map(|i| TagSet(vec![("k".to_string(), i.to_string())]))
             .collect();
         b.tag_index = vec![7];
         s.write(&b).unwrap();

@@ -153,8 +153,56 @@ impl<'de> Deserialize<'de> for Int32 {
     }
 }
 
-/// A flat set of string labels.
+/// A flat set of string labels, for lookups (key order does not matter).
 pub type Tags = BTreeMap<String, String>;
+
+/// A tag set as it travels, keys in the order they arrived (as a JavaScript object keeps them).
+/// A repeated key keeps its first position and its last value, as `JSON.parse` does.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagSet(pub Vec<(String, String)>);
+
+impl TagSet {
+    /// The same labels as a map.
+    pub fn to_map(&self) -> Tags {
+        self.0.iter().cloned().collect()
+    }
+}
+
+impl Serialize for TagSet {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+struct TagSetVisitor;
+
+impl<'de> Visitor<'de> for TagSetVisitor {
+    type Value = TagSet;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of string values")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<TagSet, A::Error> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        while let Some((k, v)) = map.next_entry::<String, String>()? {
+            match out.iter_mut().find(|e| e.0 == k) {
+                Some(e) => e.1 = v,
+                None => out.push((k, v)),
+            }
+        }
+        Ok(TagSet(out))
+    }
+}
+
+impl<'de> Deserialize<'de> for TagSet {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(TagSetVisitor)
+    }
+}
 
 /// `RecordBatchWire`: one run's points, column by column.
 #[derive(Debug, Deserialize, Serialize)]
@@ -168,7 +216,7 @@ pub struct BatchWire {
     pub timestamp_us: Vec<f64>,
     pub epoch: Vec<Option<Int32>>,
     pub batch: Vec<Option<Int32>>,
-    pub tag_sets: Vec<Tags>,
+    pub tag_sets: Vec<TagSet>,
     pub tag_index: Vec<i32>,
 }
 
@@ -372,6 +420,26 @@ mod tests {
     }
 
     #[test]
+    fn floats_parse_exactly() {
+        // serde_json's default float parser is not correctly rounded; `float_roundtrip` is on.
+        for text in [
+            "-3.060691075739234e-223",
+            "5e-324",
+            "1.7976931348623157e308",
+            "0.1",
+            "2.2250738585072014e-308",
+        ] {
+            let w: WireFloat = serde_json::from_str(text).unwrap();
+            assert_eq!(w.0, text.parse::<f64>().unwrap(), "{text}");
+            assert_eq!(
+                serde_json::to_string(&w).unwrap().parse::<f64>().unwrap(),
+                w.0,
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn steps_are_safe_integers() {
         assert_eq!(
             serde_json::from_str::<Step>("9007199254740991").unwrap(),
@@ -395,6 +463,16 @@ mod tests {
         );
         assert!(serde_json::from_str::<Int32>("-2147483648").is_err());
         assert!(serde_json::from_str::<Int32>("4294967296").is_err());
+    }
+
+    #[test]
+    fn tag_sets_keep_key_order() {
+        let t: TagSet = serde_json::from_str(r#"{"split":"val","k":"v","split":"test"}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#"{"split":"test","k":"v"}"#
+        );
+        assert!(serde_json::from_str::<TagSet>(r#"{"k":1}"#).is_err());
     }
 
     #[test]

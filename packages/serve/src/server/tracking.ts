@@ -70,6 +70,8 @@ export interface TrackingOptions {
 }
 
 const RESERVED = ['experiment_id', 'experiment', 'tags'] as const
+/** Code of a body that is not `application/json` (HTTP 415), as the Rust store server answers it. */
+const UNSUPPORTED_MEDIA_TYPE = 'ENTRENAR_HTTP_UNSUPPORTED_MEDIA_TYPE'
 const STATUS_IN: Readonly<Record<string, RunStatus>> = {
   pending: 'running',
   running: 'running',
@@ -102,6 +104,7 @@ function statusOf(code: string): number {
   if (code === ErrorCodes.HTTP_UNAUTHORIZED) return 401
   if (code === 'ENTRENAR_BODY_TOO_LARGE') return 413
   if (code === 'ENTRENAR_BUSY') return 429
+  if (code === UNSUPPORTED_MEDIA_TYPE) return 415
   if (code === ErrorCodes.CLOSED) return 409
   return /INVALID|WIRE/.test(code) ? 400 : 500
 }
@@ -195,6 +198,11 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
   }
 
   const body = async (request: Request): Promise<Record<string, unknown>> => {
+    // CSRF: a cross-origin page can send a "simple" request (text/plain, forms) without a preflight, never application/json.
+    const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+    if (type !== 'application/json') {
+      throw new EntrenarError(UNSUPPORTED_MEDIA_TYPE, `entrenar/serve: tracking: ${request.method} ${new URL(request.url).pathname}: content-type must be application/json, got ${JSON.stringify(type)}`)
+    }
     const text = await options.readBody(request)
     if (typeof text !== 'string') throw text
     try {
@@ -307,16 +315,16 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
 
   const query = async (request: Request): Promise<Response> => {
     if (request.method !== 'POST') return Response.json({ error: 'use POST /query {"sql": "…"}' }, { status: 400 })
-    if (!store.sql) return Response.json({ error: 'this store has no SQL engine' }, { status: 501, headers: { 'x-entrenar-code': ErrorCodes.UNSUPPORTED } })
     try {
       const sql = (await body(request)).sql
+      if (!store.sql) return Response.json({ error: 'this store has no SQL engine' }, { status: 501, headers: { 'x-entrenar-code': ErrorCodes.UNSUPPORTED } })
       if (typeof sql !== 'string') bad('sql must be a string')
       const r = await store.sql(sql)
       return Response.json({ columns: r.columns, rows: r.rows, row_count: r.rows.length })
     } catch (e) {
       if (e instanceof Response) return e
       const code = isEntrenarError(e) ? e.code : ErrorCodes.INTERNAL
-      return Response.json({ error: e instanceof Error ? e.message : String(e) }, { status: statusOf(code) === 500 ? 500 : 400, headers: { 'x-entrenar-code': code } })
+      return Response.json({ error: e instanceof Error ? e.message : String(e) }, { status: statusOf(code), headers: { 'x-entrenar-code': code } })
     }
   }
 
