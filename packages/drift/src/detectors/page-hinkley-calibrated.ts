@@ -145,7 +145,8 @@ export class CalibratedPageHinkley {
    * instead of per value): m += g·s·Σz, s ← s·√(1 + g·(Σz²/β − BLOCK)), g = max(1/t, 1/memory).
    */
   #refresh(): void {
-    const t = (this.#t += BLOCK)
+    this.#t += BLOCK
+    const t = this.#t
     const g = Math.max(1 / t, this.#minGain)
     const s = this.#s
     this.#m += g * s * this.#sumZ
@@ -242,7 +243,7 @@ export class CalibratedPageHinkley {
         if (sDown < 0) sDown = 0
         const up = watchUp ? sUp : 0
         const down = watchDown ? sDown : 0
-        stat = up > down ? up : down
+        stat = Math.max(up, down)
         if (stat > h) {
           this.#drifted = true
           this.#direction = up > down ? 'up' : 'down'
