@@ -209,6 +209,13 @@ describe('calibrated Page-Hinkley: edges', () => {
     expect(Number.isFinite(e.statistic)).toBe(true)
   })
 
+  it('extreme but valid options build at once with a finite threshold (no hang, no overflow)', () => {
+    for (const o of [{ falseAlarmsPerMillion: 1e-6 }, { falseAlarmsPerMillion: 1e4, warmUp: 10 }, { falseAlarmsPerMillion: 1, shift: 1e-9 }, { falseAlarmsPerMillion: 1, shift: 100 }]) {
+      const d = pageHinkley(o)
+      expect(Number.isFinite(d.threshold) && d.threshold >= 0).toBe(true)
+    }
+  })
+
   it('reports the budget, the threshold and the standardised statistic that crossed it', () => {
     const d = pageHinkley({ falseAlarmsPerMillion: 1, mode: 'up' })
     expect(d.falseAlarmsPerMillion).toBe(1)
@@ -236,6 +243,9 @@ describe('calibrated Page-Hinkley: edges', () => {
     ['warmUp 5', { falseAlarmsPerMillion: 1, warmUp: 5 }],
     ['shift 0', { falseAlarmsPerMillion: 1, shift: 0 }],
     ['memory below warmUp', { falseAlarmsPerMillion: 1, memory: 50 }],
+    ['a warm-up that would allocate gigabytes', { falseAlarmsPerMillion: 1, warmUp: 1e9 }],
+    ['a budget no stream could check (run length overflows)', { falseAlarmsPerMillion: 1e-320 }],
+    ['budget as a string', { falseAlarmsPerMillion: '1' }],
   ])('%s → ENTRENAR_INVALID_CONFIG', (_, o) => {
     expect(() => pageHinkley(o as never)).toThrow(expect.objectContaining({ code: 'ENTRENAR_INVALID_CONFIG' }))
   })

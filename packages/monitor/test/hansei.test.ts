@@ -202,6 +202,20 @@ describe('analyzeRun failures', () => {
     expect(sev.map((s) => rank[s])).toEqual([...sev.map((s) => rank[s])].sort((a, b) => b - a))
   })
 
+  it('a calibrated detector’s drift reads with its threshold and false-alarm budget on the timeline', async () => {
+    const store = await storeWith('cal', { loss: (s) => 1 / (1 + s) }, 30)
+    const rep = await analyzeRun(store, 'cal', {
+      driftEvents: [
+        { kind: 'drift', metric: 'loss', step: 20, detector: 'page_hinkley', signal: 'drift', statistic: 12.5, threshold: 11.96, falseAlarmsPerMillion: 1, timestampMs: 1 },
+        { kind: 'drift', metric: 'loss', step: 25, detector: 'ddm', signal: 'warning', statistic: 2.5, threshold: 3, timestampMs: 2 },
+      ],
+    })
+    const messages = rep.timeline.filter((t) => t.kind === 'drift').map((t) => t.message)
+    expect(messages[0]).toContain('(statistic 12.5 > 11.96, budget 1 false alarms per 10⁶ values)')
+    // A warning did not cross the drift threshold: no "> threshold" for it.
+    expect(messages[1]).toContain('(statistic 2.5)')
+  })
+
   it('a clean run is healthy; unknown runs and bad options are coded errors', async () => {
     const store = await storeWith('ok', { loss: (s) => 1 / (1 + s), accuracy: (s) => 1 - 1 / (2 + s) }, 30, { startTimeMs: 1000, endTimeMs: 61_000 })
     const rep = await analyzeRun(store, 'ok', { plateauFraction: 0.9 })

@@ -56,11 +56,11 @@ export function cusumThreshold(k: number, arl: number): number {
 export interface CalibrationOptions {
   /**
    * Switches the detector to its calibrated mode: the long-run number of false alarms per 10⁶
-   * in-control values (independent values from one distribution) it may raise, in (0, 10⁴].
+   * in-control values (independent values from one distribution) it may raise, in [10⁻⁶, 10⁴].
    * Warm-ups count as in-control values: ARL₀ = 10⁶ / falseAlarmsPerMillion − warmUp.
    */
   readonly falseAlarmsPerMillion?: number
-  /** Values that set the robust location (median) and scale (MAD) before the test starts. Default 100, ≥ 10. */
+  /** Values that set the robust location (median) and scale (MAD) before the test starts. Default 100, in [10, 10⁶]. */
   readonly warmUp?: number
 }
 
@@ -74,13 +74,15 @@ export interface Calibration {
 
 /** Reads a budget alone (detectors calibrated by their own bound need no warm-up). */
 export function readBudget(value: number | undefined): number {
-  return checkNumber('falseAlarmsPerMillion', value as number, 0, 1e4, { openLo: true })
+  // Below 10⁻⁶ per 10⁶ (one per 10¹² values) no stream could ever check it; the run lengths overflow.
+  return checkNumber('falseAlarmsPerMillion', value as number, 1e-6, 1e4)
 }
 
 /** Reads the shared options; throws when the budget leaves no run length after the warm-up. */
 export function readCalibration(o: CalibrationOptions): Calibration {
-  const falseAlarmsPerMillion = checkNumber('falseAlarmsPerMillion', o.falseAlarmsPerMillion as number, 0, 1e4, { openLo: true })
-  const warmUp = checkNumber('warmUp', o.warmUp ?? 100, 10, 1e7, { integer: true })
+  const falseAlarmsPerMillion = readBudget(o.falseAlarmsPerMillion)
+  // Two Float64Arrays of warmUp values are allocated: cap them at 16 MB (a spec may come from a config file).
+  const warmUp = checkNumber('warmUp', o.warmUp ?? 100, 10, 1e6, { integer: true })
   const arl0 = 1e6 / falseAlarmsPerMillion - warmUp
   if (arl0 < warmUp) {
     throw configError(`falseAlarmsPerMillion ${falseAlarmsPerMillion} leaves a run length of ${Math.round(1e6 / falseAlarmsPerMillion)} values, less than twice warmUp ${warmUp}`, {

@@ -120,14 +120,17 @@ export class CalibratedPageHinkley {
     else if (z < -clip) z = -clip
     else if (z !== z) z = 0 // ∞·0: only when the scale itself over- or underflowed
     const u = z * this.#unit
-    let sUp = this.#sUp + u - this.#k
-    if (sUp < 0) sUp = 0
-    let sDown = this.#sDown - u - this.#k
-    if (sDown < 0) sDown = 0
-    this.#sUp = sUp
-    this.#sDown = sDown
-    const up = this.#up ? sUp : 0
-    const down = this.#down ? sDown : 0
+    // Only the watched sums move (an unwatched one is never observable), as in updateMany.
+    let up = 0
+    let down = 0
+    if (this.#up) {
+      up = Math.max(0, this.#sUp + u - this.#k)
+      this.#sUp = up
+    }
+    if (this.#down) {
+      down = Math.max(0, this.#sDown - (u + this.#k))
+      this.#sDown = down
+    }
     this.#statistic = Math.max(up, down)
     if (this.#statistic > this.#h) {
       this.#drifted = true
@@ -145,7 +148,8 @@ export class CalibratedPageHinkley {
    * instead of per value): m += g·s·Σz, s ← s·√(1 + g·(Σz²/β − BLOCK)), g = max(1/t, 1/memory).
    */
   #refresh(): void {
-    const t = (this.#t += BLOCK)
+    this.#t += BLOCK
+    const t = this.#t
     const g = Math.max(1 / t, this.#minGain)
     const s = this.#s
     this.#m += g * s * this.#sumZ
@@ -236,16 +240,21 @@ export class CalibratedPageHinkley {
         if (z > clip) z = clip
         else if (z < -clip) z = -clip
         const u = z * unit
-        sUp += u - k
-        if (sUp < 0) sUp = 0
-        sDown -= u + k
-        if (sDown < 0) sDown = 0
-        const up = watchUp ? sUp : 0
-        const down = watchDown ? sDown : 0
-        stat = up > down ? up : down
+        // Only the watched sums move (an unwatched one is never observable).
+        stat = 0
+        if (watchUp) {
+          sUp += u - k
+          if (sUp < 0) sUp = 0
+          stat = sUp
+        }
+        if (watchDown) {
+          sDown -= u + k
+          if (sDown < 0) sDown = 0
+          if (sDown > stat) stat = sDown
+        }
         if (stat > h) {
           this.#drifted = true
-          this.#direction = up > down ? 'up' : 'down'
+          this.#direction = (watchUp ? sUp : 0) > (watchDown ? sDown : 0) ? 'up' : 'down'
           drifts++
           if (signals !== undefined) signals[i] = 2
           i++

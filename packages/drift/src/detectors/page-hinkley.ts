@@ -185,9 +185,10 @@ const KEYS = [...RIVER_KEYS, 'mode', 'falseAlarmsPerMillion', 'warmUp', 'shift',
  *   and threshold h from Siegmund's approximation of the in-control average run length
  *   (Siegmund 1985, eq. 2.56): ARL₀ = 10⁶/falseAlarmsPerMillion − warmUp, doubled per side when both
  *   directions are watched. h ≈ 12.0 standardised units at budget 1, mode `up` (12.6 for `both`).
- * - Verified by simulation (`test/calibration.test.ts`, `bench/quality.mjs`): Gaussian and Student-t(3)
- *   noise at scales 1e-9 … 1e9 and offsets 0, ±1e6 stay within the budget; clipping makes the
- *   Gaussian rate ≈ 0.6× the budget (conservative) and t(3) ≈ 0.9×.
+ * - Verified by simulation (`test/calibration.test.ts`, `bench/quality.mjs`, docs/detector-quality.md):
+ *   Gaussian and Student-t(3) noise at scales 1e-9 … 1e9 and offsets 0, ±1e6 stay within the budget;
+ *   clipping makes the Gaussian rate ≈ 0.4–0.5× the budget (conservative) and t(3) ≈ 0.7–0.8×.
+ *   A 1σ shift is caught in a median 25 values (the optimal CUSUM that knows μ and σ: 22).
  * - Failure modes: a change inside the warm-up becomes part of the baseline; a trend during the
  *   warm-up inflates the scale (less sensitive); a stream whose warm-up values are all equal keeps
  *   warming up (an exactly constant stream never alarms); **autocorrelated** values break the budget
