@@ -431,6 +431,19 @@ function syncControls(): void {
   syncParam()
 }
 
+let rankCache: { overview: Overview; selected: string; rank: Map<string, number> } | undefined
+
+/** Position of each metric in the primary order, computed again only when the run list or the selection changed (live draws reuse it). */
+function metricRanks(o: Overview): Map<string, number> {
+  const selected = [...state.selected].join('\u0000')
+  if (rankCache?.overview === o && rankCache.selected === selected) return rankCache.rank
+  const order = primaryMetrics(o, state.selected)
+  const rank = new Map<string, number>()
+  for (let i = 0; i < order.length; i++) rank.set(order[i]!, i)
+  rankCache = { overview: o, selected, rank }
+  return rank
+}
+
 /** A panel's "log y" / "clip p1–p99" switch: per metric, kept in the address. */
 function setPanelScale(metric: string, what: 'log' | 'clip', on: boolean): void {
   const set = what === 'log' ? state.logY : state.clipY
@@ -522,9 +535,7 @@ async function exportCsv(runs: string[], metric: string): Promise<void> {
 function drawCharts(): void {
   if (!state.overview) return // run order, names and colours come with the run list
   // The charted metrics in their primary order (loss, watched, most logged; `sys/` last).
-  const order = primaryMetrics(state.overview, state.selected)
-  const rank = new Map<string, number>()
-  for (let i = 0; i < order.length; i++) rank.set(order[i]!, i)
+  const rank = metricRanks(state.overview)
   const ordered = [...state.metrics].sort((a, b) => (rank.get(a) ?? Number.MAX_SAFE_INTEGER) - (rank.get(b) ?? Number.MAX_SAFE_INTEGER) || (a < b ? -1 : a > b ? 1 : 0))
   const metrics = ordered.filter((m) => !isSystem(m)).concat(ordered.filter(isSystem))
   const runs = (state.overview?.runs ?? []).map((r) => r.run.id).filter((id) => state.selected.has(id))
