@@ -68,7 +68,9 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   program
     .command('runs <dir>')
     .description('list the runs of a store with status, duration and points')
-    .action((dir: string) => run(async (io) => (await import('./commands/runs.js')).runsCommand(dir, io))())
+    .option('--url <url>', 'read runs and points from a server speaking /v1/store/* (entrenar serve, entrenar-store-server)')
+    .option('--token <token>', 'bearer token for --url (default $ENTRENAR_TOKEN)')
+    .action((dir: string, o: { url?: string; token?: string }) => run(async (io) => (await import('./commands/runs.js')).runsCommand(dir, io, o))())
 
   program
     .command('query <dir> [sql]')
@@ -92,7 +94,11 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--out <file>', 'write to a file')
     .option('--classes <n>', 'class count for the chance-level check')
     .option('--strict', 'exit 1 when the verdict is failed')
-    .action((dir: string, runId: string, o: { format?: string; out?: string; strict?: boolean; classes?: string }) => run(async (io) => (await import('./commands/report.js')).reportCommand(dir, runId, o, io))())
+    .option('--url <url>', "read the run's points from a server speaking /v1/store/* (entrenar serve, entrenar-store-server)")
+    .option('--token <token>', 'bearer token for --url (default $ENTRENAR_TOKEN)')
+    .action((dir: string, runId: string, o: { format?: string; out?: string; strict?: boolean; classes?: string; url?: string; token?: string }) =>
+      run(async (io) => (await import('./commands/report.js')).reportCommand(dir, runId, o, io))(),
+    )
 
   program
     .command('dashboard <dir>')

@@ -22,9 +22,12 @@ describe('public API', () => {
       'createPrometheusExporter',
       'createServeHandler',
       'escapeLabelValue',
+      'fileExperimentLog',
       'formatValue',
       'hashId',
       'isLoopback',
+      'isTrackingPath',
+      'memoryExperimentLog',
       'mount',
       'negotiateFormat',
       'normalCdf',
@@ -37,6 +40,7 @@ describe('public API', () => {
       'startServer',
       'studentTCdf',
       'studentTQuantile',
+      'trackingHandler',
     ])
   })
   it('recognises loopback hosts', () => {

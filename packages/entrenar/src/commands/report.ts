@@ -4,7 +4,7 @@ import { type AnalyzeOptions, analyzeRun, type HanseiReport, hanseiCharts, rende
 import { renderSvg } from '@entrenar/viz'
 import { EXIT, type Io, levelColor, paint, usage } from '../io.js'
 import { readDriftEvents } from '../node/drift-log.js'
-import { readIncidentLog, withStore } from '../node/store.js'
+import { type RemoteStoreFlags, readIncidentLog, withStoreAt } from '../node/store.js'
 import { type RunEvents, renderEventsMarkdown, type ReportWithEvents, withEventsMarkdown } from '../report/events.js'
 
 /** Formats of `entrenar report`. */
@@ -34,10 +34,11 @@ export function readRunEvents(dir: string, runId: string): RunEvents {
 }
 
 /**
- * `entrenar report <dir> <run> [--format md|json|html] [--out file] [--classes n] [--strict]`: the Hansei
- * post-mortem of a stored run, with the drift events and Andon incidents recorded during it.
+ * `entrenar report <dir> <run> [--format md|json|html] [--out file] [--classes n] [--strict] [--url URL]`: the
+ * Hansei post-mortem of a stored run, with the drift events and Andon incidents recorded during it (read from
+ * `<dir>`); with `--url` the run's points come from a server speaking `/v1/store/*` instead of `<dir>`.
  */
-export async function reportCommand(dir: string, runId: string, flags: { format?: string; out?: string; strict?: boolean; classes?: string }, io: Io): Promise<number> {
+export async function reportCommand(dir: string, runId: string, flags: { format?: string; out?: string; strict?: boolean; classes?: string } & RemoteStoreFlags, io: Io): Promise<number> {
   const format = (flags.format ?? (io.json ? 'json' : 'md')) as ReportFormat
   if (!['md', 'json', 'html'].includes(format)) throw usage(`--format ${JSON.stringify(flags.format)} must be md, json or html`)
   const classes = flags.classes === undefined ? undefined : Number(flags.classes)
@@ -45,7 +46,8 @@ export async function reportCommand(dir: string, runId: string, flags: { format?
   const events = readRunEvents(dir, runId)
   if (events.malformedLines > 0) io.err(`${paint(io, 'yellow', 'warning')} ${events.malformedLines} unreadable line(s) in ${dir}/drift/events.jsonl or ${dir}/andon/incidents.jsonl skipped\n`)
   const options: AnalyzeOptions = { incidents: events.incidents, driftEvents: events.driftEvents, ...(classes === undefined ? {} : { classes }) }
-  const { report, text } = await withStore(dir, async (store) => {
+  const remote = { ...(flags.url !== undefined ? { url: flags.url } : {}), ...((flags.token ?? io.env.ENTRENAR_TOKEN) ? { token: flags.token ?? io.env.ENTRENAR_TOKEN } : {}) }
+  const { report, text } = await withStoreAt(dir, remote, async (store) => {
     const report = await analyzeRun(store, runId, options)
     return { report, text: await renderReport(store, report, format, events) }
   })

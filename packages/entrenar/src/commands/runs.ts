@@ -1,6 +1,6 @@
 import { type Io, num, paint, table, toJson } from '../io.js'
 import { readDriftEvents } from '../node/drift-log.js'
-import { readIncidentLog, withStore } from '../node/store.js'
+import { type RemoteStoreFlags, readIncidentLog, withStoreAt } from '../node/store.js'
 
 /** One row of `entrenar runs`. */
 export interface RunRow {
@@ -26,9 +26,12 @@ function countByRun(records: readonly { readonly runId?: string }[]): Map<string
   return n
 }
 
-/** `entrenar runs <dir>`: every run with status, duration, points, last step, drift events and incidents. */
-export async function runsCommand(dir: string, io: Io): Promise<number> {
-  const rows = await withStore(dir, async (store) => {
+/**
+ * `entrenar runs <dir> [--url URL]`: every run with status, duration, points, last step, drift events and
+ * incidents; with `--url` the runs and points come from a server speaking `/v1/store/*`.
+ */
+export async function runsCommand(dir: string, io: Io, remote: RemoteStoreFlags = {}): Promise<number> {
+  const rows = await withStoreAt(dir, { ...remote, token: remote.token ?? io.env.ENTRENAR_TOKEN }, async (store) => {
     const drifts = countByRun(readDriftEvents(dir).events)
     const incidents = countByRun(readIncidentLog(dir).events)
     const [runs, counts] = await Promise.all([store.runs(), store.query({ aggregate: 'count' })])

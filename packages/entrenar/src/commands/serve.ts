@@ -2,9 +2,10 @@ import { asSilenceService, createAndon, loadRenacerConfig } from '@entrenar/ando
 import { createHttpHandler, ErrorCodes, silenceContract, toEntrenarError } from '@entrenar/core'
 import { openStore } from '@entrenar/db'
 import { createLineage } from '@entrenar/graph'
-import { startServer } from '@entrenar/serve'
+import { fileExperimentLog, startServer } from '@entrenar/serve'
 import { webDashboardHandler } from '@entrenar/viz'
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { type Io, toJson, usage, warnOn } from '../io.js'
 import { untilAborted } from './dashboard.js'
 
@@ -39,7 +40,9 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   // Silences (`/v1/silences/*`) of the served Andon: `entrenar andon silence … --url` talks to these.
   const silences = createHttpHandler(silenceContract, asSilenceService(andon), token ? { token } : {})
   const handlers = flags.dashboard === false ? [silences] : [silences, webDashboardHandler({ store, lineage, andon, ...(token ? { token } : {}), allowedHosts: 'any' })]
-  const server = await startServer({ store, lineage, andon, handlers, port, ...(flags.host ? { host: flags.host } : {}), ...(token ? { token } : {}) })
+  // The Rust entrenar's tracking API: its experiments are kept beside the runs.
+  const tracking = { experiments: fileExperimentLog(join(dir, 'tracking', 'experiments.jsonl')) }
+  const server = await startServer({ store, lineage, andon, handlers, tracking, port, ...(flags.host ? { host: flags.host } : {}), ...(token ? { token } : {}) })
   if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics` }))
   else {
     io.out(`entrenar serving ${dir} at ${server.url}\n`)

@@ -1,7 +1,7 @@
 /** The CLI's file-system glue: opening a store directory and reading its incident log. */
 import { existsSync, statSync } from 'node:fs'
 import { incidentsPath } from '@entrenar/andon'
-import { EntrenarError, ErrorCodes, type Incident } from '@entrenar/core'
+import { createHttpClient, EntrenarError, ErrorCodes, type Incident, type MetricStore, metricStoreContract } from '@entrenar/core'
 import { openStore, type ParquetStore } from '@entrenar/db'
 import { incidentFromLine } from '../events/incident-wire.js'
 import { readRecords, type StoredRecords } from './jsonl.js'
@@ -20,6 +20,29 @@ export async function withStore<T>(dir: string, f: (store: ParquetStore) => Prom
   } finally {
     await store.close()
   }
+}
+
+/** Where a command reads its store: a server speaking `/v1/store/*` (`entrenar serve`, `entrenar-store-server`) instead of the directory. */
+export interface RemoteStoreFlags {
+  readonly url?: string
+  /** Bearer token for `url`. */
+  readonly token?: string
+}
+
+/**
+ * Runs a function with the store at `remote.url` when given (through the HTTP client of
+ * `metricStoreContract`; the remote store is not closed), else with the store directory `dir`.
+ */
+export async function withStoreAt<T>(dir: string, remote: RemoteStoreFlags, f: (store: MetricStore) => Promise<T>): Promise<T> {
+  if (remote.url === undefined) return withStore(dir, f)
+  let url: URL
+  try {
+    url = new URL(remote.url)
+  } catch {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar: --url ${JSON.stringify(remote.url)} is not a URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar: --url ${remote.url} must be http or https`)
+  return f(createHttpClient(metricStoreContract, remote.url, remote.token ? { token: remote.token } : {}))
 }
 
 /** The incidents in `<dir>/andon/incidents.jsonl` (of one run, when given), with the count of unreadable lines. */

@@ -26,6 +26,7 @@ import { createPrometheusExporter, type PrometheusExporter } from '../prometheus
 import type { MetricsSource } from '../prometheus/histogram.js'
 import { BUSY, type BoundedStore, boundedStore, type QueueStats } from './bounded-store.js'
 import { parseIngest, parseLenientJson } from './ingest.js'
+import { isTrackingPath, type TrackingOptions, trackingHandler } from './tracking.js'
 
 /** A contract and the implementation to serve for it (see {@link mount}). */
 export interface Mount {
@@ -66,6 +67,8 @@ export interface ServeHandlerOptions {
   readonly retryAfterSeconds?: number
   /** Where store failures while draining go (they also reject the next flush). */
   readonly onError?: (e: unknown) => void
+  /** The Rust entrenar's tracking API (`/health`, `/api/v1/*`) and trueno-db's `POST /query`, see `tracking.ts`; `false` turns them off. */
+  readonly tracking?: Pick<TrackingOptions, 'experiments' | 'version'> | false
 }
 
 /** The composed handler and what it serves. */
@@ -186,6 +189,7 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
   if (options.detectors) add(detectorServiceContract as unknown as Contract<never>, options.detectors)
   for (const m of options.mounts ?? []) add(m.contract, m.impl)
   const extra = options.handlers ?? []
+  const tracking = options.tracking === false ? undefined : trackingHandler({ ...options.tracking, store, readBody: (r) => bodyOrError(r, maxBody) })
 
   // Incidents reach the exporter at scrape time; a shorter history means the policy was reset.
   let seenIncidents = 0
@@ -251,6 +255,7 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
       return withHeaders(errorResponse(ErrorCodes.HTTP_UNAUTHORIZED, 'entrenar/serve: missing or wrong bearer token'), { 'www-authenticate': 'Bearer' })
     }
     if (path === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) return metrics(request)
+    if (tracking && isTrackingPath(path)) return tracking(request)
     if (path === '/v1/ingest') return ingest(request)
     const m = /^\/v1\/([^/]+)\//.exec(path)
     const service = m ? services.get(m[1]!) : undefined
