@@ -97,6 +97,7 @@ it('@entrenar/core exports exactly the public names', () => {
       'checkOptions',
       'closestName',
       'editDistance',
+      'findUnknownKey',
       'optionKeys',
       'unknownNameMessage',
     ].sort(),
