@@ -109,6 +109,7 @@ it('@entrenar/core exports exactly the public names', () => {
       'checkOptions',
       'closestName',
       'editDistance',
+      'findUnknownKey',
       'optionKeys',
       'unknownNameMessage',
     ].sort(),

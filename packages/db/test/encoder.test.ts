@@ -99,6 +99,22 @@ else await import(${JSON.stringify(pathToFileURL(built).href)})
     await enc.close()
   })
 
+  it('a request sent as soon as a worker died is not failed by that worker\'s later exit ("exited with code 1" without a cause)', async () => {
+    await ready
+    const enc = createEncoder({ workerUrl: crashing('race-once', 1, "throw new Error('first worker dies')") })
+    // The retry goes out from the rejection handler: after the dead worker's 'error', before its 'exit'.
+    const retried = enc.encode(sortRows('r', batches()), 512).then(
+      () => undefined,
+      (e: Error) => {
+        expect(e.message).toMatch(/first worker dies/)
+        return enc.encode(sortRows('r', batches()), 512)
+      },
+    )
+    const bytes = await retried
+    expect(bytes?.length).toBeGreaterThan(0)
+    await enc.close()
+  })
+
   it('an encoding error inside the worker is reported with its name and message, and the worker stays up', async () => {
     await ready
     const enc = createEncoder({ workerUrl: pathToFileURL(built) })

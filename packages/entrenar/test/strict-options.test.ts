@@ -11,7 +11,7 @@ import * as serve from '@entrenar/serve'
 import * as viz from '@entrenar/viz'
 import { describe, expect, it } from 'vitest'
 import * as entrenar from '../src/index.js'
-import { tempDir } from './helpers.js'
+import { cli, tempDir } from './helpers.js'
 
 const packages: Record<string, Record<string, unknown>> = { core, monitor, andon, db, drift, graph, serve, viz, entrenar }
 const BAD = 'zzNotAnOption'
@@ -136,5 +136,22 @@ describe('suggestions', () => {
   it('options that are not objects are refused', () => {
     expect(() => drift.adwin(42 as never)).toThrow(/options must be an object, got number/)
     expect(() => andon.createAndon(null as never)).toThrow(/options must be an object, got null/)
+  })
+})
+
+describe('CLI flags', () => {
+  it('an unknown flag of any command is a usage error (exit 2) that names it and suggests the nearest', async () => {
+    const dir = tempDir()
+    const cases: [string[], RegExp][] = [
+      [['serve', dir, '--no-dashbaord'], /unknown option '--no-dashbaord'[\s\S]*Did you mean --no-dashboard\?/],
+      [['runs', dir, '--jsn'], /unknown option '--jsn'[\s\S]*Did you mean --json\?/],
+      [['query', dir, '--metrc', 'loss'], /unknown option '--metrc'[\s\S]*Did you mean --metric\?/],
+      [['dashboard', dir, '--onse'], /unknown option '--onse'[\s\S]*Did you mean --once\?/],
+    ]
+    for (const [args, message] of cases) {
+      const r = await cli(args)
+      expect(r.code, args.join(' ')).toBe(2)
+      expect(r.err).toMatch(message)
+    }
   })
 })

@@ -68,3 +68,22 @@ describe('parseIngest', () => {
     expect(() => parseIngest({ schema_version: 1, run_id: 'r', points: [{ metric: 'x', value: 1, step: 1, epoch: 1.5 }] }, 0)).toThrow(/epoch/)
   })
 })
+
+describe('ingest: unknown keys', () => {
+  it('a misspelt key anywhere in the body is refused with the key and the nearest valid one, not dropped', () => {
+    const cases: [unknown, RegExp][] = [
+      [{ schema_version: 1, run_id: 'r', points: [], run_name: 'x' }, /unknown key `run_name` \(did you mean `run`\?\)/],
+      [{ schema_version: 1, run_id: 'r', points: [{ step: 0, valeus: { loss: 1 } }] }, /unknown key `valeus` \(did you mean `values`\?\).* in points\[0\]/],
+      [{ schema_version: 1, run_id: 'r', points: [], run: { name: 'n', stauts: 'finished' } }, /unknown key `stauts` \(did you mean `status`\?\).* in run/],
+    ]
+    for (const [body, message] of cases) {
+      let err: unknown
+      try {
+        parseIngest(body, 0)
+      } catch (e) {
+        err = e
+      }
+      expect(err).toMatchObject({ code: 'ENTRENAR_WIRE_INVALID', message: expect.stringMatching(message) })
+    }
+  })
+})

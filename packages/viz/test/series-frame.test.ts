@@ -139,6 +139,15 @@ describe('POST /api/series', () => {
     expect(s!.timestampUs![0]).toBe(1_700_000_000_000_000 + 495_000)
   })
 
+  it('refuses a misspelt query key instead of widening the query (400 naming it and the nearest key)', async () => {
+    const { handler } = await setup()
+    const res = await handler(post(JSON.stringify({ schema_version: 1, runs: ['r1'], metrcs: ['loss'] })))
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('ENTRENAR_WIRE_INVALID')
+    expect(body.error.message).toMatch(/unknown key `metrcs` \(did you mean `metrics`\?\)/)
+  })
+
   it('refuses bad requests with coded errors: method, JSON, version, query, size', async () => {
     const { handler } = await setup()
     const codeOf = async (res: Response) => ((await res.json()) as { error: { code: string } }).error.code

@@ -3,7 +3,8 @@ import { EntrenarError, ErrorCodes, type ErrorCode, isEntrenarError } from '../e
 import { SCHEMA_VERSION } from '../wire/schemas.js'
 import { type Contract, contractMethods, type AnyMethodSpec } from './contract.js'
 import { createRequestGuard, hasToken, readBody, type RequestGuardOptions } from './guard.js'
-import { checkOptions, optionKeys } from '../options.js'
+import { checkOptions, closestName, optionKeys, unknownNameMessage } from '../options.js'
+import { findUnknownKey } from '../wire/strict.js'
 
 /** A Fetch-standard request handler: runs on Node (through the adapter), Deno, Bun and workers. */
 export type FetchHandler = (request: Request) => Promise<Response>
@@ -102,6 +103,16 @@ export function createHttpHandler<T>(contract: Contract<T>, impl: T, options: Ht
     }
     const parsed = v.safeParse(spec.request, json)
     if (!parsed.success) return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/core: ${contract.service}.${name}: ${v.summarize(parsed.issues)}`)
+    // Keys the schema does not declare are refused, not dropped: a misspelt field must not be ignored.
+    const unknown = findUnknownKey(spec.request, json)
+    if (unknown) {
+      const at = unknown.path.length ? ` in ${unknown.path.join('.')}` : ''
+      return errorResponse(ErrorCodes.WIRE_INVALID, `entrenar/core: ${contract.service}.${name}: ${unknownNameMessage('key', unknown.key, unknown.known)}${at}`, {
+        key: unknown.key,
+        path: unknown.path,
+        suggestion: closestName(unknown.key, unknown.known) ?? null,
+      })
+    }
     const fn = (impl as Record<string, unknown>)[name]
     if (typeof fn !== 'function') return errorResponse(ErrorCodes.UNSUPPORTED, `entrenar/core: this ${contract.service} does not implement ${name}`)
     answering.add(request)

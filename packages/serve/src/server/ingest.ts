@@ -14,6 +14,7 @@
  */
 import {
   checkMetricName,
+  closestName,
   checkStep,
   checkTags,
   EntrenarError,
@@ -25,6 +26,7 @@ import {
   type RunStatus,
   SCHEMA_VERSION,
   type Tags,
+  unknownNameMessage,
 } from '@entrenar/core'
 
 /** A parsed ingest request. */
@@ -91,6 +93,22 @@ export function parseLenientJson(text: string): unknown {
   return JSON.parse(out + text.slice(last))
 }
 
+const BODY_KEYS = new Set(['schema_version', 'run_id', 'run', 'points'])
+const POINT_KEYS = new Set(['step', 'metric', 'value', 'values', 'timestamp_us', 'epoch', 'batch', 'tags'])
+const RUN_KEYS = new Set(['name', 'config', 'status', 'start_time_ms', 'end_time_ms', 'host', 'git_revision', 'reason'])
+
+/** A misspelt field must not be dropped silently (`"valeus"` would lose the point's values). */
+function noUnknownKeys(o: Record<string, unknown>, known: ReadonlySet<string>, where: string): void {
+  // for…in over a parsed JSON object (own keys only, no prototype keys) is the cheapest walk per point.
+  for (const key in o) if (!known.has(key)) unknownKey(key, [...known], where)
+}
+
+function unknownKey(key: string, known: readonly string[], where: string): never {
+  throw new EntrenarError(ErrorCodes.WIRE_INVALID, `entrenar/serve: ingest: ${unknownNameMessage('key', key, known)}${where ? ` in ${where}` : ''}`, {
+    details: { key, path: where, suggestion: closestName(key, known) ?? null },
+  })
+}
+
 function tagsOf(x: unknown, where: string): Tags | null {
   if (x === undefined || x === null) return null
   const e = checkTags(x)
@@ -102,6 +120,7 @@ function tagsOf(x: unknown, where: string): Tags | null {
 export function parseIngest(body: unknown, nowUs: number): IngestRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) invalid('body must be a JSON object')
   const o = body as Record<string, unknown>
+  noUnknownKeys(o, BODY_KEYS, '')
   if (o.schema_version !== SCHEMA_VERSION) {
     throw new EntrenarError(ErrorCodes.WIRE_VERSION, `entrenar/serve: ingest: schema_version ${JSON.stringify(o.schema_version)} is not ${SCHEMA_VERSION}`)
   }
@@ -115,6 +134,7 @@ export function parseIngest(body: unknown, nowUs: number): IngestRequest {
     const at = `points[${i}]`
     if (typeof p !== 'object' || p === null || Array.isArray(p)) invalid(`${at} must be an object`)
     const q = p as Record<string, unknown>
+    noUnknownKeys(q, POINT_KEYS, at)
     const stepErr = checkStep(q.step)
     if (stepErr) invalid(`${at}.step: ${stepErr.message}`, stepErr.code)
     const ts = q.timestamp_us === undefined ? nowUs : q.timestamp_us
@@ -136,6 +156,7 @@ export function parseIngest(body: unknown, nowUs: number): IngestRequest {
   if (o.run === undefined || o.run === null) return { batch }
   if (typeof o.run !== 'object' || Array.isArray(o.run)) invalid('run must be an object')
   const r = o.run as Record<string, unknown>
+  noUnknownKeys(r, RUN_KEYS, 'run')
   const status = r.status ?? 'running'
   if (!STATUSES.includes(status as RunStatus)) invalid(`run.status ${JSON.stringify(status)} is not one of ${STATUSES.join(', ')}`)
   if (r.name !== undefined && typeof r.name !== 'string') invalid('run.name must be a string')

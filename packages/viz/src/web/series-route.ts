@@ -1,4 +1,16 @@
-import { EntrenarError, ErrorCodes, type MetricQuery, type MetricQueryWire, type MetricStore, queryFromWire, readBody, SCHEMA_VERSION, validateQuery } from '@entrenar/core'
+import {
+  EntrenarError,
+  ErrorCodes,
+  findUnknownKey,
+  type MetricQuery,
+  MetricQueryWire,
+  type MetricStore,
+  queryFromWire,
+  readBody,
+  SCHEMA_VERSION,
+  unknownNameMessage,
+  validateQuery,
+} from '@entrenar/core'
 import { FIRST_VIEW_HEADER } from './first-view.js'
 import type { Prefetcher } from './prefetch.js'
 import { encodeSeriesFrame, FRAME_TYPE } from './series-frame.js'
@@ -22,6 +34,12 @@ export async function seriesRequest(request: Request): Promise<MetricQuery> {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new EntrenarError(ErrorCodes.WIRE_INVALID, 'entrenar/viz: series request must be a JSON object')
   const version = (body as { schema_version?: unknown }).schema_version
   if (version !== SCHEMA_VERSION) throw new EntrenarError(ErrorCodes.WIRE_VERSION, `entrenar/viz: series request schema_version ${String(version)} is not ${SCHEMA_VERSION}`)
+  // A misspelt field (`metrcs`) is refused, not dropped (which would widen the query to every metric).
+  const unknown = findUnknownKey(MetricQueryWire, body)
+  if (unknown) {
+    const at = unknown.path.length ? ` in ${unknown.path.join('.')}` : ''
+    throw new EntrenarError(ErrorCodes.WIRE_INVALID, `entrenar/viz: series request: ${unknownNameMessage('key', unknown.key, unknown.known)}${at}`)
+  }
   const q = queryFromWire(body as MetricQueryWire)
   validateQuery(q)
   return q
