@@ -10,7 +10,6 @@ import {
   isEntrenarError,
   metricStoreContract,
   runToWire,
-  SCHEMA_VERSION,
   tokenCookieName,
 } from '@entrenar/core'
 import { buildLineage, createOverviewSource } from './api.js'
