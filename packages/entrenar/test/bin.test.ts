@@ -67,7 +67,7 @@ describe('the entrenar bin', () => {
     expect(v.stdout).toBe(`${JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version}\n`)
     const help = run(join(root, 'node_modules', '.bin', 'entrenar'), ['--help'])
     expect(help.status).toBe(0)
-    expect(help.stdout).toMatch(/runs <dir>/)
+    expect(help.stdout).toMatch(/runs (\[options\] )?<dir>/)
     const bad = run(launcher, ['frobnicate'])
     expect(bad.status).toBe(2)
     expect(bad.stderr).toMatch(/unknown command 'frobnicate'/)

@@ -22,6 +22,7 @@ const spec = { title: 't', series: [] }
 const calls: Record<string, () => unknown> = {
   'core.createDefaultPolicy': () => core.createDefaultPolicy(bad as never),
   'core.createHttpClient': () => core.createHttpClient(core.metricStoreContract, 'http://127.0.0.1:1', bad as never),
+  'core.createRequestGuard': () => core.createRequestGuard(bad as never),
   'core.createHttpHandler': () => core.createHttpHandler(core.metricStoreContract, core.createMemoryStore(), bad as never),
   'monitor.createMonitor': () => monitor.createMonitor(bad as never),
   'monitor.analyzeRun': () => monitor.analyzeRun(core.createMemoryStore(), 'r', bad as never),
@@ -36,6 +37,7 @@ const calls: Record<string, () => unknown> = {
   'db.openStore': () => db.openStore(tempDir(), bad as never),
   'graph.createLineage': () => graph.createLineage(bad as never),
   'serve.createServeHandler': () => serve.createServeHandler(bad as never),
+  'serve.trackingHandler': () => serve.trackingHandler({ store: core.createMemoryStore(), readBody: (r: Request) => r.text(), ...bad } as never),
   'serve.startServer': () => serve.startServer(bad as never),
   'serve.createOtlpExporter': () => serve.createOtlpExporter({ url: 'http://127.0.0.1:1', ...bad } as never),
   'serve.createLatencyHistogram': () => serve.createLatencyHistogram(bad as never),

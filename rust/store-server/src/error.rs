@@ -23,8 +23,8 @@ impl StoreError {
         match self.code {
             HTTP_NOT_FOUND | NOT_FOUND => 404,
             HTTP_UNAUTHORIZED => 401,
-            HTTP_FORBIDDEN => 403,
-            HTTP_UNSUPPORTED_MEDIA_TYPE => 415,
+            HTTP_MISDIRECTED => 421,
+            HTTP_MEDIA_TYPE => 415,
             UNSUPPORTED => 501,
             CLOSED => 409,
             INTERNAL => 500,
@@ -58,8 +58,10 @@ pub const WIRE_INVALID: &str = "ENTRENAR_WIRE_INVALID";
 pub const WIRE_VERSION: &str = "ENTRENAR_WIRE_VERSION";
 pub const HTTP_NOT_FOUND: &str = "ENTRENAR_HTTP_NOT_FOUND";
 pub const HTTP_UNAUTHORIZED: &str = "ENTRENAR_HTTP_UNAUTHORIZED";
-pub const HTTP_FORBIDDEN: &str = "ENTRENAR_HTTP_FORBIDDEN";
-pub const HTTP_UNSUPPORTED_MEDIA_TYPE: &str = "ENTRENAR_HTTP_UNSUPPORTED_MEDIA_TYPE";
+/// A `Host` that is not one of the server's names (DNS rebinding): 421, as the TypeScript servers answer.
+pub const HTTP_MISDIRECTED: &str = "ENTRENAR_HTTP_MISDIRECTED";
+/// A state-changing request that is not `application/json`: 415.
+pub const HTTP_MEDIA_TYPE: &str = "ENTRENAR_HTTP_MEDIA_TYPE";
 pub const UNSUPPORTED: &str = "ENTRENAR_UNSUPPORTED";
 pub const CLOSED: &str = "ENTRENAR_CLOSED";
 pub const DB_CORRUPT: &str = "ENTRENAR_DB_CORRUPT";

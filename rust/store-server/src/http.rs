@@ -190,7 +190,7 @@ fn route(config: &Config, store: &RwLock<Store>, req: Incoming) -> Result<Reply,
         .is_some_and(|h| config.allowed_hosts.iter().any(|a| a == h))
     {
         return Err(StoreError::new(
-            HTTP_FORBIDDEN,
+            HTTP_MISDIRECTED,
             format!(
                 "Host {:?} is not one this server answers to",
                 req.host.unwrap_or("")
@@ -239,7 +239,7 @@ fn route(config: &Config, store: &RwLock<Store>, req: Incoming) -> Result<Reply,
     // CSRF: a cross-origin "simple" request cannot carry application/json.
     if !is_json(req.content_type) {
         return Err(StoreError::new(
-            HTTP_UNSUPPORTED_MEDIA_TYPE,
+            HTTP_MEDIA_TYPE,
             format!(
                 "{path}: content-type must be application/json, got {:?}",
                 req.content_type.unwrap_or("")
@@ -509,7 +509,7 @@ mod tests {
                 vec![HOST, ("content-type", "text/plain")],
                 r#"{"schema_version":1}"#,
                 415,
-                HTTP_UNSUPPORTED_MEDIA_TYPE,
+                HTTP_MEDIA_TYPE,
             ),
             (
                 "POST",
@@ -517,23 +517,23 @@ mod tests {
                 vec![HOST],
                 r#"{"schema_version":1}"#,
                 415,
-                HTTP_UNSUPPORTED_MEDIA_TYPE,
+                HTTP_MEDIA_TYPE,
             ),
             (
                 "POST",
                 "/v1/store/runs",
                 vec![("host", "evil.example:7070"), JSON],
                 r#"{"schema_version":1}"#,
-                403,
-                HTTP_FORBIDDEN,
+                421,
+                HTTP_MISDIRECTED,
             ),
             (
                 "POST",
                 "/v1/store/runs",
                 vec![JSON],
                 r#"{"schema_version":1}"#,
-                403,
-                HTTP_FORBIDDEN,
+                421,
+                HTTP_MISDIRECTED,
             ),
         ];
         for (m, url, h, body, status, code) in cases {

@@ -139,9 +139,9 @@ describe('entrenar-store-server HTTP front', () => {
       const body = '{"schema_version":1}'
       expect(await raw(server.url, 'POST', '/v1/store/runs', ok, body)).toEqual({ status: 200, code: undefined })
       // DNS rebinding: evil.example resolving to 127.0.0.1 still sends Host: evil.example.
-      expect(await raw(server.url, 'POST', '/v1/store/runs', { ...ok, host: 'evil.example' }, body)).toEqual({ status: 403, code: 'ENTRENAR_HTTP_FORBIDDEN' })
+      expect(await raw(server.url, 'POST', '/v1/store/runs', { ...ok, host: 'evil.example' }, body)).toEqual({ status: 421, code: 'ENTRENAR_HTTP_MISDIRECTED' })
       // CSRF: a cross-origin form can post text/plain without a preflight.
-      expect(await raw(server.url, 'POST', '/v1/store/write', { ...ok, 'content-type': 'text/plain' }, body)).toEqual({ status: 415, code: 'ENTRENAR_HTTP_UNSUPPORTED_MEDIA_TYPE' })
+      expect(await raw(server.url, 'POST', '/v1/store/write', { ...ok, 'content-type': 'text/plain' }, body)).toEqual({ status: 415, code: 'ENTRENAR_HTTP_MEDIA_TYPE' })
       expect(await raw(server.url, 'POST', '/v1/store/runs', { ...ok, authorization: 'Bearer tol' }, body)).toEqual({ status: 401, code: 'ENTRENAR_HTTP_UNAUTHORIZED' })
       expect(await raw(server.url, 'POST', '/v1/store/runs', ok, `{"schema_version":1,"x":"${'a'.repeat(5000)}"}`)).toEqual({ status: 413, code: 'ENTRENAR_BODY_TOO_LARGE' })
       expect(await raw(server.url, 'GET', '/healthz', { host: ok.host })).toEqual({ status: 200, code: undefined })

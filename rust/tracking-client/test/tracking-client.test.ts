@@ -43,7 +43,7 @@ async function serve(args: string[]): Promise<{ url: string; stop(): Promise<num
 
 describe('the Rust entrenar tracking client against entrenar serve', () => {
   it('logs an experiment, a run, params and metrics; the run appears in `entrenar runs`', async () => {
-    const server = await serve([dir, '--token', 'tracking-token'])
+    const server = await serve([dir, '--token', 'tracking-token', '--sql'])
     let summary: { experiment_id: string; run_id: string; steps: number }
     try {
       const denied = await client([server.url, '--token', 'wrong', '--steps', '1'])
@@ -54,14 +54,14 @@ describe('the Rust entrenar tracking client against entrenar serve', () => {
       expect(r.code).toBe(0)
       summary = JSON.parse(r.out)
       expect(summary.steps).toBe(21)
-      // trueno-db's POST /query {sql} shape, answered by the store's read-only SQL (DuckDB).
+      // trueno-db's POST /query {sql} shape, answered by the store's read-only SQL (DuckDB; served with --sql).
       const query = (sql: string) =>
         fetch(`${server.url}/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer tracking-token' }, body: JSON.stringify({ sql }) })
       const counted = await query(`select metric, count(*) as n from metrics where run_id = '${summary.run_id}' group by metric order by metric`)
-      expect(await counted.json()).toEqual({ columns: ['metric', 'n'], rows: [['accuracy', 20], ['loss', 21]], row_count: 2 })
+      expect(await counted.json()).toMatchObject({ columns: ['metric', 'n'], rows: [['accuracy', 20], ['loss', 21]], row_count: 2 })
       const write = await query('delete from metrics')
       expect(write.status).toBeGreaterThanOrEqual(400)
-      expect(await write.json()).toEqual({ error: expect.any(String) })
+      expect(await write.json()).toMatchObject({ error: expect.any(String) })
     } finally {
       expect(await server.stop()).toBe(0)
     }

@@ -6,6 +6,7 @@
  * they stream. Fetch-standard only: runs in browsers, workers and Node alike.
  */
 import { EntrenarError, type ErrorCode, ErrorCodes } from '../errors.js'
+import { checkOptions, optionKeys } from '../options.js'
 import { SCHEMA_VERSION } from '../wire/schemas.js'
 
 /** Names a loopback server answers to (IPv6 in brackets, lower case, no port). */
@@ -87,6 +88,7 @@ function normalizeOrigin(o: string): string {
  * ```
  */
 export function createRequestGuard(options: RequestGuardOptions = {}): RequestGuard {
+  checkOptions('entrenar/core: createRequestGuard', options, REQUEST_GUARD_OPTIONS)
   const anyPort = new Set<string>()
   const exact = new Set<string>()
   const configured = options.allowedHosts !== undefined
@@ -273,3 +275,6 @@ export async function readBody(request: Request, options: { maxBytes: number; gz
   }
   return new TextDecoder().decode(all)
 }
+
+/** The option names createRequestGuard accepts (unknown ones are errors). */
+const REQUEST_GUARD_OPTIONS = optionKeys<RequestGuardOptions>({ allowedHosts: true, port: true, corsOrigins: true, contentTypes: true })

@@ -73,7 +73,12 @@ export function createHttpHandler<T>(contract: Contract<T>, impl: T, options: Ht
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024
   const prefix = `/v1/${contract.service}/`
   const specs = new Map<string, AnyMethodSpec>(contractMethods(contract))
-  const guard = options.guard === false ? undefined : createRequestGuard(options)
+  const guard = options.guard === false ? undefined : createRequestGuard({
+        ...(options.allowedHosts === undefined ? {} : { allowedHosts: options.allowedHosts }),
+        ...(options.port === undefined ? {} : { port: options.port }),
+        ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+        ...(options.contentTypes === undefined ? {} : { contentTypes: options.contentTypes }),
+      })
   return async (request) => {
     const url = new URL(request.url)
     if (!url.pathname.startsWith(prefix)) return errorResponse(ErrorCodes.HTTP_NOT_FOUND, `entrenar/core: no service at ${url.pathname}`)

@@ -1,6 +1,7 @@
 /**
  * The Rust entrenar's tracking API (its `server` feature), answered by `entrenar serve` so a Rust
- * training job logs into us unchanged, plus trueno-db's read-only `POST /query {sql}`.
+ * training job logs into us unchanged. (trueno-db's read-only `POST /query {sql}` is answered by serve's
+ * SQL route, `sql-route.ts`, only when SQL is on.)
  *
  * | route | mapped onto |
  * |---|---|
@@ -11,14 +12,15 @@
  * | `PATCH /api/v1/runs/{id} {status?, end_time?}` | `putRun`: `completed` → `finished`, `cancelled` → `stopped`, … |
  * | `POST /api/v1/runs/{id}/params {params}` | merged into the run's `config` |
  * | `POST /api/v1/runs/{id}/metrics {metrics, step?}` | one batch through the same bounded queue as `POST /v1/ingest` |
- * | `POST /query {sql}` | the store's read-only `sql`: `{ columns, rows, row_count }`, errors `{ error }` |
  *
- * Replies other than `/health` and `/query` are wrapped `{ success, data, error, request_id }`.
+ * Replies other than `/health` are wrapped `{ success, data, error, request_id }`.
  * A metrics post without `step` takes the next step of that run (one past the largest step the run
  * has). serde_json writes NaN and ±Inf as `null`: a `null` metric value is stored as NaN.
  */
 import {
   checkMetricName,
+  checkOptions,
+  optionKeys,
   checkStep,
   EntrenarError,
   ErrorCodes,
@@ -133,6 +135,7 @@ function tagsOf(x: unknown): Record<string, string> {
  * the routes need the bearer token when the server has one (the Rust server itself checks none).
  */
 export function trackingHandler(options: TrackingOptions): FetchHandler {
+  checkOptions('entrenar/serve: trackingHandler', options, TRACKING_OPTIONS)
   const store = options.store
   const experimentLog = options.experiments ?? memoryExperimentLog()
   const now = options.now ?? Date.now
@@ -313,25 +316,9 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
     return Response.json({ status: 'healthy', version: options.version ?? '0.1.0', uptime_secs: Math.floor((now() - started) / 1000), experiments_count: all.size, runs_count: runs.length })
   }
 
-  const query = async (request: Request): Promise<Response> => {
-    if (request.method !== 'POST') return Response.json({ error: 'use POST /query {"sql": "…"}' }, { status: 400 })
-    try {
-      const sql = (await body(request)).sql
-      if (!store.sql) return Response.json({ error: 'this store has no SQL engine' }, { status: 501, headers: { 'x-entrenar-code': ErrorCodes.UNSUPPORTED } })
-      if (typeof sql !== 'string') bad('sql must be a string')
-      const r = await store.sql(sql)
-      return Response.json({ columns: r.columns, rows: r.rows, row_count: r.rows.length })
-    } catch (e) {
-      if (e instanceof Response) return e
-      const code = isEntrenarError(e) ? e.code : ErrorCodes.INTERNAL
-      return Response.json({ error: e instanceof Error ? e.message : String(e) }, { status: statusOf(code), headers: { 'x-entrenar-code': code } })
-    }
-  }
-
   return async (request) => {
     const path = new URL(request.url).pathname
     if (path === '/health' && request.method === 'GET') return health()
-    if (path === '/query') return query(request)
     const requestId = `req-${hex(8)}`
     try {
       const { status, data } = await routes(request, path)
@@ -351,5 +338,8 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
 
 /** True for the paths {@link trackingHandler} answers. */
 export function isTrackingPath(path: string): boolean {
-  return path === '/health' || path === '/query' || path.startsWith('/api/v1/')
+  return path === '/health' || path.startsWith('/api/v1/')
 }
+
+/** The option names trackingHandler accepts (unknown ones are errors). */
+const TRACKING_OPTIONS = optionKeys<TrackingOptions>({ store: true, readBody: true, experiments: true, version: true, now: true })
