@@ -1,7 +1,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createMemoryStore, type MetricStore } from '@entrenar/core'
+import { createMemoryStore } from '@entrenar/core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createServeHandler, fileExperimentLog } from '../src/index.js'
 
@@ -66,6 +66,21 @@ describe('tracking API of entrenar serve', () => {
     expect((await call('GET', `/api/v1/runs/${run.id}`)).body.data).toMatchObject({ metrics: {} })
     expect((await call('PATCH', `/api/v1/runs/${run.id}`, { status: 'cancelled' })).body.data).toMatchObject({ status: 'cancelled' })
     expect((await store.runs())[0]?.status).toBe('stopped')
+  })
+
+  it("hands tracked metrics to serve's onIngest (the change detectors and the Andon), after the store took them", async () => {
+    const seen: { run: string; metric: string; value: number; step: number }[] = []
+    const { call, newRun } = setup({
+      onIngest: (b) => {
+        for (let i = 0; i < b.length; i++) seen.push({ run: b.runId, metric: b.metricNames[b.metric[i]!]!, value: b.value[i]!, step: b.step[i]! })
+      },
+    })
+    const run = await newRun()
+    await call('POST', `/api/v1/runs/${run.id}/metrics`, { metrics: { loss: 0.5 }, step: 7 })
+    expect(seen).toEqual([{ run: run.id, metric: 'loss', value: 0.5, step: 7 }])
+    // Refused input reaches neither the store nor the detectors.
+    expect((await call('POST', `/api/v1/runs/${run.id}/metrics`, { metrics: { '': 1 }, step: 8 })).status).toBe(400)
+    expect(seen).toHaveLength(1)
   })
 
   it('refuses bad input with 400 and a coded error, and keeps nothing of it', async () => {

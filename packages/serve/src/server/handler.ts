@@ -210,7 +210,18 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
   if (options.detectors) add(detectorServiceContract as unknown as Contract<never>, options.detectors)
   for (const m of options.mounts ?? []) add(m.contract, m.impl)
   const extra = options.handlers ?? []
-  const tracking = options.tracking === false ? undefined : trackingHandler({ ...options.tracking, store, readBody: (r) => bodyOrError(r) })
+  const tracking = options.tracking === false ? undefined : trackingHandler({
+          ...options.tracking,
+          store,
+          readBody: (r) => bodyOrError(r),
+          ...(options.onIngest ? { onWrite: (b: RecordBatch) => {
+            try {
+              options.onIngest?.(b)
+            } catch (e) {
+              options.onError?.(e)
+            }
+          } } : {}),
+        })
 
   // Incidents reach the exporter at scrape time; a shorter history means the policy was reset.
   let seenIncidents = 0

@@ -27,9 +27,11 @@ import {
   type FetchHandler,
   isEntrenarError,
   type MetricStore,
+  type RecordBatch,
   RecordBatchBuilder,
   type RunInfo,
   type RunStatus,
+  validateBatch,
 } from '@entrenar/core'
 import { parseLenientJson } from './ingest.js'
 
@@ -69,6 +71,11 @@ export interface TrackingOptions {
   readonly version?: string
   /** Clock (ms since the epoch); for tests. */
   readonly now?: () => number
+  /**
+   * Called with each metrics batch once the store took it, as serve's `onIngest` for `POST /v1/ingest`:
+   * the change detectors and the served Andon see tracked runs as they see pushed ones.
+   */
+  readonly onWrite?: (batch: RecordBatch) => void
 }
 
 const RESERVED = ['experiment_id', 'experiment', 'tags'] as const
@@ -305,7 +312,12 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
         const v = value === null || value === 'NaN' ? Number.NaN : value === 'Infinity' ? Number.POSITIVE_INFINITY : value === '-Infinity' ? Number.NEGATIVE_INFINITY : (value as number)
         b.append(b.metricId(name), v, step, ts)
       }
-      await store.write(b.finish())
+      const batch = b.finish()
+      // The store's own rules before the acknowledgement (an acknowledged point is kept).
+      if (store.validate) store.validate(batch)
+      else validateBatch(batch)
+      await store.write(batch)
+      options.onWrite?.(batch)
       return { status: 200, data: 'Metrics logged' }
     }
     return notFound(`no route ${method} ${path}`)
@@ -342,4 +354,4 @@ export function isTrackingPath(path: string): boolean {
 }
 
 /** The option names trackingHandler accepts (unknown ones are errors). */
-const TRACKING_OPTIONS = optionKeys<TrackingOptions>({ store: true, readBody: true, experiments: true, version: true, now: true })
+const TRACKING_OPTIONS = optionKeys<TrackingOptions>({ store: true, readBody: true, experiments: true, version: true, now: true, onWrite: true })
