@@ -136,6 +136,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   const imp = program.command('import').description('import runs from TensorBoard event files, an MLflow file store or W&B history exports (idempotent)')
   for (const [format, what] of [
     ['tensorboard', 'TensorBoard event files under <source> (one run per directory)'],
+    ['mlflow', 'an MLflow file store (mlruns/<experiment>/<run>/...)'],
+    ['wandb', 'W&B history exports (wandb-history.jsonl in run directories, CSV exports)'],
   ] as const) {
     imp
       .command(`${format} <source> [store]`)

@@ -5,15 +5,17 @@ import { ImportLog, type ImportSummary, type SourceRun, writeRuns } from '../imp
 import { exportTensorboard, readTensorboard } from '../importers/tensorboard.js'
 
 /** The importers `entrenar import <format>` knows. */
-export type ImportFormat = 'tensorboard'
+export type ImportFormat = 'tensorboard' | 'mlflow' | 'wandb'
 
 /** The store directory of a command: the argument, else `$ENTRENAR_DIR`, else `./runs`. */
 export function storeDirOf(dir: string | undefined, io: Io): string {
   return dir ?? io.env.ENTRENAR_DIR ?? './runs'
 }
 
-async function reader(_format: ImportFormat): Promise<(path: string, log: ImportLog, progress: (line: string) => void) => SourceRun[]> {
-  return readTensorboard
+async function reader(format: ImportFormat): Promise<(path: string, log: ImportLog, progress: (line: string) => void) => SourceRun[]> {
+  if (format === 'tensorboard') return readTensorboard
+  if (format === 'mlflow') return (await import('../importers/mlflow.js')).readMlflow
+  return (await import('../importers/wandb.js')).readWandb
 }
 
 /**
