@@ -50,7 +50,7 @@ const mlflowSpec = {
               ],
               'val/acc': [[T0 + 1500, 0.25, 0]],
             },
-            params: { lr: '0.001', optimizer: 'adam' },
+            params: { lr: '0.001', optimizer: 'adam', ['__proto__']: 'polluted?' },
             tags: { 'mlflow.runName': 'brave-owl-42', team: 'vision' },
           },
           { id: 'fedcba9876543210fedcba9876543210', name: 'second', status: 1, start: T0, metrics: { loss: [[T0 + 10, '-Infinity', 5]] } },
@@ -73,6 +73,8 @@ describe('import mlflow', () => {
     const a = runs.find((x) => x.id === 'mlflow-0123456789abcdef0123456789abcdef')!
     expect(a).toMatchObject({ name: 'brave-owl-42', status: 'failed', startTimeMs: T0, endTimeMs: T0 + 60_000 })
     expect(a.config).toMatchObject({ lr: '0.001', optimizer: 'adam', 'mlflow.tags': { 'mlflow.runName': 'brave-owl-42', team: 'vision' }, 'mlflow.experiment': { id: '7', name: 'sweep' } })
+    // A param named __proto__ is kept as data, not swallowed by (or written into) a prototype.
+    expect(Object.getOwnPropertyDescriptor(a.config, '__proto__')?.value).toBe('polluted?')
     const b = runs.find((x) => x.id === 'mlflow-fedcba9876543210fedcba9876543210')!
     expect(b).toMatchObject({ name: 'second', status: 'running' })
     const got = rows.filter((x) => x.runId === a.id).map((x) => [x.metric, x.step, x.value, x.timestampUs])

@@ -219,6 +219,22 @@ describe('import tensorboard', () => {
     expect(out).toBe('brain.Event:2|loss 7 scalars nan')
   })
 
+  it('keeps every exported run inside the log directory, whatever its id', async () => {
+    const src = tempDir()
+    const store = await openStore(src)
+    await store.putRun({ id: '../escape', status: 'finished', startTimeMs: 0 })
+    await store.write(batchFromRows('../escape', [{ metric: 'loss', value: 1, step: 0, timestampUs: 1, epoch: null, batch: null, tags: null }]))
+    await store.close()
+    const parent = tempDir()
+    const logdir = join(parent, 'tb')
+    const r = JSON.parse((await cli(['--json', 'export', 'tensorboard', src, logdir])).out)
+    expect(r.runs[0].file.startsWith(`${logdir}/`)).toBe(true)
+    expect(readdirSync(parent)).toEqual(['tb'])
+    const back = tempDir()
+    await cli(['import', 'tensorboard', logdir, back])
+    expect((await points(back)).rows.map((x) => x.value)).toEqual([1])
+  })
+
   it('rejects unknown options and a missing source with coded errors', async () => {
     expect((await cli(['import', 'tensorboard', tempDir(), tempDir(), '--bogus'])).code).toBe(2)
     const missing = await cli(['--json', 'import', 'tensorboard', join(tempDir(), 'nope'), tempDir()])

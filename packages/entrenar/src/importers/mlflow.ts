@@ -30,7 +30,8 @@ const ms = (v: unknown): number | undefined => (typeof v === 'number' && Number.
 
 /** `key → file content` of every file under `dir` (keys with `/` are nested directories in MLflow's file store). */
 function keyFiles(dir: string, fp: Fingerprint, relDir: string): Record<string, string> {
-  const out: Record<string, string> = {}
+  // No prototype: a param or tag named `__proto__` is data like any other key.
+  const out: Record<string, string> = Object.create(null)
   for (const key of filesUnder(dir)) {
     const text = readFileSync(join(dir, key), 'utf8')
     fp.add(`${relDir}/${key}`, text)

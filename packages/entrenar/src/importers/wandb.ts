@@ -58,7 +58,7 @@ function readConfig(path: string, rel: string, fp: Fingerprint, log: ImportLog):
     return {}
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return {}
-  const out: Record<string, unknown> = {}
+  const out: Record<string, unknown> = Object.create(null)
   for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
     if (k === 'wandb_version' || k === '_wandb') continue
     out[k] = v && typeof v === 'object' && !Array.isArray(v) && 'value' in v ? (v as { value: unknown }).value : v
