@@ -2,7 +2,7 @@
 // test/fixtures/mlflow_wandb_writer.py, which follows MLflow's file store and W&B's run directory and
 // CSV export formats with Python's own number formatting.
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { batchToRows } from '@entrenar/core'
 import { openStore } from '@entrenar/db'
@@ -171,6 +171,21 @@ describe('import wandb', () => {
     const again = JSON.parse((await cli(['--json', 'import', 'wandb', root, store])).out)
     expect(again.written).toBe(0)
     expect((await contents(store)).rows).toHaveLength(7)
+  })
+
+  it('gives a CSV export the same run id whether its directory or the file itself is imported, and two exports two runs', async () => {
+    const root = write(spec)
+    const csv = join(root, 'exports', 'baseline.csv')
+    const store = tempDir()
+    const a = JSON.parse((await cli(['--json', 'import', 'wandb', join(root, 'exports'), store])).out)
+    const b = JSON.parse((await cli(['--json', 'import', 'wandb', csv, store])).out)
+    expect(b.runs[0]).toMatchObject({ id: a.runs[0].id, action: 'unchanged' })
+    const other = join(root, 'other')
+    mkdirSync(other)
+    writeFileSync(join(other, 'baseline.csv'), ',_step,_runtime,_timestamp,loss,val_loss\r\n0,0,1.0,1704110401,9,\r\n')
+    const c = JSON.parse((await cli(['--json', 'import', 'wandb', other, store])).out)
+    expect(c.runs[0].id).not.toBe(a.runs[0].id)
+    expect(c.runs[0]).toMatchObject({ action: 'imported', written: 1 })
   })
 
   it('reports a line that is not JSON with its line number and imports the others', async () => {

@@ -122,7 +122,7 @@ function historyRun(root: string, file: string, log: ImportLog): SourceRun {
       else addValue(points, log, name, k, v, step, ts)
     }
   }
-  return { id: wid ? `wandb-${wid}` : stableId('wandb', relRun), name, config: { ...config, ...(wid ? { 'wandb.runId': wid } : {}) }, status: 'finished', source: relRun, fingerprint: fp.digest(), points }
+  return { id: wid ? `wandb-${wid}` : stableId('wandb', basename(runDir), text.split('\n', 1)[0] ?? ''), name, config: { ...config, ...(wid ? { 'wandb.runId': wid } : {}) }, status: 'finished', source: relRun, fingerprint: fp.digest(), points }
 }
 
 function csvRun(root: string, file: string, log: ImportLog): SourceRun {
@@ -166,7 +166,9 @@ function csvRun(root: string, file: string, log: ImportLog): SourceRun {
       else addValue(points, log, name, key, v, step, ts)
     }
   }
-  return { id: stableId('wandb-csv', name, header.join(',')), name, config, status: 'finished', source: file, fingerprint: fp.digest(), points }
+  // The id depends on the file's name, header and first row, not on where it lies: importing the directory
+  // or the file itself, or a copy elsewhere, gives the same run; a different export gives another.
+  return { id: stableId('wandb-csv', name, header.join(','), (rows[1] ?? []).join(',')), name, config, status: 'finished', source: file, fingerprint: fp.digest(), points }
 }
 
 /**
