@@ -171,6 +171,16 @@ describe('import tensorboard', () => {
     expect(rows.map((x) => x.step).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
   })
 
+  it('gives a run the same id whether its log directory or a parent is imported', async () => {
+    const logdir = writeEvents({ files: [{ path: 'exp/train/events.out.tfevents.1.h', events: scalarEvents(4) }] })
+    const store = tempDir()
+    const parent = JSON.parse((await cli(['--json', 'import', 'tensorboard', logdir, store])).out)
+    expect(parent.runs[0].name).toBe('exp/train')
+    const child = JSON.parse((await cli(['--json', 'import', 'tensorboard', join(logdir, 'exp', 'train'), store])).out)
+    expect(child.runs[0]).toMatchObject({ id: parent.runs[0].id, action: 'unchanged', written: 0 })
+    expect((await points(store)).rows).toHaveLength(4)
+  })
+
   it('round-trips store → TensorBoard files → store exactly (NaN, ±Inf, -0, large steps)', async () => {
     const src = tempDir()
     const values = [0.1, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 1e-300, 123456.789]

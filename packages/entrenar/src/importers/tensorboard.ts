@@ -90,10 +90,12 @@ export function readTensorboard(logdir: string, log: ImportLog, progress: (line:
     const name = rel === '' ? basename(abs) : rel.split(sep).join('/')
     const points = new PointColumns()
     const fp = new Fingerprint()
+    let head = ''
     for (const file of files) {
       const relFile = rel === '' ? file : `${rel.split(sep).join('/')}/${file}`
       const buf = readFileSync(join(abs, rel, file))
       fp.add(file, buf)
+      if (head === '') head = Buffer.from(buf.subarray(0, 64)).toString('hex')
       const { records, bad } = readTfRecords(buf)
       for (const b of bad) log.skip({ file: relFile, offset: b.offset, bytes: b.bytes, reason: b.reason })
       for (const r of records) {
@@ -132,7 +134,9 @@ export function readTensorboard(logdir: string, log: ImportLog, progress: (line:
       }
     }
     progress(`${name}: read ${points.length} points from ${files.length} event file${files.length === 1 ? '' : 's'}`)
-    runs.push({ id: stableId('tb', name, files[0]!), name, config: {}, status: 'finished', source: rel.split(sep).join('/') || '.', fingerprint: fp.digest(), points })
+    // The id comes from the first event file's name (time, host, process) and first bytes, not from the
+    // directory's name, so importing a parent or a child directory, or a copy, gives the same run.
+    runs.push({ id: stableId('tb', files[0]!, head), name, config: {}, status: 'finished', source: rel.split(sep).join('/') || '.', fingerprint: fp.digest(), points })
   }
   return runs
 }
