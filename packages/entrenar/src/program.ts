@@ -133,6 +133,25 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--sql-max-rows <n>', 'rows a SQL answer carries at most; more are cut and marked truncated (default 100000)')
     .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/serve.js')).serveCommand(dir, o, io, ctx.onListening))())
 
+  const imp = program.command('import').description('import runs from TensorBoard event files, an MLflow file store or W&B history exports (idempotent)')
+  for (const [format, what] of [
+    ['tensorboard', 'TensorBoard event files under <source> (one run per directory)'],
+    ['mlflow', 'an MLflow file store (mlruns/<experiment>/<run>/...)'],
+    ['wandb', 'W&B history exports (wandb-history.jsonl in run directories, CSV exports)'],
+  ] as const) {
+    imp
+      .command(`${format} <source> [store]`)
+      .description(`${what} into [store] (default $ENTRENAR_DIR or ./runs)`)
+      .action((source: string, store: string | undefined) => run(async (io) => (await import('./commands/import.js')).importCommand(format, source, store, io))())
+  }
+  program
+    .command('export')
+    .description('export runs to other formats')
+    .command('tensorboard <store> <logdir>')
+    .description('write the runs of a store as TensorBoard event files, one directory per run')
+    .option('--run <id>', 'only this run (repeatable)', collect)
+    .action((store: string, logdir: string, o: { run?: string[] }) => run(async (io) => (await import('./commands/import.js')).exportCommand(store, logdir, o, io))())
+
   const lineage = program.command('lineage').description('model lineage of a store (<dir>/lineage)')
   lineage
     .command('show <dir> [model]')

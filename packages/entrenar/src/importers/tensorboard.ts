@@ -1,0 +1,202 @@
+import { hostname } from 'node:os'
+import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { basename, join, relative, resolve, sep } from 'node:path'
+import type { RunInfo } from '@entrenar/core'
+import { encodeRunId, type ParquetStore } from '@entrenar/db'
+import protobuf from 'protobufjs'
+import { Fingerprint, type ImportLog, PointColumns, pointProblem, type SourceRun, sourceError, stableId } from './common.js'
+import { TENSORBOARD_PROTO } from './tensorboard-proto.js'
+import { frameTfRecord, readTfRecords } from './tfrecord.js'
+
+const root = protobuf.parse(TENSORBOARD_PROTO, { keepCase: true }).root
+const EventType = root.lookupType('tensorboard.Event')
+const DT_FLOAT = 1
+const DT_DOUBLE = 2
+const CONVERT = { longs: String, enums: Number, bytes: Array, defaults: false, oneofs: true } as const
+
+interface TensorObj {
+  dtype?: number
+  tensor_shape?: { dim?: { size?: string }[] }
+  tensor_content?: number[]
+  float_val?: number[]
+  double_val?: number[]
+}
+interface ValueObj {
+  tag?: string
+  node_name?: string
+  metadata?: { plugin_data?: { plugin_name?: string } }
+  value?: string
+  simple_value?: number
+  tensor?: TensorObj
+}
+interface EventObj {
+  wall_time?: number
+  step?: string
+  what?: string
+  summary?: { value?: ValueObj[] }
+}
+
+/** The number of a scalar float tensor, or why it is not one. */
+function scalarOf(t: TensorObj): number | string {
+  const dims = t.tensor_shape?.dim ?? []
+  if (dims.some((d) => Number(d.size ?? 0) !== 1)) return `tensor of shape [${dims.map((d) => d.size ?? 0).join(',')}]`
+  const dtype = t.dtype ?? 0
+  if (dtype !== DT_FLOAT && dtype !== DT_DOUBLE) return `tensor of dtype ${dtype}`
+  const vals = dtype === DT_FLOAT ? t.float_val : t.double_val
+  if (vals && vals.length === 1) return vals[0]!
+  const content = t.tensor_content
+  const width = dtype === DT_FLOAT ? 4 : 8
+  if (content && content.length === width) {
+    const view = new DataView(Uint8Array.from(content).buffer)
+    return dtype === DT_FLOAT ? view.getFloat32(0, true) : view.getFloat64(0, true)
+  }
+  return 'tensor without exactly one value'
+}
+
+/** Event files under `logdir`, grouped by directory (symbolic links are not followed). */
+function eventFiles(logdir: string): Map<string, string[]> {
+  const byDir = new Map<string, string[]>()
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const path = join(dir, name)
+      const st = lstatSync(path)
+      if (st.isDirectory()) walk(path)
+      else if (st.isFile() && name.includes('tfevents')) {
+        const rel = relative(logdir, dir)
+        byDir.set(rel, [...(byDir.get(rel) ?? []), name])
+      }
+    }
+  }
+  walk(logdir)
+  return byDir
+}
+
+/**
+ * Reads TensorBoard event files: one run per directory holding `*tfevents*` files (nested directories
+ * named `run/sub`), scalars from `simple_value` and from scalar float/double tensors (the v2 summary
+ * API), with `wall_time` and `step`. Corrupt or truncated records are logged with file and offset.
+ */
+export function readTensorboard(logdir: string, log: ImportLog, progress: (line: string) => void): SourceRun[] {
+  const abs = resolve(logdir)
+  let st: ReturnType<typeof lstatSync>
+  try {
+    st = lstatSync(abs)
+  } catch {
+    throw sourceError(`entrenar import tensorboard: ${logdir} does not exist`)
+  }
+  if (!st.isDirectory()) throw sourceError(`entrenar import tensorboard: ${logdir} is not a directory`)
+  const runs: SourceRun[] = []
+  for (const [rel, files] of [...eventFiles(abs)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const name = rel === '' ? basename(abs) : rel.split(sep).join('/')
+    const points = new PointColumns()
+    const fp = new Fingerprint()
+    let head = ''
+    for (const file of files) {
+      const relFile = rel === '' ? file : `${rel.split(sep).join('/')}/${file}`
+      const buf = readFileSync(join(abs, rel, file))
+      fp.add(file, buf)
+      if (head === '') head = Buffer.from(buf.subarray(0, 64)).toString('hex')
+      const { records, bad } = readTfRecords(buf)
+      for (const b of bad) log.skip({ file: relFile, offset: b.offset, bytes: b.bytes, reason: b.reason })
+      for (const r of records) {
+        let ev: EventObj
+        try {
+          ev = EventType.toObject(EventType.decode(r.data), CONVERT) as EventObj
+        } catch (e) {
+          log.skip({ file: relFile, offset: r.offset, bytes: r.data.length + 16, reason: `undecodable Event: ${e instanceof Error ? e.message : String(e)}` })
+          continue
+        }
+        if (ev.what !== 'summary') {
+          if (ev.what !== undefined && ev.what !== 'file_version') log.unmapped(name, ev.what, '')
+          continue
+        }
+        const step = Number(ev.step ?? '0')
+        const ts = Math.round((ev.wall_time ?? 0) * 1e6)
+        for (const v of ev.summary?.value ?? []) {
+          const tag = v.tag || v.node_name || ''
+          let value: number | string
+          if (v.value === 'simple_value') value = v.simple_value ?? 0
+          else if (v.value === 'tensor') {
+            const plugin = v.metadata?.plugin_data?.plugin_name
+            value = plugin && plugin !== 'scalars' ? `${plugin} tensor` : scalarOf(v.tensor ?? {})
+          } else value = v.value ?? 'empty value'
+          if (typeof value === 'string') {
+            log.unmapped(name, value, tag)
+            continue
+          }
+          const problem = pointProblem(tag, step)
+          if (problem !== undefined || String(step) !== (ev.step ?? '0')) {
+            log.unmapped(name, problem ?? `step ${ev.step} beyond 2^53`, tag)
+            continue
+          }
+          points.push(tag, value, step, ts)
+        }
+      }
+    }
+    progress(`${name}: read ${points.length} points from ${files.length} event file${files.length === 1 ? '' : 's'}`)
+    // The id comes from the first event file's name (time, host, process) and first bytes, not from the
+    // directory's name, so importing a parent or a child directory, or a copy, gives the same run.
+    runs.push({ id: stableId('tb', files[0]!, head), name, config: {}, status: 'finished', source: rel.split(sep).join('/') || '.', fingerprint: fp.digest(), points })
+  }
+  return runs
+}
+
+/** What `export tensorboard` wrote. */
+export interface ExportedRun {
+  readonly id: string
+  readonly file: string
+  readonly points: number
+  readonly nonFinite: number
+  /** Points whose epoch, batch or tags TensorBoard has no place for (their values are written). */
+  readonly droppedFields: number
+}
+
+/**
+ * Writes runs of a store as TensorBoard event files: `<logdir>/<run id>/events.out.tfevents.<ts>.<host>`,
+ * a first `file_version: "brain.Event:2"` event, then one event per point with a scalar DT_DOUBLE tensor
+ * (the v2 summary API's scalar, plugin `scalars`), so values (NaN, ±Inf, -0 included) are exact.
+ */
+export async function exportTensorboard(store: ParquetStore, logdir: string, onlyRuns: readonly string[] | undefined, progress: (line: string) => void): Promise<ExportedRun[]> {
+  const all = await store.runs()
+  const known = new Map(all.map((r) => [r.id, r]))
+  for (const id of onlyRuns ?? []) if (!known.has(id)) throw sourceError(`entrenar export tensorboard: no run ${JSON.stringify(id)} in the store`)
+  const chosen: RunInfo[] = onlyRuns ? onlyRuns.map((id) => known.get(id)!) : all
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_') || 'localhost'
+  const out: ExportedRun[] = []
+  for (const run of chosen) {
+    const batches = await store.range(-Number.MAX_VALUE, Number.MAX_VALUE, { runs: [run.id] })
+    const chunks: Uint8Array[] = []
+    const seconds = Math.floor(run.startTimeMs / 1000)
+    chunks.push(frameTfRecord(EventType.encode(EventType.fromObject({ wall_time: run.startTimeMs / 1000, file_version: 'brain.Event:2' })).finish()))
+    const described = new Set<string>()
+    let points = 0
+    let nonFinite = 0
+    let droppedFields = 0
+    for (const b of batches) {
+      for (let i = 0; i < b.length; i++) {
+        const tag = b.metricNames[b.metric[i]!]!
+        const value = b.value[i]!
+        const first = !described.has(tag)
+        described.add(tag)
+        const ev = EventType.fromObject({
+          wall_time: b.timestampUs[i]! / 1e6,
+          step: b.step[i]!,
+          summary: {
+            value: [{ tag, ...(first ? { metadata: { plugin_data: { plugin_name: 'scalars' } } } : {}), tensor: { dtype: DT_DOUBLE, tensor_shape: {}, double_val: [value] } }],
+          },
+        })
+        chunks.push(frameTfRecord(EventType.encode(ev).finish()))
+        points++
+        if (!Number.isFinite(value)) nonFinite++
+        if (b.epoch[i] !== -2147483648 || b.batch[i] !== -2147483648 || b.tagIndex[i] !== -1) droppedFields++
+      }
+    }
+    const dir = join(logdir, encodeRunId(run.id))
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, `events.out.tfevents.${seconds}.${host}`)
+    writeFileSync(file, Buffer.concat(chunks))
+    out.push({ id: run.id, file, points, nonFinite, droppedFields })
+    progress(`${run.id}: ${points} points → ${file}`)
+  }
+  return out
+}
