@@ -70,7 +70,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .description('list the runs of a store with status, duration and points')
     .option('--url <url>', 'read runs and points from a server speaking /v1/store/* (entrenar serve, entrenar-store-server)')
     .option('--token <token>', 'bearer token for --url (default $ENTRENAR_TOKEN)')
-    .action((dir: string, o: { url?: string; token?: string }) => run(async (io) => (await import('./commands/runs.js')).runsCommand(dir, io, o))())
+    .option('--store <url>', 'read runs and points from a ClickHouse store (clickhouse://host:8123/db); <dir> still holds the incident and drift logs')
+    .action((dir: string, o: { url?: string; token?: string; store?: string }) => run(async (io) => (await import('./commands/runs.js')).runsCommand(dir, io, o))())
 
   program
     .command('query <dir> [sql]')
@@ -96,7 +97,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--strict', 'exit 1 when the verdict is failed')
     .option('--url <url>', "read the run's points from a server speaking /v1/store/* (entrenar serve, entrenar-store-server)")
     .option('--token <token>', 'bearer token for --url (default $ENTRENAR_TOKEN)')
-    .action((dir: string, runId: string, o: { format?: string; out?: string; strict?: boolean; classes?: string; url?: string; token?: string }) =>
+    .option('--store <url>', "read the run's points from a ClickHouse store (clickhouse://host:8123/db)")
+    .action((dir: string, runId: string, o: { format?: string; out?: string; strict?: boolean; classes?: string; url?: string; token?: string; store?: string }) =>
       run(async (io) => (await import('./commands/report.js')).reportCommand(dir, runId, o, io))(),
     )
 
@@ -131,6 +133,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--sql', 'serve read-only SQL: POST /v1/store/sql and trueno-db\'s POST /query (one SELECT over the store\'s files, with a timeout and a row cap)')
     .option('--sql-timeout-ms <ms>', 'interrupt a SQL statement after this long (default 30000)')
     .option('--sql-max-rows <n>', 'rows a SQL answer carries at most; more are cut and marked truncated (default 100000)')
+    .option('--store <url>', 'keep points and runs in ClickHouse (clickhouse://host:8123/db) instead of <dir>\'s Parquet store; <dir> keeps lineage, Andon and drift logs')
     .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/serve.js')).serveCommand(dir, o, io, ctx.onListening))())
 
   const lineage = program.command('lineage').description('model lineage of a store (<dir>/lineage)')
