@@ -457,9 +457,11 @@ class Store implements ClickHouseStore {
     others.add('system')
     // `db.table` references: an identifier (bare or quoted) followed by a dot.
     const ref = /(?:`((?:[^`\\]|\\.)*)`|"((?:[^"\\]|\\.)*)"|([A-Za-z_][A-Za-z0-9_]*))\s*\.\s*[`"A-Za-z_]/g
-    for (const m of body.matchAll(ref)) {
-      if (scan[m.index] === "'" || scan[m.index] === ' ') continue
-      const name = m[3] ?? tsvUnescape(m[1] ?? m[2] ?? '')
+    // Scanned with comments blanked (`system/**/.tables`) and string literals emptied.
+    for (const m of scan.matchAll(ref)) {
+      const quoted = m[1] ?? m[2]
+      if (quoted?.includes('\\')) forbid(`SQL may not use escape sequences in a quoted database or table name: ${m[0]}`)
+      const name = m[3] ?? quoted ?? ''
       if (others.has(name)) forbid(`SQL may read only the store's database ${JSON.stringify(this.database)}, not ${JSON.stringify(name)}`)
     }
     return body

@@ -143,6 +143,10 @@ d('ClickHouse store on a real server', () => {
       'SELECT * FROM system.tables',
       'SELECT * FROM `system`.`tables`',
       'SELECT * FROM "system" . tables',
+      'SELECT * FROM system/**/.tables',
+      'SELECT * FROM system -- x\n.tables',
+      'SELECT * FROM `sys\\x74em`.tables',
+      "SELECT name FROM (SELECT 'a' AS name) WHERE name IN (SELECT name FROM system.databases)",
       'SELECT * FROM default.t',
       "SELECT * FROM url('http://127.0.0.1:1/', TSV, 'a String')",
       "SELECT * FROM file('/etc/passwd', TSV, 'a String')",
@@ -156,6 +160,10 @@ d('ClickHouse store on a real server', () => {
       expect([ErrorCodes.SQL_FORBIDDEN, ErrorCodes.INVALID_QUERY], text).toContain(c)
     }
     expect(await code(store.sql('SELECT * FROM system.tables'))).toBe(ErrorCodes.SQL_FORBIDDEN)
+    expect(await code(store.sql('SELECT * FROM system/**/.tables'))).toBe(ErrorCodes.SQL_FORBIDDEN)
+    expect(await code(store.sql('SELECT * FROM `sys\\x74em`.tables'))).toBe(ErrorCodes.SQL_FORBIDDEN)
+    // A string that merely mentions another database is data.
+    expect((await store.sql("SELECT 'system.tables' AS s")).rows).toEqual([['system.tables']])
     expect(await code(store.sql("SELECT * FROM url('http://127.0.0.1:1/', TSV, 'a String')"))).toBe(ErrorCodes.SQL_FORBIDDEN)
     expect(await code(store.sql('DELETE FROM points'))).toBe(ErrorCodes.SQL_FORBIDDEN)
     // Nothing was written or dropped.
