@@ -1,4 +1,6 @@
+import { createHttpClient, createHttpHandler, type MetricStore, metricStoreContract } from '@entrenar/core'
 import { metricSinkSuite, metricStoreSuite, runConformance } from '@entrenar/core/conformance'
+import { type RunningServer, serveHandler } from '@entrenar/core/node'
 import { afterAll, beforeAll, describe, it } from 'vitest'
 import { type ClickHouseStore, openClickHouseStore } from '../src/index.js'
 import { clickhouseBinary, type RunningClickHouse, startClickHouse } from './server.js'
@@ -22,3 +24,19 @@ const fresh = () => openClickHouseStore({ url: server.url, database: `conf_${pro
 const close = (s: ClickHouseStore) => s.close()
 runConformance(metricSinkSuite, { name: 'clickhouse store', create: fresh, destroy: close }, api)
 runConformance(metricStoreSuite, { name: 'clickhouse store', create: fresh, destroy: close }, api)
+
+// The same store behind `entrenar serve`'s store routes: what a remote client sees.
+const servers = new WeakMap<object, { server: RunningServer; store: ClickHouseStore }>()
+async function overHttp(): Promise<MetricStore> {
+  const store = await fresh()
+  const server = await serveHandler(createHttpHandler(metricStoreContract, store))
+  const client = createHttpClient(metricStoreContract, server.url)
+  servers.set(client, { server, store })
+  return client
+}
+const destroy = async (c: object) => {
+  const s = servers.get(c)
+  await s?.server.close()
+  await s?.store.close()
+}
+runConformance(metricStoreSuite, { name: 'clickhouse store over HTTP', create: overHttp, destroy }, api)

@@ -1,3 +1,4 @@
+import { request as httpRequest, createServer as createHttpServer, type Server } from 'node:http'
 import { batchFromRows, ErrorCodes, type RecordRow } from '@entrenar/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bitsToFloat, type ClickHouseStore, floatToBits, openClickHouseStore, parseClickHouseUrl } from '../src/index.js'
@@ -73,6 +74,49 @@ d('ClickHouse store on a real server', () => {
     expect((await store.sql("SELECT count() FROM metrics WHERE run_id = 'retry'")).rows).toEqual([[2]])
     await store.writeBatch(b, 'batch-2')
     expect((await store.query({ runs: ['retry'], aggregate: 'count' })).series[0]!.value[0]).toBe(4)
+  })
+
+  it('an insert whose acknowledgement is lost is retried and its rows are stored once', async () => {
+    // A proxy that forwards every request but, for the first INSERT, drops the connection after ClickHouse answered.
+    let dropped = 0
+    let inserts = 0
+    const upstream = new URL(server.url)
+    const proxy: Server = createHttpServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        const body = Buffer.concat(chunks)
+        const isInsert = body.toString('utf8', 0, 64).startsWith('INSERT') || decodeURIComponent(req.url ?? '').includes('INSERT')
+        if (isInsert) inserts++
+        const up = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
+          const parts: Buffer[] = []
+          r.on('data', (c: Buffer) => parts.push(c))
+          r.on('end', () => {
+            if (isInsert && dropped === 0) {
+              dropped++
+              req.socket.destroy()
+              return
+            }
+            res.writeHead(r.statusCode ?? 500, r.headers)
+            res.end(Buffer.concat(parts))
+          })
+        })
+        up.end(body)
+      })
+    })
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()))
+    const port = (proxy.address() as { port: number }).port
+    const viaProxy = await openClickHouseStore({ url: `http://127.0.0.1:${port}`, database: 'st' })
+    try {
+      await viaProxy.write(batchFromRows('lost-ack', [row('loss', 1, 1), row('loss', 2, 2), row('loss', 3, 3)]))
+      expect(dropped).toBe(1)
+      expect(inserts).toBe(2)
+      expect(Array.from((await store.query({ runs: ['lost-ack'] })).series[0]!.value)).toEqual([1, 2, 3])
+      expect((await store.sql("SELECT count() FROM metrics WHERE run_id = 'lost-ack'")).rows).toEqual([[3]])
+    } finally {
+      await viaProxy.close()
+      await new Promise((r) => proxy.close(r))
+    }
   })
 
   it('a NaN payload keeps its bits through query and range', async () => {
