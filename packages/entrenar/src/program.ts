@@ -115,6 +115,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--insecure-no-token', 'serve off loopback WITHOUT a token: anyone on the network reads every run')
     .option('--once', 'draw one terminal frame and exit')
     .option('--ascii', 'ASCII instead of braille')
+    .option('--store <url>', 'read points and runs from a ClickHouse store (clickhouse://host:8123/db); <dir> keeps incidents and lineage')
     .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/dashboard.js')).dashboardCommand(dir, o, io))())
 
   program
@@ -165,7 +166,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--run <id>', 'only this run (repeatable)', collect)
     .option('--silence <matcher>', 'what-if silence over whole runs: every given matcher must match (repeatable)', collect)
     .option('--mute-critical', 'the what-if silence may mute CRITICAL alerts (needs a rule=<name> matcher)')
-    .action((dir: string, o: { config?: string; run?: string[]; silence?: string[]; muteCritical?: boolean }) => run(async (io) => (await import('./commands/andon.js')).andonBacktest(dir, o, io))())
+    .option('--store <url>', 'replay the runs of a ClickHouse store (clickhouse://host:8123/db); <dir> keeps the silences')
+    .action((dir: string, o: { config?: string; run?: string[]; silence?: string[]; muteCritical?: boolean; store?: string }) => run(async (io) => (await import('./commands/andon.js')).andonBacktest(dir, o, io))())
 
   const silence = andon.command('silence').description('Alertmanager-style silences: mute matching alerts for a while (recorded, not notified, no stop)')
   const target = (c: Command) =>
