@@ -116,7 +116,7 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   else {
     io.out(`entrenar serving ${flags.store === undefined ? dir : `${redact(flags.store)} (logs in ${dir})`} at ${server.url}\n`)
     io.out(`  push   POST ${server.url}/v1/ingest\n  scrape GET  ${server.url}/metrics\n  web    ${server.url}/\n`)
-    io.out(sql ? `  sql    POST ${sql} and POST ${server.url}/query (read-only: one SELECT over this store's files)\n` : '  sql    off (start with --sql to serve read-only SQL)\n')
+    io.out(sql ? `  sql    POST ${sql} and POST ${server.url}/query (read-only: one SELECT over this store's ${flags.store === undefined ? 'files' : 'database'})\n` : '  sql    off (start with --sql to serve read-only SQL)\n')
     io.out(renacer ? `  andon  rules from ${renacer}\n` : '  andon  no renacer.toml loaded (default rules)\n')
     io.out('(Ctrl-C to stop)\n')
   }
