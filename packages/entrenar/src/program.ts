@@ -70,7 +70,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .description('list the runs of a store with status, duration and points')
     .option('--url <url>', 'read runs and points from a server speaking /v1/store/* (entrenar serve, entrenar-store-server)')
     .option('--token <token>', 'bearer token for --url (default $ENTRENAR_TOKEN)')
-    .action((dir: string, o: { url?: string; token?: string }) => run(async (io) => (await import('./commands/runs.js')).runsCommand(dir, io, o))())
+    .option('--store <url>', 'read runs and points from a ClickHouse store (clickhouse://host:8123/db); <dir> still holds the incident and drift logs')
+    .action((dir: string, o: { url?: string; token?: string; store?: string }) => run(async (io) => (await import('./commands/runs.js')).runsCommand(dir, io, o))())
 
   program
     .command('query <dir> [sql]')
@@ -96,7 +97,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--strict', 'exit 1 when the verdict is failed')
     .option('--url <url>', "read the run's points from a server speaking /v1/store/* (entrenar serve, entrenar-store-server)")
     .option('--token <token>', 'bearer token for --url (default $ENTRENAR_TOKEN)')
-    .action((dir: string, runId: string, o: { format?: string; out?: string; strict?: boolean; classes?: string; url?: string; token?: string }) =>
+    .option('--store <url>', "read the run's points from a ClickHouse store (clickhouse://host:8123/db)")
+    .action((dir: string, runId: string, o: { format?: string; out?: string; strict?: boolean; classes?: string; url?: string; token?: string; store?: string }) =>
       run(async (io) => (await import('./commands/report.js')).reportCommand(dir, runId, o, io))(),
     )
 
@@ -113,6 +115,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--insecure-no-token', 'serve off loopback WITHOUT a token: anyone on the network reads every run')
     .option('--once', 'draw one terminal frame and exit')
     .option('--ascii', 'ASCII instead of braille')
+    .option('--store <url>', 'read points and runs from a ClickHouse store (clickhouse://host:8123/db); <dir> keeps incidents and lineage')
     .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/dashboard.js')).dashboardCommand(dir, o, io))())
 
   program
@@ -131,6 +134,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--sql', 'serve read-only SQL: POST /v1/store/sql and trueno-db\'s POST /query (one SELECT over the store\'s files, with a timeout and a row cap)')
     .option('--sql-timeout-ms <ms>', 'interrupt a SQL statement after this long (default 30000)')
     .option('--sql-max-rows <n>', 'rows a SQL answer carries at most; more are cut and marked truncated (default 100000)')
+    .option('--store <url>', 'keep points and runs in ClickHouse (clickhouse://host:8123/db) instead of <dir>\'s Parquet store; <dir> keeps lineage, Andon and drift logs')
     .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/serve.js')).serveCommand(dir, o, io, ctx.onListening))())
 
   const imp = program.command('import').description('import runs from TensorBoard event files, an MLflow file store or W&B history exports (idempotent)')
@@ -181,7 +185,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--run <id>', 'only this run (repeatable)', collect)
     .option('--silence <matcher>', 'what-if silence over whole runs: every given matcher must match (repeatable)', collect)
     .option('--mute-critical', 'the what-if silence may mute CRITICAL alerts (needs a rule=<name> matcher)')
-    .action((dir: string, o: { config?: string; run?: string[]; silence?: string[]; muteCritical?: boolean }) => run(async (io) => (await import('./commands/andon.js')).andonBacktest(dir, o, io))())
+    .option('--store <url>', 'replay the runs of a ClickHouse store (clickhouse://host:8123/db); <dir> keeps the silences')
+    .action((dir: string, o: { config?: string; run?: string[]; silence?: string[]; muteCritical?: boolean; store?: string }) => run(async (io) => (await import('./commands/andon.js')).andonBacktest(dir, o, io))())
 
   const silence = andon.command('silence').description('Alertmanager-style silences: mute matching alerts for a while (recorded, not notified, no stop)')
   const target = (c: Command) =>

@@ -4,6 +4,7 @@
 import * as andon from '@entrenar/andon'
 import * as core from '@entrenar/core'
 import * as db from '@entrenar/db'
+import * as dbClickhouse from '@entrenar/db-clickhouse'
 import * as drift from '@entrenar/drift'
 import * as graph from '@entrenar/graph'
 import * as monitor from '@entrenar/monitor'
@@ -13,7 +14,7 @@ import { describe, expect, it } from 'vitest'
 import * as entrenar from '../src/index.js'
 import { cli, tempDir } from './helpers.js'
 
-const packages: Record<string, Record<string, unknown>> = { core, monitor, andon, db, drift, graph, serve, viz, entrenar }
+const packages: Record<string, Record<string, unknown>> = { core, monitor, andon, db, dbClickhouse, drift, graph, serve, viz, entrenar }
 const BAD = 'zzNotAnOption'
 const bad = { [BAD]: 1 }
 const spec = { title: 't', series: [] }
@@ -35,6 +36,7 @@ const calls: Record<string, () => unknown> = {
   'andon.openSilences': () => andon.openSilences(tempDir(), bad as never),
   'andon.serveAndon': () => andon.serveAndon(andon.createAndon(), bad as never),
   'db.openStore': () => db.openStore(tempDir(), bad as never),
+  'dbClickhouse.openClickHouseStore': () => dbClickhouse.openClickHouseStore({ url: 'http://127.0.0.1:1', ...bad } as never),
   'graph.createLineage': () => graph.createLineage(bad as never),
   'serve.createServeHandler': () => serve.createServeHandler(bad as never),
   'serve.trackingHandler': () => serve.trackingHandler({ store: core.createMemoryStore(), readBody: (r: Request) => r.text(), ...bad } as never),

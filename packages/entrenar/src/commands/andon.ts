@@ -2,7 +2,7 @@ import { backtest, loadRenacerConfig, openSilences, parseMatcher } from '@entren
 import { EntrenarError, ErrorCodes, type SilenceSpec } from '@entrenar/core'
 import { existsSync } from 'node:fs'
 import { EXIT, type Io, paint, progress, table, toJson } from '../io.js'
-import { withStore } from '../node/store.js'
+import { withStoreAt } from '../node/store.js'
 
 /** A budget's limit in words, whatever its kind (future kinds print their fields). */
 function limitOf(b: object): string {
@@ -31,7 +31,7 @@ export async function andonCheck(path: string | undefined, io: Io): Promise<numb
 }
 
 /** `entrenar andon backtest <dir> [--config renacer.toml] [--run id]…`: how often each rule would have fired on the stored runs. */
-export async function andonBacktest(dir: string, flags: { config?: string; run?: readonly string[]; silence?: readonly string[]; muteCritical?: boolean }, io: Io): Promise<number> {
+export async function andonBacktest(dir: string, flags: { config?: string; run?: readonly string[]; silence?: readonly string[]; muteCritical?: boolean; store?: string }, io: Io): Promise<number> {
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
   const renacer = configPath ? loadRenacerConfig(configPath) : undefined
   // The store's silences replay on the stored clock (they mute what fell inside their window), and `--silence`
@@ -40,7 +40,7 @@ export async function andonBacktest(dir: string, flags: { config?: string; run?:
   const stored: SilenceSpec[] = [...(await silenceFile.list().finally(() => silenceFile.close()))]
   const whatIf = flags.silence?.length ? [{ id: 'what-if', matchers: flags.silence.map((m, i) => parseMatcher(m, `--silence ${i + 1}`)), durationMs: Number.MAX_SAFE_INTEGER / 4, createdBy: 'entrenar andon backtest', comment: 'what-if silence from --silence', muteCritical: flags.muteCritical === true }] : []
   const silences = [...stored, ...whatIf]
-  const report = await withStore(dir, async (store) => {
+  const report = await withStoreAt(dir, flags.store === undefined ? {} : { store: flags.store }, async (store) => {
     const ids = flags.run?.length ? flags.run : (await store.runs()).map((r) => r.id)
     const bar = progress(io, 'backtest', ids.length)
     const runs = []

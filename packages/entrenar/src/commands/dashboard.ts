@@ -3,7 +3,7 @@ import { createLineage } from '@entrenar/graph'
 import { isLoopbackHost } from '@entrenar/core/node'
 import { createSvgDashboard, createTerminalDashboard, serveWebDashboard } from '@entrenar/viz'
 import { type Io, toJson, usage, warnOn } from '../io.js'
-import { openExistingStore, readIncidents } from '../node/store.js'
+import { openExistingStore, openStoreUrl, readIncidents } from '../node/store.js'
 
 /** Flags of `entrenar dashboard`. */
 export interface DashboardFlags {
@@ -20,6 +20,8 @@ export interface DashboardFlags {
   /** Draw one terminal frame and exit (also the default when stdout is not a terminal). */
   readonly once?: boolean
   readonly ascii?: boolean
+  /** Read points and runs from a ClickHouse store (`clickhouse://host:8123/db`); `<dir>` keeps incidents and lineage. */
+  readonly store?: string
 }
 
 /**
@@ -27,7 +29,7 @@ export interface DashboardFlags {
  * (`--png file`), or the web dashboard (`--web --port n`, until Ctrl-C).
  */
 export async function dashboardCommand(dir: string, flags: DashboardFlags, io: Io): Promise<number> {
-  const store = await openExistingStore(dir)
+  const store = flags.store === undefined ? await openExistingStore(dir) : await openStoreUrl(flags.store)
   try {
     const runs = flags.run?.length ? flags.run : undefined
     if (flags.web) {

@@ -36,7 +36,8 @@ export function readRunEvents(dir: string, runId: string): RunEvents {
 /**
  * `entrenar report <dir> <run> [--format md|json|html] [--out file] [--classes n] [--strict] [--url URL]`: the
  * Hansei post-mortem of a stored run, with the drift events and Andon incidents recorded during it (read from
- * `<dir>`); with `--url` the run's points come from a server speaking `/v1/store/*` instead of `<dir>`.
+ * `<dir>`); with `--url` the run's points come from a server speaking `/v1/store/*` instead of `<dir>`, with
+ * `--store clickhouse://…` from a ClickHouse store.
  */
 export async function reportCommand(dir: string, runId: string, flags: { format?: string; out?: string; strict?: boolean; classes?: string } & RemoteStoreFlags, io: Io): Promise<number> {
   const format = (flags.format ?? (io.json ? 'json' : 'md')) as ReportFormat
@@ -46,7 +47,7 @@ export async function reportCommand(dir: string, runId: string, flags: { format?
   const events = readRunEvents(dir, runId)
   if (events.malformedLines > 0) io.err(`${paint(io, 'yellow', 'warning')} ${events.malformedLines} unreadable line(s) in ${dir}/drift/events.jsonl or ${dir}/andon/incidents.jsonl skipped\n`)
   const options: AnalyzeOptions = { incidents: events.incidents, driftEvents: events.driftEvents, ...(classes === undefined ? {} : { classes }) }
-  const remote = { ...(flags.url !== undefined ? { url: flags.url } : {}), ...((flags.token ?? io.env.ENTRENAR_TOKEN) ? { token: flags.token ?? io.env.ENTRENAR_TOKEN } : {}) }
+  const remote = { ...(flags.url !== undefined ? { url: flags.url } : {}), ...(flags.store !== undefined ? { store: flags.store } : {}), ...((flags.token ?? io.env.ENTRENAR_TOKEN) ? { token: flags.token ?? io.env.ENTRENAR_TOKEN } : {}) }
   const { report, text } = await withStoreAt(dir, remote, async (store) => {
     const report = await analyzeRun(store, runId, options)
     return { report, text: await renderReport(store, report, format, events) }

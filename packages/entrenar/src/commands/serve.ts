@@ -12,6 +12,7 @@ import { recordingPolicy } from '../events/recording-policy.js'
 import { join, resolve } from 'node:path'
 import { type Io, toJson, usage, warnOn } from '../io.js'
 import { driftEventsPath, openDriftLog } from '../node/drift-log.js'
+import { openStoreUrl } from '../node/store.js'
 import { untilAborted } from './dashboard.js'
 
 /** How often `serve` looks for dead writers' WALs to replay (the store's default staleness is 5 min). */
@@ -43,6 +44,8 @@ export interface ServeFlags {
   readonly sqlTimeoutMs?: string
   /** Rows a SQL answer carries at most (default the store's, 100 000). */
   readonly sqlMaxRows?: string
+  /** Points and runs in a database store (`clickhouse://host:8123/db`) instead of the directory's Parquet store. */
+  readonly store?: string
 }
 
 function count(flag: string, v: string | undefined, min: number): number | undefined {
@@ -67,7 +70,8 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   const sqlMaxRows = count('--sql-max-rows', flags.sqlMaxRows, 0)
   if ((sqlTimeoutMs !== undefined || sqlMaxRows !== undefined) && flags.sql !== true) throw usage('--sql-timeout-ms and --sql-max-rows need --sql')
   const sqlLimits = { ...(sqlTimeoutMs === undefined ? {} : { timeoutMs: sqlTimeoutMs }), ...(sqlMaxRows === undefined ? {} : { maxRows: sqlMaxRows }) }
-  const store = await openStore(dir, { sealAfterMs: 5000, sql: sqlLimits })
+  const parquet = flags.store === undefined ? await openStore(dir, { sealAfterMs: 5000, sql: sqlLimits }) : undefined
+  const store = parquet ?? (await openStoreUrl(flags.store!, sqlLimits))
   const lineage = await createLineage({ dir, onError: warnOn(io) })
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
   // File-writing handlers of the renacer.toml stay inside the store unless a path was given here.
@@ -110,16 +114,16 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   const renacer = configPath ? resolve(configPath) : null
   if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics`, sql, renacer }))
   else {
-    io.out(`entrenar serving ${dir} at ${server.url}\n`)
+    io.out(`entrenar serving ${flags.store === undefined ? dir : `${redact(flags.store)} (logs in ${dir})`} at ${server.url}\n`)
     io.out(`  push   POST ${server.url}/v1/ingest\n  scrape GET  ${server.url}/metrics\n  web    ${server.url}/\n`)
-    io.out(sql ? `  sql    POST ${sql} and POST ${server.url}/query (read-only: one SELECT over this store's files)\n` : '  sql    off (start with --sql to serve read-only SQL)\n')
+    io.out(sql ? `  sql    POST ${sql} and POST ${server.url}/query (read-only: one SELECT over this store's ${flags.store === undefined ? 'files' : 'database'})\n` : '  sql    off (start with --sql to serve read-only SQL)\n')
     io.out(renacer ? `  andon  rules from ${renacer}\n` : '  andon  no renacer.toml loaded (default rules)\n')
     io.out('(Ctrl-C to stop)\n')
   }
   ready?.(server.url)
   // Writers on other hosts that die while we serve: their WALs are replayed once their lease goes stale.
   const recovery = setInterval(() => {
-    store.recover().catch((e: unknown) => warnOn(io)(toEntrenarError(e, ErrorCodes.INTERNAL, 'entrenar serve: WAL recovery')))
+    parquet?.recover().catch((e: unknown) => warnOn(io)(toEntrenarError(e, ErrorCodes.INTERNAL, 'entrenar serve: WAL recovery')))
   }, RECOVER_EVERY_MS)
   recovery.unref()
   await untilAborted(io.signal)
@@ -133,4 +137,9 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
 }
 
 /** The flags `serve` accepts (unknown ones are errors, as on the command line). */
-const SERVE_FLAGS = optionKeys<ServeFlags>({ port: true, host: true, token: true, config: true, allowWrite: true, dashboard: true, allowedHost: true, corsOrigin: true, adminToken: true, detect: true, sql: true, sqlTimeoutMs: true, sqlMaxRows: true })
+const SERVE_FLAGS = optionKeys<ServeFlags>({ store: true, port: true, host: true, token: true, config: true, allowWrite: true, dashboard: true, allowedHost: true, corsOrigin: true, adminToken: true, detect: true, sql: true, sqlTimeoutMs: true, sqlMaxRows: true })
+
+/** A store URL without its password, for output. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:…@')
+}

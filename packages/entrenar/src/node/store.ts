@@ -25,6 +25,8 @@ export async function withStore<T>(dir: string, f: (store: ParquetStore) => Prom
 /** Where a command reads its store: a server speaking `/v1/store/*` (`entrenar serve`, `entrenar-store-server`) instead of the directory. */
 export interface RemoteStoreFlags {
   readonly url?: string
+  /** A database store instead of the directory's Parquet store: `clickhouse://host:8123/db`. */
+  readonly store?: string
   /** Bearer token for `url`. */
   readonly token?: string
 }
@@ -34,6 +36,15 @@ export interface RemoteStoreFlags {
  * `metricStoreContract`; the remote store is not closed), else with the store directory `dir`.
  */
 export async function withStoreAt<T>(dir: string, remote: RemoteStoreFlags, f: (store: MetricStore) => Promise<T>): Promise<T> {
+  if (remote.store !== undefined) {
+    if (remote.url !== undefined) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, 'entrenar: give --store or --url, not both')
+    const store = await openStoreUrl(remote.store)
+    try {
+      return await f(store)
+    } finally {
+      await store.close()
+    }
+  }
   if (remote.url === undefined) return withStore(dir, f)
   let url: URL
   try {
@@ -43,6 +54,18 @@ export async function withStoreAt<T>(dir: string, remote: RemoteStoreFlags, f: (
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar: --url ${remote.url} must be http or https`)
   return f(createHttpClient(metricStoreContract, remote.url, remote.token ? { token: remote.token } : {}))
+}
+
+/**
+ * Opens the store a `--store` URL names: `clickhouse://host:port/db` (the server's HTTP port; user and
+ * password in the URL; `clickhouse+https://` over TLS). `ENTRENAR_INVALID_CONFIG` for any other scheme.
+ */
+export async function openStoreUrl(url: string, sql?: { timeoutMs?: number; maxRows?: number }): Promise<MetricStore & { close(): Promise<void> }> {
+  if (!/^clickhouse(\+https)?:\/\//.test(url)) {
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar: --store ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))} is not a store URL (clickhouse://host:8123/database)`)
+  }
+  const { openClickHouseStore, parseClickHouseUrl } = await import('@entrenar/db-clickhouse')
+  return openClickHouseStore({ ...parseClickHouseUrl(url), ...(sql && Object.keys(sql).length ? { sql } : {}) })
 }
 
 /** The incidents in `<dir>/andon/incidents.jsonl` (of one run, when given), with the count of unreadable lines. */

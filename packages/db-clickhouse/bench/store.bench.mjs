@@ -1,0 +1,118 @@
+// The ClickHouse store against the Parquet store of @entrenar/db, in the same run on the same rows:
+//   1. acknowledged ingest (write() resolved / flush() resolved) in batches of BENCH_BATCH rows;
+//   2. the per-series `mean` over every row (a group-by of runs × metrics);
+//   3. a 100-run comparison: minmax-last downsampling of `loss` to 800 points per run.
+// Usage: npm run bench -w @entrenar/db-clickhouse (uses dist/ of core, db and db-clickhouse; needs clickhouse-server).
+// Scale: BENCH_ROWS (default 1_000_000), BENCH_BATCH (default 10_000).
+import { spawn } from 'node:child_process'
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { RecordBatchBuilder } from '@entrenar/core'
+import { openStore } from '@entrenar/db'
+import { openClickHouseStore } from '@entrenar/db-clickhouse'
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
+const BATCH = Number(process.env.BENCH_BATCH ?? 10_000)
+const RUNS = 100
+const METRICS = ['loss', 'accuracy', 'learning_rate', 'gradient_norm']
+const T0 = 1_700_000_000_000_000
+const root = mkdtempSync(join(tmpdir(), 'entrenar-ch-bench-'))
+const fmt = (x, d = 1) => x.toLocaleString('en-US', { maximumFractionDigits: d })
+
+const binary = ['/usr/bin/clickhouse-server', '/usr/sbin/clickhouse-server'].find((p) => {
+  try {
+    accessSync(p, constants.X_OK)
+    return true
+  } catch {
+    return false
+  }
+})
+if (!binary) {
+  console.log('clickhouse-server is not installed (apt-get install clickhouse-server)')
+  process.exit(0)
+}
+const port = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port
+      s.close(() => resolve(p))
+    })
+  })
+const ch = join(root, 'ch')
+for (const d of ['data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(ch, d), { recursive: true })
+const [http, tcp] = [await port(), await port()]
+writeFileSync(
+  join(ch, 'config.xml'),
+  `<?xml version="1.0"?><yandex><logger><level>warning</level><console>1</console></logger><http_port>${http}</http_port><tcp_port>${tcp}</tcp_port><listen_host>127.0.0.1</listen_host><path>${ch}/data/</path><tmp_path>${ch}/tmp/</tmp_path><user_files_path>${ch}/user_files/</user_files_path><format_schema_path>${ch}/format_schemas/</format_schema_path><mark_cache_size>268435456</mark_cache_size><users_config>users.xml</users_config><default_profile>default</default_profile><default_database>default</default_database><timezone>UTC</timezone></yandex>`,
+)
+writeFileSync(
+  join(ch, 'users.xml'),
+  '<?xml version="1.0"?><yandex><profiles><default></default></profiles><users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users><quotas><default></default></quotas></yandex>',
+)
+const server = spawn(binary, [`--config-file=${join(ch, 'config.xml')}`], { cwd: ch, stdio: 'ignore' })
+const url = `http://127.0.0.1:${http}`
+for (;;) {
+  try {
+    if ((await fetch(`${url}/?query=SELECT%201`)).ok) break
+  } catch {}
+  await new Promise((r) => setTimeout(r, 100))
+}
+
+/** Batch `k`: rows of one run, every metric in turn. */
+function makeBatch(k) {
+  const run = `run-${String(k % RUNS).padStart(3, '0')}`
+  const b = new RecordBatchBuilder(run, BATCH)
+  const ids = METRICS.map((m) => b.metricId(m))
+  const base = Math.floor(k / RUNS) * BATCH
+  for (let i = 0; i < BATCH; i++) {
+    const row = base + i
+    b.append(ids[row % METRICS.length], Math.sin(row) + 1, Math.floor(row / METRICS.length), T0 + row * 10, -2147483648, -2147483648, -1)
+  }
+  return b.finish()
+}
+const batches = Array.from({ length: Math.ceil(ROWS / BATCH) }, (_, k) => makeBatch(k))
+
+async function time(fn) {
+  const t0 = performance.now()
+  await fn()
+  return performance.now() - t0
+}
+async function median(fn, rounds = 5) {
+  const t = []
+  for (let r = 0; r < rounds; r++) t.push(await time(fn))
+  return t.sort((a, b) => a - b)[Math.floor(rounds / 2)]
+}
+
+const parquet = await openStore(join(root, 'parquet'))
+const clickhouse = await openClickHouseStore({ url, database: 'bench' })
+const rows = batches.length * BATCH
+const results = []
+for (const [name, store] of [
+  ['parquet', parquet],
+  ['clickhouse', clickhouse],
+]) {
+  const ingest = await time(async () => {
+    for (const b of batches) await store.write(b)
+    await store.flush()
+  })
+  const groupBy = await median(() => store.query({ aggregate: 'mean' }))
+  const compare = await median(() => store.query({ metrics: ['loss'], bucket: { points: 800, mode: 'minmax-last' } }))
+  const check = (await store.query({ aggregate: 'count' })).series.reduce((a, s) => a + s.value[0], 0)
+  if (check !== rows) throw new Error(`${name}: ${check} rows read back, ${rows} written`)
+  results.push({ name, ingest, groupBy, compare })
+}
+await parquet.close()
+await clickhouse.close()
+server.kill('SIGTERM')
+await new Promise((r) => server.once('exit', r))
+rmSync(root, { recursive: true, force: true })
+
+const [p, c] = results
+console.log(`${fmt(rows, 0)} rows, ${RUNS} runs × ${METRICS.length} metrics, batches of ${fmt(BATCH, 0)}; load average ${(await import('node:os')).loadavg().map((x) => fmt(x, 2)).join(' ')}`)
+console.log('| scenario | Parquet store | ClickHouse store | ClickHouse / Parquet |')
+console.log('|---|---|---|---|')
+console.log(`| acknowledged ingest, rows/s | ${fmt(rows / (p.ingest / 1000), 0)} | ${fmt(rows / (c.ingest / 1000), 0)} | ${fmt(p.ingest / c.ingest, 2)}× |`)
+console.log(`| mean per series over every row, ms | ${fmt(p.groupBy)} | ${fmt(c.groupBy)} | ${fmt(p.groupBy / c.groupBy, 2)}× speed |`)
+console.log(`| ${RUNS}-run loss comparison (minmax-last 800), ms | ${fmt(p.compare)} | ${fmt(c.compare)} | ${fmt(p.compare / c.compare, 2)}× speed |`)
