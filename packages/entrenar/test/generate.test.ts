@@ -89,9 +89,15 @@ describe('entrenar generate', () => {
     for (const l of lines) expect(l).toMatchObject({ rule: 'non_finite', level: 'critical', decision: 'stop', metric: 'loss', value: 'NaN' })
     const r = await cli(['--json', 'runs', dir])
     expect(r.code).toBe(0)
-    const rows = (JSON.parse(r.out) as { runs: { id: string; incidents: number; status: string }[] }).runs
+    const rows = (JSON.parse(r.out) as { runs: { id: string; incidents: number; status: string; points: number; metrics: number; lastStep: number }[] }).runs
     expect(rows).toHaveLength(RUNS)
-    for (const row of rows) expect(row.incidents).toBe(s.stopped.includes(row.id) ? 1 : 0)
+    for (const row of rows) {
+      expect(row.incidents).toBe(s.stopped.includes(row.id) ? 1 : 0)
+      // From the run catalog: the same figures the generator wrote.
+      expect(row.points).toBe(s.pointsByRun[row.id])
+      expect(row.metrics).toBe(METRICS)
+      expect(row.lastStep).toBe(s.pointsByRun[row.id]! / METRICS - 1)
+    }
   })
 
   it('is deterministic for a seed', async () => {
