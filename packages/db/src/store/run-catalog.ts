@@ -93,6 +93,8 @@ export class RunCatalog {
   #chain: Promise<unknown> = Promise.resolve()
   /** Rebuilds done (tests and stats). */
   scans = 0
+  /** The catalog as last read or written, with the file's identity then: reused while the file is unchanged. */
+  #memo: { key: string; file: CatalogFile; writtenNs: bigint } | undefined
 
   constructor(root: string, segments: Catalog, report: (e: EntrenarError) => void) {
     this.#root = root
@@ -107,12 +109,12 @@ export class RunCatalog {
 
   /** Run metadata, ordered by start time. */
   async runs(): Promise<RunInfo[]> {
-    return (await this.#fresh()).runs
+    return (await this.#fresh(false)).runs
   }
 
   /** Per-run row summaries of the live segments, in run id order. */
   async summaries(): Promise<RunSummary[]> {
-    const c = await this.#fresh()
+    const c = await this.#fresh(true)
     const out: RunSummary[] = []
     for (const id of Object.keys(c.runDirs).sort()) {
       const segs = c.runDirs[id]!.segments
@@ -134,28 +136,38 @@ export class RunCatalog {
 
   /** Brings the catalog file up to date with the files now (at close and after recovery). */
   async refresh(): Promise<void> {
-    await this.#fresh()
+    await this.#fresh(true)
   }
 
-  /** One refresh at a time per store: concurrent callers share it. */
-  #fresh(): Promise<CatalogFile> {
-    const p = this.#chain.then(() => this.#update())
+  /** One refresh at a time per store. `segments` false: only run metadata is brought up to date. */
+  #fresh(segments: boolean): Promise<CatalogFile> {
+    const p = this.#chain.then(() => this.#update(segments))
     this.#chain = p.catch(() => undefined)
     return p
   }
 
   async #load(): Promise<{ file: CatalogFile | undefined; writtenNs: bigint }> {
+    let key: string
+    try {
+      const st = await stat(this.path, { bigint: true })
+      key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
+    } catch {
+      return { file: undefined, writtenNs: 0n }
+    }
+    if (this.#memo?.key === key) return this.#memo
     const bytes = await readWhole(this.path)
     if (!bytes) return { file: undefined, writtenNs: 0n }
     try {
-      return { file: parse(bytes), writtenNs: (await mtimeNs(this.path)) ?? 0n }
+      const loaded = { key, file: parse(bytes), writtenNs: (await mtimeNs(this.path)) ?? 0n }
+      this.#memo = loaded
+      return loaded
     } catch (e) {
       this.#report(new EntrenarError(ErrorCodes.DB_CORRUPT, `entrenar/db: run catalog ${this.path} is damaged (${e instanceof Error ? e.message : String(e)}); rebuilt from the run files and segments`, { cause: e, details: { path: this.path } }))
       return { file: undefined, writtenNs: 0n }
     }
   }
 
-  async #update(): Promise<CatalogFile> {
+  async #update(withSegments: boolean): Promise<CatalogFile> {
     const { file, writtenNs } = await this.#load()
     const trusted = (recorded: DirState | undefined, now: bigint | undefined): boolean =>
       recorded !== undefined && now !== undefined && recorded.mtimeNs === String(now) && writtenNs - now >= RACY_NS
@@ -176,6 +188,12 @@ export class RunCatalog {
     const metricsPath = join(this.#root, 'metrics')
     const metricsNow = await mtimeNs(metricsPath)
     let metricsDir = file?.metricsDir
+    if (!withSegments) {
+      // Run metadata only: the segment part is kept as it is (its own mtimes say when it is stale).
+      const out: CatalogFile = { format: FORMAT, version: VERSION, runsDir: runsDir!, runs, metricsDir: metricsDir ?? { mtimeNs: '0', names: [] }, runDirs: file?.runDirs ?? {} }
+      if (changed) await this.#write(out)
+      return out
+    }
     if (!metricsDir || !trusted(metricsDir, metricsNow)) {
       const names: string[] = []
       for (const d of await listDir(metricsPath)) if (d.isDirectory() && runIdFromDirName(d.name) !== undefined) names.push(runIdFromDirName(d.name)!)
@@ -200,19 +218,23 @@ export class RunCatalog {
       changed = true
     }
     const out: CatalogFile = { format: FORMAT, version: VERSION, runsDir: runsDir!, runs, metricsDir, runDirs }
-    if (changed) {
-      this.scans++
-      const body = JSON.stringify(out)
-      const enc = new TextEncoder()
-      const bodyBytes = enc.encode(body)
-      try {
-        await writeFileDurable(this.path, [enc.encode(`${JSON.stringify({ crc: crc32(bodyBytes) })}\n`), bodyBytes])
-      } catch {
-        // A cache: a store on a read-only medium is listed by scanning each time.
-      }
-    }
+    if (changed) await this.#write(out)
     return out
   }
+
+  async #write(out: CatalogFile): Promise<void> {
+    this.scans++
+    const enc = new TextEncoder()
+    const bodyBytes = enc.encode(JSON.stringify(out))
+    try {
+      await writeFileDurable(this.path, [enc.encode(`${JSON.stringify({ crc: crc32(bodyBytes) })}\n`), bodyBytes])
+      const st = await stat(this.path, { bigint: true })
+      this.#memo = { key: `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`, file: out, writtenNs: st.mtimeNs }
+    } catch {
+      // A cache: a store on a read-only medium is listed by scanning each time.
+    }
+  }
+
 
   /** Lists one partition, summarising the segments not summarised before. */
   async #listRun(id: string, now: bigint, old: RunDirState | undefined): Promise<RunDirState> {
