@@ -162,6 +162,8 @@ class Store implements ParquetStore {
   #closeP: Promise<void> | undefined
   #sql: Promise<SqlEngine> | undefined
   #sqlRunning = 0
+  /** True once this store wrote rows or run metadata: only then does close() bring the run catalog up to date. */
+  #wrote = false
 
   constructor(dir: string, o: ResolvedOptions) {
     this.dir = dir
@@ -238,6 +240,7 @@ class Store implements ParquetStore {
       this.#lastRunId = batch.runId
     }
     if (batch.length === 0) return
+    this.#wrote = true
     const own = ownBatch(batch)
     const frame = encodeFrame(own, crc32)
     if (this.#bufferRows === 0) this.#oldestMs = Date.now()
@@ -430,7 +433,7 @@ class Store implements ParquetStore {
         await this.#segChain
         await this.#walChain
         // A cache: a failure to bring it up to date (a read-only medium, a vanished directory) loses nothing.
-        await this.#runCatalog.refresh().catch(() => undefined)
+        if (this.#wrote) await this.#runCatalog.refresh().catch(() => undefined)
       } finally {
         await this.#file?.close().catch(() => undefined)
         this.#file = undefined
@@ -555,6 +558,7 @@ class Store implements ParquetStore {
 
   async putRun(run: RunInfo): Promise<void> {
     this.#open()
+    this.#wrote = true
     await writeRun(this.dir, run)
   }
 
