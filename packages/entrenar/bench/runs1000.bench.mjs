@@ -57,6 +57,23 @@ if (process.env.BENCH_OLD === '1') {
   const oldWay = async () => (await Promise.all([store.runs(), store.query({ aggregate: 'count' })]))[1].series.length
   row('run table by counting every row (before the catalog)', await median(oldWay, 3), await median(duckTable, 3))
 }
+// First query of a freshly opened store (footers and columns not cached) vs a fresh DuckDB instance.
+const first = async (q) => {
+  const s = await openStore(dir, { onCorrupt: () => {}, recoverWal: false })
+  try {
+    return (await s.query(q)).series.length
+  } finally {
+    await s.close()
+  }
+}
+const duckFirst = async (sql) => {
+  const c = await (await DuckDBInstance.create(':memory:')).connect()
+  const n = (await c.runAndReadAll(sql.replace('FROM metrics', `FROM read_parquet('${dir}/metrics/*/*.parquet', hive_partitioning = true)`))).getRowsJS().length
+  c.closeSync()
+  return n
+}
+row('one metric (loss) across all runs, first query', await median(() => first({ metrics: ['loss'] }), 3), await median(() => duckFirst("SELECT run_id, step, value FROM metrics WHERE metric = 'loss'"), 3))
+row("all of one run's metrics (run-500), first query", await median(() => first({ runs: ['run-500'] }), 3), await median(() => duckFirst("SELECT metric, step, value FROM metrics WHERE run_id = 'run-500'"), 3))
 const loss = async () => (await store.query({ metrics: ['loss'] })).series.length
 const duckLoss = async () => (await duck.runAndReadAll("SELECT run_id, step, value FROM metrics WHERE metric = 'loss'")).getRowsJS().length
 row('one metric (loss) across all runs, warm', await median(loss, 3), await median(duckLoss, 3))
