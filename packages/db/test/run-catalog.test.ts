@@ -82,7 +82,20 @@ describe('run catalog', () => {
     const dir = await populated()
     const path = join(dir, RUN_CATALOG)
     const good = readFileSync(path, 'utf8')
-    for (const bad of [good.slice(0, good.length >> 1), good.replace('"r1"', '"rX"'), 'not json', `{"crc":0}\n{}`]) {
+    // A crafted catalog with a correct checksum: a run that could not have been stored, a negative count.
+    const { crc32 } = await import('../src/node/io.js')
+    const forge = (edit: (c: Record<string, any>) => void) => {
+      const c = JSON.parse(good.split('\n')[1]!) as Record<string, any>
+      edit(c)
+      const body = JSON.stringify(c)
+      return `${JSON.stringify({ crc: crc32(new TextEncoder().encode(body)) })}\n${body}`
+    }
+    const forged = [
+      forge((c) => c.runs.push({ id: '../../etc', status: 'finished', startTimeMs: 0 })),
+      forge((c) => (c.runs[0].status = 'hacked')),
+      forge((c) => (Object.values(c.runDirs as Record<string, any>)[0].segments[Object.keys(Object.values(c.runDirs as Record<string, any>)[0].segments)[0]!].rows = -5)),
+    ]
+    for (const bad of [good.slice(0, good.length >> 1), good.replace('"r1"', '"rX"'), 'not json', `{"crc":0}\n{}`, ...forged]) {
       writeFileSync(path, bad)
       ageDirs(dir)
       const problems: string[] = []
@@ -91,7 +104,7 @@ describe('run catalog', () => {
       expect(await s.runs()).toEqual(want.runs)
       expect(await s.runSummaries()).toEqual(want.summaries)
       expect(problems.length).toBeGreaterThan(0)
-      expect(problems[0]).toMatch(/^ENTRENAR_DB_CORRUPT .*run catalog .* is damaged.*rebuilt/)
+      expect(problems[0]).toMatch(/^ENTRENAR_DB_CORRUPT .*run catalog .*rebuilt/)
       await s.close()
       // Rewritten whole: the next open finds it valid.
       const again = await openStore(dir, { onCorrupt: (e) => problems.push(e.code) })

@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises'
 import { EntrenarError, ErrorCodes, type RunInfo } from '@entrenar/core'
 import { crc32, fileSize, join, listDir, readWhole, writeFileDurable } from '../node/io.js'
 import type { Catalog } from './catalog.js'
-import { runDirName, runIdFromDirName } from './paths.js'
-import { readRuns } from './runs.js'
+import { encodeRunId, runDirName, runIdFromDirName } from './paths.js'
+import { checkRun, readRuns } from './runs.js'
 
 /** What a run's segments hold, from the catalog: the `entrenar runs` columns without decoding values. */
 export interface RunSummary {
@@ -71,6 +71,18 @@ function parse(bytes: Uint8Array): CatalogFile {
   const c = JSON.parse(body) as CatalogFile
   if (c?.format !== FORMAT || c.version !== VERSION || !Array.isArray(c.runs) || typeof c.runDirs !== 'object' || c.runDirs === null || !Array.isArray(c.metricsDir?.names)) {
     throw new Error(`not a version ${VERSION} run catalog`)
+  }
+  // The checksum catches damage, not a crafted file: every entry is checked as the run files are.
+  for (const r of c.runs) checkRun(r)
+  const isStrings = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'string')
+  if (!isStrings(c.metricsDir.names)) throw new Error('bad partition list')
+  for (const [id, d] of Object.entries(c.runDirs)) {
+    encodeRunId(id)
+    if (typeof d?.mtimeNs !== 'string' || typeof d.segments !== 'object' || d.segments === null) throw new Error(`bad entry for run ${JSON.stringify(id)}`)
+    for (const g of Object.values(d.segments)) {
+      const ok = Number.isSafeInteger(g?.rows) && g.rows >= 0 && Number.isSafeInteger(g.size) && (g.stepMax === null || Number.isFinite(g.stepMax)) && isStrings(g.metrics) && isStrings(g.replaces)
+      if (!ok) throw new Error(`bad segment summary of run ${JSON.stringify(id)}`)
+    }
   }
   return c
 }
@@ -178,7 +190,19 @@ export class RunCatalog {
     const runsNow = await mtimeNs(runsPath)
     let runsDir = file?.runsDir
     let runs = file?.runs ?? []
-    if (!trusted(runsDir, runsNow)) {
+    let stale = !trusted(runsDir, runsNow)
+    if (!stale) {
+      // One directory listing: the catalog lists exactly the run files there are (a crafted or misplaced
+      // catalog with a valid checksum cannot add or hide runs).
+      const names = new Set<string>()
+      for (const f of await listDir(runsPath)) if (f.isFile() && f.name.endsWith('.json') && !f.name.startsWith('.')) names.add(f.name.slice(0, -5))
+      const listed = new Set(runs.map((r) => encodeRunId(r.id)))
+      if (listed.size !== runs.length || [...listed].some((n) => !names.has(n))) {
+        this.#report(new EntrenarError(ErrorCodes.DB_CORRUPT, `entrenar/db: run catalog ${this.path} lists runs that runs/ does not hold; rebuilt from the run files`, { details: { path: this.path } }))
+        stale = true
+      } else if (names.size !== listed.size) stale = true // a run file the catalog has not seen yet (or a damaged one it skipped)
+    }
+    if (stale) {
       runs = await readRuns(this.#root, this.#quarantine)
       runsDir = { mtimeNs: String(runsNow ?? 0n) }
       changed = true
