@@ -80,6 +80,10 @@ describe('crash safety (SIGKILL)', () => {
     expect(readdirSync(join(dir, 'wal')).filter((f) => f.endsWith('.wal'))).toEqual([])
     // Temp files of writers killed mid-segment are gone too.
     for (const d of readdirSync(join(dir, 'metrics'))) expect(readdirSync(join(dir, 'metrics', d)).filter((f) => f.endsWith('.tmp'))).toEqual([])
+    // The run catalog, rewritten by writers killed mid-recovery, still agrees with a scan of the segments.
+    const counts = new Map<string, number>()
+    for (const s of (await store.query({ aggregate: 'count' })).series) counts.set(s.runId, (counts.get(s.runId) ?? 0) + s.value[0]!)
+    expect(new Map((await store.runSummaries()).map((r) => [r.runId, r.points]))).toEqual(counts)
     await store.close()
     const again = await openStore(dir)
     expect(again.recovery.walFiles).toBe(0)

@@ -2,5 +2,5 @@ import { expect, it } from 'vitest'
 import * as db from '../src/index.js'
 
 it('pins the public names of @entrenar/db', () => {
-  expect(Object.keys(db).sort()).toEqual(['DUCKDB_INSTALL_HINT', 'decodeRunId', 'encodeRunId', 'openStore'])
+  expect(Object.keys(db).sort()).toEqual(['DUCKDB_INSTALL_HINT', 'RUN_CATALOG', 'decodeRunId', 'encodeRunId', 'openStore'])
 })

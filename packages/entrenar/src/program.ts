@@ -74,6 +74,15 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .action((dir: string, o: { url?: string; token?: string; store?: string }) => run(async (io) => (await import('./commands/runs.js')).runsCommand(dir, io, o))())
 
   program
+    .command('generate <dir>')
+    .description('write a realistic store for testing at scale: runs of different lengths, Andon stops, NaN bursts, diverged runs, configs and tags (seeded)')
+    .option('--runs <n>', 'runs', '1000')
+    .option('--metrics <n>', 'metrics per run', '20')
+    .option('--steps <n>', 'steps of the longest run (runs have 20–100 % of it)', '10000')
+    .option('--seed <n>', 'seed: the same flags write the same store', '1')
+    .action((dir: string, o: { runs: string; metrics: string; steps: string; seed: string }) => run(async (io) => (await import('./commands/generate.js')).generateCommand(dir, o, io))())
+
+  program
     .command('query <dir> [sql]')
     .description('typed query (flags) or SQL through DuckDB over the view `metrics`')
     .option('--run <id>', 'run id (repeatable)', collect)

@@ -13,6 +13,8 @@ it('entrenar exports exactly the public names', () => {
       'colorEnabled',
       'dashboardCommand',
       'demoCommand',
+      'generateCommand',
+      'generateStore',
       'driftEventFromLine',
       'driftEventToLine',
       'driftEventsPath',

@@ -109,6 +109,16 @@ export class Catalog {
     return found.sort((a, b) => (a.name < b.name ? -1 : 1))
   }
 
+  /** One segment file, opened (footer cached); undefined when gone or damaged (then quarantined). */
+  segment(path: string, name: string, runId: string): Promise<SegmentInfo | undefined> {
+    return this.#open(path, name, runId)
+  }
+
+  /** True when the segment's footer is cached. */
+  cached(path: string): boolean {
+    return this.#segments.has(path)
+  }
+
   /** Forgets a segment (deleted by compaction or retention). */
   forget(path: string): void {
     this.#segments.delete(path)

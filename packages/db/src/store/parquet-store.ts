@@ -25,7 +25,8 @@ import { type Lease, Liveness, startLease } from './lease.js'
 import { type ResolvedOptions, resolveOptions, type StoreOptions } from './options.js'
 import { encodeRunId, genString, newWriterId, segmentName, walName } from './paths.js'
 import { NO_RECOVERY, type RecoveryReport, recoverWals } from './recover.js'
-import { readRuns, writeRun } from './runs.js'
+import { RunCatalog, type RunSummary } from './run-catalog.js'
+import { writeRun } from './runs.js'
 import { byRun, writeRunSegment } from './segments.js'
 import { checkOptions, optionKeys } from '@entrenar/core'
 
@@ -81,6 +82,12 @@ export interface ParquetStore extends MetricStore {
    */
   problems(): readonly EntrenarError[]
   stats(): StoreStats
+  /**
+   * Rows, distinct metrics and last step of every run with rows in segments (run id order), from the run
+   * catalog (`<dir>/run-catalog.json`): one file and the directories' mtimes, not a scan of the segments.
+   * Rows still buffered by a process are not counted until they are sealed.
+   */
+  runSummaries(): Promise<RunSummary[]>
 }
 
 const PREFIX = 'entrenar/db'
@@ -118,6 +125,7 @@ class Store implements ParquetStore {
   recovery: RecoveryReport = NO_RECOVERY
   readonly #o: ResolvedOptions
   readonly #catalog: Catalog
+  readonly #runCatalog: RunCatalog
   readonly #problems: EntrenarError[] = []
   readonly #pool = new ScratchPool()
   readonly #encoder: SegmentEncoder
@@ -154,6 +162,8 @@ class Store implements ParquetStore {
   #closeP: Promise<void> | undefined
   #sql: Promise<SqlEngine> | undefined
   #sqlRunning = 0
+  /** True once this store wrote rows or run metadata: only then does close() bring the run catalog up to date. */
+  #wrote = false
 
   constructor(dir: string, o: ResolvedOptions) {
     this.dir = dir
@@ -161,6 +171,7 @@ class Store implements ParquetStore {
     this.writerId = newWriterId(o.host, process.pid)
     this.#liveness = new Liveness(dir, { host: o.host, now: o.clock, staleWriterMs: o.staleWriterMs })
     this.#catalog = new Catalog(dir, o.cacheBytes, (e) => this.#report(e))
+    this.#runCatalog = new RunCatalog(dir, this.#catalog, (e) => this.#report(e))
     this.#encoder = createEncoder({ threaded: o.threads, onWorkerDeath: (e) => this.#problems.push(e) })
   }
 
@@ -186,8 +197,10 @@ class Store implements ParquetStore {
     }
   }
 
-  #recoverNow(): Promise<RecoveryReport> {
-    return recoverWals(this.dir, this.writerId, this.#liveness, this.#catalog, this.#encoder, this.#o.rowGroupRows, (e) => this.#report(e))
+  async #recoverNow(): Promise<RecoveryReport> {
+    const r = await recoverWals(this.dir, this.writerId, this.#liveness, this.#catalog, this.#encoder, this.#o.rowGroupRows, (e) => this.#report(e))
+    if (r.rows > 0) await this.#runCatalog.refresh()
+    return r
   }
 
   recover(): Promise<RecoveryReport> {
@@ -227,6 +240,7 @@ class Store implements ParquetStore {
       this.#lastRunId = batch.runId
     }
     if (batch.length === 0) return
+    this.#wrote = true
     const own = ownBatch(batch)
     const frame = encodeFrame(own, crc32)
     if (this.#bufferRows === 0) this.#oldestMs = Date.now()
@@ -418,6 +432,8 @@ class Store implements ParquetStore {
         await this.#scheduleSeal()
         await this.#segChain
         await this.#walChain
+        // A cache: a failure to bring it up to date (a read-only medium, a vanished directory) loses nothing.
+        if (this.#wrote) await this.#runCatalog.refresh().catch(() => undefined)
       } finally {
         await this.#file?.close().catch(() => undefined)
         this.#file = undefined
@@ -532,11 +548,17 @@ class Store implements ParquetStore {
   }
 
   async runs(): Promise<RunInfo[]> {
-    return readRuns(this.dir, (path, e) => this.#catalog.quarantine(path, e))
+    return this.#runCatalog.runs()
+  }
+
+  async runSummaries(): Promise<RunSummary[]> {
+    if (!this.#closed) await this.#scheduleSeal()
+    return this.#runCatalog.summaries()
   }
 
   async putRun(run: RunInfo): Promise<void> {
     this.#open()
+    this.#wrote = true
     await writeRun(this.dir, run)
   }
 

@@ -1,3 +1,4 @@
+import type { ParquetStore } from '@entrenar/db'
 import { type Io, num, paint, table, toJson } from '../io.js'
 import { readDriftEvents } from '../node/drift-log.js'
 import { type RemoteStoreFlags, readIncidentLog, withStoreAt } from '../node/store.js'
@@ -34,9 +35,13 @@ export async function runsCommand(dir: string, io: Io, remote: RemoteStoreFlags 
   const rows = await withStoreAt(dir, { ...remote, token: remote.token ?? io.env.ENTRENAR_TOKEN }, async (store) => {
     const drifts = countByRun(readDriftEvents(dir).events)
     const incidents = countByRun(readIncidentLog(dir).events)
-    const [runs, counts] = await Promise.all([store.runs(), store.query({ aggregate: 'count' })])
     const byRun = new Map<string, { points: number; metrics: number; lastStep: number }>()
-    for (const s of counts.series) {
+    // A local store answers from its run catalog; a remote one by counting every series.
+    const local = 'runSummaries' in store && typeof store.runSummaries === 'function' ? (store as ParquetStore) : undefined
+    const [runs, counts] = await Promise.all([store.runs(), local ? local.runSummaries() : store.query({ aggregate: 'count' })])
+    if (Array.isArray(counts)) {
+      for (const s of counts) byRun.set(s.runId, { points: s.points, metrics: s.metrics, lastStep: s.lastStep ?? Number.NEGATIVE_INFINITY })
+    } else for (const s of counts.series) {
       const r = byRun.get(s.runId) ?? { points: 0, metrics: 0, lastStep: Number.NEGATIVE_INFINITY }
       r.points += s.value[0] ?? 0
       r.metrics++

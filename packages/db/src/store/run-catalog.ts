@@ -1,0 +1,301 @@
+import { stat } from 'node:fs/promises'
+import { EntrenarError, ErrorCodes, type RunInfo } from '@entrenar/core'
+import { crc32, fileSize, join, listDir, readWhole, writeFileDurable } from '../node/io.js'
+import type { Catalog } from './catalog.js'
+import { encodeRunId, runDirName, runIdFromDirName } from './paths.js'
+import { checkRun, readRuns } from './runs.js'
+
+/** What a run's segments hold, from the catalog: the `entrenar runs` columns without decoding values. */
+export interface RunSummary {
+  readonly runId: string
+  /** Rows of the run's live segments (buffered rows of other processes are not counted). */
+  readonly points: number
+  /** Distinct metric names. */
+  readonly metrics: number
+  /** Largest step, or undefined without rows. */
+  readonly lastStep: number | undefined
+}
+
+/** The catalog file, `<dir>/run-catalog.json`. */
+export const RUN_CATALOG = 'run-catalog.json'
+const FORMAT = 'entrenar-run-catalog'
+const VERSION = 1
+/**
+ * A directory changed less than this before the catalog was written may have changed again in the same
+ * file-system clock tick after it was listed (the "racy clean" case of git's index): it is listed again.
+ */
+const RACY_NS = 1_000_000_000n
+
+interface SegmentSummary {
+  /** File size: a file replaced under the same name (a WAL claimed from a live writer) is summarised again. */
+  readonly size: number
+  readonly rows: number
+  readonly stepMax: number | null
+  readonly metrics: readonly string[]
+  readonly replaces: readonly string[]
+}
+
+interface DirState {
+  /** The directory's mtime (ns, decimal) when it was listed. */
+  readonly mtimeNs: string
+}
+
+interface RunDirState extends DirState {
+  readonly segments: Record<string, SegmentSummary>
+}
+
+interface CatalogFile {
+  readonly format: typeof FORMAT
+  readonly version: typeof VERSION
+  readonly runsDir: DirState
+  readonly runs: RunInfo[]
+  readonly metricsDir: DirState & { readonly names: string[] }
+  readonly runDirs: Record<string, RunDirState>
+}
+
+async function mtimeNs(path: string): Promise<bigint | undefined> {
+  try {
+    return (await stat(path, { bigint: true })).mtimeNs
+  } catch {
+    return undefined
+  }
+}
+
+function parse(bytes: Uint8Array): CatalogFile {
+  const text = new TextDecoder().decode(bytes)
+  const nl = text.indexOf('\n')
+  if (nl < 0) throw new Error('no checksum line')
+  const head = JSON.parse(text.slice(0, nl)) as { crc?: unknown }
+  const body = text.slice(nl + 1)
+  if (head.crc !== crc32(new TextEncoder().encode(body))) throw new Error('checksum mismatch')
+  const c = JSON.parse(body) as CatalogFile
+  if (c?.format !== FORMAT || c.version !== VERSION || !Array.isArray(c.runs) || typeof c.runDirs !== 'object' || c.runDirs === null || !Array.isArray(c.metricsDir?.names)) {
+    throw new Error(`not a version ${VERSION} run catalog`)
+  }
+  // The checksum catches damage, not a crafted file: every entry is checked as the run files are.
+  for (const r of c.runs) checkRun(r)
+  const isStrings = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'string')
+  if (!isStrings(c.metricsDir.names)) throw new Error('bad partition list')
+  for (const [id, d] of Object.entries(c.runDirs)) {
+    encodeRunId(id)
+    if (typeof d?.mtimeNs !== 'string' || typeof d.segments !== 'object' || d.segments === null) throw new Error(`bad entry for run ${JSON.stringify(id)}`)
+    for (const g of Object.values(d.segments)) {
+      const ok = Number.isSafeInteger(g?.rows) && g.rows >= 0 && Number.isSafeInteger(g.size) && (g.stepMax === null || Number.isFinite(g.stepMax)) && isStrings(g.metrics) && isStrings(g.replaces)
+      if (!ok) throw new Error(`bad segment summary of run ${JSON.stringify(id)}`)
+    }
+  }
+  return c
+}
+
+/**
+ * The store's run catalog: run metadata and per-segment summaries (rows, largest step, metric names) in
+ * one file, so listing runs reads one file and a few directory mtimes instead of every run file and segment.
+ *
+ * Kept honest by construction: a directory whose mtime differs from the one recorded (every write of the
+ * store renames a file into it), or that changed within a second of the catalog being written, is listed
+ * again; a segment is summarised once (segments are immutable, named uniquely). A missing catalog is
+ * rebuilt quietly; an unreadable or tampered one (checksum) is reported as `ENTRENAR_DB_CORRUPT` and rebuilt.
+ * Several processes may rewrite it: each write is atomic and its content follows from the files alone.
+ */
+export class RunCatalog {
+  readonly #root: string
+  readonly #segments: Catalog
+  readonly #report: (e: EntrenarError) => void
+  readonly #quarantine: (path: string, e: unknown) => Promise<void>
+  #chain: Promise<unknown> = Promise.resolve()
+  /** Rebuilds done (tests and stats). */
+  scans = 0
+  /** The catalog as last read or written, with the file's identity then: reused while the file is unchanged. */
+  #memo: { key: string; file: CatalogFile; writtenNs: bigint } | undefined
+
+  constructor(root: string, segments: Catalog, report: (e: EntrenarError) => void) {
+    this.#root = root
+    this.#segments = segments
+    this.#report = report
+    this.#quarantine = (path, e) => segments.quarantine(path, e)
+  }
+
+  get path(): string {
+    return join(this.#root, RUN_CATALOG)
+  }
+
+  /** Run metadata, ordered by start time. */
+  async runs(): Promise<RunInfo[]> {
+    return (await this.#fresh(false)).runs
+  }
+
+  /** Per-run row summaries of the live segments, in run id order. */
+  async summaries(): Promise<RunSummary[]> {
+    const c = await this.#fresh(true)
+    const out: RunSummary[] = []
+    for (const id of Object.keys(c.runDirs).sort()) {
+      const segs = c.runDirs[id]!.segments
+      const replaced = new Set<string>()
+      for (const s of Object.values(segs)) for (const r of s.replaces) replaced.add(r)
+      let points = 0
+      let last = Number.NEGATIVE_INFINITY
+      const metrics = new Set<string>()
+      for (const [name, s] of Object.entries(segs)) {
+        if (replaced.has(name)) continue
+        points += s.rows
+        if (s.stepMax !== null && s.stepMax > last) last = s.stepMax
+        for (const m of s.metrics) metrics.add(m)
+      }
+      if (points > 0) out.push({ runId: id, points, metrics: metrics.size, lastStep: Number.isFinite(last) ? last : undefined })
+    }
+    return out
+  }
+
+  /** Brings the catalog file up to date with the files now (at close and after recovery). */
+  async refresh(): Promise<void> {
+    await this.#fresh(true)
+  }
+
+  /** One refresh at a time per store. `segments` false: only run metadata is brought up to date. */
+  #fresh(segments: boolean): Promise<CatalogFile> {
+    const p = this.#chain.then(() => this.#update(segments))
+    this.#chain = p.catch(() => undefined)
+    return p
+  }
+
+  async #load(): Promise<{ file: CatalogFile | undefined; writtenNs: bigint }> {
+    let key: string
+    try {
+      const st = await stat(this.path, { bigint: true })
+      key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
+    } catch {
+      return { file: undefined, writtenNs: 0n }
+    }
+    if (this.#memo?.key === key) return this.#memo
+    const bytes = await readWhole(this.path)
+    if (!bytes) return { file: undefined, writtenNs: 0n }
+    try {
+      const loaded = { key, file: parse(bytes), writtenNs: (await mtimeNs(this.path)) ?? 0n }
+      this.#memo = loaded
+      return loaded
+    } catch (e) {
+      this.#report(new EntrenarError(ErrorCodes.DB_CORRUPT, `entrenar/db: run catalog ${this.path} is damaged (${e instanceof Error ? e.message : String(e)}); rebuilt from the run files and segments`, { cause: e, details: { path: this.path } }))
+      return { file: undefined, writtenNs: 0n }
+    }
+  }
+
+  async #update(withSegments: boolean): Promise<CatalogFile> {
+    const { file, writtenNs } = await this.#load()
+    const trusted = (recorded: DirState | undefined, now: bigint | undefined): boolean =>
+      recorded !== undefined && now !== undefined && recorded.mtimeNs === String(now) && writtenNs - now >= RACY_NS
+    let changed = file === undefined
+
+    // Run metadata: re-read every run file when runs/ changed.
+    const runsPath = join(this.#root, 'runs')
+    const runsNow = await mtimeNs(runsPath)
+    let runsDir = file?.runsDir
+    let runs = file?.runs ?? []
+    let stale = !trusted(runsDir, runsNow)
+    if (!stale) {
+      // One directory listing: the catalog lists exactly the run files there are (a crafted or misplaced
+      // catalog with a valid checksum cannot add or hide runs).
+      const names = new Set<string>()
+      for (const f of await listDir(runsPath)) if (f.isFile() && f.name.endsWith('.json') && !f.name.startsWith('.')) names.add(f.name.slice(0, -5))
+      const listed = new Set(runs.map((r) => encodeRunId(r.id)))
+      if (listed.size !== runs.length || [...listed].some((n) => !names.has(n))) {
+        this.#report(new EntrenarError(ErrorCodes.DB_CORRUPT, `entrenar/db: run catalog ${this.path} lists runs that runs/ does not hold; rebuilt from the run files`, { details: { path: this.path } }))
+        stale = true
+      } else if (names.size !== listed.size) stale = true // a run file the catalog has not seen yet (or a damaged one it skipped)
+    }
+    if (stale) {
+      runs = await readRuns(this.#root, this.#quarantine)
+      runsDir = { mtimeNs: String(runsNow ?? 0n) }
+      changed = true
+    }
+
+    // Segments: the partition list, then each partition whose directory changed.
+    const metricsPath = join(this.#root, 'metrics')
+    const metricsNow = await mtimeNs(metricsPath)
+    let metricsDir = file?.metricsDir
+    if (!withSegments) {
+      // Run metadata only: the segment part is kept as it is (its own mtimes say when it is stale).
+      const out: CatalogFile = { format: FORMAT, version: VERSION, runsDir: runsDir!, runs, metricsDir: metricsDir ?? { mtimeNs: '0', names: [] }, runDirs: file?.runDirs ?? {} }
+      if (changed) await this.#write(out)
+      return out
+    }
+    if (!metricsDir || !trusted(metricsDir, metricsNow)) {
+      const names: string[] = []
+      for (const d of await listDir(metricsPath)) if (d.isDirectory() && runIdFromDirName(d.name) !== undefined) names.push(runIdFromDirName(d.name)!)
+      metricsDir = { mtimeNs: String(metricsNow ?? 0n), names: names.sort() }
+      changed = true
+    }
+    const runDirs: Record<string, RunDirState> = {}
+    const stats = await Promise.all(metricsDir.names.map((id) => mtimeNs(join(metricsPath, runDirName(id)))))
+    for (let i = 0; i < metricsDir.names.length; i++) {
+      const id = metricsDir.names[i]!
+      const now = stats[i]
+      if (now === undefined) {
+        changed = true // the partition is gone (retention)
+        continue
+      }
+      const old = file?.runDirs[id]
+      if (old && trusted(old, now)) {
+        runDirs[id] = old
+        continue
+      }
+      runDirs[id] = await this.#listRun(id, now, old)
+      changed = true
+    }
+    const out: CatalogFile = { format: FORMAT, version: VERSION, runsDir: runsDir!, runs, metricsDir, runDirs }
+    if (changed) await this.#write(out)
+    return out
+  }
+
+  async #write(out: CatalogFile): Promise<void> {
+    this.scans++
+    const enc = new TextEncoder()
+    const bodyBytes = enc.encode(JSON.stringify(out))
+    try {
+      await writeFileDurable(this.path, [enc.encode(`${JSON.stringify({ crc: crc32(bodyBytes) })}\n`), bodyBytes])
+      const st = await stat(this.path, { bigint: true })
+      this.#memo = { key: `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`, file: out, writtenNs: st.mtimeNs }
+    } catch {
+      // A cache: a store on a read-only medium is listed by scanning each time.
+    }
+  }
+
+
+  /** Lists one partition, summarising the segments not summarised before. */
+  async #listRun(id: string, now: bigint, old: RunDirState | undefined): Promise<RunDirState> {
+    const segments: Record<string, SegmentSummary> = {}
+    const dir = join(this.#root, 'metrics', runDirName(id))
+    for (const f of await listDir(dir)) {
+      if (!f.isFile() || !f.name.endsWith('.parquet') || f.name.startsWith('.')) continue
+      const path = join(dir, f.name)
+      const known = old?.segments[f.name]
+      if (known && known.size === (await fileSize(path))) {
+        segments[f.name] = known
+        continue
+      }
+      // Leaves the reader's caches as they were: summarising must not pin a footer a query would not have read yet.
+      const wasCached = this.#segments.cached(path)
+      const seg = await this.#segments.segment(path, f.name, id)
+      if (!seg) continue
+      const names = new Set<string>()
+      let stepMax: number | null = null
+      let damaged = false
+      for (const rg of seg.rowGroups) {
+        if (rg.rows === 0) continue
+        if (stepMax === null || rg.stepMax > stepMax) stepMax = rg.stepMax
+        const c = await this.#segments.columns(seg, rg, ['metric'])
+        if (!c) {
+          damaged = true
+          break
+        }
+        const seen = new Uint8Array(c.metric!.names.length)
+        const runsOf = c.metricRuns!
+        for (let k = 0; k < runsOf.length; k += 3) seen[runsOf[k]!] = 1
+        for (let k = 0; k < seen.length; k++) if (seen[k]) names.add(c.metric!.names[k]!)
+      }
+      if (!wasCached) this.#segments.forget(path)
+      if (damaged) continue
+      segments[f.name] = { size: seg.size, rows: seg.rows, stepMax, metrics: [...names].sort(), replaces: [...seg.replaces] }
+    }
+    return { mtimeNs: String(now), segments }
+  }
+}
