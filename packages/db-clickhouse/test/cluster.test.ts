@@ -80,6 +80,12 @@ d('ClickHouse store on two shards behind a Distributed table', () => {
     expect(na).toBeGreaterThan(0)
     expect(nb).toBeGreaterThan(0)
     expect(na + nb).toBe(total)
+    // The Parquet-schema view and range reads go through the Distributed table too.
+    const view = await wb.sql('SELECT count(), sum(value) FROM metrics')
+    const perRun = BATCHES_PER_RUN * ROWS_PER_BATCH
+    expect(view.rows[0]!.map(Number)).toEqual([total, 2 * RUNS_PER_WRITER * ((perRun * (perRun - 1)) / 2 + perRun * 0.5)])
+    const ranged = await wa.range(T0, T0 + 10, { runs: ['B-run-1'] })
+    expect(ranged.reduce((n, x) => n + x.length, 0)).toBe(11)
     // Typed queries go through the Distributed table too.
     const q = await wa.query({ runs: ['A-run-0', 'B-run-3'], metrics: ['loss'], aggregate: 'count' })
     expect(q.series.map((s) => Number(s.value[0]))).toEqual([BATCHES_PER_RUN * ROWS_PER_BATCH, BATCHES_PER_RUN * ROWS_PER_BATCH])
