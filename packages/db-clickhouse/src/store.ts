@@ -84,7 +84,15 @@ export function parseClickHouseUrl(text: string): ClickHouseStoreOptions {
   }
   const scheme = u.protocol === 'clickhouse:' ? 'http' : 'https'
   const db = decodeURIComponent(u.pathname.replace(/^\/+/, ''))
+  // `?cluster=name[&shardingKey=expr]` selects the cluster mode; any other parameter is a typo, not ignored.
+  for (const key of u.searchParams.keys()) {
+    if (key !== 'cluster' && key !== 'shardingKey') throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: unknown store URL parameter ${JSON.stringify(key)} (known: cluster, shardingKey)`)
+  }
+  const cluster = u.searchParams.get('cluster')
+  const shardingKey = u.searchParams.get('shardingKey')
+  if (shardingKey !== null && cluster === null) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: shardingKey needs cluster in the store URL`)
   return {
+    ...(cluster !== null ? { cluster: { name: cluster, ...(shardingKey !== null ? { shardingKey } : {}) } } : {}),
     url: `${scheme}://${u.host}`,
     ...(db ? { database: db } : {}),
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),

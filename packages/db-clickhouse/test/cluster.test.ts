@@ -1,6 +1,6 @@
 import { batchFromRows, ErrorCodes, type RecordBatch } from '@entrenar/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type ClickHouseStore, openClickHouseStore } from '../src/index.js'
+import { type ClickHouseStore, openClickHouseStore, parseClickHouseUrl } from '../src/index.js'
 import { clickhouseBinary, freePort, type RunningClickHouse, startClickHouse } from './server.js'
 
 const binary = clickhouseBinary()
@@ -140,5 +140,14 @@ describe('cluster options', () => {
     expect(await code(openClickHouseStore({ url, cluster: { name: 'two`) ; DROP' } }))).toBe(ErrorCodes.INVALID_CONFIG)
     expect(await code(openClickHouseStore({ url, cluster: { name: 'two', shardingKey: "run_id) SETTINGS x = '1" } }))).toBe(ErrorCodes.INVALID_CONFIG)
     expect(await code(openClickHouseStore({ url, cluster: { name: 'two', shardingKey: 'rand()' } }))).toBe(ErrorCodes.INVALID_CONFIG)
+  })
+})
+
+describe('cluster in the store URL', () => {
+  it('reads ?cluster= and ?shardingKey=, and refuses other parameters', () => {
+    expect(parseClickHouseUrl('clickhouse://h:8123/db?cluster=metrics')).toEqual({ cluster: { name: 'metrics' }, url: 'http://h:8123', database: 'db' })
+    expect(parseClickHouseUrl('clickhouse://h:8123/db?cluster=m&shardingKey=sipHash64(run_id)')).toMatchObject({ cluster: { name: 'm', shardingKey: 'sipHash64(run_id)' } })
+    expect(() => parseClickHouseUrl('clickhouse://h:8123/db?clustr=m')).toThrow(/unknown store URL parameter "clustr"/)
+    expect(() => parseClickHouseUrl('clickhouse://h:8123/db?shardingKey=run_id')).toThrow(/needs cluster/)
   })
 })
