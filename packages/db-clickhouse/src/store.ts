@@ -35,9 +35,26 @@ export interface ClickHouseStoreOptions {
   readonly insertAttempts?: number
   /** Limits of `sql()`: default timeout (ms) and row cap. */
   readonly sql?: { readonly timeoutMs?: number; readonly maxRows?: number }
+  /**
+   * Shards the store over a cluster of the server's `remote_servers` configuration: each node keeps its rows in
+   * local tables (`points_local`, `runs_local`), and `points` / `runs` become `Distributed` tables over them.
+   * Open the store once against every node (each creates its own local and distributed tables). Inserts are
+   * synchronous (`insert_distributed_sync = 1`): a write resolves only after the shard holding its rows stored
+   * them, and fails with `ENTRENAR_SINK_FAILED` while that shard is down.
+   */
+  readonly cluster?: {
+    /** Cluster name in `remote_servers`. */
+    readonly name: string
+    /**
+     * Sharding expression over the row's columns. Default `cityHash64(run_id)` for points (`cityHash64(id)` for
+     * runs): a run's rows and every retry of a batch land on one shard, where `FINAL` collapses the copies.
+     * A custom key must keep every row of a batch on one shard; it may use only `run_id`.
+     */
+    readonly shardingKey?: string
+  }
 }
 
-const OPTION_KEYS = ['url', 'database', 'username', 'password', 'insertAttempts', 'sql'] as const
+const OPTION_KEYS = ['url', 'database', 'username', 'password', 'insertAttempts', 'sql', 'cluster'] as const
 
 /** A {@link MetricStore} on ClickHouse. */
 export interface ClickHouseStore extends MetricStore {
@@ -67,7 +84,15 @@ export function parseClickHouseUrl(text: string): ClickHouseStoreOptions {
   }
   const scheme = u.protocol === 'clickhouse:' ? 'http' : 'https'
   const db = decodeURIComponent(u.pathname.replace(/^\/+/, ''))
+  // `?cluster=name[&shardingKey=expr]` selects the cluster mode; any other parameter is a typo, not ignored.
+  for (const key of u.searchParams.keys()) {
+    if (key !== 'cluster' && key !== 'shardingKey') throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: unknown store URL parameter ${JSON.stringify(key)} (known: cluster, shardingKey)`)
+  }
+  const cluster = u.searchParams.get('cluster')
+  const shardingKey = u.searchParams.get('shardingKey')
+  if (shardingKey !== null && cluster === null) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: shardingKey needs cluster in the store URL`)
   return {
+    ...(cluster !== null ? { cluster: { name: cluster, ...(shardingKey !== null ? { shardingKey } : {}) } } : {}),
     url: `${scheme}://${u.host}`,
     ...(db ? { database: db } : {}),
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
@@ -195,11 +220,13 @@ class Store implements ClickHouseStore {
   readonly #sqlTimeoutMs: number
   readonly #sqlMaxRows: number
   readonly #inflight = new Set<Promise<unknown>>()
+  readonly #cluster: { readonly name: string; readonly shardingKey: string } | undefined
   #closed = false
   #lastVersion = 0
 
   constructor(client: ClickHouseClient, database: string, options: ClickHouseStoreOptions) {
     this.#client = client
+    this.#cluster = options.cluster && { name: options.cluster.name, shardingKey: options.cluster.shardingKey ?? 'cityHash64(run_id)' }
     this.database = database
     this.#db = quoteIdent(database)
     this.#attempts = options.insertAttempts ?? 3
@@ -209,21 +236,40 @@ class Store implements ClickHouseStore {
 
   async init(): Promise<void> {
     const db = this.#db
+    const c = this.#cluster
+    // On a cluster, the rows live in this node's local tables and `points` / `runs` are Distributed over them.
+    const points = c ? 'points_local' : 'points'
+    const runs = c ? 'runs_local' : 'runs'
+    const distributed = c
+      ? [
+          // `value` is an ALIAS here: 18.16's synchronous Distributed insert would send a MATERIALIZED column to the
+          // shard, which refuses it. The alias expands before the query reaches the shards.
+          `CREATE TABLE IF NOT EXISTS ${db}.points (
+            run_id String, metric String, step Int64, timestamp_us Int64,
+            epoch Nullable(Int32), batch Nullable(Int32), value_bits UInt64,
+            value Float64 ALIAS reinterpretAsFloat64(reinterpretAsString(value_bits)),
+            tags Nullable(String), batch_id String, row_no UInt32
+          ) ENGINE = Distributed(${quoteIdent(c.name)}, ${db}, points_local, ${c.shardingKey})`,
+          `CREATE TABLE IF NOT EXISTS ${db}.runs AS ${db}.runs_local
+            ENGINE = Distributed(${quoteIdent(c.name)}, ${db}, runs_local, ${c.shardingKey.replace(/\brun_id\b/g, 'id')})`,
+        ]
+      : []
     for (const query of [
       `CREATE DATABASE IF NOT EXISTS ${db}`,
       // One row per point, the Parquet schema's columns. The value is stored as its IEEE-754 bits (exact for NaN
       // payloads, ±Inf and -0) with a materialized Float64 twin that queries aggregate on. Rows of one batch share a
       // batch id; the sort key makes a re-inserted batch collapse into the first copy (reads use FINAL).
-      `CREATE TABLE IF NOT EXISTS ${db}.points (
+      `CREATE TABLE IF NOT EXISTS ${db}.${points} (
         run_id String, metric String, step Int64, timestamp_us Int64,
         epoch Nullable(Int32), batch Nullable(Int32), value_bits UInt64,
         value Float64 MATERIALIZED reinterpretAsFloat64(reinterpretAsString(value_bits)),
         tags Nullable(String), batch_id String, row_no UInt32
       ) ENGINE = ReplacingMergeTree ORDER BY (run_id, metric, step, timestamp_us, batch_id, row_no)`,
       // Run metadata: the highest version of an id wins.
-      `CREATE TABLE IF NOT EXISTS ${db}.runs (
+      `CREATE TABLE IF NOT EXISTS ${db}.${runs} (
         id String, version UInt64, start_time_ms Float64, name String, status String, doc String
       ) ENGINE = ReplacingMergeTree(version) ORDER BY id`,
+      ...distributed,
       `CREATE VIEW IF NOT EXISTS ${db}.metrics AS SELECT
         toDateTime(intDiv(timestamp_us, 1000000)) AS timestamp, timestamp_us, run_id, step, epoch, batch, metric, value, tags
         FROM ${db}.points FINAL`,
@@ -263,7 +309,7 @@ class Store implements ClickHouseStore {
     let last: unknown
     for (let attempt = 0; attempt < this.#attempts; attempt++) {
       try {
-        await this.#client.command({ query })
+        await this.#client.command({ query, ...(this.#cluster ? { clickhouse_settings: { insert_distributed_sync: 1 } } : {}) })
         return
       } catch (e) {
         last = e
@@ -363,7 +409,9 @@ class Store implements ClickHouseStore {
   }
 
   async runs(): Promise<RunInfo[]> {
-    const rows = await this.#select(`SELECT doc FROM ${this.#db}.runs FINAL ORDER BY start_time_ms, id`)
+    // `version` is selected because 18.16 forwards only the selected columns to the shards of a Distributed table,
+    // and their FINAL needs it.
+    const rows = await this.#select(`SELECT doc, version FROM ${this.#db}.runs FINAL ORDER BY start_time_ms, id`)
     const runs = rows.map((r) => JSON.parse(tsvUnescape(r[0]!)) as RunInfo)
     return runs.sort((a, b) => a.startTimeMs - b.startTimeMs || cmp(a.id, b.id))
   }
@@ -585,6 +633,17 @@ export async function openClickHouseStore(options: ClickHouseStoreOptions | stri
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: insertAttempts must be a positive integer`)
   }
   if (o.sql !== undefined) checkOptions('openClickHouseStore sql', o.sql, ['timeoutMs', 'maxRows'])
+  if (o.cluster !== undefined) {
+    checkOptions('openClickHouseStore cluster', o.cluster, ['name', 'shardingKey'])
+    if (typeof o.cluster.name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.cluster.name)) {
+      throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: cluster.name must be an identifier, got ${JSON.stringify(o.cluster.name)}`)
+    }
+    // The key is SQL pasted into DDL: only a small expression language over run_id is accepted.
+    const key = o.cluster.shardingKey
+    if (key !== undefined && (typeof key !== 'string' || !/^[A-Za-z0-9_(), +*%-]{1,200}$/.test(key) || !/\brun_id\b/.test(key))) {
+      throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: cluster.shardingKey must be an expression over run_id (letters, digits, _ ( ) , + - * %), got ${JSON.stringify(key)}`)
+    }
+  }
   const client = createClient({
     url: o.url,
     ...(o.username !== undefined ? { username: o.username } : {}),

@@ -15,7 +15,7 @@ export function clickhouseBinary(): string | undefined {
   return undefined
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer()
     s.once('error', reject)
@@ -29,20 +29,35 @@ async function freePort(): Promise<number> {
 export interface RunningClickHouse {
   readonly url: string
   readonly httpPort: number
+  readonly tcpPort: number
+  /** Stops the server and removes its directory. */
   stop(): Promise<void>
+  /** Stops the server (SIGTERM) and keeps its directory, so `startClickHouse` with `reuse` can bring it back. */
+  halt(): Promise<void>
+  readonly dir: string
+}
+
+/** Options of {@link startClickHouse}: fixed ports, extra XML inside `<yandex>`, or the directory of a halted server. */
+export interface StartOptions {
+  readonly httpPort?: number
+  readonly tcpPort?: number
+  readonly extraConfig?: string
+  /** Restart a halted server on its directory (its data and configuration). */
+  readonly reuse?: RunningClickHouse
 }
 
 /**
  * Starts `clickhouse-server` in the foreground with a configuration of its own in a temporary directory
  * (loopback only, free ports, no /etc files), and waits until it answers over HTTP.
  */
-export async function startClickHouse(binary: string): Promise<RunningClickHouse> {
-  const dir = mkdtempSync(join(tmpdir(), 'entrenar-ch-'))
-  for (const d of ['data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(dir, d))
-  const httpPort = await freePort()
-  const tcpPort = await freePort()
+export async function startClickHouse(binary: string, options: StartOptions = {}): Promise<RunningClickHouse> {
+  const reuse = options.reuse
+  const dir = reuse ? reuse.dir : mkdtempSync(join(tmpdir(), 'entrenar-ch-'))
+  if (!reuse) for (const d of ['data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(dir, d))
+  const httpPort = reuse?.httpPort ?? options.httpPort ?? (await freePort())
+  const tcpPort = reuse?.tcpPort ?? options.tcpPort ?? (await freePort())
   const interserver = await freePort()
-  writeFileSync(
+  if (!reuse) writeFileSync(
     join(dir, 'config.xml'),
     `<?xml version="1.0"?>
 <yandex>
@@ -60,10 +75,11 @@ export async function startClickHouse(binary: string): Promise<RunningClickHouse
   <default_profile>default</default_profile>
   <default_database>default</default_database>
   <timezone>UTC</timezone>
+${options.extraConfig ?? ''}
 </yandex>
 `,
   )
-  writeFileSync(
+  if (!reuse) writeFileSync(
     join(dir, 'users.xml'),
     `<?xml version="1.0"?>
 <yandex>
@@ -92,16 +108,22 @@ export async function startClickHouse(binary: string): Promise<RunningClickHouse
     }
     await new Promise((r) => setTimeout(r, 100))
   }
+  const halt = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM')
+      const t = setTimeout(() => child.kill('SIGKILL'), 20_000)
+      await exited
+      clearTimeout(t)
+    }
+  }
   return {
     url,
     httpPort,
+    tcpPort,
+    dir,
+    halt,
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM')
-        const t = setTimeout(() => child.kill('SIGKILL'), 20_000)
-        await exited
-        clearTimeout(t)
-      }
+      await halt()
       rmSync(dir, { recursive: true, force: true })
     },
   }
