@@ -6,7 +6,9 @@
 The protocol is plain JSON (see the @entrenar/serve README). Points are buffered and sent in
 batches; on HTTP 429 (the server's queue is full) the client waits for Retry-After and resends,
 so no point is lost. Bodies over 1 KiB are gzip-compressed. NaN and Infinity are sent as
-Python's json module writes them.
+Python's json module writes them. When the server's Andon stops the run (e.g. a non-finite loss),
+the reply says so: `flush()` returns it and `pusher.stop` keeps it ({"reason", "rule", "step"}); a
+training loop should then end.
 Set ENTRENAR_TOKEN when the server requires a bearer token.
 """
 import argparse
@@ -33,6 +35,7 @@ class EntrenarPusher:
         self.buffer = []
         self.sent = 0
         self.retries_429 = 0
+        self.stop = None
 
     def log(self, values, step, epoch=None, tags=None):
         """Queues one step's values, e.g. log({"loss": 0.5, "accuracy": 0.8}, step=10)."""
@@ -46,15 +49,19 @@ class EntrenarPusher:
             self.flush()
 
     def flush(self):
+        """Sends the buffered points; returns the run's stop ({"reason", "rule", "step"}) or None."""
         if not self.buffer:
-            return
+            return self.stop
         body = {"schema_version": 1, "run_id": self.run_id, "points": self.buffer}
         if self.run is not None:
             body["run"] = self.run
             self.run = None
-        self._post(json.dumps(body).encode("utf-8"))
+        reply = self._post(json.dumps(body).encode("utf-8"))
         self.sent += sum(len(p["values"]) for p in self.buffer)
         self.buffer = []
+        if self.stop is None and isinstance(reply, dict) and reply.get("stop"):
+            self.stop = reply["stop"]
+        return self.stop
 
     def _post(self, data):
         headers = {"content-type": "application/json"}
@@ -69,8 +76,7 @@ class EntrenarPusher:
             request = urllib.request.Request(self.endpoint, data=data, headers=headers, method="POST")
             try:
                 with urllib.request.urlopen(request, timeout=30) as response:
-                    json.load(response)
-                    return
+                    return json.load(response)
             except urllib.error.HTTPError as e:
                 if e.code == 429:
                     self.retries_429 += 1

@@ -19,7 +19,7 @@ export { chiSquareSurvival as chiSquareSf, normalCdf, normalQuantile, studentTCd
 export { type AbSplit, type AbSplitOptions, abSplit, hashId } from './ab/split.js'
 export { SRM_THRESHOLD, type SrmResult, srmCheck } from './ab/srm.js'
 export { BUSY, type BoundedStore, boundedStore, type QueueStats } from './server/bounded-store.js'
-export { createServeHandler, type Mount, mount, negotiateFormat, type ServeHandler, type ServeHandlerOptions } from './server/handler.js'
+export { createServeHandler, type Mount, mount, negotiateFormat, type RunStop, type RunStops, type ServeHandler, type ServeHandlerOptions } from './server/handler.js'
 export { type IngestRequest, parseIngest, parseLenientJson } from './server/ingest.js'
 export { type ExperimentLog, isTrackingPath, memoryExperimentLog, type TrackedExperiment, type TrackingOptions, trackingHandler } from './server/tracking.js'
 export { fileExperimentLog } from './server/tracking-file.js'

@@ -9,6 +9,7 @@ import { recordedEventsOf, webDashboardHandler } from '@entrenar/viz'
 import { existsSync } from 'node:fs'
 import { ingestDetection } from '../events/ingest-detection.js'
 import { recordingPolicy } from '../events/recording-policy.js'
+import { andonRunStops } from '../events/run-stops.js'
 import { join, resolve } from 'node:path'
 import { type Io, toJson, usage, warnOn } from '../io.js'
 import { driftEventsPath, openDriftLog } from '../node/drift-log.js'
@@ -76,7 +77,14 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   const configPath = flags.config ?? (existsSync('renacer.toml') ? 'renacer.toml' : undefined)
   // File-writing handlers of the renacer.toml stay inside the store unless a path was given here.
   const handlerFiles = { root: resolve(dir), ...(flags.allowWrite?.length ? { allow: flags.allowWrite } : {}) }
-  const rules = createAndon({ storeDir: dir, timers: false, handlerFiles, ...(configPath ? { renacer: loadRenacerConfig(configPath) } : {}) })
+  const renacer = configPath ? loadRenacerConfig(configPath) : undefined
+  const rules = createAndon({ storeDir: dir, timers: false, handlerFiles, ...(renacer ? { renacer } : {}) })
+  // Each pushed run gets its own Andon with the same rules: a non-finite loss stops that run only, its
+  // incident goes to <dir>/andon/incidents.jsonl, and the ingest reply tells its writer to stop.
+  const runStops = andonRunStops(
+    (runId) => createAndon({ runId, storeDir: dir, timers: false, handlerFiles, ...(renacer ? { renacer } : {}), onError: warnOn(io) }),
+    (e) => warnOn(io)(toEntrenarError(e, ErrorCodes.INTERNAL, 'entrenar serve: closing a run\'s Andon')),
+  )
   // Drift events the served Andon observes (from detectors run on ingest below, or from remote monitors
   // over /v1/andon/observe) are kept with the runs in <dir>/drift/events.jsonl, as autoMonitor keeps its own.
   const driftLog = openDriftLog(dir, (e) => warnOn(io)(toEntrenarError(e, ErrorCodes.SINK_FAILED, `entrenar serve: writing ${driftEventsPath(dir)}`)))
@@ -99,6 +107,7 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
     andon,
     handlers,
     tracking,
+    runStops,
     port,
     ...(detection ? { onIngest: (b: RecordBatch) => detection.observe(b) } : {}),
     onError: (e: unknown) => warnOn(io)(toEntrenarError(e, ErrorCodes.INTERNAL, 'entrenar serve')),
@@ -111,13 +120,13 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   })
   bound = server.port
   const sql = flags.sql === true ? `${server.url}/v1/store/sql` : null
-  const renacer = configPath ? resolve(configPath) : null
-  if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics`, sql, renacer }))
+  const renacerPath = configPath ? resolve(configPath) : null
+  if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics`, sql, renacer: renacerPath }))
   else {
     io.out(`entrenar serving ${flags.store === undefined ? dir : `${redact(flags.store)} (logs in ${dir})`} at ${server.url}\n`)
     io.out(`  push   POST ${server.url}/v1/ingest\n  scrape GET  ${server.url}/metrics\n  web    ${server.url}/\n`)
     io.out(sql ? `  sql    POST ${sql} and POST ${server.url}/query (read-only: one SELECT over this store's ${flags.store === undefined ? 'files' : 'database'})\n` : '  sql    off (start with --sql to serve read-only SQL)\n')
-    io.out(renacer ? `  andon  rules from ${renacer}\n` : '  andon  no renacer.toml loaded (default rules)\n')
+    io.out(renacerPath ? `  andon  rules from ${renacerPath}\n` : '  andon  no renacer.toml loaded (default rules)\n')
     io.out('(Ctrl-C to stop)\n')
   }
   ready?.(server.url)
@@ -129,6 +138,7 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   await untilAborted(io.signal)
   clearInterval(recovery)
   await server.close()
+  await runStops.close()
   await rules.close()
   await driftLog.close()
   await lineage.close()

@@ -30,7 +30,7 @@ import {
 import { createPrometheusExporter, type PrometheusExporter } from '../prometheus/exporter.js'
 import type { MetricsSource } from '../prometheus/histogram.js'
 import { BUSY, type BoundedStore, boundedStore, type QueueStats } from './bounded-store.js'
-import { parseIngest, parseLenientJson } from './ingest.js'
+import { parseIngest, parseLenientJson, RUN_ID } from './ingest.js'
 import { serveMetricsSource } from './own-metrics.js'
 import { isTrackingPath, type TrackingOptions, trackingHandler } from './tracking.js'
 import { answerTruenoQuery, sqlDisabled } from './sql-route.js'
@@ -107,8 +107,32 @@ export interface ServeHandlerOptions {
    * change detectors over points pushed by programs that run none of their own. Its errors go to `onError`.
    */
   readonly onIngest?: (batch: RecordBatch) => void
+  /**
+   * Each run's stop state (e.g. one Andon per run): fed every point of `POST /v1/ingest` and of the
+   * tracking API's metrics; its answer for the batch's run rides on the ingest reply (`stop`), and
+   * `GET /v1/runs/<id>/status` answers it for polling. Without it `stop` is always `null`.
+   */
+  readonly runStops?: RunStops
   /** The Rust entrenar's tracking API (`/health`, `/api/v1/*`) and trueno-db's `POST /query`, see `tracking.ts`; `false` turns them off. */
   readonly tracking?: Pick<TrackingOptions, 'experiments' | 'version'> | false
+}
+
+/** Why and where a run was told to stop. */
+export interface RunStop {
+  /** The Andon's message (rule, level, metric, step, cause). */
+  readonly reason: string
+  /** The rule that stopped it (e.g. `non_finite`). */
+  readonly rule: string
+  /** The step of the point that stopped it, or `null` when the stop had none (a wall-time budget). */
+  readonly step: number | null
+}
+
+/** Per-run stop decisions over pushed points (see {@link ServeHandlerOptions.runStops}). */
+export interface RunStops {
+  /** Feeds every row of `batch` (all of one run) in order. */
+  observe(batch: RecordBatch): void
+  /** The run's stop, or `null` while it may go on (or when the run is unknown). Never creates state. */
+  stopOf(runId: string): RunStop | null
 }
 
 /** The composed handler and what it serves. */
@@ -210,17 +234,33 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
   if (options.detectors) add(detectorServiceContract as unknown as Contract<never>, options.detectors)
   for (const m of options.mounts ?? []) add(m.contract, m.impl)
   const extra = options.handlers ?? []
+  const runStops = options.runStops
+  /** What every accepted batch goes through once the store took it; errors go to `onError`. */
+  const afterWrite = (batch: RecordBatch): void => {
+    try {
+      options.onIngest?.(batch)
+    } catch (e) {
+      options.onError?.(e)
+    }
+    try {
+      runStops?.observe(batch)
+    } catch (e) {
+      options.onError?.(e)
+    }
+  }
+  const stopOf = (runId: string): RunStop | null => {
+    try {
+      return runStops?.stopOf(runId) ?? null
+    } catch (e) {
+      options.onError?.(e)
+      return null
+    }
+  }
   const tracking = options.tracking === false ? undefined : trackingHandler({
           ...options.tracking,
           store,
           readBody: (r) => bodyOrError(r),
-          ...(options.onIngest ? { onWrite: (b: RecordBatch) => {
-            try {
-              options.onIngest?.(b)
-            } catch (e) {
-              options.onError?.(e)
-            }
-          } } : {}),
+          ...(options.onIngest || options.runStops ? { onWrite: (b: RecordBatch) => afterWrite(b) } : {}),
         })
 
   // Incidents reach the exporter at scrape time; a shorter history means the policy was reset.
@@ -266,14 +306,9 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
       store.validate(batch)
       if (run) await store.putRun(run)
       await store.write(batch)
-      if (options.onIngest) {
-        try {
-          options.onIngest(batch)
-        } catch (e) {
-          options.onError?.(e)
-        }
-      }
-      return Response.json({ schema_version: SCHEMA_VERSION, accepted: batch.length, queued_rows: store.stats().queuedRows })
+      afterWrite(batch)
+      // A stopped run's later points are still kept (above); the answer keeps saying stop.
+      return Response.json({ schema_version: SCHEMA_VERSION, accepted: batch.length, queued_rows: store.stats().queuedRows, stop: stopOf(batch.runId) })
     } catch (e) {
       if (isEntrenarError(e, BUSY)) return busy(e)
       if (isEntrenarError(e)) return errorResponse(e.code, e.message, e.details)
@@ -330,6 +365,18 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
     }
     if (path === '/metrics' && (request.method === 'GET' || request.method === 'HEAD')) return metrics(request)
     if (path === '/v1/ingest') return ingest(request)
+    const runStatus = /^\/v1\/runs\/([^/]*)\/status$/.exec(path)
+    if (runStatus) {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return errorResponse(ErrorCodes.WIRE_INVALID, 'entrenar/serve: run status: use GET')
+      let id: string
+      try {
+        id = decodeURIComponent(runStatus[1]!)
+      } catch {
+        id = ''
+      }
+      if (!RUN_ID.test(id)) return errorResponse(ErrorCodes.INVALID_RUN_ID, `entrenar/serve: run id ${JSON.stringify(id)} must match ${RUN_ID.source}`)
+      return Response.json({ schema_version: SCHEMA_VERSION, run_id: id, stop: stopOf(id) })
+    }
     // SQL only when the server was started with it, whatever the token (the admin's too).
     if (path === '/v1/store/sql' || path === '/query') {
       if (!sqlOn) return sqlDisabled(path)
@@ -378,4 +425,4 @@ export function createServeHandler(options: ServeHandlerOptions = {}): ServeHand
 }
 
 /** The option names createServeHandler accepts (unknown ones are errors). */
-const CREATE_SERVE_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createServeHandler>[0]>>({ store: true, lineage: true, andon: true, detectors: true, mounts: true, handlers: true, exporter: true, sources: true, token: true, adminToken: true, allowedHosts: true, port: true, corsOrigins: true, sql: true, maxBodyBytes: true, maxQueuedRows: true, retryAfterSeconds: true, onError: true, onIngest: true, tracking: true })
+const CREATE_SERVE_HANDLER_OPTIONS = optionKeys<NonNullable<Parameters<typeof createServeHandler>[0]>>({ store: true, lineage: true, andon: true, detectors: true, mounts: true, handlers: true, exporter: true, sources: true, token: true, adminToken: true, allowedHosts: true, port: true, corsOrigins: true, sql: true, maxBodyBytes: true, maxQueuedRows: true, retryAfterSeconds: true, onError: true, onIngest: true, runStops: true, tracking: true })

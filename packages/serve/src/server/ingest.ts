@@ -36,7 +36,7 @@ export interface IngestRequest {
   readonly run?: RunInfo
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,199}$/
+export const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:@+=-]{0,199}$/
 const STATUSES: readonly RunStatus[] = ['running', 'finished', 'failed', 'stopped']
 
 function invalid(msg: string, code: string = ErrorCodes.WIRE_INVALID): never {

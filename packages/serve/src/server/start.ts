@@ -83,4 +83,4 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ent
 }
 
 /** The option names startServer accepts (unknown ones are errors). */
-const START_SERVER_OPTIONS = optionKeys<NonNullable<Parameters<typeof startServer>[0]>>({ port: true, host: true, store: true, lineage: true, andon: true, detectors: true, mounts: true, handlers: true, exporter: true, sources: true, token: true, adminToken: true, allowedHosts: true, corsOrigins: true, sql: true, maxBodyBytes: true, maxQueuedRows: true, retryAfterSeconds: true, onError: true, onIngest: true, tracking: true })
+const START_SERVER_OPTIONS = optionKeys<NonNullable<Parameters<typeof startServer>[0]>>({ port: true, host: true, store: true, lineage: true, andon: true, detectors: true, mounts: true, handlers: true, exporter: true, sources: true, token: true, adminToken: true, allowedHosts: true, corsOrigins: true, sql: true, maxBodyBytes: true, maxQueuedRows: true, retryAfterSeconds: true, onError: true, onIngest: true, runStops: true, tracking: true })
