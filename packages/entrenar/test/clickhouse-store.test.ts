@@ -2,6 +2,7 @@ import { batchFromRows, createHttpClient, metricStoreContract } from '@entrenar/
 import { openClickHouseStore } from '@entrenar/db-clickhouse'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clickhouseBinary, type RunningClickHouse, startClickHouse } from '../../db-clickhouse/test/server.js'
+import { autoMonitor } from '../src/index.js'
 import { cli, startServe, tempDir } from './helpers.js'
 
 const binary = clickhouseBinary()
@@ -26,6 +27,27 @@ describe('--store takes only store URLs', () => {
   })
   afterAll(async () => {
     await server?.stop()
+  })
+
+  it('autoMonitor({ store }) writes to ClickHouse, and its Andon stops the run at the first non-finite loss', async () => {
+    const store = await openClickHouseStore({ url: server.url, database: 'auto' })
+    const m = await autoMonitor({ dir: tempDir(), runId: 'ch-auto', store, dashboard: false, lineage: false, report: false, system: false })
+    let stoppedAt = -1
+    for (let step = 0; step < 20; step++) {
+      m.log({ loss: step === 7 ? Number.POSITIVE_INFINITY : 1 / (step + 1) }, { step })
+      if (m.signal.aborted) {
+        stoppedAt = step
+        break
+      }
+    }
+    await m.close()
+    expect(stoppedAt).toBe(7)
+    const [info] = await store.runs()
+    expect(info).toMatchObject({ id: 'ch-auto', status: 'stopped' })
+    const s = (await store.query({ runs: ['ch-auto'], metrics: ['loss'] })).series[0]!
+    expect(Array.from(s.x)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+    expect(s.value[7]).toBe(Number.POSITIVE_INFINITY)
+    await store.close()
   })
 
   it('serve keeps what clients write in ClickHouse; runs and report read it back', async () => {
