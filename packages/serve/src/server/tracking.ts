@@ -31,6 +31,7 @@ import {
   RecordBatchBuilder,
   type RunInfo,
   type RunStatus,
+  unknownNameMessage,
   validateBatch,
 } from '@entrenar/core'
 import { parseLenientJson } from './ingest.js'
@@ -207,7 +208,16 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
     return step
   }
 
-  const body = async (request: Request): Promise<Record<string, unknown>> => {
+  /** The JSON object of a request body, with only the keys the Rust API defines for that route (others are errors, not ignored). */
+  const body = async (request: Request, known: readonly string[]): Promise<Record<string, unknown>> => {
+    const o = await anyBody(request)
+    for (const k of Object.keys(o)) {
+      if (!known.includes(k)) throw new EntrenarError(ErrorCodes.WIRE_INVALID, `entrenar/serve: tracking: ${unknownNameMessage('key', k.slice(0, 60), known)}`)
+    }
+    return o
+  }
+
+  const anyBody = async (request: Request): Promise<Record<string, unknown>> => {
     // CSRF: a cross-origin page can send a "simple" request (text/plain, forms) without a preflight, never application/json.
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
     if (type !== 'application/json') {
@@ -235,7 +245,7 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
     if (kind === 'experiments' && parts.length === 1) {
       if (method === 'GET') return { status: 200, data: [...(await loadExperiments()).values()] }
       if (method === 'POST') {
-        const o = await body(request)
+        const o = await body(request, ['name', 'description', 'tags'])
         const name = o.name
         if (typeof name !== 'string' || name.length === 0) bad('name must be a non-empty string')
         const description = optionalString(o, 'description')
@@ -251,7 +261,7 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
       return { status: 200, data: e ?? notFound(`experiment ${JSON.stringify(id)} does not exist`) }
     }
     if (kind === 'runs' && parts.length === 1 && method === 'POST') {
-      const o = await body(request)
+      const o = await body(request, ['experiment_id', 'name', 'tags'])
       const experimentId = o.experiment_id
       if (typeof experimentId !== 'string') bad('experiment_id must be a string')
       const experiment = (await loadExperiments()).get(experimentId) ?? notFound(`experiment ${JSON.stringify(experimentId)} does not exist`)
@@ -270,7 +280,7 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
     if (kind === 'runs' && parts.length === 2) {
       if (method === 'GET') return { status: 200, data: await runView(await findRun(id!)) }
       if (method === 'PATCH') {
-        const o = await body(request)
+        const o = await body(request, ['status', 'end_time'])
         const run = await findRun(id!)
         let status = run.status
         if (o.status !== undefined && o.status !== null) {
@@ -287,14 +297,14 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
       }
     }
     if (kind === 'runs' && parts.length === 3 && sub === 'params' && method === 'POST') {
-      const params = object((await body(request)).params, 'params')
+      const params = object((await body(request, ['params'])).params, 'params')
       for (const k of RESERVED) if (k in params) bad(`param ${JSON.stringify(k)} is reserved (it holds the run's ${k === 'tags' ? 'tags' : 'experiment'})`)
       const run = await findRun(id!)
       await store.putRun({ ...run, config: { ...(run.config ?? {}), ...params } })
       return { status: 200, data: 'Parameters logged' }
     }
     if (kind === 'runs' && parts.length === 3 && sub === 'metrics' && method === 'POST') {
-      const o = await body(request)
+      const o = await body(request, ['metrics', 'step'])
       const metrics = object(o.metrics, 'metrics')
       await findRun(id!)
       const b = new RecordBatchBuilder(id!, Math.max(1, Object.keys(metrics).length))
