@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMemoryStore } from '@entrenar/core'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createServeHandler, fileExperimentLog } from '../src/index.js'
+import { createServeHandler, fileExperimentLog, trackingHandler } from '../src/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'entrenar-tracking-unit-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -114,6 +114,17 @@ describe('tracking API of entrenar serve', () => {
       expect({ type, status: r.status, code: r.code }).toEqual({ type, status: 415, code: 'ENTRENAR_HTTP_MEDIA_TYPE' })
     }
     expect((await call('POST', '/api/v1/experiments', { name: 'ok' }, { 'content-type': 'application/json; charset=utf-8' })).status).toBe(201)
+    expect(await store.runs()).toEqual([])
+  })
+
+  it('answers a non-JSON body with the same code when trackingHandler is mounted without serve\'s guard', async () => {
+    const store = createMemoryStore()
+    const handler = trackingHandler({ store, readBody: (r) => r.text() })
+    for (const type of ['text/plain', 'multipart/form-data; boundary=x', '']) {
+      const res = await handler(new Request('http://127.0.0.1/api/v1/experiments', { method: 'POST', headers: { 'content-type': type }, body: '{"name":"csrf"}' }))
+      expect({ type, status: res.status, code: res.headers.get('x-entrenar-code') }).toEqual({ type, status: 415, code: 'ENTRENAR_HTTP_MEDIA_TYPE' })
+    }
+    expect((await handler(new Request('http://127.0.0.1/api/v1/experiments', { method: 'GET' }))).status).toBe(200)
     expect(await store.runs()).toEqual([])
   })
 

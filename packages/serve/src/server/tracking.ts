@@ -35,6 +35,7 @@ import {
   validateBatch,
 } from '@entrenar/core'
 import { parseLenientJson } from './ingest.js'
+import { BUSY } from './bounded-store.js'
 
 /** An experiment of the tracking API. */
 export interface TrackedExperiment {
@@ -80,8 +81,6 @@ export interface TrackingOptions {
 }
 
 const RESERVED = ['experiment_id', 'experiment', 'tags'] as const
-/** Code of a body that is not `application/json` (HTTP 415), as the Rust store server answers it. */
-const UNSUPPORTED_MEDIA_TYPE = 'ENTRENAR_HTTP_UNSUPPORTED_MEDIA_TYPE'
 const STATUS_IN: Readonly<Record<string, RunStatus>> = {
   pending: 'running',
   running: 'running',
@@ -112,9 +111,9 @@ function notFound(message: string): never {
 function statusOf(code: string): number {
   if (code === ErrorCodes.NOT_FOUND) return 404
   if (code === ErrorCodes.HTTP_UNAUTHORIZED) return 401
-  if (code === 'ENTRENAR_BODY_TOO_LARGE') return 413
-  if (code === 'ENTRENAR_BUSY') return 429
-  if (code === UNSUPPORTED_MEDIA_TYPE) return 415
+  if (code === ErrorCodes.BODY_TOO_LARGE) return 413
+  if (code === BUSY) return 429
+  if (code === ErrorCodes.HTTP_MEDIA_TYPE) return 415
   if (code === ErrorCodes.CLOSED) return 409
   return /INVALID|WIRE/.test(code) ? 400 : 500
 }
@@ -221,7 +220,7 @@ export function trackingHandler(options: TrackingOptions): FetchHandler {
     // CSRF: a cross-origin page can send a "simple" request (text/plain, forms) without a preflight, never application/json.
     const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
     if (type !== 'application/json') {
-      throw new EntrenarError(UNSUPPORTED_MEDIA_TYPE, `entrenar/serve: tracking: ${request.method} ${new URL(request.url).pathname}: content-type must be application/json, got ${JSON.stringify(type)}`)
+      throw new EntrenarError(ErrorCodes.HTTP_MEDIA_TYPE, `entrenar/serve: tracking: ${request.method} ${new URL(request.url).pathname}: content-type must be application/json, got ${JSON.stringify(type)}`)
     }
     const text = await options.readBody(request)
     if (typeof text !== 'string') throw text
