@@ -25,15 +25,18 @@ const words = new Uint32Array(scratch.buffer)
 const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0
 const LO = 1 - HI
 
-/** The interpolated log₂ of a normal positive double: e + (4t − t²)/3 for x = 2^e·(1 + t), t ∈ [0, 1). */
-function log2q(x: number): number {
+/**
+ * Bucket key of a positive double for `m` buckets per unit of L: ⌈L(x)·m⌉ with L(x) = e + (4t − t²)/3 for
+ * x = 2^e·(1 + t), t ∈ [0, 1), the interpolated log₂ (`m3` is m / 3, folded so no division is made per value).
+ */
+function keyOf(x: number, m: number, m3: number): number {
   scratch[0] = x
   const hi = words[HI]!
-  const t = (hi & 0xfffff) / 1048576 + words[LO]! / 4503599627370496
-  return (hi >>> 20) - 1023 + ((4 - t) * t) / 3
+  const t = (hi & 0xfffff) * 2 ** -20 + words[LO]! * 2 ** -52
+  return Math.ceil(((hi >>> 20) - 1023) * m + (4 - t) * t * m3)
 }
 
-/** Inverse of {@link log2q} without the power of two: 1 + t = 3 − √(4 − 3f) for the fraction f ∈ [0, 1) of y. */
+/** Inverse of {@link keyOf} without the power of two: 1 + t = 3 − √(4 − 3f) for the fraction f ∈ [0, 1) of y. */
 function significand(y: number): number {
   return 3 - Math.sqrt(4 - 3 * (y - Math.floor(y)))
 }
@@ -53,6 +56,19 @@ class DenseStore {
   }
 
   add(key: number, weight: number): void {
+    // The common case first: a key inside the window of a store that holds values already.
+    const i = key - this.offset
+    if (i >= 0 && i < this.maxBins && this.total !== 0) {
+      this.counts[i]! += weight
+      this.total += weight
+      if (key < this.minKey) this.minKey = key
+      else if (key > this.maxKey) this.maxKey = key
+      return
+    }
+    this.#addSlow(key, weight)
+  }
+
+  #addSlow(key: number, weight: number): void {
     if (this.total === 0) {
       this.offset = key - (this.maxBins >> 1)
       this.minKey = key
@@ -141,8 +157,12 @@ export interface DDSketchOptions {
 /** A DDSketch over finite numbers. `add` is O(1) and allocation-free. */
 export class DDSketch {
   readonly relativeAccuracy: number
-  /** Buckets per unit of {@link log2q}: 3 / (4 ln γ). */
+  /** Buckets per unit of {@link keyOf}: 3 / (4 ln γ). */
   readonly #multiplier: number
+  /** {@link DDSketch.#multiplier} / 3. */
+  readonly #multiplier3: number
+  /** True when every key fits an int32 (see {@link DDSketch.add}). */
+  readonly #intKeys: boolean
   readonly #pos: DenseStore
   readonly #neg: DenseStore
   #zero = 0
@@ -152,6 +172,9 @@ export class DDSketch {
     if (!(a > 0 && a < 1)) throw new RangeError(`relativeAccuracy ${a} must be in (0, 1)`)
     this.relativeAccuracy = a
     this.#multiplier = 3 / (4 * Math.log((1 + a) / (1 - a)))
+    this.#multiplier3 = this.#multiplier / 3
+    // |key| ≤ (1024 + 1075)·m over every double (log₂ of the largest and smallest magnitudes, with margin).
+    this.#intKeys = 2100 * this.#multiplier < 2 ** 31
     const bins = options.maxBins ?? 2048
     this.#pos = new DenseStore(bins)
     this.#neg = new DenseStore(bins)
@@ -169,9 +192,14 @@ export class DDSketch {
 
   /** Adds a finite value (callers filter NaN/±Inf). */
   add(x: number): void {
-    if (x > MIN_INDEXABLE) this.#pos.add(Math.ceil(log2q(x) * this.#multiplier), 1)
-    else if (x < -MIN_INDEXABLE) this.#neg.add(Math.ceil(log2q(-x) * this.#multiplier), 1)
-    else this.#zero++
+    // Keys as int32 when they fit (every α ≥ ~1e-7): integer arithmetic in the stores, and −0 becomes 0.
+    if (x > MIN_INDEXABLE) {
+      const k = keyOf(x, this.#multiplier, this.#multiplier3)
+      this.#pos.add(this.#intKeys ? k | 0 : k, 1)
+    } else if (x < -MIN_INDEXABLE) {
+      const k = keyOf(-x, this.#multiplier, this.#multiplier3)
+      this.#neg.add(this.#intKeys ? k | 0 : k, 1)
+    } else this.#zero++
   }
 
   /** The q-quantile (0 ≤ q ≤ 1) within relative error α; NaN when empty. */

@@ -172,6 +172,8 @@ class MonitorImpl implements Monitor {
       andon: this.#andon,
       clock: createRowClock(opts.clockUs ?? defaultClockUs, opts.clockEvery ?? 1),
       report: (e) => this.#report(e),
+      // The built-in policy acts on non-finite values only: finite ones need not cross the call.
+      observeFinite: opts.andon !== undefined,
       // A loop that never yields must not grow the buffer without bound: hand off synchronously then.
       onFull: (rows) => (rows >= this.#maxPendingRows ? this.#handOff() : this.#schedule()),
     })

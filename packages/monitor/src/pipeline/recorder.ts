@@ -22,6 +22,12 @@ export interface RecorderOptions {
   readonly report: (e: EntrenarError) => void
   /** Called at the end of a call that left `rows ≥ batchRows` pending rows (the monitor hands them off). */
   readonly onFull: (rows: number) => void
+  /**
+   * False when the policy is known to decide `continue` for every finite value whatever the metric (the
+   * built-in default policy, which acts on non-finite values only): then only NaN and ±Inf values are
+   * passed to `observeValue`. Default true: every value is observed.
+   */
+  readonly observeFinite?: boolean
 }
 
 /** The error for a value that is not a number (shared by `log()` and handles, so both report alike). */
@@ -50,11 +56,18 @@ export class Recorder {
   readonly #batchRows: number
   readonly #onFull: (rows: number) => void
   #detectors: (readonly ChangeDetector[] | undefined)[] = []
+  /** True once any metric has detectors (the per-value detector lookup is skipped until then). */
+  #watching = false
+  readonly #observeFinite: boolean
   #warning = new Set<ChangeDetector>()
   #tagCache = new WeakMap<object, number>()
   /** The values of one `log()` call and their metric ids (as many slots as metrics). */
   #callIds = new Int32Array(16)
   #callVals = new Float64Array(16)
+  /** The keys of the previous `log()` call by position and their ids: a loop that logs the same keys in
+   * the same order resolves each by an identity compare instead of a map lookup. */
+  #keyNames: string[] = []
+  #keyIds = new Int32Array(16)
 
   constructor(options: RecorderOptions) {
     this.#runId = options.runId
@@ -63,6 +76,7 @@ export class Recorder {
     this.report = options.report
     this.#batchRows = options.batchRows
     this.#onFull = options.onFull
+    this.#observeFinite = options.observeFinite ?? true
     this.builder = new RecordBatchBuilder(options.runId, options.batchRows)
   }
 
@@ -87,6 +101,7 @@ export class Recorder {
   /** Watches a metric with change detectors. */
   watch(name: string, detectors: readonly ChangeDetector[]): void {
     this.#detectors[this.register(name)] = detectors
+    this.#watching = true
   }
 
   /** Starts a call at `step`: false (reported) when closed or the step is not a safe integer. */
@@ -106,18 +121,25 @@ export class Recorder {
   /** Resolves the names of one `log()` call to ids (registering new ones), then records them as a handle does. */
   record(values: Readonly<Record<string, number>>, step: number, epoch: number, batch: number, tagId: number): void {
     const ts = this.clock.now()
-    const c = this.collector
+    const keyNames = this.#keyNames
     let n = 0
+    let k = 0
     for (const name in values) {
-      let id = c.idOf(name)
-      if (id === undefined) {
-        const err = checkMetricName(name)
-        if (err) {
-          this.report(err)
+      let id: number
+      if (keyNames[k] === name) id = this.#keyIds[k]!
+      else {
+        const known = this.#idOf(name)
+        if (known < 0) {
+          k++
           continue
         }
-        id = this.register(name)
+        id = known
+        if (k < this.#keyIds.length) {
+          keyNames[k] = name
+          this.#keyIds[k] = id
+        }
       }
+      k++
       const v = values[name]
       if (typeof v !== 'number') {
         this.invalid(name, step, v)
@@ -127,6 +149,18 @@ export class Recorder {
       this.#callVals[n++] = v
     }
     this.commit(this.#callIds, this.#callVals, n, step, ts, epoch, batch, tagId)
+  }
+
+  /** Id of a metric named in a `log()` call, registering it on first use; -1 (reported) for a bad name. */
+  #idOf(name: string): number {
+    const id = this.collector.idOf(name)
+    if (id !== undefined) return id
+    const err = checkMetricName(name)
+    if (err) {
+      this.report(err)
+      return -1
+    }
+    return this.register(name)
   }
 
   /**
@@ -180,17 +214,29 @@ export class Recorder {
    * order, the policy (which may stop the line in this very call) and the detectors.
    */
   commit(ids: Int32Array, vals: Float64Array, n: number, step: number, ts: number, epoch: number, batch: number, tagId: number): void {
-    this.collector.recordIds(ids, vals, n)
+    const c = this.collector
+    for (let i = 0; i < n; i++) c.recordId(ids[i]!, vals[i]!)
     const b = this.builder
-    for (let i = 0; i < n; i++) b.append(ids[i]!, vals[i]!, step, ts, epoch, batch, tagId)
-    const names = this.collector.metrics
+    b.appendRows(ids, vals, n, step, ts, epoch, batch, tagId)
+    const names = c.metrics
     const andon = this.#andon
-    const detectors = this.#detectors
-    for (let i = 0; i < n; i++) {
-      const id = ids[i]!
-      andon.observeValue(names[id]!, vals[i]!, step)
-      const dets = detectors[id]
-      if (dets !== undefined) this.#detect(dets, names[id]!, vals[i]!, step)
+    if (this.#watching) {
+      // Detectors attached: policy and detectors value by value, so incidents keep the caller's order.
+      const detectors = this.#detectors
+      for (let i = 0; i < n; i++) {
+        const id = ids[i]!
+        const v = vals[i]!
+        if (this.#observeFinite || v - v !== 0) andon.observeValue(names[id]!, v, step)
+        const dets = detectors[id]
+        if (dets !== undefined) this.#detect(dets, names[id]!, v, step)
+      }
+    } else if (this.#observeFinite) {
+      for (let i = 0; i < n; i++) andon.observeValue(names[ids[i]!]!, vals[i]!, step)
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = vals[i]!
+        if (v - v !== 0) andon.observeValue(names[ids[i]!]!, v, step)
+      }
     }
     if (b.length >= this.#batchRows) this.#onFull(b.length)
   }
