@@ -28,6 +28,15 @@ export interface RecorderOptions {
    * passed to `observeValue`. Default true: every value is observed.
    */
   readonly observeFinite?: boolean
+  /**
+   * Rows of column space the monitor may hold for the sinks: rows waiting in the builder plus batches
+   * handed off whose writes have not settled ({@link Recorder.inFlightRows}). The rows of a call that
+   * would go beyond are not stored (statistics, policy and detectors still see the values): they are
+   * counted in {@link Recorder.droppedRows} and reported through `onDrop`.
+   */
+  readonly maxBufferedRows: number
+  /** Called when a call's rows are not stored because the buffer is full (first of an episode only). */
+  readonly onDrop: (rows: number, step: number) => void
 }
 
 /** The error for a value that is not a number (shared by `log()` and handles, so both report alike). */
@@ -51,6 +60,14 @@ export class Recorder {
   /** Set by the monitor's `close()`: later calls are reported and dropped. */
   closed = false
   readonly report: (e: EntrenarError) => void
+  /** Column space (rows) of the batches handed to the sinks whose writes have not settled; kept by the monitor. */
+  inFlightRows = 0
+  /** Rows not stored because the buffer was full (their values were still counted and observed). */
+  droppedRows = 0
+  /** True while rows are being dropped (the buffer is full); the next stored row ends the episode. */
+  #dropping = false
+  readonly #maxBufferedRows: number
+  readonly #onDrop: (rows: number, step: number) => void
   readonly #runId: string
   readonly #andon: AlertPolicy
   readonly #batchRows: number
@@ -77,6 +94,8 @@ export class Recorder {
     this.#batchRows = options.batchRows
     this.#onFull = options.onFull
     this.#observeFinite = options.observeFinite ?? true
+    this.#maxBufferedRows = options.maxBufferedRows
+    this.#onDrop = options.onDrop
     this.builder = new RecordBatchBuilder(options.runId, options.batchRows)
   }
 
@@ -217,7 +236,10 @@ export class Recorder {
     const c = this.collector
     for (let i = 0; i < n; i++) c.recordId(ids[i]!, vals[i]!)
     const b = this.builder
-    b.appendRows(ids, vals, n, step, ts, epoch, batch, tagId)
+    if (b.length + this.inFlightRows + n <= this.#maxBufferedRows) {
+      b.appendRows(ids, vals, n, step, ts, epoch, batch, tagId)
+      this.#dropping = false
+    } else this.#drop(n, step)
     const names = c.metrics
     const andon = this.#andon
     if (this.#watching) {
@@ -239,6 +261,14 @@ export class Recorder {
       }
     }
     if (b.length >= this.#batchRows) this.#onFull(b.length)
+  }
+
+  /** The buffer is full: the rows of this call are counted, not stored. */
+  #drop(n: number, step: number): void {
+    this.droppedRows += n
+    if (this.#dropping) return
+    this.#dropping = true
+    this.#onDrop(n, step)
   }
 
   /** An epoch or batch as stored: NULL_INT32 when absent; reported and NULL_INT32 when not an int32 ≥ 0. */
