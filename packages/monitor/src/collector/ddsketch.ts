@@ -44,10 +44,10 @@ function significand(y: number): number {
 class DenseStore {
   counts: Float64Array
   offset = 0
-  minKey = 0
-  maxKey = -1
   total = 0
   collapsed = false
+  /** True after this store collapsed: its window then ends at its largest key (until cleared). */
+  #topped = false
   readonly maxBins: number
 
   constructor(maxBins: number) {
@@ -55,46 +55,59 @@ class DenseStore {
     this.counts = new Float64Array(maxBins)
   }
 
+  // The smallest and largest keys held are not tracked per value: they are the first and last non-empty
+  // buckets (after a collapse the lowest keys are merged into bucket 0, which is what the window logic
+  // needs of them), found by a scan in the rare calls that move the window.
+
   add(key: number, weight: number): void {
     // The common case first: a key inside the window of a store that holds values already.
     const i = key - this.offset
     if (i >= 0 && i < this.maxBins && this.total !== 0) {
       this.counts[i]! += weight
       this.total += weight
-      if (key < this.minKey) this.minKey = key
-      else if (key > this.maxKey) this.maxKey = key
       return
     }
     this.#addSlow(key, weight)
   }
 
   #addSlow(key: number, weight: number): void {
-    if (this.total === 0) {
-      this.offset = key - (this.maxBins >> 1)
-      this.minKey = key
-      this.maxKey = key
-    } else if (key < this.offset || key >= this.offset + this.maxBins) {
-      this.#extend(key)
-    }
-    if (key < this.minKey) this.minKey = key
-    if (key > this.maxKey) this.maxKey = key
+    if (this.total === 0) this.offset = key - (this.maxBins >> 1)
+    // Below the window of a store that collapsed: its window already ends at the largest key, so the key
+    // joins bucket 0 (O(1), however often a stream reaches below the span).
+    else if (!(this.#topped && key < this.offset) && (key < this.offset || key >= this.offset + this.maxBins)) this.#extend(key)
     const idx = key < this.offset ? 0 : key - this.offset
     this.counts[idx]! += weight
     this.total += weight
   }
 
+  /** Index of the first non-empty bucket (the store holds values). */
+  #lowIndex(): number {
+    let i = 0
+    while (i < this.maxBins - 1 && this.counts[i] === 0) i++
+    return i
+  }
+
+  /** Index of the last non-empty bucket (the store holds values). */
+  #highIndex(): number {
+    let i = this.maxBins - 1
+    while (i > 0 && this.counts[i] === 0) i--
+    return i
+  }
+
   #extend(key: number): void {
-    const lo = Math.min(key, this.minKey)
-    const hi = Math.max(key, this.maxKey)
+    const lo = Math.min(key, this.#lowIndex() + this.offset)
+    const hi = Math.max(key, this.#highIndex() + this.offset)
     let newOffset: number
     if (hi - lo + 1 <= this.maxBins) {
       newOffset = lo - ((this.maxBins - (hi - lo + 1)) >> 1)
+      this.#topped = false
     } else {
       // Collapse the lowest buckets into the new first bucket (higher quantiles stay exact).
       newOffset = hi - this.maxBins + 1
       this.collapsed = true
+      this.#topped = true
     }
-    if (newOffset === this.offset) return // already the lowest window that keeps maxKey: key joins bucket 0
+    if (newOffset === this.offset) return // already the lowest window that keeps the largest key: key joins bucket 0
     const next = new Float64Array(this.maxBins)
     for (let i = 0; i < this.maxBins; i++) {
       const c = this.counts[i]!
@@ -106,7 +119,6 @@ class DenseStore {
     }
     this.counts = next
     this.offset = newOffset
-    if (this.minKey < newOffset) this.minKey = newOffset
   }
 
   /** Key holding the rank-th item in ascending key order (0-based). */
@@ -116,7 +128,7 @@ class DenseStore {
       seen += this.counts[i]!
       if (seen > rank) return i + this.offset
     }
-    return this.maxKey
+    return this.#highIndex() + this.offset
   }
 
   /** Key holding the rank-th item in descending key order (0-based). */
@@ -126,7 +138,7 @@ class DenseStore {
       seen += this.counts[i]!
       if (seen > rank) return i + this.offset
     }
-    return this.minKey
+    return this.#lowIndex() + this.offset
   }
 
   mergeFrom(other: DenseStore): void {
@@ -140,9 +152,8 @@ class DenseStore {
   clear(): void {
     this.counts.fill(0)
     this.total = 0
-    this.minKey = 0
-    this.maxKey = -1
     this.collapsed = false
+    this.#topped = false
   }
 }
 
