@@ -24,16 +24,20 @@ async function run(mode) {
   const h = m.metrics(names)
   const rss0 = process.memoryUsage.rss()
   let peakRss = rss0
-  const quarters = [] // RSS at the end of each quarter of the run: flat when the buffer is bounded
+  const quarters = [0, 0, 0, 0] // peak RSS in each quarter of the run: flat when the buffer is bounded
   const t0 = performance.now()
   for (let step = 0; step < STEPS; step++) {
     h.log(step, 1 / (step + 1), (step % 100) / 100, 0.01, step % 1000 === 999 ? Number.NaN : 1)
     if ((step & 1023) === 1023) {
       if (mode === 'gate') await m.gate()
       else await new Promise(setImmediate)
-      if ((step & 65535) === 65535) peakRss = Math.max(peakRss, process.memoryUsage.rss())
+      if ((step & 65535) === 65535) {
+        const rss = process.memoryUsage.rss()
+        const q = Math.min(3, Math.floor((4 * step) / STEPS))
+        quarters[q] = Math.max(quarters[q], rss)
+        peakRss = Math.max(peakRss, rss)
+      }
     }
-    if (step === Math.floor(((quarters.length + 1) * STEPS) / 4) - 1) quarters.push(process.memoryUsage.rss())
   }
   const loopS = (performance.now() - t0) / 1000
   await m.flush()
@@ -46,7 +50,7 @@ async function run(mode) {
   const totalS = (performance.now() - t0) / 1000
   console.log(
     `${mode === 'gate' ? 'await gate() every 1024 steps' : 'yield every 1024 steps (no gate)'}: ${(4 * STEPS).toLocaleString()} values in ${loopS.toFixed(1)} s (${totalS.toFixed(1)} s with the final flush); ` +
-      `peak RSS ${mib(peakRss)} (start ${mib(rss0)}; at each quarter of the run ${quarters.map(mib).join(' / ')}); backlog peak ${b.peakRows.toLocaleString()} of ${b.limitRows.toLocaleString()} rows; ` +
+      `peak RSS ${mib(peakRss)} (start ${mib(rss0)}; peak in each quarter of the run ${quarters.map(mib).join(' / ')}); backlog peak ${b.peakRows.toLocaleString()} of ${b.limitRows.toLocaleString()} rows; ` +
       `not stored ${b.droppedRows.toLocaleString()} (${((100 * b.droppedRows) / (4 * STEPS)).toFixed(1)}%), ${errors.filter((c) => c === 'ENTRENAR_SINK_FAILED').length} episodes reported; ` +
       `NaN counted ${samples?.nanCount ?? 0}`,
   )

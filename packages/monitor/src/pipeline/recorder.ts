@@ -233,34 +233,38 @@ export class Recorder {
    * order, the policy (which may stop the line in this very call) and the detectors.
    */
   commit(ids: Int32Array, vals: Float64Array, n: number, step: number, ts: number, epoch: number, batch: number, tagId: number): void {
+    // Kept small so the JIT can inline it into a handle's call: the per-value policy and detector work
+    // is in #observe, which a call of finite values only skips under the built-in policy.
     const c = this.collector
-    for (let i = 0; i < n; i++) c.recordId(ids[i]!, vals[i]!)
+    let nonFinite = 0
+    for (let i = 0; i < n; i++) {
+      const v = vals[i]!
+      if (v - v !== 0) nonFinite++
+      c.recordId(ids[i]!, v)
+    }
     const b = this.builder
     if (b.length + this.inFlightRows + n <= this.#maxBufferedRows) {
       b.appendRows(ids, vals, n, step, ts, epoch, batch, tagId)
       this.#dropping = false
     } else this.#drop(n, step)
-    const names = c.metrics
+    if (nonFinite > 0 || this.#observeFinite || this.#watching) this.#observe(ids, vals, n, step)
+    if (b.length >= this.#batchRows) this.#onFull(b.length)
+  }
+
+  /** The policy and the detectors, value by value in the caller's order (incidents keep that order). */
+  #observe(ids: Int32Array, vals: Float64Array, n: number, step: number): void {
+    const names = this.collector.metrics
     const andon = this.#andon
-    if (this.#watching) {
-      // Detectors attached: policy and detectors value by value, so incidents keep the caller's order.
-      const detectors = this.#detectors
-      for (let i = 0; i < n; i++) {
-        const id = ids[i]!
-        const v = vals[i]!
-        if (this.#observeFinite || v - v !== 0) andon.observeValue(names[id]!, v, step)
+    const detectors = this.#detectors
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!
+      const v = vals[i]!
+      if (this.#observeFinite || v - v !== 0) andon.observeValue(names[id]!, v, step)
+      if (this.#watching) {
         const dets = detectors[id]
         if (dets !== undefined) this.#detect(dets, names[id]!, v, step)
       }
-    } else if (this.#observeFinite) {
-      for (let i = 0; i < n; i++) andon.observeValue(names[ids[i]!]!, vals[i]!, step)
-    } else {
-      for (let i = 0; i < n; i++) {
-        const v = vals[i]!
-        if (v - v !== 0) andon.observeValue(names[ids[i]!]!, v, step)
-      }
     }
-    if (b.length >= this.#batchRows) this.#onFull(b.length)
   }
 
   /** The buffer is full: the rows of this call are counted, not stored. */
