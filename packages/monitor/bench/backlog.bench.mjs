@@ -3,7 +3,8 @@
 // Two loops, each in a fresh store: one that only yields (the monitor holds at most maxBufferedRows
 // and counts what it cannot store), one that awaits monitor.gate() (back-pressure: every row stored).
 // Prints peak RSS, the backlog counters and the load average.
-// Usage: node packages/monitor/bench/backlog.bench.mjs  (after a build; BENCH_BACKLOG_VALUES, default 50M)
+// Usage: node packages/monitor/bench/backlog.bench.mjs  (after a build; BENCH_BACKLOG_VALUES, default 50M;
+// BENCH_BACKLOG_MODES=yield or gate for one loop)
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -57,6 +58,6 @@ async function run(mode) {
 }
 
 console.log(`monitor → Parquet store, ${VALUES.toLocaleString()} values per loop; load average ${la()} (${availableParallelism()} cores)`)
-await run('yield')
-await run('gate')
+// BENCH_BACKLOG_MODES=yield (or gate) runs one loop only.
+for (const mode of (process.env.BENCH_BACKLOG_MODES ?? 'yield,gate').split(',')) await run(mode.trim())
 console.log(`load average at the end ${la()}`)
