@@ -13,7 +13,7 @@ describe('RecordBatchBuilder.appendRows', () => {
     for (let step = 0; step < 7; step++) {
       const n = (step % 3) + 1 // 1, 2, 3 rows per step: grows past the capacity of 2 several times
       const epoch = step % 2 === 0 ? NULL_INT32 : step
-      many.appendRows(ids, vals, n, step, 1_000 + step, epoch, 3, step % 2 === 0 ? tag : -1)
+      many.appendRows(ids, vals, n, Float64Array.of(step, 1_000 + step), epoch, 3, step % 2 === 0 ? tag : -1)
       for (let i = 0; i < n; i++) one.append(ids[i]!, vals[i]!, step, 1_000 + step, epoch, 3, step % 2 === 0 ? tag : -1)
     }
     expect(many.length).toBe(one.length)
@@ -22,7 +22,7 @@ describe('RecordBatchBuilder.appendRows', () => {
 
   it('appends nothing for n = 0', () => {
     const b = new RecordBatchBuilder('r', 1)
-    b.appendRows(new Int32Array(0), new Float64Array(0), 0, 1, 1)
+    b.appendRows(new Int32Array(0), new Float64Array(0), 0, Float64Array.of(1, 1))
     expect(b.length).toBe(0)
   })
 })

@@ -85,6 +85,8 @@ export class Recorder {
    * the same order resolves each by an identity compare instead of a map lookup. */
   #keyNames: string[] = []
   #keyIds = new Int32Array(16)
+  /** Step and timestamp of the rows being appended (a typed array: never a boxed number per call). */
+  readonly #at = new Float64Array(2)
 
   constructor(options: RecorderOptions) {
     this.#runId = options.runId
@@ -244,7 +246,10 @@ export class Recorder {
     }
     const b = this.builder
     if (b.length + this.inFlightRows + n <= this.#maxBufferedRows) {
-      b.appendRows(ids, vals, n, step, ts, epoch, batch, tagId)
+      const at = this.#at
+      at[0] = step
+      at[1] = ts
+      b.appendRows(ids, vals, n, at, epoch, batch, tagId)
       this.#dropping = false
     } else this.#drop(n, step)
     if (nonFinite > 0 || this.#observeFinite || this.#watching) this.#observe(ids, vals, n, step)
