@@ -191,6 +191,32 @@ export class RecordBatchBuilder {
     c.tagIndex[i] = tagId
   }
 
+  /**
+   * Appends `n` rows that share step, timestamp, epoch, batch and tags: row `i` is metric `metricIds[i]`
+   * with `values[i]` (one logged step of several metrics), at step `at[0]` and timestamp `at[1]` (µs). The
+   * same rows as `n` calls of {@link RecordBatchBuilder.append}, with the columns looked up once; step and
+   * timestamp come in a typed array so that no number is boxed when the call is not inlined (the hot path).
+   */
+  appendRows(metricIds: Int32Array, values: Float64Array, n: number, at: Float64Array, epoch = NULL_INT32, batch = NULL_INT32, tagId = -1): void {
+    let c = this.#c
+    while (this.#n + n > c.value.length) c = this.#grow()
+    const at0 = this.#n
+    this.#n = at0 + n
+    const step = at[0]!
+    const timestampUs = at[1]!
+    // A plain loop: TypedArray#fill is a builtin call, dearer than a few stores for the handful of rows of a step.
+    const { metric, value, step: steps, ts, epoch: epochs, batch: batches, tagIndex } = c
+    for (let i = 0, j = at0; i < n; i++, j++) {
+      metric[j] = metricIds[i]!
+      value[j] = values[i]!
+      steps[j] = step
+      ts[j] = timestampUs
+      epochs[j] = epoch
+      batches[j] = batch
+      tagIndex[j] = tagId
+    }
+  }
+
   /** Appends row `i` of another batch, remapping its dictionaries. */
   appendFrom(src: RecordBatch, i: number): void {
     const t = src.tagIndex[i]!

@@ -196,4 +196,4 @@ async function registerLineage(dir: string, final: MonitorSummary, options: Auto
 }
 
 /** The option names autoMonitor accepts (unknown ones are errors). */
-const AUTO_MONITOR_OPTIONS = optionKeys<NonNullable<Parameters<typeof autoMonitor>[0]>>({ dir: true, tags: true, store: true, renacer: true, andon: true, onLearningRate: true, dashboard: true, stream: true, lineage: true, report: true, driftLog: true, runId: true, name: true, config: true, sinks: true, detectors: true, onError: true, batchRows: true, maxPendingRows: true, flushIntervalMs: true, clockUs: true, clockEvery: true, system: true, onClose: true })
+const AUTO_MONITOR_OPTIONS = optionKeys<NonNullable<Parameters<typeof autoMonitor>[0]>>({ dir: true, tags: true, store: true, renacer: true, andon: true, onLearningRate: true, dashboard: true, stream: true, lineage: true, report: true, driftLog: true, runId: true, name: true, config: true, sinks: true, detectors: true, onError: true, batchRows: true, maxPendingRows: true, maxBufferedRows: true, flushIntervalMs: true, clockUs: true, clockEvery: true, system: true, onClose: true })

@@ -9,8 +9,10 @@
 // round is reported, so a burst of load hits every variant alike.
 import { createNoopSink } from '@entrenar/core'
 import { createMonitor, MetricsCollector } from '@entrenar/monitor'
+import { availableParallelism, loadavg } from 'node:os'
 import client from 'prom-client'
 
+const loadStart = loadavg()
 const N = Number(process.env.BENCH_VALUES ?? 2_000_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9)
 const values = new Float64Array(N)
@@ -155,7 +157,8 @@ async function trainingOverhead() {
 
 const line = (name, ns) => `${name.padEnd(62)} ${ns.toFixed(1).padStart(7)} ns`
 const x = (ns) => `${(prom.summary / ns).toFixed(1)}×`
-console.log(`values: ${N.toLocaleString()}; CPU time, median of ${ROUNDS} interleaved rounds`)
+const la = (l) => l.map((x) => x.toFixed(2)).join(' ')
+console.log(`values: ${N.toLocaleString()}; CPU time, median of ${ROUNDS} interleaved rounds; load average ${la(loadStart)} at the start, ${la(loadavg())} at the end (${availableParallelism()} cores)`)
 console.log(`\nclock sources (per read; checksum ${sink > 0 ? 'ok' : 'zero'})`)
 for (const [k, ns] of Object.entries(clocks)) console.log(line(k, ns))
 console.log('\nper value                                                           ns     vs Summary.observe')

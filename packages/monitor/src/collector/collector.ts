@@ -31,6 +31,18 @@ export interface MetricStats {
 }
 
 const INITIAL = 16
+/** Slots per metric in the statistics array, and their offsets. */
+const STRIDE = 16
+const COUNT = 0
+const MEAN = 1
+const M2 = 2
+const SUM = 3
+const MIN = 4
+const MAX = 5
+const NAN = 6
+const POS_INF = 7
+const NEG_INF = 8
+const LAST = 9
 
 /**
  * Per-metric running statistics: Welford's online mean/variance (Welford 1962; Knuth TAOCP vol. 2,
@@ -48,16 +60,12 @@ const INITIAL = 16
 export class MetricsCollector {
   #names: string[] = []
   #ids = new Map<string, number>()
-  #count = new Float64Array(INITIAL)
-  #mean = new Float64Array(INITIAL)
-  #m2 = new Float64Array(INITIAL)
-  #min = new Float64Array(INITIAL)
-  #max = new Float64Array(INITIAL)
-  #sum = new Float64Array(INITIAL)
-  #nan = new Float64Array(INITIAL)
-  #posInf = new Float64Array(INITIAL)
-  #negInf = new Float64Array(INITIAL)
-  #last = new Float64Array(INITIAL)
+  /**
+   * The running statistics of every metric in one array, {@link STRIDE} slots per metric (count, mean,
+   * M2, sum, min, max, NaN, +Inf, −Inf, last): one typed array read per value instead of one per
+   * statistic, and a metric's slots share a cache line.
+   */
+  #s = new Float64Array(INITIAL * STRIDE)
   #sketches: DDSketch[] = []
   readonly #sketchOptions: DDSketchOptions
 
@@ -86,28 +94,31 @@ export class MetricsCollector {
 
   /** Records one value by metric id (hot path: O(1), no allocation). */
   recordId(id: number, x: number): void {
-    this.#last[id] = x
+    const s = this.#s
+    const o = id * STRIDE
+    s[o + LAST] = x
     if (x - x !== 0) {
       // NaN or ±Inf: counted apart, never folded into the mean.
-      if (x !== x) this.#nan[id]!++
+      if (x !== x) s[o + NAN]!++
       else if (x > 0) {
-        this.#posInf[id]!++
-        this.#max[id] = x
+        s[o + POS_INF]!++
+        s[o + MAX] = x
       } else {
-        this.#negInf[id]!++
-        this.#min[id] = x
+        s[o + NEG_INF]!++
+        s[o + MIN] = x
       }
       return
     }
-    const n = this.#count[id]! + 1
-    this.#count[id] = n
-    const d = x - this.#mean[id]!
-    const mean = this.#mean[id]! + d / n
-    this.#mean[id] = mean
-    this.#m2[id]! += d * (x - mean)
-    this.#sum[id]! += x
-    if (x < this.#min[id]!) this.#min[id] = x
-    if (x > this.#max[id]!) this.#max[id] = x
+    const n = s[o + COUNT]! + 1
+    s[o + COUNT] = n
+    const m = s[o + MEAN]!
+    const d = x - m
+    const mean = m + d / n
+    s[o + MEAN] = mean
+    s[o + M2]! += d * (x - mean)
+    s[o + SUM]! += x
+    if (x < s[o + MIN]!) s[o + MIN] = x
+    if (x > s[o + MAX]!) s[o + MAX] = x
     this.#sketches[id]!.add(x)
   }
 
@@ -152,23 +163,27 @@ export class MetricsCollector {
   merge(other: MetricsCollector): void {
     for (let j = 0; j < other.#names.length; j++) {
       const id = this.metricId(other.#names[j]!)
-      const na = this.#count[id]!
-      const nb = other.#count[j]!
+      const s = this.#s
+      const t = other.#s
+      const o = id * STRIDE
+      const p = j * STRIDE
+      const na = s[o + COUNT]!
+      const nb = t[p + COUNT]!
       if (nb > 0) {
         const n = na + nb
-        const d = other.#mean[j]! - this.#mean[id]!
-        this.#mean[id] = this.#mean[id]! + (d * nb) / n
-        this.#m2[id] = this.#m2[id]! + other.#m2[j]! + (d * d * na * nb) / n
-        this.#count[id] = n
-        this.#sum[id]! += other.#sum[j]!
+        const d = t[p + MEAN]! - s[o + MEAN]!
+        s[o + MEAN] = s[o + MEAN]! + (d * nb) / n
+        s[o + M2] = s[o + M2]! + t[p + M2]! + (d * d * na * nb) / n
+        s[o + COUNT] = n
+        s[o + SUM]! += t[p + SUM]!
         this.#sketches[id]!.merge(other.#sketches[j]!)
       }
-      if (other.#min[j]! < this.#min[id]!) this.#min[id] = other.#min[j]!
-      if (other.#max[j]! > this.#max[id]!) this.#max[id] = other.#max[j]!
-      this.#nan[id]! += other.#nan[j]!
-      this.#posInf[id]! += other.#posInf[j]!
-      this.#negInf[id]! += other.#negInf[j]!
-      if (other.#samples(j) > 0) this.#last[id] = other.#last[j]!
+      if (t[p + MIN]! < s[o + MIN]!) s[o + MIN] = t[p + MIN]!
+      if (t[p + MAX]! > s[o + MAX]!) s[o + MAX] = t[p + MAX]!
+      s[o + NAN]! += t[p + NAN]!
+      s[o + POS_INF]! += t[p + POS_INF]!
+      s[o + NEG_INF]! += t[p + NEG_INF]!
+      if (other.#samples(j) > 0) s[o + LAST] = t[p + LAST]!
     }
   }
 
@@ -178,35 +193,46 @@ export class MetricsCollector {
   }
 
   #samples(id: number): number {
-    return this.#count[id]! + this.#nan[id]! + this.#posInf[id]! + this.#negInf[id]!
+    const s = this.#s
+    const o = id * STRIDE
+    return s[o + COUNT]! + s[o + NAN]! + s[o + POS_INF]! + s[o + NEG_INF]!
   }
 
   #stats(id: number): MetricStats {
-    const n = this.#count[id]!
+    const s = this.#s
+    const o = id * STRIDE
+    const n = s[o + COUNT]!
+    const min = s[o + MIN]!
+    const max = s[o + MAX]!
     const sk = this.#sketches[id]!
     // A true quantile lies in [min, max]; the sketch's ±1% estimate is clamped into that range.
-    const q = (p: number) => Math.min(Math.max(sk.quantile(p), this.#min[id]!), this.#max[id]!)
+    const q = (p: number) => Math.min(Math.max(sk.quantile(p), min), max)
+    const samples = this.#samples(id)
     return {
       count: n,
-      mean: n > 0 ? this.#mean[id]! : 0,
-      std: n > 1 ? Math.sqrt(this.#m2[id]! / (n - 1)) : 0,
-      min: this.#min[id]!,
-      max: this.#max[id]!,
-      sum: this.#sum[id]!,
-      nanCount: this.#nan[id]!,
-      posInfCount: this.#posInf[id]!,
-      negInfCount: this.#negInf[id]!,
-      samples: this.#samples(id),
+      mean: n > 0 ? s[o + MEAN]! : 0,
+      std: n > 1 ? Math.sqrt(s[o + M2]! / (n - 1)) : 0,
+      min,
+      max,
+      sum: s[o + SUM]!,
+      nanCount: s[o + NAN]!,
+      posInfCount: s[o + POS_INF]!,
+      negInfCount: s[o + NEG_INF]!,
+      samples,
       p50: q(0.5),
       p90: q(0.9),
       p99: q(0.99),
-      last: this.#samples(id) > 0 ? this.#last[id]! : Number.NaN,
+      last: samples > 0 ? s[o + LAST]! : Number.NaN,
     }
   }
 
   #register(name: string): number {
     const id = this.#names.length
-    if (id === this.#count.length) this.#grow()
+    if ((id + 1) * STRIDE > this.#s.length) {
+      const grown = new Float64Array(this.#s.length * 2)
+      grown.set(this.#s)
+      this.#s = grown
+    }
     this.#names.push(name)
     this.#ids.set(name, id)
     this.#sketches.push(new DDSketch(this.#sketchOptions))
@@ -215,34 +241,12 @@ export class MetricsCollector {
   }
 
   #reset(id: number): void {
-    this.#count[id] = 0
-    this.#mean[id] = 0
-    this.#m2[id] = 0
-    this.#sum[id] = 0
-    this.#min[id] = Number.POSITIVE_INFINITY
-    this.#max[id] = Number.NEGATIVE_INFINITY
-    this.#nan[id] = 0
-    this.#posInf[id] = 0
-    this.#negInf[id] = 0
-    this.#last[id] = Number.NaN
+    const s = this.#s
+    const o = id * STRIDE
+    s.fill(0, o, o + STRIDE)
+    s[o + MIN] = Number.POSITIVE_INFINITY
+    s[o + MAX] = Number.NEGATIVE_INFINITY
+    s[o + LAST] = Number.NaN
     this.#sketches[id]?.clear()
-  }
-
-  #grow(): void {
-    const grow = (a: Float64Array) => {
-      const b = new Float64Array(a.length * 2)
-      b.set(a)
-      return b
-    }
-    this.#count = grow(this.#count)
-    this.#mean = grow(this.#mean)
-    this.#m2 = grow(this.#m2)
-    this.#min = grow(this.#min)
-    this.#max = grow(this.#max)
-    this.#sum = grow(this.#sum)
-    this.#nan = grow(this.#nan)
-    this.#posInf = grow(this.#posInf)
-    this.#negInf = grow(this.#negInf)
-    this.#last = grow(this.#last)
   }
 }

@@ -25,15 +25,18 @@ const words = new Uint32Array(scratch.buffer)
 const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0
 const LO = 1 - HI
 
-/** The interpolated log₂ of a normal positive double: e + (4t − t²)/3 for x = 2^e·(1 + t), t ∈ [0, 1). */
-function log2q(x: number): number {
+/**
+ * Bucket key of a positive double for `m` buckets per unit of L: ⌈L(x)·m⌉ with L(x) = e + (4t − t²)/3 for
+ * x = 2^e·(1 + t), t ∈ [0, 1), the interpolated log₂ (`m3` is m / 3, folded so no division is made per value).
+ */
+function keyOf(x: number, m: number, m3: number): number {
   scratch[0] = x
   const hi = words[HI]!
-  const t = (hi & 0xfffff) / 1048576 + words[LO]! / 4503599627370496
-  return (hi >>> 20) - 1023 + ((4 - t) * t) / 3
+  const t = (hi & 0xfffff) * 2 ** -20 + words[LO]! * 2 ** -52
+  return Math.ceil(((hi >>> 20) - 1023) * m + (4 - t) * t * m3)
 }
 
-/** Inverse of {@link log2q} without the power of two: 1 + t = 3 − √(4 − 3f) for the fraction f ∈ [0, 1) of y. */
+/** Inverse of {@link keyOf} without the power of two: 1 + t = 3 − √(4 − 3f) for the fraction f ∈ [0, 1) of y. */
 function significand(y: number): number {
   return 3 - Math.sqrt(4 - 3 * (y - Math.floor(y)))
 }
@@ -41,10 +44,10 @@ function significand(y: number): number {
 class DenseStore {
   counts: Float64Array
   offset = 0
-  minKey = 0
-  maxKey = -1
   total = 0
   collapsed = false
+  /** True after this store collapsed: its window then ends at its largest key (until cleared). */
+  #topped = false
   readonly maxBins: number
 
   constructor(maxBins: number) {
@@ -52,33 +55,59 @@ class DenseStore {
     this.counts = new Float64Array(maxBins)
   }
 
+  // The smallest and largest keys held are not tracked per value: they are the first and last non-empty
+  // buckets (after a collapse the lowest keys are merged into bucket 0, which is what the window logic
+  // needs of them), found by a scan in the rare calls that move the window.
+
   add(key: number, weight: number): void {
-    if (this.total === 0) {
-      this.offset = key - (this.maxBins >> 1)
-      this.minKey = key
-      this.maxKey = key
-    } else if (key < this.offset || key >= this.offset + this.maxBins) {
-      this.#extend(key)
+    // The common case first: a key inside the window of a store that holds values already.
+    const i = key - this.offset
+    if (i >= 0 && i < this.maxBins && this.total !== 0) {
+      this.counts[i]! += weight
+      this.total += weight
+      return
     }
-    if (key < this.minKey) this.minKey = key
-    if (key > this.maxKey) this.maxKey = key
+    this.#addSlow(key, weight)
+  }
+
+  #addSlow(key: number, weight: number): void {
+    if (this.total === 0) this.offset = key - (this.maxBins >> 1)
+    // Below the window of a store that collapsed: its window already ends at the largest key, so the key
+    // joins bucket 0 (O(1), however often a stream reaches below the span).
+    else if (!(this.#topped && key < this.offset) && (key < this.offset || key >= this.offset + this.maxBins)) this.#extend(key)
     const idx = key < this.offset ? 0 : key - this.offset
     this.counts[idx]! += weight
     this.total += weight
   }
 
+  /** Index of the first non-empty bucket (the store holds values). */
+  #lowIndex(): number {
+    let i = 0
+    while (i < this.maxBins - 1 && this.counts[i] === 0) i++
+    return i
+  }
+
+  /** Index of the last non-empty bucket (the store holds values). */
+  #highIndex(): number {
+    let i = this.maxBins - 1
+    while (i > 0 && this.counts[i] === 0) i--
+    return i
+  }
+
   #extend(key: number): void {
-    const lo = Math.min(key, this.minKey)
-    const hi = Math.max(key, this.maxKey)
+    const lo = Math.min(key, this.#lowIndex() + this.offset)
+    const hi = Math.max(key, this.#highIndex() + this.offset)
     let newOffset: number
     if (hi - lo + 1 <= this.maxBins) {
       newOffset = lo - ((this.maxBins - (hi - lo + 1)) >> 1)
+      this.#topped = false
     } else {
       // Collapse the lowest buckets into the new first bucket (higher quantiles stay exact).
       newOffset = hi - this.maxBins + 1
       this.collapsed = true
+      this.#topped = true
     }
-    if (newOffset === this.offset) return // already the lowest window that keeps maxKey: key joins bucket 0
+    if (newOffset === this.offset) return // already the lowest window that keeps the largest key: key joins bucket 0
     const next = new Float64Array(this.maxBins)
     for (let i = 0; i < this.maxBins; i++) {
       const c = this.counts[i]!
@@ -90,7 +119,6 @@ class DenseStore {
     }
     this.counts = next
     this.offset = newOffset
-    if (this.minKey < newOffset) this.minKey = newOffset
   }
 
   /** Key holding the rank-th item in ascending key order (0-based). */
@@ -100,7 +128,7 @@ class DenseStore {
       seen += this.counts[i]!
       if (seen > rank) return i + this.offset
     }
-    return this.maxKey
+    return this.#highIndex() + this.offset
   }
 
   /** Key holding the rank-th item in descending key order (0-based). */
@@ -110,7 +138,7 @@ class DenseStore {
       seen += this.counts[i]!
       if (seen > rank) return i + this.offset
     }
-    return this.minKey
+    return this.#lowIndex() + this.offset
   }
 
   mergeFrom(other: DenseStore): void {
@@ -124,9 +152,8 @@ class DenseStore {
   clear(): void {
     this.counts.fill(0)
     this.total = 0
-    this.minKey = 0
-    this.maxKey = -1
     this.collapsed = false
+    this.#topped = false
   }
 }
 
@@ -141,8 +168,12 @@ export interface DDSketchOptions {
 /** A DDSketch over finite numbers. `add` is O(1) and allocation-free. */
 export class DDSketch {
   readonly relativeAccuracy: number
-  /** Buckets per unit of {@link log2q}: 3 / (4 ln γ). */
+  /** Buckets per unit of {@link keyOf}: 3 / (4 ln γ). */
   readonly #multiplier: number
+  /** {@link DDSketch.#multiplier} / 3. */
+  readonly #multiplier3: number
+  /** True when every key fits an int32 (see {@link DDSketch.add}). */
+  readonly #intKeys: boolean
   readonly #pos: DenseStore
   readonly #neg: DenseStore
   #zero = 0
@@ -152,6 +183,9 @@ export class DDSketch {
     if (!(a > 0 && a < 1)) throw new RangeError(`relativeAccuracy ${a} must be in (0, 1)`)
     this.relativeAccuracy = a
     this.#multiplier = 3 / (4 * Math.log((1 + a) / (1 - a)))
+    this.#multiplier3 = this.#multiplier / 3
+    // |key| ≤ (1024 + 1075)·m over every double (log₂ of the largest and smallest magnitudes, with margin).
+    this.#intKeys = 2100 * this.#multiplier < 2 ** 31
     const bins = options.maxBins ?? 2048
     this.#pos = new DenseStore(bins)
     this.#neg = new DenseStore(bins)
@@ -169,9 +203,14 @@ export class DDSketch {
 
   /** Adds a finite value (callers filter NaN/±Inf). */
   add(x: number): void {
-    if (x > MIN_INDEXABLE) this.#pos.add(Math.ceil(log2q(x) * this.#multiplier), 1)
-    else if (x < -MIN_INDEXABLE) this.#neg.add(Math.ceil(log2q(-x) * this.#multiplier), 1)
-    else this.#zero++
+    // Keys as int32 when they fit (every α ≥ ~1e-7): integer arithmetic in the stores, and −0 becomes 0.
+    if (x > MIN_INDEXABLE) {
+      const k = keyOf(x, this.#multiplier, this.#multiplier3)
+      this.#pos.add(this.#intKeys ? k | 0 : k, 1)
+    } else if (x < -MIN_INDEXABLE) {
+      const k = keyOf(-x, this.#multiplier, this.#multiplier3)
+      this.#neg.add(this.#intKeys ? k | 0 : k, 1)
+    } else this.#zero++
   }
 
   /** The q-quantile (0 ≤ q ≤ 1) within relative error α; NaN when empty. */

@@ -60,6 +60,16 @@ export interface MonitorOptions {
    * a row: the default 262 144 rows keep the buffer near 16 MiB). Default 262 144.
    */
   readonly maxPendingRows?: number
+  /**
+   * Bound of the monitor's buffer whatever the run length, in rows of column space (≈40 bytes a row): the
+   * rows waiting plus the batches handed to the sinks whose `write` has not settled. When the sinks fall
+   * this far behind (a store that drains slower than the loop logs), the rows of further calls are not
+   * stored until they catch up: the statistics, the Andon and the detectors still see every value, the
+   * rows are counted ({@link MonitorBacklog.droppedRows}) and `onError` gets one `ENTRENAR_SINK_FAILED`
+   * per episode. A loop that awaits {@link Monitor.gate} never gets there: the gate holds it while more
+   * than half of this is waiting. Default max(1 048 576, 4 × maxPendingRows), at least maxPendingRows.
+   */
+  readonly maxBufferedRows?: number
   /** Hand the pending rows to the sinks at least this often. Default 1000 ms. */
   readonly flushIntervalMs?: number
   /**
@@ -96,6 +106,20 @@ export interface MonitorSummary {
   readonly driftEvents: readonly DriftEvent[]
 }
 
+/** What the monitor holds for its sinks (see {@link MonitorOptions.maxBufferedRows}). */
+export interface MonitorBacklog {
+  /** Rows logged and not yet handed to the sinks. */
+  readonly pendingRows: number
+  /** Column space, in rows, of the batches handed to the sinks whose writes have not settled. */
+  readonly inFlightRows: number
+  /** The most `pendingRows + inFlightRows` has been (≤ `limitRows`). */
+  readonly peakRows: number
+  /** The bound: {@link MonitorOptions.maxBufferedRows}. */
+  readonly limitRows: number
+  /** Rows not stored because the sinks fell behind by `limitRows` (their values were counted and observed). */
+  readonly droppedRows: number
+}
+
 /** A monitored run. See {@link createMonitor}. */
 export interface Monitor {
   readonly runId: string
@@ -110,8 +134,14 @@ export interface Monitor {
    * repeated name, a bad name or bad tags throw a coded `EntrenarError` (configuration fails fast).
    */
   metrics(names: readonly string[], options?: BoundMetricsOptions): BoundMetrics
-  /** Resolves at once unless the Andon paused the run. */
+  /**
+   * Resolves at once unless the Andon paused the run or the sinks fell behind (more than half of
+   * `maxBufferedRows` waiting): then once the Andon resumes and the sinks caught up. Awaiting it in the
+   * loop is the back-pressure that keeps every row stored whatever the store's speed.
+   */
   gate(): Promise<void>
+  /** What the monitor holds for its sinks now, and how many rows it could not store. */
+  backlog(): MonitorBacklog
   /** Stops the line by hand. */
   stop(reason: string): void
   summary(): MonitorSummary
@@ -149,6 +179,8 @@ class MonitorImpl implements Monitor {
   readonly signal: AbortSignal
   #pending = new Set<Promise<void>>()
   readonly #maxPendingRows: number
+  readonly #maxBufferedRows: number
+  #peakRows = 0
   #timer: ReturnType<typeof setInterval> | undefined
   #scheduled = false
   #closing: Promise<void> | undefined
@@ -166,14 +198,28 @@ class MonitorImpl implements Monitor {
     this.#onError = opts.onError ?? defaultOnError()
     const batchRows = opts.batchRows ?? 4096
     this.#maxPendingRows = Math.max(batchRows, opts.maxPendingRows ?? 262_144)
+    this.#maxBufferedRows = Math.max(this.#maxPendingRows, opts.maxBufferedRows ?? Math.max(1_048_576, 4 * this.#maxPendingRows))
     this.#rec = new Recorder({
       runId,
       batchRows,
       andon: this.#andon,
       clock: createRowClock(opts.clockUs ?? defaultClockUs, opts.clockEvery ?? 1),
       report: (e) => this.#report(e),
+      // The built-in policy acts on non-finite values only: finite ones need not cross the call.
+      observeFinite: opts.andon !== undefined,
       // A loop that never yields must not grow the buffer without bound: hand off synchronously then.
       onFull: (rows) => (rows >= this.#maxPendingRows ? this.#handOff() : this.#schedule()),
+      maxBufferedRows: this.#maxBufferedRows,
+      onDrop: (rows, step) => {
+        this.#notePeak()
+        this.#report(
+          new EntrenarError(
+            ErrorCodes.SINK_FAILED,
+            `entrenar/monitor: the sinks fall behind by ${this.#maxBufferedRows} rows (maxBufferedRows); from step ${step} on, rows are not stored until they catch up (statistics and the Andon still see every value; await monitor.gate() in the loop to wait for them instead)`,
+            { details: { runId, step, droppedRows: rows, maxBufferedRows: this.#maxBufferedRows } },
+          ),
+        )
+      },
     })
     this.signal = AbortSignal.any([this.#own.signal, this.#andon.signal])
     for (const [metric, list] of Object.entries(opts.detectors ?? {})) {
@@ -257,6 +303,11 @@ class MonitorImpl implements Monitor {
     const builder = this.#rec.builder
     if (builder.length === 0) return
     const batch = builder.detach()
+    // The batch views the builder's columns: their whole capacity stays held until every sink settled.
+    const rows = batch.value.buffer.byteLength / Float64Array.BYTES_PER_ELEMENT
+    const rec = this.#rec
+    rec.inFlightRows += rows
+    this.#notePeak()
     // Every sink is done with the batch once its write settled (MetricSink contract): then the arrays are
     // reused. Each write settles straight into a countdown (one promise hop, not catch → all → then), so
     // the arrays come back after the loop's next yield and steady-state logging allocates no new columns.
@@ -267,6 +318,8 @@ class MonitorImpl implements Monitor {
     })
     const one = () => {
       if (--left > 0) return
+      this.#notePeak()
+      rec.inFlightRows -= rows
       builder.recycle(batch)
       this.#pending.delete(done)
       settle()
@@ -295,6 +348,31 @@ class MonitorImpl implements Monitor {
 
   async gate(): Promise<void> {
     await this.#andon.gate?.()
+    const rec = this.#rec
+    // Back-pressure: wait for the sinks while more than half of the buffer is waiting for them.
+    while (rec.builder.length + rec.inFlightRows > this.#maxBufferedRows / 2 && !rec.closed) {
+      if (rec.builder.length > 0) this.#handOff()
+      if (this.#pending.size === 0) break
+      await Promise.race(this.#pending)
+    }
+  }
+
+  backlog(): MonitorBacklog {
+    this.#notePeak()
+    const rec = this.#rec
+    return {
+      pendingRows: rec.builder.length,
+      inFlightRows: rec.inFlightRows,
+      peakRows: this.#peakRows,
+      limitRows: this.#maxBufferedRows,
+      droppedRows: rec.droppedRows,
+    }
+  }
+
+  /** The held rows only grow between hand-offs and settles, so noting them there (and at a drop or a query) finds the peak. */
+  #notePeak(): void {
+    const held = this.#rec.builder.length + this.#rec.inFlightRows
+    if (held > this.#peakRows) this.#peakRows = held
   }
 
   stop(reason: string): void {
@@ -381,6 +459,12 @@ export async function createMonitor(options: MonitorOptions = {}): Promise<Monit
   if (options.clockEvery !== undefined && !(Number.isInteger(options.clockEvery) && options.clockEvery > 0)) {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: clockEvery ${options.clockEvery} must be a positive integer`)
   }
+  for (const key of ['maxPendingRows', 'maxBufferedRows'] as const) {
+    const v = options[key]
+    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) {
+      throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: ${key} ${v} must be a positive integer`)
+    }
+  }
   if (options.flushIntervalMs !== undefined && !(options.flushIntervalMs > 0)) {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/monitor: flushIntervalMs ${options.flushIntervalMs} must be > 0`)
   }
@@ -405,4 +489,4 @@ export async function createMonitor(options: MonitorOptions = {}): Promise<Monit
 }
 
 /** The option names createMonitor accepts (unknown ones are errors). */
-const CREATE_MONITOR_OPTIONS = optionKeys<NonNullable<Parameters<typeof createMonitor>[0]>>({ runId: true, name: true, config: true, store: true, sinks: true, detectors: true, andon: true, onError: true, batchRows: true, maxPendingRows: true, flushIntervalMs: true, clockUs: true, clockEvery: true, system: true, onClose: true })
+const CREATE_MONITOR_OPTIONS = optionKeys<NonNullable<Parameters<typeof createMonitor>[0]>>({ runId: true, name: true, config: true, store: true, sinks: true, detectors: true, andon: true, onError: true, batchRows: true, maxPendingRows: true, maxBufferedRows: true, flushIntervalMs: true, clockUs: true, clockEvery: true, system: true, onClose: true })

@@ -22,6 +22,21 @@ export interface RecorderOptions {
   readonly report: (e: EntrenarError) => void
   /** Called at the end of a call that left `rows ≥ batchRows` pending rows (the monitor hands them off). */
   readonly onFull: (rows: number) => void
+  /**
+   * False when the policy is known to decide `continue` for every finite value whatever the metric (the
+   * built-in default policy, which acts on non-finite values only): then only NaN and ±Inf values are
+   * passed to `observeValue`. Default true: every value is observed.
+   */
+  readonly observeFinite?: boolean
+  /**
+   * Rows of column space the monitor may hold for the sinks: rows waiting in the builder plus batches
+   * handed off whose writes have not settled ({@link Recorder.inFlightRows}). The rows of a call that
+   * would go beyond are not stored (statistics, policy and detectors still see the values): they are
+   * counted in {@link Recorder.droppedRows} and reported through `onDrop`.
+   */
+  readonly maxBufferedRows: number
+  /** Called when a call's rows are not stored because the buffer is full (first of an episode only). */
+  readonly onDrop: (rows: number, step: number) => void
 }
 
 /** The error for a value that is not a number (shared by `log()` and handles, so both report alike). */
@@ -45,16 +60,33 @@ export class Recorder {
   /** Set by the monitor's `close()`: later calls are reported and dropped. */
   closed = false
   readonly report: (e: EntrenarError) => void
+  /** Column space (rows) of the batches handed to the sinks whose writes have not settled; kept by the monitor. */
+  inFlightRows = 0
+  /** Rows not stored because the buffer was full (their values were still counted and observed). */
+  droppedRows = 0
+  /** True while rows are being dropped (the buffer is full); the next stored row ends the episode. */
+  #dropping = false
+  readonly #maxBufferedRows: number
+  readonly #onDrop: (rows: number, step: number) => void
   readonly #runId: string
   readonly #andon: AlertPolicy
   readonly #batchRows: number
   readonly #onFull: (rows: number) => void
   #detectors: (readonly ChangeDetector[] | undefined)[] = []
+  /** True once any metric has detectors (the per-value detector lookup is skipped until then). */
+  #watching = false
+  readonly #observeFinite: boolean
   #warning = new Set<ChangeDetector>()
   #tagCache = new WeakMap<object, number>()
   /** The values of one `log()` call and their metric ids (as many slots as metrics). */
   #callIds = new Int32Array(16)
   #callVals = new Float64Array(16)
+  /** The keys of the previous `log()` call by position and their ids: a loop that logs the same keys in
+   * the same order resolves each by an identity compare instead of a map lookup. */
+  #keyNames: string[] = []
+  #keyIds = new Int32Array(16)
+  /** Step and timestamp of the rows being appended (a typed array: never a boxed number per call). */
+  readonly #at = new Float64Array(2)
 
   constructor(options: RecorderOptions) {
     this.#runId = options.runId
@@ -63,6 +95,9 @@ export class Recorder {
     this.report = options.report
     this.#batchRows = options.batchRows
     this.#onFull = options.onFull
+    this.#observeFinite = options.observeFinite ?? true
+    this.#maxBufferedRows = options.maxBufferedRows
+    this.#onDrop = options.onDrop
     this.builder = new RecordBatchBuilder(options.runId, options.batchRows)
   }
 
@@ -87,6 +122,7 @@ export class Recorder {
   /** Watches a metric with change detectors. */
   watch(name: string, detectors: readonly ChangeDetector[]): void {
     this.#detectors[this.register(name)] = detectors
+    this.#watching = true
   }
 
   /** Starts a call at `step`: false (reported) when closed or the step is not a safe integer. */
@@ -106,18 +142,25 @@ export class Recorder {
   /** Resolves the names of one `log()` call to ids (registering new ones), then records them as a handle does. */
   record(values: Readonly<Record<string, number>>, step: number, epoch: number, batch: number, tagId: number): void {
     const ts = this.clock.now()
-    const c = this.collector
+    const keyNames = this.#keyNames
     let n = 0
+    let k = 0
     for (const name in values) {
-      let id = c.idOf(name)
-      if (id === undefined) {
-        const err = checkMetricName(name)
-        if (err) {
-          this.report(err)
+      let id: number
+      if (keyNames[k] === name) id = this.#keyIds[k]!
+      else {
+        const known = this.#idOf(name)
+        if (known < 0) {
+          k++
           continue
         }
-        id = this.register(name)
+        id = known
+        if (k < this.#keyIds.length) {
+          keyNames[k] = name
+          this.#keyIds[k] = id
+        }
       }
+      k++
       const v = values[name]
       if (typeof v !== 'number') {
         this.invalid(name, step, v)
@@ -127,6 +170,18 @@ export class Recorder {
       this.#callVals[n++] = v
     }
     this.commit(this.#callIds, this.#callVals, n, step, ts, epoch, batch, tagId)
+  }
+
+  /** Id of a metric named in a `log()` call, registering it on first use; -1 (reported) for a bad name. */
+  #idOf(name: string): number {
+    const id = this.collector.idOf(name)
+    if (id !== undefined) return id
+    const err = checkMetricName(name)
+    if (err) {
+      this.report(err)
+      return -1
+    }
+    return this.register(name)
   }
 
   /**
@@ -180,19 +235,49 @@ export class Recorder {
    * order, the policy (which may stop the line in this very call) and the detectors.
    */
   commit(ids: Int32Array, vals: Float64Array, n: number, step: number, ts: number, epoch: number, batch: number, tagId: number): void {
-    this.collector.recordIds(ids, vals, n)
+    // Kept small so the JIT can inline it into a handle's call: the per-value policy and detector work
+    // is in #observe, which a call of finite values only skips under the built-in policy.
+    const c = this.collector
+    let nonFinite = 0
+    for (let i = 0; i < n; i++) {
+      const v = vals[i]!
+      if (v - v !== 0) nonFinite++
+      c.recordId(ids[i]!, v)
+    }
     const b = this.builder
-    for (let i = 0; i < n; i++) b.append(ids[i]!, vals[i]!, step, ts, epoch, batch, tagId)
+    if (b.length + this.inFlightRows + n <= this.#maxBufferedRows) {
+      const at = this.#at
+      at[0] = step
+      at[1] = ts
+      b.appendRows(ids, vals, n, at, epoch, batch, tagId)
+      this.#dropping = false
+    } else this.#drop(n, step)
+    if (nonFinite > 0 || this.#observeFinite || this.#watching) this.#observe(ids, vals, n, step)
+    if (b.length >= this.#batchRows) this.#onFull(b.length)
+  }
+
+  /** The policy and the detectors, value by value in the caller's order (incidents keep that order). */
+  #observe(ids: Int32Array, vals: Float64Array, n: number, step: number): void {
     const names = this.collector.metrics
     const andon = this.#andon
     const detectors = this.#detectors
     for (let i = 0; i < n; i++) {
       const id = ids[i]!
-      andon.observeValue(names[id]!, vals[i]!, step)
-      const dets = detectors[id]
-      if (dets !== undefined) this.#detect(dets, names[id]!, vals[i]!, step)
+      const v = vals[i]!
+      if (this.#observeFinite || v - v !== 0) andon.observeValue(names[id]!, v, step)
+      if (this.#watching) {
+        const dets = detectors[id]
+        if (dets !== undefined) this.#detect(dets, names[id]!, v, step)
+      }
     }
-    if (b.length >= this.#batchRows) this.#onFull(b.length)
+  }
+
+  /** The buffer is full: the rows of this call are counted, not stored. */
+  #drop(n: number, step: number): void {
+    this.droppedRows += n
+    if (this.#dropping) return
+    this.#dropping = true
+    this.#onDrop(n, step)
   }
 
   /** An epoch or batch as stored: NULL_INT32 when absent; reported and NULL_INT32 when not an int32 ≥ 0. */
