@@ -18,8 +18,11 @@ export interface SegmentWriteOptions {
 }
 
 const utf8 = new TextEncoder()
-/** The fast delta path: |x| ≤ 2^53 and a row group's span ≤ 2^44 keep every delta and packed word exact in a double. */
-const SAFE_VALUE = 2 ** 53
+/**
+ * The fast delta path: |x| < 2^51 (its zigzag form stays below 2^53) and a row group's span ≤ 2^44 keep
+ * every delta and packed word exact in a double.
+ */
+const SAFE_VALUE = 2 ** 51
 const SAFE_SPAN = 2 ** 44
 const INT64_MIN = -(2 ** 63)
 
@@ -313,7 +316,7 @@ const BLOCK = 128
 const MINI = 32
 
 /**
- * DELTA_BINARY_PACKED of integers held as doubles, |x| ≤ 2^53 and max − min ≤ 2^44 (so deltas, adjusted
+ * DELTA_BINARY_PACKED of integers held as doubles, |x| < 2^51 and max − min ≤ 2^44 (so deltas, adjusted
  * deltas < 2^45 and the bit accumulator < 2^53 are exact): blocks of 128 values in 4 miniblocks of 32.
  */
 function deltaPackSafe(w: ByteWriter, col: Float64Array, lo: number, hi: number): void {
@@ -395,7 +398,7 @@ function bitLength(x: number): number {
   return 32 + (32 - Math.clz32(Math.floor(x / 4294967296)))
 }
 
-/** Zigzag varint of an integer with |x| ≤ 2^53 (exact as a double). */
+/** Zigzag varint of an integer with |x| < 2^52 (its zigzag form < 2^53, exact as a double). */
 function appendZigZag(w: ByteWriter, x: number): void {
   let z = x >= 0 ? x * 2 : -x * 2 - 1
   while (z >= 128) {
