@@ -37,8 +37,8 @@ parentPort?.on('message', (req: EncodeRequest) => {
   }
   encoded.then(
     (bytes) => {
-      const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice()
-      parentPort!.postMessage({ id: req.id, bytes: own }, [own.buffer as ArrayBuffer])
+      // The encoder's buffer is the segment plus a little slack: transferred whole, not copied.
+      parentPort!.postMessage({ id: req.id, bytes }, [bytes.buffer as ArrayBuffer])
     },
     (e: unknown) => parentPort!.postMessage({ id: req.id, ...describe(e) }),
   )

@@ -44,7 +44,7 @@ const INT64_MIN = -(2 ** 63)
 export async function encodeSegment(rows: SortedRows, options: SegmentWriteOptions): Promise<Uint8Array> {
   const n = rows.length
   const rgRows = Math.max(1, Math.floor(options.rowGroupRows))
-  const w = new ByteWriter(Math.max(1024, n * 9 + 4096))
+  const w = new ByteWriter(Math.max(1024, n * 12 + 4096))
   w.appendUint32(0x31524150) // PAR1
   const metricBytes = rows.metricNames.map((m) => utf8.encode(m))
   const tagBytes = rows.tagJson.map((t) => utf8.encode(t))
@@ -215,7 +215,7 @@ function int32Column(w: ByteWriter, name: string, col: Int32Array, lo: number, h
     vals[k++] = v
   }
   const lv = new ByteWriter(64)
-  writeRleBitPackedHybrid(lv, levels.subarray(0, n), 1)
+  hybrid(lv, levels, n, 1)
   const body = new ByteWriter(Math.max(64, k >> 1))
   if (k > 0) deltaBinaryPack(body, vals.slice(0, k), 'INT32')
   const page = { encoding: (k > 0 ? 'DELTA_BINARY_PACKED' : 'PLAIN') as Encoding, values: n, nulls: n - k, rows: n, levels: lv.getBytes(), body: body.getBytes() }
@@ -276,7 +276,7 @@ function dictColumn(w: ByteWriter, name: string, ids: Uint32Array | Int32Array, 
   }
   if (!nullable && k < n) throw new RangeError(`entrenar/db: column ${name} has a missing value`)
   const lv = new ByteWriter(64)
-  if (nullable) writeRleBitPackedHybrid(lv, levels.subarray(0, n), 1)
+  if (nullable) hybrid(lv, levels, n, 1)
   const levelBytes = nullable ? lv.getBytes() : NO_LEVELS
   if (k === 0) {
     // Every row null: no dictionary, an empty PLAIN page.
@@ -297,12 +297,35 @@ function dictColumn(w: ByteWriter, name: string, ids: Uint32Array | Int32Array, 
   const bitWidth = used.length <= 1 ? 0 : 32 - Math.clz32(used.length - 1)
   const body = new ByteWriter(64)
   body.appendUint8(bitWidth)
-  writeRleBitPackedHybrid(body, idx.subarray(0, k), bitWidth)
+  hybrid(body, idx, k, bitWidth)
   const stats: Statistics = { min_value: min as unknown as string, max_value: max as unknown as string, null_count: BigInt(n - k) }
   return chunk(w, name, 'BYTE_ARRAY', { encoding: 'RLE_DICTIONARY', values: n, nulls: n - k, rows: n, levels: levelBytes, body: body.getBytes() }, stats, {
     count: used.length,
     bytes: dict.getBytes(),
   })
+}
+
+/**
+ * The RLE/bit-packed hybrid of `values[0, n)`: plain RLE runs when the values come in runs (definition
+ * levels, dictionary indices of rows sorted by metric), else the general encoder (bit-packed groups).
+ */
+function hybrid(w: ByteWriter, values: Uint8Array | Int32Array, n: number, bitWidth: number): void {
+  let runs = n > 0 ? 1 : 0
+  for (let i = 1; i < n; i++) if (values[i] !== values[i - 1]) runs++
+  if (runs * 8 > n) {
+    writeRleBitPackedHybrid(w, values.subarray(0, n), bitWidth)
+    return
+  }
+  const valueBytes = (bitWidth + 7) >> 3
+  let i = 0
+  while (i < n) {
+    const v = values[i]!
+    let j = i + 1
+    while (j < n && values[j] === v) j++
+    w.appendVarInt((j - i) * 2)
+    for (let b = 0; b < valueBytes; b++) w.appendUint8((v >>> (8 * b)) & 0xff)
+    i = j
+  }
 }
 
 /** Unsigned lexicographic order of byte strings (the Parquet order of BYTE_ARRAY statistics). */
