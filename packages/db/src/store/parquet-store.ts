@@ -265,7 +265,11 @@ class Store implements ParquetStore {
       this.#lastRunId = batch.runId
     }
     if (batch.length === 0) return
-    this.#wrote = true
+    if (!this.#wrote) {
+      this.#wrote = true
+      // The encoding worker starts while the first rows are buffered, not when the first segment is due.
+      this.#encoder.warm()
+    }
     const own = ownBatch(batch)
     const frame = encodeFrame(own, crc32)
     if (this.#bufferRows === 0) this.#oldestMs = Date.now()
