@@ -3,7 +3,7 @@
 import { parentPort } from 'node:worker_threads'
 import type { RecordBatch } from '@entrenar/core'
 import { crc32 } from '../node/io.js'
-import { type SortedRows, sortRows } from './rows.js'
+import { RowsScratch, type SortedRows, sortRows } from './rows.js'
 import { encodeSegment } from './write.js'
 
 /** A request to the encoder worker: sorted rows, or a run's batches to sort here first. */
@@ -27,14 +27,22 @@ process.on('unhandledRejection', (e) => {
   process.exit(1)
 })
 
+// The sorted columns of one request at a time are reused arrays (encoding yields between row groups, so a
+// second request may arrive meanwhile: it gets fresh ones).
+const scratch = new RowsScratch()
+let scratchBusy = false
+
 parentPort?.on('message', (req: EncodeRequest) => {
   let encoded: Promise<Uint8Array>
+  const reuse = !scratchBusy && req.rows === undefined
+  if (reuse) scratchBusy = true
   try {
-    const rows = req.rows ?? sortRows(req.batches!.runId, req.batches!.list)
+    const rows = req.rows ?? sortRows(req.batches!.runId, req.batches!.list, reuse ? scratch : undefined)
     encoded = encodeSegment(rows, { rowGroupRows: req.rowGroupRows, crc32, ...(req.replaces ? { replaces: req.replaces } : {}) })
   } catch (e) {
     encoded = Promise.reject(e)
   }
+  if (reuse) encoded = encoded.finally(() => (scratchBusy = false))
   encoded.then(
     (bytes) => {
       // The encoder's buffer is the segment plus a little slack: transferred whole, not copied.

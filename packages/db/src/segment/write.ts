@@ -173,14 +173,15 @@ const NO_LEVELS = new Uint8Array(0)
 function int64Column(w: ByteWriter, name: string, col: Float64Array, lo: number, hi: number): ColumnChunk {
   let min = col[lo]!
   let max = min
-  for (let i = lo + 1; i < hi; i++) {
+  let whole = true
+  for (let i = lo; i < hi; i++) {
     const v = col[i]!
     if (v < min) min = v
     else if (v > max) max = v
+    if (v !== Math.floor(v)) whole = false
   }
-  for (let i = lo; i < hi; i++) {
-    const v = col[i]!
-    if (!Number.isInteger(v)) throw new RangeError(`entrenar/db: column ${name} holds ${v}, not an integer`)
+  if (!whole || !Number.isFinite(min) || !Number.isFinite(max)) {
+    for (let i = lo; i < hi; i++) if (!Number.isInteger(col[i]!)) throw new RangeError(`entrenar/db: column ${name} holds ${col[i]}, not an integer`)
   }
   const body = new ByteWriter(Math.max(64, (hi - lo) >> 2))
   if (min >= -SAFE_VALUE && max <= SAFE_VALUE && max - min <= SAFE_SPAN) deltaPackSafe(body, col, lo, hi)
@@ -197,6 +198,15 @@ function int64Column(w: ByteWriter, name: string, col: Float64Array, lo: number,
 /** Nullable INT32 ({@link NULL_INT32} is null): definition levels, then the non-null values delta-packed. */
 function int32Column(w: ByteWriter, name: string, col: Int32Array, lo: number, hi: number, s: Scratch): ColumnChunk {
   const n = hi - lo
+  let nulls = 0
+  for (let i = lo; i < hi; i++) if (col[i] === NULL_INT32) nulls++
+  if (nulls === n) {
+    // Every row null (a loop that logs no epoch or batch): one RLE run of level 0, no values.
+    const lv = new ByteWriter(16)
+    lv.appendVarInt(n * 2)
+    lv.appendUint8(0)
+    return chunk(w, name, 'INT32', { encoding: 'PLAIN', values: n, nulls: n, rows: n, levels: lv.getBytes(), body: NO_LEVELS }, { null_count: BigInt(n) })
+  }
   s.fit(n)
   const levels = s.levels
   const vals = s.ints
