@@ -15,6 +15,8 @@ export interface SegmentWriteOptions {
   /** Segment file names this segment replaces (compaction). */
   readonly replaces?: readonly string[]
   readonly crc32: (b: Uint8Array) => number
+  /** A buffer to write into when it is large enough (an earlier segment's, handed back): no fresh allocation. */
+  readonly buffer?: ArrayBuffer
 }
 
 const utf8 = new TextEncoder()
@@ -44,7 +46,12 @@ const INT64_MIN = -(2 ** 63)
 export async function encodeSegment(rows: SortedRows, options: SegmentWriteOptions): Promise<Uint8Array> {
   const n = rows.length
   const rgRows = Math.max(1, Math.floor(options.rowGroupRows))
-  const w = new ByteWriter(Math.max(1024, n * 12 + 4096))
+  const need = Math.max(1024, n * 12 + 4096)
+  const w = new ByteWriter(options.buffer && options.buffer.byteLength >= need ? 0 : need)
+  if (options.buffer && options.buffer.byteLength >= need) {
+    w.buffer = options.buffer
+    w.view = new DataView(options.buffer)
+  }
   w.appendUint32(0x31524150) // PAR1
   const metricBytes = rows.metricNames.map((m) => utf8.encode(m))
   const tagBytes = rows.tagJson.map((t) => utf8.encode(t))
