@@ -431,7 +431,8 @@ class Store implements ParquetStore {
         // Gone already: another process took this writer for dead and claimed the WAL (see recover.ts).
         if (!(await removeFile(w.path))) this.#report(claimedUnderUs(w.path, name, this.#o.staleWriterMs))
       }
-      if (done.length > 0) await fsyncDir(join(this.dir, 'wal'))
+      // No directory fsync for the deletions: a WAL whose deletion a machine crash undoes is skipped on replay,
+      // since this writer's segment of that generation or a later one exists (see recover.ts).
     } catch (e) {
       // Undo partial segments so the retry (same rows, next generation) cannot duplicate them.
       for (const p of written) await removeFile(p).catch(() => undefined)
