@@ -94,7 +94,7 @@ export interface ParquetStore extends MetricStore {
    * is decoded once, then its figures are kept in the catalog. Buffered rows are sealed first, as for
    * {@link runSummaries}.
    */
-  metricSummaries(): Promise<RunMetricSummary[]>
+  metricSummaries(): Promise<readonly RunMetricSummary[]>
 }
 
 const PREFIX = 'entrenar/db'
@@ -563,7 +563,7 @@ class Store implements ParquetStore {
     return this.#runCatalog.summaries()
   }
 
-  async metricSummaries(): Promise<RunMetricSummary[]> {
+  async metricSummaries(): Promise<readonly RunMetricSummary[]> {
     if (!this.#closed) await this.#scheduleSeal()
     return this.#runCatalog.metricSummaries()
   }

@@ -193,8 +193,10 @@ export class RunCatalog {
    * metric name order. Segments summarised before the catalog kept values are decoded once and the
    * catalog is rewritten with their figures.
    */
-  async metricSummaries(): Promise<RunMetricSummary[]> {
+  async metricSummaries(): Promise<readonly RunMetricSummary[]> {
     const c = await this.#fresh(true, true)
+    const known = this.#metricMemo.get(c)
+    if (known) return known
     const out: RunMetricSummary[] = []
     for (const id of Object.keys(c.runDirs).sort()) {
       const segs = c.runDirs[id]!.segments
@@ -221,8 +223,12 @@ export class RunCatalog {
       const names = [...by.keys()].sort()
       out.push({ runId: id, metrics: names.map((name) => ({ name, ...by.get(name)! })) })
     }
+    this.#metricMemo.set(c, out)
     return out
   }
+
+  /** Metric summaries by the catalog they were derived from (an unchanged catalog is the same object). */
+  readonly #metricMemo = new WeakMap<CatalogFile, readonly RunMetricSummary[]>()
 
   /** Brings the catalog file up to date with the files now (at close and after recovery). */
   async refresh(): Promise<void> {
@@ -323,8 +329,10 @@ export class RunCatalog {
       runDirs[id] = await this.#listRun(id, now, old)
       changed = true
     }
+    // Unchanged: the same object, so what is derived from it (the metric summaries) is reused.
+    if (!changed && file) return file
     const out: CatalogFile = { format: FORMAT, version: VERSION, runsDir: runsDir!, runs, metricsDir, runDirs }
-    if (changed) await this.#write(out)
+    await this.#write(out)
     return out
   }
 
