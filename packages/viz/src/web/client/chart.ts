@@ -200,6 +200,7 @@ export class ChartPanel {
     this.#logBox.checked = log
     this.#clipBox.checked = model.clip === true
     const d = this.root.dataset
+    d.lines = String(model.lines.length)
     d.rows = String(rows)
     d.buckets = String(buckets)
     d.markers = String(nanMarks)
