@@ -578,6 +578,8 @@ function chartWidth(): number {
 }
 
 let cookiePoints = 0
+/** True once a chart query has been answered (the charts have something to draw). */
+let dataArrived = false
 
 /** Queries every selected (run, metric) at the resolution of the chart (minmax-last buckets). */
 async function reload(): Promise<void> {
@@ -601,6 +603,7 @@ async function reload(): Promise<void> {
     )
     if (ticket !== state.loading) return // a newer reload superseded this one
     mark('query')
+    dataArrived = true
     state.data.clear()
     for (const r of results) for (const s of r.series) state.data.set(key(s.runId, s.metric), bucketsOf(s))
     document.body.dataset.queries = String(state.queries)
@@ -980,8 +983,10 @@ async function refresh(reloadData: boolean): Promise<void> {
     document.body.dataset.runs = String(o.runs.length)
     // The lineage view draws on its own; the charts do not wait for it.
     if (o.features.lineage && (!before || reloadData)) void renderLineage(el.lineage, (id) => runColor(id)).catch(showError)
-    if (!before && state.prefetched && !loading) {
-      // The charts' query went out with the page; draw what has arrived (or let reload() draw it).
+    if (!before && state.prefetched && !loading && dataArrived) {
+      // The charts' query went out with the page and its answer came before the run list: draw it now
+      // (when it comes later, reload() draws it; drawing the charts empty first would mark a first
+      // render that shows nothing).
       drawCharts()
       renderStats()
       follow()
