@@ -1,3 +1,7 @@
+// Opening a store of 1000 runs after clean closes (no partition listed for leftover temp files) against
+// the same open with the sweep of every partition (the marker writers/temps.swept removed before it),
+// alternately in one process, medians of 7. Usage: npx tsup (in packages/db), then
+//   node packages/entrenar/bench/open1000.bench.mjs /tmp/runs1000      (a store of `entrenar generate`)
 import { rmSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { openStore } from '@entrenar/db'
