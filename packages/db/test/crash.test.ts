@@ -1,10 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../src/index.js'
+import { fnv1a } from '../src/store/paths.js'
+import { deadWriterId } from './helpers/fixtures.js'
 
 const here = import.meta.dirname
 const tmp = mkdtempSync(join(tmpdir(), 'entrenar-db-crash-'))
@@ -25,11 +28,17 @@ beforeAll(async () => {
   })
 })
 
+/** The temp-file name a process `pid` of this host gives a file it is writing (see `tmpPrefix`). */
+function tempOf(pid: number): string {
+  return `.${fnv1a(hostname())}-${pid}-abc123.tmp`
+}
+
 /** Runs one writer and SIGKILLs it at a random moment; resolves with the steps it reported durable. */
-function trial(dir: string, runId: string, killAfterMs: number, segmentRows: number, foreign?: { host: string; offsetMs: number }): Promise<number> {
+function trial(dir: string, runId: string, killAfterMs: number, segmentRows: number, foreign?: { host: string; offsetMs: number }, onPid?: (pid: number) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     const args = [bundle, dir, runId, String(segmentRows), ...(foreign ? [foreign.host, String(foreign.offsetMs)] : [])]
     const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    onPid?.(child.pid!)
     let acked = 0
     let buf = ''
     let err = ''
@@ -113,5 +122,42 @@ describe('crash safety (SIGKILL)', () => {
     expect(readdirSync(join(dir, 'wal'))).toEqual([])
     expect(readdirSync(join(dir, 'writers')).filter((f) => f.endsWith('.lease'))).toEqual([`${store.writerId}.lease`])
     await store.close()
+  }, 60_000)
+
+  it('an open after clean closes lists no partition for temp files; after a SIGKILL the dead writer\'s temp files are still deleted', async () => {
+    const dir = join(tmp, 'sweep')
+    const first = await openStore(dir)
+    expect(first.recovery.sweptTemps, 'a new store has not been swept yet').toBe(true)
+    await first.close()
+    const clean = await openStore(dir)
+    expect(clean.recovery.sweptTemps, 'nothing died since the last sweep').toBe(false)
+    await clean.close()
+    // A writer dies mid-write: its lease stays behind, and so does the temp file of the segment it was writing.
+    let pid = 0
+    await trial(dir, 'killed', 30, 97, undefined, (p) => {
+      pid = p
+    })
+    const temp = join(dir, 'metrics', 'run_id=killed', tempOf(pid))
+    writeFileSync(temp, 'half a segment')
+    writeFileSync(join(dir, tempOf(pid)), 'half a run catalog')
+    const after = await openStore(dir, { onCorrupt: () => {} })
+    expect(after.recovery.sweptTemps, 'the dead writer left its lease').toBe(true)
+    expect(existsSync(temp), 'temp file of the killed writer').toBe(false)
+    expect(existsSync(join(dir, tempOf(pid))), 'temp file of the killed writer in the store root').toBe(false)
+    expect(readdirSync(join(dir, 'writers')).filter((f) => f.endsWith('.lease'))).toEqual([`${after.writerId}.lease`])
+    await after.close()
+    const again = await openStore(dir)
+    expect(again.recovery.sweptTemps).toBe(false)
+    await again.close()
+    // A writer killed before its first WAL leaves only its lease: that is evidence enough.
+    const dead = deadWriterId()
+    const deadPid = Number(/p(\d+)r/.exec(dead)![1])
+    writeFileSync(join(dir, 'writers', `${dead}.lease`), JSON.stringify({ writer: dead, host: hostname(), pid: deadPid, leaseMs: 1000, renewedMs: Date.now() }))
+    const orphan = join(dir, 'runs', tempOf(deadPid))
+    writeFileSync(orphan, '{"id":')
+    const last = await openStore(dir)
+    expect(last.recovery.sweptTemps).toBe(true)
+    expect(existsSync(orphan)).toBe(false)
+    await last.close()
   }, 60_000)
 })

@@ -143,4 +143,81 @@ describe('run catalog', () => {
     expect(want.summaries.find((x) => x.runId === 'r2')!.points).toBe(40 + 7 + 50)
     await s.close()
   })
+
+  it('metric summaries (rows, NaN, last step and value) equal aggregate queries, across segments, compaction and ±Inf/NaN last values', async () => {
+    const dir = await populated()
+    const s = await openStore(dir, { rowGroupRows: 16, segmentRows: 50 })
+    // A later segment overwrites the end of r2/loss; r3 ends on +Inf, r1 on NaN; a metric named "__proto__".
+    await s.write(rows('r2', 'loss', 40, 90, (x) => (x === 89 ? Number.NEGATIVE_INFINITY : x)))
+    await s.write(rows('r3', 'loss', 40, 41, () => Number.POSITIVE_INFINITY))
+    await s.write(rows('r1', 'grad', 0, 30, (x) => (x % 4 === 0 ? Number.NaN : x)))
+    await s.write(rows('r0', '__proto__', 0, 3))
+    await s.seal()
+    await s.compact({ runs: ['r3'] })
+    const want = new Map<string, { rows: number; nan: number; lastStep: number; last: number }>()
+    const [last, count] = await Promise.all([s.query({ aggregate: 'last' }), s.query({ aggregate: 'count' })])
+    for (const x of last.series) want.set(`${x.runId}/${x.metric}`, { rows: 0, nan: 0, lastStep: x.x[0]!, last: x.value[0]! })
+    for (const x of count.series) {
+      const w = want.get(`${x.runId}/${x.metric}`)!
+      w.rows = x.value[0]!
+      w.nan = (await s.query({ runs: [x.runId], metrics: [x.metric] })).series[0]!.value.filter((v) => Number.isNaN(v)).length
+    }
+    const got = new Map<string, unknown>()
+    for (const r of await s.metricSummaries()) for (const m of r.metrics) got.set(`${r.runId}/${m.name}`, { rows: m.rows, nan: m.nan, lastStep: m.lastStep, last: m.last })
+    expect(got).toEqual(want)
+    expect(got.get('r2/loss')).toEqual({ rows: 90, nan: 0, lastStep: 89, last: Number.NEGATIVE_INFINITY })
+    expect(got.get('r1/grad')).toMatchObject({ rows: 30, nan: 8, lastStep: 29, last: 29 })
+    expect(got.get('r3/loss')).toMatchObject({ lastStep: 49, last: 4.9 })
+    expect(got.get('r0/__proto__')).toMatchObject({ rows: 3 })
+    await s.close()
+    // The figures are kept in the catalog: the next process reads them without decoding a segment.
+    const again = await openStore(dir)
+    const before = again.stats().cacheBytes
+    expect((await again.metricSummaries()).flatMap((r) => r.metrics.map((m) => `${r.runId}/${m.name}`)).sort()).toEqual([...want.keys()].sort())
+    expect(again.stats().cacheBytes).toBe(before)
+    await again.close()
+  })
+
+  it('a catalog written before it kept metric figures is completed once, quietly', async () => {
+    const dir = await populated()
+    const path = join(dir, RUN_CATALOG)
+    const { crc32 } = await import('../src/node/io.js')
+    const c = JSON.parse(readFileSync(path, 'utf8').split('\n')[1]!) as { runDirs: Record<string, { segments: Record<string, { stats?: unknown }> }> }
+    for (const d of Object.values(c.runDirs)) for (const g of Object.values(d.segments)) delete g.stats
+    const body = JSON.stringify(c)
+    writeFileSync(path, `${JSON.stringify({ crc: crc32(new TextEncoder().encode(body)) })}\n${body}`)
+    ageDirs(dir)
+    const problems: string[] = []
+    const s = await openStore(dir, { onCorrupt: (e) => problems.push(e.message) })
+    const old = await s.runSummaries()
+    const m = await s.metricSummaries()
+    expect(m.find((r) => r.runId === 'r4')!.metrics).toEqual([
+      { name: 'acc', rows: 7, nan: 7, lastStep: 6, last: Number.NaN },
+      { name: 'loss', rows: 60, nan: 0, lastStep: 59, last: 5.9 },
+    ])
+    expect(await s.runSummaries()).toEqual(old)
+    expect(problems).toEqual([])
+    await s.close()
+    expect(readFileSync(path, 'utf8')).toContain('"stats"')
+  })
+
+  it('a forged metric figure with a valid checksum is refused and rebuilt', async () => {
+    const dir = await populated()
+    const path = join(dir, RUN_CATALOG)
+    const { crc32 } = await import('../src/node/io.js')
+    const good = readFileSync(path, 'utf8')
+    for (const bad of [[-1, 0, 1, 1], [5, 9, 1, 1], [1, 0, 1, 'oops'], [1, 0, Number.NaN, 1], 'x']) {
+      const c = JSON.parse(good.split('\n')[1]!) as { runDirs: Record<string, { segments: Record<string, { stats: Record<string, unknown> }> }> }
+      const seg = Object.values(c.runDirs.r0!.segments)[0]!
+      seg.stats.loss = bad
+      const body = JSON.stringify(c)
+      writeFileSync(path, `${JSON.stringify({ crc: crc32(new TextEncoder().encode(body)) })}\n${body}`)
+      ageDirs(dir)
+      const problems: string[] = []
+      const s = await openStore(dir, { onCorrupt: (e) => problems.push(e.code) })
+      expect((await s.metricSummaries()).find((r) => r.runId === 'r0')!.metrics.find((x) => x.name === 'loss')).toMatchObject({ rows: 20, nan: 0, lastStep: 19 })
+      expect(problems).toContain('ENTRENAR_DB_CORRUPT')
+      await s.close()
+    }
+  })
 })

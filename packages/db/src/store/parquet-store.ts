@@ -25,7 +25,7 @@ import { type Lease, Liveness, startLease } from './lease.js'
 import { type ResolvedOptions, resolveOptions, type StoreOptions } from './options.js'
 import { encodeRunId, genString, newWriterId, segmentName, walName } from './paths.js'
 import { NO_RECOVERY, type RecoveryReport, recoverWals } from './recover.js'
-import { RunCatalog, type RunSummary } from './run-catalog.js'
+import { RunCatalog, type RunMetricSummary, type RunSummary } from './run-catalog.js'
 import { writeRun } from './runs.js'
 import { byRun, writeRunSegment } from './segments.js'
 import { checkOptions, optionKeys } from '@entrenar/core'
@@ -88,6 +88,13 @@ export interface ParquetStore extends MetricStore {
    * Rows still buffered by a process are not counted until they are sealed.
    */
   runSummaries(): Promise<RunSummary[]>
+  /**
+   * Every run's metrics with their rows, NaN count, last step and the value there, from the run catalog
+   * (the run table of the dashboard without decoding a segment). A segment summarised by an older version
+   * is decoded once, then its figures are kept in the catalog. Buffered rows are sealed first, as for
+   * {@link runSummaries}.
+   */
+  metricSummaries(): Promise<readonly RunMetricSummary[]>
 }
 
 const PREFIX = 'entrenar/db'
@@ -591,6 +598,11 @@ class Store implements ParquetStore {
   async runSummaries(): Promise<RunSummary[]> {
     if (!this.#closed) await this.#scheduleSeal()
     return this.#runCatalog.summaries()
+  }
+
+  async metricSummaries(): Promise<readonly RunMetricSummary[]> {
+    if (!this.#closed) await this.#scheduleSeal()
+    return this.#runCatalog.metricSummaries()
   }
 
   async putRun(run: RunInfo): Promise<void> {

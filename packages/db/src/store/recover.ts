@@ -1,6 +1,6 @@
 import { EntrenarError, ErrorCodes } from '@entrenar/core'
 import type { SegmentEncoder } from '../node/encoder.js'
-import { claimByRename, crc32, fileMtimeMs, fsyncDir, hostName, join, listDir, moveFile, processAlive, readWhole, removeFile } from '../node/io.js'
+import { claimByRename, crc32, fileMtimeMs, fsyncDir, hostName, join, listDir, moveFile, processAlive, readWhole, removeFile, replaceFile } from '../node/io.js'
 import { decodeWal } from '../wal/codec.js'
 import type { Catalog } from './catalog.js'
 import { type Liveness, WRITERS_DIR } from './lease.js'
@@ -20,10 +20,21 @@ export interface RecoveryReport {
   readonly takenOver: number
   /** WALs left alone: their writer (or claimer) is alive, on another host by a fresh lease. */
   readonly leftAlone: number
+  /**
+   * True when the partitions were listed for temp files left mid-write: after a crash (a gone writer's
+   * lease or WAL was found) or while no sweep has found the store clean yet; false after clean closes.
+   */
+  readonly sweptTemps: boolean
 }
 
 /** An empty report. */
-export const NO_RECOVERY: RecoveryReport = { walFiles: 0, rows: 0, segments: 0, skippedRows: 0, takenOver: 0, leftAlone: 0 }
+export const NO_RECOVERY: RecoveryReport = { walFiles: 0, rows: 0, segments: 0, skippedRows: 0, takenOver: 0, leftAlone: 0, sweptTemps: false }
+
+/**
+ * `writers/temps.swept`: present while the last sweep for temp files left none behind. Written before
+ * gone writers' leases are deleted and removed when a sweep leaves a file it may not delete yet.
+ */
+export const SWEPT_MARKER = 'temps.swept'
 
 /**
  * Replays the WALs of writers that are gone (see {@link Liveness}: pid probe on this host, lease
@@ -47,7 +58,7 @@ export async function recoverWals(
   onCorrupt: (e: EntrenarError) => void,
 ): Promise<RecoveryReport> {
   const walDir = join(root, 'wal')
-  const r = { ...NO_RECOVERY }
+  const r: { -readonly [K in keyof RecoveryReport]: RecoveryReport[K] } = { ...NO_RECOVERY }
   const names = (await listDir(walDir)).filter((f) => f.isFile()).map((f) => f.name)
   for (const name of names.sort()) {
     const wal = parseWalName(name)
@@ -68,9 +79,30 @@ export async function recoverWals(
     await replay(root, mine, name, file.writer, file.gen, catalog, encoder, rowGroupRows, onCorrupt, r)
   }
   if (r.walFiles > 0) await fsyncDir(walDir)
+  // A temp file outlives only a process that died mid-write, and such a process leaves its lease (a
+  // clean close deletes it) and maybe a WAL. So the run partitions (one listing each) are swept only
+  // when that evidence is found or no sweep has found the store clean yet. The gone leases are deleted
+  // after the sweep: a crash mid-sweep leaves the evidence for the next open.
+  const marker = join(root, WRITERS_DIR, SWEPT_MARKER)
+  if (r.walFiles > 0 || r.takenOver > 0 || (await hasGoneLease(root, me, liveness)) || (await readWhole(marker)) === undefined) {
+    r.sweptTemps = true
+    const left = await removeDeadTemps(root)
+    // A marker that cannot be written (read-only medium) only means the next open sweeps again.
+    if (left === 0) await replaceFile(marker, 'the last sweep for temp files left none\n').catch(() => undefined)
+    else await removeFile(marker).catch(() => undefined)
+  }
   await removeGoneLeases(root, me, liveness)
-  await removeDeadTemps(root)
   return r
+}
+
+/** True when a lease of another writer that is gone is left in `writers/` (it died without closing). */
+async function hasGoneLease(root: string, me: string, liveness: Liveness): Promise<boolean> {
+  const dir = join(root, WRITERS_DIR)
+  for (const f of await listDir(dir)) {
+    const writer = parseLeaseName(f.name)
+    if (writer && writer !== me && (await liveness.gone(writer, join(dir, f.name)))) return true
+  }
+  return false
 }
 
 /** Replays one claimed WAL into segments, then deletes it (or moves it to `corrupt/` when its tail is torn). */
@@ -150,17 +182,20 @@ async function removeGoneLeases(root: string, me: string, liveness: Liveness): P
  * Deletes temp files (`.<host tag>-<pid>-<random>.tmp`) left mid-write: those of dead processes of
  * this host, and those of other hosts untouched for an hour (a temp file lives for one write).
  */
-async function removeDeadTemps(root: string): Promise<void> {
+async function removeDeadTemps(root: string): Promise<number> {
+  let left = 0
   const hostTag = fnv1a(hostName())
   const metrics = (await listDir(join(root, 'metrics'))).filter((d) => d.isDirectory()).map((d) => join(root, 'metrics', d.name))
-  for (const dir of [join(root, 'runs'), join(root, WRITERS_DIR), ...metrics]) {
+  for (const dir of [root, join(root, 'runs'), join(root, WRITERS_DIR), ...metrics]) {
     for (const f of await listDir(dir)) {
       const m = /^\.([0-9a-f]{8})-(\d+)-[a-z0-9]+\.tmp$/.exec(f.name)
       if (!m) continue
       const path = join(dir, f.name)
       if (m[1] === hostTag ? !processAlive(Number(m[2])) : Date.now() - ((await fileMtimeMs(path)) ?? Date.now()) > FOREIGN_TEMP_MS) await removeFile(path)
+      else if (m[1] !== hostTag) left++ // a live process of this host renames its own temp or, dying, leaves its lease
     }
   }
+  return left
 }
 
 /** Age after which a temp file of another host is taken for abandoned. */

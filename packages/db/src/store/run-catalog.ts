@@ -16,6 +16,25 @@ export interface RunSummary {
   readonly lastStep: number | undefined
 }
 
+/** One metric of a run, from the catalog: what the dashboard's run table shows without decoding a segment. */
+export interface MetricSummary {
+  readonly name: string
+  /** Rows of the metric in the run's live segments (NaN and ±Inf included). */
+  readonly rows: number
+  /** Rows whose value is NaN. */
+  readonly nan: number
+  /** Largest step of the metric. */
+  readonly lastStep: number
+  /** Value at that step (of the last such row, segments in name order); may be NaN or ±Inf. */
+  readonly last: number
+}
+
+/** The metrics of one run with rows in segments, by name. */
+export interface RunMetricSummary {
+  readonly runId: string
+  readonly metrics: readonly MetricSummary[]
+}
+
 /** The catalog file, `<dir>/run-catalog.json`. */
 export const RUN_CATALOG = 'run-catalog.json'
 const FORMAT = 'entrenar-run-catalog'
@@ -33,6 +52,29 @@ interface SegmentSummary {
   readonly stepMax: number | null
   readonly metrics: readonly string[]
   readonly replaces: readonly string[]
+  /**
+   * Per metric: `[rows, nan, lastStep, last]`, `last` a number or `"NaN"`, `"Infinity"`, `"-Infinity"`.
+   * Absent in catalogs written before it existed: filled in by {@link RunCatalog.metricSummaries}.
+   */
+  readonly stats?: Record<string, MetricStats>
+}
+
+type WireLast = number | 'NaN' | 'Infinity' | '-Infinity'
+type MetricStats = readonly [rows: number, nan: number, lastStep: number, last: WireLast]
+
+const lastToWire = (v: number): WireLast => (Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity')
+const lastFromWire = (v: WireLast): number => (typeof v === 'number' ? v : Number(v))
+
+function isStats(x: unknown): boolean {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false
+  for (const v of Object.values(x)) {
+    if (!Array.isArray(v) || v.length !== 4) return false
+    const [rows, nan, step, last] = v as unknown[]
+    if (!Number.isSafeInteger(rows) || (rows as number) < 1 || !Number.isSafeInteger(nan) || (nan as number) < 0 || (nan as number) > (rows as number)) return false
+    if (typeof step !== 'number' || !Number.isFinite(step)) return false
+    if (!(typeof last === 'number' ? Number.isFinite(last) : last === 'NaN' || last === 'Infinity' || last === '-Infinity')) return false
+  }
+  return true
 }
 
 interface DirState {
@@ -80,7 +122,7 @@ function parse(bytes: Uint8Array): CatalogFile {
     encodeRunId(id)
     if (typeof d?.mtimeNs !== 'string' || typeof d.segments !== 'object' || d.segments === null) throw new Error(`bad entry for run ${JSON.stringify(id)}`)
     for (const g of Object.values(d.segments)) {
-      const ok = Number.isSafeInteger(g?.rows) && g.rows >= 0 && Number.isSafeInteger(g.size) && (g.stepMax === null || Number.isFinite(g.stepMax)) && isStrings(g.metrics) && isStrings(g.replaces)
+      const ok = Number.isSafeInteger(g?.rows) && g.rows >= 0 && Number.isSafeInteger(g.size) && (g.stepMax === null || Number.isFinite(g.stepMax)) && isStrings(g.metrics) && isStrings(g.replaces) && (g.stats === undefined || isStats(g.stats))
       if (!ok) throw new Error(`bad segment summary of run ${JSON.stringify(id)}`)
     }
   }
@@ -146,14 +188,59 @@ export class RunCatalog {
     return out
   }
 
+  /**
+   * Per-run, per-metric rows, NaN count, last step and last value of the live segments, in run id then
+   * metric name order. Segments summarised before the catalog kept values are decoded once and the
+   * catalog is rewritten with their figures.
+   */
+  async metricSummaries(): Promise<readonly RunMetricSummary[]> {
+    const c = await this.#fresh(true, true)
+    const known = this.#metricMemo.get(c)
+    if (known) return known
+    const out: RunMetricSummary[] = []
+    for (const id of Object.keys(c.runDirs).sort()) {
+      const segs = c.runDirs[id]!.segments
+      const replaced = new Set<string>()
+      for (const s of Object.values(segs)) for (const r of s.replaces) replaced.add(r)
+      const by = new Map<string, { rows: number; nan: number; lastStep: number; last: number }>()
+      for (const name of Object.keys(segs).sort()) {
+        const st = segs[name]!.stats
+        if (replaced.has(name) || !st) continue
+        for (const [metric, [rows, nan, lastStep, last]] of Object.entries(st)) {
+          const m = by.get(metric)
+          if (!m) by.set(metric, { rows, nan, lastStep, last: lastFromWire(last) })
+          else {
+            m.rows += rows
+            m.nan += nan
+            if (lastStep >= m.lastStep) {
+              m.lastStep = lastStep
+              m.last = lastFromWire(last)
+            }
+          }
+        }
+      }
+      if (by.size === 0) continue
+      const names = [...by.keys()].sort()
+      out.push({ runId: id, metrics: names.map((name) => ({ name, ...by.get(name)! })) })
+    }
+    this.#metricMemo.set(c, out)
+    return out
+  }
+
+  /** Metric summaries by the catalog they were derived from (an unchanged catalog is the same object). */
+  readonly #metricMemo = new WeakMap<CatalogFile, readonly RunMetricSummary[]>()
+
   /** Brings the catalog file up to date with the files now (at close and after recovery). */
   async refresh(): Promise<void> {
     await this.#fresh(true)
   }
 
-  /** One refresh at a time per store. `segments` false: only run metadata is brought up to date. */
-  #fresh(segments: boolean): Promise<CatalogFile> {
-    const p = this.#chain.then(() => this.#update(segments))
+  /**
+   * One refresh at a time per store. `segments` false: only run metadata is brought up to date;
+   * `stats`: segments summarised without value figures are summarised again.
+   */
+  #fresh(segments: boolean, stats = false): Promise<CatalogFile> {
+    const p = this.#chain.then(() => this.#update(segments, stats))
     this.#chain = p.catch(() => undefined)
     return p
   }
@@ -179,7 +266,7 @@ export class RunCatalog {
     }
   }
 
-  async #update(withSegments: boolean): Promise<CatalogFile> {
+  async #update(withSegments: boolean, withStats: boolean): Promise<CatalogFile> {
     const { file, writtenNs } = await this.#load()
     const trusted = (recorded: DirState | undefined, now: bigint | undefined): boolean =>
       recorded !== undefined && now !== undefined && recorded.mtimeNs === String(now) && writtenNs - now >= RACY_NS
@@ -234,15 +321,18 @@ export class RunCatalog {
         continue
       }
       const old = file?.runDirs[id]
-      if (old && trusted(old, now)) {
+      const lacking = withStats && old !== undefined && Object.values(old.segments).some((g) => g.stats === undefined)
+      if (old && trusted(old, now) && !lacking) {
         runDirs[id] = old
         continue
       }
       runDirs[id] = await this.#listRun(id, now, old)
       changed = true
     }
+    // Unchanged: the same object, so what is derived from it (the metric summaries) is reused.
+    if (!changed && file) return file
     const out: CatalogFile = { format: FORMAT, version: VERSION, runsDir: runsDir!, runs, metricsDir, runDirs }
-    if (changed) await this.#write(out)
+    await this.#write(out)
     return out
   }
 
@@ -268,7 +358,7 @@ export class RunCatalog {
       if (!f.isFile() || !f.name.endsWith('.parquet') || f.name.startsWith('.')) continue
       const path = join(dir, f.name)
       const known = old?.segments[f.name]
-      if (known && known.size === (await fileSize(path))) {
+      if (known?.stats && known.size === (await fileSize(path))) {
         segments[f.name] = known
         continue
       }
@@ -276,25 +366,48 @@ export class RunCatalog {
       const wasCached = this.#segments.cached(path)
       const seg = await this.#segments.segment(path, f.name, id)
       if (!seg) continue
-      const names = new Set<string>()
       let stepMax: number | null = null
       let damaged = false
+      // Per metric: rows, NaN rows, last step, value there (the last row at the largest step).
+      const acc = new Map<string, { rows: number; nan: number; step: number; last: number }>()
       for (const rg of seg.rowGroups) {
         if (rg.rows === 0) continue
         if (stepMax === null || rg.stepMax > stepMax) stepMax = rg.stepMax
-        const c = await this.#segments.columns(seg, rg, ['metric'])
+        const c = await this.#segments.columns(seg, rg, ['metric', 'step', 'value'])
         if (!c) {
           damaged = true
           break
         }
-        const seen = new Uint8Array(c.metric!.names.length)
+        const step = c.step!
+        const value = c.value!
         const runsOf = c.metricRuns!
-        for (let k = 0; k < runsOf.length; k += 3) seen[runsOf[k]!] = 1
-        for (let k = 0; k < seen.length; k++) if (seen[k]) names.add(c.metric!.names[k]!)
+        for (let k = 0; k < runsOf.length; k += 3) {
+          const name = c.metric!.names[runsOf[k]!]!
+          let a = acc.get(name)
+          if (!a) {
+            a = { rows: 0, nan: 0, step: Number.NEGATIVE_INFINITY, last: Number.NaN }
+            acc.set(name, a)
+          }
+          for (let i = runsOf[k + 1]!; i < runsOf[k + 2]!; i++) {
+            const v = value[i]!
+            if (v !== v) a.nan++
+            if (step[i]! >= a.step) {
+              a.step = step[i]!
+              a.last = v
+            }
+          }
+          a.rows += runsOf[k + 2]! - runsOf[k + 1]!
+        }
       }
       if (!wasCached) this.#segments.forget(path)
       if (damaged) continue
-      segments[f.name] = { size: seg.size, rows: seg.rows, stepMax, metrics: [...names].sort(), replaces: [...seg.replaces] }
+      const names = [...acc.keys()].sort()
+      // fromEntries defines own properties: a metric named "__proto__" is kept as a name.
+      const stats: Record<string, MetricStats> = Object.fromEntries(names.map((n) => {
+        const a = acc.get(n)!
+        return [n, [a.rows, a.nan, a.step, lastToWire(a.last)] as const]
+      }))
+      segments[f.name] = { size: seg.size, rows: seg.rows, stepMax, metrics: names, replaces: [...seg.replaces], stats }
     }
     return { mtimeNs: String(now), segments }
   }

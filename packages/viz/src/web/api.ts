@@ -25,20 +25,33 @@ export interface OverviewSourceOptions {
  *
  * The final metrics of a run that is not running are cached under its status and end time, so the
  * page's periodic refresh re-reads only running runs (cost follows the live runs, not the store);
- * a full scan every `fullScanMs` picks up late writes and runs without metadata.
+ * a full scan every `fullScanMs` picks up late writes and runs without metadata. A store that keeps
+ * these figures in a catalog (`@entrenar/db`'s `metricSummaries()`) is asked for them instead, each
+ * time: no row is read, so the run table of a thousand runs costs what one file read does.
  */
 export function createOverviewSource(o: OverviewSourceOptions): () => Promise<Overview> {
   const fullScanMs = o.fullScanMs ?? 30_000
   const cache = new Map<string, { key: string; metrics: MetricSummary[] }>()
   let lastFull = Number.NEGATIVE_INFINITY
   const keyOf = (r: RunInfo | undefined): string => (r ? `${r.status}|${r.endTimeMs ?? ''}` : 'no-metadata')
+  const catalogued = catalogOf(o.store)
+  let lastCatalogued: readonly CataloguedRun[] | undefined
   return async () => {
     const runs = await o.store.runs()
     const now = Date.now()
     const byId = new Map(runs.map((r) => [r.id, r]))
     const full = now - lastFull >= fullScanMs
-    const stale = full ? [] : runs.filter((r) => r.status === 'running' || cache.get(r.id)?.key !== keyOf(r)).map((r) => r.id)
-    if (full || stale.length > 0) {
+    const stale = full || catalogued ? [] : runs.filter((r) => r.status === 'running' || cache.get(r.id)?.key !== keyOf(r)).map((r) => r.id)
+    if (catalogued) {
+      // The store keeps these figures in its run catalog: no row is read, whatever the store's size
+      // (and an unchanged catalog answers the same list, so nothing is rebuilt either).
+      const sums = await catalogued()
+      if (sums !== lastCatalogued) {
+        lastCatalogued = sums
+        cache.clear()
+        for (const r of sums) cache.set(r.runId, { key: '', metrics: r.metrics.map((m) => ({ name: m.name, rows: m.rows, nan: m.nan, last: m.last, lastStep: m.lastStep })) })
+      }
+    } else if (full || stale.length > 0) {
       const last = await o.store.query(full ? { aggregate: 'last' } : { runs: stale, aggregate: 'last' })
       if (full) {
         cache.clear()
@@ -94,6 +107,18 @@ export function createOverviewSource(o: OverviewSourceOptions): () => Promise<Ov
     })
     return { title: o.title, features: { lineage: o.lineage !== undefined, andon: o.andon !== undefined || o.recorded === true }, pollMs: o.pollMs, nowMs: now, runs: summaries }
   }
+}
+
+/** The per-metric figures of a store that keeps them in a catalog (`@entrenar/db`'s `metricSummaries()`), if it does. */
+function catalogOf(store: MetricStore): (() => Promise<readonly CataloguedRun[]>) | undefined {
+  const f = (store as { metricSummaries?: unknown }).metricSummaries
+  return typeof f === 'function' ? () => (f as () => Promise<readonly CataloguedRun[]>).call(store) : undefined
+}
+
+/** One run of `metricSummaries()`: the shape `@entrenar/db` answers (viz does not depend on it). */
+interface CataloguedRun {
+  readonly runId: string
+  readonly metrics: readonly MetricSummary[]
 }
 
 /** Andon incidents from index `from` on (the whole history by default). */

@@ -64,3 +64,53 @@ export function isExact(b: Buckets): boolean {
   for (const c of b.count) if (c !== 1) return false
   return true
 }
+
+/**
+ * The lines of one chart on a shared grid of `columns` step columns over their common step range: per
+ * line and column the smallest min, largest max, summed counts and NaN counts, and the value of its
+ * last bucket there, at the column's x (the largest bucket x any line has in it, so x stays in step
+ * order and within the column). Each run's minmax-last buckets span its own step range, so the union
+ * of a hundred runs' x has a hundred times the chart's width; on the grid it has at most `columns`,
+ * and what a pixel column shows is unchanged (its extremes, its last value, its NaN and ±Inf).
+ */
+export function onGrid(lines: readonly Buckets[], columns: number): Buckets[] {
+  let lo = Number.POSITIVE_INFINITY
+  let hi = Number.NEGATIVE_INFINITY
+  for (const b of lines) {
+    if (b.x.length === 0) continue
+    if (b.x[0]! < lo) lo = b.x[0]!
+    if (b.x[b.x.length - 1]! > hi) hi = b.x[b.x.length - 1]!
+  }
+  if (!(lo <= hi)) return lines.slice()
+  const width = (hi - lo + 1) / columns
+  const col = (x: number): number => Math.min(columns - 1, Math.max(0, Math.floor((x - lo) / width)))
+  const gx = new Float64Array(columns).fill(Number.NEGATIVE_INFINITY)
+  for (const b of lines) for (const x of b.x) if (x > gx[col(x)]!) gx[col(x)] = x
+  return lines.map((b) => {
+    const out: Buckets = { runId: b.runId, metric: b.metric, x: [], value: [], min: [], max: [], count: [], nan: [] }
+    let k = -1
+    for (let i = 0; i < b.x.length; i++) {
+      const c = col(b.x[i]!)
+      const mn = b.min[i]!
+      const mx = b.max[i]!
+      const j = out.x.length - 1
+      if (c !== k) {
+        k = c
+        out.x.push(gx[c]!)
+        out.value.push(b.value[i]!)
+        out.min.push(mn)
+        out.max.push(mx)
+        out.count.push(b.count[i]!)
+        out.nan.push(b.nan[i]!)
+        continue
+      }
+      out.value[j] = b.value[i]!
+      // min/max are NaN only for a bucket of NaN rows alone: any number wins over them.
+      if (mn < out.min[j]! || out.min[j]! !== out.min[j]!) out.min[j] = mn
+      if (mx > out.max[j]! || out.max[j]! !== out.max[j]!) out.max[j] = mx
+      out.count[j]! += b.count[i]!
+      out.nan[j]! += b.nan[i]!
+    }
+    return out
+  })
+}

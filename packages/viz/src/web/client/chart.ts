@@ -1,7 +1,7 @@
 import type { DriftEvent, Incident } from '@entrenar/core'
 import uPlot from 'uplot'
 import { type SmoothOptions, smooth } from '../../series/smooth.js'
-import type { Buckets } from './buckets.js'
+import { type Buckets, onGrid } from './buckets.js'
 import { h, replace, replaceAll } from './dom.js'
 import { alpha, formatNumber } from './format.js'
 
@@ -59,6 +59,9 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo)
 }
 
+/** Above this many lines a chart puts their buckets on a shared grid of its width (see {@link onGrid}). */
+const GRID_FROM_LINES = 10
+
 /** Steps are integers: x-axis ticks at 1, 2, 5 × 10^k only. */
 const STEP_INCRS: number[] = []
 for (let e = 0; e <= 15; e++) for (const m of [1, 2, 5]) STEP_INCRS.push(m * 10 ** e)
@@ -111,6 +114,19 @@ export class ChartPanel {
 
   /** Draws `model`; recreates the uPlot instance only when the set of lines changes. */
   update(model: ChartModel, width: number): void {
+    if (model.lines.length > GRID_FROM_LINES) {
+      // Many runs: their buckets on one grid of the chart's width (see onGrid), so uPlot aligns and
+      // draws `width` points per series instead of the union of every run's own bucket steps.
+      let total = 0
+      for (const l of model.lines) total += l.data.x.length
+      if (total > 2 * width) {
+        const grid = onGrid(
+          model.lines.map((l) => l.data),
+          Math.max(100, Math.round(width)),
+        )
+        model = { ...model, lines: model.lines.map((l, i) => ({ ...l, data: grid[i]! })) }
+      }
+    }
     this.#model = model
     const { lines, smoothing } = model
     const log = model.yScale === 'log'
@@ -200,6 +216,7 @@ export class ChartPanel {
     this.#logBox.checked = log
     this.#clipBox.checked = model.clip === true
     const d = this.root.dataset
+    d.lines = String(model.lines.length)
     d.rows = String(rows)
     d.buckets = String(buckets)
     d.markers = String(nanMarks)

@@ -70,6 +70,8 @@ const el = {
   status: h('span', { class: 'status', attrs: { role: 'status' } }),
   error: h('div', { class: 'error', attrs: { role: 'alert' } }),
   runs: h('div', { class: 'runs' }),
+  runCount: h('span', { class: 'hint', attrs: { id: 'run-count' } }),
+  pickShown: h('button', { attrs: { type: 'button', id: 'pick-shown' }, on: { click: () => pickRuns('shown') } }, 'select shown'),
   metrics: h('div', { class: 'metric-list' }),
   charts: h('div', { class: 'charts' }),
   stats: h('div', { class: 'stats' }),
@@ -115,15 +117,23 @@ function skeleton(): HTMLElement {
       'section',
       { class: 'panel' },
       h('h2', {}, 'Runs'),
-      h('input', {
-        attrs: { type: 'search', placeholder: 'filter runs (name, id, status, config)', 'aria-label': 'filter runs', id: 'run-filter' },
-        on: {
-          input: (e) => {
-            state.runFilter = (e.target as HTMLInputElement).value
-            renderRuns()
+      h(
+        'div',
+        { class: 'row run-tools' },
+        h('input', {
+          attrs: { type: 'search', placeholder: 'filter runs (name, id, status, config)', 'aria-label': 'filter runs', id: 'run-filter' },
+          on: {
+            input: (e) => {
+              state.runFilter = (e.target as HTMLInputElement).value
+              runTable.scroller.scrollTop = 0
+              renderRuns()
+            },
           },
-        },
-      }),
+        }),
+        el.pickShown,
+        h('button', { attrs: { type: 'button', id: 'pick-none' }, on: { click: () => pickRuns('none') } }, 'clear selection'),
+        el.runCount,
+      ),
       el.runs,
     ),
     h(
@@ -218,6 +228,115 @@ function summaryOf(id: string): RunSummary | undefined {
   return state.overview?.runs.find((r) => r.run.id === id)
 }
 
+/** Above this many listed runs the table draws only the rows in view (plus a margin), whatever the count. */
+const VIRTUAL_FROM = 150
+/** Height of a row of the long table (CSS `.runs.virtual tbody tr`), px. */
+const ROW_PX = 44
+/** Rows drawn above and below the ones in view. */
+const OVERSCAN = 12
+/** Most runs "select shown" picks at once (each is a series of every charted metric). */
+const MAX_PICK = 500
+
+/** Runs the run filter lets through, in list order (cached per run list and filter). */
+let shownCache: { overview: Overview; filter: string; runs: RunSummary[] } | undefined
+function shownRuns(): RunSummary[] {
+  const o = state.overview
+  if (!o) return []
+  const f = state.runFilter.toLowerCase()
+  if (shownCache?.overview === o && shownCache.filter === f) return shownCache.runs
+  const matches = (r: RunSummary): boolean =>
+    !f || [r.run.id, r.run.name ?? '', r.run.status, r.run.host ?? '', r.run.config ? JSON.stringify(r.run.config) : ''].some((t) => t.toLowerCase().includes(f))
+  const runs = f ? o.runs.filter(matches) : o.runs.slice()
+  shownCache = { overview: o, filter: f, runs }
+  return runs
+}
+
+function runRow(r: RunSummary, o: Overview): HTMLElement {
+  const id = r.run.id
+  const box = h('input', {
+    attrs: { type: 'checkbox', 'aria-label': `show run ${id}` },
+    on: { change: (e) => toggleRun(id, (e.target as HTMLInputElement).checked) },
+  })
+  box.checked = state.selected.has(id)
+  const end = r.run.endTimeMs ?? (r.run.status === 'running' ? o.nowMs : undefined)
+  // A long name is cut with an ellipsis (the whole name and value in the tooltip), never allowed to widen the table.
+  const finals = r.metrics
+    .slice(0, 4)
+    .map((m) => h('span', { class: 'final', title: `${m.name} = ${formatNumber(m.last)}${m.nan > 0 ? ` (${m.nan} NaN)` : ''}` }, h('span', { class: 'fname' }, m.name), ' ', h('b', {}, formatNumber(m.last)), m.nan > 0 ? h('span', { class: 'bad' }, ` ${m.nan} NaN`) : null))
+  if (r.metrics.length > 4) finals.push(h('span', { class: 'more' }, `+${r.metrics.length - 4} more`))
+  const swatch = h('span', { class: 'swatch' })
+  swatch.style.background = runColor(id)
+  return h(
+    'tr',
+    { data: { run: id, status: r.run.status } },
+    h('td', {}, box),
+    h('td', { class: 'name' }, swatch, r.run.name ?? id, r.run.name ? h('div', { class: 'id' }, id) : null, runDetails(r)),
+    h('td', { class: 'status-cell' }, h('span', { class: `badge ${r.run.status}` }, r.run.status), r.run.reason ? h('div', { class: 'reason' }, r.run.reason) : null),
+    h('td', { class: 'time' }, formatTime(r.run.startTimeMs)),
+    h('td', { class: 'time' }, r.run.startTimeMs && end !== undefined ? formatDuration(end - r.run.startTimeMs) : '—'),
+    h('td', { class: 'finals' }, ...finals),
+    h('td', { class: r.alerts > 0 ? `alerts ${r.maxLevel ?? ''}` : 'alerts', data: { col: 'alerts' } }, String(r.alerts)),
+    h('td', { class: r.drift ? 'drift has' : 'drift', data: { col: 'drift' } }, String(r.drift ?? 0)),
+  )
+}
+
+const runTable = {
+  scroller: h('div', { class: 'run-scroll' }),
+  body: h('tbody'),
+  /** The window drawn last: `first..last` of the shown runs, and what it was drawn from. */
+  drawn: '',
+}
+
+/** A spacer row standing for `n` rows of the long table that are not drawn. */
+function spacer(n: number, where: string): HTMLElement {
+  const td = h('td', { attrs: { colspan: '8' } })
+  td.style.height = `${n * ROW_PX}px`
+  td.style.padding = '0'
+  td.style.border = '0'
+  return h('tr', { class: 'spacer', data: { spacer: where }, attrs: { 'aria-hidden': 'true' } }, td)
+}
+
+/** Draws the rows of the long table that are in view (a scroll or a new run list calls it again). */
+function drawRunWindow(force: boolean): void {
+  const o = state.overview
+  if (!o) return
+  const runs = shownRuns()
+  const virtual = runs.length > VIRTUAL_FROM
+  let first = 0
+  let last = runs.length
+  if (virtual) {
+    const top = runTable.scroller.scrollTop
+    const height = runTable.scroller.clientHeight || 600
+    first = Math.max(0, Math.floor(top / ROW_PX) - OVERSCAN)
+    last = Math.min(runs.length, Math.ceil((top + height) / ROW_PX) + OVERSCAN)
+  }
+  const key = `${first}:${last}`
+  if (!force && key === runTable.drawn) return
+  runTable.drawn = key
+  const rows: HTMLElement[] = []
+  if (first > 0) rows.push(spacer(first, 'top'))
+  for (let i = first; i < last; i++) rows.push(runRow(runs[i]!, o))
+  if (last < runs.length) rows.push(spacer(runs.length - last, 'bottom'))
+  replaceAll(runTable.body, rows)
+  el.runs.classList.toggle('virtual', virtual)
+  el.runs.dataset.shown = String(runs.length)
+  el.runs.dataset.drawn = String(last - first)
+}
+
+let windowQueued = false
+runTable.scroller.addEventListener(
+  'scroll',
+  () => {
+    if (windowQueued) return
+    windowQueued = true
+    requestAnimationFrame(() => {
+      windowQueued = false
+      drawRunWindow(false)
+    })
+  },
+  { passive: true },
+)
+
 function renderRuns(): void {
   const o = state.overview
   if (!o) return
@@ -225,50 +344,40 @@ function renderRuns(): void {
     replace(el.runs, h('p', { class: 'empty' }, 'No runs in the store yet.'))
     return
   }
-  const f = state.runFilter.toLowerCase()
-  const matches = (r: RunSummary): boolean =>
-    !f || [r.run.id, r.run.name ?? '', r.run.status, r.run.host ?? '', r.run.config ? JSON.stringify(r.run.config) : ''].some((t) => t.toLowerCase().includes(f))
-  const rows = o.runs.filter(matches).map((r) => {
-    const id = r.run.id
-    const box = h('input', {
-      attrs: { type: 'checkbox', 'aria-label': `show run ${id}` },
-      on: { change: (e) => toggleRun(id, (e.target as HTMLInputElement).checked) },
-    })
-    box.checked = state.selected.has(id)
-    const end = r.run.endTimeMs ?? (r.run.status === 'running' ? o.nowMs : undefined)
-    // A long name is cut with an ellipsis (the whole name and value in the tooltip), never allowed to widen the table.
-    const finals = r.metrics
-      .slice(0, 4)
-      .map((m) => h('span', { class: 'final', title: `${m.name} = ${formatNumber(m.last)}${m.nan > 0 ? ` (${m.nan} NaN)` : ''}` }, h('span', { class: 'fname' }, m.name), ' ', h('b', {}, formatNumber(m.last)), m.nan > 0 ? h('span', { class: 'bad' }, ` ${m.nan} NaN`) : null))
-    if (r.metrics.length > 4) finals.push(h('span', { class: 'more' }, `+${r.metrics.length - 4} more`))
-    const swatch = h('span', { class: 'swatch' })
-    swatch.style.background = runColor(id)
-    return h(
-      'tr',
-      { data: { run: id, status: r.run.status } },
-      h('td', {}, box),
-      h('td', { class: 'name' }, swatch, r.run.name ?? id, r.run.name ? h('div', { class: 'id' }, id) : null, runDetails(r)),
-      h('td', { class: 'status-cell' }, h('span', { class: `badge ${r.run.status}` }, r.run.status), r.run.reason ? h('div', { class: 'reason' }, r.run.reason) : null),
-      h('td', { class: 'time' }, formatTime(r.run.startTimeMs)),
-      h('td', { class: 'time' }, r.run.startTimeMs && end !== undefined ? formatDuration(end - r.run.startTimeMs) : '—'),
-      h('td', { class: 'finals' }, ...finals),
-      h('td', { class: r.alerts > 0 ? `alerts ${r.maxLevel ?? ''}` : 'alerts', data: { col: 'alerts' } }, String(r.alerts)),
-      h('td', { class: r.drift ? 'drift has' : 'drift', data: { col: 'drift' } }, String(r.drift ?? 0)),
+  if (!el.runs.contains(runTable.scroller)) {
+    replace(
+      runTable.scroller,
+      h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'run'), h('th', {}, 'status'), h('th', {}, 'started'), h('th', {}, 'duration'), h('th', {}, 'final metrics'), h('th', {}, 'alerts'), h('th', { title: 'drift change points found by a detector' }, 'drift'))),
+        runTable.body,
+      ),
     )
-  })
-  replace(
-    el.runs,
-    h(
-      'table',
-      {},
-      h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'run'), h('th', {}, 'status'), h('th', {}, 'started'), h('th', {}, 'duration'), h('th', {}, 'final metrics'), h('th', {}, 'alerts'), h('th', { title: 'drift change points found by a detector' }, 'drift'))),
-      (() => {
-        const body = h('tbody')
-        replaceAll(body, rows)
-        return body
-      })(),
-    ),
-  )
+    replace(el.runs, runTable.scroller)
+  }
+  drawRunWindow(true)
+  renderRunCount()
+}
+
+/** "n of m runs, k selected" and the label of the "select shown" button. */
+function renderRunCount(): void {
+  const o = state.overview
+  if (!o) return
+  const shown = shownRuns().length
+  el.pickShown.textContent = shown > MAX_PICK ? `select first ${MAX_PICK} shown` : `select ${shown} shown`
+  el.pickShown.disabled = shown === 0
+  el.runCount.textContent = `${shown === o.runs.length ? '' : `${shown} of `}${o.runs.length} runs, ${state.selected.size} selected`
+}
+
+/** Selects the runs the filter shows (the first {@link MAX_PICK}), or clears the selection. */
+function pickRuns(which: 'shown' | 'none'): void {
+  state.autoRuns = false
+  if (which === 'none') state.selected.clear()
+  else for (const r of shownRuns().slice(0, MAX_PICK)) state.selected.add(r.run.id)
+  renderRuns()
+  renderMetricPicker()
+  void reload()
 }
 
 /** Configuration (hyper-parameters), host and revision of a run, folded; text only. */
@@ -307,6 +416,7 @@ function toggleRun(id: string, on: boolean): void {
   state.autoRuns = false
   if (on) state.selected.add(id)
   else state.selected.delete(id)
+  renderRunCount()
   renderMetricPicker()
   void reload()
 }
@@ -468,6 +578,8 @@ function chartWidth(): number {
 }
 
 let cookiePoints = 0
+/** True once a chart query has been answered (the charts have something to draw). */
+let dataArrived = false
 
 /** Queries every selected (run, metric) at the resolution of the chart (minmax-last buckets). */
 async function reload(): Promise<void> {
@@ -491,6 +603,7 @@ async function reload(): Promise<void> {
     )
     if (ticket !== state.loading) return // a newer reload superseded this one
     mark('query')
+    dataArrived = true
     state.data.clear()
     for (const r of results) for (const s of r.series) state.data.set(key(s.runId, s.metric), bucketsOf(s))
     document.body.dataset.queries = String(state.queries)
@@ -870,8 +983,10 @@ async function refresh(reloadData: boolean): Promise<void> {
     document.body.dataset.runs = String(o.runs.length)
     // The lineage view draws on its own; the charts do not wait for it.
     if (o.features.lineage && (!before || reloadData)) void renderLineage(el.lineage, (id) => runColor(id)).catch(showError)
-    if (!before && state.prefetched && !loading) {
-      // The charts' query went out with the page; draw what has arrived (or let reload() draw it).
+    if (!before && state.prefetched && !loading && dataArrived) {
+      // The charts' query went out with the page and its answer came before the run list: draw it now
+      // (when it comes later, reload() draws it; drawing the charts empty first would mark a first
+      // render that shows nothing).
       drawCharts()
       renderStats()
       follow()

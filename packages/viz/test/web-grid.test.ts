@@ -1,0 +1,50 @@
+import { shapeSeries } from '@entrenar/core'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { type Buckets, bucketsOf, onGrid } from '../src/web/client/buckets.js'
+
+/** The minmax-last buckets of a run of `n` steps from `from` (core's shaping, as the store answers). */
+function run(id: string, from: number, values: readonly number[], points: number): Buckets {
+  const step = Float64Array.from(values, (_, i) => from + i)
+  return bucketsOf(shapeSeries({ bucket: { points, mode: 'minmax-last' } }, { runId: id, metric: 'loss', step, timestampUs: step, value: Float64Array.from(values) }))
+}
+
+const value = fc.oneof({ weight: 8, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY) })
+const runArb = fc.record({ from: fc.integer({ min: 0, max: 500 }), values: fc.array(value, { minLength: 1, maxLength: 400 }) })
+
+const finite = (xs: readonly number[]) => xs.filter((v) => !Number.isNaN(v))
+
+describe('many runs on one chart grid (client/buckets.ts onGrid)', () => {
+  it('keeps each run\'s rows, NaN count, extremes (±Inf included) and last value, on at most `columns` shared steps in order', () => {
+    fc.assert(
+      fc.property(fc.array(runArb, { minLength: 2, maxLength: 12 }), fc.integer({ min: 5, max: 60 }), (runs, columns) => {
+        const lines = runs.map((r, i) => run(`r${i}`, r.from, r.values, 37))
+        const grid = onGrid(lines, columns)
+        const union = new Set<number>()
+        grid.forEach((g, i) => {
+          const b = lines[i]!
+          for (let k = 1; k < g.x.length; k++) expect(g.x[k]!).toBeGreaterThan(g.x[k - 1]!)
+          for (const x of g.x) union.add(x)
+          expect(g.x.length).toBeLessThanOrEqual(columns)
+          expect(g.count.reduce((a, c) => a + c, 0)).toBe(b.count.reduce((a, c) => a + c, 0))
+          expect(g.nan.reduce((a, c) => a + c, 0)).toBe(b.nan.reduce((a, c) => a + c, 0))
+          expect(Math.min(...finite(g.min))).toBe(Math.min(...finite(b.min)))
+          expect(Math.max(...finite(g.max))).toBe(Math.max(...finite(b.max)))
+          expect(Object.is(g.value[g.value.length - 1], b.value[b.value.length - 1])).toBe(true)
+          // Every bucket lands in a column whose x is no further than one column from its own step.
+          expect(Math.abs(g.x[g.x.length - 1]! - b.x[b.x.length - 1]!)).toBeLessThanOrEqual(Math.ceil((Math.max(...lines.map((l) => l.x[l.x.length - 1]!)) - Math.min(...lines.map((l) => l.x[0]!)) + 1) / columns))
+        })
+        expect(union.size).toBeLessThanOrEqual(columns)
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('a hundred runs of different lengths share at most the chart width of steps', () => {
+    const lines = Array.from({ length: 100 }, (_, i) => run(`r${i}`, 0, Array.from({ length: 2000 + 80 * i }, (_, s) => Math.exp(-s / 500) + i), 1352))
+    const union = new Set(lines.flatMap((l) => l.x))
+    expect(union.size).toBeGreaterThan(5_000)
+    const grid = onGrid(lines, 1352)
+    expect(new Set(grid.flatMap((l) => l.x)).size).toBeLessThanOrEqual(1352)
+  })
+})
