@@ -1,12 +1,13 @@
 import { hostname } from 'node:os'
-import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { basename, join, relative, resolve, sep } from 'node:path'
 import type { RunInfo } from '@entrenar/core'
 import { encodeRunId, type ParquetStore } from '@entrenar/db'
 import protobuf from 'protobufjs'
-import { Fingerprint, type ImportLog, PointColumns, pointProblem, type SourceRun, sourceError, stableId } from './common.js'
+import { type ImportLog, type PointSink, pointProblem, type RunSource, sourceError, stableId } from './common.js'
+import { Fingerprint, type ImportLimits, type ImportMeter, readChunks, readHead } from './stream.js'
 import { TENSORBOARD_PROTO } from './tensorboard-proto.js'
-import { frameTfRecord, readTfRecords } from './tfrecord.js'
+import { frameTfRecord, TfRecordSplitter } from './tfrecord.js'
 
 const root = protobuf.parse(TENSORBOARD_PROTO, { keepCase: true }).root
 const EventType = root.lookupType('tensorboard.Event')
@@ -71,12 +72,83 @@ function eventFiles(logdir: string): Map<string, string[]> {
   return byDir
 }
 
+/** Adds the scalars of one decoded event to `sink`, or notes what has no place. */
+function addEvent(ev: EventObj, run: string, sink: PointSink, log: ImportLog): void {
+  if (ev.what !== 'summary') {
+    if (ev.what !== undefined && ev.what !== 'file_version') log.unmapped(run, ev.what, '')
+    return
+  }
+  const step = Number(ev.step ?? '0')
+  const ts = Math.round((ev.wall_time ?? 0) * 1e6)
+  for (const v of ev.summary?.value ?? []) {
+    const tag = v.tag || v.node_name || ''
+    let value: number | string
+    if (v.value === 'simple_value') value = v.simple_value ?? 0
+    else if (v.value === 'tensor') {
+      const plugin = v.metadata?.plugin_data?.plugin_name
+      value = plugin && plugin !== 'scalars' ? `${plugin} tensor` : scalarOf(v.tensor ?? {})
+    } else value = v.value ?? 'empty value'
+    if (typeof value === 'string') {
+      log.unmapped(run, value, tag)
+      continue
+    }
+    const problem = pointProblem(tag, step)
+    if (problem !== undefined || String(step) !== (ev.step ?? '0')) {
+      log.unmapped(run, problem ?? `step ${ev.step} beyond 2^53`, tag)
+      continue
+    }
+    sink.push(tag, value, step, ts)
+  }
+}
+
 /**
- * Reads TensorBoard event files: one run per directory holding `*tfevents*` files (nested directories
- * named `run/sub`), scalars from `simple_value` and from scalar float/double tensors (the v2 summary
- * API), with `wall_time` and `step`. Corrupt or truncated records are logged with file and offset.
+ * Streams the events of one event file into `sink`: TFRecords are split chunk by chunk, each record is
+ * decoded by protobufjs, and the reader waits for the sink whenever a batch is full. Corrupt, truncated
+ * and oversized stretches are logged with the file and byte offset.
  */
-export function readTensorboard(logdir: string, log: ImportLog, progress: (line: string) => void): SourceRun[] {
+async function readEventFile(path: string, relFile: string, run: string, sink: PointSink, log: ImportLog, limits: ImportLimits, meter: ImportMeter): Promise<void> {
+  let pending: { offset: number; data: Uint8Array }[] = []
+  const splitter = new TfRecordSplitter(
+    (offset, data) => pending.push({ offset, data }),
+    (b) => log.skip({ file: relFile, offset: b.offset, bytes: b.bytes, reason: b.reason === 'oversized' ? `oversized: a record of ${b.bytes - 16} bytes exceeds the ${limits.maxRecordBytes}-byte limit` : b.reason }),
+    limits.maxRecordBytes,
+    meter,
+  )
+  const decodeAll = async () => {
+    const records = pending
+    pending = []
+    for (const r of records) {
+      let ev: EventObj
+      try {
+        ev = EventType.toObject(EventType.decode(r.data), CONVERT) as EventObj
+      } catch (e) {
+        log.skip({ file: relFile, offset: r.offset, bytes: r.data.length + 16, reason: `undecodable Event: ${e instanceof Error ? e.message : String(e)}` })
+        continue
+      }
+      addEvent(ev, run, sink, log)
+      if (sink.full) await sink.drain()
+    }
+  }
+  await readChunks(
+    path,
+    limits.chunkBytes,
+    async (chunk) => {
+      splitter.push(chunk)
+      await decodeAll()
+    },
+    meter,
+  )
+  splitter.end()
+  await decodeAll()
+}
+
+/**
+ * Finds TensorBoard runs: one per directory holding `*tfevents*` files (nested directories named
+ * `run/sub`), read later by streaming: scalars from `simple_value` and from scalar float/double tensors
+ * (the v2 summary API), with `wall_time` and `step`. Corrupt or truncated records are logged with file
+ * and offset.
+ */
+export async function readTensorboard(logdir: string, log: ImportLog, limits: ImportLimits, meter: ImportMeter): Promise<RunSource[]> {
   const abs = resolve(logdir)
   let st: ReturnType<typeof lstatSync>
   try {
@@ -85,58 +157,28 @@ export function readTensorboard(logdir: string, log: ImportLog, progress: (line:
     throw sourceError(`entrenar import tensorboard: ${logdir} does not exist`)
   }
   if (!st.isDirectory()) throw sourceError(`entrenar import tensorboard: ${logdir} is not a directory`)
-  const runs: SourceRun[] = []
+  const runs: RunSource[] = []
   for (const [rel, files] of [...eventFiles(abs)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const name = rel === '' ? basename(abs) : rel.split(sep).join('/')
-    const points = new PointColumns()
-    const fp = new Fingerprint()
-    let head = ''
-    for (const file of files) {
-      const relFile = rel === '' ? file : `${rel.split(sep).join('/')}/${file}`
-      const buf = readFileSync(join(abs, rel, file))
-      fp.add(file, buf)
-      if (head === '') head = Buffer.from(buf.subarray(0, 64)).toString('hex')
-      const { records, bad } = readTfRecords(buf)
-      for (const b of bad) log.skip({ file: relFile, offset: b.offset, bytes: b.bytes, reason: b.reason })
-      for (const r of records) {
-        let ev: EventObj
-        try {
-          ev = EventType.toObject(EventType.decode(r.data), CONVERT) as EventObj
-        } catch (e) {
-          log.skip({ file: relFile, offset: r.offset, bytes: r.data.length + 16, reason: `undecodable Event: ${e instanceof Error ? e.message : String(e)}` })
-          continue
-        }
-        if (ev.what !== 'summary') {
-          if (ev.what !== undefined && ev.what !== 'file_version') log.unmapped(name, ev.what, '')
-          continue
-        }
-        const step = Number(ev.step ?? '0')
-        const ts = Math.round((ev.wall_time ?? 0) * 1e6)
-        for (const v of ev.summary?.value ?? []) {
-          const tag = v.tag || v.node_name || ''
-          let value: number | string
-          if (v.value === 'simple_value') value = v.simple_value ?? 0
-          else if (v.value === 'tensor') {
-            const plugin = v.metadata?.plugin_data?.plugin_name
-            value = plugin && plugin !== 'scalars' ? `${plugin} tensor` : scalarOf(v.tensor ?? {})
-          } else value = v.value ?? 'empty value'
-          if (typeof value === 'string') {
-            log.unmapped(name, value, tag)
-            continue
-          }
-          const problem = pointProblem(tag, step)
-          if (problem !== undefined || String(step) !== (ev.step ?? '0')) {
-            log.unmapped(name, problem ?? `step ${ev.step} beyond 2^53`, tag)
-            continue
-          }
-          points.push(tag, value, step, ts)
-        }
-      }
-    }
-    progress(`${name}: read ${points.length} points from ${files.length} event file${files.length === 1 ? '' : 's'}`)
-    // The id comes from the first event file's name (time, host, process) and first bytes, not from the
-    // directory's name, so importing a parent or a child directory, or a copy, gives the same run.
-    runs.push({ id: stableId('tb', files[0]!, head), name, config: {}, status: 'finished', source: rel.split(sep).join('/') || '.', fingerprint: fp.digest(), points })
+    const relDir = rel.split(sep).join('/')
+    const head = Buffer.from(await readHead(join(abs, rel, files[0]!), 64)).toString('hex')
+    runs.push({
+      // The id comes from the first event file's name (time, host, process) and first bytes, not from the
+      // directory's name, so importing a parent or a child directory, or a copy, gives the same run.
+      id: stableId('tb', files[0]!, head),
+      name,
+      config: {},
+      status: 'finished',
+      source: relDir || '.',
+      async fingerprint() {
+        const fp = new Fingerprint()
+        for (const file of files) await fp.addFile(file, join(abs, rel, file), limits.chunkBytes)
+        return fp.digest()
+      },
+      async read(sink) {
+        for (const file of files) await readEventFile(join(abs, rel, file), rel === '' ? file : `${relDir}/${file}`, name, sink, log, limits, meter)
+      },
+    })
   }
   return runs
 }
