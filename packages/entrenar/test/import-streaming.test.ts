@@ -138,6 +138,25 @@ describe('TFRecord streaming', () => {
     )
   })
 
+  it('keeps int64 steps exact up to 2^53 and lists larger ones as unmapped', async () => {
+    const logdir = writeEvents({
+      files: [
+        {
+          path: 's/events.out.tfevents.1.h',
+          events: [
+            { wall_time: 1, step: 2 ** 53 - 1, values: [{ tag: 'loss', simple_value: 1 }] },
+            { wall_time: 2, step: 2 ** 60, values: [{ tag: 'loss', simple_value: 2 }] },
+            { wall_time: 3, step: 4_294_967_296 + 7, values: [{ tag: 'loss', dtype: 'DT_DOUBLE', double_val: [3] }] },
+          ],
+        },
+      ],
+    })
+    const store = tempDir()
+    const { summary } = await imp('tensorboard', logdir, store, {})
+    expect(summary.unmapped).toEqual([{ run: 's', kind: 'step 1152921504606847000 beyond 2^53', name: 'loss', count: 1 }])
+    expect((await rows(store)).map((r) => r.step).sort((a, b) => a - b)).toEqual([4_294_967_303, 2 ** 53 - 1])
+  })
+
   it('skips a record longer than the limit without buffering it and reads on', () => {
     const big = frameTfRecord(new Uint8Array(5000).fill(7))
     const small = frameTfRecord(new Uint8Array([1, 2, 3]))

@@ -13,42 +13,53 @@ const root = protobuf.parse(TENSORBOARD_PROTO, { keepCase: true }).root
 const EventType = root.lookupType('tensorboard.Event')
 const DT_FLOAT = 1
 const DT_DOUBLE = 2
-const CONVERT = { longs: String, enums: Number, bytes: Array, defaults: false, oneofs: true } as const
 
-interface TensorObj {
-  dtype?: number
-  tensor_shape?: { dim?: { size?: string }[] }
-  tensor_content?: number[]
-  float_val?: number[]
-  double_val?: number[]
+/** An int64 as protobufjs decodes it: a number, or a `Long` (`low`/`high` 32-bit halves) when `long` is installed. */
+type Int64 = number | { low: number; high: number; toString(): string }
+
+// The decoded messages are read directly (their fields, and the oneof name on the prototype): converting
+// each record to a plain object first (`toObject`) costs four times the decoding itself.
+interface TensorMsg {
+  dtype: number
+  tensor_shape?: { dim: { size: Int64 }[] } | null
+  tensor_content: Uint8Array
+  float_val: number[]
+  double_val: number[]
 }
-interface ValueObj {
-  tag?: string
-  node_name?: string
-  metadata?: { plugin_data?: { plugin_name?: string } }
+interface ValueMsg {
+  tag: string
+  node_name: string
+  metadata?: { plugin_data?: { plugin_name: string } | null } | null
   value?: string
-  simple_value?: number
-  tensor?: TensorObj
+  simple_value: number
+  tensor?: TensorMsg | null
 }
-interface EventObj {
-  wall_time?: number
-  step?: string
+interface EventMsg {
+  wall_time: number
+  step: Int64
   what?: string
-  summary?: { value?: ValueObj[] }
+  summary?: { value: ValueMsg[] } | null
+}
+
+/** An int64 as a number, or undefined when it is not a safe integer. */
+function int64(x: Int64): number | undefined {
+  if (typeof x === 'number') return x
+  const v = x.high * 4_294_967_296 + (x.low >>> 0)
+  return x.high >= -0x200000 && x.high < 0x200000 && Number.isSafeInteger(v) ? v : undefined
 }
 
 /** The number of a scalar float tensor, or why it is not one. */
-function scalarOf(t: TensorObj): number | string {
+function scalarOf(t: TensorMsg): number | string {
   const dims = t.tensor_shape?.dim ?? []
-  if (dims.some((d) => Number(d.size ?? 0) !== 1)) return `tensor of shape [${dims.map((d) => d.size ?? 0).join(',')}]`
-  const dtype = t.dtype ?? 0
+  if (dims.some((d) => int64(d.size) !== 1)) return `tensor of shape [${dims.map((d) => String(d.size)).join(',')}]`
+  const dtype = t.dtype
   if (dtype !== DT_FLOAT && dtype !== DT_DOUBLE) return `tensor of dtype ${dtype}`
   const vals = dtype === DT_FLOAT ? t.float_val : t.double_val
   if (vals && vals.length === 1) return vals[0]!
   const content = t.tensor_content
   const width = dtype === DT_FLOAT ? 4 : 8
   if (content && content.length === width) {
-    const view = new DataView(Uint8Array.from(content).buffer)
+    const view = new DataView(content.buffer, content.byteOffset, width)
     return dtype === DT_FLOAT ? view.getFloat32(0, true) : view.getFloat64(0, true)
   }
   return 'tensor without exactly one value'
@@ -73,28 +84,32 @@ function eventFiles(logdir: string): Map<string, string[]> {
 }
 
 /** Adds the scalars of one decoded event to `sink`, or notes what has no place. */
-function addEvent(ev: EventObj, run: string, sink: PointSink, log: ImportLog): void {
+function addEvent(ev: EventMsg, run: string, sink: PointSink, log: ImportLog): void {
   if (ev.what !== 'summary') {
     if (ev.what !== undefined && ev.what !== 'file_version') log.unmapped(run, ev.what, '')
     return
   }
-  const step = Number(ev.step ?? '0')
-  const ts = Math.round((ev.wall_time ?? 0) * 1e6)
+  const step = int64(ev.step)
+  const ts = Math.round(ev.wall_time * 1e6)
   for (const v of ev.summary?.value ?? []) {
     const tag = v.tag || v.node_name || ''
     let value: number | string
-    if (v.value === 'simple_value') value = v.simple_value ?? 0
+    if (v.value === 'simple_value') value = v.simple_value
     else if (v.value === 'tensor') {
       const plugin = v.metadata?.plugin_data?.plugin_name
-      value = plugin && plugin !== 'scalars' ? `${plugin} tensor` : scalarOf(v.tensor ?? {})
+      value = plugin && plugin !== 'scalars' ? `${plugin} tensor` : v.tensor ? scalarOf(v.tensor) : 'tensor without exactly one value'
     } else value = v.value ?? 'empty value'
     if (typeof value === 'string') {
       log.unmapped(run, value, tag)
       continue
     }
+    if (step === undefined) {
+      log.unmapped(run, `step ${String(ev.step)} beyond 2^53`, tag)
+      continue
+    }
     const problem = pointProblem(tag, step)
-    if (problem !== undefined || String(step) !== (ev.step ?? '0')) {
-      log.unmapped(run, problem ?? `step ${ev.step} beyond 2^53`, tag)
+    if (problem !== undefined) {
+      log.unmapped(run, problem, tag)
       continue
     }
     sink.push(tag, value, step, ts)
@@ -118,9 +133,9 @@ async function readEventFile(path: string, relFile: string, run: string, sink: P
     const records = pending
     pending = []
     for (const r of records) {
-      let ev: EventObj
+      let ev: EventMsg
       try {
-        ev = EventType.toObject(EventType.decode(r.data), CONVERT) as EventObj
+        ev = EventType.decode(r.data) as unknown as EventMsg
       } catch (e) {
         log.skip({ file: relFile, offset: r.offset, bytes: r.data.length + 16, reason: `undecodable Event: ${e instanceof Error ? e.message : String(e)}` })
         continue
