@@ -10,6 +10,7 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type ImportFormat, type ImportResult, runImport } from '../src/commands/import.js'
 import { type RunSource, writeRuns } from '../src/importers/common.js'
+import { MAX_METADATA_BYTES, readSmall } from '../src/importers/files.js'
 import { ImportMeter, importLimits } from '../src/importers/stream.js'
 import { frameTfRecord, readTfRecords, TfRecordSplitter } from '../src/importers/tfrecord.js'
 import { CsvParser, parseCsv } from '../src/importers/wandb.js'
@@ -258,6 +259,25 @@ describe('line and CSV streaming', () => {
     expect(summary.skipped).toEqual([{ file: 'wandb-history.jsonl', line: 4, reason: 'line longer than 1000 bytes' }])
     expect(summary.points).toBe(3 * 2 + 1)
     expect(meter.maxBufferedBytes).toBeLessThanOrEqual(64 + 1000)
+  })
+
+  it('reads metadata files only up to a limit: a huge param or config.yaml is skipped, the run is imported', async () => {
+    const root = writeLayouts({
+      mlflow: { experiments: [{ id: '1', name: 'e', runs: [{ id: 'abababababababababababababababab', name: 'm', status: 3, start: T * 1000, metrics: { loss: [[T * 1000, 0.5, 0]] }, params: { lr: '0.1' } }] }] },
+      wandb: { runs: [{ dir: 'run-20240101_120000-cfg001', history: history(2), config: { lr: 0.1 } }] },
+    })
+    const huge = 'x'.repeat(MAX_METADATA_BYTES + 1)
+    writeFileSync(join(root, 'mlruns', '1', 'abababababababababababababababab', 'params', 'blob'), huge)
+    writeFileSync(join(root, 'wandb', 'run-20240101_120000-cfg001', 'files', 'config.yaml'), huge)
+    const m = await imp('mlflow', join(root, 'mlruns'), tempDir(), {})
+    expect(m.summary.skipped).toEqual([{ file: '1/abababababababababababababababab/params/blob', reason: `unreadable or larger than ${MAX_METADATA_BYTES} bytes` }])
+    expect(m.summary.points).toBe(1)
+    const store = tempDir()
+    const w = await imp('wandb', join(root, 'wandb'), store, {})
+    expect(w.summary.skipped).toEqual([{ file: 'run-20240101_120000-cfg001/files/config.yaml', reason: `unreadable or larger than ${MAX_METADATA_BYTES} bytes` }])
+    expect(w.summary.points).toBe(4)
+    expect(readSmall(join(root, 'wandb', 'run-20240101_120000-cfg001', 'files', 'config.yaml'))).toBeUndefined()
+    expect(readSmall(join(root, 'mlruns', '1', 'meta.yaml'))).toContain('name')
   })
 
   it('parses CSV quoting across every chunk boundary (quoted commas, newlines, "" escapes, CRLF)', async () => {

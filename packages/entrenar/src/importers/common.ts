@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto'
 import { checkMetricName, checkStep, EntrenarError, ErrorCodes, NULL_INT32, RecordBatchBuilder, type RunInfo, type RunStatus } from '@entrenar/core'
 import type { ParquetStore } from '@entrenar/db'
-import { Fingerprint, type ImportLimits, type ImportMeter } from './stream.js'
-
-export { Fingerprint }
+import type { ImportLimits, ImportMeter } from './stream.js'
 
 /** The config key under which an imported run records where it came from. */
 export const IMPORT_KEY = 'entrenar.import'

@@ -1,24 +1,23 @@
-import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { RunStatus } from '@entrenar/core'
 import { parse as parseYaml } from 'yaml'
 import { type ImportLog, type PointSink, pointProblem, type RunSource, sourceError } from './common.js'
 import { Fingerprint, type ImportLimits, type ImportMeter, LineSplitter, readChunks } from './stream.js'
-import { entries, filesUnder, isDir, isFile, mustExist, parseNumber } from './files.js'
+import { entries, filesUnder, isDir, isFile, MAX_METADATA_BYTES, mustExist, parseNumber, readSmall } from './files.js'
 
 /** MLflow's RunStatus enum (mlflow/protos/service.proto), by number and by name. */
 const STATUS: Record<string, RunStatus> = { '1': 'running', '2': 'running', '3': 'finished', '4': 'failed', '5': 'stopped', RUNNING: 'running', SCHEDULED: 'running', FINISHED: 'finished', FAILED: 'failed', KILLED: 'stopped' }
 
-function yamlFile(path: string, rel: string, log: ImportLog): Record<string, unknown> | undefined {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch {
+/** A YAML mapping file, parsed, with its text (for the fingerprint); undefined (and logged) when it is not one. */
+function yamlFile(path: string, rel: string, log: ImportLog): { doc: Record<string, unknown>; text: string } | undefined {
+  const text = readSmall(path)
+  if (text === undefined) {
+    log.skip({ file: rel, reason: `unreadable or larger than ${MAX_METADATA_BYTES} bytes` })
     return undefined
   }
   try {
     const v = parseYaml(text) as unknown
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>
+    if (v && typeof v === 'object' && !Array.isArray(v)) return { doc: v as Record<string, unknown>, text }
     log.skip({ file: rel, reason: 'meta.yaml is not a mapping' })
   } catch (e) {
     log.skip({ file: rel, reason: `unreadable YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` })
@@ -30,11 +29,15 @@ const str = (v: unknown): string | undefined => (v === undefined || v === null ?
 const ms = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
 /** `key → file content` of every file under `dir` (keys with `/` are nested directories in MLflow's file store). */
-function keyFiles(dir: string, parts: [string, string][], relDir: string): Record<string, string> {
+function keyFiles(dir: string, parts: [string, string][], relDir: string, log: ImportLog): Record<string, string> {
   // No prototype: a param or tag named `__proto__` is data like any other key.
   const out: Record<string, string> = Object.create(null)
   for (const key of filesUnder(dir)) {
-    const text = readFileSync(join(dir, key), 'utf8')
+    const text = readSmall(join(dir, key))
+    if (text === undefined) {
+      log.skip({ file: `${relDir}/${key}`, reason: `unreadable or larger than ${MAX_METADATA_BYTES} bytes` })
+      continue
+    }
     parts.push([`${relDir}/${key}`, text])
     out[key] = text
   }
@@ -101,23 +104,25 @@ export async function readMlflow(mlruns: string, log: ImportLog, limits: ImportL
   for (const expId of entries(root)) {
     const expDir = join(root, expId)
     if (!isDir(expDir) || expId.startsWith('.') || !isFile(join(expDir, 'meta.yaml'))) continue
-    const exp = yamlFile(join(expDir, 'meta.yaml'), `${expId}/meta.yaml`, log)
-    if (!exp) continue
+    const expYaml = yamlFile(join(expDir, 'meta.yaml'), `${expId}/meta.yaml`, log)
+    if (!expYaml) continue
+    const exp = expYaml.doc
     const experiment = { id: str(exp.experiment_id) ?? expId, ...(exp.name === undefined ? {} : { name: str(exp.name) }), ...(exp.lifecycle_stage === undefined ? {} : { lifecycleStage: str(exp.lifecycle_stage) }) }
     for (const runDirName of entries(expDir)) {
       const runDir = join(expDir, runDirName)
       const rel = `${expId}/${runDirName}`
       if (!isDir(runDir) || !isFile(join(runDir, 'meta.yaml'))) continue
-      const meta = yamlFile(join(runDir, 'meta.yaml'), `${rel}/meta.yaml`, log)
-      if (!meta) continue
-      const parts: [string, string | Uint8Array][] = [
-        [`${expId}/meta.yaml`, readFileSync(join(expDir, 'meta.yaml'))],
-        [`${rel}/meta.yaml`, readFileSync(join(runDir, 'meta.yaml'))],
+      const metaYaml = yamlFile(join(runDir, 'meta.yaml'), `${rel}/meta.yaml`, log)
+      if (!metaYaml) continue
+      const meta = metaYaml.doc
+      const parts: [string, string][] = [
+        [`${expId}/meta.yaml`, expYaml.text],
+        [`${rel}/meta.yaml`, metaYaml.text],
       ]
       const runId = str(meta.run_id) ?? str(meta.run_uuid) ?? runDirName
       const keyParts: [string, string][] = []
-      const params = keyFiles(join(runDir, 'params'), keyParts, `${rel}/params`)
-      const tags = keyFiles(join(runDir, 'tags'), keyParts, `${rel}/tags`)
+      const params = keyFiles(join(runDir, 'params'), keyParts, `${rel}/params`, log)
+      const tags = keyFiles(join(runDir, 'tags'), keyParts, `${rel}/tags`, log)
       parts.push(...keyParts)
       const name = str(meta.run_name) || tags['mlflow.runName'] || str(meta.name) || runId
       const metricsDir = join(runDir, 'metrics')

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { type ImportLog, type PointSink, pointProblem, type RunSource, stableId } from './common.js'
 import { Fingerprint, type ImportLimits, type ImportMeter, LineSplitter, readChunks } from './stream.js'
-import { filesUnder, isFile, mustExist, parseNumber } from './files.js'
+import { filesUnder, isFile, MAX_METADATA_BYTES, mustExist, parseNumber, readSmall } from './files.js'
 
 const NON_FINITE = '\u0000entrenar-nonfinite:'
 
@@ -217,7 +216,8 @@ function historyRun(root: string, file: string, log: ImportLog, limits: ImportLi
   const runDir = basename(filesDir) === 'files' ? dirname(filesDir) : filesDir
   const relRun = relative(root, runDir).split('\\').join('/') || '.'
   const configRel = relative(root, join(filesDir, 'config.yaml'))
-  const configText = isFile(join(filesDir, 'config.yaml')) ? readFileSync(join(filesDir, 'config.yaml'), 'utf8') : undefined
+  const configText = isFile(join(filesDir, 'config.yaml')) ? readSmall(join(filesDir, 'config.yaml')) : undefined
+  if (configText === undefined && isFile(join(filesDir, 'config.yaml'))) log.skip({ file: configRel, reason: `unreadable or larger than ${MAX_METADATA_BYTES} bytes` })
   const config = configText === undefined ? {} : readConfig(configText, configRel, log)
   const wid = wandbRunId(runDir)
   const name = wid ?? (relRun === '.' ? basename(runDir) : relRun)
@@ -286,7 +286,8 @@ function historyRun(root: string, file: string, log: ImportLog, limits: ImportLi
 function csvRun(root: string, file: string, log: ImportLog, limits: ImportLimits, meter: ImportMeter, head: string[][]): RunSource {
   const dir = dirname(join(root, file))
   const configRel = relative(root, join(dir, 'config.yaml'))
-  const configText = isFile(join(dir, 'config.yaml')) ? readFileSync(join(dir, 'config.yaml'), 'utf8') : undefined
+  const configText = isFile(join(dir, 'config.yaml')) ? readSmall(join(dir, 'config.yaml')) : undefined
+  if (configText === undefined && isFile(join(dir, 'config.yaml'))) log.skip({ file: configRel, reason: `unreadable or larger than ${MAX_METADATA_BYTES} bytes` })
   const config = configText === undefined ? {} : readConfig(configText, configRel, log)
   const name = basename(file).replace(/\.csv$/i, '')
   const header = head[0] ?? []
