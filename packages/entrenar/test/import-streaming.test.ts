@@ -208,8 +208,24 @@ describe('TFRecord streaming', () => {
     const grownFile = readFileSync(join(more, 'big', 'events.out.tfevents.1.h'))
     appendFileSync(join(logdir, 'big', 'events.out.tfevents.1.h'), grownFile.subarray(size))
     const grown = await imp('tensorboard', logdir, store, { chunkBytes, batchPoints })
-    expect(grown.summary.runs[0]).toMatchObject({ action: 'updated', points: n + 700, written: 700 })
+    expect(grown.summary.runs[0]).toMatchObject({ action: 'updated', points: n + 700, written: 700, nonFinite: Math.ceil((n + 700 - 5) / 97) })
+    // Only what was appended is decoded: the first import recorded how far it read, and the file's first bytes still hash the same.
+    expect(grown.meter.bytes).toBe(grownFile.length - size)
     expect(grown.meter.maxBufferedPoints).toBeLessThanOrEqual(batchPoints)
+    expect(await rows(store)).toHaveLength(n + 700)
+    // A file rewritten in place (its first bytes differ) is read whole again, and nothing is duplicated.
+    const rewritten = readFileSync(join(logdir, 'big', 'events.out.tfevents.1.h'))
+    writeFileSync(join(logdir, 'big', 'events.out.tfevents.1.h'), rewritten.subarray(0, rewritten.length - 16 * 3))
+    appendFileSync(join(logdir, 'big', 'events.out.tfevents.1.h'), rewritten.subarray(rewritten.length - 16 * 3))
+    const again2 = await imp('tensorboard', logdir, store, { chunkBytes, batchPoints })
+    expect(again2.summary.runs[0]!.action).toBe('unchanged')
+    const other = Buffer.from(rewritten)
+    other[200] = other[200]! ^ 0xff
+    writeFileSync(join(logdir, 'big', 'events.out.tfevents.1.h'), other)
+    const redone = await imp('tensorboard', logdir, store, { chunkBytes, batchPoints })
+    expect(redone.meter.bytes).toBe(other.length)
+    expect(redone.summary.runs[0]).toMatchObject({ action: 'updated', written: 0 })
+    expect(redone.summary.skipped).toHaveLength(1)
     expect(await rows(store)).toHaveLength(n + 700)
   }, 120_000)
 })
@@ -249,6 +265,30 @@ describe('line and CSV streaming', () => {
       const again = await imp(format, src, store, { chunkBytes: 97, batchPoints: 50 })
       expect(again.summary.written).toBe(0)
     }
+  })
+
+  it('resumes a growing history after its last complete line: a line still being written is read again once finished, never twice', async () => {
+    const root = writeLayouts({ wandb: { runs: [{ dir: 'run-20240101_120000-grow01', history: history(4) }] } })
+    const file = join(root, 'wandb', 'run-20240101_120000-grow01', 'files', 'wandb-history.jsonl')
+    const store = tempDir()
+    // A complete object without its newline yet, then one cut in the middle.
+    appendFileSync(file, `{"_step": 4, "_timestamp": ${T + 4}, "loss": 4}`)
+    const first = await imp('wandb', file, store, { chunkBytes: 32 })
+    expect(first.summary.runs[0]).toMatchObject({ action: 'imported', points: 9, written: 9, nonFinite: 1 })
+    appendFileSync(file, `\n{"_step": 5, "_timestamp": ${T + 5}, "lo`)
+    const cut = await imp('wandb', file, store, { chunkBytes: 32 })
+    expect(cut.summary.runs[0]).toMatchObject({ action: 'updated', points: 9, written: 0 })
+    expect(cut.summary.skipped).toEqual([{ file: 'wandb-history.jsonl', line: 6, reason: expect.stringContaining('not JSON') }])
+    appendFileSync(file, `ss": "NaN"}\n{"_step": 6, "_timestamp": ${T + 6}, "loss": 6}\n`.replace('"NaN"', 'NaN'))
+    const done = await imp('wandb', file, store, { chunkBytes: 32 })
+    expect(done.summary.skipped).toEqual([])
+    expect(done.summary.runs[0]).toMatchObject({ action: 'updated', points: 11, written: 2, nonFinite: 2 })
+    // Only the lines after the last one that ended with a newline were read again.
+    expect(done.meter.bytes).toBeLessThan(200)
+    const got = await rows(store)
+    expect(got.map((r) => `${r.metric}@${r.step}`).sort()).toEqual(
+      [...Array.from({ length: 4 }, (_, i) => [`loss@${i}`, `nested.acc@${i}`]).flat(), 'loss@4', 'loss@5', 'loss@6'].sort(),
+    )
   })
 
   it('skips a line longer than the limit with its number and keeps the lines after it', async () => {
@@ -346,12 +386,14 @@ describe('idempotency and progress', () => {
       status: 'finished',
       source: '.',
       fingerprint: async () => 'f1',
+      appendable: [],
       async read(sink) {
         for (let i = 0; i < points.length; i++) {
           if (i === failAfter) throw new Error('disk went away')
           sink.push(...points[i]!)
           if (sink.full) await sink.drain()
         }
+        return new Map()
       },
     })
     const limits = importLimits({ batchPoints: 40 })

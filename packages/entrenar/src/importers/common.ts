@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { checkMetricName, checkStep, EntrenarError, ErrorCodes, NULL_INT32, RecordBatchBuilder, type RunInfo, type RunStatus } from '@entrenar/core'
 import type { ParquetStore } from '@entrenar/db'
-import type { ImportLimits, ImportMeter } from './stream.js'
+import { type FileState, type ImportLimits, type ImportMeter, type ResumePoint, sha256Prefix } from './stream.js'
 
 /** The config key under which an imported run records where it came from. */
 export const IMPORT_KEY = 'entrenar.import'
@@ -26,6 +26,9 @@ export class PointColumns {
 /** Where a reader puts the points of a run: buffered, and written to the store when `full`. */
 export interface PointSink {
   push(metric: string, value: number, step: number, timestampUs: number): void
+  /** Points pushed so far, and how many of them are NaN or ±Inf. */
+  readonly points: number
+  readonly nonFinite: number
   /** The batch has reached its size: the reader awaits `drain()` before it decodes more. */
   readonly full: boolean
   drain(): Promise<void>
@@ -43,8 +46,16 @@ export interface RunSource {
   readonly source: string
   /** Hash of everything the run is read from (streamed): the same source imports to the same fingerprint. */
   fingerprint(): Promise<string>
-  /** Reads the run's points into `sink`, awaiting `sink.drain()` whenever it is full. */
-  read(sink: PointSink): Promise<void>
+  /**
+   * Files that grow by appending (event files, metric logs, history lines), by a key unique in the run:
+   * an import records how far it read each, and the next import of a grown file reads only what follows.
+   */
+  readonly appendable: readonly { readonly key: string; readonly path: string }[]
+  /**
+   * Reads the run's points into `sink`, awaiting `sink.drain()` whenever it is full; appendable files
+   * found in `resume` are read from there. Resolves to how far each appendable file was read completely.
+   */
+  read(sink: PointSink, resume: ReadonlyMap<string, ResumePoint>): Promise<Map<string, ResumePoint>>
 }
 
 /** A record or line that could not be read: the file (relative to the imported path), the byte offset or line, why. */
@@ -127,6 +138,20 @@ interface PriorImport {
   readonly fingerprint?: unknown
   readonly points?: unknown
   readonly nonFinite?: unknown
+  readonly files?: unknown
+}
+
+const count = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0
+
+/** The file states an earlier import recorded, when well-formed (they come from a store on disk). */
+function priorFiles(files: unknown): Map<string, FileState> {
+  const out = new Map<string, FileState>()
+  if (!files || typeof files !== 'object' || Array.isArray(files)) return out
+  for (const [key, v] of Object.entries(files)) {
+    const f = v as Partial<FileState> | null
+    if (f && count(f.bytes) && count(f.lines) && count(f.points) && count(f.nonFinite) && typeof f.sha256 === 'string') out.set(key, { bytes: f.bytes, lines: f.lines, points: f.points, nonFinite: f.nonFinite, sha256: f.sha256 })
+  }
+  return out
 }
 
 /**
@@ -234,15 +259,40 @@ export async function writeRuns(
       config: { ...run.config, [IMPORT_KEY]: { ...importInfo, ...extra } },
     })
     if (!prior) await store.putRun(info(run.startTimeMs ?? 0, undefined, { fingerprint: null }))
+    // A file that only grew since the last import (its first bytes hash as recorded) is read from where
+    // that import stopped; any other file is read whole, and its points checked against the store.
+    const recorded = priorFiles(priorImport?.files)
+    const resume = new Map<string, ResumePoint>()
+    let resumedPoints = 0
+    let resumedNonFinite = 0
+    for (const f of prior ? run.appendable : []) {
+      const st = recorded.get(f.key)
+      if (st === undefined || (await sha256Prefix(f.path, st.bytes, limits.chunkBytes)) !== st.sha256) continue
+      resume.set(f.key, st)
+      resumedPoints += st.points
+      resumedNonFinite += st.nonFinite
+    }
     const w = new RunWriter(store, run.id, prior !== undefined, limits, meter)
-    await run.read(w)
+    const ends = await run.read(w, resume)
     await w.drain()
     await store.flush()
-    const startTimeMs = run.startTimeMs ?? (Number.isFinite(w.lo) ? Math.floor(w.lo / 1000) : 0)
-    const endTimeMs = run.endTimeMs ?? (Number.isFinite(w.hi) ? Math.ceil(w.hi / 1000) : undefined)
-    await store.putRun(info(startTimeMs, endTimeMs, { fingerprint, points: w.points, nonFinite: w.nonFinite }))
-    out.push({ id: run.id, name: run.name, source: run.source, points: w.points, written: w.written, nonFinite: w.nonFinite, action: prior ? 'updated' : 'imported' })
-    progress(`${run.name}: ${prior ? 'updated' : 'imported'}, ${w.written} of ${w.points} points written${w.nonFinite ? `, ${w.nonFinite} non-finite kept` : ''}`)
+    const files: Record<string, FileState> = Object.create(null)
+    for (const f of run.appendable) {
+      const end = ends.get(f.key)
+      const sha256 = end && (await sha256Prefix(f.path, end.bytes, limits.chunkBytes))
+      if (end && sha256) files[f.key] = { ...end, sha256 }
+    }
+    // Points read before a resume point are not read again: their times are the earlier import's.
+    const kept = prior !== undefined && resume.size > 0 ? prior : undefined
+    const lo = Math.min(Number.isFinite(w.lo) ? Math.floor(w.lo / 1000) : Number.POSITIVE_INFINITY, kept?.startTimeMs ?? Number.POSITIVE_INFINITY)
+    const hi = Math.max(Number.isFinite(w.hi) ? Math.ceil(w.hi / 1000) : Number.NEGATIVE_INFINITY, kept?.endTimeMs ?? Number.NEGATIVE_INFINITY)
+    const startTimeMs = run.startTimeMs ?? (Number.isFinite(lo) ? lo : 0)
+    const endTimeMs = run.endTimeMs ?? (Number.isFinite(hi) ? hi : undefined)
+    const points = resumedPoints + w.points
+    const nonFinite = resumedNonFinite + w.nonFinite
+    await store.putRun(info(startTimeMs, endTimeMs, { fingerprint, points, nonFinite, files }))
+    out.push({ id: run.id, name: run.name, source: run.source, points, written: w.written, nonFinite, action: prior ? 'updated' : 'imported' })
+    progress(`${run.name}: ${prior ? 'updated' : 'imported'}, ${w.written} of ${points} points written${resume.size ? ` (${w.points} read after ${resume.size} file${resume.size === 1 ? '' : 's'} resumed)` : ''}${nonFinite ? `, ${nonFinite} non-finite kept` : ''}`)
   }
   return out
 }

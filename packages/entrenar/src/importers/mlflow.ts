@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path'
 import type { RunStatus } from '@entrenar/core'
 import { parse as parseYaml } from 'yaml'
 import { type ImportLog, type PointSink, pointProblem, type RunSource, sourceError } from './common.js'
-import { Fingerprint, type ImportLimits, type ImportMeter, LineSplitter, readChunks } from './stream.js'
+import { Fingerprint, type ImportLimits, type ImportMeter, LineSplitter, NO_RESUME, type ResumePoint, readChunks } from './stream.js'
 import { entries, filesUnder, isDir, isFile, MAX_METADATA_BYTES, mustExist, parseNumber, readSmall } from './files.js'
 
 /** MLflow's RunStatus enum (mlflow/protos/service.proto), by number and by name. */
@@ -45,18 +45,24 @@ function keyFiles(dir: string, parts: [string, string][], relDir: string, log: I
 }
 
 /** Streams one metric file (`timestamp value step` lines) into `sink`; a malformed line is logged with its number. */
-async function readMetricFile(path: string, file: string, key: string, sink: PointSink, log: ImportLog, limits: ImportLimits, meter: ImportMeter): Promise<void> {
-  let lines: [string, number][] = []
+async function readMetricFile(path: string, file: string, key: string, sink: PointSink, log: ImportLog, limits: ImportLimits, meter: ImportMeter, start: ResumePoint): Promise<ResumePoint> {
+  let lines: [string, number, boolean][] = []
   const splitter = new LineSplitter(
     limits.maxLineBytes,
-    (text, line) => lines.push([text, line]),
+    (text, line, _offset, terminated) => lines.push([text, line, terminated]),
     (line) => log.skip({ file, line, reason: `line longer than ${limits.maxLineBytes} bytes` }),
     meter,
+    start,
   )
+  const p0 = sink.points - start.points
+  const n0 = sink.nonFinite - start.nonFinite
+  let tail: { points: number; nonFinite: number } | undefined
   const drain = async () => {
     const batch = lines
     lines = []
-    for (const [raw, n] of batch) {
+    for (const [raw, n, terminated] of batch) {
+      // A last line without `\n` may still be being written: its points are not counted as read for good.
+      if (!terminated) tail = { points: sink.points, nonFinite: sink.nonFinite }
       const line = raw.trim()
       if (line === '') continue
       const f = line.split(/\s+/)
@@ -84,9 +90,12 @@ async function readMetricFile(path: string, file: string, key: string, sink: Poi
       await drain()
     },
     meter,
+    Number.POSITIVE_INFINITY,
+    start.bytes,
   )
   splitter.end()
   await drain()
+  return { ...splitter.committed, points: (tail?.points ?? sink.points) - p0, nonFinite: (tail?.nonFinite ?? sink.nonFinite) - n0 }
 }
 
 /**
@@ -144,8 +153,11 @@ export async function readMlflow(mlruns: string, log: ImportLog, limits: ImportL
           for (const key of metricKeys) await fp.addFile(`${rel}/metrics/${key}`, join(metricsDir, key), limits.chunkBytes)
           return fp.digest()
         },
-        async read(sink) {
-          for (const key of metricKeys) await readMetricFile(join(metricsDir, key), `${rel}/metrics/${key}`, key, sink, log, limits, meter)
+        appendable: metricKeys.map((key) => ({ key, path: join(metricsDir, key) })),
+        async read(sink, resume) {
+          const ends = new Map<string, ResumePoint>()
+          for (const key of metricKeys) ends.set(key, await readMetricFile(join(metricsDir, key), `${rel}/metrics/${key}`, key, sink, log, limits, meter, resume.get(key) ?? NO_RESUME))
+          return ends
         },
       })
     }

@@ -59,11 +59,11 @@ export class ImportMeter {
 }
 
 /**
- * Reads `path` from the start in chunks of `chunkBytes`, awaiting `onChunk` for each (so a consumer that
+ * Reads `path` from byte `start` (default 0) in chunks of `chunkBytes`, awaiting `onChunk` for each (so a consumer that
  * writes to a store applies back-pressure). Reads at most `maxBytes` bytes when given. Resolves to the
  * number of bytes read. The consumer returns `false` to stop early.
  */
-export async function readChunks(path: string, chunkBytes: number, onChunk: (chunk: Uint8Array) => unknown, meter?: ImportMeter, maxBytes = Number.POSITIVE_INFINITY): Promise<number> {
+export async function readChunks(path: string, chunkBytes: number, onChunk: (chunk: Uint8Array) => unknown, meter?: ImportMeter, maxBytes = Number.POSITIVE_INFINITY, start = 0): Promise<number> {
   const fh = await open(path, 'r')
   let total = 0
   try {
@@ -71,7 +71,7 @@ export async function readChunks(path: string, chunkBytes: number, onChunk: (chu
       const want = Math.min(chunkBytes, maxBytes - total)
       if (want <= 0) break
       const buf = Buffer.allocUnsafe(want)
-      const { bytesRead } = await fh.read(buf, 0, want, null)
+      const { bytesRead } = await fh.read(buf, 0, want, start + total)
       if (bytesRead === 0) break
       total += bytesRead
       meter?.read(bytesRead)
@@ -134,16 +134,25 @@ export class LineSplitter {
   #parts: Uint8Array[] = []
   #partBytes = 0
   #skipping = false
-  #line = 0
-  #offset = 0
-  #lineStart = 0
+  #line: number
+  #offset: number
+  #lineStart: number
   readonly #decoder = new TextDecoder()
   constructor(
     readonly maxBytes: number,
-    readonly onLine: (text: string, line: number, offset: number) => void,
+    readonly onLine: (text: string, line: number, offset: number, terminated: boolean) => void,
     readonly onLong: (line: number, offset: number) => void,
     readonly meter?: ImportMeter,
-  ) {}
+    start: { bytes: number; lines: number } = { bytes: 0, lines: 0 },
+  ) {
+    this.#offset = start.bytes
+    this.#lineStart = start.bytes
+    this.#line = start.lines
+  }
+  /** Where the lines ended by a `\n` end: a later read of a grown file resumes there. */
+  get committed(): { bytes: number; lines: number } {
+    return { bytes: this.#lineStart, lines: this.#line }
+  }
   push(chunk: Uint8Array): void {
     let at = 0
     while (at < chunk.length) {
@@ -174,7 +183,7 @@ export class LineSplitter {
     }
     this.meter?.buffered(chunk.length + this.#partBytes)
   }
-  #emit(tail: Uint8Array): void {
+  #emit(tail: Uint8Array, terminated = true): void {
     let bytes = tail
     if (this.#parts.length > 0) {
       this.#parts.push(tail)
@@ -182,13 +191,43 @@ export class LineSplitter {
       this.#parts = []
       this.#partBytes = 0
     }
-    this.onLine(this.#decoder.decode(bytes), this.#line + 1, this.#lineStart)
+    this.onLine(this.#decoder.decode(bytes), this.#line + 1, this.#lineStart, terminated)
   }
-  /** Emits the last line when the input does not end with `\n`. */
+  /** Emits the last line when the input does not end with `\n` (it is not part of {@link committed}). */
   end(): void {
-    if (!this.#skipping && this.#partBytes > 0) {
-      this.#emit(new Uint8Array(0))
-      this.#line++
-    }
+    if (!this.#skipping && this.#partBytes > 0) this.#emit(new Uint8Array(0), false)
   }
+}
+
+/**
+ * A place in a file up to which an earlier import read it completely: whole records (TFRecord) or lines
+ * ended by `\n`, with the number of such lines.
+ */
+export interface ResumePoint {
+  readonly bytes: number
+  readonly lines: number
+  /** Points read from those bytes, and how many of them are NaN or ±Inf. */
+  readonly points: number
+  readonly nonFinite: number
+}
+
+/** The start of a file. */
+export const NO_RESUME: ResumePoint = { bytes: 0, lines: 0, points: 0, nonFinite: 0 }
+
+/** What an import records per file so that the next import of a grown file reads only what follows. */
+export interface FileState extends ResumePoint {
+  /** SHA-256 (hex) of the file's first `bytes` bytes: a file rewritten rather than appended to is read again. */
+  readonly sha256: string
+}
+
+/** SHA-256 (hex) of the first `bytes` bytes of a file, streamed; undefined when the file is shorter. */
+export async function sha256Prefix(path: string, bytes: number, chunkBytes: number): Promise<string | undefined> {
+  const h = createHash('sha256')
+  let got: number
+  try {
+    got = await readChunks(path, chunkBytes, (c) => void h.update(c), undefined, bytes)
+  } catch {
+    return undefined
+  }
+  return got === bytes ? h.digest('hex') : undefined
 }

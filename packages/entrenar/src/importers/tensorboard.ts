@@ -5,7 +5,7 @@ import type { RunInfo } from '@entrenar/core'
 import { encodeRunId, type ParquetStore } from '@entrenar/db'
 import protobuf from 'protobufjs'
 import { type ImportLog, type PointSink, pointProblem, type RunSource, sourceError, stableId } from './common.js'
-import { Fingerprint, type ImportLimits, type ImportMeter, readChunks, readHead } from './stream.js'
+import { Fingerprint, type ImportLimits, type ImportMeter, type ResumePoint, readChunks, readHead } from './stream.js'
 import { TENSORBOARD_PROTO } from './tensorboard-proto.js'
 import { frameTfRecord, TfRecordSplitter } from './tfrecord.js'
 
@@ -121,18 +121,24 @@ function addEvent(ev: EventMsg, run: string, sink: PointSink, log: ImportLog): v
  * decoded by protobufjs, and the reader waits for the sink whenever a batch is full. Corrupt, truncated
  * and oversized stretches are logged with the file and byte offset.
  */
-async function readEventFile(path: string, relFile: string, run: string, sink: PointSink, log: ImportLog, limits: ImportLimits, meter: ImportMeter): Promise<void> {
+async function readEventFile(path: string, relFile: string, run: string, sink: PointSink, log: ImportLog, limits: ImportLimits, meter: ImportMeter, start: ResumePoint): Promise<ResumePoint> {
   let pending: { offset: number; data: Uint8Array }[] = []
+  // Every point of a record is read when the record is: the file is complete up to the last record's end.
+  let end = start.bytes
+  const p0 = sink.points - start.points
+  const n0 = sink.nonFinite - start.nonFinite
   const splitter = new TfRecordSplitter(
     (offset, data) => pending.push({ offset, data }),
     (b) => log.skip({ file: relFile, offset: b.offset, bytes: b.bytes, reason: b.reason === 'oversized' ? `oversized: a record of ${b.bytes - 16} bytes exceeds the ${limits.maxRecordBytes}-byte limit` : b.reason }),
     limits.maxRecordBytes,
     meter,
+    start.bytes,
   )
   const decodeAll = async () => {
     const records = pending
     pending = []
     for (const r of records) {
+      end = r.offset + 16 + r.data.length
       let ev: EventMsg
       try {
         ev = EventType.decode(r.data) as unknown as EventMsg
@@ -152,9 +158,12 @@ async function readEventFile(path: string, relFile: string, run: string, sink: P
       await decodeAll()
     },
     meter,
+    Number.POSITIVE_INFINITY,
+    start.bytes,
   )
   splitter.end()
   await decodeAll()
+  return { bytes: end, lines: 0, points: sink.points - p0, nonFinite: sink.nonFinite - n0 }
 }
 
 /**
@@ -190,8 +199,14 @@ export async function readTensorboard(logdir: string, log: ImportLog, limits: Im
         for (const file of files) await fp.addFile(file, join(abs, rel, file), limits.chunkBytes)
         return fp.digest()
       },
-      async read(sink) {
-        for (const file of files) await readEventFile(join(abs, rel, file), rel === '' ? file : `${relDir}/${file}`, name, sink, log, limits, meter)
+      appendable: files.map((file) => ({ key: file, path: join(abs, rel, file) })),
+      async read(sink, resume) {
+        const ends = new Map<string, ResumePoint>()
+        for (const file of files) {
+          const start = resume.get(file) ?? { bytes: 0, lines: 0, points: 0, nonFinite: 0 }
+          ends.set(file, await readEventFile(join(abs, rel, file), rel === '' ? file : `${relDir}/${file}`, name, sink, log, limits, meter, start))
+        }
+        return ends
       },
     })
   }

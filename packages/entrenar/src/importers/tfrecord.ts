@@ -72,7 +72,11 @@ export class TfRecordSplitter {
     readonly onBad: (bad: BadRecord) => void,
     readonly maxRecordBytes = 64 << 20,
     readonly meter?: { buffered(bytes: number): void },
-  ) {}
+    /** File offset of the first byte pushed (a read resumed after an earlier import). */
+    start = 0,
+  ) {
+    this.#base = start
+  }
 
   /** The file offset up to which the input has been read. */
   get offset(): number {

@@ -1,7 +1,7 @@
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { type ImportLog, type PointSink, pointProblem, type RunSource, stableId } from './common.js'
-import { Fingerprint, type ImportLimits, type ImportMeter, LineSplitter, readChunks } from './stream.js'
+import { Fingerprint, type ImportLimits, type ImportMeter, LineSplitter, NO_RESUME, readChunks } from './stream.js'
 import { filesUnder, isFile, MAX_METADATA_BYTES, mustExist, parseNumber, readSmall } from './files.js'
 
 const NON_FINITE = '\u0000entrenar-nonfinite:'
@@ -232,18 +232,26 @@ function historyRun(root: string, file: string, log: ImportLog, limits: ImportLi
       if (configText !== undefined) fp.add(configRel, configText)
       return fp.digest()
     },
-    async read(sink) {
-      let lines: [string, number][] = []
+    appendable: [{ key: file, path: join(root, file) }],
+    async read(sink, resume) {
+      const start = resume.get(file) ?? NO_RESUME
+      let lines: [string, number, boolean][] = []
       const splitter = new LineSplitter(
         limits.maxLineBytes,
-        (text, n) => lines.push([text, n]),
+        (text, n, _offset, terminated) => lines.push([text, n, terminated]),
         (n) => log.skip({ file, line: n, reason: `line longer than ${limits.maxLineBytes} bytes` }),
         meter,
+        start,
       )
+      const p0 = sink.points - start.points
+      const n0 = sink.nonFinite - start.nonFinite
+      let tail: { points: number; nonFinite: number } | undefined
       const drain = async () => {
         const batch = lines
         lines = []
-        for (const [raw, n] of batch) {
+        for (const [raw, n, terminated] of batch) {
+          // A last line without `\n` may still be being written: its points are not counted as read for good.
+          if (!terminated) tail = { points: sink.points, nonFinite: sink.nonFinite }
           const line = raw.trim()
           if (line === '') continue
           let row: unknown
@@ -276,9 +284,12 @@ function historyRun(root: string, file: string, log: ImportLog, limits: ImportLi
           await drain()
         },
         meter,
+        Number.POSITIVE_INFINITY,
+        start.bytes,
       )
       splitter.end()
       await drain()
+      return new Map([[file, { ...splitter.committed, points: (tail?.points ?? sink.points) - p0, nonFinite: (tail?.nonFinite ?? sink.nonFinite) - n0 }]])
     },
   }
 }
@@ -307,6 +318,8 @@ function csvRun(root: string, file: string, log: ImportLog, limits: ImportLimits
       if (configText !== undefined) fp.add(configRel, configText)
       return fp.digest()
     },
+    // A CSV export is written once, not appended to: it is always read whole.
+    appendable: [],
     async read(sink) {
       let rows: [string[], number][] = []
       const parser = new CsvParser(
@@ -362,6 +375,7 @@ function csvRun(root: string, file: string, log: ImportLog, limits: ImportLimits
       parser.push(decoder.decode())
       parser.end()
       await drain()
+      return new Map()
     },
   }
 }
