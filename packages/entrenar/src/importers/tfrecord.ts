@@ -78,11 +78,6 @@ export class TfRecordSplitter {
     this.#base = start
   }
 
-  /** The file offset up to which the input has been read. */
-  get offset(): number {
-    return this.#base + this.#buf.length
-  }
-
   push(chunk: Uint8Array): void {
     if (this.#ended) throw new Error('TfRecordSplitter: push after end')
     let c = chunk
