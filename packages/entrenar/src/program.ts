@@ -155,7 +155,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     imp
       .command(`${format} <source> [store]`)
       .description(`${what} into [store] (default $ENTRENAR_DIR or ./runs)`)
-      .action((source: string, store: string | undefined) => run(async (io) => (await import('./commands/import.js')).importCommand(format, source, store, io))())
+      .option('--progress', 'progress on stderr (points, bytes/s) even when it is not a terminal or with --json')
+      .action((source: string, store: string | undefined, o: { progress?: boolean }) => run(async (io) => (await import('./commands/import.js')).importCommand(format, source, store, o, io))())
   }
   program
     .command('export')

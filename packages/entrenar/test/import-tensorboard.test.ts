@@ -73,7 +73,7 @@ describe('import tensorboard', () => {
       ],
     })
     const store = tempDir()
-    const r = await cli(['--json', 'import', 'tensorboard', logdir, store])
+    const r = await cli(['--json', 'import', 'tensorboard', logdir, store, '--progress'])
     expect(r.code).toBe(0)
     const summary = JSON.parse(r.out)
     expect(summary.runs.map((x: { name: string }) => x.name)).toEqual(['exp1/eval', 'exp1/train'])

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync } from 'node:fs'
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs'
 import { join } from 'node:path'
 import { sourceError } from './common.js'
 
@@ -67,4 +67,40 @@ export function parseNumber(text: string): number | undefined {
   }
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined
   return Number(t)
+}
+
+/** The most a metadata file (meta.yaml, a param, a tag, config.yaml) may hold: they are read whole. */
+export const MAX_METADATA_BYTES = 4 << 20
+
+/**
+ * A small file read whole, as UTF-8 text, or `undefined` when it holds more than `maxBytes` (read no
+ * further than that, so a huge or endless file costs nothing) or cannot be read.
+ */
+export function readSmall(path: string, maxBytes = MAX_METADATA_BYTES): string | undefined {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch {
+    return undefined
+  }
+  try {
+    let buf = Buffer.allocUnsafe(Math.min(fstatSync(fd).size, maxBytes) + 1)
+    let got = 0
+    for (;;) {
+      if (got === buf.length) {
+        // The file grew since fstat: room up to the limit (and one byte to tell it is over).
+        if (buf.length > maxBytes) return undefined
+        const bigger = Buffer.allocUnsafe(maxBytes + 1)
+        buf.copy(bigger, 0, 0, got)
+        buf = bigger
+      }
+      const n = readSync(fd, buf, got, buf.length - got, null)
+      if (n === 0) break
+      got += n
+    }
+    if (got > maxBytes) return undefined
+    return buf.toString('utf8', 0, got)
+  } finally {
+    closeSync(fd)
+  }
 }

@@ -1,23 +1,23 @@
-import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { RunStatus } from '@entrenar/core'
 import { parse as parseYaml } from 'yaml'
-import { Fingerprint, type ImportLog, PointColumns, pointProblem, type SourceRun, sourceError } from './common.js'
-import { entries, filesUnder, isDir, isFile, mustExist, parseNumber } from './files.js'
+import { type ImportLog, type PointSink, pointProblem, type RunSource, sourceError } from './common.js'
+import { Fingerprint, type ImportLimits, type ImportMeter, LineSplitter, NO_RESUME, type ResumePoint, readChunks } from './stream.js'
+import { entries, filesUnder, isDir, isFile, MAX_METADATA_BYTES, mustExist, parseNumber, readSmall } from './files.js'
 
 /** MLflow's RunStatus enum (mlflow/protos/service.proto), by number and by name. */
 const STATUS: Record<string, RunStatus> = { '1': 'running', '2': 'running', '3': 'finished', '4': 'failed', '5': 'stopped', RUNNING: 'running', SCHEDULED: 'running', FINISHED: 'finished', FAILED: 'failed', KILLED: 'stopped' }
 
-function yamlFile(path: string, rel: string, log: ImportLog): Record<string, unknown> | undefined {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch {
+/** A YAML mapping file, parsed, with its text (for the fingerprint); undefined (and logged) when it is not one. */
+function yamlFile(path: string, rel: string, log: ImportLog): { doc: Record<string, unknown>; text: string } | undefined {
+  const text = readSmall(path)
+  if (text === undefined) {
+    log.skip({ file: rel, reason: `unreadable or larger than ${MAX_METADATA_BYTES} bytes` })
     return undefined
   }
   try {
     const v = parseYaml(text) as unknown
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>
+    if (v && typeof v === 'object' && !Array.isArray(v)) return { doc: v as Record<string, unknown>, text }
     log.skip({ file: rel, reason: 'meta.yaml is not a mapping' })
   } catch (e) {
     log.skip({ file: rel, reason: `unreadable YAML: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` })
@@ -29,75 +29,116 @@ const str = (v: unknown): string | undefined => (v === undefined || v === null ?
 const ms = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
 /** `key → file content` of every file under `dir` (keys with `/` are nested directories in MLflow's file store). */
-function keyFiles(dir: string, fp: Fingerprint, relDir: string): Record<string, string> {
+function keyFiles(dir: string, parts: [string, string][], relDir: string, log: ImportLog): Record<string, string> {
   // No prototype: a param or tag named `__proto__` is data like any other key.
   const out: Record<string, string> = Object.create(null)
   for (const key of filesUnder(dir)) {
-    const text = readFileSync(join(dir, key), 'utf8')
-    fp.add(`${relDir}/${key}`, text)
+    const text = readSmall(join(dir, key))
+    if (text === undefined) {
+      log.skip({ file: `${relDir}/${key}`, reason: `unreadable or larger than ${MAX_METADATA_BYTES} bytes` })
+      continue
+    }
+    parts.push([`${relDir}/${key}`, text])
     out[key] = text
   }
   return out
 }
 
+/** Streams one metric file (`timestamp value step` lines) into `sink`; a malformed line is logged with its number. */
+async function readMetricFile(path: string, file: string, key: string, sink: PointSink, log: ImportLog, limits: ImportLimits, meter: ImportMeter, start: ResumePoint): Promise<ResumePoint> {
+  let lines: [string, number, boolean][] = []
+  const splitter = new LineSplitter(
+    limits.maxLineBytes,
+    (text, line, _offset, terminated) => lines.push([text, line, terminated]),
+    (line) => log.skip({ file, line, reason: `line longer than ${limits.maxLineBytes} bytes` }),
+    meter,
+    start,
+  )
+  const p0 = sink.points - start.points
+  const n0 = sink.nonFinite - start.nonFinite
+  let tail: { points: number; nonFinite: number } | undefined
+  const drain = async () => {
+    const batch = lines
+    lines = []
+    for (const [raw, n, terminated] of batch) {
+      // A last line without `\n` may still be being written: its points are not counted as read for good.
+      if (!terminated) tail = { points: sink.points, nonFinite: sink.nonFinite }
+      const line = raw.trim()
+      if (line === '') continue
+      const f = line.split(/\s+/)
+      const ts = f.length === 2 || f.length === 3 ? parseNumber(f[0]!) : undefined
+      const value = ts === undefined ? undefined : parseNumber(f[1]!)
+      const step = f.length === 3 ? parseNumber(f[2]!) : 0
+      if (ts === undefined || !Number.isFinite(ts) || value === undefined || step === undefined) {
+        log.skip({ file, line: n, reason: `not "timestamp value step": ${JSON.stringify(line.slice(0, 80))}` })
+        continue
+      }
+      const problem = pointProblem(key, step)
+      if (problem !== undefined) {
+        log.skip({ file, line: n, reason: problem })
+        continue
+      }
+      sink.push(key, value, step, Math.round(ts * 1000))
+      if (sink.full) await sink.drain()
+    }
+  }
+  await readChunks(
+    path,
+    limits.chunkBytes,
+    async (chunk) => {
+      splitter.push(chunk)
+      await drain()
+    },
+    meter,
+    Number.POSITIVE_INFINITY,
+    start.bytes,
+  )
+  splitter.end()
+  await drain()
+  return { ...splitter.committed, points: (tail?.points ?? sink.points) - p0, nonFinite: (tail?.nonFinite ?? sink.nonFinite) - n0 }
+}
+
 /**
  * Reads an MLflow file store (`mlruns/`): every `<experiment id>/<run id>/` with a `meta.yaml` is a run;
  * `metrics/<key>` lines `timestamp(ms) value step` are points (the two-field form of old versions has
- * step 0), `params/<key>` become the run's config, `tags/<key>` and the experiment are kept in the config
- * under `mlflow.tags` and `mlflow.experiment`, the name is `run_name` or the `mlflow.runName` tag.
+ * step 0), streamed line by line; `params/<key>` become the run's config, `tags/<key>` and the experiment
+ * are kept in the config under `mlflow.tags` and `mlflow.experiment`, the name is `run_name` or the
+ * `mlflow.runName` tag.
  */
-export function readMlflow(mlruns: string, log: ImportLog, progress: (line: string) => void): SourceRun[] {
+export async function readMlflow(mlruns: string, log: ImportLog, limits: ImportLimits, meter: ImportMeter): Promise<RunSource[]> {
   mustExist('mlflow', mlruns)
   const root = resolve(mlruns)
   if (!isDir(root)) throw sourceError(`entrenar import mlflow: ${mlruns} is not a directory`)
-  const runs: SourceRun[] = []
+  const runs: RunSource[] = []
   for (const expId of entries(root)) {
     const expDir = join(root, expId)
     if (!isDir(expDir) || expId.startsWith('.') || !isFile(join(expDir, 'meta.yaml'))) continue
-    const exp = yamlFile(join(expDir, 'meta.yaml'), `${expId}/meta.yaml`, log)
-    if (!exp) continue
+    const expYaml = yamlFile(join(expDir, 'meta.yaml'), `${expId}/meta.yaml`, log)
+    if (!expYaml) continue
+    const exp = expYaml.doc
     const experiment = { id: str(exp.experiment_id) ?? expId, ...(exp.name === undefined ? {} : { name: str(exp.name) }), ...(exp.lifecycle_stage === undefined ? {} : { lifecycleStage: str(exp.lifecycle_stage) }) }
     for (const runDirName of entries(expDir)) {
       const runDir = join(expDir, runDirName)
       const rel = `${expId}/${runDirName}`
       if (!isDir(runDir) || !isFile(join(runDir, 'meta.yaml'))) continue
-      const meta = yamlFile(join(runDir, 'meta.yaml'), `${rel}/meta.yaml`, log)
-      if (!meta) continue
-      const fp = new Fingerprint().add(`${expId}/meta.yaml`, readFileSync(join(expDir, 'meta.yaml'))).add(`${rel}/meta.yaml`, readFileSync(join(runDir, 'meta.yaml')))
+      const metaYaml = yamlFile(join(runDir, 'meta.yaml'), `${rel}/meta.yaml`, log)
+      if (!metaYaml) continue
+      const meta = metaYaml.doc
+      const parts: [string, string][] = [
+        [`${expId}/meta.yaml`, expYaml.text],
+        [`${rel}/meta.yaml`, metaYaml.text],
+      ]
       const runId = str(meta.run_id) ?? str(meta.run_uuid) ?? runDirName
-      const params = keyFiles(join(runDir, 'params'), fp, `${rel}/params`)
-      const tags = keyFiles(join(runDir, 'tags'), fp, `${rel}/tags`)
+      const keyParts: [string, string][] = []
+      const params = keyFiles(join(runDir, 'params'), keyParts, `${rel}/params`, log)
+      const tags = keyFiles(join(runDir, 'tags'), keyParts, `${rel}/tags`, log)
+      parts.push(...keyParts)
       const name = str(meta.run_name) || tags['mlflow.runName'] || str(meta.name) || runId
-      const points = new PointColumns()
       const metricsDir = join(runDir, 'metrics')
-      for (const key of filesUnder(metricsDir)) {
-        const file = `${rel}/metrics/${key}`
-        const text = readFileSync(join(metricsDir, key), 'utf8')
-        fp.add(file, text)
-        const lines = text.split('\n')
-        for (let i = 0; i < lines.length; i++) {
-          const line = lines[i]!.trim()
-          if (line === '') continue
-          const f = line.split(/\s+/)
-          const ts = f.length === 2 || f.length === 3 ? parseNumber(f[0]!) : undefined
-          const value = ts === undefined ? undefined : parseNumber(f[1]!)
-          const step = f.length === 3 ? parseNumber(f[2]!) : 0
-          if (ts === undefined || !Number.isFinite(ts) || value === undefined || step === undefined) {
-            log.skip({ file, line: i + 1, reason: `not "timestamp value step": ${JSON.stringify(line.slice(0, 80))}` })
-            continue
-          }
-          const problem = pointProblem(key, step)
-          if (problem !== undefined) {
-            log.skip({ file, line: i + 1, reason: problem })
-            continue
-          }
-          points.push(key, value, step, Math.round(ts * 1000))
-        }
-      }
+      const metricKeys = filesUnder(metricsDir)
       const status = STATUS[str(meta.status) ?? ''] ?? 'finished'
       const start = ms(meta.start_time)
       const end = ms(meta.end_time)
-      progress(`${name}: read ${points.length} points`)
       runs.push({
         id: `mlflow-${runId}`,
         name,
@@ -106,8 +147,18 @@ export function readMlflow(mlruns: string, log: ImportLog, progress: (line: stri
         ...(start === undefined ? {} : { startTimeMs: start }),
         ...(end === undefined ? {} : { endTimeMs: end }),
         source: rel,
-        fingerprint: fp.digest(),
-        points,
+        async fingerprint() {
+          const fp = new Fingerprint()
+          for (const [n, c] of parts) fp.add(n, c)
+          for (const key of metricKeys) await fp.addFile(`${rel}/metrics/${key}`, join(metricsDir, key), limits.chunkBytes)
+          return fp.digest()
+        },
+        appendable: metricKeys.map((key) => ({ key, path: join(metricsDir, key) })),
+        async read(sink, resume) {
+          const ends = new Map<string, ResumePoint>()
+          for (const key of metricKeys) ends.set(key, await readMetricFile(join(metricsDir, key), `${rel}/metrics/${key}`, key, sink, log, limits, meter, resume.get(key) ?? NO_RESUME))
+          return ends
+        },
       })
     }
   }
