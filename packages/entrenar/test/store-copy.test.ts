@@ -116,7 +116,7 @@ describe('entrenar store copy between Parquet directories', () => {
     expect((await pointsOf(o3)).filter((p) => !p.startsWith('theirs |'))).toEqual(want)
     expect((await o3.runs()).map((x) => x.id).sort()).toEqual(['alpha', 'beta/ü ñ', 'empty', 'theirs'])
     await o3.close()
-  })
+  }, 120_000)
 
   it('--run copies one run; an unknown run, the same store twice, and bad flags are coded errors', async () => {
     const src = tempDir()
@@ -204,7 +204,7 @@ describe('entrenar store copy between Parquet directories', () => {
     // Again into ClickHouse: nothing written.
     expect(JSON.parse((await cli(['--json', 'store', 'copy', src, chUrl('roundtrip')])).out)).toMatchObject({ written: 0, present: want.length })
     expect((await cli(['store', 'copy', chUrl('roundtrip'), `clickhouse://127.0.0.1:${server.httpPort}/roundtrip/`])).err).toMatch(/same store/)
-  })
+  }, 120_000)
 
   it('interrupted between batches (Ctrl-C), the same command finishes the copy without duplicates', async () => {
     const src = tempDir()
@@ -251,7 +251,7 @@ describe('entrenar store copy between Parquet directories', () => {
     const done = await openClickHouseStore({ url: server.url, database: 'interrupted' })
     expect(await pointsOf(done)).toEqual(want)
     await done.close()
-  })
+  }, 120_000)
 
   const entrenarBin = fileURLToPath(new URL('../bin/entrenar.js', import.meta.url))
   const built = existsSync(fileURLToPath(new URL('../dist/cli.js', import.meta.url)))
@@ -270,9 +270,13 @@ describe('entrenar store copy between Parquet directories', () => {
     await s.flush()
     const want = await pointsOf(s)
     await s.close()
-    const kill = async (to: string, held: () => Promise<number>) => {
-      const child = spawn(process.execPath, [entrenarBin, 'store', 'copy', src, to, '--batch-rows', '200'], { stdio: 'ignore' })
-      const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)))
+    const kill = async (source: string, to: string, held: () => Promise<number>) => {
+      const child = spawn(process.execPath, [entrenarBin, 'store', 'copy', source, to, '--batch-rows', '100'], { stdio: ['ignore', 'ignore', 'pipe'] })
+      let stderr = ''
+      child.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString()
+      })
+      const exited = new Promise<string>((r) => child.once('exit', (c, sig) => r(`${c ?? sig}${c === null ? '' : `: ${stderr}`}`)))
       // Kill as soon as the destination holds some of the points.
       for (;;) {
         if (child.exitCode !== null) break
@@ -287,7 +291,7 @@ describe('entrenar store copy between Parquet directories', () => {
       const r = await fetch(`${server.url}/?query=${encodeURIComponent(`SELECT count() FROM ${chDb}.points FINAL`)}`)
       return r.ok ? Number((await r.text()).trim()) : 0
     }
-    expect(await kill(chUrl(chDb), count)).toBe(null) // killed, not finished
+    expect(await kill(src, chUrl(chDb), count)).toBe('SIGKILL') // killed, not finished
     const partial = await count()
     expect(partial).toBeGreaterThan(0)
     expect(partial).toBeLessThan(want.length)
@@ -308,12 +312,18 @@ describe('entrenar store copy between Parquet directories', () => {
         return 0
       }
     }
-    expect(await kill(chUrl(chDb), async () => ((await walRows()) > 100_000 ? 1 : 0))).toBe(null)
+    expect(await kill(chUrl(chDb), dst, async () => ((await walRows()) > 100_000 ? 1 : 0))).toBe('SIGKILL')
+    // Opening the destination replays the killed writer's WAL: part of the copy is there.
+    const half = await openStore(dst)
+    const got = (await pointsOf(half)).length
+    await half.close()
+    expect(got).toBeGreaterThan(0)
+    expect(got).toBeLessThan(want.length)
     const rerun2 = await cli(['--json', 'store', 'copy', chUrl(chDb), dst])
     expect(rerun2.err).not.toMatch(/error/)
     expect(rerun2.code).toBe(0)
     const p = await openStore(dst)
     expect(await pointsOf(p)).toEqual(want)
     await p.close()
-  })
+  }, 180_000)
 })
