@@ -356,7 +356,9 @@ class Store implements ClickHouseStore {
       for (const g of groupRows(rows)) series.push(columns(g, ['x', 'value', 'count', 'nanCount'], [num1, bitsToFloat, num1, num1]))
     } else if ('points' in b) {
       const inner = `SELECT run_id, metric, step, timestamp_us, batch_id, row_no, value FROM ${from} ${where}`
-      const bounds = `SELECT run_id, metric, min(step) AS lo, max(step) AS hi FROM ${from} ${where} GROUP BY run_id, metric`
+      // The step range of a series is the same with or without the copies a retried batch may have left, so it is
+      // read without FINAL (the scan that dominates this query).
+      const bounds = `SELECT run_id, metric, min(step) AS lo, max(step) AS hi FROM ${this.#db}.points ${where} GROUP BY run_id, metric`
       const k = `least(${b.points - 1}, floor((step - lo) / ((hi - lo + 1) / ${b.points})))`
       const rows = await this.#select(
         `SELECT run_id, metric, ${k} AS k, max(step), ${bits(aggregateSql('last'))}, ${bits(aggregateSql('min'))}, ${bits(aggregateSql('max'))}, count(), countIf(isNaN(value))
