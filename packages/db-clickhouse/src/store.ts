@@ -78,7 +78,8 @@ export function parseClickHouseUrl(text: string): ClickHouseStoreOptions {
   try {
     u = new URL(text)
   } catch (e) {
-    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: ${JSON.stringify(text)} is not a URL`, { cause: e })
+    // The text may carry a password: the message shows it without.
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: ${JSON.stringify(String(text).replace(/\/\/[^@/]*@/, '//…@'))} is not a URL`)
   }
   if (u.protocol !== 'clickhouse:' && u.protocol !== 'clickhouse+https:') {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: store URL must start with clickhouse:// or clickhouse+https://, got ${JSON.stringify(u.protocol)}`)

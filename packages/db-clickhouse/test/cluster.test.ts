@@ -234,5 +234,13 @@ describe('cluster in the store URL', () => {
     expect(parseClickHouseUrl('clickhouse://h:8123/db?cluster=m&shardingKey=sipHash64(run_id)')).toMatchObject({ cluster: { name: 'm', shardingKey: 'sipHash64(run_id)' } })
     expect(() => parseClickHouseUrl('clickhouse://h:8123/db?clustr=m')).toThrow(/unknown store URL parameter "clustr"/)
     expect(() => parseClickHouseUrl('clickhouse://h:8123/db?shardingKey=run_id')).toThrow(/needs cluster/)
+    // A URL that does not parse is named in the error without its password.
+    let message = ''
+    try {
+      parseClickHouseUrl('clickhouse://u:secret@[::1/db')
+    } catch (e) {
+      message = (e as Error).message
+    }
+    expect(message).toMatch(/"clickhouse:\/\/…@\[::1\/db" is not a URL/)
   })
 })

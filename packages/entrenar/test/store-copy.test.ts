@@ -140,6 +140,8 @@ describe('entrenar store copy between Parquet directories', () => {
     expect(same.err).toMatch(/same store/)
     expect((await cli(['store', 'copy', src, tempDir(), '--batch-rows', '0'])).code).toBe(2)
     expect((await cli(['store', 'copy', join(src, 'missing'), tempDir()])).code).toBe(3)
+    expect((await cli(['store', 'copy', 'clickhouse://[::1', tempDir()])).code).toBe(4)
+    expect((await cli(['store', 'copy', src, 'clickhouse://u:secret@[::1/db'])).err).not.toMatch(/secret/)
     await expect(copyStore(s, s, { batchSize: 1 } as never)).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })
   })
 

@@ -20,7 +20,12 @@ const shown = (s: string) => s.replace(/\/\/([^@/:]*):[^@/]*@/, '//$1:…@')
 /** Where a store is, normalised so that the same store named twice is recognised. */
 function identity(loc: string): string {
   if (isUrl(loc)) {
-    const u = new URL(loc.replace(/^clickhouse(\+https)?:/i, 'http:'))
+    let u: URL
+    try {
+      u = new URL(loc.replace(/^clickhouse(\+https)?:/i, 'http:'))
+    } catch {
+      return loc // not a URL: opening it reports the coded error
+    }
     return `clickhouse://${u.hostname.toLowerCase()}:${u.port || '8123'}${u.pathname.replace(/\/+$/, '') || '/entrenar'}`
   }
   const p = resolve(loc)
