@@ -77,8 +77,8 @@ export function parseClickHouseUrl(text: string): ClickHouseStoreOptions {
   let u: URL
   try {
     u = new URL(text)
-  } catch (e) {
-    // The text may carry a password: the message shows it without.
+  } catch {
+    // The text may carry a password: the message shows it without (and the parser's error, which holds the text, is not kept as the cause).
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: ${JSON.stringify(String(text).replace(/\/\/[^@/]*@/, '//…@'))} is not a URL`)
   }
   if (u.protocol !== 'clickhouse:' && u.protocol !== 'clickhouse+https:') {
