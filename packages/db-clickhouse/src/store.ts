@@ -383,26 +383,37 @@ class Store implements ClickHouseStore {
     }
     validateQuery({ ...(filter?.runs ? { runs: filter.runs } : {}), ...(filter?.metrics ? { metrics: filter.metrics } : {}) })
     const where = whereSql({ ...filter, from: fromUs, to: toUs })
-    const rows = await this.#select(
+    // RowBinary: the value's bits arrive as bytes, integers without text; one pass over the answer.
+    const buf = await this.#selectBinary(
       `SELECT run_id, metric, step, timestamp_us, value_bits, epoch, batch, tags FROM ${this.#db}.points FINAL ${where} ORDER BY run_id, batch_id, row_no`,
     )
+    const r = new BinaryReader(buf)
     const out: RecordBatch[] = []
-    for (const g of groupByRun(rows)) {
-      const b = new RecordBatchBuilder(g.runId, g.rows.length)
-      for (const r of g.rows) {
-        const tags = r[7] === '\\N' ? null : (JSON.parse(tsvUnescape(r[7]!)) as Record<string, string>)
-        b.append(
-          b.metricId(tsvUnescape(r[1]!)),
-          bitsToFloat(r[4]!),
-          Number(r[2]),
-          Number(r[3]),
-          r[5] === '\\N' ? NULL_INT32 : Number(r[5]),
-          r[6] === '\\N' ? NULL_INT32 : Number(r[6]),
-          b.tagSetId(tags),
-        )
+    const tagCache = new Map<string, Record<string, string>>()
+    let b: RecordBatchBuilder | undefined
+    let run = ''
+    while (!r.done()) {
+      const runId = r.string()
+      if (!b || runId !== run) {
+        if (b) out.push(b.finish())
+        b = new RecordBatchBuilder(runId, 1024)
+        run = runId
       }
-      out.push(b.finish())
+      const metric = b.metricId(r.string())
+      const step = r.int64()
+      const ts = r.int64()
+      const value = r.float64Bits()
+      const epoch = r.nullableInt32()
+      const batch = r.nullableInt32()
+      const tagText = r.nullableString()
+      let tags: Record<string, string> | null = null
+      if (tagText !== null) {
+        tags = tagCache.get(tagText) ?? (JSON.parse(tagText) as Record<string, string>)
+        tagCache.set(tagText, tags)
+      }
+      b.append(metric, value, step, ts, epoch, batch, b.tagSetId(tags))
     }
+    if (b) out.push(b.finish())
     return out.sort((a, c) => cmp(a.runId, c.runId))
   }
 
@@ -513,6 +524,19 @@ class Store implements ClickHouseStore {
     return body
   }
 
+  /**
+   * A SELECT answered in RowBinary. `wait_end_of_query` makes the server finish the statement before it answers,
+   * so an error is an HTTP error, never an exception text appended to rows already sent.
+   */
+  async #selectBinary(query: string): Promise<Buffer> {
+    return this.#call('query', async () => {
+      const r = await this.#client.exec({ query: `${query} FORMAT RowBinary`, clickhouse_settings: { wait_end_of_query: 1 } })
+      const chunks: Buffer[] = []
+      for await (const c of r.stream) chunks.push(c as Buffer)
+      return Buffer.concat(chunks)
+    })
+  }
+
   async #select(query: string): Promise<string[][]> {
     return this.#call('query', async () => tsvRows(await (await this.#client.query({ query, format: 'TabSeparated' })).text()))
   }
@@ -620,6 +644,66 @@ function rowBinary(batch: RecordBatch, batchId: string): Buffer {
   return o === size ? buf : buf.subarray(0, o)
 }
 
+/** Reads RowBinary values in order; reading past the end is an error, not a silent short answer. */
+class BinaryReader {
+  #o = 0
+  readonly #buf: Buffer
+  readonly #view: DataView
+  readonly #f64 = new Float64Array(1)
+  readonly #u32 = new Uint32Array(this.#f64.buffer)
+  constructor(buf: Buffer) {
+    this.#buf = buf
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  }
+  done(): boolean {
+    return this.#o >= this.#buf.length
+  }
+  #need(n: number): void {
+    if (this.#o + n > this.#buf.length) throw new EntrenarError(ErrorCodes.INTERNAL, `${PREFIX}: a RowBinary answer ended inside a row (${this.#buf.length} bytes)`)
+  }
+  string(): string {
+    let len = 0
+    let shift = 1
+    for (;;) {
+      this.#need(1)
+      const byte = this.#buf[this.#o++]!
+      len += (byte & 0x7f) * shift
+      if (byte < 0x80) break
+      shift *= 128
+    }
+    this.#need(len)
+    const s = this.#buf.toString('utf8', this.#o, this.#o + len)
+    this.#o += len
+    return s
+  }
+  int64(): number {
+    this.#need(8)
+    const v = this.#view.getInt32(this.#o + 4, true) * 4294967296 + this.#view.getUint32(this.#o, true)
+    this.#o += 8
+    return v
+  }
+  /** A UInt64 of IEEE-754 bits as the double they are (NaN payloads and -0 kept). */
+  float64Bits(): number {
+    this.#need(8)
+    this.#u32[0] = this.#view.getUint32(this.#o, true)
+    this.#u32[1] = this.#view.getUint32(this.#o + 4, true)
+    this.#o += 8
+    return this.#f64[0]!
+  }
+  nullableInt32(): number {
+    this.#need(1)
+    if (this.#buf[this.#o++] === 1) return NULL_INT32
+    this.#need(4)
+    const v = this.#view.getInt32(this.#o, true)
+    this.#o += 4
+    return v
+  }
+  nullableString(): string | null {
+    this.#need(1)
+    return this.#buf[this.#o++] === 1 ? null : this.string()
+  }
+}
+
 function cancelled(cause?: unknown): EntrenarError {
   return new EntrenarError(ErrorCodes.SQL_CANCELLED, `${PREFIX}: SQL statement cancelled: its caller went away`, cause === undefined ? undefined : { cause })
 }
@@ -656,19 +740,6 @@ function groupRows(rows: string[][]): Group[] {
   for (const r of rows) {
     if (!cur || r[0] !== cur.rows[0]![0] || r[1] !== cur.rows[0]![1]) {
       cur = { runId: tsvUnescape(r[0]!), metric: tsvUnescape(r[1]!), rows: [] }
-      out.push(cur)
-    }
-    cur.rows.push(r)
-  }
-  return out
-}
-
-function groupByRun(rows: string[][]): { runId: string; rows: string[][] }[] {
-  const out: { runId: string; rows: string[][] }[] = []
-  let cur: { runId: string; raw: string; rows: string[][] } | undefined
-  for (const r of rows) {
-    if (!cur || r[0] !== cur.raw) {
-      cur = { runId: tsvUnescape(r[0]!), raw: r[0]!, rows: [] }
       out.push(cur)
     }
     cur.rows.push(r)
