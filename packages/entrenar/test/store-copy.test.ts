@@ -145,6 +145,27 @@ describe('entrenar store copy between Parquet directories', () => {
     await expect(copyStore(s, s, { batchSize: 1 } as never)).rejects.toMatchObject({ code: 'ENTRENAR_INVALID_CONFIG' })
   })
 
+  it('Ctrl-C: exit 130 with how to finish, and the same command finishes it', async () => {
+    const src = tempDir()
+    const s = await openStore(src)
+    await fill(s)
+    const want = await pointsOf(s)
+    await s.close()
+    const dst = tempDir()
+    const ac = new AbortController()
+    ac.abort()
+    let err = ''
+    let out = ''
+    const code = await runCli(['--json', 'store', 'copy', src, dst], { out: (t) => (out += t), err: (t) => (err += t), env: {}, signal: ac.signal })
+    expect(code).toBe(130)
+    expect(err).toMatch(/interrupted after 0 points; run the same copy again to finish it/)
+    expect(JSON.parse(out).error.code).toBe('ENTRENAR_INTERRUPTED')
+    expect((await cli(['store', 'copy', src, dst])).code).toBe(0)
+    const d = await openStore(dst)
+    expect(await pointsOf(d)).toEqual(want)
+    await d.close()
+  })
+
   it('a destination holding points of a copied run that the source lacks is refused before anything is written', async () => {
     const src = tempDir()
     const s = await openStore(src)
