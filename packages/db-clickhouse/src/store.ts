@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client'
 import {
   type Aggregate,
@@ -19,7 +20,7 @@ import {
   validateBatch,
   validateQuery,
 } from '@entrenar/core'
-import { bitsToFloat, floatToBits, quoteIdent, quoteString, tsvEscape, tsvRows, tsvUnescape } from './sql.js'
+import { bitsToFloat, quoteIdent, quoteString, tsvEscape, tsvRows, tsvUnescape } from './sql.js'
 
 const PREFIX = 'entrenar/db-clickhouse'
 
@@ -76,8 +77,9 @@ export function parseClickHouseUrl(text: string): ClickHouseStoreOptions {
   let u: URL
   try {
     u = new URL(text)
-  } catch (e) {
-    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: ${JSON.stringify(text)} is not a URL`, { cause: e })
+  } catch {
+    // The text may carry a password: the message shows it without (and the parser's error, which holds the text, is not kept as the cause).
+    throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: ${JSON.stringify(String(text).replace(/\/\/[^@/]*@/, '//…@'))} is not a URL`)
   }
   if (u.protocol !== 'clickhouse:' && u.protocol !== 'clickhouse+https:') {
     throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: store URL must start with clickhouse:// or clickhouse+https://, got ${JSON.stringify(u.protocol)}`)
@@ -288,28 +290,22 @@ class Store implements ClickHouseStore {
     if (typeof batchId !== 'string' || batchId.length === 0) throw new EntrenarError(ErrorCodes.WIRE_INVALID, `${PREFIX}: batch id must be a non-empty string`)
     if (batch.length === 0) return
     // Serialized before the first await: the caller may reuse the batch's arrays once write() settles.
-    const run = tsvEscape(batch.runId)
-    const id = tsvEscape(batchId)
-    const names = batch.metricNames.map(tsvEscape)
-    const tags = batch.tagSets.map((t) => tsvEscape(JSON.stringify(t)))
-    const lines: string[] = []
-    for (let i = 0; i < batch.length; i++) {
-      const e = batch.epoch[i]!
-      const b = batch.batch[i]!
-      const t = batch.tagIndex[i]!
-      lines.push(
-        `${run}\t${names[batch.metric[i]!]}\t${batch.step[i]}\t${Math.trunc(batch.timestampUs[i]!)}\t${e === NULL_INT32 ? '\\N' : e}\t${b === NULL_INT32 ? '\\N' : b}\t${floatToBits(batch.value[i]!)}\t${t < 0 ? '\\N' : tags[t]}\t${id}\t${i}`,
-      )
-    }
-    const query = `INSERT INTO ${this.#db}.points (run_id, metric, step, timestamp_us, epoch, batch, value_bits, tags, batch_id, row_no) FORMAT TabSeparated\n${lines.join('\n')}\n`
-    await this.#track(this.#insert(query))
+    const body = rowBinary(batch, batchId)
+    const query = `INSERT INTO ${this.#db}.points (run_id, metric, step, timestamp_us, epoch, batch, value_bits, tags, batch_id, row_no) FORMAT RowBinary`
+    await this.#track(this.#insert(query, body))
   }
 
-  async #insert(query: string): Promise<void> {
+  /** Runs an INSERT; `body` (the rows in the query's format) is sent as the request body, the query in the URL. */
+  async #insert(query: string, body?: Buffer): Promise<void> {
     let last: unknown
+    const settings = this.#cluster ? { clickhouse_settings: { insert_distributed_sync: 1 as const } } : {}
     for (let attempt = 0; attempt < this.#attempts; attempt++) {
       try {
-        await this.#client.command({ query, ...(this.#cluster ? { clickhouse_settings: { insert_distributed_sync: 1 } } : {}) })
+        if (body) {
+          const r = await this.#client.exec({ query, values: Readable.from([body]), ...settings })
+          // The answer is empty; reading it to the end frees the connection.
+          for await (const _ of r.stream) void _
+        } else await this.#client.command({ query, ...settings })
         return
       } catch (e) {
         last = e
@@ -361,7 +357,9 @@ class Store implements ClickHouseStore {
       for (const g of groupRows(rows)) series.push(columns(g, ['x', 'value', 'count', 'nanCount'], [num1, bitsToFloat, num1, num1]))
     } else if ('points' in b) {
       const inner = `SELECT run_id, metric, step, timestamp_us, batch_id, row_no, value FROM ${from} ${where}`
-      const bounds = `SELECT run_id, metric, min(step) AS lo, max(step) AS hi FROM ${from} ${where} GROUP BY run_id, metric`
+      // The step range of a series is the same with or without the copies a retried batch may have left, so it is
+      // read without FINAL (the scan that dominates this query).
+      const bounds = `SELECT run_id, metric, min(step) AS lo, max(step) AS hi FROM ${this.#db}.points ${where} GROUP BY run_id, metric`
       const k = `least(${b.points - 1}, floor((step - lo) / ((hi - lo + 1) / ${b.points})))`
       const rows = await this.#select(
         `SELECT run_id, metric, ${k} AS k, max(step), ${bits(aggregateSql('last'))}, ${bits(aggregateSql('min'))}, ${bits(aggregateSql('max'))}, count(), countIf(isNaN(value))
@@ -385,26 +383,37 @@ class Store implements ClickHouseStore {
     }
     validateQuery({ ...(filter?.runs ? { runs: filter.runs } : {}), ...(filter?.metrics ? { metrics: filter.metrics } : {}) })
     const where = whereSql({ ...filter, from: fromUs, to: toUs })
-    const rows = await this.#select(
+    // RowBinary: the value's bits arrive as bytes, integers without text; one pass over the answer.
+    const buf = await this.#selectBinary(
       `SELECT run_id, metric, step, timestamp_us, value_bits, epoch, batch, tags FROM ${this.#db}.points FINAL ${where} ORDER BY run_id, batch_id, row_no`,
     )
+    const r = new BinaryReader(buf)
     const out: RecordBatch[] = []
-    for (const g of groupByRun(rows)) {
-      const b = new RecordBatchBuilder(g.runId, g.rows.length)
-      for (const r of g.rows) {
-        const tags = r[7] === '\\N' ? null : (JSON.parse(tsvUnescape(r[7]!)) as Record<string, string>)
-        b.append(
-          b.metricId(tsvUnescape(r[1]!)),
-          bitsToFloat(r[4]!),
-          Number(r[2]),
-          Number(r[3]),
-          r[5] === '\\N' ? NULL_INT32 : Number(r[5]),
-          r[6] === '\\N' ? NULL_INT32 : Number(r[6]),
-          b.tagSetId(tags),
-        )
+    const tagCache = new Map<string, Record<string, string>>()
+    let b: RecordBatchBuilder | undefined
+    let run = ''
+    while (!r.done()) {
+      const runId = r.string()
+      if (!b || runId !== run) {
+        if (b) out.push(b.finish())
+        b = new RecordBatchBuilder(runId, 1024)
+        run = runId
       }
-      out.push(b.finish())
+      const metric = b.metricId(r.string())
+      const step = r.int64()
+      const ts = r.int64()
+      const value = r.float64Bits()
+      const epoch = r.nullableInt32()
+      const batch = r.nullableInt32()
+      const tagText = r.nullableString()
+      let tags: Record<string, string> | null = null
+      if (tagText !== null) {
+        tags = tagCache.get(tagText) ?? (JSON.parse(tagText) as Record<string, string>)
+        tagCache.set(tagText, tags)
+      }
+      b.append(metric, value, step, ts, epoch, batch, b.tagSetId(tags))
     }
+    if (b) out.push(b.finish())
     return out.sort((a, c) => cmp(a.runId, c.runId))
   }
 
@@ -515,6 +524,19 @@ class Store implements ClickHouseStore {
     return body
   }
 
+  /**
+   * A SELECT answered in RowBinary. `wait_end_of_query` makes the server finish the statement before it answers,
+   * so an error is an HTTP error, never an exception text appended to rows already sent.
+   */
+  async #selectBinary(query: string): Promise<Buffer> {
+    return this.#call('query', async () => {
+      const r = await this.#client.exec({ query: `${query} FORMAT RowBinary`, clickhouse_settings: { wait_end_of_query: 1 } })
+      const chunks: Buffer[] = []
+      for await (const c of r.stream) chunks.push(c as Buffer)
+      return Buffer.concat(chunks)
+    })
+  }
+
   async #select(query: string): Promise<string[][]> {
     return this.#call('query', async () => tsvRows(await (await this.#client.query({ query, format: 'TabSeparated' })).text()))
   }
@@ -539,6 +561,146 @@ class Store implements ClickHouseStore {
 
   #open(): void {
     if (this.#closed) throw new EntrenarError(ErrorCodes.CLOSED, `${PREFIX}: store is closed`)
+  }
+}
+
+const utf8 = new TextEncoder()
+/** A string as RowBinary: its UTF-8 length as a LEB128 varint, then the bytes. */
+function binaryString(s: string): Uint8Array {
+  const bytes = utf8.encode(s)
+  const head: number[] = []
+  let n = bytes.length
+  do {
+    head.push((n & 0x7f) | (n > 0x7f ? 0x80 : 0))
+    n = Math.floor(n / 128)
+  } while (n > 0)
+  const out = new Uint8Array(head.length + bytes.length)
+  out.set(head)
+  out.set(bytes, head.length)
+  return out
+}
+
+/**
+ * The rows of a batch in ClickHouse's RowBinary format, in the column order of the INSERT. The value's
+ * bits are copied from the batch's own memory (so every NaN payload, ±Inf and -0 is sent as it is); integers
+ * are written little-endian without going through strings.
+ */
+function rowBinary(batch: RecordBatch, batchId: string): Buffer {
+  const run = binaryString(batch.runId)
+  const id = binaryString(batchId)
+  const names = batch.metricNames.map(binaryString)
+  const tags = batch.tagSets.map((t) => binaryString(JSON.stringify(t)))
+  const n = batch.length
+  let size = n * (run.length + id.length + 8 + 8 + 5 + 5 + 8 + 1 + 4)
+  for (let i = 0; i < n; i++) {
+    size += names[batch.metric[i]!]!.length
+    const t = batch.tagIndex[i]!
+    if (t >= 0) size += tags[t]!.length
+  }
+  const buf = Buffer.allocUnsafe(size)
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  // The doubles as pairs of 32-bit words, read from the batch's memory (little-endian hosts: all Node targets).
+  const values = batch.value instanceof Float64Array ? batch.value : Float64Array.from(batch.value)
+  const words = new Uint32Array(values.buffer, values.byteOffset, n * 2)
+  let o = 0
+  const bytes = (b: Uint8Array) => {
+    buf.set(b, o)
+    o += b.length
+  }
+  const int64 = (v: number) => {
+    const hi = Math.floor(v / 4294967296)
+    view.setUint32(o, v - hi * 4294967296, true)
+    view.setInt32(o + 4, hi, true)
+    o += 8
+  }
+  const nullableInt32 = (v: number) => {
+    if (v === NULL_INT32) buf[o++] = 1
+    else {
+      buf[o++] = 0
+      view.setInt32(o, v, true)
+      o += 4
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    bytes(run)
+    bytes(names[batch.metric[i]!]!)
+    int64(batch.step[i]!)
+    int64(Math.trunc(batch.timestampUs[i]!))
+    nullableInt32(batch.epoch[i]!)
+    nullableInt32(batch.batch[i]!)
+    view.setUint32(o, words[2 * i]!, true)
+    view.setUint32(o + 4, words[2 * i + 1]!, true)
+    o += 8
+    const t = batch.tagIndex[i]!
+    if (t < 0) buf[o++] = 1
+    else {
+      buf[o++] = 0
+      bytes(tags[t]!)
+    }
+    bytes(id)
+    view.setUint32(o, i, true)
+    o += 4
+  }
+  return o === size ? buf : buf.subarray(0, o)
+}
+
+/** Reads RowBinary values in order; reading past the end is an error, not a silent short answer. */
+class BinaryReader {
+  #o = 0
+  readonly #buf: Buffer
+  readonly #view: DataView
+  readonly #f64 = new Float64Array(1)
+  readonly #u32 = new Uint32Array(this.#f64.buffer)
+  constructor(buf: Buffer) {
+    this.#buf = buf
+    this.#view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  }
+  done(): boolean {
+    return this.#o >= this.#buf.length
+  }
+  #need(n: number): void {
+    if (this.#o + n > this.#buf.length) throw new EntrenarError(ErrorCodes.INTERNAL, `${PREFIX}: a RowBinary answer ended inside a row (${this.#buf.length} bytes)`)
+  }
+  string(): string {
+    let len = 0
+    let shift = 1
+    for (;;) {
+      this.#need(1)
+      const byte = this.#buf[this.#o++]!
+      len += (byte & 0x7f) * shift
+      if (byte < 0x80) break
+      shift *= 128
+    }
+    this.#need(len)
+    const s = this.#buf.toString('utf8', this.#o, this.#o + len)
+    this.#o += len
+    return s
+  }
+  int64(): number {
+    this.#need(8)
+    const v = this.#view.getInt32(this.#o + 4, true) * 4294967296 + this.#view.getUint32(this.#o, true)
+    this.#o += 8
+    return v
+  }
+  /** A UInt64 of IEEE-754 bits as the double they are (NaN payloads and -0 kept). */
+  float64Bits(): number {
+    this.#need(8)
+    this.#u32[0] = this.#view.getUint32(this.#o, true)
+    this.#u32[1] = this.#view.getUint32(this.#o + 4, true)
+    this.#o += 8
+    return this.#f64[0]!
+  }
+  nullableInt32(): number {
+    this.#need(1)
+    if (this.#buf[this.#o++] === 1) return NULL_INT32
+    this.#need(4)
+    const v = this.#view.getInt32(this.#o, true)
+    this.#o += 4
+    return v
+  }
+  nullableString(): string | null {
+    this.#need(1)
+    return this.#buf[this.#o++] === 1 ? null : this.string()
   }
 }
 
@@ -578,19 +740,6 @@ function groupRows(rows: string[][]): Group[] {
   for (const r of rows) {
     if (!cur || r[0] !== cur.rows[0]![0] || r[1] !== cur.rows[0]![1]) {
       cur = { runId: tsvUnescape(r[0]!), metric: tsvUnescape(r[1]!), rows: [] }
-      out.push(cur)
-    }
-    cur.rows.push(r)
-  }
-  return out
-}
-
-function groupByRun(rows: string[][]): { runId: string; rows: string[][] }[] {
-  const out: { runId: string; rows: string[][] }[] = []
-  let cur: { runId: string; raw: string; rows: string[][] } | undefined
-  for (const r of rows) {
-    if (!cur || r[0] !== cur.raw) {
-      cur = { runId: tsvUnescape(r[0]!), raw: r[0]!, rows: [] }
       out.push(cur)
     }
     cur.rows.push(r)

@@ -15,6 +15,8 @@ export { type DriftEventLine, driftEventFromLine, driftEventToLine } from './eve
 export { driftEventsPath, readDriftEvents } from './node/drift-log.js'
 export type { ReportWithEvents, RunEvents } from './report/events.js'
 export { type RunRow, runsCommand } from './commands/runs.js'
+export { type StoreCopyFlags, storeCopyCommand } from './commands/store.js'
+export { type CopyProgress, type CopyStoreOptions, type CopySummary, copyStore } from './store-copy.js'
 export { type ServeFlags, serveCommand } from './commands/serve.js'
 export { spiral, TinyMlp } from './demo/spiral.js'
 export { colorEnabled, EXIT, type Io } from './io.js'

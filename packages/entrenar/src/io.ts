@@ -103,6 +103,8 @@ export function exitCodeOf(e: EntrenarError): number {
       return EXIT.INVALID
     case 'ENTRENAR_USAGE':
       return EXIT.USAGE
+    case 'ENTRENAR_INTERRUPTED':
+      return EXIT.INTERRUPTED
     default:
       return EXIT.FAILURE
   }

@@ -146,6 +146,15 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .option('--store <url>', 'keep points and runs in ClickHouse (clickhouse://host:8123/db) instead of <dir>\'s Parquet store; <dir> keeps lineage, Andon and drift logs')
     .action((dir: string, o: Record<string, never>) => run(async (io) => (await import('./commands/serve.js')).serveCommand(dir, o, io, ctx.onListening))())
 
+  const storeCmd = program.command('store').description('manage whole stores: copy between Parquet directories and ClickHouse')
+  storeCmd
+    .command('copy <from> <to>')
+    .description('copy every run (points bit for bit, metadata) from a store to another: a Parquet directory or clickhouse://host:8123/db, either way; re-running finishes an interrupted copy without duplicates')
+    .option('--run <id>', 'only this run (repeatable)', collect)
+    .option('--merge', 'copy into a destination that holds other runs or points (kept; missing source points are added, source metadata wins)')
+    .option('--batch-rows <n>', 'rows per write (reads are bounded by 4x this)', '100000')
+    .action((from: string, to: string, o: { run?: string[]; merge?: boolean; batchRows?: string }) => run(async (io) => (await import('./commands/store.js')).storeCopyCommand(from, to, o, io))())
+
   const imp = program.command('import').description('import runs from TensorBoard event files, an MLflow file store or W&B history exports (idempotent)')
   for (const [format, what] of [
     ['tensorboard', 'TensorBoard event files under <source> (one run per directory)'],

@@ -30,6 +30,8 @@ it('entrenar exports exactly the public names', () => {
       'runCli',
       'runsCommand',
       'serveCommand',
+      'copyStore',
+      'storeCopyCommand',
       'silenceAdd',
       'silenceExpire',
       'silenceList',
