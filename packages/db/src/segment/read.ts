@@ -48,12 +48,13 @@ export interface ReadSeam {
 const corrupt = (path: string, msg: string, cause?: unknown): EntrenarError =>
   new EntrenarError(ErrorCodes.DB_CORRUPT, `entrenar/db: segment ${path} ${msg}`, { cause, details: { path } })
 
-function fileBuffer(seam: ReadSeam, path: string, size: number, cached?: { start: number; bytes: ArrayBuffer }): AsyncBuffer {
+function fileBuffer(seam: ReadSeam, path: string, size: number, cached?: { start: number; bytes: Uint8Array }): AsyncBuffer {
   return {
     byteLength: size,
     slice(start: number, end = size) {
       if (cached && start >= cached.start && end <= cached.start + cached.bytes.byteLength) {
-        return cached.bytes.slice(start - cached.start, end - cached.start)
+        const o = cached.bytes.byteOffset - cached.start
+        return cached.bytes.buffer.slice(o + start, o + end) as ArrayBuffer
       }
       return seam.readRange(path, start, end)
     },
@@ -140,17 +141,27 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
   return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns }
 }
 
-/** Raw decoded chunks of the requested columns of one row group. */
-export async function readRowGroup(seam: ReadSeam, seg: SegmentInfo, rg: RowGroupInfo, columns: readonly string[]): Promise<Map<string, DecodedArray[]>> {
-  let bytes: ArrayBuffer
+/**
+ * Raw decoded chunks of the requested columns of one row group. `preread` holds the row group's
+ * bytes `[byteStart, byteEnd)` when the caller read them already (several row groups in one read);
+ * they are checked like bytes read here.
+ */
+export async function readRowGroup(
+  seam: ReadSeam,
+  seg: SegmentInfo,
+  rg: RowGroupInfo,
+  columns: readonly string[],
+  preread?: Uint8Array,
+): Promise<Map<string, DecodedArray[]>> {
+  let bytes: Uint8Array
   try {
-    bytes = await seam.readRange(seg.path, rg.byteStart, rg.byteEnd)
+    bytes = preread ?? new Uint8Array(await seam.readRange(seg.path, rg.byteStart, rg.byteEnd))
   } catch (e) {
     throw corrupt(seg.path, `row group ${rg.index} is unreadable`, e)
   }
   if (bytes.byteLength !== rg.byteEnd - rg.byteStart) throw corrupt(seg.path, `row group ${rg.index}: read ${bytes.byteLength} of ${rg.byteEnd - rg.byteStart} bytes`)
   if (rg.crc !== undefined) {
-    const got = seam.crc32(new Uint8Array(bytes))
+    const got = seam.crc32(bytes)
     if (got !== rg.crc) throw corrupt(seg.path, `row group ${rg.index} CRC ${got} differs from ${rg.crc} over ${bytes.byteLength} bytes`)
   }
   const out = new Map<string, { start: number; data: DecodedArray }[]>()
