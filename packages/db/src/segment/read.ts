@@ -1,5 +1,6 @@
 import { EntrenarError, ErrorCodes, NULL_INT32, type Tags } from '@entrenar/core'
 import { type AsyncBuffer, type DecodedArray, type FileMetaData, parquetMetadataAsync, parquetRead, type SchemaElement } from 'hyparquet'
+import { decodeInt64Chunk } from './int64.js'
 import { KV_REPLACES, KV_ROW_GROUPS } from './schema.js'
 
 /** Pruning statistics and byte range of one row group. */
@@ -36,6 +37,8 @@ export interface SegmentInfo {
   /** Multiplier from the stored timestamp unit to microseconds. */
   readonly tsScale: number
   readonly columns: ReadonlySet<string>
+  /** Top-level REQUIRED INT64 columns (after relabelling the timestamp). */
+  readonly requiredInt64: ReadonlySet<string>
 }
 
 /** The byte-level seam the reader needs: a file's size and ranged reads. */
@@ -138,7 +141,8 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
     rowStart += rows
     return info
   })
-  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns }
+  const requiredInt64 = new Set(schema.filter((s) => s.type === 'INT64' && s.repetition_type === 'REQUIRED' && !s.num_children).map((s) => s.name))
+  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns, requiredInt64 }
 }
 
 /**
@@ -165,11 +169,20 @@ export async function readRowGroup(
     if (got !== rg.crc) throw corrupt(seg.path, `row group ${rg.index} CRC ${got} differs from ${rg.crc} over ${bytes.byteLength} bytes`)
   }
   const out = new Map<string, { start: number; data: DecodedArray }[]>()
+  // Steps and timestamps of the layout this store writes decode without BigInt; others go through hyparquet.
+  const generic: string[] = []
+  for (const c of columns) {
+    if (!seg.columns.has(c)) continue
+    const fast = FAST_INT64.has(c) && seg.requiredInt64.has(c) ? fastChunk(seg, rg, c, bytes) : undefined
+    if (fast) out.set(c, [{ start: rg.rowStart, data: fast }])
+    else generic.push(c)
+  }
   try {
-    await parquetRead({
+    if (generic.length > 0) {
+      await parquetRead({
       file: fileBuffer(seam, seg.path, seg.size, { start: rg.byteStart, bytes }),
       metadata: seg.readMetadata,
-      columns: columns.filter((c) => seg.columns.has(c)),
+      columns: generic,
       rowStart: rg.rowStart,
       rowEnd: rg.rowStart + rg.rows,
       onChunk: (c) => {
@@ -181,6 +194,7 @@ export async function readRowGroup(
         list.push({ start: c.rowStart, data: c.columnData })
       },
     })
+    }
   } catch (e) {
     throw corrupt(seg.path, `row group ${rg.index} does not decode: ${e instanceof Error ? e.message : String(e)}`, e)
   }
@@ -198,8 +212,23 @@ export async function readRowGroup(
   return result
 }
 
-/** INT64 chunks as float64 (exact for |x| ≤ 2^53), times `scale`. Reads BigInt64Array through an Int32 view: no BigInt boxing. */
+const FAST_INT64 = new Set(['timestamp', 'step'])
+
+function fastChunk(seg: SegmentInfo, rg: RowGroupInfo, column: string, bytes: Uint8Array): Float64Array | undefined {
+  const meta = seg.readMetadata.row_groups[rg.index]?.columns.find((c) => c.meta_data?.path_in_schema[0] === column)?.meta_data
+  return meta ? decodeInt64Chunk(bytes, rg.byteStart, meta, rg.rows) : undefined
+}
+
+/**
+ * INT64 chunks as float64 (exact for |x| ≤ 2^53), times `scale`. Reads BigInt64Array through an Int32 view: no BigInt boxing.
+ * A single Float64Array chunk (from {@link decodeInt64Chunk}, owned by the caller) is scaled in place and returned.
+ */
 export function int64Column(chunks: readonly DecodedArray[] | undefined, n: number, scale = 1): Float64Array {
+  if (chunks?.length === 1 && chunks[0] instanceof Float64Array && chunks[0].length === n) {
+    const c = chunks[0]
+    if (scale !== 1) for (let i = 0; i < n; i++) c[i] = c[i]! * scale
+    return c
+  }
   const out = new Float64Array(n)
   if (!chunks) return out
   let o = 0
