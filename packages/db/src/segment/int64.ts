@@ -53,9 +53,9 @@ export function decodeInt64Chunk(bytes: Uint8Array, rgStart: number, meta: Colum
         if (page.length < n * 8) return undefined
         const pv = new DataView(page.buffer, page.byteOffset, page.byteLength)
         for (let i = 0; i < n; i++) {
-          const hi = pv.getInt32(i * 8 + 4, true)
-          if (hi >= 0x200000 || hi < -0x200000) return undefined
-          out[o + i] = hi * 4294967296 + pv.getUint32(i * 8, true)
+          const v = pv.getInt32(i * 8 + 4, true) * 4294967296 + pv.getUint32(i * 8, true)
+          if (v >= LIMIT || v <= -LIMIT) return undefined
+          out[o + i] = v
         }
       } else return undefined
       o += n

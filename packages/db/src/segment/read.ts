@@ -1,7 +1,7 @@
 import { EntrenarError, ErrorCodes, NULL_INT32, type Tags } from '@entrenar/core'
 import { type AsyncBuffer, type DecodedArray, type FileMetaData, parquetMetadataAsync, parquetRead, type SchemaElement } from 'hyparquet'
 import { decodeInt64Chunk } from './int64.js'
-import { KV_REPLACES, KV_ROW_GROUPS } from './schema.js'
+import { KV_FORMAT, KV_REPLACES, KV_ROW_GROUPS } from './schema.js'
 
 /** Pruning statistics and byte range of one row group. */
 export interface RowGroupInfo {
@@ -39,6 +39,8 @@ export interface SegmentInfo {
   readonly columns: ReadonlySet<string>
   /** Top-level REQUIRED INT64 columns (after relabelling the timestamp). */
   readonly requiredInt64: ReadonlySet<string>
+  /** Written by this store (its format key is in the footer): its metric statistics are exact, never truncated. */
+  readonly own: boolean
 }
 
 /** The byte-level seam the reader needs: a file's size and ranged reads. */
@@ -142,7 +144,7 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
     return info
   })
   const requiredInt64 = new Set(schema.filter((s) => s.type === 'INT64' && s.repetition_type === 'REQUIRED' && !s.num_children).map((s) => s.name))
-  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns, requiredInt64 }
+  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns, requiredInt64, own: kv.has(KV_FORMAT) }
 }
 
 /**

@@ -229,8 +229,10 @@ export class Catalog {
 
   /** Decodes columns of a row group without caching them; undefined when the segment is damaged (then quarantined). */
   async #decode(seg: SegmentInfo, rg: RowGroupInfo, cols: readonly ColumnName[], preread?: Uint8Array): Promise<RowGroupColumns | undefined> {
-    // All-null columns (often `batch`, `tags`) need no read: their decoded form is the null fill.
-    const toRead = cols.filter((c) => !rg.allNull.has(PARQUET_NAME[c]))
+    // All-null columns (often `batch`, `tags`) need no read: their decoded form is the null fill. Nor
+    // does the metric of a row group of one metric (exact min = max statistics of this store's segments).
+    const oneMetric = seg.own && rg.rows > 0 && rg.metricMin !== undefined && rg.metricMin === rg.metricMax ? rg.metricMin : undefined
+    const toRead = cols.filter((c) => !rg.allNull.has(PARQUET_NAME[c]) && !(c === 'metric' && oneMetric !== undefined))
     let raw: Map<string, DecodedArray[]> = new Map()
     try {
       if (toRead.length > 0) {
@@ -264,7 +266,7 @@ export class Catalog {
             out.value = doubleColumn(chunks, n)
             break
           case 'metric':
-            out.metric = stringColumn(chunks, n)
+            out.metric = oneMetric !== undefined ? { names: [oneMetric], ids: new Uint32Array(n) } : stringColumn(chunks, n)
             out.metricRuns = metricRuns(out.metric.ids)
             break
           case 'tags':
