@@ -2,7 +2,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeInt64Chunk } from '../src/segment/int64.js'
+import { decodeDoubleChunk, decodeInt64Chunk } from '../src/segment/int64.js'
 
 /** One INT64 column written by hyparquet-writer, decoded by the fast path and by hyparquet (BigInt). */
 async function both(values: bigint[], encoding: 'DELTA_BINARY_PACKED' | 'PLAIN', codec: 'SNAPPY' | 'UNCOMPRESSED', pageSize: number) {
@@ -50,6 +50,28 @@ describe('INT64 chunks decoded without BigInt', () => {
       ),
       { numRuns: 300 },
     )
+  }, 120_000)
+
+  it('DOUBLE PLAIN chunks come back bit for bit (NaN, ±Inf, -0), other encodings are declined', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.double(), { minLength: 1, maxLength: 400 }),
+        fc.constantFrom('SNAPPY' as const, 'UNCOMPRESSED' as const),
+        fc.constantFrom(64, 1 << 20),
+        async (values, codec, pageSize) => {
+          const buf = parquetWriteBuffer({ columnData: [{ name: 'x', data: Float64Array.from(values), type: 'DOUBLE', nullable: false, encoding: 'PLAIN' }], codec, pageSize })
+          const meta = parquetMetadata(buf).row_groups[0]!.columns[0]!.meta_data!
+          const fast = decodeDoubleChunk(new Uint8Array(buf), 0, meta, values.length)
+          expect(fast).toBeDefined()
+          expect(Array.from(fast!).every((v, i) => Object.is(v, values[i]))).toBe(true)
+          expect(decodeInt64Chunk(new Uint8Array(buf), 0, meta, values.length)).toBeUndefined()
+        },
+      ),
+      { numRuns: 100 },
+    )
+    const dict = parquetWriteBuffer({ columnData: [{ name: 'x', data: Float64Array.of(1, 1, 1, 2), type: 'DOUBLE', nullable: false }] })
+    const meta = parquetMetadata(dict).row_groups[0]!.columns[0]!.meta_data!
+    if (meta.dictionary_page_offset !== undefined) expect(decodeDoubleChunk(new Uint8Array(dict), 0, meta, 4)).toBeUndefined()
   }, 120_000)
 
   it('declines malformed or truncated pages instead of guessing', async () => {

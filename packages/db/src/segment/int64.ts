@@ -12,8 +12,18 @@ const LIMIT = 2 ** 53
  * with the generic reader, which also reports damage. `bytes` are the row group's, from `rgStart`.
  */
 export function decodeInt64Chunk(bytes: Uint8Array, rgStart: number, meta: ColumnMetaData, rows: number): Float64Array | undefined {
+  return meta.type === 'INT64' ? decodeChunk(bytes, rgStart, meta, rows) : undefined
+}
+
+/** A REQUIRED DOUBLE column chunk of PLAIN pages (the store's `value`), bit for bit; undefined for any other layout. */
+export function decodeDoubleChunk(bytes: Uint8Array, rgStart: number, meta: ColumnMetaData, rows: number): Float64Array | undefined {
+  return meta.type === 'DOUBLE' ? decodeChunk(bytes, rgStart, meta, rows) : undefined
+}
+
+function decodeChunk(bytes: Uint8Array, rgStart: number, meta: ColumnMetaData, rows: number): Float64Array | undefined {
+  const double = meta.type === 'DOUBLE'
   try {
-    if (meta.type !== 'INT64' || meta.dictionary_page_offset !== undefined) return undefined
+    if (meta.dictionary_page_offset !== undefined) return undefined
     if (meta.codec !== 'SNAPPY' && meta.codec !== 'UNCOMPRESSED') return undefined
     const start = Number(meta.data_page_offset) - rgStart
     const end = start + Number(meta.total_compressed_size)
@@ -47,7 +57,11 @@ export function decodeInt64Chunk(bytes: Uint8Array, rgStart: number, meta: Colum
         page = new Uint8Array(ph.uncompressed_page_size)
         snappyUncompress(body, page)
       }
-      if (encoding === 'DELTA_BINARY_PACKED') {
+      if (double) {
+        if (encoding !== 'PLAIN' || page.length < n * 8) return undefined
+        // A byte copy keeps every bit (NaN payloads, -0).
+        new Uint8Array(out.buffer, o * 8, n * 8).set(page.subarray(0, n * 8))
+      } else if (encoding === 'DELTA_BINARY_PACKED') {
         if (!deltaToFloat64(page, n, out, o)) return undefined
       } else if (encoding === 'PLAIN') {
         if (page.length < n * 8) return undefined

@@ -1,6 +1,6 @@
 import { EntrenarError, ErrorCodes, NULL_INT32, type Tags } from '@entrenar/core'
 import { type AsyncBuffer, type DecodedArray, type FileMetaData, parquetMetadataAsync, parquetRead, type SchemaElement } from 'hyparquet'
-import { decodeInt64Chunk } from './int64.js'
+import { decodeDoubleChunk, decodeInt64Chunk } from './int64.js'
 import { KV_FORMAT, KV_REPLACES, KV_ROW_GROUPS } from './schema.js'
 
 /** Pruning statistics and byte range of one row group. */
@@ -39,6 +39,8 @@ export interface SegmentInfo {
   readonly columns: ReadonlySet<string>
   /** Top-level REQUIRED INT64 columns (after relabelling the timestamp). */
   readonly requiredInt64: ReadonlySet<string>
+  /** Top-level REQUIRED DOUBLE columns. */
+  readonly requiredDouble: ReadonlySet<string>
   /** Written by this store (its format key is in the footer): its metric statistics are exact, never truncated. */
   readonly own: boolean
 }
@@ -143,8 +145,10 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
     rowStart += rows
     return info
   })
-  const requiredInt64 = new Set(schema.filter((s) => s.type === 'INT64' && s.repetition_type === 'REQUIRED' && !s.num_children).map((s) => s.name))
-  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns, requiredInt64, own: kv.has(KV_FORMAT) }
+  const required = (type: string) => new Set(schema.filter((s) => s.type === type && s.repetition_type === 'REQUIRED' && !s.num_children).map((s) => s.name))
+  const requiredInt64 = required('INT64')
+  const requiredDouble = required('DOUBLE')
+  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns, requiredInt64, requiredDouble, own: kv.has(KV_FORMAT) }
 }
 
 /**
@@ -175,7 +179,7 @@ export async function readRowGroup(
   const generic: string[] = []
   for (const c of columns) {
     if (!seg.columns.has(c)) continue
-    const fast = FAST_INT64.has(c) && seg.requiredInt64.has(c) ? fastChunk(seg, rg, c, bytes) : undefined
+    const fast = (FAST_INT64.has(c) && seg.requiredInt64.has(c)) || (c === 'value' && seg.requiredDouble.has(c)) ? fastChunk(seg, rg, c, bytes) : undefined
     if (fast) out.set(c, [{ start: rg.rowStart, data: fast }])
     else generic.push(c)
   }
@@ -218,7 +222,8 @@ const FAST_INT64 = new Set(['timestamp', 'step'])
 
 function fastChunk(seg: SegmentInfo, rg: RowGroupInfo, column: string, bytes: Uint8Array): Float64Array | undefined {
   const meta = seg.readMetadata.row_groups[rg.index]?.columns.find((c) => c.meta_data?.path_in_schema[0] === column)?.meta_data
-  return meta ? decodeInt64Chunk(bytes, rg.byteStart, meta, rg.rows) : undefined
+  if (!meta) return undefined
+  return meta.type === 'DOUBLE' ? decodeDoubleChunk(bytes, rg.byteStart, meta, rg.rows) : decodeInt64Chunk(bytes, rg.byteStart, meta, rg.rows)
 }
 
 /**
