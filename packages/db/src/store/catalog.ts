@@ -105,26 +105,37 @@ export class Catalog {
    */
   async segments(runs?: readonly string[]): Promise<SegmentInfo[]> {
     const ids = runs ? [...new Set(runs)].sort() : await this.runIds()
-    const out: SegmentInfo[] = []
-    for (const id of ids) {
-      let dirName: string
-      try {
-        dirName = runDirName(id)
-      } catch {
-        continue // an id that cannot be stored has no rows
+    // Partitions are listed (and new footers opened) a few at a time: across 1000 runs, one directory
+    // listing after the other would spend most of a warm query waiting on the file system.
+    const perRun: SegmentInfo[][] = new Array(ids.length)
+    let next = 0
+    const worker = async () => {
+      while (next < ids.length) {
+        const k = next++
+        perRun[k] = await this.#liveSegments(ids[k]!)
       }
-      const dir = join(this.#root, 'metrics', dirName)
-      const found: SegmentInfo[] = []
-      for (const f of await listDir(dir)) {
-        if (!f.isFile() || !f.name.endsWith('.parquet') || f.name.startsWith('.')) continue
-        const seg = await this.#open(join(dir, f.name), f.name, id)
-        if (seg) found.push(seg)
-      }
-      const replaced = new Set<string>()
-      for (const s of found) for (const r of s.replaces) replaced.add(r)
-      for (const s of found.sort((a, b) => (a.name < b.name ? -1 : 1))) if (!replaced.has(s.name)) out.push(s)
     }
-    return out
+    await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ids.length) }, worker))
+    return perRun.flat()
+  }
+
+  async #liveSegments(id: string): Promise<SegmentInfo[]> {
+    let dirName: string
+    try {
+      dirName = runDirName(id)
+    } catch {
+      return [] // an id that cannot be stored has no rows
+    }
+    const dir = join(this.#root, 'metrics', dirName)
+    const found: SegmentInfo[] = []
+    for (const f of await listDir(dir)) {
+      if (!f.isFile() || !f.name.endsWith('.parquet') || f.name.startsWith('.')) continue
+      const seg = await this.#open(join(dir, f.name), f.name, id)
+      if (seg) found.push(seg)
+    }
+    const replaced = new Set<string>()
+    for (const s of found) for (const r of s.replaces) replaced.add(r)
+    return found.sort((a, b) => (a.name < b.name ? -1 : 1)).filter((s) => !replaced.has(s.name))
   }
 
   /** Every segment file of a run, replaced ones included (compaction cleanup). */
@@ -506,6 +517,8 @@ function sortedRuns(runs: Uint32Array, step: Float64Array, ts: Float64Array): Ui
   return out
 }
 
+/** Partition directories listed at once. */
+const LIST_CONCURRENCY = 16
 /** Reads of adjacent row groups are merged across gaps up to this many bytes. */
 const COALESCE_GAP = 64 * 1024
 /** Bytes of row groups read at once by a query (bounds the memory of a read ahead). */
