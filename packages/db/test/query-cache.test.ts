@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Aggregate, batchFromRows, executeQuery, type MetricQuery, type RecordBatch, type RecordRow } from '@entrenar/core'
 import fc from 'fast-check'
+import { parquetMetadata } from 'hyparquet'
 import { describe, expect, it } from 'vitest'
 import { openStore } from '../src/index.js'
 import { ByteLru } from '../src/store/lru.js'
@@ -111,6 +112,28 @@ describe('metric-filtered queries cache the rows they select', () => {
       expect(t.stats().cacheBytes).toBeGreaterThan(0)
       expect(t.stats().cacheBytes).toBeLessThanOrEqual(60_000)
     }
+    await t.close()
+  })
+})
+
+describe('damage found part-way', () => {
+  it('query() and range() leave out a segment whose later row group is damaged, never half of it', async () => {
+    const dir = tempDir('halfdamaged')
+    const w = await openStore(dir, { rowGroupRows: 500 })
+    await w.write(rows('r', 'loss', 0, 1000))
+    await w.write(rows('ok', 'loss', 0, 10))
+    await w.close()
+    const [file] = segFiles(dir, 'r')
+    const bytes = readFileSync(file!)
+    const groups = JSON.parse(parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)).key_value_metadata!.find((k) => k.key === 'entrenar.row_groups')!.value!) as [number, number, number][]
+    expect(groups).toHaveLength(2)
+    for (let i = groups[1]![0]; i < groups[1]![1]; i++) bytes[i] = bytes[i]! ^ 0x5a
+    writeFileSync(file!, bytes)
+    const t = await openStore(dir, { onCorrupt: () => {} })
+    const got = await t.range(T0 - 1, T0 + 2_000_000)
+    expect(got.map((b) => [b.runId, b.length])).toEqual([['ok', 10]])
+    expect(t.problems().map((e) => e.code)).toEqual(['ENTRENAR_DB_CORRUPT'])
+    expect((await t.query({})).series.map((x) => x.runId)).toEqual(['ok'])
     await t.close()
   })
 })
