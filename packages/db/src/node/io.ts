@@ -168,6 +168,30 @@ export async function readRange(path: string, start: number, end: number): Promi
   }
 }
 
+/**
+ * Reads several `[start, end)` ranges of one file with a single open (a query's row groups of one
+ * segment). Each result may be shorter than asked when the file is shorter.
+ */
+export async function readRanges(path: string, ranges: readonly (readonly [number, number])[]): Promise<Uint8Array[]> {
+  const fh = await open(path, 'r')
+  try {
+    const out: Uint8Array[] = []
+    for (const [start, end] of ranges) {
+      const buf = new Uint8Array(end - start)
+      let off = 0
+      while (off < buf.length) {
+        const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off)
+        if (bytesRead === 0) break
+        off += bytesRead
+      }
+      out.push(off === buf.length ? buf : buf.subarray(0, off))
+    }
+    return out
+  } finally {
+    await fh.close()
+  }
+}
+
 /** Moves a file (atomically when on the same filesystem) and fsyncs both directories. */
 export async function moveFile(from: string, to: string): Promise<void> {
   await ensureDir(dirname(to))

@@ -1,6 +1,7 @@
 import { EntrenarError, ErrorCodes, NULL_INT32, type Tags } from '@entrenar/core'
 import { type AsyncBuffer, type DecodedArray, type FileMetaData, parquetMetadataAsync, parquetRead, type SchemaElement } from 'hyparquet'
-import { KV_REPLACES, KV_ROW_GROUPS } from './schema.js'
+import { decodeDoubleChunk, decodeInt64Chunk } from './int64.js'
+import { KV_FORMAT, KV_REPLACES, KV_ROW_GROUPS } from './schema.js'
 
 /** Pruning statistics and byte range of one row group. */
 export interface RowGroupInfo {
@@ -36,6 +37,12 @@ export interface SegmentInfo {
   /** Multiplier from the stored timestamp unit to microseconds. */
   readonly tsScale: number
   readonly columns: ReadonlySet<string>
+  /** Top-level REQUIRED INT64 columns (after relabelling the timestamp). */
+  readonly requiredInt64: ReadonlySet<string>
+  /** Top-level REQUIRED DOUBLE columns. */
+  readonly requiredDouble: ReadonlySet<string>
+  /** Written by this store (its format key is in the footer): its metric statistics are exact, never truncated. */
+  readonly own: boolean
 }
 
 /** The byte-level seam the reader needs: a file's size and ranged reads. */
@@ -48,12 +55,13 @@ export interface ReadSeam {
 const corrupt = (path: string, msg: string, cause?: unknown): EntrenarError =>
   new EntrenarError(ErrorCodes.DB_CORRUPT, `entrenar/db: segment ${path} ${msg}`, { cause, details: { path } })
 
-function fileBuffer(seam: ReadSeam, path: string, size: number, cached?: { start: number; bytes: ArrayBuffer }): AsyncBuffer {
+function fileBuffer(seam: ReadSeam, path: string, size: number, cached?: { start: number; bytes: Uint8Array }): AsyncBuffer {
   return {
     byteLength: size,
     slice(start: number, end = size) {
       if (cached && start >= cached.start && end <= cached.start + cached.bytes.byteLength) {
-        return cached.bytes.slice(start - cached.start, end - cached.start)
+        const o = cached.bytes.byteOffset - cached.start
+        return cached.bytes.buffer.slice(o + start, o + end) as ArrayBuffer
       }
       return seam.readRange(path, start, end)
     },
@@ -137,28 +145,50 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
     rowStart += rows
     return info
   })
-  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns }
+  const required = (type: string) => new Set(schema.filter((s) => s.type === type && s.repetition_type === 'REQUIRED' && !s.num_children).map((s) => s.name))
+  const requiredInt64 = required('INT64')
+  const requiredDouble = required('DOUBLE')
+  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns, requiredInt64, requiredDouble, own: kv.has(KV_FORMAT) }
 }
 
-/** Raw decoded chunks of the requested columns of one row group. */
-export async function readRowGroup(seam: ReadSeam, seg: SegmentInfo, rg: RowGroupInfo, columns: readonly string[]): Promise<Map<string, DecodedArray[]>> {
-  let bytes: ArrayBuffer
+/**
+ * Raw decoded chunks of the requested columns of one row group. `preread` holds the row group's
+ * bytes `[byteStart, byteEnd)` when the caller read them already (several row groups in one read);
+ * they are checked like bytes read here.
+ */
+export async function readRowGroup(
+  seam: ReadSeam,
+  seg: SegmentInfo,
+  rg: RowGroupInfo,
+  columns: readonly string[],
+  preread?: Uint8Array,
+): Promise<Map<string, DecodedArray[]>> {
+  let bytes: Uint8Array
   try {
-    bytes = await seam.readRange(seg.path, rg.byteStart, rg.byteEnd)
+    bytes = preread ?? new Uint8Array(await seam.readRange(seg.path, rg.byteStart, rg.byteEnd))
   } catch (e) {
     throw corrupt(seg.path, `row group ${rg.index} is unreadable`, e)
   }
   if (bytes.byteLength !== rg.byteEnd - rg.byteStart) throw corrupt(seg.path, `row group ${rg.index}: read ${bytes.byteLength} of ${rg.byteEnd - rg.byteStart} bytes`)
   if (rg.crc !== undefined) {
-    const got = seam.crc32(new Uint8Array(bytes))
+    const got = seam.crc32(bytes)
     if (got !== rg.crc) throw corrupt(seg.path, `row group ${rg.index} CRC ${got} differs from ${rg.crc} over ${bytes.byteLength} bytes`)
   }
   const out = new Map<string, { start: number; data: DecodedArray }[]>()
+  // Steps and timestamps of the layout this store writes decode without BigInt; others go through hyparquet.
+  const generic: string[] = []
+  for (const c of columns) {
+    if (!seg.columns.has(c)) continue
+    const fast = (FAST_INT64.has(c) && seg.requiredInt64.has(c)) || (c === 'value' && seg.requiredDouble.has(c)) ? fastChunk(seg, rg, c, bytes) : undefined
+    if (fast) out.set(c, [{ start: rg.rowStart, data: fast }])
+    else generic.push(c)
+  }
   try {
-    await parquetRead({
+    if (generic.length > 0) {
+      await parquetRead({
       file: fileBuffer(seam, seg.path, seg.size, { start: rg.byteStart, bytes }),
       metadata: seg.readMetadata,
-      columns: columns.filter((c) => seg.columns.has(c)),
+      columns: generic,
       rowStart: rg.rowStart,
       rowEnd: rg.rowStart + rg.rows,
       onChunk: (c) => {
@@ -170,6 +200,7 @@ export async function readRowGroup(seam: ReadSeam, seg: SegmentInfo, rg: RowGrou
         list.push({ start: c.rowStart, data: c.columnData })
       },
     })
+    }
   } catch (e) {
     throw corrupt(seg.path, `row group ${rg.index} does not decode: ${e instanceof Error ? e.message : String(e)}`, e)
   }
@@ -187,8 +218,24 @@ export async function readRowGroup(seam: ReadSeam, seg: SegmentInfo, rg: RowGrou
   return result
 }
 
-/** INT64 chunks as float64 (exact for |x| ≤ 2^53), times `scale`. Reads BigInt64Array through an Int32 view: no BigInt boxing. */
+const FAST_INT64 = new Set(['timestamp', 'step'])
+
+function fastChunk(seg: SegmentInfo, rg: RowGroupInfo, column: string, bytes: Uint8Array): Float64Array | undefined {
+  const meta = seg.readMetadata.row_groups[rg.index]?.columns.find((c) => c.meta_data?.path_in_schema[0] === column)?.meta_data
+  if (!meta) return undefined
+  return meta.type === 'DOUBLE' ? decodeDoubleChunk(bytes, rg.byteStart, meta, rg.rows) : decodeInt64Chunk(bytes, rg.byteStart, meta, rg.rows)
+}
+
+/**
+ * INT64 chunks as float64 (exact for |x| ≤ 2^53), times `scale`. Reads BigInt64Array through an Int32 view: no BigInt boxing.
+ * A single Float64Array chunk (from {@link decodeInt64Chunk}, owned by the caller) is scaled in place and returned.
+ */
 export function int64Column(chunks: readonly DecodedArray[] | undefined, n: number, scale = 1): Float64Array {
+  if (chunks?.length === 1 && chunks[0] instanceof Float64Array && chunks[0].length === n) {
+    const c = chunks[0]
+    if (scale !== 1) for (let i = 0; i < n; i++) c[i] = c[i]! * scale
+    return c
+  }
   const out = new Float64Array(n)
   if (!chunks) return out
   let o = 0

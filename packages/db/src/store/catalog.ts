@@ -1,6 +1,6 @@
-import { EntrenarError, ErrorCodes, isEntrenarError } from '@entrenar/core'
+import { EntrenarError, ErrorCodes, isEntrenarError, type Tags } from '@entrenar/core'
 import type { DecodedArray } from 'hyparquet'
-import { crc32, fileSize, join, listDir, moveFile, readRange } from '../node/io.js'
+import { crc32, fileSize, join, listDir, moveFile, readRange, readRanges } from '../node/io.js'
 import {
   type CodedStrings,
   type CodedTags,
@@ -26,9 +26,39 @@ export interface RowGroupColumns {
   metric?: CodedStrings
   /** Contiguous runs of one metric id: `[id, start, end)` triples, flattened. */
   metricRuns?: Uint32Array
+  /** Per metric run: 1 when its rows are ordered by `(step, timestamp)` (present with `step`, `ts` and `metric`). */
+  sortedRuns?: Uint8Array
   tags?: CodedTags
   epoch?: Int32Array
   batch?: Int32Array
+}
+
+/** The metrics of a row group: names and contiguous runs `[id, start, end)`, flattened. */
+interface MetricDir {
+  readonly names: readonly string[]
+  readonly runs: Uint32Array
+}
+
+/** Rows of a row group a query reads: the whole row group, or the rows of one metric of it. */
+export interface Piece {
+  readonly length: number
+  readonly metricNames: readonly string[]
+  readonly metric: Uint32Array
+  readonly metricRuns: Uint32Array
+  readonly sortedRuns: Uint8Array
+  readonly timestampUs: Float64Array
+  readonly step: Float64Array
+  readonly value: Float64Array
+  readonly tagSets?: readonly Tags[]
+  readonly tagIndex?: Int32Array
+  readonly epoch?: Int32Array
+  readonly batch?: Int32Array
+}
+
+/** A cached per-metric piece and the columns it holds. */
+interface SliceEntry {
+  readonly piece: Piece
+  readonly cols: ReadonlySet<ColumnName>
 }
 
 /** A column the reader can decode. */
@@ -75,26 +105,37 @@ export class Catalog {
    */
   async segments(runs?: readonly string[]): Promise<SegmentInfo[]> {
     const ids = runs ? [...new Set(runs)].sort() : await this.runIds()
-    const out: SegmentInfo[] = []
-    for (const id of ids) {
-      let dirName: string
-      try {
-        dirName = runDirName(id)
-      } catch {
-        continue // an id that cannot be stored has no rows
+    // Partitions are listed (and new footers opened) a few at a time: across 1000 runs, one directory
+    // listing after the other would spend most of a warm query waiting on the file system.
+    const perRun: SegmentInfo[][] = new Array(ids.length)
+    let next = 0
+    const worker = async () => {
+      while (next < ids.length) {
+        const k = next++
+        perRun[k] = await this.#liveSegments(ids[k]!)
       }
-      const dir = join(this.#root, 'metrics', dirName)
-      const found: SegmentInfo[] = []
-      for (const f of await listDir(dir)) {
-        if (!f.isFile() || !f.name.endsWith('.parquet') || f.name.startsWith('.')) continue
-        const seg = await this.#open(join(dir, f.name), f.name, id)
-        if (seg) found.push(seg)
-      }
-      const replaced = new Set<string>()
-      for (const s of found) for (const r of s.replaces) replaced.add(r)
-      for (const s of found.sort((a, b) => (a.name < b.name ? -1 : 1))) if (!replaced.has(s.name)) out.push(s)
     }
-    return out
+    await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ids.length) }, worker))
+    return perRun.flat()
+  }
+
+  async #liveSegments(id: string): Promise<SegmentInfo[]> {
+    let dirName: string
+    try {
+      dirName = runDirName(id)
+    } catch {
+      return [] // an id that cannot be stored has no rows
+    }
+    const dir = join(this.#root, 'metrics', dirName)
+    const found: SegmentInfo[] = []
+    for (const f of await listDir(dir)) {
+      if (!f.isFile() || !f.name.endsWith('.parquet') || f.name.startsWith('.')) continue
+      const seg = await this.#open(join(dir, f.name), f.name, id)
+      if (seg) found.push(seg)
+    }
+    const replaced = new Set<string>()
+    for (const s of found) for (const r of s.replaces) replaced.add(r)
+    return found.sort((a, b) => (a.name < b.name ? -1 : 1)).filter((s) => !replaced.has(s.name))
   }
 
   /** Every segment file of a run, replaced ones included (compaction cleanup). */
@@ -155,8 +196,13 @@ export class Catalog {
     this.#onCorrupt(new EntrenarError(ErrorCodes.DB_CORRUPT, `${err.message} (moved to ${to})`, { cause: err.cause ?? err, details: { path, movedTo: to } }))
   }
 
+  /** Starts a read operation: what it decodes does not evict what it decoded itself (see {@link ByteLru}). */
+  beginRead(): void {
+    this.#columns.newEpoch()
+  }
+
   /** Decoded columns of a row group, from the cache or decoded now; undefined when the segment is damaged (then quarantined). */
-  async columns(seg: SegmentInfo, rg: RowGroupInfo, want: readonly ColumnName[]): Promise<RowGroupColumns | undefined> {
+  async columns(seg: SegmentInfo, rg: RowGroupInfo, want: readonly ColumnName[], preread?: Uint8Array): Promise<RowGroupColumns | undefined> {
     const key = `${seg.path}#${rg.index}#`
     const out: RowGroupColumns = {}
     const missing: ColumnName[] = []
@@ -165,72 +211,258 @@ export class Catalog {
       if (v === undefined) missing.push(c)
       else (out as Record<string, unknown>)[c] = v
     }
-    // All-null columns (often `batch`, `tags`) need no read: their decoded form is the null fill.
-    const toRead = missing.filter((c) => !rg.allNull.has(PARQUET_NAME[c]))
     if (missing.length > 0) {
-      let raw: Map<string, DecodedArray[]> = new Map()
-      try {
-        if (toRead.length > 0) {
-          raw = await readRowGroup(
-            seam,
-            seg,
-            rg,
-            toRead.map((c) => PARQUET_NAME[c]),
-          )
-        }
-      } catch (e) {
-        // Deleted meanwhile (compaction, retention): not damage.
-        if (!this.#segments.has(seg.path) || (await fileSize(seg.path)) === undefined) return undefined
-        await this.quarantine(seg.path, e)
-        return undefined
+      const got = await this.#decode(seg, rg, missing, preread)
+      if (!got) return undefined
+      for (const c of missing) {
+        const value = got[c]
+        ;(out as Record<string, unknown>)[c] = value
+        this.#columns.set(key + c, value, columnBytes(c, got, rg.rows))
       }
-      const n = rg.rows
-      try {
-        for (const c of missing) {
-          const chunks = raw.get(PARQUET_NAME[c])
-          let value: unknown
-          let bytes = 0
-          switch (c) {
-            case 'ts':
-              value = int64Column(chunks, n, seg.tsScale)
-              bytes = n * 8
-              break
-            case 'step':
-              value = int64Column(chunks, n)
-              bytes = n * 8
-              break
-            case 'value':
-              value = doubleColumn(chunks, n)
-              bytes = n * 8
-              break
-            case 'metric': {
-              const coded = stringColumn(chunks, n)
-              value = coded
-              bytes = n * 4 + 64 * coded.names.length
-              out.metricRuns = metricRuns(coded.ids)
-              this.#columns.set(`${key}runs`, out.metricRuns, out.metricRuns.byteLength)
-              break
-            }
-            case 'tags':
-              value = tagColumn(chunks, n, seg.path)
-              bytes = n * 4
-              break
-            case 'epoch':
-            case 'batch':
-              value = nullableIntColumn(chunks, n)
-              bytes = n * 4
-              break
-          }
-          ;(out as Record<string, unknown>)[c] = value
-          this.#columns.set(key + c, value, bytes)
-        }
-      } catch (e) {
-        await this.quarantine(seg.path, e)
-        return undefined
+      if (got.metricRuns) {
+        out.metricRuns = got.metricRuns
+        this.#columns.set(`${key}runs`, got.metricRuns, got.metricRuns.byteLength)
       }
     }
     if (out.metric && !out.metricRuns) {
       out.metricRuns = (this.#columns.get(`${key}runs`) as Uint32Array | undefined) ?? metricRuns(out.metric.ids)
+    }
+    if (out.metricRuns && out.step && out.ts) {
+      let sorted = this.#columns.get(`${key}sorted`) as Uint8Array | undefined
+      if (!sorted) {
+        sorted = sortedRuns(out.metricRuns, out.step, out.ts)
+        this.#columns.set(`${key}sorted`, sorted, sorted.byteLength + 16)
+      }
+      out.sortedRuns = sorted
+    }
+    return out
+  }
+
+  /** Decodes columns of a row group without caching them; undefined when the segment is damaged (then quarantined). */
+  async #decode(seg: SegmentInfo, rg: RowGroupInfo, cols: readonly ColumnName[], preread?: Uint8Array): Promise<RowGroupColumns | undefined> {
+    // All-null columns (often `batch`, `tags`) need no read: their decoded form is the null fill. Nor
+    // does the metric of a row group of one metric (exact min = max statistics of this store's segments).
+    const oneMetric = seg.own && rg.rows > 0 && rg.metricMin !== undefined && rg.metricMin === rg.metricMax ? rg.metricMin : undefined
+    const toRead = cols.filter((c) => !rg.allNull.has(PARQUET_NAME[c]) && !(c === 'metric' && oneMetric !== undefined))
+    let raw: Map<string, DecodedArray[]> = new Map()
+    try {
+      if (toRead.length > 0) {
+        raw = await readRowGroup(
+          seam,
+          seg,
+          rg,
+          toRead.map((c) => PARQUET_NAME[c]),
+          preread,
+        )
+      }
+    } catch (e) {
+      // Deleted meanwhile (compaction, retention): not damage.
+      if (!this.#segments.has(seg.path) || (await fileSize(seg.path)) === undefined) return undefined
+      await this.quarantine(seg.path, e)
+      return undefined
+    }
+    const n = rg.rows
+    const out: RowGroupColumns = {}
+    try {
+      for (const c of cols) {
+        const chunks = raw.get(PARQUET_NAME[c])
+        switch (c) {
+          case 'ts':
+            out.ts = int64Column(chunks, n, seg.tsScale)
+            break
+          case 'step':
+            out.step = int64Column(chunks, n)
+            break
+          case 'value':
+            out.value = doubleColumn(chunks, n)
+            break
+          case 'metric':
+            out.metric = oneMetric !== undefined ? { names: [oneMetric], ids: new Uint32Array(n) } : stringColumn(chunks, n)
+            out.metricRuns = metricRuns(out.metric.ids)
+            break
+          case 'tags':
+            out.tags = tagColumn(chunks, n, seg.path)
+            break
+          case 'epoch':
+          case 'batch':
+            out[c] = nullableIntColumn(chunks, n)
+            break
+        }
+      }
+    } catch (e) {
+      await this.quarantine(seg.path, e)
+      return undefined
+    }
+    return out
+  }
+
+  /**
+   * The pieces of a segment's row groups a query reads, in order; undefined when the segment is
+   * damaged (then quarantined: it contributes nothing). Row groups not in the cache are read in few
+   * large reads (at most {@link READ_WINDOW} bytes each, one file open per window). With a metric
+   * filter, a row group that also holds other metrics is cached as one piece per wanted metric
+   * (its rows only), so a query across many runs caches the rows it selects, not whole row groups;
+   * a row group known (from an earlier decode) to hold none of the metrics is skipped unread.
+   */
+  async queryPieces(seg: SegmentInfo, rgs: readonly RowGroupInfo[], want: readonly ColumnName[], metrics: ReadonlySet<string> | undefined): Promise<Piece[] | undefined> {
+    const out: Piece[] = []
+    for (let i = 0; i < rgs.length; ) {
+      let j = i
+      let bytes = 0
+      while (j < rgs.length && (j === i || bytes + (rgs[j]!.byteEnd - rgs[j]!.byteStart) <= READ_WINDOW)) {
+        bytes += rgs[j]!.byteEnd - rgs[j]!.byteStart
+        j++
+      }
+      const window = rgs.slice(i, j)
+      const plans = window.map((rg) => this.#plan(seg, rg, want, metrics))
+      const pre = await this.#prefetch(
+        seg,
+        window.filter((_, k) => plans[k]!.read),
+      )
+      for (let k = 0; k < window.length; k++) {
+        const rg = window[k]!
+        const plan = plans[k]!
+        if (plan.kind === 'skip') continue
+        if (plan.kind === 'whole') {
+          const c = await this.columns(seg, rg, want.includes('metric') ? want : [...want, 'metric'], pre.get(rg.index))
+          if (!c) return undefined
+          out.push({
+            length: rg.rows,
+            metricNames: c.metric!.names,
+            metric: c.metric!.ids,
+            metricRuns: c.metricRuns!,
+            sortedRuns: c.sortedRuns!,
+            timestampUs: c.ts!,
+            step: c.step!,
+            value: c.value!,
+            ...(c.tags ? { tagSets: c.tags.sets, tagIndex: c.tags.ids } : {}),
+            ...(c.epoch ? { epoch: c.epoch } : {}),
+            ...(c.batch ? { batch: c.batch } : {}),
+          })
+          continue
+        }
+        const pieces = await this.#slices(seg, rg, want, metrics!, pre.get(rg.index))
+        if (!pieces) return undefined
+        out.push(...pieces)
+      }
+      i = j
+    }
+    return out
+  }
+
+  /** How a query reads one row group: skip it, whole (all its metrics wanted or cached whole), or per-metric slices. */
+  #plan(seg: SegmentInfo, rg: RowGroupInfo, want: readonly ColumnName[], metrics: ReadonlySet<string> | undefined): { kind: 'skip' | 'whole' | 'slices'; read: boolean } {
+    const key = `${seg.path}#${rg.index}#`
+    const cachedWhole = () => want.every((c) => this.#columns.has(key + c)) && this.#columns.has(`${key}metric`)
+    const single = rg.metricMin !== undefined && rg.metricMin === rg.metricMax
+    if (!metrics || single) return { kind: 'whole', read: !cachedWhole() }
+    const dir = this.#columns.get(`${key}dir`) as MetricDir | undefined
+    if (dir) {
+      const wanted = dir.names.filter((m) => metrics.has(m))
+      if (wanted.length === 0) return { kind: 'skip', read: false }
+      if (wanted.length === dir.names.length) return { kind: 'whole', read: !cachedWhole() }
+      const cached = wanted.every((m) => {
+        const p = this.#columns.get(`${key}s#${m}`) as SliceEntry | undefined
+        return p !== undefined && want.every((c) => p.cols.has(c))
+      })
+      return { kind: 'slices', read: !cached }
+    }
+    if (cachedWhole()) return { kind: 'whole', read: false }
+    return { kind: 'slices', read: true }
+  }
+
+  /** Reads the bytes of the given row groups of a segment in coalesced ranges; nothing on failure (each row group then reads, and reports, itself). */
+  async #prefetch(seg: SegmentInfo, rgs: readonly RowGroupInfo[]): Promise<Map<number, Uint8Array>> {
+    const out = new Map<number, Uint8Array>()
+    if (rgs.length < 2) return out
+    const ranges: { start: number; end: number; members: RowGroupInfo[] }[] = []
+    for (const rg of rgs) {
+      const last = ranges[ranges.length - 1]
+      if (last && rg.byteStart >= last.end && rg.byteStart - last.end <= COALESCE_GAP) {
+        last.end = rg.byteEnd
+        last.members.push(rg)
+      } else ranges.push({ start: rg.byteStart, end: rg.byteEnd, members: [rg] })
+    }
+    let bufs: Uint8Array[]
+    try {
+      bufs = await readRanges(
+        seg.path,
+        ranges.map((r) => [r.start, r.end] as const),
+      )
+    } catch {
+      return out
+    }
+    ranges.forEach((r, i) => {
+      const buf = bufs[i]!
+      for (const rg of r.members) {
+        if (rg.byteEnd - r.start <= buf.byteLength) out.set(rg.index, buf.subarray(rg.byteStart - r.start, rg.byteEnd - r.start))
+      }
+    })
+    return out
+  }
+
+  /** The wanted metrics of a row group as separate pieces, cached per metric; undefined when damaged. */
+  async #slices(seg: SegmentInfo, rg: RowGroupInfo, want: readonly ColumnName[], metrics: ReadonlySet<string>, preread?: Uint8Array): Promise<Piece[] | undefined> {
+    const key = `${seg.path}#${rg.index}#`
+    const dir = this.#columns.get(`${key}dir`) as MetricDir | undefined
+    if (dir) {
+      const entries: SliceEntry[] = []
+      for (const m of dir.names) {
+        if (!metrics.has(m)) continue
+        const e = this.#columns.get(`${key}s#${m}`) as SliceEntry | undefined
+        if (!e || !want.every((c) => e.cols.has(c))) {
+          entries.length = 0
+          break
+        }
+        entries.push(e)
+      }
+      if (entries.length > 0) return entries.map((e) => e.piece)
+    }
+    // The columns of earlier slice entries are decoded again too, so an entry always holds their union.
+    const cols = new Set<ColumnName>([...want, 'metric', 'step', 'ts'])
+    const c = await this.#decode(seg, rg, [...cols], preread)
+    if (!c) return undefined
+    const names = c.metric!.names
+    const runs = c.metricRuns!
+    this.#columns.set(`${key}dir`, { names, runs } satisfies MetricDir, runs.byteLength + 64 * names.length)
+    const out: Piece[] = []
+    for (let id = 0; id < names.length; id++) {
+      const m = names[id]!
+      if (!metrics.has(m)) continue
+      const parts: [number, number][] = []
+      for (let r = 0; r < runs.length; r += 3) if (runs[r] === id) parts.push([runs[r + 1]!, runs[r + 2]!])
+      if (parts.length === 0) continue
+      const pick = <T extends Float64Array | Int32Array>(col: T): T => {
+        if (parts.length === 1) return col.slice(parts[0]![0], parts[0]![1]) as T
+        let n = 0
+        for (const [a, b] of parts) n += b - a
+        const o = new (col.constructor as new (n: number) => T)(n)
+        let at = 0
+        for (const [a, b] of parts) {
+          o.set(col.subarray(a, b), at)
+          at += b - a
+        }
+        return o
+      }
+      const step = pick(c.step!)
+      const ts = pick(c.ts!)
+      const n = step.length
+      const piece: Piece = {
+        length: n,
+        metricNames: [m],
+        metric: new Uint32Array(0),
+        metricRuns: Uint32Array.of(0, 0, n),
+        sortedRuns: sortedRuns(Uint32Array.of(0, 0, n), step, ts),
+        timestampUs: ts,
+        step,
+        value: pick(c.value!),
+        ...(c.tags ? { tagSets: c.tags.sets, tagIndex: pick(c.tags.ids) } : {}),
+        ...(c.epoch ? { epoch: pick(c.epoch) } : {}),
+        ...(c.batch ? { batch: pick(c.batch) } : {}),
+      }
+      out.push(piece)
+      const bytes = n * 24 + (piece.tagIndex ? n * 4 + 64 * piece.tagSets!.length : 0) + (piece.epoch ? n * 4 : 0) + (piece.batch ? n * 4 : 0) + 64
+      this.#columns.set(`${key}s#${m}`, { piece, cols: new Set(cols) } satisfies SliceEntry, bytes)
     }
     return out
   }
@@ -258,3 +490,36 @@ function metricRuns(ids: Uint32Array): Uint32Array {
   }
   return Uint32Array.from(out)
 }
+
+/** Bytes of one decoded column in the cache. */
+function columnBytes(c: ColumnName, got: RowGroupColumns, n: number): number {
+  if (c === 'metric') return n * 4 + 64 * got.metric!.names.length
+  if (c === 'tags') return n * 4 + 64 * got.tags!.sets.length
+  if (c === 'epoch' || c === 'batch') return n * 4
+  return n * 8
+}
+
+/** 1 per metric run whose rows are ordered by `(step, timestamp)`, else 0. */
+function sortedRuns(runs: Uint32Array, step: Float64Array, ts: Float64Array): Uint8Array {
+  const out = new Uint8Array(runs.length / 3)
+  for (let r = 0; r < runs.length; r += 3) {
+    let ok = 1
+    for (let i = runs[r + 1]! + 1; i < runs[r + 2]!; i++) {
+      const a = step[i - 1]!
+      const b = step[i]!
+      if (a > b || (a === b && ts[i - 1]! > ts[i]!)) {
+        ok = 0
+        break
+      }
+    }
+    out[r / 3] = ok
+  }
+  return out
+}
+
+/** Partition directories listed at once. */
+const LIST_CONCURRENCY = 16
+/** Reads of adjacent row groups are merged across gaps up to this many bytes. */
+const COALESCE_GAP = 64 * 1024
+/** Bytes of row groups read at once by a query (bounds the memory of a read ahead). */
+const READ_WINDOW = 16 * 1024 * 1024

@@ -507,32 +507,18 @@ class Store implements ParquetStore {
     const want: ColumnName[] = ['ts', 'step', 'value', 'metric']
     if (scan.needsTags) want.push('tags')
     const metricKeys = q.metrics ? q.metrics.map((m) => Buffer.from(m, 'utf8')) : undefined
+    const metricSet = q.metrics ? new Set(q.metrics) : undefined
+    this.#catalog.beginRead()
     for (const seg of await this.#catalog.segments(q.runs)) {
       if (mem.skip.has(seg.name)) continue
       // A segment found damaged part-way contributes nothing (it is quarantined), never half its rows.
-      const blocks: Block[] = []
-      let damaged = false
-      for (const rg of seg.rowGroups) {
-        if (!keepRowGroup(q, rg, metricKeys)) continue
-        const c = await this.#catalog.columns(seg, rg, want)
-        if (!c) {
-          damaged = true
-          break
-        }
-        blocks.push({
-          runId: seg.runId,
-          length: rg.rows,
-          metricNames: c.metric!.names,
-          metric: c.metric!.ids,
-          metricRuns: c.metricRuns!,
-          timestampUs: c.ts!,
-          step: c.step!,
-          value: c.value!,
-          tagSets: c.tags?.sets ?? [],
-          tagIndex: c.tags?.ids ?? EMPTY_I32,
-        })
-      }
-      if (!damaged) for (const b of blocks) scan.add(b)
+      const pieces = await this.#catalog.queryPieces(
+        seg,
+        seg.rowGroups.filter((rg) => keepRowGroup(q, rg, metricKeys)),
+        want,
+        metricSet,
+      )
+      if (pieces) for (const p of pieces) scan.add({ ...p, runId: seg.runId, tagSets: p.tagSets ?? [], tagIndex: p.tagIndex ?? EMPTY_I32 })
     }
     const runs = q.runs ? new Set(q.runs) : undefined
     for (const b of mem.batches) if (!runs || runs.has(b.runId)) scan.add(blockOf(b))
@@ -554,24 +540,30 @@ class Store implements ParquetStore {
     }
     const q: MetricQuery = { from: fromUs, to: toUs, ...(filter?.metrics ? { metrics: filter.metrics } : {}) }
     const metricKeys = filter?.metrics ? filter.metrics.map((m) => Buffer.from(m, 'utf8')) : undefined
+    this.#catalog.beginRead()
     for (const seg of await this.#catalog.segments(filter?.runs)) {
       if (mem.skip.has(seg.name)) continue
-      for (const rg of seg.rowGroups) {
-        if (!keepRowGroup(q, rg, metricKeys)) continue
-        const c = await this.#catalog.columns(seg, rg, ['ts', 'step', 'value', 'metric', 'tags', 'epoch', 'batch'])
-        if (!c) break
+      // Whole row groups (no per-metric pieces): rows keep the segment's order. A damaged segment contributes nothing.
+      const kept = seg.rowGroups.filter((rg) => keepRowGroup(q, rg, metricKeys))
+      const pieces = (await this.#catalog.queryPieces(seg, kept, RANGE_COLUMNS, undefined)) ?? []
+      for (const c of pieces) {
         const out = builder(seg.runId)
-        const names = c.metric!.names
+        const names = c.metricNames
         const keep = names.map((m) => !metrics || metrics.has(m))
         const mIds = names.map((m) => out.metricId(m))
-        const tIds = c.tags!.sets.map((t) => out.tagSetId(t))
-        const ids = c.metric!.ids
-        const ts = c.ts!
-        for (let i = 0; i < rg.rows; i++) {
+        const tIds = c.tagSets!.map((t) => out.tagSetId(t))
+        const ids = c.metric
+        const ts = c.timestampUs
+        const tags = c.tagIndex!
+        const value = c.value
+        const step = c.step
+        const epoch = c.epoch!
+        const batch = c.batch!
+        for (let i = 0; i < c.length; i++) {
           const t = ts[i]!
           if (t < fromUs || t > toUs || !keep[ids[i]!]) continue
-          const tag = c.tags!.ids[i]!
-          out.append(mIds[ids[i]!]!, c.value![i]!, c.step![i]!, t, c.epoch![i]!, c.batch![i]!, tag < 0 ? -1 : tIds[tag]!)
+          const tag = tags[i]!
+          out.append(mIds[ids[i]!]!, value[i]!, step[i]!, t, epoch[i]!, batch[i]!, tag < 0 ? -1 : tIds[tag]!)
         }
       }
     }
@@ -686,6 +678,7 @@ class Store implements ParquetStore {
 }
 
 const EMPTY_I32 = new Int32Array(0)
+const RANGE_COLUMNS: readonly ColumnName[] = ['ts', 'step', 'value', 'metric', 'tags', 'epoch', 'batch']
 
 /** The report of a WAL generation claimed by another process while this writer was alive. */
 function claimedUnderUs(walPath: string, segment: string, staleWriterMs: number): EntrenarError {
