@@ -177,7 +177,7 @@ export class RecordBatchBuilder {
     return id
   }
 
-  /** Appends one row; `metricId`/`tagId` come from {@link metricId}/{@link tagSetId}. */
+  /** Appends one row; `metricId`/`tagId` come from {@link RecordBatchBuilder.metricId}/{@link RecordBatchBuilder.tagSetId}. */
   append(metricId: number, value: number, step: number, timestampUs: number, epoch = NULL_INT32, batch = NULL_INT32, tagId = -1): void {
     let c = this.#c
     if (this.#n === c.value.length) c = this.#grow()

@@ -1,5 +1,9 @@
-// @entrenar/drift-native: the detectors of @entrenar/drift compiled from Rust (rust/drift), loaded
-// through their C ABI with koffi. Node only (native code); the factories match @entrenar/drift's.
+/**
+ * @entrenar/drift-native: the detectors of @entrenar/drift compiled from Rust (rust/drift), loaded
+ * through their C ABI with koffi. Node only (native code); the factories match @entrenar/drift's.
+ *
+ * @module @entrenar/drift-native
+ */
 export {
   adwin,
   ddm,
