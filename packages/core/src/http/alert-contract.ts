@@ -13,7 +13,14 @@ export interface AlertPolicyStatus {
   /** True while the run is paused (awaiting `resume`). */
   readonly paused: boolean
   /** The abort reason when stopped: its error code (`ENTRENAR_STOPPED`), message and details. */
-  readonly reason?: { readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> }
+  readonly reason?: {
+    /** The error code, e.g. `ENTRENAR_STOPPED`. */
+    readonly code: string
+    /** Why the line was stopped. */
+    readonly message: string
+    /** Structured details (rule, metric, step, value), when present. */
+    readonly details?: Readonly<Record<string, unknown>>
+  }
 }
 
 /**
@@ -22,10 +29,15 @@ export interface AlertPolicyStatus {
  * `createHttpClient(alertPolicyContract, url)` talks to a remote one.
  */
 export interface AlertPolicyService {
+  /** One logged value; resolves to the policy's decision. */
   observeValue(metric: string, value: number, step: number): Promise<Decision>
+  /** A detector or budget event; resolves to the decision. */
   observe(event: AlertEvent): Promise<Decision>
+  /** Raises an alert by hand; resolves to the decision. */
   trigger(alert: Alert): Promise<Decision>
+  /** Every incident so far, oldest first. */
   history(): Promise<readonly Incident[]>
+  /** Clears history and stop state. */
   reset(): Promise<void>
   /** Stop and pause state, with the stop reason. */
   status(): Promise<AlertPolicyStatus>
