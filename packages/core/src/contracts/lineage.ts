@@ -154,7 +154,14 @@ export interface LineageEntry {
   /** The model to add (or whose metadata to replace). */
   readonly model: ModelNode
   /** Its parents, each becoming a derivation `id → model.id`. */
-  readonly parents?: readonly { readonly id: string; readonly changeType: ChangeType; readonly description?: string }[]
+  readonly parents?: readonly {
+    /** Id of an existing parent model. */
+    readonly id: string
+    /** What changed from that parent. */
+    readonly changeType: ChangeType
+    /** Free text about the change. */
+    readonly description?: string
+  }[]
   /** Health events to attach (incidents and drift of the run). */
   readonly events?: readonly HealthEvent[]
 }
