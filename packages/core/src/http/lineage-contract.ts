@@ -40,6 +40,7 @@ export const ModelNodeWire = v.object({
 })
 export type ModelNodeWire = v.InferOutput<typeof ModelNodeWire>
 
+/** The wire form of a model node. */
 export function modelToWire(m: ModelNode): ModelNodeWire {
   const metrics: Record<string, WireFloat> = {}
   for (const [k, x] of Object.entries(m.metrics)) metrics[k] = floatToWire(x)
@@ -55,6 +56,7 @@ export function modelToWire(m: ModelNode): ModelNodeWire {
   })
 }
 
+/** The model node of a validated wire body; inverse of {@link modelToWire}. */
 export function modelFromWire(w: ModelNodeWire): ModelNode {
   const metrics: Record<string, number> = {}
   for (const [k, x] of Object.entries(w.metrics)) metrics[k] = floatFromWire(x)
@@ -65,10 +67,12 @@ export function modelFromWire(w: ModelNodeWire): ModelNode {
 export const DerivationWire = v.object({ parent: id, child: id, change_type: v.picklist(CHANGE_TYPES), description: v.optional(v.string()) })
 export type DerivationWire = v.InferOutput<typeof DerivationWire>
 
+/** The wire form of a derivation. */
 export function derivationToWire(d: Derivation): DerivationWire {
   return defined({ parent: d.parent, child: d.child, change_type: d.changeType, description: d.description })
 }
 
+/** The derivation of a validated wire body; inverse of {@link derivationToWire}. */
 export function derivationFromWire(w: DerivationWire): Derivation {
   return defined({ parent: w.parent, child: w.child, changeType: w.change_type, description: w.description })
 }
@@ -89,6 +93,7 @@ export const HealthEventWire = v.object({
 })
 export type HealthEventWire = v.InferOutput<typeof HealthEventWire>
 
+/** The wire form of a health event. */
 export function healthEventToWire(e: HealthEvent): HealthEventWire {
   return defined({
     kind: e.kind,
@@ -105,6 +110,7 @@ export function healthEventToWire(e: HealthEvent): HealthEventWire {
   })
 }
 
+/** The health event of a validated wire body; inverse of {@link healthEventToWire}. */
 export function healthEventFromWire(w: HealthEventWire): HealthEvent {
   return defined({
     kind: w.kind,

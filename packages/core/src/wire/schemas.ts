@@ -28,6 +28,7 @@ export const RecordBatchWire = v.object({
 })
 export type RecordBatchWire = v.InferOutput<typeof RecordBatchWire>
 
+/** The wire form of a batch (snake_case, floats as {@link floatToWire}, null for absent epochs and batches). */
 export function batchToWire(b: RecordBatch): RecordBatchWire {
   const nullable = (a: Int32Array) => Array.from(a, (x) => (x === NULL_INT32 ? null : x))
   return {
@@ -45,6 +46,7 @@ export function batchToWire(b: RecordBatch): RecordBatchWire {
   }
 }
 
+/** The batch of a validated wire body ({@link RecordBatchWire}); inverse of {@link batchToWire}: values exact, NaN, ±Inf and −0 kept. */
 export function batchFromWire(w: RecordBatchWire): RecordBatch {
   const ints = (a: readonly (number | null)[]) => Int32Array.from(a, (x) => (x === null ? NULL_INT32 : x))
   return {
@@ -86,6 +88,7 @@ function defined<T extends Record<string, unknown>>(o: T): T {
   return o
 }
 
+/** The wire form of a typed query. */
 export function queryToWire(q: MetricQuery): MetricQueryWire {
   return defined({
     schema_version: SCHEMA_VERSION,
@@ -100,6 +103,7 @@ export function queryToWire(q: MetricQuery): MetricQueryWire {
   }) as MetricQueryWire
 }
 
+/** The typed query of a validated wire body; inverse of {@link queryToWire}. */
 export function queryFromWire(w: MetricQueryWire): MetricQuery {
   return defined({
     runs: w.runs,
@@ -138,6 +142,7 @@ const OPTIONAL_COLUMNS = [
   ['nanCount', 'nan_count'],
 ] as const
 
+/** The wire form of a query result (floats as {@link floatToWire}). */
 export function resultToWire(r: QueryResult): QueryResultWire {
   return {
     schema_version: SCHEMA_VERSION,
@@ -152,6 +157,7 @@ export function resultToWire(r: QueryResult): QueryResultWire {
   }
 }
 
+/** The query result of a validated wire body; inverse of {@link resultToWire}: values exact, NaN, ±Inf and −0 kept. */
 export function resultFromWire(w: QueryResultWire): QueryResult {
   return {
     series: w.series.map((s) => {
@@ -179,6 +185,7 @@ export const RunInfoWire = v.object({
 })
 export type RunInfoWire = v.InferOutput<typeof RunInfoWire>
 
+/** The wire form of run metadata. */
 export function runToWire(r: RunInfo): RunInfoWire {
   return defined({
     id: r.id,
@@ -193,6 +200,7 @@ export function runToWire(r: RunInfo): RunInfoWire {
   }) as RunInfoWire
 }
 
+/** The run metadata of a validated wire body; inverse of {@link runToWire}. */
 export function runFromWire(w: RunInfoWire): RunInfo {
   return defined({
     id: w.id,
@@ -227,6 +235,7 @@ export const emptyWire = (): v.InferOutput<typeof EmptyWire> => ({ schema_versio
 
 /** An empty acknowledgement. */
 export const AckWire = v.object({ schema_version: version })
+/** The acknowledgement body. */
 export const ack = (): v.InferOutput<typeof AckWire> => ({ schema_version: SCHEMA_VERSION })
 
 /** Wire form of an error answer. */

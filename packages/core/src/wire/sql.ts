@@ -41,6 +41,7 @@ export function sqlValueFromWire(x: unknown, type: string | undefined): unknown 
   return x
 }
 
+/** The wire form of a SQL result. */
 export function sqlToWire(r: SqlResult): SqlResultWire {
   return {
     schema_version: SCHEMA_VERSION,
@@ -51,6 +52,7 @@ export function sqlToWire(r: SqlResult): SqlResultWire {
   }
 }
 
+/** The SQL result of a validated wire body; inverse of {@link sqlToWire}. */
 export function sqlFromWire(w: SqlResultWire): SqlResult {
   const types = w.column_types
   return {
