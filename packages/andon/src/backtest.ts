@@ -94,6 +94,17 @@ const isConfig = (r: BacktestRules): r is Pick<AndonConfig, 'rules' | 'renacer' 
  * continues past the first stop so every later firing is counted too; step-count and wall-time budgets
  * replay on the stored clock. Handlers, files, hooks and the step-latency and memory budgets (no
  * stored measurement) are not part of a replay.
+ *
+ * @example
+ * ```ts
+ * import { backtest } from '@entrenar/andon'
+ * import { openStore } from '@entrenar/db'
+ *
+ * const store = await openStore('./runs')
+ * const report = await backtest({ divergence: { factor: 5 } }, store) // would 5× the best loss have been too eager?
+ * for (const [rule, s] of Object.entries(report.byRule)) console.log(`${rule}: ${s.firings} firings in ${s.runs} runs, ${s.stops} stops`)
+ * await store.close()
+ * ```
  */
 export async function backtest(rules: BacktestRules, store: MetricStore, options: BacktestOptions = {}): Promise<BacktestReport> {
   const cfg = isConfig(rules) ? rules : { rules }

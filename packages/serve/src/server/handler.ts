@@ -180,6 +180,17 @@ export function negotiateFormat(accept: string | null): ExportFormat {
  * - `POST /v1/<service>/<method>` for `store`, `sink`, `andon`, `lineage`, `detector` and any `mounts`;
  * - then each extra handler in turn.
  * Every write passes one bounded queue: when full, the answer is 429 with `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore } from '@entrenar/core'
+ * import { createServeHandler } from '@entrenar/serve'
+ *
+ * const { handler, flush } = createServeHandler({ store: createMemoryStore() })
+ * const res = await handler(new Request('http://127.0.0.1/healthz'))
+ * console.log(res.status) // 200
+ * await flush()
+ * ```
  */
 export function createServeHandler(options: ServeHandlerOptions = {}): ServeHandler {
   checkOptions('entrenar/serve: createServeHandler', options, CREATE_SERVE_HANDLER_OPTIONS)
