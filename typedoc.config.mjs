@@ -26,7 +26,7 @@ export default {
   entryPoints,
   entryPointStrategy: 'resolve',
   tsconfig: 'tsconfig.docs.json',
-  plugin: ['typedoc-plugin-markdown'],
+  plugin: ['typedoc-plugin-markdown', './scripts/typedoc-same-declaration.mjs'],
   out: 'docs/api',
   cleanOutputDir: true,
   name: 'Entrenar API reference',

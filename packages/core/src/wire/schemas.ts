@@ -14,16 +14,27 @@ const stringMap = v.record(v.string(), v.string())
 
 /** Wire form of {@link RecordBatch}: columnar arrays, snake_case. */
 export const RecordBatchWire = v.object({
+  /** Version of the wire format ({@link SCHEMA_VERSION}). */
   schema_version: version,
+  /** The run every row belongs to (`runId`). */
   run_id: v.pipe(str, v.minLength(1)),
+  /** Distinct metric names; `metric` indexes into it. */
   metric_names: v.array(str),
+  /** Per row: index into `metric_names`. */
   metric: v.array(v.pipe(int, v.minValue(0))),
+  /** Per row: the value; NaN, ±Inf and −0 as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, `"-0"`. */
   value: v.array(WireFloat),
+  /** Per row: the step (a safe integer). */
   step: v.array(v.pipe(v.number(), v.safeInteger())),
+  /** Per row: epoch microseconds. */
   timestamp_us: v.array(v.number()),
+  /** Per row: the epoch, or null. */
   epoch: v.array(v.nullable(int)),
+  /** Per row: the batch index, or null. */
   batch: v.array(v.nullable(int)),
+  /** Distinct tag sets; `tag_index` indexes into it. */
   tag_sets: v.array(stringMap),
+  /** Per row: index into `tag_sets`, or −1 for no tags. */
   tag_index: v.array(v.pipe(int, v.minValue(-1))),
 })
 export type RecordBatchWire = v.InferOutput<typeof RecordBatchWire>
