@@ -74,36 +74,74 @@ const step = v.pipe(v.number(), v.safeInteger())
 
 /** Wire form of {@link Alert}. */
 export const AlertWire = v.object({
+  /** Severity. */
   level: Level,
+  /** The rule that raised it. */
   rule: v.pipe(v.string(), v.minLength(1)),
+  /** What happened. */
   message: v.string(),
+  /** The run. */
   run_id: v.optional(v.string()),
+  /** The metric. */
   metric: v.optional(v.string()),
+  /** The step. */
   step: v.optional(step),
+  /** The value (a wire float). */
   value: v.optional(WireFloat),
+  /** When, epoch milliseconds. */
   timestamp_ms: v.number(),
 })
 type AlertWire = v.InferOutput<typeof AlertWire>
 
 /** Wire form of {@link Incident}. */
-export const IncidentWire = v.object({ ...AlertWire.entries, decision: DecisionWire, silenced_by: v.optional(v.array(v.string())) })
+export const IncidentWire = v.object({
+  ...AlertWire.entries,
+  /** What the policy decided. */
+  decision: DecisionWire,
+  /** Ids of the silences that muted it. */
+  silenced_by: v.optional(v.array(v.string())),
+})
 
 /** Wire form of {@link AlertEvent} (`kind` tagged, as serde's `#[serde(tag = "kind")]`). */
 export const AlertEventWire = v.variant('kind', [
   v.object({
+    /** A detector signal. */
     kind: v.literal('drift'),
+    /** The run. */
     run_id: v.optional(v.string()),
+    /** The metric the detector watches. */
     metric: v.pipe(v.string(), v.minLength(1)),
+    /** The step of the value that triggered it. */
     step,
+    /** The detector kind. */
     detector: v.string(),
+    /** `warning`, `drift` or `invalid`. */
     signal: v.picklist(['warning', 'drift', 'invalid'] as const),
+    /** The detector's statistic (a wire float). */
     statistic: WireFloat,
+    /** How strong the change is, when graded. */
     severity: v.optional(v.picklist(['low', 'medium', 'high'] as const)),
+    /** The detector's alarm threshold, when it has one. */
     threshold: v.optional(WireFloat),
+    /** A calibrated detector's false-alarm budget per 10⁶ values. */
     false_alarms_per_million: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
+    /** When, epoch milliseconds. */
     timestamp_ms: v.number(),
   }),
-  v.object({ kind: v.literal('budget'), budget: v.string(), value: WireFloat, limit: WireFloat, step, timestamp_ms: v.number() }),
+  v.object({
+    /** A budget was exceeded. */
+    kind: v.literal('budget'),
+    /** The budget's name. */
+    budget: v.string(),
+    /** The measured value. */
+    value: WireFloat,
+    /** The limit it exceeded. */
+    limit: WireFloat,
+    /** The step. */
+    step,
+    /** When, epoch milliseconds. */
+    timestamp_ms: v.number(),
+  }),
 ])
 export type AlertEventWire = v.InferOutput<typeof AlertEventWire>
 

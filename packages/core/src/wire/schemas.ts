@@ -77,18 +77,37 @@ export function batchFromWire(w: RecordBatchWire): RecordBatch {
 
 /** Wire form of {@link MetricQuery}. */
 export const MetricQueryWire = v.object({
+  /** Version of the wire format. */
   schema_version: version,
+  /** Only these runs (`runs`). */
   runs: v.optional(v.array(str)),
+  /** Only these metrics (`metrics`). */
   metrics: v.optional(v.array(str)),
+  /** Rows with `timestamp_us >= from_us` (`from`). */
   from_us: v.optional(v.number()),
+  /** Rows with `timestamp_us <= to_us` (`to`). */
   to_us: v.optional(v.number()),
+  /** Inclusive step range `[lo, hi]` (`steps`). */
   steps: v.optional(v.tuple([v.number(), v.number()])),
+  /** Rows whose tags contain these (`tags`). */
   tags: v.optional(stringMap),
+  /** Aggregate per series or bucket (`aggregate`). */
   aggregate: v.optional(v.picklist(AGGREGATES)),
+  /** Bucketing (`bucket`). */
   bucket: v.optional(
     v.union([
-      v.object({ by: v.picklist(['step', 'time']), size: v.pipe(v.number(), v.gtValue(0)) }),
-      v.object({ points: v.pipe(int, v.minValue(1)), mode: v.literal('minmax-last') }),
+      v.object({
+        /** Bucket on the step or on the time. */
+        by: v.picklist(['step', 'time']),
+        /** Bucket width: steps, or microseconds for `time`. */
+        size: v.pipe(v.number(), v.gtValue(0)),
+      }),
+      v.object({
+        /** Most buckets. */
+        points: v.pipe(int, v.minValue(1)),
+        /** Spike-preserving min/max/last downsampling. */
+        mode: v.literal('minmax-last'),
+      }),
     ]),
   ),
 })
@@ -131,18 +150,32 @@ export function queryFromWire(w: MetricQueryWire): MetricQuery {
 const floats = v.array(WireFloat)
 /** Wire form of {@link Series}. */
 export const SeriesWire = v.object({
+  /** The run (`runId`). */
   run_id: str,
+  /** The metric. */
   metric: str,
+  /** Per entry: step, bucket start or largest step, as in {@link Series.x}. */
   x: floats,
+  /** Per entry: the value or aggregate (wire floats). */
   value: floats,
+  /** Per raw row: epoch microseconds. */
   timestamp_us: v.optional(floats),
+  /** Per bucket: smallest finite value (`minmax-last`). */
   min: v.optional(floats),
+  /** Per bucket: largest finite value (`minmax-last`). */
   max: v.optional(floats),
+  /** Per entry: rows aggregated. */
   count: v.optional(floats),
+  /** Per entry: NaN rows among them. */
   nan_count: v.optional(floats),
 })
 /** Wire form of {@link QueryResult}. */
-export const QueryResultWire = v.object({ schema_version: version, series: v.array(SeriesWire) })
+export const QueryResultWire = v.object({
+  /** Version of the wire format. */
+  schema_version: version,
+  /** One series per `(run, metric)` with matching rows. */
+  series: v.array(SeriesWire),
+})
 export type QueryResultWire = v.InferOutput<typeof QueryResultWire>
 
 const OPTIONAL_COLUMNS = [
@@ -184,14 +217,23 @@ export function resultFromWire(w: QueryResultWire): QueryResult {
 
 /** Wire form of {@link RunInfo}. */
 export const RunInfoWire = v.object({
+  /** Run id (`id`). */
   id: v.pipe(str, v.minLength(1)),
+  /** Run name. */
   name: v.optional(str),
+  /** Hyper-parameters and configuration (JSON). */
   config: v.optional(v.record(str, v.unknown())),
+  /** Lifecycle state. */
   status: v.picklist(['running', 'finished', 'failed', 'stopped']),
+  /** Start, epoch milliseconds (`startTimeMs`). */
   start_time_ms: v.number(),
+  /** End, epoch milliseconds (`endTimeMs`). */
   end_time_ms: v.optional(v.number()),
+  /** Host the run ran on. */
   host: v.optional(str),
+  /** Git revision of the training code (`gitRevision`). */
   git_revision: v.optional(str),
+  /** Why the run ended (`reason`). */
   reason: v.optional(str),
 })
 export type RunInfoWire = v.InferOutput<typeof RunInfoWire>
@@ -245,12 +287,24 @@ export const EmptyWire = v.object({ schema_version: version })
 export const emptyWire = (): v.InferOutput<typeof EmptyWire> => ({ schema_version: SCHEMA_VERSION })
 
 /** An empty acknowledgement. */
-export const AckWire = v.object({ schema_version: version })
+export const AckWire = v.object({
+  /** Version of the wire format. */
+  schema_version: version,
+})
 /** The acknowledgement body. */
 export const ack = (): v.InferOutput<typeof AckWire> => ({ schema_version: SCHEMA_VERSION })
 
 /** Wire form of an error answer. */
 export const ErrorWire = v.object({
+  /** Version of the wire format. */
   schema_version: version,
-  error: v.object({ code: str, message: str, details: v.optional(v.record(str, v.unknown())) }),
+  /** The error. */
+  error: v.object({
+    /** Its `ENTRENAR_*` code. */
+    code: str,
+    /** What went wrong. */
+    message: str,
+    /** Structured details (option names, limits, ids), when present. */
+    details: v.optional(v.record(str, v.unknown())),
+  }),
 })

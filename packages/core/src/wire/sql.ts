@@ -9,10 +9,15 @@ import { SCHEMA_VERSION } from './schemas.js'
  * a reader which columns hold floats, so a VARCHAR `'NaN'` is never mistaken for a number.
  */
 export const SqlResultWire = v.object({
+  /** Version of the wire format. */
   schema_version: v.literal(SCHEMA_VERSION),
+  /** Column names, in select order. */
   columns: v.array(v.string()),
+  /** The engine's type of each column, when known. */
   column_types: v.optional(v.array(v.string())),
+  /** Rows as arrays in column order; non-finite floats and −0 as wire floats. */
   rows: v.array(v.array(v.unknown())),
+  /** True when the row cap cut the result. */
   truncated: v.optional(v.boolean()),
 })
 export type SqlResultWire = v.InferOutput<typeof SqlResultWire>
