@@ -128,3 +128,28 @@ describe('links', () => {
     }
   })
 })
+
+describe('the same-declaration TypeDoc plugin', () => {
+  async function loaded() {
+    const seen: [string, number][] = []
+    const logger = { log: (message: string, level: number) => void seen.push([message, level]) }
+    const plugin = (await import('../scripts/typedoc-same-declaration.mjs')) as { load(app: unknown): void }
+    plugin.load({ logger })
+    return { log: logger.log, seen }
+  }
+
+  it('drops the warning when every listed location is the same line', async () => {
+    const { log, seen } = await loaded()
+    log('run_id has multiple declarations with a comment. An arbitrary comment will be used', 2)
+    log('The comments for run_id are declared at:\n\t./a.ts:19\n\t./a.ts:19', 1)
+    log('markdown generated', 1)
+    expect(seen).toEqual([['markdown generated', 1]])
+  })
+
+  it('keeps it when two different comments compete', async () => {
+    const { log, seen } = await loaded()
+    log('x has multiple declarations with a comment. An arbitrary comment will be used', 2)
+    log('The comments for x are declared at:\n\t./a.ts:3\n\t./b.ts:7', 1)
+    expect(seen.map(([, level]) => level)).toEqual([2, 1])
+  })
+})
