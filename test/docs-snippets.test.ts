@@ -54,13 +54,15 @@ describe('migration pages', () => {
 
   it('every ts block runs: the run it logs is in the store, finished, with every step', async () => {
     const cwd = process.cwd()
-    const dirEnv = process.env.ENTRENAR_DIR
+    // autoMonitor() stores in $ENTRENAR_DIR when set: unset it so the snippet's default, ./runs, is what runs.
+    const key = 'ENTRENAR_DIR'
+    const dirEnv = process.env[key]
     for (const s of snippets) {
       // A fresh working directory per snippet: ./runs is where autoMonitor() stores by default.
       const dir = mkdtempSync(join(tmpdir(), 'entrenar-snippet-'))
       try {
         process.chdir(dir)
-        delete process.env.ENTRENAR_DIR
+        delete process.env[key]
         await import(pathToFileURL(s.file).href)
         const store = await openStore(join(dir, 'runs'))
         try {
@@ -76,8 +78,8 @@ describe('migration pages', () => {
         }
       } finally {
         process.chdir(cwd)
-        if (dirEnv === undefined) delete process.env.ENTRENAR_DIR
-        else process.env.ENTRENAR_DIR = dirEnv
+        if (dirEnv === undefined) delete process.env[key]
+        else process.env[key] = dirEnv
         rmSync(dir, { recursive: true, force: true })
       }
     }
