@@ -625,7 +625,7 @@ export interface AndonWithTick extends Andon {
 }
 
 /**
- * Creates the Andon: the stop-the-line {@link AlertPolicy} of Entrenar. Every logged value goes
+ * Creates the Andon: the stop-the-line {@link @entrenar/core!AlertPolicy} of Entrenar. Every logged value goes
  * through the rules in the same `log()` call (allocation-free unless something fires); ERROR and
  * CRITICAL stop by default: `signal` aborts with an `ENTRENAR_STOPPED` reason naming rule, metric and
  * step, `onStop` hooks run once, handlers are notified and the incident is appended to

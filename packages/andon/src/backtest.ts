@@ -20,13 +20,21 @@ export interface BacktestOptions {
 
 /** One would-be incident. */
 export interface BacktestFiring {
+  /** The rule that fired. */
   readonly rule: string
+  /** Its level. */
   readonly level: AlertLevel
+  /** What the Andon would have decided. */
   readonly decision: Decision
+  /** The metric. */
   readonly metric?: string
+  /** The step of the stored point that fired it. */
   readonly step?: number
+  /** That point's value. */
   readonly value?: number
+  /** That point's stored time, epoch milliseconds (the replay runs on stored time). */
   readonly timestampMs: number
+  /** The incident message the rule would have written. */
   readonly message: string
   /** Ids of the silences that muted it. */
   readonly silencedBy?: readonly string[]
@@ -34,21 +42,32 @@ export interface BacktestFiring {
 
 /** The replay of one run. */
 export interface BacktestRun {
+  /** The stored run replayed. */
   readonly runId: string
   /** Rows replayed. */
   readonly points: number
+  /** Every firing, in replay order. */
   readonly firings: readonly BacktestFiring[]
   /** Where the line would have stopped first, if it would. */
-  readonly stop?: { readonly step: number | undefined; readonly rule: string; readonly message: string }
+  readonly stop?: {
+    /** The step of the stop (undefined for a rule without one, e.g. a stall). */
+    readonly step: number | undefined
+    /** The rule that stopped it. */
+    readonly rule: string
+    /** Its message. */
+    readonly message: string
+  }
 }
 
 /** How often a rule would have fired. */
 export interface BacktestRuleSummary {
+  /** Firings over all runs. */
   readonly firings: number
   /** Runs where it fired at least once. */
   readonly runs: number
   /** Runs it would have stopped (it made the first stop). */
   readonly stops: number
+  /** Smallest step at which it fired in any run. */
   readonly firstStep: number | undefined
   /** Firings a silence muted. */
   readonly silenced: number
@@ -56,7 +75,9 @@ export interface BacktestRuleSummary {
 
 /** The answer of {@link backtest}. */
 export interface BacktestReport {
+  /** One entry per run replayed, in store order. */
   readonly runs: readonly BacktestRun[]
+  /** Per rule name: how often and where it fired. */
   readonly byRule: Readonly<Record<string, BacktestRuleSummary>>
 }
 
@@ -73,6 +94,17 @@ const isConfig = (r: BacktestRules): r is Pick<AndonConfig, 'rules' | 'renacer' 
  * continues past the first stop so every later firing is counted too; step-count and wall-time budgets
  * replay on the stored clock. Handlers, files, hooks and the step-latency and memory budgets (no
  * stored measurement) are not part of a replay.
+ *
+ * @example
+ * ```ts
+ * import { backtest } from '@entrenar/andon'
+ * import { openStore } from '@entrenar/db'
+ *
+ * const store = await openStore('./runs')
+ * const report = await backtest({ divergence: { factor: 5 } }, store) // would 5× the best loss have been too eager?
+ * for (const [rule, s] of Object.entries(report.byRule)) console.log(`${rule}: ${s.firings} firings in ${s.runs} runs, ${s.stops} stops`)
+ * await store.close()
+ * ```
  */
 export async function backtest(rules: BacktestRules, store: MetricStore, options: BacktestOptions = {}): Promise<BacktestReport> {
   const cfg = isConfig(rules) ? rules : { rules }

@@ -1,3 +1,10 @@
+/**
+ * `@entrenar/andon`: alert levels, the default training rules (non-finite values, divergence, accuracy drop,
+ * plateau, stall, gradient explosion and vanishing gradients, drift), stop-the-line decisions with an
+ * `AbortSignal`, `renacer.toml` budgets, notification handlers and backtesting of rules on stored runs.
+ *
+ * @module @entrenar/andon
+ */
 export { createAndon, decisionRank } from './andon.js'
 export { type BacktestFiring, type BacktestOptions, type BacktestReport, type BacktestRuleSummary, type BacktestRules, type BacktestRun, backtest } from './backtest.js'
 export { type Assertion, assertionsToBudgets, loadRenacerConfig, MAX_RENACER_BYTES, MAX_RENACER_DEPTH, parseRenacerConfig, type RenacerConfig, type RenacerWarning } from './config/renacer.js'

@@ -53,13 +53,17 @@ export interface AccuracyDropRule extends RuleBase {
 
 /** No improvement of at least `minDelta` for `patienceSteps` steps (Lightning's `EarlyStopping` patience/min_delta). */
 export interface PlateauRule extends RuleBase {
+  /** Smallest change that counts as an improvement, in the metric's units. Default 0. */
   readonly minDelta?: number
+  /** Steps without improvement before it fires. Default 1000. */
   readonly patienceSteps?: number
+  /** `min` (lower is better, default) or `max`. */
   readonly mode?: 'min' | 'max'
 }
 
 /** No `log()` for `timeoutMs`, checked by an unref'd timer (Aim's watcher, prime-rl's heartbeat). */
 export interface StallRule extends Omit<RuleBase, 'metrics' | 'for'> {
+  /** Milliseconds without a `log()` before it fires. Default 600 000 (10 min). */
   readonly timeoutMs?: number
 }
 
@@ -69,8 +73,11 @@ export interface StallRule extends Omit<RuleBase, 'metrics' | 'for'> {
  * persists for `persist` more evaluations.
  */
 export interface GradientExplosionRule extends RuleBase {
+  /** Absolute bound on the norm: above it fires. Default none. */
   readonly maxNorm?: number
+  /** Fires when the norm exceeds this multiple of its running mean (EMA). Default 10. */
   readonly factor?: number
+  /** Finite values needed before the factor test applies (the EMA warms up). Default 20. */
   readonly minSamples?: number
   /** Scale handed to `onLearningRate` at the first firing (default 0.5). */
   readonly lrScale?: number
@@ -82,6 +89,7 @@ export interface GradientExplosionRule extends RuleBase {
 
 /** Vanishing gradients: the norm stays below `below` for `for` evaluations. */
 export interface VanishingGradientsRule extends RuleBase {
+  /** The norm counts as vanished below this value. Default 1e-7. */
   readonly below?: number
 }
 
@@ -89,54 +97,113 @@ export interface VanishingGradientsRule extends RuleBase {
 export interface ThresholdRule extends RuleBase {
   /** Rule name in incidents (default `threshold`). */
   readonly name?: string
+  /** Fires when the value is above this bound. */
   readonly above?: number
+  /** Fires when the value is below this bound. */
   readonly below?: number
 }
 
 /** How detector events (`@entrenar/drift`) map to levels; `null` ignores the signal. */
 export interface DriftMapping {
+  /** Level of a detector `warning`. Default `info`. */
   readonly warning?: AlertLevel | null
+  /** Level of a detector `drift`. Default `warning` (a drift alone never stops). */
   readonly drift?: AlertLevel | null
+  /** Level of an `invalid` signal (a non-finite value fed to a detector). Default null: ignored, the non-finite rule handles it. */
   readonly invalid?: AlertLevel | null
   /** Level of a `drift` graded `high` severity (default: as `drift`). */
   readonly high?: AlertLevel | null
   /** Only events of these metrics (default: all). */
   readonly metrics?: readonly string[]
+  /** Action when a drift incident fires (default: by level). */
   readonly action?: AlertAction
+  /** Suppress a new drift incident of the same detector and metric within this many ms. */
   readonly throttleMs?: number
 }
 
 /** A resource budget (from renacer.toml `[[assertion]]`, or by hand). */
 export type Budget =
-  | { readonly kind: 'step_duration'; readonly name: string; readonly maxMs: number; readonly failOnViolation: boolean }
-  | { readonly kind: 'memory'; readonly name: string; readonly maxBytes: number; readonly trackingMode: 'rss' | 'allocations'; readonly failOnViolation: boolean }
-  | { readonly kind: 'steps'; readonly name: string; readonly maxSteps: number; readonly failOnViolation: boolean }
-  | { readonly kind: 'wall_time'; readonly name: string; readonly maxMs: number; readonly failOnViolation: boolean }
+  | {
+      /** The time between two `log()` calls (one training step). */
+      readonly kind: 'step_duration'
+      /** Budget name, shown in incidents. */
+      readonly name: string
+      /** Longest step, milliseconds. */
+      readonly maxMs: number
+      /** A violation is an `error` (which stops) when true, a `warning` when false. */
+      readonly failOnViolation: boolean
+    }
+  | {
+      /** Memory of the process, sampled by a timer. */
+      readonly kind: 'memory'
+      /** Budget name, shown in incidents. */
+      readonly name: string
+      /** Most bytes. */
+      readonly maxBytes: number
+      /** `rss`: the resident set size; `allocations`: the JavaScript heap in use. */
+      readonly trackingMode: 'rss' | 'allocations'
+      /** A violation is an `error` (which stops) when true, a `warning` when false. */
+      readonly failOnViolation: boolean
+    }
+  | {
+      /** The number of steps of the run. */
+      readonly kind: 'steps'
+      /** Budget name, shown in incidents. */
+      readonly name: string
+      /** Most steps. */
+      readonly maxSteps: number
+      /** A violation is an `error` (which stops) when true, a `warning` when false. */
+      readonly failOnViolation: boolean
+    }
+  | {
+      /** The wall time since the first logged value. */
+      readonly kind: 'wall_time'
+      /** Budget name, shown in incidents. */
+      readonly name: string
+      /** Longest run, milliseconds. */
+      readonly maxMs: number
+      /** A violation is an `error` (which stops) when true, a `warning` when false. */
+      readonly failOnViolation: boolean
+    }
 
 /** The budgets renacer `[[assertion]]`s give (wall-time budgets come from `[[andon.budget]]`). */
 export type AssertionBudget = Exclude<Budget, { readonly kind: 'wall_time' }>
 
 /** Alertmanager-style inhibition: while `source` holds (or within `windowSteps` after), `targets` are suppressed. */
 export interface InhibitRule {
+  /** The rule whose firing inhibits (e.g. `non_finite`). */
   readonly source: string
+  /** The rules suppressed meanwhile (e.g. `divergence`). */
   readonly targets: readonly string[]
   /** `metric`: only on the same metric; `run` (default): on any metric of the run. */
   readonly scope?: 'metric' | 'run'
+  /** Steps after the source last held during which the targets stay suppressed. Default 0. */
   readonly windowSteps?: number
 }
 
 /** The rule set. Omitted entries take the defaults; `false` disables one. */
 export interface RuleSet {
+  /** NaN/±Inf values. Default: CRITICAL at the same step on losses and gradient norms. */
   readonly nonFinite?: NonFiniteRule | readonly NonFiniteRule[] | false
+  /** Divergence from the best value. Default: 10× the best loss held for 3 evaluations. */
   readonly divergence?: DivergenceRule | readonly DivergenceRule[] | false
+  /** Accuracy drops. Default: more than 5 % below the best → WARNING. */
   readonly accuracyDrop?: AccuracyDropRule | readonly AccuracyDropRule[] | false
+  /** No improvement. Default: 1000 steps on the loss → INFO. */
   readonly plateau?: PlateauRule | readonly PlateauRule[] | false
+  /** No `log()` for a while. Default: 10 min → WARNING. */
   readonly stall?: StallRule | false
+  /** Exploding gradient norms. Default: 10× the EMA → act (learning rate × 0.5), stop 3 evaluations later. */
   readonly gradientExplosion?: GradientExplosionRule | readonly GradientExplosionRule[] | false
+  /** Vanishing gradient norms. Default: below 1e-7 for 10 evaluations → WARNING. */
   readonly vanishingGradients?: VanishingGradientsRule | readonly VanishingGradientsRule[] | false
+  /** Plain bounds on any metric. Default none. */
   readonly threshold?: readonly ThresholdRule[]
+  /** How detector events become incidents. */
   readonly drift?: DriftMapping | false
+  /** Resource budgets (step time, memory, steps, wall time). Default none. */
   readonly budgets?: readonly Budget[]
+  /** Inhibitions. Default: a non-finite value suppresses divergence and gradient-explosion alerts for 100 steps. */
   readonly inhibit?: readonly InhibitRule[]
 }
 
@@ -145,7 +212,9 @@ export type AlertHandlerFn = (incident: Incident) => void | Promise<void>
 
 /** A handler with a name and an optional drain (webhooks, files). */
 export interface AlertHandler {
+  /** Handler name, used in error reports. */
   readonly name: string
+  /** Delivers one incident; a rejection is counted (`handlerErrors`) and reported to `onError`, never thrown into training. */
   handle(incident: Incident): void | Promise<void>
   /** Waits for pending deliveries and releases resources. */
   close?(): Promise<void>
@@ -156,7 +225,9 @@ export type StopHook = (incident: Incident, reason: EntrenarError) => void | Pro
 
 /** Probes of the process for memory budgets (Node's `process.memoryUsage` by default). */
 export interface MemoryProbes {
+  /** Resident set size of the process, bytes. */
   rssBytes(): number
+  /** JavaScript heap in use, bytes. */
   heapUsedBytes(): number
 }
 
@@ -172,9 +243,19 @@ export interface AndonConfig {
    * must land strictly inside `root` or be one of `allow` (paths an operator gave on the command line);
    * otherwise construction throws `ENTRENAR_INVALID_CONFIG`. Without it, paths are used as given.
    */
-  readonly handlerFiles?: { readonly root: string; readonly allow?: readonly string[] }
+  readonly handlerFiles?: {
+    /** Directory the files must land in (relative paths resolve against it). */
+    readonly root: string
+    /** Further files allowed outside `root`. */
+    readonly allow?: readonly string[]
+  }
   /** A loaded renacer.toml: its `[andon]` tables and `[[assertion]]` budgets (fields given here win). */
-  readonly renacer?: { readonly andon: AndonSettings; readonly budgets: readonly Budget[] }
+  readonly renacer?: {
+    /** The `[andon]` settings. */
+    readonly andon: AndonSettings
+    /** The budgets of the enabled `[[assertion]]`s. */
+    readonly budgets: readonly Budget[]
+  }
   /** The rules (defaults: see `DEFAULT_RULES`). */
   readonly rules?: RuleSet
   /** Which levels stop when a rule has no explicit action. Default: error and critical (entrenar's `stop_on_error`, `stop_on_critical`). */
@@ -213,12 +294,19 @@ export interface AndonConfig {
 
 /** The `[andon]` part of renacer.toml, as {@link AndonConfig} fields. */
 export interface AndonSettings {
+  /** `[andon.rules.*]`: as {@link AndonConfig.rules}. */
   readonly rules?: RuleSet
+  /** `[andon] stop_on`: as {@link AndonConfig.stopOn}. */
   readonly stopOn?: Partial<Record<AlertLevel, boolean>>
+  /** `[andon] throttle_ms`: as {@link AndonConfig.throttleMs}. */
   readonly throttleMs?: number
+  /** `[andon] pause_timeout_ms`: as {@link AndonConfig.pauseTimeoutMs}. */
   readonly pauseTimeoutMs?: number
+  /** `[andon] on_pause_timeout`: as {@link AndonConfig.onPauseTimeout}. */
   readonly onPauseTimeout?: 'resume' | 'stop'
+  /** `[andon] max_history`: as {@link AndonConfig.maxHistory}. */
   readonly maxHistory?: number
+  /** `[[andon.handler]]` entries. */
   readonly handlers?: readonly HandlerSpec[]
   /** `[[andon.silence]]` entries. */
   readonly silences?: readonly SilenceSpec[]
@@ -226,19 +314,64 @@ export interface AndonSettings {
 
 /** A handler declared in renacer.toml (`[[andon.handler]]`); secrets come from environment variables. */
 export type HandlerSpec =
-  | { readonly type: 'console'; readonly minLevel?: AlertLevel }
-  | { readonly type: 'jsonl'; readonly path: string; readonly minLevel?: AlertLevel }
-  | { readonly type: 'webhook' | 'slack'; readonly url?: string; readonly urlEnv?: string; readonly minLevel?: AlertLevel; readonly timeoutMs?: number; readonly retries?: number }
-  | { readonly type: 'pagerduty'; readonly routingKeyEnv: string; readonly url?: string; readonly minLevel?: AlertLevel; readonly timeoutMs?: number; readonly retries?: number }
+  | {
+      /** A line per incident on stderr. */
+      readonly type: 'console'
+      /** Lowest level delivered. */
+      readonly minLevel?: AlertLevel
+    }
+  | {
+      /** One JSON line per incident, appended to a file. */
+      readonly type: 'jsonl'
+      /** The file (confined by {@link AndonConfig.handlerFiles} when set). */
+      readonly path: string
+      /** Lowest level delivered. */
+      readonly minLevel?: AlertLevel
+    }
+  | {
+      /** A JSON POST (`webhook`), or a Slack incoming-webhook message (`slack`). */
+      readonly type: 'webhook' | 'slack'
+      /** The URL (prefer `urlEnv`: a URL with a secret should not sit in a file). */
+      readonly url?: string
+      /** Environment variable holding the URL. */
+      readonly urlEnv?: string
+      /** Lowest level delivered. */
+      readonly minLevel?: AlertLevel
+      /** Timeout of one attempt, milliseconds. */
+      readonly timeoutMs?: number
+      /** Attempts after the first on failure. */
+      readonly retries?: number
+    }
+  | {
+      /** A PagerDuty Events API v2 trigger. */
+      readonly type: 'pagerduty'
+      /** Environment variable holding the integration's routing key. */
+      readonly routingKeyEnv: string
+      /** Events API URL (default PagerDuty's). */
+      readonly url?: string
+      /** Lowest level delivered. */
+      readonly minLevel?: AlertLevel
+      /** Timeout of one attempt, milliseconds. */
+      readonly timeoutMs?: number
+      /** Attempts after the first on failure. */
+      readonly retries?: number
+    }
 
 /** Counters of what the Andon evaluated and suppressed. */
 export interface AndonStats {
+  /** Values and events evaluated. */
   readonly evaluations: number
+  /** Incidents recorded. */
   readonly incidents: number
+  /** Firings suppressed by an inhibition. */
   readonly inhibited: number
+  /** Firings suppressed by a throttle. */
   readonly throttled: number
+  /** Firings suppressed as a repeat within the same episode or step. */
   readonly deduplicated: number
+  /** Handler deliveries that failed. */
   readonly handlerErrors: number
+  /** Incidents dropped from the history past `maxHistory` (oldest first). */
   readonly droppedHistory: number
   /** Incidents muted by a silence (recorded with `silencedBy`, not notified, not stopping). */
   readonly silenced: number

@@ -45,13 +45,21 @@ export interface RecordBatch {
 
 /** One row of a batch as an object: for tests and small tools, never for a hot path. */
 export interface RecordRow {
+  /** The run the row belongs to. */
   readonly runId: string
+  /** Metric name. */
   readonly metric: string
+  /** The value (NaN and ±Inf are data). */
   readonly value: number
+  /** Training step (a safe integer). */
   readonly step: number
+  /** When it was logged, epoch microseconds. */
   readonly timestampUs: number
+  /** Epoch, or null when not given. */
   readonly epoch: number | null
+  /** Batch index, or null when not given. */
   readonly batch: number | null
+  /** Labels of the row, or null. */
   readonly tags: Tags | null
 }
 
@@ -130,6 +138,7 @@ function allocColumns(cap: number): Columns {
  * so steady-state logging allocates no typed arrays) and by stores to assemble query results.
  */
 export class RecordBatchBuilder {
+  /** The run of every row this builder appends. */
   readonly runId: string
   #n = 0
   #c: Columns
@@ -177,7 +186,7 @@ export class RecordBatchBuilder {
     return id
   }
 
-  /** Appends one row; `metricId`/`tagId` come from {@link metricId}/{@link tagSetId}. */
+  /** Appends one row; `metricId`/`tagId` come from {@link RecordBatchBuilder.metricId}/{@link RecordBatchBuilder.tagSetId}. */
   append(metricId: number, value: number, step: number, timestampUs: number, epoch = NULL_INT32, batch = NULL_INT32, tagId = -1): void {
     let c = this.#c
     if (this.#n === c.value.length) c = this.#grow()

@@ -1,3 +1,12 @@
+/**
+ * `@entrenar/core`: the contracts every Entrenar package implements — the columnar `RecordBatch`,
+ * `MetricSink`, `MetricStore`, `ChangeDetector`, `AlertPolicy`, `LineageGraph`, `Dashboard`,
+ * `MetricsExporter` — with their JSON wire schemas, `EntrenarError` and its codes, in-memory
+ * implementations, and the generic HTTP client and handler that carry any contract over the network.
+ * Browser-safe: nothing here imports `node:*` (see `@entrenar/core/node`).
+ *
+ * @module @entrenar/core
+ */
 export {
   batchFromRows,
   batchToRows,

@@ -1,6 +1,8 @@
 /**
  * Node.js glue for the Fetch-standard handlers of `@entrenar/core`: the only module of core that
  * imports `node:*`, so everything else runs in a browser too.
+ *
+ * @module @entrenar/core/node
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -96,8 +98,11 @@ export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, re
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:49152`. */
   readonly url: string
+  /** The TCP port the server listens on (the one the OS chose when `port` 0 was asked for). */
   readonly port: number
+  /** The underlying `node:http` server, for what this wrapper does not expose (timeouts, events). */
   readonly server: Server
+  /** Stops accepting connections, closes idle and open ones, and resolves once the server is closed. */
   close(): Promise<void>
 }
 

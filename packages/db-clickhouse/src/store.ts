@@ -30,12 +30,19 @@ export interface ClickHouseStoreOptions {
   readonly url: string
   /** Database of the store (created when missing). Default `entrenar`. */
   readonly database?: string
+  /** User of the server's HTTP interface (ClickHouse's `default` when unset); also read from a `clickhouse://user:pass@…` URL by {@link parseClickHouseUrl}. */
   readonly username?: string
+  /** That user's password, sent by the ClickHouse client with every request. */
   readonly password?: string
   /** Attempts per insert on a transport error; a retried batch keeps its batch id, so it is never stored twice. Default 3. */
   readonly insertAttempts?: number
-  /** Limits of `sql()`: default timeout (ms) and row cap. */
-  readonly sql?: { readonly timeoutMs?: number; readonly maxRows?: number }
+  /** Limits of `sql()` (a call's own `timeoutMs` / `maxRows` override them); exceeding the timeout rejects with `ENTRENAR_SQL_TIMEOUT`. */
+  readonly sql?: {
+    /** Milliseconds a `sql()` query may run before it is cancelled. Default 30 000. */
+    readonly timeoutMs?: number
+    /** Most rows a `sql()` result returns; a longer result is cut there and flagged `truncated: true`. Default 100 000. */
+    readonly maxRows?: number
+  }
   /**
    * Shards the store over a cluster of the server's `remote_servers` configuration: each node keeps its rows in
    * local tables (`points_local`, `runs_local`), and `points` / `runs` become `Distributed` tables over them.

@@ -1,3 +1,9 @@
+/**
+ * `@entrenar/db`: the durable time-series store — a write-ahead log plus immutable Parquet segments per
+ * run, typed queries, retention and compaction, crash recovery, and SQL over the segments through DuckDB.
+ *
+ * @module @entrenar/db
+ */
 export type { CompactionReport, RetentionReport } from './store/compact.js'
 export type { SqlStoreOptions, StoreOptions } from './store/options.js'
 export { openStore, type ParquetStore, type StoreStats } from './store/parquet-store.js'

@@ -40,17 +40,25 @@ export interface NativeEddmDetector extends NativeChangeDetector {}
 export interface NativeHddmADetector extends NativeChangeDetector {}
 /** A `ChangeDetector` backed by a native handle. */
 export interface NativeChangeDetector extends NativeDetector {
+  /** Detector kind, e.g. `page_hinkley`, `adwin` (the same as the TypeScript detector). */
   readonly name: string
+  /** Feeds one value and returns what the detector says now (one FFI call). */
   update(x: number): DetectorSignal
+  /** Feeds every value in one FFI call; writes each value's signal code (see `SIGNAL_CODES` of `@entrenar/drift`) into `signals` when given, and returns the number of `drift` signals. */
   updateMany(values: ArrayLike<number>, signals?: Uint8Array): number
+  /** Restores the initial state. Throws `ENTRENAR_INTERNAL` when the library reports a failure. */
   reset(): void
+  /** The detector's test statistic after the last update (meaning per detector). */
   readonly statistic: number
+  /** Severity of the last non-stable signal, when the detector grades it. */
   readonly severity: Severity | undefined
+  /** Finite values consumed since creation or the last reset/drift. */
   readonly samples: number
 }
 
 /** Options shared by every factory: which library to load (default: `$ENTRENAR_DRIFT_NATIVE_LIB`, else the prebuilt one). */
 export interface NativeLoadOptions {
+  /** Path of the shared library (`libentrenar_drift.so`) to load instead of the default; it must export the expected ABI version. */
   readonly libraryPath?: string
 }
 

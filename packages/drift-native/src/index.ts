@@ -1,5 +1,20 @@
-// @entrenar/drift-native: the detectors of @entrenar/drift compiled from Rust (rust/drift), loaded
-// through their C ABI with koffi. Node only (native code); the factories match @entrenar/drift's.
+/**
+ * @entrenar/drift-native: the detectors of @entrenar/drift compiled from Rust (rust/drift), loaded
+ * through their C ABI with koffi. Node only (native code); the factories match @entrenar/drift's.
+ *
+ * @example
+ * ```ts
+ * import { pageHinkley } from '@entrenar/drift-native'
+ *
+ * const losses = Float64Array.from({ length: 1000 }, (_, i) => (i < 500 ? 1 : 3) + Math.sin(i))
+ * const ph = pageHinkley({ mode: 'up', threshold: 20 })
+ * const drifts = ph.updateMany(losses) // one FFI call for the whole array
+ * console.log(drifts, ph.statistic)
+ * ph.close() // frees the native handle
+ * ```
+ *
+ * @module @entrenar/drift-native
+ */
 export {
   adwin,
   ddm,

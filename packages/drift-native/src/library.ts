@@ -39,11 +39,17 @@ export interface KindBindings {
 
 /** A loaded library: its path and the bindings of every kind. */
 export interface NativeLibrary {
+  /** The file the library was loaded from. */
   readonly path: string
+  /** The C ABI version the library reports (`entrenar_abi_version()`); equal to `ABI_VERSION`, else loading failed. */
   readonly abiVersion: number
+  /** The bound C functions of every detector kind. */
   readonly kinds: Record<NativeKind, KindBindings>
+  /** The `ENTRENAR_*` code of an error handle returned by the library. */
   errorCode(err: Handle): string
+  /** The message of an error handle. */
   errorMessage(err: Handle): string
+  /** Frees an error handle (each one exactly once). */
   errorFree(err: Handle): void
 }
 

@@ -1,5 +1,9 @@
-// @entrenar/drift: streaming change detectors, batch drift tests, Isolation Forest and detector evaluation.
-// Runs in browsers too: no Node built-ins anywhere in src/.
+/**
+ * @entrenar/drift: streaming change detectors, batch drift tests, Isolation Forest and detector evaluation.
+ * Runs in browsers too: no Node built-ins anywhere in src/.
+ *
+ * @module @entrenar/drift
+ */
 export { type IsolationForest, type IsolationForestOptions, isolationForest } from './anomaly/isolation-forest.js'
 export { type AdwinDetector, type AdwinOptions, adwin } from './detectors/adwin.js'
 export { type DdmDetector, type DdmOptions, ddm } from './detectors/ddm.js'

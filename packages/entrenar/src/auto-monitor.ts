@@ -17,9 +17,18 @@ import { checkOptions, optionKeys } from '@entrenar/core'
 export interface AutoLineageOptions {
   /** Model id. Default: the run id. */
   readonly modelId?: string
+  /** Version label of the model node (free text, e.g. a git tag). */
   readonly version?: string
   /** Parent models and how this one derives from them. */
-  readonly parents?: readonly { readonly id: string; readonly changeType: ChangeType; readonly description?: string }[]
+  readonly parents?: readonly {
+    /** Id of a parent model already in the lineage (else the registration fails with `ENTRENAR_NOT_FOUND`). */
+    readonly id: string
+    /** What changed from that parent. */
+    readonly changeType: ChangeType
+    /** Free text about the change. */
+    readonly description?: string
+  }[]
+  /** Tags of the model node (default: the run tags given to `autoMonitor`). */
   readonly tags?: Readonly<Record<string, string>>
   /** Final metrics of the model. Default: the last value of every metric (`val_*` included). */
   readonly metrics?: (summary: MonitorSummary) => Record<string, number>
@@ -57,8 +66,11 @@ export interface AutoMonitorOptions extends Omit<MonitorOptions, 'store' | 'ando
 
 /** A monitor with the defaults wired; see {@link autoMonitor}. */
 export interface AutoMonitor extends Monitor {
+  /** The store directory in use: `dir`, else `$ENTRENAR_DIR`, else `./runs`, as given. */
   readonly dir: string
+  /** The store the points go to: the one passed in, or the Parquet store opened on `dir`. */
   readonly store: MetricStore
+  /** The Andon in use: the one passed in, or the one built from `renacer.toml` and the defaults. */
   readonly andon: AlertPolicy
   /** The Hansei report written on close (undefined before, or with `report: false`). */
   readonly report: HanseiReport | undefined

@@ -1,6 +1,8 @@
 /**
  * `entrenar`: the command line and `autoMonitor()`, which compose the Entrenar packages (store, drift,
  * Andon, dashboards, lineage, Hansei reports) with sensible defaults.
+ *
+ * @module entrenar
  */
 export { type AutoLineageOptions, type AutoMonitor, type AutoMonitorOptions, autoMonitor } from './auto-monitor.js'
 export { andonBacktest, andonCheck } from './commands/andon.js'

@@ -21,7 +21,9 @@ export const EXIT = {
 
 /** Where a command writes. The CLI passes process streams; tests pass buffers. */
 export interface Io {
+  /** Writes to standard output. */
   out(text: string): void
+  /** Writes to standard error. */
   err(text: string): void
   /** Colour allowed (a TTY without `NO_COLOR`, or `FORCE_COLOR`). */
   readonly color: boolean
@@ -31,6 +33,7 @@ export interface Io {
   readonly stdoutTty: boolean
   /** `--json`: machine-readable output on stdout only. */
   readonly json: boolean
+  /** The environment the command reads (`ENTRENAR_DIR`, `ENTRENAR_TOKEN` …). */
   readonly env: Readonly<Record<string, string | undefined>>
   /** Aborts on SIGINT/SIGTERM for long-running commands (serve, dashboard). */
   readonly signal: AbortSignal

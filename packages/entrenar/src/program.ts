@@ -4,11 +4,17 @@ import { colorEnabled, EXIT, failWith, type Io } from './io.js'
 
 /** What `runCli` needs from the process; tests pass buffers and a fixed environment. */
 export interface CliContext {
+  /** Writes to standard output (results, `--json` documents). */
   readonly out: (text: string) => void
+  /** Writes to standard error (progress, warnings, errors). */
   readonly err: (text: string) => void
+  /** Environment (`ENTRENAR_DIR`, `ENTRENAR_TOKEN`, `NO_COLOR` …). Default: empty (the `bin` script passes `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>
+  /** Standard output is a terminal (colour, live dashboards). Default false. */
   readonly stdoutTty?: boolean
+  /** Standard error is a terminal (progress bars). Default false. */
   readonly stderrTty?: boolean
+  /** Ends long-running commands (`serve`, `dashboard --web`) when aborted, as SIGINT would. */
   readonly signal?: AbortSignal
   /** Where live terminal dashboards draw (`dashboard` on a TTY, `demo --dashboard`). Default `process.stdout`. */
   readonly terminal?: TerminalStream

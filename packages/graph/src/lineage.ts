@@ -50,9 +50,13 @@ export interface LineageOptions {
 
 /** Counts of a lineage graph. */
 export interface LineageStats {
+  /** Models registered. */
   readonly models: number
+  /** Derivation edges between models (parent → child). */
   readonly derivations: number
+  /** Health events attached to models (incidents, drift). */
   readonly events: number
+  /** Distinct metric names recorded on models (each is one column of the graph). */
   readonly metrics: number
   /** Segments in storage: the base and the deltas after it (0 before the first save). */
   readonly segments: number
@@ -62,6 +66,7 @@ export interface LineageStats {
 
 /** The lineage graph of {@link createLineage}: the {@link LineageGraph} contract plus local extras. */
 export interface Lineage extends LineageGraph {
+  /** Counts of the graph in memory and of its storage segments. */
   stats(): LineageStats
   /**
    * Writes the whole graph as one base segment and deletes the segments it replaces (a flush does

@@ -1,3 +1,10 @@
+/**
+ * `@entrenar/monitor`: the collector (Welford mean and variance, NaN/±Inf counts, DDSketch quantiles)
+ * and the `Monitor` pipeline that a training loop logs into: statistics, detectors, the Andon's stop
+ * decision, the store and the dashboards, plus the Hansei post-mortem report.
+ *
+ * @module @entrenar/monitor
+ */
 export { type MetricStats, MetricsCollector } from './collector/collector.js'
 export { DDSketch, type DDSketchOptions, MIN_INDEXABLE } from './collector/ddsketch.js'
 export { Welford } from './collector/welford.js'

@@ -1,6 +1,8 @@
 /**
  * `@entrenar/serve`: Prometheus/OpenMetrics and OTLP export of training metrics, A/B comparison with
  * significance tests, and one HTTP server for every contract (plus `/metrics` and an ingest endpoint).
+ *
+ * @module @entrenar/serve
  */
 export { createPrometheusExporter, type PrometheusExporter, type PrometheusExporterOptions } from './prometheus/exporter.js'
 export { CONTENT_TYPES, escapeLabelValue, formatValue, sanitizeLabelName, sanitizeMetricName } from './prometheus/format.js'

@@ -1,3 +1,9 @@
+/**
+ * `@entrenar/viz`: the terminal dashboard, SVG and PNG charts, HTML reports and the live web dashboard,
+ * all fed by the same series preparation (downsampling, smoothing, streaming statistics).
+ *
+ * @module @entrenar/viz
+ */
 export { createSeriesBuffer, type SeriesBuffer } from './series/buffer.js'
 export { bucketize, type ColumnBuckets, downsampleMinMaxLast, type MinMaxLast } from './series/downsample.js'
 export { checkSmoothOptions, createSmoother, SMOOTH_DEFAULTS, type SmoothKind, type SmoothOptions, type Smoother, smooth } from './series/smooth.js'

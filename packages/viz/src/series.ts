@@ -1,4 +1,8 @@
-// Browser-safe entry (`@entrenar/viz/series`): the shared series preparation, no Node built-ins.
+/**
+ * Browser-safe entry (`@entrenar/viz/series`): the shared series preparation, no Node built-ins.
+ *
+ * @module @entrenar/viz/series
+ */
 export { createSeriesBuffer, type SeriesBuffer } from './series/buffer.js'
 export { bucketize, type ColumnBuckets, downsampleMinMaxLast, type MinMaxLast } from './series/downsample.js'
 export { checkSmoothOptions, createSmoother, SMOOTH_DEFAULTS, type SmoothKind, type SmoothOptions, type Smoother, smooth } from './series/smooth.js'

@@ -7,23 +7,64 @@ import { readSilences } from './silences.js'
 
 /** One `[[assertion]]` of renacer.toml, with renacer's defaults (`enabled` and `fail_on_violation` true). */
 export type Assertion = {
+  /** `name`: shown in incidents and warnings. */
   readonly name: string
+  /** `enabled` (default true): a disabled assertion is parsed and kept, never enforced. */
   readonly enabled: boolean
+  /** `fail_on_violation`: a violation is an `error` (which stops) when true, a `warning` when false. */
   readonly failOnViolation: boolean
 } & (
-  | { readonly type: 'critical_path'; readonly maxDurationMs: number; readonly traceNamePattern?: string }
-  | { readonly type: 'span_count'; readonly maxSpans: number; readonly spanNamePattern?: string }
-  | { readonly type: 'memory_usage'; readonly maxBytes: number; readonly trackingMode: 'rss' | 'allocations' }
-  | { readonly type: 'anti_pattern'; readonly pattern: string; readonly threshold: number; readonly processNamePattern?: string }
-  | { readonly type: 'custom'; readonly expression: string }
+  | {
+      /** Longest time of a step (renacer's critical path). */
+      readonly type: 'critical_path'
+      /** `max_duration_ms`. */
+      readonly maxDurationMs: number
+      /** `trace_name_pattern` (renacer's; not used by the Andon). */
+      readonly traceNamePattern?: string
+    }
+  | {
+      /** Most steps (renacer's span count). */
+      readonly type: 'span_count'
+      /** `max_spans`. */
+      readonly maxSpans: number
+      /** `span_name_pattern` (renacer's; not used by the Andon). */
+      readonly spanNamePattern?: string
+    }
+  | {
+      /** Most memory of the process. */
+      readonly type: 'memory_usage'
+      /** `max_bytes`. */
+      readonly maxBytes: number
+      /** `tracking_mode`: `rss` or `allocations` (the JavaScript heap in use). */
+      readonly trackingMode: 'rss' | 'allocations'
+    }
+  | {
+      /** renacer's syscall anti-pattern detection: parsed, not enforced by the Andon (a warning says so). */
+      readonly type: 'anti_pattern'
+      /** `pattern`. */
+      readonly pattern: string
+      /** `threshold`. */
+      readonly threshold: number
+      /** `process_name_pattern`. */
+      readonly processNamePattern?: string
+    }
+  | {
+      /** A renacer custom expression: parsed, not enforced by the Andon (a warning says so). */
+      readonly type: 'custom'
+      /** `expression`. */
+      readonly expression: string
+    }
 )
 
 /** A non-fatal finding (an unsupported assertion, an ignored table), with its position. */
 export interface RenacerWarning {
   /** What was found, starting with the key path (`assertion[4]: …`); the position is in `source`, `line`, `column`. */
   readonly message: string
+  /** The file path, or `<text>`. */
   readonly source: string
+  /** Line of the key, 1-based. */
   readonly line: number
+  /** Column of the key, 1-based. */
   readonly column: number
 }
 
@@ -37,6 +78,7 @@ export interface RenacerConfig {
   readonly budgets: readonly AssertionBudget[]
   /** The `[andon]` tables. */
   readonly andon: AndonSettings
+  /** Problems that did not stop the load: unknown keys, unsupported assertion types, values that were ignored. */
   readonly warnings: readonly RenacerWarning[]
 }
 

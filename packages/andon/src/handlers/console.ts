@@ -15,7 +15,12 @@ const COLOURS: Record<AlertLevel, [string, string]> = {
 /** Options of {@link consoleHandler}. */
 export interface ConsoleHandlerOptions {
   /** Where lines go (default: stderr). */
-  readonly stream?: { write(text: string): void; readonly isTTY?: boolean }
+  readonly stream?: {
+    /** Writes one line. */
+    write(text: string): void
+    /** Colour the lines when true (and `NO_COLOR` is unset). */
+    readonly isTTY?: boolean
+  }
   /** Colour: default on a TTY unless `NO_COLOR` is set (no-color.org). */
   readonly color?: boolean
   /** Lowest level printed (default info). */

@@ -8,7 +8,9 @@ import { checkOptions, optionKeys } from '@entrenar/core'
 export interface JsonlFileHandlerOptions {
   /** fsync after each group of lines (default true: an incident whose write resolved survives a crash). */
   readonly fsync?: boolean
+  /** Lowest level written (default info). */
   readonly minLevel?: AlertLevel
+  /** Handler name in error reports. Default `jsonl <path>`. */
   readonly name?: string
   /** Refuse to write through a symbolic link at `path` (`O_NOFOLLOW`). Default false. */
   readonly noFollow?: boolean

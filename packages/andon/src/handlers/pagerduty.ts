@@ -10,6 +10,7 @@ const SEVERITY: Record<AlertLevel, 'info' | 'warning' | 'error' | 'critical'> = 
 
 /** Options of {@link pagerDutyPayload}. */
 export interface PagerDutyOptions {
+  /** The integration's routing key (a secret: read it from the environment, not from a file). */
   readonly routingKey: string
   /** `payload.source` (default: the run id, else `entrenar`). */
   readonly source?: string

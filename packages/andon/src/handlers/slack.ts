@@ -7,7 +7,26 @@ import { checkOptions, optionKeys } from '@entrenar/core'
 const COLOR: Record<AlertLevel, string> = { info: '#439FE0', warning: 'warning', error: 'danger', critical: '#8B0000' }
 
 /** A Slack incoming-webhook payload (`text` plus one coloured attachment with the incident's fields). */
-export function slackPayload(i: Incident): { text: string; attachments: { color: string; fields: { title: string; value: string; short: boolean }[]; ts: number }[] } {
+export function slackPayload(i: Incident): {
+  /** The incident line: emoji, level, rule and message. */
+  text: string
+  /** One attachment with the incident's fields. */
+  attachments: {
+    /** Attachment colour by level. */
+    color: string
+    /** Decision, run, metric, step and value, as present. */
+    fields: {
+      /** Field name. */
+      title: string
+      /** Field value. */
+      value: string
+      /** Shown side by side. */
+      short: boolean
+    }[]
+    /** The incident's time, epoch seconds. */
+    ts: number
+  }[]
+} {
   const fields: { title: string; value: string; short: boolean }[] = [{ title: 'decision', value: i.decision, short: true }]
   if (i.runId !== undefined) fields.push({ title: 'run', value: i.runId, short: true })
   if (i.metric !== undefined) fields.push({ title: 'metric', value: i.metric, short: true })

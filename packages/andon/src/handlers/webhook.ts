@@ -5,9 +5,11 @@ import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link webhookHandler}. */
 export interface WebhookOptions {
+  /** Where to POST (http or https). */
   readonly url: string
   /** Body of the POST (default: the incident's JSON form). */
   readonly format?: (incident: Incident) => unknown
+  /** Extra request headers (e.g. an authorization header). */
   readonly headers?: Readonly<Record<string, string>>
   /** Per-attempt timeout (default 5000 ms). */
   readonly timeoutMs?: number
@@ -15,12 +17,15 @@ export interface WebhookOptions {
   readonly retries?: number
   /** First backoff (default 250 ms); doubles per retry up to `maxBackoffMs` (default 10 000 ms). */
   readonly backoffMs?: number
+  /** Longest backoff between retries, milliseconds. Default 10 000. */
   readonly maxBackoffMs?: number
   /** Lowest level sent (default info). */
   readonly minLevel?: AlertLevel
   /** Deliveries waiting beyond this are dropped and reported (default 1000). */
   readonly maxQueue?: number
+  /** The `fetch` to use (default the global one); for proxies and tests. */
   readonly fetch?: typeof fetch
+  /** Handler name in error reports. Default `webhook <host>`. */
   readonly name?: string
 }
 

@@ -2,7 +2,9 @@ import { isEntrenarError } from '../errors.js'
 
 /** One conformance case: a named check run against a fresh implementation. */
 export interface ConformanceCase<T> {
+  /** The case name, shown as the test name. */
   readonly name: string
+  /** Runs the case against an implementation; rejects with a {@link ConformanceError} (or the implementation's error) on failure. */
   run(impl: T, ctx: CaseContext): Promise<void>
 }
 
@@ -14,13 +16,17 @@ export interface CaseContext {
 
 /** A conformance suite for one contract. */
 export interface ConformanceSuite<T> {
+  /** The contract the suite checks, e.g. `MetricStore`. */
   readonly contract: string
+  /** Its cases. */
   readonly cases: readonly ConformanceCase<T>[]
 }
 
 /** The test-runner functions a suite needs (vitest, node:test and jest all fit). */
 export interface TestApi {
+  /** The runner's `describe`: groups the cases of a suite. */
   describe(name: string, fn: () => void): void
+  /** The runner's `it`/`test`: registers one case. */
   it(name: string, fn: () => Promise<void>, timeoutMs?: number): void
 }
 
@@ -58,9 +64,11 @@ export function runConformance<T>(suite: ConformanceSuite<T>, options: Conforman
 
 /** A failed conformance check. */
 export class ConformanceError extends Error {
+  /** Always `ConformanceError`. */
   override name = 'ConformanceError'
 }
 
+/** Throws a {@link ConformanceError} with `message` unless `cond` is truthy. */
 export function check(cond: unknown, message: string): asserts cond {
   if (!cond) throw new ConformanceError(message)
 }
@@ -72,10 +80,12 @@ export function sameFloats(actual: ArrayLike<number> | undefined, expected: read
   check(got.length === expected.length && got.every((x, i) => Object.is(x, expected[i])), `${what}: expected [${expected.join(', ')}], got [${got.join(', ')}]`)
 }
 
+/** Checks that `actual` equals `expected` within a relative tolerance `tol` (absolute below 1; `Object.is` for NaN and ±Inf); throws a {@link ConformanceError} naming `what` otherwise. */
 export function close(actual: number | undefined, expected: number, what: string, tol = 1e-9): void {
   check(actual !== undefined && (Object.is(actual, expected) || Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected))), `${what}: expected ${expected}, got ${actual}`)
 }
 
+/** Checks that the promise (or the function's promise) rejects with an `EntrenarError` of this code; throws a {@link ConformanceError} naming `what` otherwise. */
 export async function rejectsWith(p: Promise<unknown> | (() => Promise<unknown>), code: string, what: string): Promise<void> {
   try {
     await (typeof p === 'function' ? p() : p)

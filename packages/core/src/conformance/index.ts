@@ -1,3 +1,10 @@
+/**
+ * `@entrenar/core/conformance`: the conformance suites of the contracts. The same cases run against
+ * the in-memory, local, remote and Rust implementations; pass any implementation (or a server's URL)
+ * to check it against the contract.
+ *
+ * @module @entrenar/core/conformance
+ */
 export {
   type CaseContext,
   type ConformanceCase,

@@ -20,26 +20,49 @@ export type Decision = 'continue' | 'warn' | 'act' | 'pause' | 'stop'
 
 /** An alert raised by a rule or by hand. */
 export interface Alert {
+  /** Severity: `info`, `warning`, `error` or `critical`. */
   readonly level: AlertLevel
   /** Rule that raised it, e.g. `non_finite`, `divergence`, `manual`. */
   readonly rule: string
+  /** What happened, in words, with the numbers. */
   readonly message: string
+  /** The run it concerns. */
   readonly runId?: string
+  /** The metric that triggered it. */
   readonly metric?: string
+  /** The step at which it triggered. */
   readonly step?: number
+  /** The value that triggered it (NaN and ±Inf kept). */
   readonly value?: number
+  /** When it was raised, epoch milliseconds. */
   readonly timestampMs: number
 }
 
 /** An alert together with what was decided. Appended to the history. */
 export interface Incident extends Alert {
+  /** What the policy decided: `continue`, `warn`, `pause` or `stop`. */
   readonly decision: Decision
   /** Ids of the silences that muted it (not notified; a stop or pause became `warn`). Absent when not silenced. */
   readonly silencedBy?: readonly string[]
 }
 
 /** Events other than plain values that a policy observes. */
-export type AlertEvent = DriftEvent | { readonly kind: 'budget'; readonly budget: string; readonly value: number; readonly limit: number; readonly step: number; readonly timestampMs: number }
+export type AlertEvent =
+  | DriftEvent
+  | {
+      /** A `renacer.toml` budget was exceeded. */
+      readonly kind: 'budget'
+      /** The budget's name (from `renacer.toml`). */
+      readonly budget: string
+      /** The measured value. */
+      readonly value: number
+      /** The budget's limit it exceeded. */
+      readonly limit: number
+      /** The step at which it was measured. */
+      readonly step: number
+      /** When, epoch milliseconds. */
+      readonly timestampMs: number
+    }
 
 /**
  * Decides continue / warn / act / pause / stop (the Andon). The monitor calls `observeValue` for

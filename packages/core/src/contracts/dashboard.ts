@@ -3,7 +3,9 @@ import type { Incident } from './alert.js'
 
 /** What a dashboard receives: new points and/or new incidents. */
 export interface DashboardFrame {
+  /** New points to draw. */
   readonly batch?: RecordBatch
+  /** New incidents, added to those already shown. */
   readonly incidents?: readonly Incident[]
 }
 

@@ -53,17 +53,26 @@ export interface AnomalyDetector {
 
 /** A detector event as it travels to the Andon, dashboards and the store. */
 export interface DriftEvent {
+  /** Tags the event as a detector signal (the other {@link AlertEvent} is a budget). */
   readonly kind: 'drift'
+  /** The run whose metric drifted. */
   readonly runId?: string
+  /** The metric the detector watches. */
   readonly metric: string
+  /** The step of the value that triggered the signal. */
   readonly step: number
+  /** The detector kind (`page_hinkley`, `adwin` …). */
   readonly detector: string
+  /** `warning`, `drift`, or `invalid` (a non-finite value). */
   readonly signal: Exclude<DetectorSignal, 'stable'>
+  /** The detector's statistic at that value. */
   readonly statistic: number
+  /** How strong the change is, when the detector grades it. */
   readonly severity?: Severity
   /** The detector's alarm threshold of `statistic`, when it has one. */
   readonly threshold?: number
   /** The detector's false-alarm budget per 10⁶ values, when it is calibrated (`statistic` is then standardised). */
   readonly falseAlarmsPerMillion?: number
+  /** When, epoch milliseconds. */
   readonly timestampMs: number
 }

@@ -5,10 +5,15 @@ export type ExportFormat = 'prometheus' | 'openmetrics'
 
 /** One exported sample: a metric family, its labels and value. */
 export interface ExportedSample {
+  /** Metric family name in the exporter's naming (e.g. `entrenar_loss`). */
   readonly name: string
+  /** OpenMetrics type of the family. */
   readonly type: 'gauge' | 'counter' | 'histogram'
+  /** `# HELP` text. */
   readonly help: string
+  /** Label values (`run_id`, tags …). */
   readonly labels: Readonly<Record<string, string>>
+  /** The sample value (NaN and ±Inf are exported as such). */
   readonly value: number
 }
 

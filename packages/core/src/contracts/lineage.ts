@@ -9,14 +9,19 @@ export const CHANGE_TYPES: readonly ChangeType[] = ['add_data', 'hyperparams', '
 
 /** A model version in the lineage graph. */
 export interface ModelNode {
+  /** Unique id of the model (non-empty); every edge and event refers to it. */
   readonly id: string
+  /** Human version label (`v2`, a git tag); free text, not used for identity. */
   readonly version?: string
   /** Final metrics, e.g. `{ accuracy: 0.93, latency_ms: 12, size_bytes: 4e6 }`. NaN and ±Inf are data. */
   readonly metrics: Readonly<Record<string, number>>
+  /** When the model was created, epoch milliseconds. */
   readonly createdAtMs: number
+  /** Hash of the training configuration; {@link ModelDiff.configHashChanged} compares it. */
   readonly configHash?: string
   /** Hyper-parameters; JSON values only (finite numbers, strings, booleans, null, arrays, plain objects). */
   readonly config?: Readonly<Record<string, unknown>>
+  /** String labels (`dataset`, `team`); compared key by key by {@link LineageGraph.diff}. */
   readonly tags?: Readonly<Record<string, string>>
   /** The training run that produced the model; health events of that run attach to it. */
   readonly runId?: string
@@ -24,16 +29,23 @@ export interface ModelNode {
 
 /** An edge parent → child. */
 export interface Derivation {
+  /** Id of the model derived from (must exist). */
   readonly parent: string
+  /** Id of the derived model (must exist; the edge must not close a cycle). */
   readonly child: string
+  /** What changed between parent and child. */
   readonly changeType: ChangeType
+  /** Free text, e.g. `lr 1e-3 → 3e-4`; shown in exports. */
   readonly description?: string
 }
 
 /** Per-metric comparison of two models. */
 export interface MetricDelta {
+  /** The metric name, present on both models. */
   readonly metric: string
+  /** Model `a`'s value. */
   readonly a: number
+  /** Model `b`'s value. */
   readonly b: number
   /** `b − a`. */
   readonly delta: number
@@ -50,11 +62,13 @@ export interface MetricDelta {
  * as worse than every number (a diverged model).
  */
 export interface RegressionSource {
+  /** The metric that regressed (as queried). */
   readonly metric: string
   /** The model at which the metric first got worse on the path from the baseline. */
   readonly model: string
   /** The model before it on that path (a parent of `model`). */
   readonly parent: string
+  /** The edge `parent → model`, with its change type and description: what to look at first. */
   readonly derivation: Derivation
   /** Last measured value before the drop (on the path). */
   readonly before: number
@@ -62,6 +76,7 @@ export interface RegressionSource {
   readonly after: number
   /** The ancestor with the best value of the metric (the oldest one on the path on ties). */
   readonly baseline: string
+  /** The baseline's value of the metric. */
   readonly baselineValue: number
   /** The queried model's value. */
   readonly value: number
@@ -69,18 +84,27 @@ export interface RegressionSource {
 
 /** One changed key of a config or tag map. Config keys are dotted paths into nested objects. */
 export interface ValueChange {
+  /** The key; for config, a dotted path into nested objects (`optimizer.lr`). */
   readonly key: string
+  /** Whether the key exists only in `b`, only in `a`, or in both with different values. */
   readonly change: 'added' | 'removed' | 'changed'
+  /** The value in model `a` (absent when added). */
   readonly a?: unknown
+  /** The value in model `b` (absent when removed). */
   readonly b?: unknown
 }
 
 /** What differs between two models' configuration and tags. */
 export interface ModelDiff {
+  /** Id of the first model. */
   readonly a: string
+  /** Id of the second model. */
   readonly b: string
+  /** Changed config keys (dotted paths), sorted by key. */
   readonly config: readonly ValueChange[]
+  /** Changed tags, sorted by key. */
   readonly tags: readonly ValueChange[]
+  /** True when the two `configHash` values differ (also when only one model has one). */
   readonly configHashChanged: boolean
 }
 
@@ -89,17 +113,27 @@ export interface ModelDiff {
  * (then to every model whose `runId` matches, also models registered later).
  */
 export interface HealthEvent {
+  /** An Andon incident or a drift detector event. */
   readonly kind: 'incident' | 'drift'
+  /** The model the event is attached to; give this or `runId`. */
   readonly modelId?: string
+  /** The run the event happened in; attaches to every model with this `runId`, also later ones. */
   readonly runId?: string
+  /** Severity; {@link IncidentQuery.minLevel} filters on it. */
   readonly level: AlertLevel
   /** The Andon rule or the detector name. */
   readonly rule: string
+  /** Human-readable explanation, as the Andon or detector wrote it. */
   readonly message: string
+  /** The metric that triggered it. */
   readonly metric?: string
+  /** The training step at which it happened. */
   readonly step?: number
+  /** The value that triggered it (NaN and ±Inf kept). */
   readonly value?: number
+  /** The Andon's decision for an incident (`continue`, `warn`, `pause`, `stop`). */
   readonly decision?: Decision
+  /** When it happened, epoch milliseconds. */
   readonly timestampMs: number
 }
 
@@ -117,8 +151,18 @@ export interface IncidentQuery {
 
 /** What `monitor.close()` hands to {@link LineageGraph.register}: the run's model, its parents and its health. */
 export interface LineageEntry {
+  /** The model to add (or whose metadata to replace). */
   readonly model: ModelNode
-  readonly parents?: readonly { readonly id: string; readonly changeType: ChangeType; readonly description?: string }[]
+  /** Its parents, each becoming a derivation `id → model.id`. */
+  readonly parents?: readonly {
+    /** Id of an existing parent model. */
+    readonly id: string
+    /** What changed from that parent. */
+    readonly changeType: ChangeType
+    /** Free text about the change. */
+    readonly description?: string
+  }[]
+  /** Health events to attach (incidents and drift of the run). */
   readonly events?: readonly HealthEvent[]
 }
 
@@ -146,24 +190,31 @@ export interface LineageGraph {
   derive(edge: Derivation): Promise<void>
   /** Model, parent edges and health events in one atomic call (all checked before anything changes). */
   register(entry: LineageEntry): Promise<void>
+  /** The model with this id, or undefined when there is none (does not reject). */
   getModel(id: string): Promise<ModelNode | undefined>
   /** Direct parents in the order they were derived. */
   parents(id: string): Promise<string[]>
+  /** Direct children in the order they were derived. */
   children(id: string): Promise<string[]>
   /** Ancestors, nearest first (breadth-first), up to `depth` levels. */
   ancestors(id: string, options?: { depth?: number }): Promise<string[]>
+  /** Descendants, nearest first (breadth-first), up to `depth` levels. */
   descendants(id: string, options?: { depth?: number }): Promise<string[]>
   /** The chain of first parents from the root down to `id` (root first). */
   lineage(id: string): Promise<string[]>
   /** Per-metric deltas for the metrics both models have, sorted by metric name. */
   compare(a: string, b: string): Promise<MetricDelta[]>
+  /** Config (dotted paths) and tag changes from model `a` to model `b`. */
   diff(a: string, b: string): Promise<ModelDiff>
+  /** Where `metric` started getting worse on the way to model `id` (see {@link RegressionSource}); undefined when `id` is at its ancestry's best. */
   regressionSource(id: string, options: { metric: string; higherIsBetter: boolean }): Promise<RegressionSource | undefined>
+  /** Attaches an incident or drift event to a model (`modelId`) or to every model of a run (`runId`). */
   addHealthEvent(event: HealthEvent): Promise<void>
   /** Events attached to the model or to its run, oldest first. */
   healthEvents(id: string): Promise<HealthEvent[]>
   /** Models trained through a matching incident or drift event, in insertion order. */
   trainedThroughIncident(query?: IncidentQuery): Promise<string[]>
+  /** The whole graph as Graphviz DOT, a Mermaid flowchart, or OpenLineage RunEvents (JSON lines). */
   export(format: LineageExportFormat): Promise<string>
   /** Makes every earlier change durable (a no-op for a purely in-memory graph). */
   flush(): Promise<void>

@@ -18,6 +18,7 @@ export const SILENCE_MATCH_OPS: readonly SilenceMatchOp[] = ['=', '!=', '=~', '!
 export interface SilenceMatcher {
   /** Label name: `rule`, `level`, `metric`, `run`, or a run tag. */
   readonly name: string
+  /** How `value` is compared with the label. */
   readonly op: SilenceMatchOp
   /** The value, or for `=~` / `!~` a regular expression matched against the whole label value. */
   readonly value: string
@@ -51,15 +52,23 @@ export interface SilenceSpec {
 
 /** A stored silence with its state at the time it was read. */
 export interface Silence {
+  /** Silence id (a UUID unless one was given). */
   readonly id: string
+  /** Every matcher must match an alert for the silence to mute it. */
   readonly matchers: readonly SilenceMatcher[]
+  /** Start, epoch milliseconds. */
   readonly startsAtMs: number
+  /** End, epoch milliseconds (earlier than planned once expired early). */
   readonly endsAtMs: number
+  /** Who created it. */
   readonly createdBy: string
+  /** Why it exists. */
   readonly comment: string
+  /** Whether it may mute CRITICAL alerts (the non-finite stop); needs a `rule` matcher. */
   readonly muteCritical: boolean
   /** Last change (creation or early expiry). */
   readonly updatedAtMs: number
+  /** Where it is in its life at the time of reading. */
   readonly state: SilenceState
 }
 

@@ -30,7 +30,7 @@ export interface MetricSink {
   /**
    * Throws the coded error `write` would throw for this batch's content (run id, names, steps,
    * timestamps), keeping nothing. Lets a queue in front of the sink acknowledge only rows the sink
-   * will take. Optional: without it, {@link validateBatch} is the check.
+   * will take. Optional: without it, {@link @entrenar/core!validateBatch} is the check.
    */
   validate?(batch: RecordBatch): void
 }

@@ -13,6 +13,7 @@ export interface RunInfo {
   readonly name?: string
   /** Hyper-parameters and configuration (JSON-serialisable). */
   readonly config?: Readonly<Record<string, unknown>>
+  /** Lifecycle state: `running`, `finished`, `failed` or `stopped`. */
   readonly status: RunStatus
   /** Start, milliseconds since the Unix epoch. */
   readonly startTimeMs: number

@@ -13,7 +13,14 @@ export interface AlertPolicyStatus {
   /** True while the run is paused (awaiting `resume`). */
   readonly paused: boolean
   /** The abort reason when stopped: its error code (`ENTRENAR_STOPPED`), message and details. */
-  readonly reason?: { readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> }
+  readonly reason?: {
+    /** The error code, e.g. `ENTRENAR_STOPPED`. */
+    readonly code: string
+    /** Why the line was stopped. */
+    readonly message: string
+    /** Structured details (rule, metric, step, value), when present. */
+    readonly details?: Readonly<Record<string, unknown>>
+  }
 }
 
 /**
@@ -22,10 +29,15 @@ export interface AlertPolicyStatus {
  * `createHttpClient(alertPolicyContract, url)` talks to a remote one.
  */
 export interface AlertPolicyService {
+  /** One logged value; resolves to the policy's decision. */
   observeValue(metric: string, value: number, step: number): Promise<Decision>
+  /** A detector or budget event; resolves to the decision. */
   observe(event: AlertEvent): Promise<Decision>
+  /** Raises an alert by hand; resolves to the decision. */
   trigger(alert: Alert): Promise<Decision>
+  /** Every incident so far, oldest first. */
   history(): Promise<readonly Incident[]>
+  /** Clears history and stop state. */
   reset(): Promise<void>
   /** Stop and pause state, with the stop reason. */
   status(): Promise<AlertPolicyStatus>
@@ -62,36 +74,74 @@ const step = v.pipe(v.number(), v.safeInteger())
 
 /** Wire form of {@link Alert}. */
 export const AlertWire = v.object({
+  /** Severity. */
   level: Level,
+  /** The rule that raised it. */
   rule: v.pipe(v.string(), v.minLength(1)),
+  /** What happened. */
   message: v.string(),
+  /** The run. */
   run_id: v.optional(v.string()),
+  /** The metric. */
   metric: v.optional(v.string()),
+  /** The step. */
   step: v.optional(step),
+  /** The value (a wire float). */
   value: v.optional(WireFloat),
+  /** When, epoch milliseconds. */
   timestamp_ms: v.number(),
 })
 type AlertWire = v.InferOutput<typeof AlertWire>
 
 /** Wire form of {@link Incident}. */
-export const IncidentWire = v.object({ ...AlertWire.entries, decision: DecisionWire, silenced_by: v.optional(v.array(v.string())) })
+export const IncidentWire = v.object({
+  ...AlertWire.entries,
+  /** What the policy decided. */
+  decision: DecisionWire,
+  /** Ids of the silences that muted it. */
+  silenced_by: v.optional(v.array(v.string())),
+})
 
 /** Wire form of {@link AlertEvent} (`kind` tagged, as serde's `#[serde(tag = "kind")]`). */
 export const AlertEventWire = v.variant('kind', [
   v.object({
+    /** A detector signal. */
     kind: v.literal('drift'),
+    /** The run. */
     run_id: v.optional(v.string()),
+    /** The metric the detector watches. */
     metric: v.pipe(v.string(), v.minLength(1)),
+    /** The step of the value that triggered it. */
     step,
+    /** The detector kind. */
     detector: v.string(),
+    /** `warning`, `drift` or `invalid`. */
     signal: v.picklist(['warning', 'drift', 'invalid'] as const),
+    /** The detector's statistic (a wire float). */
     statistic: WireFloat,
+    /** How strong the change is, when graded. */
     severity: v.optional(v.picklist(['low', 'medium', 'high'] as const)),
+    /** The detector's alarm threshold, when it has one. */
     threshold: v.optional(WireFloat),
+    /** A calibrated detector's false-alarm budget per 10⁶ values. */
     false_alarms_per_million: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0))),
+    /** When, epoch milliseconds. */
     timestamp_ms: v.number(),
   }),
-  v.object({ kind: v.literal('budget'), budget: v.string(), value: WireFloat, limit: WireFloat, step, timestamp_ms: v.number() }),
+  v.object({
+    /** A budget was exceeded. */
+    kind: v.literal('budget'),
+    /** The budget's name. */
+    budget: v.string(),
+    /** The measured value. */
+    value: WireFloat,
+    /** The limit it exceeded. */
+    limit: WireFloat,
+    /** The step. */
+    step,
+    /** When, epoch milliseconds. */
+    timestamp_ms: v.number(),
+  }),
 ])
 export type AlertEventWire = v.InferOutput<typeof AlertEventWire>
 

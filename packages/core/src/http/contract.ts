@@ -23,13 +23,19 @@ export interface CallContext {
  * Codec and transport are separate: an FFI transport can reuse the codecs unchanged.
  */
 export interface MethodSpec<A extends readonly unknown[], R, Req = unknown, Res = unknown> {
+  /** One line for the OpenAPI document. */
   readonly summary: string
+  /** Valibot schema of the request body (strict: unknown keys are a coded 400). */
   readonly request: v.GenericSchema<unknown, Req>
+  /** Valibot schema of the response body. */
   readonly response: v.GenericSchema<unknown, Res>
+  /** The wire body of a call with these arguments (client side). */
   encodeRequest(...args: A): Req
   /** Call-site arguments from the wire body; `context` carries what the transport knows (its abort signal). */
   decodeRequest(wire: Req, context?: CallContext): A
+  /** The wire body of a result (server side). */
   encodeResponse(result: R): Res
+  /** The result from a validated wire body (client side). */
   decodeResponse(wire: Res): R
   /** The abort signal among the call-site arguments, if any: a client aborts its request with it. */
   signalOf?(...args: A): AbortSignal | undefined
@@ -44,6 +50,7 @@ export interface Contract<T> {
   readonly service: string
   /** One line for the OpenAPI document. */
   readonly description: string
+  /** The wire description of every method of `T`, by name; each is `POST /v1/<service>/<method>`. */
   readonly methods: { readonly [K in MethodsOf<T>]: MethodSpec<Args<T, K>, Result<T, K>, never, never> }
 }
 

@@ -9,16 +9,21 @@ import { type Contract, method } from './contract.js'
 export interface DetectorState {
   /** Detector kind, e.g. `adwin`. */
   readonly name: string
+  /** The detector's statistic after the last value. */
   readonly statistic: number
+  /** Severity of the last non-stable signal, when graded. */
   readonly severity: Severity | undefined
+  /** Finite values consumed since creation or the last reset/drift. */
   readonly samples: number
 }
 
 /** The answer to one batched update: one signal, statistic and severity per value, then the state. */
 export interface DetectorBatchResult {
+  /** The signal after each value, in order. */
   readonly signals: readonly DetectorSignal[]
   /** `statistic` after each value (NaN/±Inf travel as data). */
   readonly statistics: Float64Array
+  /** The severity after each value. */
   readonly severities: readonly (Severity | undefined)[]
   /** State after the last value. */
   readonly state: DetectorState
@@ -104,15 +109,21 @@ export function asDetectorService(create: (seriesKey: string) => ChangeDetector,
 
 /** A remote series seen through a `ChangeDetector`-like face whose `update` is asynchronous. */
 export interface RemoteDetector {
+  /** The key of the series this detector instance serves on the remote service. */
   readonly seriesKey: string
   /** Name, statistic, severity and samples as of the last answer. */
   readonly name: string
+  /** Statistic as of the last answer. */
   readonly statistic: number
+  /** Severity as of the last answer. */
   readonly severity: Severity | undefined
+  /** Samples as of the last answer. */
   readonly samples: number
+  /** Feeds one value (one round trip). */
   update(x: number): Promise<DetectorSignal>
   /** Preferred: one round trip for many values. */
   updateMany(values: ArrayLike<number>): Promise<DetectorBatchResult>
+  /** Restores the remote detector's initial state. */
   reset(): Promise<void>
 }
 

@@ -45,7 +45,14 @@ export interface RequestGuard {
 }
 
 /** Lower-cased `name` and `port` of a Host header value (`port` undefined when absent). */
-export function parseHost(value: string): { name: string; port: number | undefined } | undefined {
+export function parseHost(value: string):
+  | {
+      /** Host name or IP literal, lower-cased (an IPv6 literal keeps its brackets). */
+      name: string
+      /** The port, when the header has one. */
+      port: number | undefined
+    }
+  | undefined {
   const v = value.trim().toLowerCase()
   const m = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::(\d{1,5}))?$/.exec(v)
   if (!m) return undefined

@@ -29,17 +29,26 @@ function defined<T extends Record<string, unknown>>(o: T): T {
 
 /** Wire form of {@link ModelNode} (snake_case; metrics as wire floats so NaN/±Inf/-0 survive). */
 export const ModelNodeWire = v.object({
+  /** Model id. */
   id,
+  /** Version label. */
   version: v.optional(v.string()),
+  /** Final metrics (wire floats). */
   metrics: v.record(v.string(), WireFloat),
+  /** Creation time, epoch milliseconds. */
   created_at_ms: v.number(),
+  /** Hash of the training configuration. */
   config_hash: v.optional(v.string()),
+  /** Hyper-parameters (JSON). */
   config: v.optional(v.record(v.string(), v.unknown())),
+  /** String labels. */
   tags: v.optional(v.record(v.string(), v.string())),
+  /** The training run. */
   run_id: v.optional(v.string()),
 })
 export type ModelNodeWire = v.InferOutput<typeof ModelNodeWire>
 
+/** The wire form of a model node. */
 export function modelToWire(m: ModelNode): ModelNodeWire {
   const metrics: Record<string, WireFloat> = {}
   for (const [k, x] of Object.entries(m.metrics)) metrics[k] = floatToWire(x)
@@ -55,6 +64,7 @@ export function modelToWire(m: ModelNode): ModelNodeWire {
   })
 }
 
+/** The model node of a validated wire body; inverse of {@link modelToWire}. */
 export function modelFromWire(w: ModelNodeWire): ModelNode {
   const metrics: Record<string, number> = {}
   for (const [k, x] of Object.entries(w.metrics)) metrics[k] = floatFromWire(x)
@@ -62,33 +72,56 @@ export function modelFromWire(w: ModelNodeWire): ModelNode {
 }
 
 /** Wire form of {@link Derivation}. */
-export const DerivationWire = v.object({ parent: id, child: id, change_type: v.picklist(CHANGE_TYPES), description: v.optional(v.string()) })
+export const DerivationWire = v.object({
+  /** Parent model id. */
+  parent: id,
+  /** Child model id. */
+  child: id,
+  /** What changed. */
+  change_type: v.picklist(CHANGE_TYPES),
+  /** Free text. */
+  description: v.optional(v.string()),
+})
 export type DerivationWire = v.InferOutput<typeof DerivationWire>
 
+/** The wire form of a derivation. */
 export function derivationToWire(d: Derivation): DerivationWire {
   return defined({ parent: d.parent, child: d.child, change_type: d.changeType, description: d.description })
 }
 
+/** The derivation of a validated wire body; inverse of {@link derivationToWire}. */
 export function derivationFromWire(w: DerivationWire): Derivation {
   return defined({ parent: w.parent, child: w.child, changeType: w.change_type, description: w.description })
 }
 
 /** Wire form of {@link HealthEvent}. */
 export const HealthEventWire = v.object({
+  /** An Andon incident or a drift event. */
   kind: v.picklist(['incident', 'drift']),
+  /** The model it is attached to. */
   model_id: v.optional(v.string()),
+  /** The run it happened in. */
   run_id: v.optional(v.string()),
+  /** Severity. */
   level: v.picklist(ALERT_LEVELS),
+  /** The rule or detector. */
   rule: v.string(),
+  /** What happened. */
   message: v.string(),
+  /** The metric. */
   metric: v.optional(v.string()),
+  /** The step. */
   step: v.optional(v.number()),
+  /** The value (a wire float). */
   value: v.optional(WireFloat),
+  /** The Andon's decision, for an incident. */
   decision: v.optional(v.picklist(DECISIONS)),
+  /** When, epoch milliseconds. */
   timestamp_ms: v.number(),
 })
 export type HealthEventWire = v.InferOutput<typeof HealthEventWire>
 
+/** The wire form of a health event. */
 export function healthEventToWire(e: HealthEvent): HealthEventWire {
   return defined({
     kind: e.kind,
@@ -105,6 +138,7 @@ export function healthEventToWire(e: HealthEvent): HealthEventWire {
   })
 }
 
+/** The health event of a validated wire body; inverse of {@link healthEventToWire}. */
 export function healthEventFromWire(w: HealthEventWire): HealthEvent {
   return defined({
     kind: w.kind,

@@ -8,34 +8,58 @@ const ms = v.pipe(v.number(), v.finite())
 const text = v.pipe(v.string(), v.minLength(1))
 
 /** Wire form of a {@link SilenceMatcher} (Alertmanager's matcher, with the operator spelled out). */
-export const SilenceMatcherWire = v.object({ name: text, op: v.picklist(SILENCE_MATCH_OPS), value: v.string() })
+export const SilenceMatcherWire = v.object({
+  /** Label name: `rule`, `level`, `metric`, `run`, or a run tag. */
+  name: text,
+  /** `=`, `!=`, `=~` or `!~`. */
+  op: v.picklist(SILENCE_MATCH_OPS),
+  /** The value, or an anchored regular expression. */
+  value: v.string(),
+})
 
 /**
  * Wire form of a {@link Silence}: one line of `<store>/andon/silences.jsonl` (without `state`: a
  * stored line never goes stale) and an element of the `list` answer (with `state`).
  */
 export const SilenceWire = v.object({
+  /** Silence id. */
   id: text,
+  /** Matchers, all of which must match. */
   matchers: v.pipe(v.array(SilenceMatcherWire), v.minLength(1)),
+  /** Start, epoch milliseconds. */
   starts_at_ms: ms,
+  /** End, epoch milliseconds. */
   ends_at_ms: ms,
+  /** Who created it. */
   created_by: text,
+  /** Why. */
   comment: text,
+  /** May mute CRITICAL alerts. */
   mute_critical: v.boolean(),
+  /** Last change, epoch milliseconds. */
   updated_at_ms: ms,
+  /** Its state when listed (absent in stored lines). */
   state: v.optional(v.picklist(['pending', 'active', 'expired'] as const)),
 })
 export type SilenceWire = v.InferOutput<typeof SilenceWire>
 
 /** Wire form of a {@link SilenceSpec}. */
 export const SilenceSpecWire = v.object({
+  /** Id (default a random UUID); an unexpired silence with it is replaced. */
   id: v.optional(text),
+  /** Matchers, all of which must match. */
   matchers: v.array(SilenceMatcherWire),
+  /** Start, epoch milliseconds (default now). */
   starts_at_ms: v.optional(ms),
+  /** End, epoch milliseconds (or `duration_ms`). */
   ends_at_ms: v.optional(ms),
+  /** Length from the start, milliseconds (or `ends_at_ms`). */
   duration_ms: v.optional(ms),
+  /** Who creates it. */
   created_by: v.string(),
+  /** Why (required). */
   comment: v.string(),
+  /** May mute CRITICAL alerts (needs a `rule` matcher). */
   mute_critical: v.optional(v.boolean()),
 })
 type SilenceSpecWire = v.InferOutput<typeof SilenceSpecWire>

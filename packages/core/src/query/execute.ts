@@ -36,10 +36,15 @@ export function validateQuery(q: MetricQuery): void {
 
 /** Rows of one `(run, metric)` group, gathered column by column before ordering. */
 export interface SeriesColumns {
+  /** The run. */
   readonly runId: string
+  /** The metric. */
   readonly metric: string
+  /** Steps of the rows. */
   readonly step: Float64Array
+  /** Times of the rows, epoch microseconds. */
   readonly timestampUs: Float64Array
+  /** Values of the rows. */
   readonly value: Float64Array
 }
 

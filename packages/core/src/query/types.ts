@@ -12,7 +12,19 @@ export const AGGREGATES: readonly Aggregate[] = ['mean', 'min', 'max', 'sum', 'c
  *   step range; each keeps `min`, `max` and the `last` value (spike-preserving downsampling: a spike is
  *   never lost, unlike random sampling); `x` is the step of the bucket's last row.
  */
-export type Bucket = { readonly by: 'step' | 'time'; readonly size: number } | { readonly points: number; readonly mode: 'minmax-last' }
+export type Bucket =
+  | {
+      /** Bucket on the step or on `timestampUs`. */
+      readonly by: 'step' | 'time'
+      /** Bucket width: steps, or microseconds for `time`; positive and finite. */
+      readonly size: number
+    }
+  | {
+      /** Most buckets (a positive integer), e.g. the chart's width in pixels. */
+      readonly points: number
+      /** The spike-preserving min/max/last downsampling. */
+      readonly mode: 'minmax-last'
+    }
 
 /**
  * The typed query of a {@link MetricStore}. Every field is optional; filters combine with AND.
@@ -52,25 +64,37 @@ export interface MetricQuery {
  * `count` (rows per entry) and `nanCount` (NaN rows per entry) are set for every aggregated shape.
  */
 export interface Series {
+  /** The run. */
   readonly runId: string
+  /** The metric. */
   readonly metric: string
+  /** Per entry: the step (raw rows), the bucket start, or the largest step (aggregate without bucket). */
   readonly x: Float64Array
+  /** Per entry: the value, the aggregate, or the last value (`minmax-last`). */
   readonly value: Float64Array
+  /** Per raw row: its time, epoch microseconds (raw shape only). */
   readonly timestampUs?: Float64Array
+  /** Per bucket: smallest finite value (`minmax-last` only). */
   readonly min?: Float64Array
+  /** Per bucket: largest finite value (`minmax-last` only). */
   readonly max?: Float64Array
+  /** Per entry: rows aggregated (aggregated shapes only). */
   readonly count?: Float64Array
+  /** Per entry: NaN rows among them (aggregated shapes only). */
   readonly nanCount?: Float64Array
 }
 
 /** The answer to a {@link MetricQuery}: series sorted by `runId`, then `metric`. */
 export interface QueryResult {
+  /** One series per `(runId, metric)` with matching rows. */
   readonly series: readonly Series[]
 }
 
 /** Rows selected by `range()`: one per run and metric filter. */
 export interface RangeFilter {
+  /** Only these runs (default all). */
   readonly runs?: readonly string[]
+  /** Only these metrics (default all). */
   readonly metrics?: readonly string[]
 }
 
@@ -79,7 +103,9 @@ export interface RangeFilter {
  * ±Infinity and -0 stay numbers in DOUBLE/FLOAT columns and lists of them, also over HTTP).
  */
 export interface SqlResult {
+  /** Column names, in select order. */
   readonly columns: readonly string[]
+  /** Rows, each an array of values in column order. */
   readonly rows: readonly (readonly unknown[])[]
   /** The engine's type of each column (`DOUBLE`, `BIGINT`, `VARCHAR[]`, …), when known. */
   readonly columnTypes?: readonly string[]

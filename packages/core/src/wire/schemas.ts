@@ -14,20 +14,32 @@ const stringMap = v.record(v.string(), v.string())
 
 /** Wire form of {@link RecordBatch}: columnar arrays, snake_case. */
 export const RecordBatchWire = v.object({
+  /** Version of the wire format ({@link SCHEMA_VERSION}). */
   schema_version: version,
+  /** The run every row belongs to (`runId`). */
   run_id: v.pipe(str, v.minLength(1)),
+  /** Distinct metric names; `metric` indexes into it. */
   metric_names: v.array(str),
+  /** Per row: index into `metric_names`. */
   metric: v.array(v.pipe(int, v.minValue(0))),
+  /** Per row: the value; NaN, ±Inf and −0 as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, `"-0"`. */
   value: v.array(WireFloat),
+  /** Per row: the step (a safe integer). */
   step: v.array(v.pipe(v.number(), v.safeInteger())),
+  /** Per row: epoch microseconds. */
   timestamp_us: v.array(v.number()),
+  /** Per row: the epoch, or null. */
   epoch: v.array(v.nullable(int)),
+  /** Per row: the batch index, or null. */
   batch: v.array(v.nullable(int)),
+  /** Distinct tag sets; `tag_index` indexes into it. */
   tag_sets: v.array(stringMap),
+  /** Per row: index into `tag_sets`, or −1 for no tags. */
   tag_index: v.array(v.pipe(int, v.minValue(-1))),
 })
 export type RecordBatchWire = v.InferOutput<typeof RecordBatchWire>
 
+/** The wire form of a batch (snake_case, floats as {@link floatToWire}, null for absent epochs and batches). */
 export function batchToWire(b: RecordBatch): RecordBatchWire {
   const nullable = (a: Int32Array) => Array.from(a, (x) => (x === NULL_INT32 ? null : x))
   return {
@@ -45,6 +57,7 @@ export function batchToWire(b: RecordBatch): RecordBatchWire {
   }
 }
 
+/** The batch of a validated wire body ({@link RecordBatchWire}); inverse of {@link batchToWire}: values exact, NaN, ±Inf and −0 kept. */
 export function batchFromWire(w: RecordBatchWire): RecordBatch {
   const ints = (a: readonly (number | null)[]) => Int32Array.from(a, (x) => (x === null ? NULL_INT32 : x))
   return {
@@ -64,18 +77,37 @@ export function batchFromWire(w: RecordBatchWire): RecordBatch {
 
 /** Wire form of {@link MetricQuery}. */
 export const MetricQueryWire = v.object({
+  /** Version of the wire format. */
   schema_version: version,
+  /** Only these runs (`runs`). */
   runs: v.optional(v.array(str)),
+  /** Only these metrics (`metrics`). */
   metrics: v.optional(v.array(str)),
+  /** Rows with `timestamp_us >= from_us` (`from`). */
   from_us: v.optional(v.number()),
+  /** Rows with `timestamp_us <= to_us` (`to`). */
   to_us: v.optional(v.number()),
+  /** Inclusive step range `[lo, hi]` (`steps`). */
   steps: v.optional(v.tuple([v.number(), v.number()])),
+  /** Rows whose tags contain these (`tags`). */
   tags: v.optional(stringMap),
+  /** Aggregate per series or bucket (`aggregate`). */
   aggregate: v.optional(v.picklist(AGGREGATES)),
+  /** Bucketing (`bucket`). */
   bucket: v.optional(
     v.union([
-      v.object({ by: v.picklist(['step', 'time']), size: v.pipe(v.number(), v.gtValue(0)) }),
-      v.object({ points: v.pipe(int, v.minValue(1)), mode: v.literal('minmax-last') }),
+      v.object({
+        /** Bucket on the step or on the time. */
+        by: v.picklist(['step', 'time']),
+        /** Bucket width: steps, or microseconds for `time`. */
+        size: v.pipe(v.number(), v.gtValue(0)),
+      }),
+      v.object({
+        /** Most buckets. */
+        points: v.pipe(int, v.minValue(1)),
+        /** Spike-preserving min/max/last downsampling. */
+        mode: v.literal('minmax-last'),
+      }),
     ]),
   ),
 })
@@ -86,6 +118,7 @@ function defined<T extends Record<string, unknown>>(o: T): T {
   return o
 }
 
+/** The wire form of a typed query. */
 export function queryToWire(q: MetricQuery): MetricQueryWire {
   return defined({
     schema_version: SCHEMA_VERSION,
@@ -100,6 +133,7 @@ export function queryToWire(q: MetricQuery): MetricQueryWire {
   }) as MetricQueryWire
 }
 
+/** The typed query of a validated wire body; inverse of {@link queryToWire}. */
 export function queryFromWire(w: MetricQueryWire): MetricQuery {
   return defined({
     runs: w.runs,
@@ -116,18 +150,32 @@ export function queryFromWire(w: MetricQueryWire): MetricQuery {
 const floats = v.array(WireFloat)
 /** Wire form of {@link Series}. */
 export const SeriesWire = v.object({
+  /** The run (`runId`). */
   run_id: str,
+  /** The metric. */
   metric: str,
+  /** Per entry: step, bucket start or largest step, as in {@link Series.x}. */
   x: floats,
+  /** Per entry: the value or aggregate (wire floats). */
   value: floats,
+  /** Per raw row: epoch microseconds. */
   timestamp_us: v.optional(floats),
+  /** Per bucket: smallest finite value (`minmax-last`). */
   min: v.optional(floats),
+  /** Per bucket: largest finite value (`minmax-last`). */
   max: v.optional(floats),
+  /** Per entry: rows aggregated. */
   count: v.optional(floats),
+  /** Per entry: NaN rows among them. */
   nan_count: v.optional(floats),
 })
 /** Wire form of {@link QueryResult}. */
-export const QueryResultWire = v.object({ schema_version: version, series: v.array(SeriesWire) })
+export const QueryResultWire = v.object({
+  /** Version of the wire format. */
+  schema_version: version,
+  /** One series per `(run, metric)` with matching rows. */
+  series: v.array(SeriesWire),
+})
 export type QueryResultWire = v.InferOutput<typeof QueryResultWire>
 
 const OPTIONAL_COLUMNS = [
@@ -138,6 +186,7 @@ const OPTIONAL_COLUMNS = [
   ['nanCount', 'nan_count'],
 ] as const
 
+/** The wire form of a query result (floats as {@link floatToWire}). */
 export function resultToWire(r: QueryResult): QueryResultWire {
   return {
     schema_version: SCHEMA_VERSION,
@@ -152,6 +201,7 @@ export function resultToWire(r: QueryResult): QueryResultWire {
   }
 }
 
+/** The query result of a validated wire body; inverse of {@link resultToWire}: values exact, NaN, ±Inf and −0 kept. */
 export function resultFromWire(w: QueryResultWire): QueryResult {
   return {
     series: w.series.map((s) => {
@@ -167,18 +217,28 @@ export function resultFromWire(w: QueryResultWire): QueryResult {
 
 /** Wire form of {@link RunInfo}. */
 export const RunInfoWire = v.object({
+  /** Run id (`id`). */
   id: v.pipe(str, v.minLength(1)),
+  /** Run name. */
   name: v.optional(str),
+  /** Hyper-parameters and configuration (JSON). */
   config: v.optional(v.record(str, v.unknown())),
+  /** Lifecycle state. */
   status: v.picklist(['running', 'finished', 'failed', 'stopped']),
+  /** Start, epoch milliseconds (`startTimeMs`). */
   start_time_ms: v.number(),
+  /** End, epoch milliseconds (`endTimeMs`). */
   end_time_ms: v.optional(v.number()),
+  /** Host the run ran on. */
   host: v.optional(str),
+  /** Git revision of the training code (`gitRevision`). */
   git_revision: v.optional(str),
+  /** Why the run ended (`reason`). */
   reason: v.optional(str),
 })
 export type RunInfoWire = v.InferOutput<typeof RunInfoWire>
 
+/** The wire form of run metadata. */
 export function runToWire(r: RunInfo): RunInfoWire {
   return defined({
     id: r.id,
@@ -193,6 +253,7 @@ export function runToWire(r: RunInfo): RunInfoWire {
   }) as RunInfoWire
 }
 
+/** The run metadata of a validated wire body; inverse of {@link runToWire}. */
 export function runFromWire(w: RunInfoWire): RunInfo {
   return defined({
     id: w.id,
@@ -226,11 +287,24 @@ export const EmptyWire = v.object({ schema_version: version })
 export const emptyWire = (): v.InferOutput<typeof EmptyWire> => ({ schema_version: SCHEMA_VERSION })
 
 /** An empty acknowledgement. */
-export const AckWire = v.object({ schema_version: version })
+export const AckWire = v.object({
+  /** Version of the wire format. */
+  schema_version: version,
+})
+/** The acknowledgement body. */
 export const ack = (): v.InferOutput<typeof AckWire> => ({ schema_version: SCHEMA_VERSION })
 
 /** Wire form of an error answer. */
 export const ErrorWire = v.object({
+  /** Version of the wire format. */
   schema_version: version,
-  error: v.object({ code: str, message: str, details: v.optional(v.record(str, v.unknown())) }),
+  /** The error. */
+  error: v.object({
+    /** Its `ENTRENAR_*` code. */
+    code: str,
+    /** What went wrong. */
+    message: str,
+    /** Structured details (option names, limits, ids), when present. */
+    details: v.optional(v.record(str, v.unknown())),
+  }),
 })

@@ -9,10 +9,15 @@ import { SCHEMA_VERSION } from './schemas.js'
  * a reader which columns hold floats, so a VARCHAR `'NaN'` is never mistaken for a number.
  */
 export const SqlResultWire = v.object({
+  /** Version of the wire format. */
   schema_version: v.literal(SCHEMA_VERSION),
+  /** Column names, in select order. */
   columns: v.array(v.string()),
+  /** The engine's type of each column, when known. */
   column_types: v.optional(v.array(v.string())),
+  /** Rows as arrays in column order; non-finite floats and −0 as wire floats. */
   rows: v.array(v.array(v.unknown())),
+  /** True when the row cap cut the result. */
   truncated: v.optional(v.boolean()),
 })
 export type SqlResultWire = v.InferOutput<typeof SqlResultWire>
@@ -41,6 +46,7 @@ export function sqlValueFromWire(x: unknown, type: string | undefined): unknown 
   return x
 }
 
+/** The wire form of a SQL result. */
 export function sqlToWire(r: SqlResult): SqlResultWire {
   return {
     schema_version: SCHEMA_VERSION,
@@ -51,6 +57,7 @@ export function sqlToWire(r: SqlResult): SqlResultWire {
   }
 }
 
+/** The SQL result of a validated wire body; inverse of {@link sqlToWire}. */
 export function sqlFromWire(w: SqlResultWire): SqlResult {
   const types = w.column_types
   return {

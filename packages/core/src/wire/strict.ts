@@ -8,8 +8,11 @@ import { is } from 'valibot'
 
 /** An undeclared key: where (`query.tags` → `["query", "tags"]`), the key, and the keys allowed there. */
 export interface UnknownKey {
+  /** Where the object with the key sits in the message (keys and array indices). */
   readonly path: readonly (string | number)[]
+  /** The key that is not part of the schema. */
   readonly key: string
+  /** The keys the schema allows there (for a "did you mean" hint). */
   readonly known: readonly string[]
 }
 

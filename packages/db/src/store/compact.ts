@@ -19,7 +19,9 @@ export interface CompactionReport {
 
 /** What a retention pass deleted. */
 export interface RetentionReport {
+  /** Segment files deleted because their newest row was older than the retention age. */
   readonly deletedSegments: number
+  /** Rows those segments held. */
   readonly deletedRows: number
 }
 

@@ -17,7 +17,10 @@ export interface StoreOptions {
   /** Bytes of decoded columns kept for repeated queries. Default 256 MiB. */
   readonly cacheBytes?: number
   /** Deletes segments whose newest row is older than `maxAgeDays` (on open and on `applyRetention()`). Off by default. */
-  readonly retention?: { readonly maxAgeDays: number }
+  readonly retention?: {
+    /** Age in days (fractions allowed, must be positive) past which a segment's newest row makes it deletable. */
+    readonly maxAgeDays: number
+  }
   /**
    * Replays, on open, the WALs of writers that are gone: on this host when their pid is gone, on
    * other hosts (a shared filesystem) when their lease is older than `staleWriterMs`. Default true.

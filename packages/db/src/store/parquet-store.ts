@@ -81,6 +81,7 @@ export interface ParquetStore extends MetricStore {
    * per encoding worker that died while writing segments (its own error as `cause`; the rows were encoded again).
    */
   problems(): readonly EntrenarError[]
+  /** Counters of this process's view of the store (buffered rows and bytes, segments, cache); synchronous and cheap. */
   stats(): StoreStats
   /**
    * Rows, distinct metrics and last step of every run with rows in segments (run id order), from the run

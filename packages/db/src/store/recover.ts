@@ -13,6 +13,7 @@ export interface RecoveryReport {
   readonly walFiles: number
   /** Rows written as segments from them. */
   readonly rows: number
+  /** Segment files written by the replay. */
   readonly segments: number
   /** Rows found already in segments (a replay interrupted after some of its segments, or a race). */
   readonly skippedRows: number

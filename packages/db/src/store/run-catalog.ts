@@ -7,6 +7,7 @@ import { checkRun, readRuns } from './runs.js'
 
 /** What a run's segments hold, from the catalog: the `entrenar runs` columns without decoding values. */
 export interface RunSummary {
+  /** The run's id, as given to `write()` (decoded from its directory name). */
   readonly runId: string
   /** Rows of the run's live segments (buffered rows of other processes are not counted). */
   readonly points: number

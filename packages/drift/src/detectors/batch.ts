@@ -1,7 +1,16 @@
 import type { ChangeDetector, DetectorSignal } from '@entrenar/core'
 
 /** Codes {@link BatchDetector.updateMany} writes per value: 0 stable, 1 warning, 2 drift, 3 invalid. */
-export const SIGNAL_CODES = { stable: 0, warning: 1, drift: 2, invalid: 3 } as const satisfies Record<DetectorSignal, number>
+export const SIGNAL_CODES = {
+  /** No change. */
+  stable: 0,
+  /** A change may be starting. */
+  warning: 1,
+  /** A change was detected (the detector restarted). */
+  drift: 2,
+  /** The value was not finite (NaN/±Inf): not fed to the statistic. */
+  invalid: 3,
+} as const satisfies Record<DetectorSignal, number>
 
 /**
  * A change detector that also takes values in batches. `updateMany(values)` is exactly `update` on

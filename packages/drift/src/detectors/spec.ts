@@ -10,6 +10,7 @@ import { type ZScoreWindowOptions, zScoreWindow } from './z-score-window.js'
 
 /** Detector kinds, as their `name` reads (snake_case, the wire and config spelling). */
 export const DETECTOR_KINDS = ['z_score', 'page_hinkley', 'adwin', 'kswin', 'ddm', 'eddm', 'hddm_a'] as const
+/** One of {@link DETECTOR_KINDS}. */
 export type DetectorKind = (typeof DETECTOR_KINDS)[number]
 
 /**

@@ -16,20 +16,29 @@ export interface EvaluateOptions {
 
 /** river `drift.evaluate.report`'s metrics, camelCased, plus what the run saw. */
 export interface DetectorReport {
+  /** Values in the stream evaluated. */
   readonly nSamples: number
+  /** Known drifts in the stream. */
   readonly nDrifts: number
+  /** Alarms (`drift` signals) the detector raised. */
   readonly nAlarms: number
   /** Indices at which the detector said `drift`. */
   readonly alarms: readonly number[]
   /** Alarms inside no detection window. */
   readonly falseAlarms: readonly number[]
+  /** Alarms inside a detection window / all alarms (NaN without alarms). */
   readonly precision: number
+  /** Alarms inside a window / (those alarms + missed drifts) (river's definition; NaN when both are 0). */
   readonly recall: number
+  /** Drifts caught by at least one alarm / all drifts (NaN without drifts). */
   readonly episodeRecall: number
+  /** Harmonic mean of `precision` and `episodeRecall` (NaN when either is). */
   readonly f1: number
+  /** MDR: 1 − `episodeRecall`. */
   readonly missedDetectionRate: number
   /** Mean delay of the first alarm over caught drifts (misses are not charged; read with the MDR). */
   readonly detectionDelay: number
+  /** `detectionDelay` / `deltaMax`: 0 is immediate, 1 the end of the window. */
   readonly normalizedDetectionTime: number
   /** False alarms per `unit` samples. */
   readonly falseAlarmRate: number
@@ -37,8 +46,9 @@ export interface DetectorReport {
   readonly meanTimeBetweenFalseAlarms: number
   /** MTR = MTFA / MTD · (1 − MDR) (Bifet et al., CD-MOA 2013). */
   readonly meanTimeRatio: number
-  /** `warning` answers and `invalid` answers seen while running (evaluateDetector only). */
+  /** `warning` answers seen while running (evaluateDetector only). */
   readonly warnings: number
+  /** `invalid` answers (non-finite values) seen while running (evaluateDetector only). */
   readonly invalid: number
 }
 

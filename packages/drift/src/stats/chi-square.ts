@@ -6,6 +6,7 @@ import { insufficient } from '../util/errors.js'
 export interface ChiSquareResult {
   /** Pearson's χ² over the 2 × k contingency table. */
   readonly statistic: number
+  /** Upper-tail p-value of the statistic under χ²(degreesOfFreedom): small means the two distributions differ. */
   readonly pValue: number
   /** k − 1, counting only categories seen on either side. */
   readonly degreesOfFreedom: number

@@ -10,11 +10,17 @@ export interface KsResult {
   readonly pValue: number
   /** `exact` when max(n, m) ≤ 10 000 (as scipy's `method='auto'`), else `asymptotic`. */
   readonly method: 'exact' | 'asymptotic'
-  /** Finite values used on each side. */
+  /** Finite values used from the reference sample. */
   readonly n: number
+  /** Finite values used from the current sample. */
   readonly m: number
   /** NaN/±Inf found on each side (left out of the test, reported). */
-  readonly nonFinite: { readonly reference: number; readonly current: number }
+  readonly nonFinite: {
+    /** In the reference sample. */
+    readonly reference: number
+    /** In the current sample. */
+    readonly current: number
+  }
 }
 
 /** D of two sorted samples (prefix lengths na, nb): walks both, stepping over ties together. */

@@ -14,7 +14,9 @@ export interface PerformanceDriftOptions {
 
 /** Result of {@link performanceDrift}. */
 export interface PerformanceDriftResult {
+  /** Mean of the finite baseline values (e.g. last week's accuracy). */
   readonly baselineMean: number
+  /** Mean of the finite current values. */
   readonly currentMean: number
   /** baselineMean − currentMean (positive = worse). */
   readonly drop: number
@@ -30,7 +32,13 @@ export interface PerformanceDriftResult {
   readonly significant: boolean
   /** `warning` when the drop reaches `warningDrop` and is significant; `ok` otherwise. */
   readonly level: 'ok' | 'warning'
-  readonly nonFinite: { readonly baseline: number; readonly current: number }
+  /** NaN/±Inf left out of the test, per side. */
+  readonly nonFinite: {
+    /** In the baseline sample. */
+    readonly baseline: number
+    /** In the current sample. */
+    readonly current: number
+  }
 }
 
 function meanVar(x: Float64Array): [number, number] {

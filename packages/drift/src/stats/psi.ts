@@ -15,14 +15,23 @@ export interface PsiOptions {
 
 /** Result of {@link psi}. */
 export interface PsiResult {
+  /** Σ (cur − ref) · ln(cur / ref) over the bins, proportions smoothed by ε. */
   readonly psi: number
+  /** The conventional band of `psi`. */
   readonly band: PsiBand
   /** The inner bin edges (baseline quantiles; outer edges are ±∞). */
   readonly edges: Float64Array
-  /** Proportions per bin, before smoothing. */
+  /** Proportions per bin of the reference sample, before smoothing. */
   readonly reference: Float64Array
+  /** Proportions per bin of the current sample, before smoothing. */
   readonly current: Float64Array
-  readonly nonFinite: { readonly reference: number; readonly current: number }
+  /** NaN/±Inf left out, per side. */
+  readonly nonFinite: {
+    /** In the reference sample. */
+    readonly reference: number
+    /** In the current sample. */
+    readonly current: number
+  }
 }
 
 /** Band of a PSI value (0.1 / 0.25). */

@@ -8,20 +8,29 @@ export type FeatureDriftLevel = 'none' | 'warning' | 'critical'
 
 /** One feature's tests. */
 export interface FeatureDrift {
+  /** The feature (column) name. */
   readonly feature: string
+  /** Two-sample Kolmogorov–Smirnov test, reference vs current. */
   readonly ks: KsResult
+  /** Population stability index over baseline-quantile bins. */
   readonly psi: number
+  /** The conventional band of `psi`. */
   readonly psiBand: PsiBand
+  /** Wasserstein-1 (earth mover's) distance between the two samples, in the feature's units. */
   readonly wasserstein: number
+  /** `critical` when KS p < α or PSI is significant; `warning` when KS p < α/0.8 or PSI is moderate; else `none`. */
   readonly level: FeatureDriftLevel
 }
 
 /** Result of {@link featureDriftSummary}. */
 export interface FeatureDriftSummary {
+  /** One result per feature, in input order. */
   readonly features: readonly FeatureDrift[]
+  /** Features compared. */
   readonly total: number
   /** Features at `critical`. */
   readonly drifted: number
+  /** Features at `warning`. */
   readonly warnings: number
   /** drifted / total. */
   readonly driftShare: number

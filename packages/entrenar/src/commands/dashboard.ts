@@ -7,11 +7,17 @@ import { openExistingStore, openStoreUrl, readIncidents } from '../node/store.js
 
 /** Flags of `entrenar dashboard`. */
 export interface DashboardFlags {
+  /** `--run <id>` (repeatable): only these runs. */
   readonly run?: readonly string[]
+  /** `--png <file>`: write the dashboard as a PNG file instead of drawing it. */
   readonly png?: string
+  /** `--web`: serve the live web dashboard. */
   readonly web?: boolean
+  /** `--port <n>`: port of the web dashboard. Default 6006. */
   readonly port?: string
+  /** `--host <host>`: interface to bind. Default 127.0.0.1 (others need a token). */
   readonly host?: string
+  /** `--token <token>`: bearer token of the web dashboard; required off loopback. */
   readonly token?: string
   /** More names the `Host` header may carry (repeatable). */
   readonly allowedHost?: readonly string[]
@@ -19,6 +25,7 @@ export interface DashboardFlags {
   readonly insecureNoToken?: boolean
   /** Draw one terminal frame and exit (also the default when stdout is not a terminal). */
   readonly once?: boolean
+  /** `--ascii`: draw with ASCII instead of braille characters. */
   readonly ascii?: boolean
   /** Read points and runs from a ClickHouse store (`clickhouse://host:8123/db`); `<dir>` keeps incidents and lineage. */
   readonly store?: string

@@ -6,7 +6,9 @@ import { EXIT, type Io, levelColor, num, paint, progress, table, toJson, usage }
 
 /** Flags of `entrenar demo`. */
 export interface DemoFlags {
+  /** `--dir <dir>`: store directory. Default `./runs`. */
   readonly dir?: string
+  /** `--epochs <n>`: epochs per run (an integer). Default 40. */
   readonly epochs?: string
   /** Draw the live terminal dashboard (default: when stdout is a TTY). */
   readonly dashboard?: boolean
@@ -14,15 +16,25 @@ export interface DemoFlags {
 
 /** The outcome of one demo run. */
 export interface DemoRun {
+  /** The run id in the store. */
   readonly runId: string
+  /** The learning rate the MLP trained with. */
   readonly learningRate: number
+  /** Final run status: `finished` or `stopped`. */
   readonly status: string
+  /** Steps trained. */
   readonly steps: number
+  /** Step at which the Andon stopped the run, if it did. */
   readonly stoppedAt: number | undefined
+  /** The stop reason, if stopped. */
   readonly reason: string | undefined
+  /** Last validation accuracy (fraction, 0–1). */
   readonly valAccuracy: number
+  /** The Hansei report's verdict: `healthy`, `degraded` or `failed`. */
   readonly verdict: string | undefined
+  /** The report's findings, one line each. */
   readonly findings: readonly string[]
+  /** Path of the Markdown Hansei report written for the run. */
   readonly report: string
 }
 

@@ -21,9 +21,13 @@ export interface GenerateOptions {
 
 /** What a generated store holds (checked by the tests against the store itself). */
 export interface GenerateSummary {
+  /** The store directory written. */
   readonly dir: string
+  /** Runs written. */
   readonly runs: number
+  /** Metrics per run. */
   readonly metrics: number
+  /** Points written over all runs. */
   readonly points: number
   /** NaN values written (bursts in ordinary runs plus the values that stopped Andon runs). */
   readonly nanPoints: number
@@ -197,9 +201,13 @@ export async function generateStore(dirArg: string, options: GenerateOptions = {
 
 /** Flags of `entrenar generate`. */
 export interface GenerateFlags {
+  /** `--runs <n>`: runs to write. Default 1000. */
   readonly runs?: string
+  /** `--metrics <n>`: metrics per run. Default 20. */
   readonly metrics?: string
+  /** `--steps <n>`: steps of the longest run (runs have 20–100 % of it). Default 10 000. */
   readonly steps?: string
+  /** `--seed <n>`: the same flags and seed write the same store. Default 1. */
   readonly seed?: string
 }
 

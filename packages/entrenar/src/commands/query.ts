@@ -5,15 +5,19 @@ import { withStore } from '../node/store.js'
 
 /** Typed-query flags of `entrenar query`. */
 export interface QueryFlags {
+  /** `--run <id>` (repeatable): only these runs. */
   readonly run?: readonly string[]
+  /** `--metric <name>` (repeatable): only these metrics. */
   readonly metric?: readonly string[]
   /** `lo:hi`, inclusive. */
   readonly steps?: string
   /** ISO time or microseconds. */
   readonly from?: string
+  /** `--to <time>`: ISO time or microseconds, inclusive. */
   readonly to?: string
   /** `key=value`, repeatable. */
   readonly tag?: readonly string[]
+  /** `--agg`: aggregate per series or bucket: mean, min, max, sum, count, std, p50, p90, p99, first, last. */
   readonly agg?: string
   /** `step:100`, `time:60s`, `points:800`. */
   readonly bucket?: string

@@ -5,14 +5,23 @@ import { type RemoteStoreFlags, readIncidentLog, withStoreAt } from '../node/sto
 
 /** One row of `entrenar runs`. */
 export interface RunRow {
+  /** Run id. */
   readonly id: string
+  /** Run name, when one was given. */
   readonly name?: string
+  /** `running`, `finished`, `stopped` or `failed`. */
   readonly status: string
+  /** Start, epoch milliseconds. */
   readonly startTimeMs: number
+  /** End, epoch milliseconds, once the run ended. */
   readonly endTimeMs?: number
+  /** Points in the run's segments. */
   readonly points: number
+  /** Distinct metrics. */
   readonly metrics: number
+  /** Largest step stored; undefined without points. */
   readonly lastStep: number | undefined
+  /** Why the run stopped or failed. */
   readonly reason?: string
   /** Drift events recorded in `<dir>/drift/events.jsonl`. */
   readonly driftEvents: number

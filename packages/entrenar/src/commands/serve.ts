@@ -21,7 +21,9 @@ const RECOVER_EVERY_MS = 60_000
 
 /** Flags of `entrenar serve`. */
 export interface ServeFlags {
+  /** `--port <n>`: TCP port (0: any free port). Default 9464. */
   readonly port?: string
+  /** `--host <host>`: interface to bind. Default 127.0.0.1; any other needs a token. */
   readonly host?: string
   /** Bearer token (default `$ENTRENAR_TOKEN`); required off loopback. */
   readonly token?: string

@@ -14,12 +14,19 @@ export interface SilenceTarget {
 
 /** Flags of `entrenar andon silence add`. */
 export interface SilenceAddFlags extends SilenceTarget {
+  /** `--duration <d>`: length from the start, e.g. `90m`, `2h`, `1d`. */
   readonly duration?: string
+  /** `--start <iso>`: start date-time. Default now. */
   readonly start?: string
+  /** `--end <iso>`: end date-time (instead of `duration`). */
   readonly end?: string
+  /** `--comment <text>`: why the silence exists (required). */
   readonly comment?: string
+  /** `--author <name>`: who created it. Default `$USER`. */
   readonly author?: string
+  /** `--id <id>`: the silence id (default a random UUID); an existing unexpired silence with it is replaced. */
   readonly id?: string
+  /** `--mute-critical`: the silence may mute CRITICAL alerts (the NaN stop); needs a `rule=<name>` matcher. */
   readonly muteCritical?: boolean
 }
 

@@ -64,6 +64,7 @@ export class TinyMlp {
   readonly #b1: Float64Array
   readonly #w2: Float64Array
   readonly #b2: Float64Array
+  /** Step size of plain gradient descent; may be changed between steps. */
   learningRate: number
 
   constructor(hidden: number, learningRate: number, seed: number) {

@@ -11,20 +11,29 @@ import { DDSketch, type DDSketchOptions } from './ddsketch.js'
 export interface MetricStats {
   /** Finite values. */
   readonly count: number
+  /** Mean of the finite values (0 before the first one). */
   readonly mean: number
+  /** Sample standard deviation of the finite values (n − 1 in the denominator; 0 below two values). */
   readonly std: number
   /** Smallest non-NaN value (may be −Inf); +Inf when there is none. */
   readonly min: number
   /** Largest non-NaN value (may be +Inf); −Inf when there is none. */
   readonly max: number
+  /** Sum of the finite values. */
   readonly sum: number
+  /** NaN samples (kept out of every other statistic). */
   readonly nanCount: number
+  /** +Inf samples. */
   readonly posInfCount: number
+  /** −Inf samples. */
   readonly negInfCount: number
   /** Every sample: finite + NaN + ±Inf. */
   readonly samples: number
+  /** Median of the finite values, from the DDSketch (±1 % relative error, clamped into [min, max]). */
   readonly p50: number
+  /** 90th percentile, as `p50`. */
   readonly p90: number
+  /** 99th percentile, as `p50`. */
   readonly p99: number
   /** Last value recorded (NaN and ±Inf included). */
   readonly last: number

@@ -167,6 +167,7 @@ export interface DDSketchOptions {
 
 /** A DDSketch over finite numbers. `add` is O(1) and allocation-free. */
 export class DDSketch {
+  /** The relative accuracy α the sketch was made with: every quantile is within ±α of a true value. */
   readonly relativeAccuracy: number
   /** Buckets per unit of {@link keyOf}: 3 / (4 ln γ). */
   readonly #multiplier: number
@@ -234,6 +235,7 @@ export class DDSketch {
     this.#zero += other.#zero
   }
 
+  /** Empties the sketch (every bucket and the zero count); the relative accuracy stays. */
   clear(): void {
     this.#pos.clear()
     this.#neg.clear()

@@ -3,10 +3,28 @@ import type { HanseiReport } from './types.js'
 
 /** A chart of one metric for the HTML report (structurally a `@entrenar/viz` `ChartSpec`). */
 export interface HanseiChart {
+  /** The chart's title: the metric name and its trend. */
   readonly title: string
-  readonly series: readonly { readonly name: string; readonly x: ArrayLike<number>; readonly y: ArrayLike<number> }[]
+  /** The lines drawn (one per metric). */
+  readonly series: readonly {
+    /** Legend label. */
+    readonly name: string
+    /** Steps. */
+    readonly x: ArrayLike<number>
+    /** Values at those steps. */
+    readonly y: ArrayLike<number>
+  }[]
   /** Marks at steps: `stop` the Andon's stop (solid), `drift` a detector's change point (dotted), `incident` another incident (dashed). */
-  readonly markers: readonly { readonly x: number; readonly label: string; readonly level: 'info' | 'warning' | 'error' | 'critical'; readonly kind?: 'incident' | 'stop' | 'drift' }[]
+  readonly markers: readonly {
+    /** The step marked. */
+    readonly x: number
+    /** Text next to the mark. */
+    readonly label: string
+    /** Severity, which sets the colour. */
+    readonly level: 'info' | 'warning' | 'error' | 'critical'
+    /** Line style, as above; default `incident`. */
+    readonly kind?: 'incident' | 'stop' | 'drift'
+  }[]
 }
 
 /** Options of {@link renderHanseiHtml}. */

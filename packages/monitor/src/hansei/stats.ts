@@ -54,7 +54,7 @@ export const MK_MAX_POINTS = 1500
 /**
  * Mann–Kendall trend test (Mann 1945, Kendall 1975) with the tie-corrected variance
  * Var(S) = [n(n−1)(2n+5) − Σ t(t−1)(2t+5)] / 18 and the continuity-corrected z, as in
- * Hussain & Mahmud's pyMannKendall `original_test`. Series longer than {@link MK_MAX_POINTS} are
+ * Hussain & Mahmud's pyMannKendall `original_test`. Series longer than 1500 points are
  * reduced to that many block means first (order-preserving; keeps the test O(1) per report).
  */
 export function mannKendall(values: ArrayLike<number>): MannKendall {

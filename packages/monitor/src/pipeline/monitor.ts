@@ -29,7 +29,9 @@ import { checkOptions, optionKeys } from '@entrenar/core'
 export interface LogMeta {
   /** Global step (x-axis). Default: one more than the previous `log()` call's step. */
   readonly step?: number
+  /** Epoch, stored with the rows; an integer ≥ 0 (anything else is reported to `onError` and stored as absent). */
   readonly epoch?: number
+  /** Batch index within the epoch, stored with the rows; same rules as `epoch`. */
   readonly batch?: number
   /** Labels; reuse the same object for repeated tags (it is cached by identity). */
   readonly tags?: Tags
@@ -39,6 +41,7 @@ export interface LogMeta {
 export interface MonitorOptions {
   /** Run id. Default: a time-based id. */
   readonly runId?: string
+  /** Human-readable run name, stored in the run metadata (the run id stays the key). */
   readonly name?: string
   /** Hyper-parameters and configuration, stored with the run. */
   readonly config?: Readonly<Record<string, unknown>>
@@ -96,13 +99,19 @@ export interface MonitorOptions {
 
 /** The monitor's view of a run. */
 export interface MonitorSummary {
+  /** The run. */
   readonly runId: string
+  /** `stopped` once the line was stopped, else `finished` after `close()`, else `running`. */
   readonly status: RunStatus
   /** Why the line stopped, when it did. */
   readonly reason?: string
+  /** Step of the latest accepted `log()` (−1 before the first). */
   readonly lastStep: number
+  /** Statistics per metric name: count, mean, std, min, max, quantiles, NaN and ±Inf counts, last. */
   readonly metrics: Readonly<Record<string, MetricStats>>
+  /** The incidents of the run's policy (`andon.history()`). */
   readonly incidents: readonly Incident[]
+  /** Every non-stable detector signal of the run, oldest first. */
   readonly driftEvents: readonly DriftEvent[]
 }
 
@@ -122,6 +131,7 @@ export interface MonitorBacklog {
 
 /** A monitored run. See {@link createMonitor}. */
 export interface Monitor {
+  /** The run this monitor records (given, or generated from the time). */
   readonly runId: string
   /** Aborts when the line is stopped (non-finite loss, an Andon rule, `stop()`); `reason` is an EntrenarError. */
   readonly signal: AbortSignal
@@ -144,6 +154,7 @@ export interface Monitor {
   backlog(): MonitorBacklog
   /** Stops the line by hand. */
   stop(reason: string): void
+  /** The run so far: per-metric statistics, incidents, drift events, status. Synchronous. */
   summary(): MonitorSummary
   /** True once at least one sample of the metric was recorded ("measured, not inferred"). */
   isMeasured(metric: string): boolean

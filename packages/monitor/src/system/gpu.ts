@@ -7,18 +7,29 @@ export const NVIDIA_SMI_QUERY = 'index,utilization.gpu,memory.used,memory.total,
 
 /** One GPU's reading; absent fields were not reported by the driver. */
 export interface GpuReading {
+  /** The GPU's index, as nvidia-smi numbers it (`index`). */
   readonly index: number
+  /** GPU utilisation over the last sample period, percent (`utilization.gpu`). */
   readonly utilizationPercent?: number
+  /** Memory in use, bytes (`memory.used`, reported in MiB). */
   readonly memoryUsedBytes?: number
+  /** Total memory, bytes (`memory.total`, reported in MiB). */
   readonly memoryTotalBytes?: number
+  /** Core temperature, degrees Celsius (`temperature.gpu`). */
   readonly temperatureC?: number
+  /** Power draw, watts (`power.draw`). */
   readonly powerW?: number
 }
 
 const MIB = 1024 * 1024
 
 /** Parses nvidia-smi's CSV output. Returns the readings and one message per line that did not parse. */
-export function parseNvidiaSmi(csv: string): { gpus: GpuReading[]; errors: string[] } {
+export function parseNvidiaSmi(csv: string): {
+  /** One reading per line that parsed, in output order. */
+  gpus: GpuReading[]
+  /** One message per line that did not parse (line number, what was wrong, the line's start). */
+  errors: string[]
+} {
   const gpus: GpuReading[] = []
   const errors: string[] = []
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '')

@@ -33,6 +33,7 @@ export interface SystemSampler {
   stop(): void
   /** Takes one reading now (CPU since the previous reading, lag and GC since the previous reading). */
   readNow(): Promise<Record<string, number>>
+  /** True while the interval timer runs: after `start()`, until `stop()`. */
   readonly running: boolean
 }
 

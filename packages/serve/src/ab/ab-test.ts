@@ -7,7 +7,9 @@ export const TOO_FEW_SAMPLES = 'ENTRENAR_SERVE_TOO_FEW_SAMPLES'
 
 /** Conversions of a rate metric: `successes` out of `trials` units. */
 export interface ProportionArm {
+  /** Units with the outcome (conversions, correct answers): an integer in [0, trials]. */
   readonly successes: number
+  /** Units observed: a positive integer. */
   readonly trials: number
 }
 
@@ -51,10 +53,15 @@ export interface ArmSummary {
 
 /** Result of {@link abTest}. */
 export interface AbTestResult {
+  /** The metric compared. */
   readonly metric: string
+  /** The test used: two-proportion z-test for proportions, Welch's t-test for means. */
   readonly test: 'two-proportion-z' | 'welch-t'
+  /** Which direction is better, deciding the `winner`. */
   readonly direction: 'higher' | 'lower'
+  /** Summary of arm `a` (the control). */
   readonly a: ArmSummary
+  /** Summary of arm `b` (the treatment). */
   readonly b: ArmSummary
   /** b − a. */
   readonly difference: number
@@ -68,12 +75,15 @@ export interface AbTestResult {
   readonly df: number
   /** Two-sided p-value. */
   readonly pValue: number
+  /** Significance level used (two-sided). */
   readonly alpha: number
+  /** True when `pValue < alpha`. */
   readonly significant: boolean
   /** The better arm when significant, else null. */
   readonly winner: 'a' | 'b' | null
   /** Smallest |b − a| the test detects with probability `power` at these sample sizes. */
   readonly mde: number
+  /** The power the `mde` is computed for. */
   readonly power: number
   /** Sample-ratio-mismatch check of the units per arm. */
   readonly srm: SrmResult

@@ -15,21 +15,25 @@ export interface CompareCurvesOptions {
 
 /** Difference of two groups of runs along the step axis, columnar (one entry per bucket). */
 export interface CurveComparison {
+  /** The metric compared. */
   readonly metric: string
   /** Bucket start (step). */
   readonly x: Float64Array
   /** Mean over the runs of each arm (NaN when an arm has no finite value in the bucket). */
   readonly meanA: Float64Array
+  /** Mean over the runs of arm `b`, as `meanA`. */
   readonly meanB: Float64Array
   /** meanB − meanA. */
   readonly difference: Float64Array
-  /** Pointwise Welch interval of the difference (NaN when an arm has fewer than 2 finite runs). */
+  /** Lower end of the pointwise Welch interval of the difference (NaN when an arm has fewer than 2 finite runs). */
   readonly lo: Float64Array
+  /** Upper end of that interval (`lo` is the lower). */
   readonly hi: Float64Array
   /** Pointwise two-sided Welch p-value (not corrected for the number of buckets). */
   readonly pValue: Float64Array
-  /** Runs with a finite value per arm and bucket. */
+  /** Runs of arm `a` with a finite value, per bucket. */
   readonly nA: Float64Array
+  /** Runs of arm `b` with a finite value, as `nA`. */
   readonly nB: Float64Array
 }
 

@@ -14,7 +14,22 @@ export interface CompareRunsOptions extends Pick<AbTestOptions, 'alpha' | 'power
 /** {@link AbTestResult} plus the value each run contributed. */
 export interface CompareRunsResult extends AbTestResult {
   /** Per run of each arm: its aggregated value (NaN and ±Inf kept as they are). */
-  readonly values: { readonly a: readonly { runId: string; value: number }[]; readonly b: readonly { runId: string; value: number }[] }
+  readonly values: {
+    /** The runs of arm `a`. */
+    readonly a: readonly {
+      /** The run. */
+      runId: string
+      /** Its aggregated value of the metric. */
+      value: number
+    }[]
+    /** The runs of arm `b`, as `a`. */
+    readonly b: readonly {
+      /** The run. */
+      runId: string
+      /** Its aggregated value of the metric. */
+      value: number
+    }[]
+  }
   /** Runs that have no row of the metric. */
   readonly missing: readonly string[]
 }

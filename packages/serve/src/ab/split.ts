@@ -16,14 +16,21 @@ export interface AbSplitOptions {
 
 /** A deterministic A/B assignment of request (or user) ids with its realised split. */
 export interface AbSplit {
+  /** Designed share of units sent to arm `b`, in (0, 1). */
   readonly split: number
+  /** Seed of the assignment. */
   readonly seed: number
   /** The arm of an id (pure: the same id and seed always give the same arm). */
   arm(id: string): 'a' | 'b'
   /** The arm of an id, counted in the realised split (count each unit once). */
   assign(id: string): 'a' | 'b'
   /** Units assigned per arm so far. */
-  counts(): { readonly a: number; readonly b: number }
+  counts(): {
+    /** Units assigned to arm `a`. */
+    readonly a: number
+    /** Units assigned to arm `b`. */
+    readonly b: number
+  }
   /** SRM check of the realised split against the designed one. */
   srm(): SrmResult
   /** Inference latency per arm (label `arm`, plus `experiment`); register it with an exporter to scrape it. */

@@ -14,12 +14,15 @@ export interface SrmResult {
   readonly observed: readonly number[]
   /** Units expected per arm under the designed split. */
   readonly expected: readonly number[]
+  /** Pearson's χ² of observed against expected counts. */
   readonly chiSquare: number
   /** Degrees of freedom: arms − 1. */
   readonly df: number
+  /** Upper-tail p-value of `chiSquare` under χ²(df). */
   readonly pValue: number
   /** True when `pValue < threshold`: the split is not what was designed; do not trust the comparison. */
   readonly mismatch: boolean
+  /** The p-value below which a mismatch is declared. */
   readonly threshold: number
 }
 

@@ -400,7 +400,7 @@ function withLabel(l: LabelSet, name: string, value: string): LabelSet {
 }
 
 /**
- * Creates a Prometheus exporter: a {@link MetricSink} that turns the monitor's batches into
+ * Creates a Prometheus exporter: a {@link @entrenar/core!MetricSink} that turns the monitor's batches into
  * per-run gauges (every metric's last value, last step, last step timestamp), counters (steps,
  * points, non-finite values, alerts by level) and a step-latency histogram, rendered in the
  * Prometheus text format 0.0.4 or OpenMetrics 1.0 in a stable order (families by name, series by labels).

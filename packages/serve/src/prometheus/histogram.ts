@@ -21,6 +21,7 @@ export interface MetricsSource {
 export interface LatencyHistogramOptions {
   /** Family name (sanitised; `_seconds` is appended when missing). Default `entrenar_inference_latency_seconds`. */
   readonly name?: string
+  /** `# HELP` text of the family. */
   readonly help?: string
   /** Upper bounds in seconds, strictly increasing. Default {@link DEFAULT_LATENCY_BUCKETS}. */
   readonly buckets?: readonly number[]
@@ -30,6 +31,7 @@ export interface LatencyHistogramOptions {
 
 /** A latency histogram serving code observes into (per label set, e.g. per A/B arm). */
 export interface LatencyHistogram extends MetricsSource {
+  /** The family name as exported (sanitised, ending in `_seconds`). */
   readonly name: string
   /** Records one latency in seconds. */
   observe(seconds: number, labels?: Readonly<Record<string, string>>): void

@@ -8,18 +8,38 @@ import type { Family } from './families.js'
 
 /** One value as prom-client's `MetricObject.values` holds it. */
 export interface PromClientValue {
+  /** The sample value. */
   readonly value: number
+  /** Label values of the sample. */
   readonly labels: Readonly<Record<string, string | number>>
+  /** Name of the sample when it differs from the family (`_bucket`, `_sum`, `_count` of a histogram). */
   readonly metricName?: string
 }
 
 /** A metric as prom-client's `Registry.registerMetric` expects it (structural: prom-client 15). */
 export interface PromClientMetric {
+  /** Family name, as prom-client registers it. */
   name: string
+  /** `# HELP` text. */
   readonly help: string
+  /** prom-client metric type. */
   readonly type: 'gauge' | 'counter' | 'histogram'
+  /** How prom-client's cluster mode aggregates it. */
   readonly aggregator: 'sum' | 'omit'
-  get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: PromClientValue[] }>
+  /** The family's current samples, in prom-client's `get()` shape. */
+  get(): Promise<{
+    /** Family name. */
+    name: string
+    /** `# HELP` text. */
+    help: string
+    /** Metric type. */
+    type: string
+    /** Cluster aggregation. */
+    aggregator: string
+    /** The samples. */
+    values: PromClientValue[]
+  }>
+  /** prom-client's reset; a no-op here (the values are the exporter's). */
   reset(): void
 }
 
@@ -29,6 +49,7 @@ export interface PromClientMetric {
  * which is what the registry reads at run time.
  */
 export interface PromClientRegistry {
+  /** prom-client's `Registry.registerMetric`. */
   registerMetric(metric: never): void
 }
 

@@ -25,6 +25,7 @@ export interface QueueStats {
 
 /** A store whose writes pass through a bounded queue: a full queue refuses with `ENTRENAR_BUSY` instead of growing. */
 export interface BoundedStore extends MetricStore {
+  /** Queue counters: rows queued now and at the peak, the cap, rows accepted and written, writes refused, drain failures. */
   stats(): QueueStats
   /** Rows that could be accepted right now. */
   capacity(): number

@@ -38,7 +38,9 @@ import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** A contract and the implementation to serve for it (see {@link mount}). */
 export interface Mount {
+  /** The contract served (e.g. `alertPolicyContract`), which fixes the routes under `/v1/<service>/`. */
   readonly contract: Contract<never>
+  /** The implementation of that contract the routes call. */
   readonly impl: unknown
 }
 
@@ -137,12 +139,17 @@ export interface RunStops {
 
 /** The composed handler and what it serves. */
 export interface ServeHandler {
+  /** Answers every route: the contracts, `/metrics`, `/v1/ingest`, the tracking API and the dashboard. */
   readonly handler: FetchHandler
   /** The bounded store every write (ingest or contract) goes through. */
   readonly store: BoundedStore
+  /** The Prometheus exporter behind `/metrics` (every ingested batch goes through it). */
   readonly exporter: PrometheusExporter
   /** Queue counters plus rejected requests. */
-  stats(): QueueStats & { readonly rejectedRequests: number }
+  stats(): QueueStats & {
+    /** Write requests refused with 429 because the queue was full (`ENTRENAR_BUSY`, with `Retry-After`). */
+    readonly rejectedRequests: number
+  }
   /** Waits for queued rows to reach the store and flushes it. */
   flush(): Promise<void>
 }
@@ -173,6 +180,17 @@ export function negotiateFormat(accept: string | null): ExportFormat {
  * - `POST /v1/<service>/<method>` for `store`, `sink`, `andon`, `lineage`, `detector` and any `mounts`;
  * - then each extra handler in turn.
  * Every write passes one bounded queue: when full, the answer is 429 with `Retry-After`.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore } from '@entrenar/core'
+ * import { createServeHandler } from '@entrenar/serve'
+ *
+ * const { handler, flush } = createServeHandler({ store: createMemoryStore() })
+ * const res = await handler(new Request('http://127.0.0.1/healthz'))
+ * console.log(res.status) // 200
+ * await flush()
+ * ```
  */
 export function createServeHandler(options: ServeHandlerOptions = {}): ServeHandler {
   checkOptions('entrenar/serve: createServeHandler', options, CREATE_SERVE_HANDLER_OPTIONS)

@@ -31,6 +31,7 @@ import {
 
 /** A parsed ingest request. */
 export interface IngestRequest {
+  /** The points of the request, as one columnar batch of its run. */
   readonly batch: RecordBatch
   /** Run metadata to store, when the request carried `run`. */
   readonly run?: RunInfo

@@ -21,8 +21,11 @@ export interface StartServerOptions extends ServeHandlerOptions {
 export interface EntrenarServer extends Omit<ServeHandler, 'handler'> {
   /** Base URL, e.g. `http://127.0.0.1:9464`. */
   readonly url: string
+  /** The port listened on (the chosen one when 0 was asked for). */
   readonly port: number
+  /** The interface bound (default 127.0.0.1). */
   readonly host: string
+  /** The Fetch handler the server runs (to mount it elsewhere too). */
   readonly handler: ServeHandler['handler']
   /** The underlying `node:http` server (for timeouts and connection limits). */
   readonly server: Server

@@ -39,11 +39,15 @@ import { BUSY } from './bounded-store.js'
 
 /** An experiment of the tracking API. */
 export interface TrackedExperiment {
+  /** Experiment id, assigned by the server. */
   readonly id: string
+  /** Experiment name, as created. */
   readonly name: string
+  /** Free text, when given. */
   readonly description?: string
   /** RFC 3339. */
   readonly created_at: string
+  /** String labels of the experiment. */
   readonly tags: Readonly<Record<string, string>>
 }
 
@@ -64,7 +68,10 @@ export function memoryExperimentLog(): ExperimentLog {
 /** Options of {@link trackingHandler}. */
 export interface TrackingOptions {
   /** The store every run and point goes to (serve passes its bounded store: the same path as `/v1/ingest`). */
-  readonly store: MetricStore & { drain?(): Promise<void> }
+  readonly store: MetricStore & {
+    /** Writes every queued row and flushes (a bounded store's `drain`), when the store queues. */
+    drain?(): Promise<void>
+  }
   /** Reads a request body with serve's cap; answers a Response when it is too large or undecodable. */
   readonly readBody: (request: Request) => Promise<string | Response>
   /** Where experiments are kept. Default {@link memoryExperimentLog}. */

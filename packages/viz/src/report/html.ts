@@ -23,7 +23,9 @@ export interface HtmlReportInput {
   readonly driftEvents?: readonly DriftEvent[]
   /** Panels; default every metric base name (up to 12). */
   readonly panels?: readonly PanelInput[]
+  /** Smoothing of the charts (the raw line stays, faint). Default none. */
   readonly smoothing?: SmoothOptions
+  /** Colour theme. Default `light`. */
   readonly theme?: 'light' | 'dark'
   /** Stamp shown in the footer (ms since the epoch); omitted by default so a report is reproducible. */
   readonly generatedAtMs?: number

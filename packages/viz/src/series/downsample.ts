@@ -7,12 +7,19 @@ import { EntrenarError, ErrorCodes } from '@entrenar/core'
  * counters say how many NaN, +Inf and −Inf rows the column holds, so a renderer can mark them.
  */
 export interface MinMaxLast {
+  /** Per column: the x of the column's last row. */
   readonly x: Float64Array
+  /** Per column: the smallest finite value (NaN when the column has none). */
   readonly min: Float64Array
+  /** Per column: the largest finite value (NaN when the column has none). */
   readonly max: Float64Array
+  /** Per column: the last value as it is (NaN and ±Inf included). */
   readonly last: Float64Array
+  /** Per column: NaN rows. */
   readonly nanCount: Float64Array
+  /** Per column: +Inf rows. */
   readonly posInfCount: Float64Array
+  /** Per column: −Inf rows. */
   readonly negInfCount: Float64Array
 }
 
@@ -23,8 +30,9 @@ export interface MinMaxLast {
 export interface ColumnBuckets extends MinMaxLast {
   /** Rows per column (every row with a finite x, whatever its value). */
   readonly count: Float64Array
-  /** The x range the columns split into equal widths. */
+  /** Start of the x range the columns split into equal widths. */
   readonly xMin: number
+  /** End of that x range. */
   readonly xMax: number
 }
 

@@ -6,6 +6,7 @@ export type SmoothKind = 'ema' | 'time-ema' | 'running' | 'gaussian'
 
 /** Options of {@link smooth}. */
 export interface SmoothOptions {
+  /** Which smoother: `ema` (TensorBoard's debiased EMA), `time-ema` (decay over x distance), `running` (trailing mean), `gaussian`. */
   readonly kind: SmoothKind
   /** `ema`/`time-ema`: decay weight in [0, 1) (default 0.6, TensorBoard's slider default). */
   readonly weight?: number
@@ -16,7 +17,14 @@ export interface SmoothOptions {
 }
 
 /** Defaults of {@link SmoothOptions}. */
-export const SMOOTH_DEFAULTS: { readonly weight: number; readonly window: number; readonly sigma: number } = { weight: 0.6, window: 10, sigma: 2 }
+export const SMOOTH_DEFAULTS: {
+  /** EMA decay weight: 0.6. */
+  readonly weight: number
+  /** Running-mean window: 10 points. */
+  readonly window: number
+  /** Gaussian σ: 2 points. */
+  readonly sigma: number
+} = { weight: 0.6, window: 10, sigma: 2 }
 
 function fail(message: string): never {
   throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/viz: ${message}`)

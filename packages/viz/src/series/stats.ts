@@ -7,14 +7,23 @@ import { aggregate } from '@entrenar/core'
 export interface SeriesStats {
   /** Rows, NaN and ±Inf included. */
   readonly count: number
+  /** Mean of the finite values. */
   readonly mean: number
+  /** Sample standard deviation (n − 1) of the finite values. */
   readonly std: number
+  /** Smallest non-NaN value (−Inf shows). */
   readonly min: number
+  /** Largest non-NaN value (+Inf shows). */
   readonly max: number
+  /** 99th percentile of the finite values (exact in `seriesStats`, P² estimate in streaming stats). */
   readonly p99: number
+  /** The last value as it is (NaN and ±Inf included). */
   readonly last: number
+  /** NaN rows. */
   readonly nanCount: number
+  /** +Inf rows. */
   readonly posInfCount: number
+  /** −Inf rows. */
   readonly negInfCount: number
 }
 

@@ -9,8 +9,11 @@ import { DARK, esc, LIGHT, n1, type Theme } from './theme.js'
 
 /** One line of a chart. */
 export interface ChartSeries {
+  /** Legend label. */
   readonly name: string
+  /** x values (steps, or times), one per point. */
   readonly x: ArrayLike<number>
+  /** y values, as many as `x`; NaN (×) and ±Inf (▲/▼) are drawn as markers at the top/bottom edge, not as line points. */
   readonly y: ArrayLike<number>
   /** CSS colour; default from the palette by position. */
   readonly color?: string
@@ -20,8 +23,11 @@ export interface ChartSeries {
 
 /** A vertical marker at a step: an alert or a drift event. */
 export interface ChartMarker {
+  /** The x (step) marked with a vertical line. */
   readonly x: number
+  /** Text next to the line. */
   readonly label: string
+  /** Severity, which sets the colour. */
   readonly level?: AlertLevel
   /** `stop`: the step the Andon stopped the run (solid, labelled "stop"); `drift`: a detector's change point (dotted); default `incident` (dashed). */
   readonly kind?: 'incident' | 'stop' | 'drift'
@@ -29,20 +35,27 @@ export interface ChartMarker {
 
 /** What {@link renderSvg} draws. */
 export interface ChartSpec {
+  /** The lines to draw. */
   readonly series: readonly ChartSeries[]
+  /** Title above the plot. */
   readonly title?: string
   /** Pixels; default 800 × 400 (entrenar's WASM dashboard size). */
   readonly width?: number
+  /** Pixels; default 400. */
   readonly height?: number
   /** Default `step`. */
   readonly xLabel?: string
+  /** y-axis label. Default none. */
   readonly yLabel?: string
   /** Smoothing before downsampling; the raw line stays visible, faint. */
   readonly smoothing?: SmoothOptions
+  /** Vertical marks: incidents, the stop, drift change points. */
   readonly markers?: readonly ChartMarker[]
+  /** Colour theme. Default `light`. */
   readonly theme?: 'light' | 'dark'
-  /** Fixed axis ranges (default: the data's finite extent, widened to nice ticks). */
+  /** Fixed x range (default: the data's finite extent, widened to nice ticks). */
   readonly xRange?: readonly [number, number]
+  /** Fixed y range, as `xRange`. */
   readonly yRange?: readonly [number, number]
   /** `log` draws log10 of y (losses over orders of magnitude); values ≤ 0 sit on the bottom edge. Default `linear`. */
   readonly yScale?: 'linear' | 'log'

@@ -7,15 +7,21 @@ import { checkOptions, optionKeys } from '@entrenar/core'
 
 /** Options of {@link createSvgDashboard}. */
 export interface SvgDashboardOptions {
+  /** Title at the top of the image. */
   readonly title?: string
   /** Panels (metric names or specs); default one per metric base name, at most `maxPanels` (4). */
   readonly panels?: readonly PanelInput[]
+  /** Most panels drawn when they are derived from the metric names. Default 4. */
   readonly maxPanels?: number
+  /** Smoothing of every line (the raw line stays, faint). Default none. */
   readonly smoothing?: SmoothOptions
-  /** Image width in pixels (default 1200); panel height (default 320); panels per row (default 2). */
+  /** Image width in pixels. Default 1200. */
   readonly width?: number
+  /** Height of one panel in pixels. Default 320. */
   readonly panelHeight?: number
+  /** Panels per row. Default 2. */
   readonly columns?: number
+  /** Colour theme. Default `light`. */
   readonly theme?: 'light' | 'dark'
   /** Rows kept per series before it thins itself, keeping spikes and NaN/Inf markers (default 4,000,000). */
   readonly maxPointsPerSeries?: number

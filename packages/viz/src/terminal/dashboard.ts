@@ -9,16 +9,23 @@ import { checkOptions as checkOptionNames, optionKeys } from '@entrenar/core'
 
 /** Where a terminal dashboard writes (process.stdout fits; tests pass a fake). */
 export interface TerminalStream {
+  /** Writes a frame (ANSI escapes included), as `process.stdout.write`. */
   write(chunk: string): boolean
+  /** True for a terminal: the live dashboard draws, with colour unless `NO_COLOR` is set. */
   readonly isTTY?: boolean
+  /** Width in characters. Default 80. */
   readonly columns?: number
+  /** Height in lines. Default 24. */
   readonly rows?: number
+  /** Subscribes to terminal resizes (the dashboard redraws at the new size). */
   on?(event: 'resize', listener: () => void): unknown
+  /** Unsubscribes, on close. */
   off?(event: 'resize', listener: () => void): unknown
 }
 
 /** Something that keeps incidents: an Andon / `AlertPolicy` (`history()` is polled each refresh). */
 export interface IncidentSource {
+  /** Every incident so far, oldest first (an Andon is one). */
   history(): readonly Incident[]
 }
 

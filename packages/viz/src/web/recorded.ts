@@ -7,7 +7,9 @@ import type { AlertPolicy, DriftEvent, Incident } from '@entrenar/core'
 
 /** What a store recorded besides points: Andon incidents and detector events, of every run. */
 export interface RecordedEvents {
+  /** The Andon's incidents, from `<dir>/andon/incidents.jsonl`. */
   readonly incidents: readonly Incident[]
+  /** Drift events, from `<dir>/drift/events.jsonl`. */
   readonly driftEvents: readonly DriftEvent[]
 }
 

@@ -32,7 +32,9 @@ export interface ServeWebDashboardOptions extends Omit<WebDashboardOptions, 'sto
 export interface WebDashboardServer {
   /** Address to open, with `?token=` when a token is set. */
   readonly url: string
+  /** The port listened on (the chosen one when 0 was asked for). */
   readonly port: number
+  /** Stops the server and closes its connections (live streams included). */
   close(): Promise<void>
 }
 
