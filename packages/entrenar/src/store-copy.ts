@@ -3,7 +3,7 @@
  * Parquet, or between two stores of the same kind. Every point keeps its bits (NaN payloads, ±Inf, −0),
  * step, time, epoch, batch and tags; run metadata is copied as it is (config, status, reason, …).
  */
-import { EntrenarError, ErrorCodes, type MetricStore, type RecordBatch, RecordBatchBuilder, type RunInfo } from '@entrenar/core'
+import { checkOptions, EntrenarError, ErrorCodes, type MetricStore, optionKeys, type RecordBatch, RecordBatchBuilder, type RunInfo } from '@entrenar/core'
 
 const PREFIX = 'entrenar store copy'
 
@@ -28,13 +28,17 @@ export interface CopyStoreOptions {
 
 /** Where a copy is. */
 export interface CopyProgress {
+  /** Runs finished so far (copied, or found complete in the destination). */
   readonly runsDone: number
+  /** Runs of the copy. */
   readonly runs: number
   /** Source points handled so far (written now or found already in the destination). */
   readonly pointsDone: number
   /** Source points of the copied runs. */
   readonly points: number
+  /** Points written to the destination so far (the rest of `pointsDone` was there already). */
   readonly written: number
+  /** The run being copied; absent once every run is done. */
   readonly run?: string
 }
 
@@ -58,10 +62,11 @@ export interface CopySummary {
   readonly batches: number
   /** Destination metadata documents written. */
   readonly runInfos: number
+  /** Whether the copy ran with `merge` (a destination holding other data was added to, not refused). */
   readonly merge: boolean
 }
 
-const OPTION_KEYS = new Set(['runs', 'merge', 'batchRows', 'signal', 'onProgress'])
+const OPTION_KEYS = optionKeys<CopyStoreOptions>({ runs: true, merge: true, batchRows: true, signal: true, onProgress: true })
 const ALL: [number, number] = [-Number.MAX_VALUE, Number.MAX_VALUE]
 /** Time buckets for planning bounded reads: powers of two, so every finer bucket nests in a coarser one. */
 const TOP_BUCKET_US = 2 ** 42
@@ -162,7 +167,7 @@ function notEmpty(conflicts: readonly string[]): EntrenarError {
  * exactly what it held before plus what was written (`ENTRENAR_COPY_MISMATCH` otherwise).
  */
 export async function copyStore(from: MetricStore, to: MetricStore, options: CopyStoreOptions = {}): Promise<CopySummary> {
-  for (const k of Object.keys(options)) if (!OPTION_KEYS.has(k)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: unknown option ${JSON.stringify(k)}; expected ${[...OPTION_KEYS].join(', ')}`)
+  checkOptions(`${PREFIX}: copyStore`, options, OPTION_KEYS)
   const batchRows = options.batchRows ?? 100_000
   if (!Number.isSafeInteger(batchRows) || batchRows < 1) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: batchRows must be a positive integer, got ${String(options.batchRows)}`)
   const readRows = 4 * batchRows

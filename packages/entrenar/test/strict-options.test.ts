@@ -53,6 +53,7 @@ const calls: Record<string, () => unknown> = {
   'viz.renderPng': () => viz.renderPng(spec as never, bad as never),
   'viz.savePng': () => viz.savePng(`${tempDir()}/x.png`, spec as never, bad as never),
   'entrenar.autoMonitor': () => entrenar.autoMonitor({ dir: tempDir(), ...bad } as never),
+  'entrenar.copyStore': () => entrenar.copyStore(core.createMemoryStore(), core.createMemoryStore(), bad as never),
   'entrenar.serveCommand': () => entrenar.serveCommand(tempDir(), bad as never, {} as never),
 }
 
@@ -66,7 +67,7 @@ const noOptions: Record<string, string> = {
 
 const isFactory = (pkg: string, name: string, fn: unknown): boolean => {
   if (typeof fn !== 'function') return false
-  if (/^(create|open|start|serve)[A-Z]/.test(name) || /Handler$/.test(name) || name === 'autoMonitor') return true
+  if (/^(create|open|start|serve|copy)[A-Z]/.test(name) || /Handler$/.test(name) || name === 'autoMonitor') return true
   // Detectors of @entrenar/drift: every export that builds a ChangeDetector (or an anomaly detector) from options.
   if (pkg === 'drift') {
     try {

@@ -19,6 +19,7 @@ export interface RunSummary {
 
 /** One metric of a run, from the catalog: what the dashboard's run table shows without decoding a segment. */
 export interface MetricSummary {
+  /** The metric's name. */
   readonly name: string
   /** Rows of the metric in the run's live segments (NaN and ±Inf included). */
   readonly rows: number
@@ -32,7 +33,9 @@ export interface MetricSummary {
 
 /** The metrics of one run with rows in segments, by name. */
 export interface RunMetricSummary {
+  /** The run's id. */
   readonly runId: string
+  /** One entry per metric with rows in the run's live segments, sorted by name. */
   readonly metrics: readonly MetricSummary[]
 }
 

@@ -8,8 +8,11 @@ import { type CopyProgress, type CopySummary, copyStore } from '../store-copy.js
 
 /** Flags of `entrenar store copy`. */
 export interface StoreCopyFlags {
+  /** `--run <id>`, repeatable: copy only these runs (default every run of the source). */
   readonly run?: readonly string[]
+  /** `--merge`: add to a destination that holds other data instead of refusing it (`ENTRENAR_STORE_NOT_EMPTY`). */
   readonly merge?: boolean
+  /** `--batch-rows <n>`: rows per write to the destination (a positive integer as typed; default 100,000). */
   readonly batchRows?: string
 }
 
