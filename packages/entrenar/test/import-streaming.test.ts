@@ -9,7 +9,7 @@ import { openStore } from '@entrenar/db'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type ImportFormat, type ImportResult, runImport } from '../src/commands/import.js'
-import { type RunSource, writeRuns } from '../src/importers/common.js'
+import { IMPORT_LIST_LIMIT, type RunSource, writeRuns } from '../src/importers/common.js'
 import { MAX_METADATA_BYTES, readSmall } from '../src/importers/files.js'
 import { ImportMeter, importLimits } from '../src/importers/stream.js'
 import { frameTfRecord, readTfRecords, TfRecordSplitter } from '../src/importers/tfrecord.js'
@@ -105,6 +105,24 @@ describe('TFRecord streaming', () => {
       expect(meter.maxBufferedPoints).toBeLessThanOrEqual(4)
     }
     expect(straddled).toBeGreaterThanOrEqual(8)
+  })
+
+  it('lists at most IMPORT_LIST_LIMIT damaged records of a hostile file, counts them all, and imports every good record between them', async () => {
+    const n = 2 * IMPORT_LIST_LIMIT + 400
+    // Every other record damaged: each one its own bad stretch, so the list would grow with the file.
+    const corrupt = Array.from({ length: n / 2 }, (_, i) => ({ record: 2 * i + 1, where: 'data' }))
+    const logdir = writeEvents({ files: [{ path: 'run/events.out.tfevents.1.h', events: events(n), corrupt }] })
+    const store = tempDir()
+    const { summary } = await imp('tensorboard', logdir, store, {})
+    expect(summary.skippedCount).toBe(n / 2)
+    expect(summary.skipped).toHaveLength(IMPORT_LIST_LIMIT)
+    expect(summary.skipped.every((r) => r.reason === 'corrupt')).toBe(true)
+    expect(summary.points).toBe(n / 2)
+    expect((await rows(store)).length).toBe(n / 2)
+    const lines: string[] = []
+    const code = await runCli(['import', 'tensorboard', logdir, tempDir()], { out: (t) => lines.push(t), err: () => {} })
+    expect(code).toBe(0)
+    expect(lines.join('')).toContain(`${n / 2 - IMPORT_LIST_LIMIT} more records not listed (${n / 2} in all)`)
   })
 
   it('splits a stream fed in arbitrary pieces exactly as the whole buffer, garbage and cut records included', () => {

@@ -106,7 +106,9 @@ export async function runImport(format: ImportFormat, source: string, storeDir: 
     points: imported.reduce((n, r) => n + r.points, 0),
     written: imported.reduce((n, r) => n + r.written, 0),
     skipped: log.skipped,
+    skippedCount: log.skippedCount,
     unmapped: log.unmappedList(),
+    unmappedOverflow: log.unmappedOverflow,
   }
   return { summary, meter }
 }
@@ -126,7 +128,9 @@ export async function importCommand(format: ImportFormat, source: string, storeA
     for (const r of imported) io.out(`${r.action.padEnd(9)} ${r.id}  ${r.name}  ${r.written}/${r.points} points written${r.nonFinite ? ` (${r.nonFinite} non-finite)` : ''}\n`)
     io.out(`${imported.length} run${imported.length === 1 ? '' : 's'}, ${summary.written} of ${summary.points} points written into ${storeDir}\n`)
     for (const s of summary.skipped) io.out(`skipped   ${s.file}${s.offset !== undefined ? ` at byte ${s.offset}` : ''}${s.line !== undefined ? ` line ${s.line}` : ''}: ${s.reason}\n`)
+    if (summary.skippedCount > summary.skipped.length) io.out(`skipped   ${summary.skippedCount - summary.skipped.length} more records not listed (${summary.skippedCount} in all)\n`)
     for (const u of summary.unmapped) io.out(`unmapped  ${u.run}: ${u.kind}${u.name ? ` ${JSON.stringify(u.name)}` : ''} ×${u.count}\n`)
+    if (summary.unmappedOverflow) io.out(`unmapped  ${summary.unmappedOverflow} more occurrences of other names not listed\n`)
   }
   return EXIT.OK
 }

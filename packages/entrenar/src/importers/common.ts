@@ -75,18 +75,27 @@ export interface Unmapped {
   count: number
 }
 
-/** Collects skipped records and unmapped things while a source is read. */
+/** Skipped records and distinct unmapped things an import lists; beyond these only counts grow (a hostile source cannot grow the summary). */
+export const IMPORT_LIST_LIMIT = 1000
+
+/** Collects skipped records and unmapped things while a source is read; lists are capped at {@link IMPORT_LIST_LIMIT}, counts are not. */
 export class ImportLog {
   readonly skipped: SkippedRecord[] = []
+  /** Every skipped record, listed or not. */
+  skippedCount = 0
+  /** Unmapped occurrences whose kind and name were not listed because the list was full. */
+  unmappedOverflow = 0
   readonly #unmapped = new Map<string, Unmapped>()
   skip(r: SkippedRecord): void {
-    this.skipped.push(r)
+    this.skippedCount++
+    if (this.skipped.length < IMPORT_LIST_LIMIT) this.skipped.push(r)
   }
   unmapped(run: string, kind: string, name: string): void {
     const key = `${run}\u0000${kind}\u0000${name}`
     const u = this.#unmapped.get(key)
     if (u) u.count++
-    else this.#unmapped.set(key, { run, kind, name, count: 1 })
+    else if (this.#unmapped.size < IMPORT_LIST_LIMIT) this.#unmapped.set(key, { run, kind, name, count: 1 })
+    else this.unmappedOverflow++
   }
   unmappedList(): Unmapped[] {
     return [...this.#unmapped.values()]
@@ -115,8 +124,14 @@ export interface ImportSummary {
   readonly runs: ImportedRun[]
   readonly points: number
   readonly written: number
+  /** The first {@link IMPORT_LIST_LIMIT} skipped records, with file and offset or line. */
   readonly skipped: SkippedRecord[]
+  /** Every skipped record (more than `skipped` lists when the source is badly damaged). */
+  readonly skippedCount: number
+  /** Up to {@link IMPORT_LIST_LIMIT} distinct unmapped things, each with its count. */
   readonly unmapped: Unmapped[]
+  /** Unmapped occurrences not listed in `unmapped` because it was full. */
+  readonly unmappedOverflow: number
 }
 
 /** A short, stable hash of the parts (sha256, hex). */
