@@ -273,6 +273,18 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
     await page.selectOption('#smoothing', 'gaussian')
     expect(await page.locator('.side-by-side[data-metric="loss"] section.chart canvas').count()).toBe(3)
     await page.selectOption('#layout', 'overlay')
+    // Few runs: per run the band's two edges, the last values and the smoothed line; without
+    // smoothing no hidden smoothed line is built.
+    const loss = page.locator('section.chart[data-metric="loss"]')
+    const lines = Number(await loss.getAttribute('data-lines'))
+    expect(lines).toBeGreaterThan(0)
+    await poll(async () => Number(await loss.getAttribute('data-series'))).toBe(4 * lines)
+    expect(Number(await loss.getAttribute('data-bands'))).toBe(lines)
+    await page.selectOption('#smoothing', 'none')
+    await poll(async () => Number(await loss.getAttribute('data-series'))).toBe(3 * lines)
+    expect(Number(await loss.getAttribute('data-bands'))).toBe(lines)
+    await page.selectOption('#smoothing', 'gaussian')
+    await poll(async () => Number(await loss.getAttribute('data-series'))).toBe(4 * lines)
   })
 
   it('filters points by tags', async () => {

@@ -114,3 +114,32 @@ export function onGrid(lines: readonly Buckets[], columns: number): Buckets[] {
     return out
   })
 }
+
+/** A uPlot data table: x, then one column of values per series (`null` a gap). */
+export type Table = readonly [readonly number[], ...(readonly (number | null | undefined)[])[]]
+
+/**
+ * `uPlot.join` for tables that share few distinct x (lines put on one grid): the sorted union of
+ * their x, each table's columns placed by an index of it, `undefined` where a table has no such x
+ * (as `join` marks alignment gaps, which a line spans; a `null` value stays a gap).
+ */
+export function alignOnFewX(tables: readonly Table[]): Table {
+  const seen = new Set<number>()
+  for (const t of tables) for (const x of t[0]) seen.add(x)
+  const xs = Float64Array.from(seen).sort()
+  const at = new Map<number, number>()
+  for (let i = 0; i < xs.length; i++) at.set(xs[i]!, i)
+  const out: (number | null | undefined)[][] = []
+  for (const t of tables) {
+    const tx = t[0]
+    const idx = new Int32Array(tx.length)
+    for (let i = 0; i < tx.length; i++) idx[i] = at.get(tx[i]!)!
+    for (let s = 1; s < t.length; s++) {
+      const col = new Array<number | null | undefined>(xs.length).fill(undefined)
+      const src = t[s] as readonly (number | null | undefined)[]
+      for (let i = 0; i < tx.length; i++) col[idx[i]!] = src[i]
+      out.push(col)
+    }
+  }
+  return [Array.from(xs), ...out]
+}
