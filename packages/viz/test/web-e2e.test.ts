@@ -231,6 +231,14 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
     await poll(() => page.locator('.runs tbody tr').nth(1).getAttribute('data-status')).toBe('finished')
   })
 
+  it('polls the run list conditionally: an unchanged list comes back 304 and stays listed', async () => {
+    const answer = await page.waitForResponse((r) => r.url().endsWith('/api/overview') && r.request().headers()['if-none-match'] !== undefined, { timeout: 20_000 })
+    expect(answer.status()).toBe(304)
+    await page.waitForTimeout(200)
+    expect(await page.locator('.runs tbody tr').count()).toBe(2)
+    expect(await page.textContent('.error')).toBe('')
+  })
+
   it('shows and streams a run that starts while the page is open', async () => {
     await store.putRun({ id: 'r3', name: 'late', status: 'running', startTimeMs: Date.now() })
     await writeSeries(store, 'r3', 'loss', 0, 20, () => 1)
