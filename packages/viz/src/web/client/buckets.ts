@@ -128,20 +128,23 @@ export type Table = readonly [readonly number[], ...(readonly (number | null | u
 
 /**
  * `uPlot.join` for tables that share few distinct x (lines put on one grid): the sorted union of
- * their x, each table's columns placed by an index of it, `undefined` where a table has no such x
+ * their x (each table's x ascending), each table's columns placed by a walk along it, `undefined` where a table has no such x
  * (as `join` marks alignment gaps, which a line spans; a `null` value stays a gap).
  */
 export function alignOnFewX(tables: readonly Table[]): Table {
   const seen = new Set<number>()
   for (const t of tables) for (const x of t[0]) seen.add(x)
   const xs = Float64Array.from(seen).sort()
-  const at = new Map<number, number>()
-  for (let i = 0; i < xs.length; i++) at.set(xs[i]!, i)
   const out: (number | null | undefined)[][] = []
   for (const t of tables) {
     const tx = t[0]
+    // Both ascending: each x's place in the union by one forward walk.
     const idx = new Int32Array(tx.length)
-    for (let i = 0; i < tx.length; i++) idx[i] = at.get(tx[i]!)!
+    let j = 0
+    for (let i = 0; i < tx.length; i++) {
+      while (xs[j]! < tx[i]!) j++
+      idx[i] = j
+    }
     for (let s = 1; s < t.length; s++) {
       const col = new Array<number | null | undefined>(xs.length).fill(undefined)
       const src = t[s] as readonly (number | null | undefined)[]
