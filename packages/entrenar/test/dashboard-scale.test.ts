@@ -105,6 +105,10 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
     const rows = (await store.query({ runs: shown, metrics: ['loss'], aggregate: 'count' })).series.reduce((k, s) => k + s.value[0]!, 0)
     await poll(() => loss.getAttribute('data-rows')).toBe(String(rows))
     expect(Number(await loss.getAttribute('data-markers'))).toBeGreaterThanOrEqual(1)
+    // One uPlot series per run (the smoothed line: no faint raw line, no band edges under a hundred
+    // lines), and every run's min–max band drawn beneath them.
+    expect(await loss.getAttribute('data-series')).toBe('100')
+    await poll(() => loss.getAttribute('data-bands')).toBe('100')
     // The address names the hundred runs: the same view opens from a link.
     const hash = decodeURIComponent(await page.evaluate(() => location.hash))
     for (const id of shown) expect(hash).toContain(id)

@@ -121,6 +121,32 @@ describe('webDashboardHandler: page and security headers', () => {
     expect(pulled).toBeLessThan(24)
   })
 
+  it('answers a poll of an unchanged run list 304 (the clock aside), and a changed one in full', async () => {
+    const store = await fixture()
+    const handler = createDashboardHandler({ store }, ASSETS)
+    const first = await handler(get('/api/overview'))
+    expect(first.status).toBe(200)
+    const tag = first.headers.get('etag')!
+    expect(tag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/)
+    expect(first.headers.get('cache-control')).toBe('no-store')
+    const o = overviewFromWire(await first.json())
+    expect(o.runs.map((r) => r.run.id)).toEqual(['r1', 'r2'])
+    expect(Number(first.headers.get('x-entrenar-now-ms'))).toBe(o.nowMs)
+    await new Promise((r) => setTimeout(r, 5))
+    const same = await handler(get('/api/overview', { headers: { 'if-none-match': tag } }))
+    expect(same.status).toBe(304)
+    expect(await same.text()).toBe('')
+    expect(same.headers.get('etag')).toBe(tag)
+    expect(Number(same.headers.get('x-entrenar-now-ms'))).toBeGreaterThan(o.nowMs)
+    // Another validator (a forged or old one) gets the list.
+    expect((await handler(get('/api/overview', { headers: { 'if-none-match': '"0-0"' } }))).status).toBe(200)
+    await writeSeries(store, 'r2', 'loss', 20, 1, () => 0.5)
+    const changed = await handler(get('/api/overview', { headers: { 'if-none-match': tag } }))
+    expect(changed.status).toBe(200)
+    expect(changed.headers.get('etag')).not.toBe(tag)
+    expect(overviewFromWire(await changed.json()).runs.find((r) => r.run.id === 'r2')!.metrics[0]!.lastStep).toBe(20)
+  })
+
   it('needs the token: bearer header, or ?token= once, which sets an HttpOnly cookie', async () => {
     const handler = createDashboardHandler({ store: await fixture(), token: 's3cret' }, ASSETS)
     expect((await handler(get('/'))).status).toBe(401)

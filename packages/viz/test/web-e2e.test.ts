@@ -231,6 +231,14 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
     await poll(() => page.locator('.runs tbody tr').nth(1).getAttribute('data-status')).toBe('finished')
   })
 
+  it('polls the run list conditionally: an unchanged list comes back 304 and stays listed', async () => {
+    const answer = await page.waitForResponse((r) => r.url().endsWith('/api/overview') && r.request().headers()['if-none-match'] !== undefined, { timeout: 20_000 })
+    expect(answer.status()).toBe(304)
+    await page.waitForTimeout(200)
+    expect(await page.locator('.runs tbody tr').count()).toBe(2)
+    expect(await page.textContent('.error')).toBe('')
+  })
+
   it('shows and streams a run that starts while the page is open', async () => {
     await store.putRun({ id: 'r3', name: 'late', status: 'running', startTimeMs: Date.now() })
     await writeSeries(store, 'r3', 'loss', 0, 20, () => 1)
@@ -273,6 +281,18 @@ describe.skipIf(!existsSync(CHROMIUM) && process.env.CI !== 'true')('web dashboa
     await page.selectOption('#smoothing', 'gaussian')
     expect(await page.locator('.side-by-side[data-metric="loss"] section.chart canvas').count()).toBe(3)
     await page.selectOption('#layout', 'overlay')
+    // Few runs: per run the band's two edges, the last values and the smoothed line; without
+    // smoothing no hidden smoothed line is built.
+    const loss = page.locator('section.chart[data-metric="loss"]')
+    const lines = Number(await loss.getAttribute('data-lines'))
+    expect(lines).toBeGreaterThan(0)
+    await poll(async () => Number(await loss.getAttribute('data-series'))).toBe(4 * lines)
+    expect(Number(await loss.getAttribute('data-bands'))).toBe(lines)
+    await page.selectOption('#smoothing', 'none')
+    await poll(async () => Number(await loss.getAttribute('data-series'))).toBe(3 * lines)
+    expect(Number(await loss.getAttribute('data-bands'))).toBe(lines)
+    await page.selectOption('#smoothing', 'gaussian')
+    await poll(async () => Number(await loss.getAttribute('data-series'))).toBe(4 * lines)
   })
 
   it('filters points by tags', async () => {

@@ -1,7 +1,8 @@
 import { shapeSeries } from '@entrenar/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type Buckets, bucketsOf, onGrid } from '../src/web/client/buckets.js'
+import uPlot from 'uplot'
+import { alignOnFewX, type Buckets, bucketsOf, onGrid, type Table } from '../src/web/client/buckets.js'
 
 /** The minmax-last buckets of a run of `n` steps from `from` (core's shaping, as the store answers). */
 function run(id: string, from: number, values: readonly number[], points: number): Buckets {
@@ -46,5 +47,23 @@ describe('many runs on one chart grid (client/buckets.ts onGrid)', () => {
     expect(union.size).toBeGreaterThan(5_000)
     const grid = onGrid(lines, 1352)
     expect(new Set(grid.flatMap((l) => l.x)).size).toBeLessThanOrEqual(1352)
+  })
+})
+
+describe('aligning many lines on few shared steps (client/buckets.ts alignOnFewX)', () => {
+  it('gives what uPlot.join gives: the sorted union of x, null kept as a gap, undefined where a line has no such x', () => {
+    const cell = fc.oneof({ weight: 6, arbitrary: fc.double({ min: -1e3, max: 1e3, noNaN: true }) }, { weight: 1, arbitrary: fc.constant(null) })
+    const table = fc
+      .tuple(fc.uniqueArray(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 3 }))
+      .chain(([xs, cols]) => {
+        const x = xs.slice().sort((a, b) => a - b)
+        return fc.array(fc.array(cell, { minLength: x.length, maxLength: x.length }), { minLength: cols, maxLength: cols }).map((ys): Table => [x, ...ys])
+      })
+    fc.assert(
+      fc.property(fc.array(table, { minLength: 2, maxLength: 8 }), (tables) => {
+        const joined = uPlot.join(tables as unknown as uPlot.AlignedData[])
+        expect(alignOnFewX(tables).map((c) => Array.from(c))).toEqual(joined.map((c) => Array.from(c as ArrayLike<number | null | undefined>)))
+      }),
+    )
   })
 })

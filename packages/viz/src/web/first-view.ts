@@ -15,6 +15,9 @@ export const MAX_DEFAULT_METRICS = 4
 /** Cookie in which the page leaves its chart width in buckets, for the server's next prefetch. */
 export const POINTS_COOKIE = 'entrenar_viz_points'
 
+/** The server's clock (ms) on an answer of `GET /api/overview`, a 304 (run list unchanged) included. */
+export const NOW_HEADER = 'x-entrenar-now-ms'
+
 /** Header by which the page marks the queries of its first view (the only ones a prefetch may answer). */
 export const FIRST_VIEW_HEADER = 'x-entrenar-view'
 

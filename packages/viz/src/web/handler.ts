@@ -14,7 +14,7 @@ import {
 } from '@entrenar/core'
 import { buildLineage, createOverviewSource } from './api.js'
 import { PAGE_HTML, SECURITY_HEADERS } from './page.js'
-import { pointsFromCookie } from './first-view.js'
+import { NOW_HEADER, pointsFromCookie } from './first-view.js'
 import { createPrefetcher } from './prefetch.js'
 import { dashboardEvents, type RecordedEventsSource } from './recorded.js'
 import { MAX_SERIES_REQUEST_BYTES, seriesFrameResponse } from './series-route.js'
@@ -186,7 +186,16 @@ export function createDashboardHandler(options: WebDashboardOptions, assets: Das
       case '/favicon.ico':
         return new Response(null, { status: 204 })
       case '/api/overview': {
-        return json(overviewToWire(await overview(), runToWire))
+        // The run list changes with the runs, not with the clock: its validator leaves `now_ms` out,
+        // so the page's poll of an unchanged list (If-None-Match) is answered 304 with the time in
+        // a header, and the page keeps the list it has. No-store all the same: the browser's cache
+        // never answers for the server (its copy would carry an old `now_ms`).
+        const { now_ms: now, ...rest } = overviewToWire(await overview(), runToWire)
+        const text = JSON.stringify(rest)
+        const tag = etag(text)
+        const headers = { ...TEXT, etag: tag, [NOW_HEADER]: String(now) }
+        if (request.headers.get('if-none-match') === tag) return new Response(null, { status: 304, headers })
+        return new Response(`${text.slice(0, -1)},"now_ms":${JSON.stringify(now)}}`, { headers: { 'content-type': 'application/json', ...headers } })
       }
       case '/api/events':
         return json(eventsToWire(await events()))

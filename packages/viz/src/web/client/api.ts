@@ -1,6 +1,6 @@
 import { EntrenarError, ErrorCodes, type MetricQuery, type QueryResult, queryToWire } from '@entrenar/core'
 import { decodeSeriesFrame, FRAME_TYPE } from '../series-frame.js'
-import { FIRST_VIEW_HEADER } from '../first-view.js'
+import { FIRST_VIEW_HEADER, NOW_HEADER } from '../first-view.js'
 import {
   type EventsView,
   eventsFromWire,
@@ -34,9 +34,12 @@ async function send(what: string, path: string, init: RequestInit): Promise<Resp
 
 /** GETs a JSON answer. No custom header: the page preloads `api/overview` and `api/events` (page.ts), and a preload is reused only by a plain request. */
 async function getJson(path: string): Promise<unknown> {
-  const res = await send(`GET ${path}`, path, {})
+  return readJson(`GET ${path}`, await send(`GET ${path}`, path, {}))
+}
+
+async function readJson(what: string, res: Response): Promise<unknown> {
   const body: unknown = await res.json().catch(() => undefined)
-  if (!res.ok) throw failure(`GET ${path}`, res, body)
+  if (!res.ok) throw failure(what, res, body)
   return body
 }
 
@@ -53,8 +56,32 @@ export async function fetchSeries(q: MetricQuery, firstView = false): Promise<Qu
   return { series: decodeSeriesFrame(await res.arrayBuffer()) }
 }
 
+/** The run list last received and its validator. */
+let lastOverview: { tag: string; overview: Overview } | undefined
+
+/**
+ * The run list. The first request is plain (it takes the preload); later ones are conditional: an
+ * unchanged list is answered 304 (no body to send, parse and check) and the held one is returned
+ * with the server's current time.
+ */
 export async function fetchOverview(): Promise<Overview> {
-  return overviewFromWire(await getJson('api/overview'))
+  if (lastOverview) {
+    const res = await send('GET api/overview', 'api/overview', { headers: { 'if-none-match': lastOverview.tag }, cache: 'no-store' })
+    if (res.status === 304) {
+      const now = Number(res.headers.get(NOW_HEADER))
+      return { ...lastOverview.overview, nowMs: Number.isFinite(now) ? now : lastOverview.overview.nowMs }
+    }
+    return remember(res, await readJson('GET api/overview', res))
+  }
+  const res = await send('GET api/overview', 'api/overview', {})
+  return remember(res, await readJson('GET api/overview', res))
+}
+
+function remember(res: Response, body: unknown): Overview {
+  const overview = overviewFromWire(body)
+  const tag = res.headers.get('etag')
+  lastOverview = tag ? { tag, overview } : undefined
+  return overview
 }
 
 /** The incidents (live and recorded) and drift change points. */

@@ -17,19 +17,27 @@ export interface Buckets {
   readonly nan: number[]
 }
 
+/** A column as a growable array (an indexed loop: `Array.from` walks a typed array through its iterator, several times slower). */
+function arrayOf(col: ArrayLike<number>): number[] {
+  const n = col.length
+  const out = new Array<number>(n)
+  for (let i = 0; i < n; i++) out[i] = col[i]!
+  return out
+}
+
 /** Copies a query series into {@link Buckets}, column by column (rows of a repeated step are all kept). */
 export function bucketsOf(s: Series): Buckets {
   const n = s.x.length
-  const value = Array.from(s.value)
+  const value = arrayOf(s.value)
   return {
     runId: s.runId,
     metric: s.metric,
-    x: Array.from(s.x),
+    x: arrayOf(s.x),
     value,
-    min: s.min ? Array.from(s.min) : value.slice(),
-    max: s.max ? Array.from(s.max) : value.slice(),
-    count: s.count ? Array.from(s.count) : new Array<number>(n).fill(1),
-    nan: s.nanCount ? Array.from(s.nanCount) : value.map((v) => (v !== v ? 1 : 0)),
+    min: s.min ? arrayOf(s.min) : value.slice(),
+    max: s.max ? arrayOf(s.max) : value.slice(),
+    count: s.count ? arrayOf(s.count) : new Array<number>(n).fill(1),
+    nan: s.nanCount ? arrayOf(s.nanCount) : value.map((v) => (v !== v ? 1 : 0)),
   }
 }
 
@@ -113,4 +121,36 @@ export function onGrid(lines: readonly Buckets[], columns: number): Buckets[] {
     }
     return out
   })
+}
+
+/** A uPlot data table: x, then one column of values per series (`null` a gap). */
+export type Table = readonly [readonly number[], ...(readonly (number | null | undefined)[])[]]
+
+/**
+ * `uPlot.join` for tables that share few distinct x (lines put on one grid): the sorted union of
+ * their x (each table's x ascending), each table's columns placed by a walk along it, `undefined` where a table has no such x
+ * (as `join` marks alignment gaps, which a line spans; a `null` value stays a gap).
+ */
+export function alignOnFewX(tables: readonly Table[]): Table {
+  const seen = new Set<number>()
+  for (const t of tables) for (const x of t[0]) seen.add(x)
+  const xs = Float64Array.from(seen).sort()
+  const out: (number | null | undefined)[][] = []
+  for (const t of tables) {
+    const tx = t[0]
+    // Both ascending: each x's place in the union by one forward walk.
+    const idx = new Int32Array(tx.length)
+    let j = 0
+    for (let i = 0; i < tx.length; i++) {
+      while (xs[j]! < tx[i]!) j++
+      idx[i] = j
+    }
+    for (let s = 1; s < t.length; s++) {
+      const col = new Array<number | null | undefined>(xs.length).fill(undefined)
+      const src = t[s] as readonly (number | null | undefined)[]
+      for (let i = 0; i < tx.length; i++) col[idx[i]!] = src[i]
+      out.push(col)
+    }
+  }
+  return [Array.from(xs), ...out]
 }

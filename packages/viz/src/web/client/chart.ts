@@ -1,7 +1,7 @@
 import type { DriftEvent, Incident } from '@entrenar/core'
 import uPlot from 'uplot'
 import { type SmoothOptions, smooth } from '../../series/smooth.js'
-import { type Buckets, onGrid } from './buckets.js'
+import { alignOnFewX, type Buckets, onGrid, type Table } from './buckets.js'
 import { h, replace, replaceAll } from './dom.js'
 import { alpha, formatNumber } from './format.js'
 
@@ -68,7 +68,8 @@ for (let e = 0; e <= 15; e++) for (const m of [1, 2, 5]) STEP_INCRS.push(m * 10 
 
 /**
  * A uPlot chart of minmax-last buckets: per line a min–max band (spikes stay visible at any zoom),
- * the raw last values, and the smoothed line; NaN and ±Inf become gaps plus white markers (× NaN at
+ * the raw last values, and the smoothed line when smoothing is on; above ten lines only one line per
+ * run (the smoothed one when smoothing, else the last values) over its band; NaN and ±Inf become gaps plus white markers (× NaN at
  * the bottom, ▲ +Inf at the top, ▼ −Inf at the bottom, with a legend entry), incidents dashed
  * vertical lines (the stop step solid), drift change points dotted cyan ones. Per panel, y can be
  * drawn on a log scale and clipped to the 1st–99th percentile.
@@ -84,6 +85,7 @@ export class ChartPanel {
   #shape = ''
   #model: ChartModel | undefined
   #yRange: readonly [number, number] = [0, 1]
+  #bandCount = 0
   #onZoom: (range: readonly [number, number] | undefined) => void
 
   #tools: HTMLElement
@@ -138,12 +140,14 @@ export class ChartPanel {
     let nonPositive = 0
     let yLo = Number.POSITIVE_INFINITY
     let yHi = Number.NEGATIVE_INFINITY
+    const many = lines.length > GRID_FROM_LINES
     for (const line of lines) {
       const b = line.data
-      const xs = Float64Array.from(b.x)
-      const raw = Float64Array.from(b.value)
-      const sm = smoothing ? smooth(xs, raw, smoothing) : raw
-      tables.push([b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr), Array.from(sm, tr)])
+      const sm = smoothing ? Array.from(smooth(Float64Array.from(b.x), Float64Array.from(b.value), smoothing), tr) : undefined
+      // Many lines: one drawn line each (the smoothed one, or the last values), their min–max bands
+      // drawn by #drawBands. Few lines: the band's edges, the last values and the smoothed line.
+      if (many) tables.push([b.x, sm ?? b.value.map(tr)])
+      else tables.push(sm ? [b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr), sm] : [b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr)])
       for (let i = 0; i < b.x.length; i++) {
         rows += b.count[i]!
         const lo = b.min[i]!
@@ -193,8 +197,8 @@ export class ChartPanel {
     const pad = (lo: number, hi: number): [number, number] => (log ? (uPlot.rangeLog(lo, hi, 10, false) as [number, number]) : (uPlot.rangeNum(lo, hi, 0.1, true) as [number, number]))
     const shared = model.yRange && !log && !model.clip ? model.yRange : undefined
     this.#yRange = clipRange ? (log ? [clipRange[0] / 1.05, clipRange[1] * 1.05] : [clipRange[0] - (clipRange[1] - clipRange[0]) * 0.02, clipRange[1] + (clipRange[1] - clipRange[0]) * 0.02]) : (shared ?? (yLo <= yHi ? pad(yLo, yHi) : log ? [1, 10] : [0, 1]))
-    const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : uPlot.join(tables)
-    const shape = `${width}|${lines.map((l) => `${l.label}\u0000${l.color}`).join('|')}|${shared ? 'y' : ''}|${log ? 'log' : 'lin'}`
+    const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : many ? (alignOnFewX(tables as unknown as Table[]) as unknown as uPlot.AlignedData) : uPlot.join(tables)
+    const shape = `${width}|${lines.map((l) => `${l.label}\u0000${l.color}`).join('|')}|${shared ? 'y' : ''}|${log ? 'log' : 'lin'}|${smoothing ? 'smooth' : 'raw'}`
     if (!this.#plot || shape !== this.#shape) {
       this.#plot?.destroy()
       this.#shape = shape
@@ -204,6 +208,10 @@ export class ChartPanel {
       // y is not auto-ranged (auto: false): a new range (clip switched, new extremes) is set here.
       this.#plot.setScale('y', { min: this.#yRange[0], max: this.#yRange[1] })
     }
+    // What uPlot draws, for tests: its series (one per line when many; band edges, last values and,
+    // when smoothing, the smoothed line when few) and its bands (many: drawn by #drawBands).
+    this.root.dataset.series = String(this.#plot.series.length - 1)
+    if (!many) this.root.dataset.bands = String(this.#bandCount)
     if (model.xRange) this.#plot.setScale('x', { min: model.xRange[0], max: model.xRange[1] })
     let lo = Number.POSITIVE_INFINITY
     let hi = Number.NEGATIVE_INFINITY
@@ -284,16 +292,26 @@ export class ChartPanel {
   #options(model: ChartModel, width: number): uPlot.Options {
     const series: uPlot.Series[] = [{ label: 'step' }]
     const bands: uPlot.Band[] = []
-    for (const line of model.lines) {
-      const i = series.length
-      series.push(
-        { label: `${line.label} max`, stroke: alpha(line.color, 0.3), width: 1, points: { show: false } },
-        { label: `${line.label} min`, stroke: alpha(line.color, 0.3), width: 1, points: { show: false } },
-        { label: `${line.label} raw`, stroke: alpha(line.color, model.smoothing ? 0.35 : 1), width: model.smoothing ? 1 : 1.5, points: { show: false } },
-        { label: line.label, stroke: model.smoothing ? line.color : 'transparent', width: 2, points: { show: false } },
-      )
-      bands.push({ series: [i, i + 1], fill: alpha(line.color, 0.12) })
+    const smoothed = model.smoothing !== undefined
+    if (model.lines.length > GRID_FROM_LINES) {
+      // Many lines: one uPlot series each (no faint raw line under a smoothed one, no band edges:
+      // #drawBands fills and outlines the min–max bands without uPlot's per-band clipping).
+      for (const line of model.lines) series.push({ label: line.label, stroke: line.color, width: smoothed ? 2 : 1.5, points: { show: false } })
+    } else {
+      for (const line of model.lines) {
+        const i = series.length
+        const edge = alpha(line.color, 0.3)
+        series.push(
+          { label: `${line.label} max`, stroke: edge, width: 1, points: { show: false } },
+          { label: `${line.label} min`, stroke: edge, width: 1, points: { show: false } },
+          { label: `${line.label} raw`, stroke: smoothed ? alpha(line.color, 0.35) : line.color, width: smoothed ? 1 : 1.5, points: { show: false } },
+        )
+        // The smoothed line only when smoothing is on (no hidden series to build and skip).
+        if (smoothed) series.push({ label: line.label, stroke: line.color, width: 2, points: { show: false } })
+        bands.push({ series: [i, i + 1], fill: alpha(line.color, 0.12) })
+      }
     }
+    this.#bandCount = bands.length
     const axis: uPlot.Axis = { stroke: '#9aa7b4', grid: { stroke: 'rgba(255,255,255,0.07)' }, ticks: { stroke: 'rgba(255,255,255,0.15)' } }
     return {
       width,
@@ -321,6 +339,8 @@ export class ChartPanel {
           },
         ],
         ready: [(u) => u.over.addEventListener('dblclick', () => this.#onZoom(undefined))],
+        // After the grid, before the lines: the bands of many lines lie under every line.
+        drawAxes: [(u) => this.#drawBands(u)],
         setCursor: [
           (u) => {
             const idx = u.cursor.idx
@@ -338,6 +358,71 @@ export class ChartPanel {
         ],
       },
     }
+  }
+
+  /**
+   * The min–max bands of a chart of many lines: per line one polygon (the max edge forward, the
+   * min edge back) per run of drawable buckets, filled faintly and outlined, so a one-bucket spike
+   * stays visible. A bucket whose min or max cannot be drawn (NaN, ±Inf, ≤ 0 on a log axis) breaks
+   * the band as a gap breaks a line.
+   */
+  #drawBands(u: uPlot): void {
+    const model = this.#model
+    if (!model || model.lines.length <= GRID_FROM_LINES) return
+    let drawn = 0
+    const tr = model.yScale === 'log' ? toPlotLog : toPlot
+    const { ctx } = u
+    const { left, top, width, height } = u.bbox
+    const xLo = u.scales.x!.min ?? Number.NEGATIVE_INFINITY
+    const xHi = u.scales.x!.max ?? Number.POSITIVE_INFINITY
+    ctx.save()
+    ctx.beginPath()
+    ctx.rect(left, top, width, height)
+    ctx.clip()
+    ctx.lineWidth = devicePixelRatio || 1
+    ctx.lineJoin = 'round'
+    // valToPos, inlined: x and y are linear in their scale's distribution (log10 for a log axis).
+    const sx = u.scales.x!
+    const sy = u.scales.y!
+    const x0 = sx.min!
+    const kx = (width / (sx.max! - x0)) || 0
+    const logY = model.yScale === 'log'
+    const y0 = logY ? Math.log10(sy.min!) : sy.min!
+    const ky = (height / ((logY ? Math.log10(sy.max!) : sy.max!) - y0)) || 0
+    const X = (v: number): number => left + (v - x0) * kx
+    const Y = logY ? (v: number): number => top + height - (Math.log10(v) - y0) * ky : (v: number): number => top + height - (v - y0) * ky
+    for (const line of model.lines) {
+      const b = line.data
+      const n = b.x.length
+      // The buckets in view, and one more on each side (a band reaches to the plot's edge).
+      let from = 0
+      while (from < n - 1 && b.x[from + 1]! < xLo) from++
+      let to = n
+      while (to > from + 1 && b.x[to - 2]! > xHi) to--
+      const path = new Path2D()
+      let any = false
+      let i = from
+      while (i < to) {
+        while (i < to && (tr(b.max[i]!) === null || tr(b.min[i]!) === null)) i++
+        if (i >= to) break
+        let j = i
+        while (j < to && tr(b.max[j]!) !== null && tr(b.min[j]!) !== null) j++
+        path.moveTo(X(b.x[i]!), Y(b.max[i]!))
+        for (let k = i + 1; k < j; k++) path.lineTo(X(b.x[k]!), Y(b.max[k]!))
+        for (let k = j - 1; k >= i; k--) path.lineTo(X(b.x[k]!), Y(b.min[k]!))
+        path.closePath()
+        any = true
+        i = j
+      }
+      if (!any) continue
+      drawn++
+      ctx.fillStyle = alpha(line.color, 0.12)
+      ctx.fill(path)
+      ctx.strokeStyle = alpha(line.color, 0.3)
+      ctx.stroke(path)
+    }
+    ctx.restore()
+    this.root.dataset.bands = String(drawn)
   }
 
   #drawMarkers(u: uPlot): void {
