@@ -22,7 +22,7 @@ const rowArb = fc.record({
 })
 
 /** Same numbers: exact for raw shapes (NaN, -0 included), a relative tolerance for aggregates computed in another order. */
-function same(a: Series[], b: Series[], exact: boolean): void {
+function same(a: readonly Series[], b: readonly Series[], exact: boolean): void {
   expect(a.map((s) => `${s.runId}/${s.metric}`)).toEqual(b.map((s) => `${s.runId}/${s.metric}`))
   a.forEach((s, i) => {
     const t = b[i]!
@@ -49,6 +49,25 @@ function same(a: Series[], b: Series[], exact: boolean): void {
   })
   afterAll(async () => {
     await server?.stop()
+  })
+
+  it('keeps the standard deviation of values far from zero accurate (a small spread around 1e6)', async () => {
+    // A counterexample the property below once found: Σx² − (Σx)²/n cancels to 1.6e-9 relative error here.
+    const rows: Omit<RecordRow, 'runId'>[] = [998476.3905517752, 998959.6003945825, 998700.125, 998512.5].map((value, i) => ({
+      metric: 'acc', step: i, value, timestampUs: T0 + i, epoch: null, batch: null, tags: null,
+    }))
+    const mem = createMemoryStore()
+    const ch: ClickHouseStore = await openClickHouseStore({ url: server.url, database: 'diff_std' })
+    try {
+      for (const n of [2, 4]) {
+        const b = batchFromRows(`r${n}`, rows.slice(0, n))
+        await mem.write(b)
+        await ch.write(b)
+      }
+      same((await ch.query({ aggregate: 'std' })).series, (await mem.query({ aggregate: 'std' })).series, false)
+    } finally {
+      await ch.close()
+    }
   })
 
   it('for random rows and every query shape', async () => {
