@@ -147,6 +147,24 @@ describe('webDashboardHandler: page and security headers', () => {
     expect(overviewFromWire(await changed.json()).runs.find((r) => r.run.id === 'r2')!.metrics[0]!.lastStep).toBe(20)
   })
 
+  it('the run list with its ETag: a foreign Host, a cross-origin text/plain POST, a large body and hostile validators get no list and no 304', async () => {
+    const handler = createDashboardHandler({ store: await fixture() }, ASSETS)
+    const tag = (await handler(get('/api/overview'))).headers.get('etag')!
+    const rebound = await handler(get('/api/overview', { headers: { host: 'evil.example:7777', 'if-none-match': tag } }))
+    expect({ status: rebound.status, etag: rebound.headers.get('etag') }).toEqual({ status: 421, etag: null })
+    const post = (headers: Record<string, string>, body: string) => handler(new Request('http://localhost:7777/api/overview', { method: 'POST', headers, body }))
+    for (const r of [await post({ 'content-type': 'text/plain', origin: 'http://evil.example' }, '{}'), await post({ 'content-type': 'application/json' }, 'x'.repeat(4 << 20))]) {
+      expect(r.status).toBeGreaterThanOrEqual(400)
+      expect(r.headers.get('etag')).toBeNull()
+    }
+    // Only the exact tag is a match: a wildcard, a weak form, a list holding it, or 64 KiB of junk get the full list.
+    for (const v of ['*', `W/${tag}`, `"x", ${tag}`, 'x'.repeat(1 << 16)]) {
+      const r = await handler(get('/api/overview', { headers: { 'if-none-match': v } }))
+      expect({ v: v.slice(0, 20), status: r.status }).toEqual({ v: v.slice(0, 20), status: 200 })
+      expect(overviewFromWire(await r.json()).runs.length).toBeGreaterThan(0)
+    }
+  })
+
   it('needs the token: bearer header, or ?token= once, which sets an HttpOnly cookie', async () => {
     const handler = createDashboardHandler({ store: await fixture(), token: 's3cret' }, ASSETS)
     expect((await handler(get('/'))).status).toBe(401)
