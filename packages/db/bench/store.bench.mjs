@@ -1,19 +1,19 @@
 // Benchmarks of @entrenar/db against DuckDB in the same run, on the same files:
-//   1. durable ingest (write 1k-row batches, flush every 10 batches) vs the DuckDB appender + CHECKPOINT;
+//   1. ingest (bench/ingest.bench.mjs): durable ingest vs the DuckDB appender + CHECKPOINT, encoding vs COPY TO parquet;
 //   2. the 1M-row `metric` group-by with a time filter, cold and warm, vs DuckDB over the store's Parquet files;
 //   3. a 1%-selective time range over N rows (default 10M), vs DuckDB, beside a 10% range to show
 //      that the cost follows the rows selected.
 // Usage: npm run bench -w @entrenar/db   (uses dist/: run `npx tsup` in packages/db first)
-// Scale: BENCH_ROWS (rows of scenario 3, default 10_000_000), BENCH_INGEST_ROWS (default 2_000_000).
+// Scale: BENCH_ROWS (rows of scenario 3, default 10_000_000); ingest: see bench/ingest.bench.mjs.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DuckDBInstance, timestampTZValue } from '@duckdb/node-api'
+import { DuckDBInstance } from '@duckdb/node-api'
 import { RecordBatchBuilder } from '@entrenar/core'
 import { openStore } from '@entrenar/db'
+import { ingestScenarios } from './ingest.bench.mjs'
 
 const RANGE_ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000)
-const INGEST_ROWS = Number(process.env.BENCH_INGEST_ROWS ?? 2_000_000)
 const GROUP_ROWS = 1_000_000
 const T0 = 1_700_000_000_000_000
 const METRICS = ['loss', 'accuracy', 'learning_rate', 'gradient_norm', 'tokens_per_second', 'grad_scale', 'val_loss', 'lr_warmup']
@@ -54,68 +54,11 @@ async function fill(dir, rows, segmentRows) {
   await store.close()
 }
 
-// ---------------------------------------------------------------- 1. durable ingest
-async function ingest(rows) {
-  const dir = join(root, `ingest-${rows}`)
-  const store = await openStore(dir)
-  const b = new RecordBatchBuilder('ingest', 1000)
-  const batches = []
-  for (let first = 0; first < rows; first += 1000) batches.push(makeBatch(b, first, 1000))
-  const lat = []
-  const t0 = performance.now()
-  for (let i = 0; i < batches.length; i++) {
-    const s = performance.now()
-    await store.write(batches[i])
-    if (i % 10 === 9) await store.flush()
-    lat.push(performance.now() - s)
-  }
-  await store.flush()
-  const durableMs = performance.now() - t0
-  const threaded = store.stats().threadedEncoding
-  await store.close()
-  const sealedMs = performance.now() - t0
-  lat.sort((a, c) => a - c)
-
-  const duck = await DuckDBInstance.create(join(root, `ingest-${rows}.duckdb`))
-  const conn = await duck.connect()
-  await conn.run('CREATE TABLE metrics (timestamp TIMESTAMPTZ, run_id VARCHAR, step BIGINT, epoch INTEGER, batch INTEGER, metric VARCHAR, value DOUBLE, tags VARCHAR)')
-  const app = await conn.createAppender('metrics')
-  const d0 = performance.now()
-  for (let i = 0; i < batches.length; i++) {
-    const x = batches[i]
-    for (let r = 0; r < x.length; r++) {
-      app.appendTimestampTZ(timestampTZValue(BigInt(x.timestampUs[r])))
-      app.appendVarchar('ingest')
-      app.appendBigInt(BigInt(x.step[r]))
-      app.appendNull()
-      app.appendNull()
-      app.appendVarchar(x.metricNames[x.metric[r]])
-      app.appendDouble(x.value[r])
-      app.appendNull()
-      app.endRow()
-    }
-    if (i % 10 === 9) app.flushSync()
-  }
-  app.closeSync()
-  await conn.run('CHECKPOINT')
-  const duckMs = performance.now() - d0
-  conn.closeSync()
-  duck.closeSync()
-  return { rows, durableMs, sealedMs, duckMs, lat, threaded }
-}
-{
-  // (a) rows that fit the write buffer: the WAL path alone (segments written at close);
-  // (b) a long run: segments are encoded (on the worker thread) while ingest goes on, under the 64 MiB bound.
-  const small = await ingest(200_000)
-  const long = await ingest(INGEST_ROWS)
-  for (const [label, r] of [['200k rows, WAL path', small], [`${mrows(INGEST_ROWS)} rows, segments written meanwhile`, long]]) {
-    const ours = r.rows / (r.durableMs / 1000)
-    const theirs = r.rows / (r.duckMs / 1000)
-    out.push([`durable ingest, ${label} (fsync every 10k rows)`, `${fmt(ours / 1e6, 2)} M rows/s`, `${fmt(theirs / 1e6, 2)} M rows/s`, `${fmt(ours / theirs, 2)}× DuckDB appender`])
-    out.push([`  … until every row is in Parquet (close)`, `${fmt(r.rows / (r.sealedMs / 1000) / 1e6, 2)} M rows/s`, '', r.threaded ? 'worker-thread encoding' : 'inline encoding'])
-    out.push([`  write+flush per 1k-row batch (p50 / p99)`, `${fmt(r.lat[r.lat.length >> 1], 2)} / ${fmt(r.lat[Math.floor(r.lat.length * 0.99)], 2)} ms`, '', ''])
-  }
-}
+// ---------------------------------------------------------------- 1. ingest (bench/ingest.bench.mjs)
+// Durable ingest (a 200k-row burst, a sustained run with segments written meanwhile, each flush awaited) vs the
+// DuckDB appender, and Parquet encoding behind the WAL vs DuckDB's COPY TO parquet. Scale: BENCH_INGEST_ROWS
+// (sustained rows, default 10M), BENCH_SERIAL_ROWS, BENCH_PEER_ROWS, BENCH_ENCODE_ROWS (see that file).
+if (process.env.BENCH_SKIP_INGEST !== '1') out.push(...(await ingestScenarios(root)))
 
 // ---------------------------------------------------------------- query scenarios (2, 3): shared helpers
 // BENCH_COLD_ROUNDS: fresh-store rounds of the cold figures (default 5).

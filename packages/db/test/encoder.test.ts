@@ -36,6 +36,24 @@ describe('segment encoder', () => {
     await threaded.close()
   })
 
+  it('a segment buffer handed back is encoded into again, and nothing of the earlier segment leaks into the next', async () => {
+    const worker = join(tmp, 'encode-worker-recycle.mjs')
+    await build({ entryPoints: [join(import.meta.dirname, '..', 'src', 'segment', 'encode-worker.ts')], bundle: true, platform: 'node', format: 'esm', outfile: worker, logLevel: 'silent' })
+    const threaded = createEncoder({ workerUrl: pathToFileURL(worker) })
+    const inline = createEncoder({ threaded: false })
+    const big = [rows('r', 'loss', 0, 120_000, (s) => Math.sin(s)), rows('r', 'acc', 0, 30_000, (s) => -s)]
+    const small = [rows('r', 'zeta', 5, 70_000, (s) => (s % 7 === 0 ? Number.NaN : 1 / s))]
+    const a = await threaded.encodeBatches('r', big, 4096)
+    expect(a.buffer.byteLength).toBeGreaterThan(1 << 20)
+    threaded.recycle(a)
+    expect(a.byteLength).toBe(0) // transferred back to the worker, not copied
+    const b = await threaded.encodeBatches('r', small, 4096)
+    const want = await inline.encodeBatches('r', small, 4096)
+    expect(Buffer.from(b).equals(Buffer.from(want))).toBe(true)
+    expect(b.buffer.byteLength).toBeGreaterThanOrEqual(1 << 20) // written into the recycled buffer
+    await threaded.close()
+  })
+
   it('falls back to inline encoding when the worker module is absent (running from sources)', () => {
     expect(createEncoder({ workerUrl: pathToFileURL(join(tmp, 'missing.js')) }).threaded).toBe(false)
   })

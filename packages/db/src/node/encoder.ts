@@ -13,6 +13,10 @@ export interface SegmentEncoder {
   encode(rows: SortedRows, rowGroupRows: number, replaces?: readonly string[]): Promise<Uint8Array>
   /** Sorts a run's batches (copied, not transferred) and encodes them; both steps off the main thread when threaded. */
   encodeBatches(runId: string, batches: readonly RecordBatch[], rowGroupRows: number): Promise<Uint8Array>
+  /** Starts the worker now (when threaded), so the first segment does not wait for its start-up. */
+  warm(): void
+  /** Hands a written segment's buffer back to the worker for the next segment (do not use `bytes` afterwards). */
+  recycle(bytes: Uint8Array): void
   /** True when a worker thread does the encoding. */
   readonly threaded: boolean
   /** Workers that died (crashed, ran out of memory, were terminated) while encoding. */
@@ -72,7 +76,7 @@ export function createEncoder(options: EncoderOptions = {}): SegmentEncoder {
     encodeSegment(rows, { rowGroupRows, crc32, ...(replaces ? { replaces } : {}) })
   const inlineBatches = (runId: string, batches: readonly RecordBatch[], rowGroupRows: number) => encodeSegment(sortRows(runId, batches), { rowGroupRows, crc32 })
   if (options.threaded === false || url.protocol !== 'file:' || !existsSync(fileURLToPath(url))) {
-    return { threaded: false, workerDeaths: 0, encode: inlineRows, encodeBatches: inlineBatches, close: async () => {} }
+    return { threaded: false, workerDeaths: 0, warm: () => {}, recycle: () => {}, encode: inlineRows, encodeBatches: inlineBatches, close: async () => {} }
   }
   let execArgv = workerExecArgv(options.execArgv ?? process.execArgv)
   let worker: { w: Worker; waiting: Map<number, Request>; closing: boolean } | undefined
@@ -163,6 +167,19 @@ export function createEncoder(options: EncoderOptions = {}): SegmentEncoder {
     threaded: true,
     get workerDeaths() {
       return deaths
+    },
+    warm() {
+      worker ??= start()
+    },
+    recycle(bytes) {
+      const buf = bytes.buffer
+      // Only a buffer of our own that a live worker can take (not a SharedArrayBuffer, not a small one).
+      if (!worker || worker.closing || !(buf instanceof ArrayBuffer) || buf.byteLength < 1 << 20) return
+      try {
+        worker.w.postMessage({ recycle: buf }, [buf])
+      } catch {
+        // a worker on its way out: the buffer is simply dropped
+      }
     },
     encode(rows, rowGroupRows, replaces) {
       const transfer = [rows.metric, rows.step, rows.timestampUs, rows.value, rows.epoch, rows.batch, rows.tagIndex].map((a) => a.buffer as ArrayBuffer)

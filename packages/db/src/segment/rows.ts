@@ -31,7 +31,7 @@ export function tagsToJson(tags: Tags): string {
  * `(step, timestampUs)`, in which case only that metric's slice is sorted (stable). So the common
  * case — steps arriving in order — is O(n).
  */
-export function sortRows(runId: string, batches: readonly RecordBatch[]): SortedRows {
+export function sortRows(runId: string, batches: readonly RecordBatch[], scratch?: RowsScratch): SortedRows {
   let n = 0
   const names = new Set<string>()
   for (const b of batches) {
@@ -50,13 +50,13 @@ export function sortRows(runId: string, batches: readonly RecordBatch[]): Sorted
   for (let k = 1; k < counts.length; k++) counts[k]! += counts[k - 1]!
   const starts = counts.slice(0, metricNames.length)
   const pos = counts.slice(0, metricNames.length)
-  const metric = new Uint32Array(n)
-  const step = new Float64Array(n)
-  const timestampUs = new Float64Array(n)
-  const value = new Float64Array(n)
-  const epoch = new Int32Array(n)
-  const batch = new Int32Array(n)
-  const tagIndex = new Int32Array(n)
+  const metric = scratch ? scratch.u32(0, n) : new Uint32Array(n)
+  const step = scratch ? scratch.f64(0, n) : new Float64Array(n)
+  const timestampUs = scratch ? scratch.f64(1, n) : new Float64Array(n)
+  const value = scratch ? scratch.f64(2, n) : new Float64Array(n)
+  const epoch = scratch ? scratch.i32(0, n) : new Int32Array(n)
+  const batch = scratch ? scratch.i32(1, n) : new Int32Array(n)
+  const tagIndex = scratch ? scratch.i32(2, n) : new Int32Array(n)
   for (const b of batches) {
     const local = b.metricNames.map((m) => rank.get(m)!)
     const localTags = b.tagSets.map((t) => {
@@ -92,6 +92,28 @@ export function sortRows(runId: string, batches: readonly RecordBatch[]): Sorted
     if (!ordered) permuteSlice(lo, hi, step, timestampUs, [value], [epoch, batch, tagIndex])
   }
   return { runId, length: n, metricNames, metric, step, timestampUs, value, epoch, batch, tagJson, tagIndex }
+}
+
+/**
+ * Column arrays reused from one `sortRows` to the next (the encoding worker's): fresh 10–60 MB arrays per
+ * segment cost page faults and garbage collection. Holds as much as the largest generation sorted so far.
+ */
+export class RowsScratch {
+  readonly #f64: Float64Array[] = []
+  readonly #i32: Int32Array[] = []
+  readonly #u32: Uint32Array[] = []
+  f64(k: number, n: number): Float64Array {
+    if ((this.#f64[k]?.length ?? -1) < n) this.#f64[k] = new Float64Array(n)
+    return this.#f64[k]!.subarray(0, n)
+  }
+  i32(k: number, n: number): Int32Array {
+    if ((this.#i32[k]?.length ?? -1) < n) this.#i32[k] = new Int32Array(n)
+    return this.#i32[k]!.subarray(0, n)
+  }
+  u32(k: number, n: number): Uint32Array {
+    if ((this.#u32[k]?.length ?? -1) < n) this.#u32[k] = new Uint32Array(n)
+    return this.#u32[k]!.subarray(0, n)
+  }
 }
 
 function permuteSlice(lo: number, hi: number, step: Float64Array, ts: Float64Array, f64: Float64Array[], i32: Int32Array[]): void {

@@ -100,10 +100,30 @@ export interface ParquetStore extends MetricStore {
 
 const PREFIX = 'entrenar/db'
 
-/** Copy of a batch with its own arrays and timestamps rounded to whole microseconds (the Parquet precision). */
+/**
+ * Copy of a batch with its own arrays and timestamps rounded to whole microseconds (the Parquet precision).
+ * The columns live in one SharedArrayBuffer, so handing the batch to the encoding worker shares them
+ * instead of copying them (the rows stay readable here while their segment is written).
+ */
 function ownBatch(b: RecordBatch): RecordBatch {
-  const ts = new Float64Array(b.length)
-  for (let i = 0; i < b.length; i++) {
+  const n = b.length
+  const mem = new SharedArrayBuffer(n * 40)
+  const f64 = (k: number) => new Float64Array(mem, k * n * 8, n)
+  const i32 = (k: number) => new Int32Array(mem, n * 24 + k * n * 4, n)
+  const ts = f64(0)
+  const step = f64(1)
+  const value = f64(2)
+  const metric = new Uint32Array(mem, n * 24, n)
+  const epoch = i32(1)
+  const batch = i32(2)
+  const tagIndex = i32(3)
+  step.set(b.step)
+  value.set(b.value)
+  metric.set(b.metric)
+  epoch.set(b.epoch)
+  batch.set(b.batch)
+  tagIndex.set(b.tagIndex)
+  for (let i = 0; i < n; i++) {
     const t = b.timestampUs[i]!
     if (!Number.isFinite(t) || Math.abs(t) > 9.2e18) {
       throw new EntrenarError(ErrorCodes.WIRE_INVALID, `${PREFIX}: batch of run ${JSON.stringify(b.runId)} row ${i} has timestamp ${t}, not a finite number of microseconds`)
@@ -112,20 +132,23 @@ function ownBatch(b: RecordBatch): RecordBatch {
   }
   return {
     runId: b.runId,
-    length: b.length,
+    length: n,
     metricNames: b.metricNames.slice(),
-    metric: b.metric.slice(),
-    value: b.value.slice(),
-    step: b.step.slice(),
+    metric,
+    value,
+    step,
     timestampUs: ts,
-    epoch: b.epoch.slice(),
-    batch: b.batch.slice(),
+    epoch,
+    batch,
     tagSets: b.tagSets.map((t) => Object.freeze({ ...t })),
-    tagIndex: b.tagIndex.slice(),
+    tagIndex,
   }
 }
 
 const blockOf = (b: RecordBatch): Block => b
+
+/** Bytes a buffered row holds in memory: 3 × f64 + 4 × 32-bit columns, plus a share of its batch's objects. */
+const ROW_BYTES = 44
 
 class Store implements ParquetStore {
   readonly dir: string
@@ -146,6 +169,8 @@ class Store implements ParquetStore {
   #bufferBytes = 0
   #oldestMs = 0
   #pending: Uint8Array[] = []
+  /** Bytes of `#pending` (frames not yet appended to the WAL). */
+  #pendingBytes = 0
   #gen = 0
   #file: AppendFile | undefined
   #walFiles: { gen: number; path: string }[] = []
@@ -248,7 +273,11 @@ class Store implements ParquetStore {
       this.#lastRunId = batch.runId
     }
     if (batch.length === 0) return
-    this.#wrote = true
+    if (!this.#wrote) {
+      this.#wrote = true
+      // The encoding worker starts while the first rows are buffered, not when the first segment is due.
+      this.#encoder.warm()
+    }
     const own = ownBatch(batch)
     const frame = encodeFrame(own, crc32)
     if (this.#bufferRows === 0) this.#oldestMs = Date.now()
@@ -256,14 +285,15 @@ class Store implements ParquetStore {
     this.#pending.push(frame)
     this.#seq++
     this.#bufferRows += own.length
-    this.#bufferBytes += frame.length + own.length * 44
-    if (this.#bufferRows >= this.#o.segmentRows || this.#bufferBytes >= this.#o.maxBufferBytes / 2) {
+    this.#bufferBytes += own.length * ROW_BYTES
+    this.#pendingBytes += frame.length
+    if (this.#bufferRows >= this.#o.segmentRows || this.#bufferBytes + this.#pendingBytes >= this.#o.maxBufferBytes / 2) {
       void this.#scheduleSeal().catch((e: unknown) => {
         this.#backgroundError = e
       })
     }
     // Backpressure: memory stays under maxBufferBytes whatever the run length.
-    while (this.#sealing && this.#bufferBytes + this.#sealing.bytes > this.#o.maxBufferBytes && this.#sealRunning) {
+    while (this.#sealing && this.#bufferBytes + this.#pendingBytes + this.#sealing.bytes > this.#o.maxBufferBytes && this.#sealRunning) {
       await this.#sealRunning.catch(() => undefined)
     }
   }
@@ -294,7 +324,9 @@ class Store implements ParquetStore {
     this.#commitP ??= this.#walEnqueue(async () => {
       const upto = this.#seq
       const frames = this.#pending
+      const frameBytes = this.#pendingBytes
       this.#pending = []
+      this.#pendingBytes = 0
       if (frames.length > 0) {
         try {
           const f = await this.#walFile()
@@ -303,6 +335,7 @@ class Store implements ParquetStore {
           this.#walSyncs++
         } catch (e) {
           this.#pending = frames.concat(this.#pending)
+          this.#pendingBytes += frameBytes
           throw new EntrenarError(ErrorCodes.SINK_FAILED, `${PREFIX}: WAL append failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
         }
       }
@@ -361,12 +394,14 @@ class Store implements ParquetStore {
       const batches = this.#buffer
       const upto = this.#seq
       const frames = this.#pending
+      const frameBytes = this.#pendingBytes
       const gen = this.#gen
       const file = this.#file
       const bytes = this.#bufferBytes
       const rows = this.#bufferRows
       this.#buffer = []
       this.#pending = []
+      this.#pendingBytes = 0
       this.#file = undefined
       this.#gen++
       this.#bufferRows = 0
@@ -384,6 +419,7 @@ class Store implements ParquetStore {
         await file?.close()
       } catch (e) {
         this.#restore(batches, frames, rows, bytes)
+        this.#pendingBytes += frameBytes
         throw new EntrenarError(ErrorCodes.SINK_FAILED, `${PREFIX}: WAL append failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
       }
       if (upto > this.#durable) this.#durable = upto
@@ -403,7 +439,8 @@ class Store implements ParquetStore {
         // Gone already: another process took this writer for dead and claimed the WAL (see recover.ts).
         if (!(await removeFile(w.path))) this.#report(claimedUnderUs(w.path, name, this.#o.staleWriterMs))
       }
-      if (done.length > 0) await fsyncDir(join(this.dir, 'wal'))
+      // No directory fsync for the deletions: a WAL whose deletion a machine crash undoes is skipped on replay,
+      // since this writer's segment of that generation or a later one exists (see recover.ts).
     } catch (e) {
       // Undo partial segments so the retry (same rows, next generation) cannot duplicate them.
       for (const p of written) await removeFile(p).catch(() => undefined)
@@ -631,7 +668,7 @@ class Store implements ParquetStore {
   stats(): StoreStats {
     return {
       bufferedRows: this.#bufferRows + (this.#sealing ? this.#sealing.batches.reduce((s, b) => s + b.length, 0) : 0),
-      bufferedBytes: this.#bufferBytes + (this.#sealing?.bytes ?? 0),
+      bufferedBytes: this.#bufferBytes + this.#pendingBytes + (this.#sealing?.bytes ?? 0),
       cacheBytes: this.#catalog.cacheBytes,
       segmentsWritten: this.#segmentsWritten,
       threadedEncoding: this.#encoder.threaded,

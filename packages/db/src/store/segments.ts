@@ -29,6 +29,7 @@ export async function writeSortedSegment(
   const bytes = await encoder.encode(rows, rowGroupRows, replaces)
   const path = join(dir, name)
   await writeFileDurable(path, [bytes])
+  encoder.recycle(bytes)
   return path
 }
 
@@ -46,5 +47,6 @@ export async function writeRunSegment(
   const bytes = await encoder.encodeBatches(runId, batches, rowGroupRows)
   const path = join(dir, name)
   await writeFileDurable(path, [bytes])
+  encoder.recycle(bytes)
   return path
 }
