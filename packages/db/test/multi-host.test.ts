@@ -182,6 +182,41 @@ describe('claims of recoveries that died', () => {
     await Promise.all([e.close(), f.close()])
   })
 
+  it('a generation replayed before an earlier one of the same writer does not make that earlier one look done (its rows are replayed, not dropped)', async () => {
+    // Writer a died mid-seal: generation 0 was rotated out but not yet written as a segment, and
+    // generation 1 already holds flushed rows. Both WALs are on the shared volume, no segment.
+    const src = tempDir('two-gens-src')
+    const dir = tempDir('two-gens')
+    const a = await openStore(src, { host: 'host-a', clock: () => T, sealAfterMs: Number.POSITIVE_INFINITY })
+    await a.write(rows('r', 'loss', 0, 50))
+    await a.flush()
+    copyDirs(src, dir, ['wal', 'writers'])
+    await a.seal()
+    await a.write(rows('r', 'loss', 50, 80))
+    await a.flush()
+    copyDirs(src, dir, ['wal'])
+    await a.close()
+    expect(wal(dir)).toEqual([`${a.writerId}.00000000.wal`, `${a.writerId}.00000001.wal`])
+    // A recovery of host-c claimed generation 0 and died before writing its segment...
+    const at = T + 2 * STALE
+    const home = tempDir('two-gens-claimer')
+    const c = await openStore(home, onHost('host-c', at))
+    const lease = readFileSync(join(home, 'writers', `${c.writerId}.lease`))
+    await c.close()
+    writeFileSync(join(dir, 'writers', `${c.writerId}.lease`), lease)
+    renameSync(join(dir, 'wal', `${a.writerId}.00000000.wal`), join(dir, 'wal', `${a.writerId}.00000000.wal.${c.writerId}.claim`))
+    // ...while another store replayed generation 1 (the claim's holder still looked alive to it).
+    const d = await openStore(dir, onHost('host-d', at + 60_000))
+    expect(d.recovery).toMatchObject({ walFiles: 1, rows: 30, leftAlone: 1 })
+    await d.close()
+    // Once the claim is stale, generation 0 is replayed: segment part-a-1 holds none of its rows.
+    const e = await openStore(dir, onHost('host-e', at + STALE + 1))
+    expect(e.recovery).toMatchObject({ walFiles: 1, takenOver: 1, rows: 50, skippedRows: 0 })
+    expect(await steps(e, 'r')).toEqual(range(80))
+    expect(wal(dir)).toEqual([])
+    await e.close()
+  })
+
   it('a claim left by a dead process of this host is taken over at once (pid probe)', async () => {
     const { dir, writer } = await deadForeignWriter('claim-local')
     const dead = deadWriterId()

@@ -23,7 +23,7 @@ import { Catalog, type ColumnName } from './catalog.js'
 import { type CompactionReport, compactRun, type RetentionReport, applyRetention } from './compact.js'
 import { type Lease, Liveness, startLease } from './lease.js'
 import { type ResolvedOptions, resolveOptions, type StoreOptions } from './options.js'
-import { encodeRunId, genString, newWriterId, segmentName, walName } from './paths.js'
+import { encodeRunId, genRangeString, newWriterId, segmentName, walName } from './paths.js'
 import { NO_RECOVERY, type RecoveryReport, recoverWals } from './recover.js'
 import { RunCatalog, type RunMetricSummary, type RunSummary } from './run-catalog.js'
 import { writeRun } from './runs.js'
@@ -172,6 +172,8 @@ class Store implements ParquetStore {
   /** Bytes of `#pending` (frames not yet appended to the WAL). */
   #pendingBytes = 0
   #gen = 0
+  /** The oldest WAL generation whose rows a failed seal put back in the buffer (the next seal's segment holds them too). */
+  #carriedGen: number | undefined
   #file: AppendFile | undefined
   #walFiles: { gen: number; path: string }[] = []
   /** Rows being written as segments right now: still served from memory until their files exist. */
@@ -396,6 +398,8 @@ class Store implements ParquetStore {
       const frames = this.#pending
       const frameBytes = this.#pendingBytes
       const gen = this.#gen
+      const lo = Math.min(gen, this.#carriedGen ?? gen)
+      this.#carriedGen = undefined
       const file = this.#file
       const bytes = this.#bufferBytes
       const rows = this.#bufferRows
@@ -406,7 +410,8 @@ class Store implements ParquetStore {
       this.#gen++
       this.#bufferRows = 0
       this.#bufferBytes = 0
-      const name = segmentName(this.writerId, genString(gen))
+      // Named after every generation it holds, so a replay of any of their WALs finds it (see recover.ts).
+      const name = segmentName(this.writerId, genRangeString(lo, gen))
       this.#sealing = { batches, bytes, names: new Set([name]) }
       try {
         if (frames.length > 0) {
@@ -418,15 +423,15 @@ class Store implements ParquetStore {
         }
         await file?.close()
       } catch (e) {
-        this.#restore(batches, frames, rows, bytes)
+        this.#restore(batches, frames, rows, bytes, lo)
         this.#pendingBytes += frameBytes
         throw new EntrenarError(ErrorCodes.SINK_FAILED, `${PREFIX}: WAL append failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
       }
       if (upto > this.#durable) this.#durable = upto
-      return { batches, gen, name, rows, bytes }
+      return { batches, gen, lo, name, rows, bytes }
     })
     // Step 2: the Parquet segments, one per run, then the generation's WAL goes.
-    const { batches, gen, name, rows, bytes } = rotated
+    const { batches, gen, lo, name, rows, bytes } = rotated
     const written: string[] = []
     try {
       for (const [runId, list] of byRun(batches)) {
@@ -440,12 +445,12 @@ class Store implements ParquetStore {
         if (!(await removeFile(w.path))) this.#report(claimedUnderUs(w.path, name, this.#o.staleWriterMs))
       }
       // No directory fsync for the deletions: a WAL whose deletion a machine crash undoes is skipped on replay,
-      // since this writer's segment of that generation or a later one exists (see recover.ts).
+      // since this writer's segment holding that generation exists (see recover.ts).
     } catch (e) {
-      // Undo partial segments so the retry (same rows, next generation) cannot duplicate them.
+      // Undo partial segments so the retry (same rows, next generation, named after both) cannot duplicate them.
       for (const p of written) await removeFile(p).catch(() => undefined)
       for (const p of written) this.#catalog.forget(p)
-      this.#restore(batches, [], rows, bytes)
+      this.#restore(batches, [], rows, bytes, lo)
       throw new EntrenarError(ErrorCodes.SINK_FAILED, `${PREFIX}: writing ${rows} rows as segments failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
     } finally {
       this.#sealing = undefined
@@ -453,7 +458,8 @@ class Store implements ParquetStore {
   }
 
   /** Puts rows of a failed seal back in front of the buffer (they are still in the WAL when `frames` is empty). */
-  #restore(batches: RecordBatch[], frames: Uint8Array[], rows: number, bytes: number): void {
+  #restore(batches: RecordBatch[], frames: Uint8Array[], rows: number, bytes: number, fromGen: number): void {
+    this.#carriedGen = Math.min(this.#carriedGen ?? fromGen, fromGen)
     this.#buffer = batches.concat(this.#buffer)
     this.#pending = frames.concat(this.#pending)
     this.#bufferRows += rows

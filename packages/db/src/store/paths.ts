@@ -106,6 +106,23 @@ export function genString(gen: number): string {
   return gen.toString().padStart(8, '0')
 }
 
+/**
+ * The segment sequence of a seal that holds the rows of WAL generations `lo..hi`: `genString(hi)` when
+ * `lo === hi` (every seal that did not follow a failed one), else `<lo>t<hi>` (a seal that took back the
+ * rows of failed ones). The name tells replay exactly which generations a segment holds.
+ */
+export function genRangeString(lo: number, hi: number): string {
+  return lo === hi ? genString(hi) : `${genString(lo)}t${genString(hi)}`
+}
+
+/** The WAL generations `[lo, hi]` a segment sequence holds (see {@link genRangeString}); undefined for compaction sequences. */
+export function parseGenRange(seq: string): readonly [number, number] | undefined {
+  const m = /^(\d+)(?:t(\d+))?$/.exec(seq)
+  if (!m) return undefined
+  const lo = Number(m[1])
+  return [lo, m[2] === undefined ? lo : Number(m[2])]
+}
+
 /** FNV-1a (Fowler, Noll, Vo) 32-bit hash of a string, as 8 hex digits: a short host tag. */
 export function fnv1a(text: string): string {
   let h = 0x811c9dc5

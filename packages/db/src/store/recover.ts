@@ -4,7 +4,7 @@ import { claimByRename, crc32, fileMtimeMs, fsyncDir, hostName, join, listDir, m
 import { decodeWal } from '../wal/codec.js'
 import type { Catalog } from './catalog.js'
 import { type Liveness, WRITERS_DIR } from './lease.js'
-import { claimName, fnv1a, genString, parseClaimName, parseLeaseName, parseSegmentName, parseWalName, segmentName } from './paths.js'
+import { claimName, fnv1a, genString, parseClaimName, parseGenRange, parseLeaseName, parseSegmentName, parseWalName, segmentName } from './paths.js'
 import { byRun, writeRunSegment } from './segments.js'
 
 /** What WAL recovery did. */
@@ -43,9 +43,10 @@ export const SWEPT_MARKER = 'temps.swept'
  * `<writer>.<gen>.wal.<me>.claim`: of several processes recovering at once exactly one wins the
  * rename. A claim whose claimer is gone (it died mid-replay) is claimed again the same way and
  * replayed from the start. Each WAL generation `g` of writer `W` becomes, per run, the segment
- * `part-W-<g>.parquet`, unless a segment `part-W-<g'>` with `g' ≥ g` already holds that run's rows
- * (present or replaced by a compaction): replay is idempotent, so an interrupted replay, taken over,
- * never duplicates rows. A torn tail (a crash mid-append) is reported as `ENTRENAR_DB_CORRUPT`; its
+ * `part-W-<g>.parquet`, unless a segment of `W` that holds generation `g` already holds that run's rows
+ * (`part-W-<g>`, or `part-W-<lo>t<hi>` with `lo ≤ g ≤ hi` written by a seal that took back the rows of a
+ * failed one; present or replaced by a compaction): replay is idempotent, so an interrupted replay, taken
+ * over, never duplicates rows, and generations may be replayed in any order. A torn tail (a crash mid-append) is reported as `ENTRENAR_DB_CORRUPT`; its
  * intact frames are recovered and the file is moved to `corrupt/`. Leases of gone writers that own
  * no file any more are deleted.
  */
@@ -126,10 +127,14 @@ async function replay(
   for (const [runId, batches] of byRun(scan.batches)) {
     const n = batches.reduce((s, b) => s + b.length, 0)
     if (n === 0) continue
+    // Only a segment that holds this very generation counts. A later generation's segment proves nothing:
+    // recoveries replay a writer's generations in any order (several at once, or one taking over a claim
+    // whose claimer died while another replayed the next generation).
     const done = (await catalog.allSegments(runId)).some((s) =>
       [s.name, ...s.replaces].some((x) => {
         const p = parseSegmentName(x)
-        return p?.writer === writer && /^\d+$/.test(p.seq) && Number(p.seq) >= gen
+        const range = p?.writer === writer ? parseGenRange(p.seq) : undefined
+        return range !== undefined && range[0] <= gen && gen <= range[1]
       }),
     )
     if (done) {
