@@ -2,7 +2,7 @@ import { NULL_INT32, type RecordBatch } from '@entrenar/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { crc32 } from '../src/node/io.js'
-import { decodeWal, encodeFrame, WAL_MAGIC } from '../src/wal/codec.js'
+import { decodeWal, encodeFrame, encodeFrames, MAX_FRAME_ROWS, WAL_MAGIC } from '../src/wal/codec.js'
 import { T0 } from './helpers/fixtures.js'
 
 const METRICS = ['loss', 'accuracy', 'learning_rate', 'gradient_norm', 'tokens_per_second', 'grad_scale', 'val_loss', 'lr_warmup']
@@ -125,6 +125,65 @@ describe('WAL frames', () => {
     )
   })
 
+  it('a frame of many rows whose every column is a constant or a stride (a learning rate logged at fixed intervals) is replayed, not refused for its small size', () => {
+    const n = 100_000
+    const timestampUs = new Float64Array(n)
+    const step = new Float64Array(n)
+    for (let i = 0; i < n; i++) {
+      timestampUs[i] = T0 + i * 1000
+      step[i] = i
+    }
+    const b: RecordBatch = {
+      runId: 'r',
+      length: n,
+      metricNames: ['learning_rate'],
+      tagSets: [],
+      timestampUs,
+      step,
+      value: new Float64Array(n).fill(3e-4),
+      metric: new Uint32Array(n),
+      epoch: new Int32Array(n).fill(NULL_INT32),
+      batch: new Int32Array(n).fill(NULL_INT32),
+      tagIndex: new Int32Array(n).fill(-1),
+    }
+    const frame = encodeFrame(b, crc32)
+    expect(frame.length).toBeLessThan(200) // far fewer bytes than rows: the columns are runs
+    const scan = decodeWal(file([frame, encodeFrame(loopBatch(0, 10), crc32)]), crc32)
+    expect(scan.reason).toBeUndefined()
+    expect(scan.batches.length).toBe(2)
+    expectSame(scan.batches[0]!, b)
+  })
+
+  it('a batch larger than a frame may hold is split into frames that replay to the same rows', () => {
+    const b = loopBatch(7, 1000)
+    const frames = encodeFrames(b, crc32, 300)
+    expect(frames.length).toBe(4)
+    const scan = decodeWal(file(frames), crc32)
+    expect(scan.reason).toBeUndefined()
+    expect(scan.batches.map((x) => x.length)).toEqual([300, 300, 300, 100])
+    expectSame(scan.batches.reduce((a, x) => concat(a, x)), b)
+    expect(encodeFrames(b, crc32)).toEqual([encodeFrame(b, crc32)])
+  })
+
+  it('a frame claiming more rows than any frame holds is reported without allocating them', () => {
+    const b = loopBatch(0, 100)
+    const frame = encodeFrame(b, crc32)
+    const text = new TextDecoder().decode(frame)
+    const at = text.indexOf('"n":100')
+    const big = String(MAX_FRAME_ROWS * 4)
+    const forged = new Uint8Array(frame.length + big.length - 3)
+    forged.set(frame.subarray(0, at + 4))
+    forged.set(new TextEncoder().encode(big), at + 4)
+    forged.set(frame.subarray(at + 7), at + 4 + big.length)
+    const view = new DataView(forged.buffer)
+    view.setUint32(4, forged.length - 12, true)
+    view.setUint32(12, view.getUint32(12, true) + big.length - 3, true)
+    view.setUint32(8, crc32(forged.subarray(12)), true)
+    const scan = decodeWal(file([forged]), crc32)
+    expect(scan.batches).toEqual([])
+    expect(scan.reason).toMatch(/row count \d+ is impossible/)
+  })
+
   it('a frame whose runs claim more rows than it holds is reported, never decoded into wrong rows', () => {
     const b = loopBatch(0, 100)
     const frame = encodeFrame(b, crc32)
@@ -141,3 +200,24 @@ describe('WAL frames', () => {
     expect(scan.reason).toMatch(/unreadable/)
   })
 })
+
+/** Two batches of one run with the same metric and tag lists, end to end. */
+function concat(a: RecordBatch, b: RecordBatch): RecordBatch {
+  const cat = <T extends Float64Array | Uint32Array | Int32Array>(x: T, y: T): T => {
+    const out = new (x.constructor as new (n: number) => T)(x.length + y.length)
+    out.set(x)
+    out.set(y, x.length)
+    return out
+  }
+  return {
+    ...a,
+    length: a.length + b.length,
+    timestampUs: cat(a.timestampUs, b.timestampUs),
+    step: cat(a.step, b.step),
+    value: cat(a.value, b.value),
+    metric: cat(a.metric, b.metric),
+    epoch: cat(a.epoch, b.epoch),
+    batch: cat(a.batch, b.batch),
+    tagIndex: cat(a.tagIndex, b.tagIndex),
+  }
+}

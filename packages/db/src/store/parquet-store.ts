@@ -18,7 +18,7 @@ import { crc32, ensureDir, fsyncDir, join, listDir, openAppend, type AppendFile,
 import { type Block, QueryScan, ScratchPool } from '../query/scan.js'
 import type { RowGroupInfo } from '../segment/read.js'
 import { SqlEngine } from '../sql/duckdb.js'
-import { WAL_MAGIC, encodeFrame } from '../wal/codec.js'
+import { WAL_MAGIC, encodeFrames } from '../wal/codec.js'
 import { Catalog, type ColumnName } from './catalog.js'
 import { type CompactionReport, compactRun, type RetentionReport, applyRetention } from './compact.js'
 import { type Lease, Liveness, startLease } from './lease.js'
@@ -281,14 +281,16 @@ class Store implements ParquetStore {
       this.#encoder.warm()
     }
     const own = ownBatch(batch)
-    const frame = encodeFrame(own, crc32)
+    const frames = encodeFrames(own, crc32)
     if (this.#bufferRows === 0) this.#oldestMs = Date.now()
     this.#buffer.push(own)
-    this.#pending.push(frame)
+    for (const f of frames) {
+      this.#pending.push(f)
+      this.#pendingBytes += f.length
+    }
     this.#seq++
     this.#bufferRows += own.length
     this.#bufferBytes += own.length * ROW_BYTES
-    this.#pendingBytes += frame.length
     if (this.#bufferRows >= this.#o.segmentRows || this.#bufferBytes + this.#pendingBytes >= this.#o.maxBufferBytes / 2) {
       void this.#scheduleSeal().catch((e: unknown) => {
         this.#backgroundError = e

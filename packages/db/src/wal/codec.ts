@@ -10,6 +10,12 @@ const FRAME_MAGIC = 0x32415745
 export const FRAME_HEADER = 12
 /** Bytes per row of a raw frame: 3 × f64 + 4 × 32-bit columns (the most a frame's columns take). */
 export const WAL_ROW_BYTES = 3 * 8 + 4 * 4
+/**
+ * Most rows in one frame (2^26: 2.7 GB of decoded columns). A frame's size says nothing about its row
+ * count (constant and stride columns take a few bytes for any number of rows), so replay bounds the count
+ * by this instead, and {@link encodeFrames} splits a larger batch into several frames.
+ */
+export const MAX_FRAME_ROWS = 2 ** 26
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
@@ -172,6 +178,32 @@ export function encodeFrame(batch: RecordBatch, crc32: (b: Uint8Array) => number
   return out
 }
 
+/** Encodes a batch as frames of at most `maxRows` rows each (one frame unless the batch is larger). */
+export function encodeFrames(batch: RecordBatch, crc32: (b: Uint8Array) => number, maxRows = MAX_FRAME_ROWS): Uint8Array[] {
+  if (batch.length <= maxRows) return [encodeFrame(batch, crc32)]
+  const out: Uint8Array[] = []
+  for (let lo = 0; lo < batch.length; lo += maxRows) {
+    const hi = Math.min(batch.length, lo + maxRows)
+    out.push(
+      encodeFrame(
+        {
+          ...batch,
+          length: hi - lo,
+          timestampUs: batch.timestampUs.subarray(lo, hi),
+          step: batch.step.subarray(lo, hi),
+          value: batch.value.subarray(lo, hi),
+          metric: batch.metric.subarray(lo, hi),
+          epoch: batch.epoch.subarray(lo, hi),
+          batch: batch.batch.subarray(lo, hi),
+          tagIndex: batch.tagIndex.subarray(lo, hi),
+        },
+        crc32,
+      ),
+    )
+  }
+  return out
+}
+
 /** The outcome of reading a WAL file: the intact frames and, if any, where and why it stopped. */
 export interface WalScan {
   readonly batches: RecordBatch[]
@@ -215,7 +247,8 @@ function decodeColumnar(payload: Uint8Array): RecordBatch {
   if (4 + hlen > payload.length) throw new Error(`header of ${hlen} bytes exceeds the payload`)
   const header = JSON.parse(dec.decode(payload.subarray(4, 4 + hlen))) as { r: string; n: number; m: string[]; t: Tags[] }
   const n = header.n
-  if (!Number.isSafeInteger(n) || n < 0 || n > payload.length * 8) throw new Error(`row count ${n} is impossible for ${payload.length} bytes`)
+  // Not bounded by the payload's size: constant and stride columns hold any number of rows in a few bytes.
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_FRAME_ROWS) throw new Error(`row count ${n} is impossible (at most ${MAX_FRAME_ROWS} rows a frame)`)
   let pos = 4 + hlen
   const need = (k: number): void => {
     if (pos + k > payload.length) throw new Error(`column data ends ${pos + k - payload.length} bytes past the payload`)
