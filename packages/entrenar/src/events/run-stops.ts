@@ -1,11 +1,17 @@
 import type { Andon } from '@entrenar/andon'
-import type { RecordBatch } from '@entrenar/core'
+import type { Decision, DriftEvent, RecordBatch } from '@entrenar/core'
 import type { RunStop, RunStops } from '@entrenar/serve'
 
 /** {@link RunStops} over one Andon per run, and what it holds. */
 export interface AndonRunStops extends RunStops {
   /** Runs with a live Andon (at most `maxRuns`). */
   readonly runs: number
+  /**
+   * Hands a drift event to the Andon of the run it belongs to (`event.runId`, made at need as a pushed
+   * point would make it): its incident is recorded under that run, and a drift its rules stop on stops
+   * that run only. Returns that Andon's decision.
+   */
+  observeEvent(event: DriftEvent & { readonly runId: string }): Decision
   /** Closes every live Andon (and waits for those closed on eviction). */
   close(): Promise<void>
 }
@@ -76,6 +82,12 @@ export function andonRunStops(make: (runId: string) => Andon, onError: (e: unkno
       const names = batch.metricNames
       for (let i = 0; i < batch.length; i++) andon.observeValue(names[batch.metric[i]!]!, batch.value[i]!, batch.step[i]!)
       if (e.stop === null) e.stop = stopOfAndon(andon)
+    },
+    observeEvent(event) {
+      const e = entryOf(event.runId)
+      const decision = e.andon.observe(event)
+      if (e.stop === null) e.stop = stopOfAndon(e.andon)
+      return decision
     },
     stopOf(runId: string) {
       return live.get(runId)?.stop ?? null
