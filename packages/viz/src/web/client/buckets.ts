@@ -123,6 +123,51 @@ export function onGrid(lines: readonly Buckets[], columns: number): Buckets[] {
   })
 }
 
+/** One unbroken stretch of a min–max band, as the vertices to draw (step x, the max edge, the min edge). */
+export interface BandRun {
+  readonly x: number[]
+  readonly max: number[]
+  readonly min: number[]
+}
+
+/**
+ * The min–max band of buckets `from … to-1` at half resolution: each stretch of buckets whose band
+ * can be drawn (`drawable(min, max)`; any other bucket breaks the band, as a gap breaks a line) with
+ * each pair of buckets as one vertex at the pair's middle x, holding the pair's larger max and smaller
+ * min, so no extreme is lost and a band only widens within its pair; a stretch's first and last vertex
+ * keep their bucket's x, so it ends where its line does (a stretch of two buckets keeps both). On a grid of the chart's pixel width (see
+ * {@link onGrid}) a pair is two pixels: half the vertices to build, fill and stroke, the same picture.
+ */
+export function halfResolutionBand(b: Pick<Buckets, 'x' | 'min' | 'max'>, from: number, to: number, drawable: (min: number, max: number) => boolean): BandRun[] {
+  const { x: bx, min: bmin, max: bmax } = b
+  const out: BandRun[] = []
+  let i = from
+  while (i < to) {
+    while (i < to && !drawable(bmin[i]!, bmax[i]!)) i++
+    if (i >= to) break
+    let j = i
+    while (j < to && drawable(bmin[j]!, bmax[j]!)) j++
+    const run: BandRun = { x: [], max: [], min: [] }
+    // Two buckets stay two vertices: one could not both start and end the stretch.
+    if (j - i === 2) {
+      out.push({ x: [bx[i]!, bx[i + 1]!], max: [bmax[i]!, bmax[i + 1]!], min: [bmin[i]!, bmin[i + 1]!] })
+      i = j
+      continue
+    }
+    for (let k = i; k < j; k += 2) {
+      const two = k + 1 < j
+      run.x.push(two ? (bx[k]! + bx[k + 1]!) / 2 : bx[k]!)
+      run.max.push(two && bmax[k + 1]! > bmax[k]! ? bmax[k + 1]! : bmax[k]!)
+      run.min.push(two && bmin[k + 1]! < bmin[k]! ? bmin[k + 1]! : bmin[k]!)
+    }
+    run.x[0] = bx[i]!
+    run.x[run.x.length - 1] = bx[j - 1]!
+    out.push(run)
+    i = j
+  }
+  return out
+}
+
 /** A uPlot data table: x, then one column of values per series (`null` a gap). */
 export type Table = readonly [readonly number[], ...(readonly (number | null | undefined)[])[]]
 
