@@ -68,6 +68,23 @@ describe('aligning many lines on few shared steps (client/buckets.ts alignOnFewX
   })
 })
 
+describe('aligning with a map (alignOnFewX(tables, map))', () => {
+  it('equals mapping every column first, then aligning', () => {
+    const v = fc.oneof({ weight: 6, arbitrary: fc.double({ min: -1e3, max: 1e3, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY) })
+    const table = fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 40 }).chain((xs) => {
+      const x = xs.slice().sort((a, b) => a - b)
+      return fc.array(v, { minLength: x.length, maxLength: x.length }).map((y): Table => [x, y])
+    })
+    const toPlot = (n: number): number | null => (n - n === 0 ? n : null)
+    fc.assert(
+      fc.property(fc.array(table, { minLength: 2, maxLength: 12 }), (tables) => {
+        const mappedFirst = tables.map((t): Table => [t[0], (t[1] as number[]).map(toPlot)])
+        expect(alignOnFewX(tables, toPlot)).toEqual(alignOnFewX(mappedFirst))
+      }),
+    )
+  })
+})
+
 describe('the min–max band at half resolution (client/buckets.ts halfResolutionBand)', () => {
   const finiteBand = (lo: number, hi: number) => lo - lo === 0 && hi - hi === 0
   it('covers every drawable bucket with its vertex pair, breaks at every other one, and has half the vertices', () => {

@@ -174,9 +174,11 @@ export type Table = readonly [readonly number[], ...(readonly (number | null | u
 /**
  * `uPlot.join` for tables that share few distinct x (lines put on one grid): the sorted union of
  * their x (each table's x ascending), each table's columns placed by a walk along it, `undefined` where a table has no such x
- * (as `join` marks alignment gaps, which a line spans; a `null` value stays a gap).
+ * (as `join` marks alignment gaps, which a line spans; a `null` value stays a gap). With `map`, each
+ * value is placed as `map(value)` (e.g. `null` for a non-finite one): the same table as mapping every
+ * column first, without building those columns (a hundred lines' worth of arrays to collect).
  */
-export function alignOnFewX(tables: readonly Table[]): Table {
+export function alignOnFewX(tables: readonly Table[], map?: (v: number) => number | null): Table {
   const seen = new Set<number>()
   for (const t of tables) for (const x of t[0]) seen.add(x)
   const xs = Float64Array.from(seen).sort()
@@ -193,7 +195,8 @@ export function alignOnFewX(tables: readonly Table[]): Table {
     for (let s = 1; s < t.length; s++) {
       const col = new Array<number | null | undefined>(xs.length).fill(undefined)
       const src = t[s] as readonly (number | null | undefined)[]
-      for (let i = 0; i < tx.length; i++) col[idx[i]!] = src[i]
+      if (map) for (let i = 0; i < tx.length; i++) col[idx[i]!] = map(src[i] as number)
+      else for (let i = 0; i < tx.length; i++) col[idx[i]!] = src[i]
       out.push(col)
     }
   }

@@ -146,7 +146,8 @@ export class ChartPanel {
       const sm = smoothing ? Array.from(smooth(Float64Array.from(b.x), Float64Array.from(b.value), smoothing), tr) : undefined
       // Many lines: one drawn line each (the smoothed one, or the last values), their min–max bands
       // drawn by #drawBands. Few lines: the band's edges, the last values and the smoothed line.
-      if (many) tables.push([b.x, sm ?? b.value.map(tr)])
+      // (Many: the last values are mapped by alignOnFewX as it places them, not copied here first.)
+      if (many) tables.push([b.x, sm ?? b.value])
       else tables.push(sm ? [b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr), sm] : [b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr)])
       for (let i = 0; i < b.x.length; i++) {
         rows += b.count[i]!
@@ -197,7 +198,7 @@ export class ChartPanel {
     const pad = (lo: number, hi: number): [number, number] => (log ? (uPlot.rangeLog(lo, hi, 10, false) as [number, number]) : (uPlot.rangeNum(lo, hi, 0.1, true) as [number, number]))
     const shared = model.yRange && !log && !model.clip ? model.yRange : undefined
     this.#yRange = clipRange ? (log ? [clipRange[0] / 1.05, clipRange[1] * 1.05] : [clipRange[0] - (clipRange[1] - clipRange[0]) * 0.02, clipRange[1] + (clipRange[1] - clipRange[0]) * 0.02]) : (shared ?? (yLo <= yHi ? pad(yLo, yHi) : log ? [1, 10] : [0, 1]))
-    const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : many ? (alignOnFewX(tables as unknown as Table[]) as unknown as uPlot.AlignedData) : uPlot.join(tables)
+    const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : many ? (alignOnFewX(tables as unknown as Table[], smoothing ? undefined : tr) as unknown as uPlot.AlignedData) : uPlot.join(tables)
     const shape = `${width}|${lines.map((l) => `${l.label}\u0000${l.color}`).join('|')}|${shared ? 'y' : ''}|${log ? 'log' : 'lin'}|${smoothing ? 'smooth' : 'raw'}`
     if (!this.#plot || shape !== this.#shape) {
       this.#plot?.destroy()
