@@ -146,8 +146,10 @@ describe('serve: drift goes to the Andon of its run', () => {
       expect(await remote.observe({ kind: 'drift', runId: 'remote-a', metric: 'val_loss', step: 42, detector: 'adwin', signal: 'drift', statistic: 3.5, timestampMs: 1_700_000_000_000 })).toBe('stop')
       expect(await statusOf(s.url, 'remote-a')).toMatchObject({ rule: 'drift', step: 42 })
       expect(await statusOf(s.url, 'remote-b')).toBeNull()
-      // The served (shared) Andon stays running: other runs and run-less events are not stopped by it.
-      expect(await remote.history()).toEqual([])
+      // The served Andon's history lists the incident (under its run), as /metrics counts it.
+      expect((await remote.history()).map((i) => [i.runId, i.rule, i.step, i.decision])).toEqual([['remote-a', 'drift', 42, 'stop']])
+      const metrics = await (await fetch(`${s.url}/metrics`)).text()
+      expect(metrics).toMatch(/_alerts_total\{[^}]*rule="drift"[^}]*run_id="remote-a"[^}]*\} 1/)
     } finally {
       expect(await s.stop()).toBe(0)
     }
