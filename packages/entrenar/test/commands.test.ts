@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createLineage } from '@entrenar/graph'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../src/index.js'
+import { openDriftLog } from '../src/node/drift-log.js'
 import { cli, startServe, tempDir } from './helpers.js'
 
 let dir: string
@@ -104,6 +105,31 @@ describe('dashboard', () => {
     const p = await cli(['dashboard', dir, '--png', png])
     expect(p.code).toBe(0)
     expect([...readFileSync(png).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47])
+  })
+})
+
+describe('dashboard --png with drift events', () => {
+  it('marks the change points of <dir>/drift/events.jsonl of the runs drawn', async () => {
+    const copy = tempDir()
+    cpSync(dir, copy, { recursive: true })
+    const png = join(copy, 'd.png')
+    const before = await cli(['--json', 'dashboard', copy, '--png', png, '--run', diverging])
+    expect(before.code).toBe(0)
+    expect(JSON.parse(before.out)).toMatchObject({ driftChangePoints: 0 })
+    const without = readFileSync(png)
+    const log = openDriftLog(copy, (e) => {
+      throw e
+    })
+    const event = { kind: 'drift', runId: diverging, metric: 'loss', step: 3, detector: 'page_hinkley', signal: 'drift', statistic: 40, timestampMs: 1_700_000_000_000 } as const
+    log.append(event)
+    log.append({ ...event, step: 4, signal: 'warning' })
+    log.append({ ...event, runId: healthy })
+    await log.close()
+    const after = await cli(['--json', 'dashboard', copy, '--png', png, '--run', diverging])
+    expect(after.code).toBe(0)
+    // One change point of the run drawn: not the warning, not the other run's.
+    expect(JSON.parse(after.out)).toMatchObject({ runs: [diverging], driftChangePoints: 1 })
+    expect(readFileSync(png).equals(without)).toBe(false)
   })
 })
 

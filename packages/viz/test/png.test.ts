@@ -1,10 +1,11 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { DriftEvent } from '@entrenar/core'
 import { PNG } from 'pngjs'
 import { describe, expect, it } from 'vitest'
 import { type ChartSpec, createSvgDashboard, createTerminalDashboard, renderPng, savePng } from '../src/index.js'
-import { fakeStream, trainingBatch } from './helpers.js'
+import { fakeStream, incidents, trainingBatch } from './helpers.js'
 
 function spec(withNaN: boolean): ChartSpec {
   const n = 500
@@ -79,3 +80,64 @@ describe('renderPng', () => {
     }
   })
 })
+
+describe('the PNG dashboard marks drift change points', () => {
+  // The theme's drift colour #6a00a8, allowing for anti-aliasing against the white background.
+  const isDrift = ([r, g, b]: number[]) => r! >= 70 && r! <= 150 && g! < 70 && b! >= 120 && b! - r! > 40
+  const driftPixels = (img: PNG, x0: number, x1: number) => {
+    let n = 0
+    for (let y = 0; y < img.height; y++) for (let x = Math.max(0, x0); x <= Math.min(img.width - 1, x1); x++) if (isDrift(px(img, x, y))) n++
+    return n
+  }
+  const event = (over: Partial<DriftEvent>): DriftEvent => ({ kind: 'drift', runId: 'run-1', metric: 'loss', step: 800, detector: 'page_hinkley', signal: 'drift', statistic: 51.2, timestampMs: 1_700_000_000_000, ...over })
+  const draw = async (driftEvents: DriftEvent[] | undefined) => {
+    const dash = createSvgDashboard()
+    dash.update({ batch: trainingBatch(), incidents: incidents() })
+    if (driftEvents) dash.update({ driftEvents })
+    const dir = await mkdtemp(join(tmpdir(), 'viz-drift-'))
+    try {
+      await dash.savePng(join(dir, 'dash.png'))
+      return { svg: dash.render(), img: decode(await readFile(join(dir, 'dash.png'))) }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('draws a drift mark at the change point and a key, and nothing for warnings or runs and metrics not drawn', async () => {
+    const { svg, img } = await draw([
+      event({}),
+      event({ step: 1200, signal: 'warning' }), // not a change point
+      event({ runId: 'other', step: 1000 }), // a run not in the picture
+      event({ metric: 'throughput', step: 500 }), // a metric without a panel
+    ])
+    const marks = [...svg.matchAll(/<g class="marker drift"><path d="M([\d.]+) /g)].map((m) => Number(m[1]))
+    expect(marks).toHaveLength(1)
+    expect(svg).toContain('drift: page_hinkley')
+    expect(svg).toContain('class="drift-key"')
+    // The title counts the change points of the runs drawn (the one on an undrawn metric too).
+    expect(svg).toContain('2 drift change points')
+    // The mark sits at step 800 of the loss panel (plot from x = 78 to 584 over steps 0..1999).
+    expect(marks[0]).toBeCloseTo(78 + (800 / 1999) * 506, 0)
+    const x = Math.round(marks[0]!)
+    expect(driftPixels(img, x - 6, x + 6)).toBeGreaterThan(40)
+    // Nowhere else but the key under the loss plot's left end: not in the accuracy panel.
+    expect(driftPixels(img, 600, 1199)).toBe(0)
+    // Drawn in its own colour: the Andon's drift incident at step 800 keeps its warning colour beside it.
+    expect(svg).toContain('<g class="marker incident">')
+  })
+
+  it('draws none without drift events (same frame otherwise)', async () => {
+    const { svg, img } = await draw(undefined)
+    expect(svg).not.toContain('marker drift')
+    expect(svg).not.toContain('drift-key')
+    expect(driftPixels(img, 0, img.width - 1)).toBe(0)
+  })
+
+  it('skips malformed drift events', async () => {
+    const dash = createSvgDashboard()
+    dash.update({ batch: trainingBatch() })
+    dash.update({ driftEvents: [event({ step: Number.NaN }), { nonsense: true } as never, event({ signal: 'bogus' as never }), event({ step: 300 })] })
+    expect([...dash.render().matchAll(/class="marker drift"/g)]).toHaveLength(1)
+  })
+})
+

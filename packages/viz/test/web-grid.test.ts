@@ -2,7 +2,7 @@ import { shapeSeries } from '@entrenar/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import uPlot from 'uplot'
-import { alignOnFewX, type Buckets, bucketsOf, onGrid, type Table } from '../src/web/client/buckets.js'
+import { alignOnFewX, type Buckets, bucketsOf, halfResolutionBand, onGrid, type Table } from '../src/web/client/buckets.js'
 
 /** The minmax-last buckets of a run of `n` steps from `from` (core's shaping, as the store answers). */
 function run(id: string, from: number, values: readonly number[], points: number): Buckets {
@@ -65,5 +65,87 @@ describe('aligning many lines on few shared steps (client/buckets.ts alignOnFewX
         expect(alignOnFewX(tables).map((c) => Array.from(c))).toEqual(joined.map((c) => Array.from(c as ArrayLike<number | null | undefined>)))
       }),
     )
+  })
+})
+
+describe('aligning with a map (alignOnFewX(tables, map))', () => {
+  it('equals mapping every column first, then aligning', () => {
+    const v = fc.oneof({ weight: 6, arbitrary: fc.double({ min: -1e3, max: 1e3, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY) })
+    const table = fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 40 }).chain((xs) => {
+      const x = xs.slice().sort((a, b) => a - b)
+      return fc.array(v, { minLength: x.length, maxLength: x.length }).map((y): Table => [x, y])
+    })
+    const toPlot = (n: number): number | null => (n - n === 0 ? n : null)
+    fc.assert(
+      fc.property(fc.array(table, { minLength: 2, maxLength: 12 }), (tables) => {
+        const mappedFirst = tables.map((t): Table => [t[0], (t[1] as number[]).map(toPlot)])
+        expect(alignOnFewX(tables, toPlot)).toEqual(alignOnFewX(mappedFirst))
+      }),
+    )
+  })
+})
+
+describe('the min–max band at half resolution (client/buckets.ts halfResolutionBand)', () => {
+  const finiteBand = (lo: number, hi: number) => lo - lo === 0 && hi - hi === 0
+  it('covers every drawable bucket with its vertex pair, breaks at every other one, and has half the vertices', () => {
+    fc.assert(
+      fc.property(fc.array(runArb, { minLength: 1, maxLength: 6 }), fc.integer({ min: 5, max: 80 }), (runs, columns) => {
+        const lines = onGrid(runs.map((r, i) => run(`r${i}`, r.from, r.values, 37)), columns)
+        for (const b of lines) {
+          const n = b.x.length
+          const band = halfResolutionBand(b, 0, n, finiteBand)
+          // The stretches are exactly the maximal runs of drawable buckets, in order.
+          const stretches: [number, number][] = []
+          for (let i = 0; i < n; ) {
+            if (!finiteBand(b.min[i]!, b.max[i]!)) {
+              i++
+              continue
+            }
+            let j = i
+            while (j < n && finiteBand(b.min[j]!, b.max[j]!)) j++
+            stretches.push([i, j])
+            i = j
+          }
+          expect(band).toHaveLength(stretches.length)
+          band.forEach((r, s) => {
+            const [i, j] = stretches[s]!
+            if (j - i === 2) {
+              // Two buckets stay as they are (one vertex could not both start and end the stretch).
+              expect(r).toEqual({ x: b.x.slice(i, j), max: b.max.slice(i, j), min: b.min.slice(i, j) })
+              return
+            }
+            expect(r.x).toHaveLength(Math.ceil((j - i) / 2))
+            // Ends where the line does; x in order; each vertex holds its pair's extremes.
+            expect(r.x[0]).toBe(b.x[i])
+            expect(r.x[r.x.length - 1]).toBe(b.x[j - 1])
+            for (let k = 1; k < r.x.length; k++) expect(r.x[k]!).toBeGreaterThanOrEqual(r.x[k - 1]!)
+            for (let k = i; k < j; k++) {
+              const v = (k - i) >> 1
+              expect(r.max[v]!).toBeGreaterThanOrEqual(b.max[k]!)
+              expect(r.min[v]!).toBeLessThanOrEqual(b.min[k]!)
+            }
+            for (let v = 0; v < r.x.length; v++) {
+              const pair = [i + 2 * v, Math.min(j - 1, i + 2 * v + 1)]
+              expect(r.max[v]).toBe(Math.max(...pair.map((k) => b.max[k]!)))
+              expect(r.min[v]).toBe(Math.min(...pair.map((k) => b.min[k]!)))
+            }
+          })
+        }
+      }),
+    )
+  })
+
+  it('keeps a one-bucket spike and a one-bucket gap', () => {
+    const b = { x: [0, 1, 2, 3, 4, 5, 6], min: [1, 1, 1, 1, Number.NaN, 1, 1], max: [1, 1, 1, 50, Number.NaN, 1, 1] }
+    const band = halfResolutionBand(b, 0, 7, finiteBand)
+    // Buckets 0-1 and 2-3 are one vertex each (the spike kept); 5-6 stay two.
+    expect(band.map((r) => r.max)).toEqual([
+      [1, 50],
+      [1, 1],
+    ])
+    expect(band.map((r) => [r.x[0], r.x[r.x.length - 1]])).toEqual([
+      [0, 3],
+      [5, 6],
+    ])
   })
 })

@@ -1,12 +1,15 @@
 import type { RecordBatch } from '../batch.js'
 import type { Incident } from './alert.js'
+import type { DriftEvent } from './detector.js'
 
-/** What a dashboard receives: new points and/or new incidents. */
+/** What a dashboard receives: new points, new incidents and/or new drift events. */
 export interface DashboardFrame {
   /** New points to draw. */
   readonly batch?: RecordBatch
   /** New incidents, added to those already shown. */
   readonly incidents?: readonly Incident[]
+  /** New detector events (e.g. from `<dir>/drift/events.jsonl`), added to those already shown; change points (`signal: 'drift'`) are marked on the charts. */
+  readonly driftEvents?: readonly DriftEvent[]
 }
 
 /**

@@ -3,6 +3,7 @@ import { createLineage } from '@entrenar/graph'
 import { isLoopbackHost } from '@entrenar/core/node'
 import { createSvgDashboard, createTerminalDashboard, serveWebDashboard } from '@entrenar/viz'
 import { type Io, toJson, usage, warnOn } from '../io.js'
+import { readDriftEvents } from '../node/drift-log.js'
 import { openExistingStore, openStoreUrl, readIncidents } from '../node/store.js'
 
 /** Flags of `entrenar dashboard`. */
@@ -65,11 +66,16 @@ export async function dashboardCommand(dir: string, flags: DashboardFlags, io: I
     const batches: RecordBatch[] = await store.range(0, Number.MAX_SAFE_INTEGER, runs ? { runs } : {})
     const incidents = runs ? runs.flatMap((r) => readIncidents(dir, r)) : readIncidents(dir)
     if (flags.png) {
+      // Drift change points come from <dir>/drift/events.jsonl, as in the web dashboard and the HTML report.
+      const drift = readDriftEvents(dir)
+      if (drift.malformed > 0) io.err(`warning: ${drift.malformed} unreadable line(s) in ${dir}/drift/events.jsonl skipped\n`)
+      const wanted = runs ? new Set(runs) : undefined
+      const driftEvents = wanted ? drift.events.filter((e) => e.runId !== undefined && wanted.has(e.runId)) : drift.events
       const dash = createSvgDashboard({ title: `Entrenar: ${runs?.join(', ') ?? dir}` })
       for (const batch of batches) dash.update({ batch })
-      dash.update({ incidents })
+      dash.update({ incidents, driftEvents })
       await dash.savePng(flags.png)
-      if (io.json) io.out(toJson({ png: flags.png, runs: batches.map((b) => b.runId) }))
+      if (io.json) io.out(toJson({ png: flags.png, runs: batches.map((b) => b.runId), driftChangePoints: driftEvents.filter((e) => e.signal === 'drift').length }))
       else io.out(`dashboard written to ${flags.png}\n`)
       return 0
     }

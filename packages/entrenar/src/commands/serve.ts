@@ -88,9 +88,10 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
     (e) => warnOn(io)(toEntrenarError(e, ErrorCodes.INTERNAL, 'entrenar serve: closing a run\'s Andon')),
   )
   // Drift events the served Andon observes (from detectors run on ingest below, or from remote monitors
-  // over /v1/andon/observe) are kept with the runs in <dir>/drift/events.jsonl, as autoMonitor keeps its own.
+  // over /v1/andon/observe) are kept with the runs in <dir>/drift/events.jsonl, as autoMonitor keeps its own,
+  // and decided by the Andon of the run they name: a drift stop (when the rules say so) stops that run only.
   const driftLog = openDriftLog(dir, (e) => warnOn(io)(toEntrenarError(e, ErrorCodes.SINK_FAILED, `entrenar serve: writing ${driftEventsPath(dir)}`)))
-  const andon = recordingPolicy(rules, (e) => driftLog.append(e))
+  const andon = recordingPolicy(rules, (e) => driftLog.append(e), (e) => runStops.observeEvent(e))
   // Points pushed by programs without a monitor get autoMonitor's default detectors.
   const up = [() => pageHinkley({ mode: 'up' })]
   const detection = flags.detect === false ? undefined : ingestDetection({ loss: up, val_loss: up }, (e) => andon.observe(e))

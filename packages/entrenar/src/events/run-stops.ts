@@ -1,13 +1,26 @@
 import type { Andon } from '@entrenar/andon'
-import type { RecordBatch } from '@entrenar/core'
+import type { Decision, DriftEvent, Incident, RecordBatch } from '@entrenar/core'
 import type { RunStop, RunStops } from '@entrenar/serve'
 
 /** {@link RunStops} over one Andon per run, and what it holds. */
 export interface AndonRunStops extends RunStops {
   /** Runs with a live Andon (at most `maxRuns`). */
   readonly runs: number
+  /**
+   * Hands a drift event to the Andon of the run it belongs to (`event.runId`, made at need as a pushed
+   * point would make it): its incident is recorded under that run, and a drift its rules stop on stops
+   * that run only. Returns that Andon's decision and the incident it recorded, if any.
+   */
+  observeEvent(event: DriftEvent & { readonly runId: string }): RoutedDecision
   /** Closes every live Andon (and waits for those closed on eviction). */
   close(): Promise<void>
+}
+
+/** What a run's Andon made of an event routed to it. */
+export interface RoutedDecision {
+  readonly decision: Decision
+  /** The incident it recorded (none when the rules ignore, throttle or deduplicate the event). */
+  readonly incident: Incident | undefined
 }
 
 interface Entry {
@@ -76,6 +89,17 @@ export function andonRunStops(make: (runId: string) => Andon, onError: (e: unkno
       const names = batch.metricNames
       for (let i = 0; i < batch.length; i++) andon.observeValue(names[batch.metric[i]!]!, batch.value[i]!, batch.step[i]!)
       if (e.stop === null) e.stop = stopOfAndon(andon)
+    },
+    observeEvent(event) {
+      const e = entryOf(event.runId)
+      const before = e.andon.history()
+      const decision = e.andon.observe(event)
+      const after = e.andon.history()
+      // One event records at most one incident, as the newest of the history (which may be at its cap).
+      const last = after[after.length - 1]
+      const incident = last !== undefined && last !== before[before.length - 1] ? last : undefined
+      if (e.stop === null) e.stop = stopOfAndon(e.andon)
+      return { decision, incident }
     },
     stopOf(runId: string) {
       return live.get(runId)?.stop ?? null

@@ -1,4 +1,4 @@
-import type { DashboardFrame, Incident, RecordBatch } from '@entrenar/core'
+import type { DashboardFrame, DriftEvent, Incident, RecordBatch } from '@entrenar/core'
 import { createSeriesBuffer, type SeriesBuffer } from '../series/buffer.js'
 import { splitOf } from './split.js'
 
@@ -18,8 +18,12 @@ export interface SeriesEntry {
 /** Most incidents kept for the timeline (older ones are counted, not kept). */
 export const MAX_INCIDENTS = 10_000
 
+/** Most drift events kept for the markers (older ones are counted, not kept). */
+export const MAX_DRIFT_EVENTS = 10_000
+
 /**
- * The state every dashboard draws from: series by key in first-seen order, plus the incidents.
+ * The state every dashboard draws from: series by key in first-seen order, plus the incidents and
+ * the drift events.
  * `version` changes on every change so renderers can cache.
  */
 export interface RunData {
@@ -28,6 +32,10 @@ export interface RunData {
   readonly incidents: readonly Incident[]
   /** Incidents dropped beyond {@link MAX_INCIDENTS}. */
   readonly droppedIncidents: number
+  /** Detector events, oldest first (at most {@link MAX_DRIFT_EVENTS}). */
+  readonly driftEvents: readonly DriftEvent[]
+  /** Drift events dropped beyond {@link MAX_DRIFT_EVENTS}. */
+  readonly droppedDriftEvents: number
   readonly runIds: readonly string[]
   /** Folds a frame in. Invalid parts are skipped and counted, never thrown. */
   apply(frame: DashboardFrame): void
@@ -63,6 +71,22 @@ function validBatch(b: unknown): b is RecordBatch {
   )
 }
 
+const SIGNALS = new Set(['warning', 'drift', 'invalid'])
+
+function validDriftEvent(e: unknown): e is DriftEvent {
+  if (typeof e !== 'object' || e === null) return false
+  const d = e as Partial<DriftEvent>
+  return (
+    typeof d.metric === 'string' &&
+    typeof d.detector === 'string' &&
+    typeof d.step === 'number' &&
+    Number.isFinite(d.step) &&
+    typeof d.signal === 'string' &&
+    SIGNALS.has(d.signal) &&
+    (d.runId === undefined || typeof d.runId === 'string')
+  )
+}
+
 class Data implements RunData {
   readonly #maxPoints: number
   #version = 0
@@ -70,6 +94,8 @@ class Data implements RunData {
   #byKey = new Map<string, SeriesEntry>()
   #incidents: Incident[] = []
   #dropped = 0
+  #drift: DriftEvent[] = []
+  #droppedDrift = 0
   #rejected = 0
   #runIds: string[] = []
 
@@ -88,6 +114,12 @@ class Data implements RunData {
   }
   get droppedIncidents(): number {
     return this.#dropped
+  }
+  get driftEvents(): readonly DriftEvent[] {
+    return this.#drift
+  }
+  get droppedDriftEvents(): number {
+    return this.#droppedDrift
   }
   get runIds(): readonly string[] {
     return this.#runIds
@@ -115,6 +147,20 @@ class Data implements RunData {
           const extra = this.#incidents.length - MAX_INCIDENTS
           this.#incidents.splice(0, extra)
           this.#dropped += extra
+        }
+        this.#version++
+      } else this.#rejected++
+    }
+    if (frame.driftEvents !== undefined) {
+      if (Array.isArray(frame.driftEvents)) {
+        for (const e of frame.driftEvents) {
+          if (validDriftEvent(e)) this.#drift.push(e)
+          else this.#rejected++
+        }
+        if (this.#drift.length > MAX_DRIFT_EVENTS) {
+          const extra = this.#drift.length - MAX_DRIFT_EVENTS
+          this.#drift.splice(0, extra)
+          this.#droppedDrift += extra
         }
         this.#version++
       } else this.#rejected++

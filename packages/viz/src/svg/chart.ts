@@ -29,7 +29,11 @@ export interface ChartMarker {
   readonly label: string
   /** Severity, which sets the colour. */
   readonly level?: AlertLevel
-  /** `stop`: the step the Andon stopped the run (solid, labelled "stop"); `drift`: a detector's change point (dotted); default `incident` (dashed). */
+  /**
+   * `stop`: the step the Andon stopped the run (solid, labelled "stop"); `drift`: a detector's change point
+   * (dotted, in the theme's drift colour, with a diamond just above the x axis and a key under the plot);
+   * default `incident` (dashed).
+   */
   readonly kind?: 'incident' | 'stop' | 'drift'
 }
 
@@ -267,17 +271,28 @@ export function drawChart(
   }
 
   // Alert and drift markers.
+  let drifts = 0
   for (const m of opts.markers ?? []) {
     if (!hasX || !(m.x >= x0 && m.x <= x1)) continue
     const kind = m.kind ?? 'incident'
-    const color = t.levels[m.level ?? 'warning'] ?? t.marker
+    // A drift change point has its own colour, so it never reads as an alert of the same level.
+    const color = kind === 'drift' ? t.drift : (t.levels[m.level ?? 'warning'] ?? t.marker)
     const x = n1(px(m.x))
-    // The stop step solid and heavier, a drift change point dotted, other incidents dashed; the label
-    // inside the plot, right of the line (above it, it would collide with the legend).
+    // The stop step solid and heavier, a drift change point dotted under a diamond, other incidents
+    // dashed; the label inside the plot, right of the line (above it, it would collide with the legend).
     const line = kind === 'stop' ? 'stroke-width="2"' : kind === 'drift' ? 'stroke-width="1.5" stroke-dasharray="1 3"' : 'stroke-width="1.25" stroke-dasharray="3 3"'
     const label = kind === 'stop' ? `stop: ${m.label}` : kind === 'drift' ? `drift: ${m.label}` : m.label
+    const diamond = kind === 'drift' ? `<path d="M${x} ${n1(bottom - 12)}l5 6l-5 6l-5 -6z" fill="${color}"/>` : ''
+    if (kind === 'drift') drifts++
     parts.push(
-      `<g class="marker ${kind}"><path d="M${x} ${n1(top)}V${n1(bottom)}" stroke="${color}" ${line}/><text x="${n1(px(m.x) + 3)}" y="${n1(top + 11)}" font-size="10" fill="${color}">${esc(label)}</text></g>`,
+      `<g class="marker ${kind}"><path d="M${x} ${n1(top)}V${n1(bottom)}" stroke="${color}" ${line}/>${diamond}<text x="${n1(px(m.x) + 3)}" y="${n1(top + 11)}" font-size="10" fill="${color}">${esc(label)}</text></g>`,
+    )
+  }
+  // What the drift marks mean, under the plot's left end (the NaN key takes the right end).
+  if (drifts > 0) {
+    const ky = bottom + 34
+    parts.push(
+      `<g class="drift-key" font-size="11" fill="${t.drift}"><path d="M${n1(left)} ${n1(ky - 10)}l4 5l-4 5l-4 -5z"/><path d="M${n1(left + 8)} ${n1(ky - 5)}h16" stroke="${t.drift}" stroke-width="1.5" stroke-dasharray="1 3"/><text x="${n1(left + 28)}" y="${n1(ky)}">drift change point${drifts > 1 ? ` (${drifts})` : ''}</text></g>`,
     )
   }
   if (!hasX) parts.push(`<text x="${n1((left + right) / 2)}" y="${n1((top + bottom) / 2)}" text-anchor="middle" font-size="13" fill="${t.axis}">no data</text>`)

@@ -1,4 +1,4 @@
-import type { Incident } from '@entrenar/core'
+import type { DriftEvent, Incident } from '@entrenar/core'
 import { runColors } from '../chart/run-colors.js'
 import type { PanelSpec } from '../model/panels.js'
 import { resolvePanels, seriesLabel } from '../model/panels.js'
@@ -32,6 +32,22 @@ export function markersFor(incidents: readonly Incident[], metrics: readonly str
     if (typeof i.step !== 'number') continue
     if (i.metric !== undefined && !metrics.includes(i.metric) && !bases.includes(i.metric)) continue
     out.push({ x: i.step, label: i.rule, level: i.level, kind: i.decision === 'stop' ? 'stop' : 'incident' })
+  }
+  return out
+}
+
+/**
+ * Markers of the drift change points (`signal: 'drift'`) on a panel's metrics, of the runs drawn: one
+ * dotted `drift` mark each, labelled with the detector (and the run, when several are drawn).
+ */
+export function driftMarkersFor(events: readonly DriftEvent[], metrics: readonly string[], bases: readonly string[], runIds: readonly string[]): ChartMarker[] {
+  const out: ChartMarker[] = []
+  for (const d of events) {
+    if (d.signal !== 'drift') continue
+    if (!metrics.includes(d.metric) && !bases.includes(d.metric)) continue
+    if (d.runId !== undefined && !runIds.includes(d.runId)) continue
+    const label = runIds.length > 1 && d.runId !== undefined ? `${d.runId} ${d.detector}` : d.detector
+    out.push({ x: d.step, label, level: d.severity === 'high' ? 'error' : 'warning', kind: 'drift' })
   }
   return out
 }
@@ -75,7 +91,7 @@ export function panelDrawables(series: readonly SeriesEntry[], smoothing: Smooth
 
 /**
  * The dashboard as one SVG document: a title bar with run, points and alert counts, then the
- * panels in a grid, each with its incidents as markers.
+ * panels in a grid, each with its incidents and drift change points as markers.
  */
 export function renderDashboardSvg(data: RunData, layout: SvgDashboardLayout): string {
   const panels = resolvePanels(layout.panels, data, layout.maxPanels, layout.smoothing)
@@ -90,11 +106,13 @@ export function renderDashboardSvg(data: RunData, layout: SvgDashboardLayout): s
   let points = 0
   for (const s of data.series) points += s.data.stats().count
   const stops = data.incidents.filter((i) => i.decision === 'stop' && typeof i.step === 'number')
+  const changePoints = data.driftEvents.filter((d) => d.signal === 'drift' && (d.runId === undefined || data.runIds.includes(d.runId))).length
   const summary = [
     data.runIds.length === 1 ? `run ${data.runIds[0]}` : `${data.runIds.length} runs`,
     `${data.series.length} series`,
     `${points} points`,
     `${data.incidents.length + data.droppedIncidents} alerts`,
+    ...(changePoints > 0 ? [`${changePoints} drift change point${changePoints === 1 ? '' : 's'}`] : []),
     ...(stops.length > 0 ? [`stopped at step ${stops[0]!.step}`] : []),
   ].join(' · ')
   const colors = colorsOf(data, theme.palette)
@@ -112,7 +130,7 @@ export function renderDashboardSvg(data: RunData, layout: SvgDashboardLayout): s
         title: `${p.title} (${smoothingLabel(p.smoothing)}${p.yScale === 'log' ? ', log y' : ''})`,
         xLabel: 'step',
         yLabel: yAxisLabel(p.title, metrics),
-        markers: markersFor(data.incidents, metrics, bases),
+        markers: [...markersFor(data.incidents, metrics, bases), ...driftMarkersFor(data.driftEvents, metrics, bases, data.runIds)],
         yScale: p.yScale,
         theme,
         id: `p${i}`,

@@ -123,15 +123,62 @@ export function onGrid(lines: readonly Buckets[], columns: number): Buckets[] {
   })
 }
 
+/** One unbroken stretch of a min–max band, as the vertices to draw (step x, the max edge, the min edge). */
+export interface BandRun {
+  readonly x: number[]
+  readonly max: number[]
+  readonly min: number[]
+}
+
+/**
+ * The min–max band of buckets `from … to-1` at half resolution: each stretch of buckets whose band
+ * can be drawn (`drawable(min, max)`; any other bucket breaks the band, as a gap breaks a line) with
+ * each pair of buckets as one vertex at the pair's middle x, holding the pair's larger max and smaller
+ * min, so no extreme is lost and a band only widens within its pair; a stretch's first and last vertex
+ * keep their bucket's x, so it ends where its line does (a stretch of two buckets keeps both). On a grid of the chart's pixel width (see
+ * {@link onGrid}) a pair is two pixels: half the vertices to build, fill and stroke, the same picture.
+ */
+export function halfResolutionBand(b: Pick<Buckets, 'x' | 'min' | 'max'>, from: number, to: number, drawable: (min: number, max: number) => boolean): BandRun[] {
+  const { x: bx, min: bmin, max: bmax } = b
+  const out: BandRun[] = []
+  let i = from
+  while (i < to) {
+    while (i < to && !drawable(bmin[i]!, bmax[i]!)) i++
+    if (i >= to) break
+    let j = i
+    while (j < to && drawable(bmin[j]!, bmax[j]!)) j++
+    const run: BandRun = { x: [], max: [], min: [] }
+    // Two buckets stay two vertices: one could not both start and end the stretch.
+    if (j - i === 2) {
+      out.push({ x: [bx[i]!, bx[i + 1]!], max: [bmax[i]!, bmax[i + 1]!], min: [bmin[i]!, bmin[i + 1]!] })
+      i = j
+      continue
+    }
+    for (let k = i; k < j; k += 2) {
+      const two = k + 1 < j
+      run.x.push(two ? (bx[k]! + bx[k + 1]!) / 2 : bx[k]!)
+      run.max.push(two && bmax[k + 1]! > bmax[k]! ? bmax[k + 1]! : bmax[k]!)
+      run.min.push(two && bmin[k + 1]! < bmin[k]! ? bmin[k + 1]! : bmin[k]!)
+    }
+    run.x[0] = bx[i]!
+    run.x[run.x.length - 1] = bx[j - 1]!
+    out.push(run)
+    i = j
+  }
+  return out
+}
+
 /** A uPlot data table: x, then one column of values per series (`null` a gap). */
 export type Table = readonly [readonly number[], ...(readonly (number | null | undefined)[])[]]
 
 /**
  * `uPlot.join` for tables that share few distinct x (lines put on one grid): the sorted union of
  * their x (each table's x ascending), each table's columns placed by a walk along it, `undefined` where a table has no such x
- * (as `join` marks alignment gaps, which a line spans; a `null` value stays a gap).
+ * (as `join` marks alignment gaps, which a line spans; a `null` value stays a gap). With `map`, each
+ * value is placed as `map(value)` (e.g. `null` for a non-finite one): the same table as mapping every
+ * column first, without building those columns (a hundred lines' worth of arrays to collect).
  */
-export function alignOnFewX(tables: readonly Table[]): Table {
+export function alignOnFewX(tables: readonly Table[], map?: (v: number) => number | null): Table {
   const seen = new Set<number>()
   for (const t of tables) for (const x of t[0]) seen.add(x)
   const xs = Float64Array.from(seen).sort()
@@ -148,7 +195,8 @@ export function alignOnFewX(tables: readonly Table[]): Table {
     for (let s = 1; s < t.length; s++) {
       const col = new Array<number | null | undefined>(xs.length).fill(undefined)
       const src = t[s] as readonly (number | null | undefined)[]
-      for (let i = 0; i < tx.length; i++) col[idx[i]!] = src[i]
+      if (map) for (let i = 0; i < tx.length; i++) col[idx[i]!] = map(src[i] as number)
+      else for (let i = 0; i < tx.length; i++) col[idx[i]!] = src[i]
       out.push(col)
     }
   }

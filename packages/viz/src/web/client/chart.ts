@@ -1,7 +1,7 @@
 import type { DriftEvent, Incident } from '@entrenar/core'
 import uPlot from 'uplot'
 import { type SmoothOptions, smooth } from '../../series/smooth.js'
-import { alignOnFewX, type Buckets, onGrid, type Table } from './buckets.js'
+import { alignOnFewX, type Buckets, halfResolutionBand, onGrid, type Table } from './buckets.js'
 import { h, replace, replaceAll } from './dom.js'
 import { alpha, formatNumber } from './format.js'
 
@@ -146,7 +146,8 @@ export class ChartPanel {
       const sm = smoothing ? Array.from(smooth(Float64Array.from(b.x), Float64Array.from(b.value), smoothing), tr) : undefined
       // Many lines: one drawn line each (the smoothed one, or the last values), their min–max bands
       // drawn by #drawBands. Few lines: the band's edges, the last values and the smoothed line.
-      if (many) tables.push([b.x, sm ?? b.value.map(tr)])
+      // (Many: the last values are mapped by alignOnFewX as it places them, not copied here first.)
+      if (many) tables.push([b.x, sm ?? b.value])
       else tables.push(sm ? [b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr), sm] : [b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr)])
       for (let i = 0; i < b.x.length; i++) {
         rows += b.count[i]!
@@ -197,7 +198,7 @@ export class ChartPanel {
     const pad = (lo: number, hi: number): [number, number] => (log ? (uPlot.rangeLog(lo, hi, 10, false) as [number, number]) : (uPlot.rangeNum(lo, hi, 0.1, true) as [number, number]))
     const shared = model.yRange && !log && !model.clip ? model.yRange : undefined
     this.#yRange = clipRange ? (log ? [clipRange[0] / 1.05, clipRange[1] * 1.05] : [clipRange[0] - (clipRange[1] - clipRange[0]) * 0.02, clipRange[1] + (clipRange[1] - clipRange[0]) * 0.02]) : (shared ?? (yLo <= yHi ? pad(yLo, yHi) : log ? [1, 10] : [0, 1]))
-    const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : many ? (alignOnFewX(tables as unknown as Table[]) as unknown as uPlot.AlignedData) : uPlot.join(tables)
+    const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : many ? (alignOnFewX(tables as unknown as Table[], smoothing ? undefined : tr) as unknown as uPlot.AlignedData) : uPlot.join(tables)
     const shape = `${width}|${lines.map((l) => `${l.label}\u0000${l.color}`).join('|')}|${shared ? 'y' : ''}|${log ? 'log' : 'lin'}|${smoothing ? 'smooth' : 'raw'}`
     if (!this.#plot || shape !== this.#shape) {
       this.#plot?.destroy()
@@ -364,13 +365,15 @@ export class ChartPanel {
    * The min–max bands of a chart of many lines: per line one polygon (the max edge forward, the
    * min edge back) per run of drawable buckets, filled faintly and outlined, so a one-bucket spike
    * stays visible. A bucket whose min or max cannot be drawn (NaN, ±Inf, ≤ 0 on a log axis) breaks
-   * the band as a gap breaks a line.
+   * the band as a gap breaks a line. The lines of such a chart sit on a grid of the chart's pixel
+   * width (see onGrid), so the bands are drawn at half that resolution (halfResolutionBand: each pair
+   * of buckets one vertex with the pair's extremes): half the vertices to build, fill and stroke.
    */
   #drawBands(u: uPlot): void {
     const model = this.#model
     if (!model || model.lines.length <= GRID_FROM_LINES) return
     let drawn = 0
-    const tr = model.yScale === 'log' ? toPlotLog : toPlot
+    const logY = model.yScale === 'log'
     const { ctx } = u
     const { left, top, width, height } = u.bbox
     const xLo = u.scales.x!.min ?? Number.NEGATIVE_INFINITY
@@ -386,11 +389,12 @@ export class ChartPanel {
     const sy = u.scales.y!
     const x0 = sx.min!
     const kx = (width / (sx.max! - x0)) || 0
-    const logY = model.yScale === 'log'
     const y0 = logY ? Math.log10(sy.min!) : sy.min!
     const ky = (height / ((logY ? Math.log10(sy.max!) : sy.max!) - y0)) || 0
     const X = (v: number): number => left + (v - x0) * kx
     const Y = logY ? (v: number): number => top + height - (Math.log10(v) - y0) * ky : (v: number): number => top + height - (v - y0) * ky
+    // A bucket's band can be drawn when its min and max can (finite; positive on a log axis).
+    const ok = logY ? (lo: number, hi: number): boolean => lo - lo === 0 && hi - hi === 0 && lo > 0 : (lo: number, hi: number): boolean => lo - lo === 0 && hi - hi === 0
     for (const line of model.lines) {
       const b = line.data
       const n = b.x.length
@@ -401,18 +405,13 @@ export class ChartPanel {
       while (to > from + 1 && b.x[to - 2]! > xHi) to--
       const path = new Path2D()
       let any = false
-      let i = from
-      while (i < to) {
-        while (i < to && (tr(b.max[i]!) === null || tr(b.min[i]!) === null)) i++
-        if (i >= to) break
-        let j = i
-        while (j < to && tr(b.max[j]!) !== null && tr(b.min[j]!) !== null) j++
-        path.moveTo(X(b.x[i]!), Y(b.max[i]!))
-        for (let k = i + 1; k < j; k++) path.lineTo(X(b.x[k]!), Y(b.max[k]!))
-        for (let k = j - 1; k >= i; k--) path.lineTo(X(b.x[k]!), Y(b.min[k]!))
+      for (const run of halfResolutionBand(b, from, to, ok)) {
+        const m = run.x.length
+        path.moveTo(X(run.x[0]!), Y(run.max[0]!))
+        for (let k = 1; k < m; k++) path.lineTo(X(run.x[k]!), Y(run.max[k]!))
+        for (let k = m - 1; k >= 0; k--) path.lineTo(X(run.x[k]!), Y(run.min[k]!))
         path.closePath()
         any = true
-        i = j
       }
       if (!any) continue
       drawn++
