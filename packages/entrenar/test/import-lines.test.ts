@@ -19,7 +19,7 @@ class Sink implements PointSink {
   batch = 0
   maxBatch = 0
   drains = 0
-  push(_metric: string, value: number): void {
+  push(_metric: string, value: number, _step: number, _timestampUs: number): void {
     this.points++
     if (!Number.isFinite(value)) this.nonFinite++
     this.batch++
