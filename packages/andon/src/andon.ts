@@ -4,8 +4,8 @@ import { PauseGate } from './engine/pause.js'
 import { Kind, type Rule, type Stage, testRule } from './engine/rule.js'
 import { handlersFromSpecs } from './handlers/from-spec.js'
 import { jsonlFileHandler } from './handlers/jsonl-file.js'
-import { incidentFromJsonLine } from './handlers/parse.js'
-import { incidentsPath, nodeProbes, readLinesFrom } from './node/io.js'
+import { readIncidentLogSync } from './node/incident-log.js'
+import { incidentsPath, nodeProbes } from './node/io.js'
 import { type CompiledRules, compileRules } from './rules/build.js'
 import { DEFAULTS } from './rules/defaults.js'
 import { Silences } from './silence/store.js'
@@ -334,21 +334,22 @@ class AndonImpl implements Andon {
   /**
    * The incidents already in the store's log become the start of the history: those of this run
    * (a resumed run), or all of them when no run id is set (a server watching the whole store).
-   * Unreadable lines are skipped; at most `maxHistory` are kept, the oldest counted as dropped.
+   * Unreadable lines are skipped and reported to `onError` with their count and the first one's code;
+   * at most `maxHistory` are kept, the oldest counted as dropped.
    */
   #reload(path: string): void {
-    let lines: string[]
+    let log: ReturnType<typeof readIncidentLogSync>
     try {
-      lines = readLinesFrom(path, 0).lines
+      log = readIncidentLogSync(path, this.#runId === undefined ? {} : { runId: this.#runId })
     } catch (e) {
       this.#dispatch.fail('incidents.jsonl reload', e)
       return
     }
-    for (const line of lines) {
-      if (!line.trim()) continue
-      const i = incidentFromJsonLine(line)
-      if (i === undefined || (this.#runId !== undefined && i.runId !== this.#runId)) continue
-      this.#record(i)
+    for (const i of log.incidents) this.#record(i)
+    if (log.unreadable > 0) {
+      const first = log.problems[0]
+      const where = first === undefined ? '' : ` (first: line ${first.line}, ${first.code}: ${first.reason})`
+      this.#dispatch.fail('incidents.jsonl reload', new EntrenarError(first?.code ?? 'ENTRENAR_ANDON_LINE_NOT_INCIDENT', `${log.unreadable} unreadable line(s) in ${path} skipped${where}`))
     }
   }
 

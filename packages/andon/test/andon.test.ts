@@ -150,7 +150,11 @@ describe('stopping the line', () => {
     await b.close()
     // a torn last line (a crash mid-append) and a hand edit are skipped
     writeFileSync(join(dir, 'andon', 'incidents.jsonl'), `${readFileSync(join(dir, 'andon', 'incidents.jsonl'), 'utf8')}not json\n{"level":"bogus"}\n{"level":"critical","rule":"non_f`)
-    const server = andon({ storeDir: dir })
+    const errors: unknown[] = []
+    const server = andon({ storeDir: dir, onError: (e) => errors.push(e) })
+    // ...and reported, not dropped silently: three lines, the first one's code and place named
+    expect(errors).toHaveLength(1)
+    expect(String((errors[0] as Error).message)).toMatch(/3 unreadable line\(s\) in .*incidents\.jsonl skipped \(first: line 3, ENTRENAR_ANDON_LINE_NOT_JSON/)
     expect(server.history().map((i) => [i.runId, i.metric, i.step, i.decision])).toEqual([
       ['run-a', 'loss', 7, 'stop'],
       ['run-b', 'loss', 3, 'stop'],

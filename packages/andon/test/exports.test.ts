@@ -1,4 +1,5 @@
 import * as andon from '@entrenar/andon'
+import * as andonNode from '@entrenar/andon/node'
 import { describe, expect, it } from 'vitest'
 
 describe('public API', () => {
@@ -37,6 +38,10 @@ describe('public API', () => {
         "webhookHandler",
       ]
     `)
+  })
+
+  it('pins the names of the node entry', () => {
+    expect(Object.keys(andonNode).sort()).toEqual(['INCIDENT_LOG_MAX_LINE_BYTES', 'readIncidentLog', 'readIncidentLogSync'])
   })
 
   it('rejects an invalid webhook URL at construction', () => {

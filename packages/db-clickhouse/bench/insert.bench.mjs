@@ -4,76 +4,17 @@
 // alternate between the two, each into a fresh table; both tables are checked to hold the same rows.
 // Usage: node bench/insert.bench.mjs (uses dist/; needs clickhouse-server). BENCH_ROWS (default 1_000_000),
 // BENCH_BATCH (default 10_000), BENCH_ROUNDS (default 3).
-import { spawn } from 'node:child_process'
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { createClient } from '@clickhouse/client'
-import { NULL_INT32, RecordBatchBuilder } from '@entrenar/core'
+import { NULL_INT32 } from '@entrenar/core'
 import { floatToBits, openClickHouseStore } from '@entrenar/db-clickhouse'
+import { benchBatches, fmt, load, startClickHouse } from './clickhouse.mjs'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const BATCH = Number(process.env.BENCH_BATCH ?? 10_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
-const RUNS = 100
-const METRICS = ['loss', 'accuracy', 'learning_rate', 'gradient_norm']
-const T0 = 1_700_000_000_000_000
-const root = mkdtempSync(join(tmpdir(), 'entrenar-ch-insert-'))
-const fmt = (x, d = 1) => x.toLocaleString('en-US', { maximumFractionDigits: d })
-
-const binary = ['/usr/bin/clickhouse-server', '/usr/sbin/clickhouse-server'].find((p) => {
-  try {
-    accessSync(p, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-})
-if (!binary) {
-  console.log('clickhouse-server is not installed (apt-get install clickhouse-server)')
-  process.exit(0)
-}
-const port = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port
-      s.close(() => resolve(p))
-    })
-  })
-const ch = join(root, 'ch')
-for (const d of ['data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(ch, d), { recursive: true })
-const [http, tcp] = [await port(), await port()]
-writeFileSync(
-  join(ch, 'config.xml'),
-  `<?xml version="1.0"?><yandex><logger><level>warning</level><console>1</console></logger><http_port>${http}</http_port><tcp_port>${tcp}</tcp_port><listen_host>127.0.0.1</listen_host><path>${ch}/data/</path><tmp_path>${ch}/tmp/</tmp_path><user_files_path>${ch}/user_files/</user_files_path><format_schema_path>${ch}/format_schemas/</format_schema_path><mark_cache_size>268435456</mark_cache_size><users_config>users.xml</users_config><default_profile>default</default_profile><default_database>default</default_database><timezone>UTC</timezone></yandex>`,
-)
-writeFileSync(
-  join(ch, 'users.xml'),
-  '<?xml version="1.0"?><yandex><profiles><default></default></profiles><users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users><quotas><default></default></quotas></yandex>',
-)
-const server = spawn(binary, [`--config-file=${join(ch, 'config.xml')}`], { cwd: ch, stdio: 'ignore' })
-const url = `http://127.0.0.1:${http}`
-for (;;) {
-  try {
-    if ((await fetch(`${url}/?query=SELECT%201`)).ok) break
-  } catch {}
-  await new Promise((r) => setTimeout(r, 100))
-}
-
-/** Batch `k`: rows of one run, every metric in turn. */
-function makeBatch(k) {
-  const run = `run-${String(k % RUNS).padStart(3, '0')}`
-  const b = new RecordBatchBuilder(run, BATCH)
-  const ids = METRICS.map((m) => b.metricId(m))
-  const base = Math.floor(k / RUNS) * BATCH
-  for (let i = 0; i < BATCH; i++) {
-    const row = base + i
-    b.append(ids[row % METRICS.length], Math.sin(row) + 1, Math.floor(row / METRICS.length), T0 + row * 10, -2147483648, -2147483648, -1)
-  }
-  return b.finish()
-}
-const batches = Array.from({ length: Math.ceil(ROWS / BATCH) }, (_, k) => makeBatch(k))
+const server = await startClickHouse('entrenar-ch-insert-')
+const url = server.url
+const batches = benchBatches(ROWS, BATCH)
 
 const rows = batches.length * BATCH
 const esc = (s) => s.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n').replaceAll('\r', '\\r').replaceAll('\0', '\\0')
@@ -99,7 +40,7 @@ const out = []
 for (let r = 0; r < ROUNDS; r++) {
   const a = await openClickHouseStore({ url, database: `rowbinary${r}` })
   const b = await openClickHouseStore({ url, database: `tsv${r}` })
-  const load = loadavg()
+  const loaded = load()
   const order = r % 2 ? ['tsv', 'rowbinary'] : ['rowbinary', 'tsv']
   const ms = {}
   for (const kind of order) {
@@ -115,12 +56,10 @@ for (let r = 0; r < ROUNDS; r++) {
   if (ca !== cb || !ca.startsWith(`${rows}\t`)) throw new Error(`the tables differ: ${ca} vs ${cb}`)
   await a.close()
   await b.close()
-  out.push(`| ${r + 1} | ${load.map((x) => fmt(x, 2)).join(' ')} | ${fmt(rows / (ms.rowbinary / 1000), 0)} | ${fmt(rows / (ms.tsv / 1000), 0)} | ${fmt(ms.tsv / ms.rowbinary, 2)}× |`)
+  out.push(`| ${r + 1} | ${loaded} | ${fmt(rows / (ms.rowbinary / 1000), 0)} | ${fmt(rows / (ms.tsv / 1000), 0)} | ${fmt(ms.tsv / ms.rowbinary, 2)}× |`)
 }
 await client.close()
-server.kill('SIGTERM')
-await new Promise((r) => server.once('exit', r))
-rmSync(root, { recursive: true, force: true })
+await server.stop()
 console.log(`${fmt(rows, 0)} rows in batches of ${fmt(BATCH, 0)}, acknowledged inserts`)
 console.log('| round | load 1/5/15 min | RowBinary (store), rows/s | TabSeparated (before), rows/s | RowBinary speed-up |')
 console.log('|---|---|---|---|---|')

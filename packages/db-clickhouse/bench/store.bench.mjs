@@ -8,77 +8,20 @@
 // Usage: npm run bench -w @entrenar/db-clickhouse (uses dist/ of core, db and db-clickhouse; needs clickhouse-server).
 // Scale: BENCH_ROWS (default 1_000_000), BENCH_BATCH (default 10_000), BENCH_ROUNDS (default 1: repeat the
 // whole comparison, each round on fresh stores, to see the spread on a loaded machine).
-import { spawn } from 'node:child_process'
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { RecordBatchBuilder } from '@entrenar/core'
 import { openStore } from '@entrenar/db'
 import { openClickHouseStore } from '@entrenar/db-clickhouse'
+import { benchBatches, fmt, METRICS, RUNS, startClickHouse } from './clickhouse.mjs'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const BATCH = Number(process.env.BENCH_BATCH ?? 10_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1)
-const RUNS = 100
-const METRICS = ['loss', 'accuracy', 'learning_rate', 'gradient_norm']
-const T0 = 1_700_000_000_000_000
-const root = mkdtempSync(join(tmpdir(), 'entrenar-ch-bench-'))
-const fmt = (x, d = 1) => x.toLocaleString('en-US', { maximumFractionDigits: d })
-
-const binary = ['/usr/bin/clickhouse-server', '/usr/sbin/clickhouse-server'].find((p) => {
-  try {
-    accessSync(p, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-})
-if (!binary) {
-  console.log('clickhouse-server is not installed (apt-get install clickhouse-server)')
-  process.exit(0)
-}
-const port = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port
-      s.close(() => resolve(p))
-    })
-  })
-const ch = join(root, 'ch')
-for (const d of ['data', 'tmp', 'user_files', 'format_schemas']) mkdirSync(join(ch, d), { recursive: true })
-const [http, tcp] = [await port(), await port()]
-writeFileSync(
-  join(ch, 'config.xml'),
-  `<?xml version="1.0"?><yandex><logger><level>warning</level><console>1</console></logger><http_port>${http}</http_port><tcp_port>${tcp}</tcp_port><listen_host>127.0.0.1</listen_host><path>${ch}/data/</path><tmp_path>${ch}/tmp/</tmp_path><user_files_path>${ch}/user_files/</user_files_path><format_schema_path>${ch}/format_schemas/</format_schema_path><mark_cache_size>268435456</mark_cache_size><users_config>users.xml</users_config><default_profile>default</default_profile><default_database>default</default_database><timezone>UTC</timezone></yandex>`,
-)
-writeFileSync(
-  join(ch, 'users.xml'),
-  '<?xml version="1.0"?><yandex><profiles><default></default></profiles><users><default><password></password><networks><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users><quotas><default></default></quotas></yandex>',
-)
-const server = spawn(binary, [`--config-file=${join(ch, 'config.xml')}`], { cwd: ch, stdio: 'ignore' })
-const url = `http://127.0.0.1:${http}`
-for (;;) {
-  try {
-    if ((await fetch(`${url}/?query=SELECT%201`)).ok) break
-  } catch {}
-  await new Promise((r) => setTimeout(r, 100))
-}
-
-/** Batch `k`: rows of one run, every metric in turn. */
-function makeBatch(k) {
-  const run = `run-${String(k % RUNS).padStart(3, '0')}`
-  const b = new RecordBatchBuilder(run, BATCH)
-  const ids = METRICS.map((m) => b.metricId(m))
-  const base = Math.floor(k / RUNS) * BATCH
-  for (let i = 0; i < BATCH; i++) {
-    const row = base + i
-    b.append(ids[row % METRICS.length], Math.sin(row) + 1, Math.floor(row / METRICS.length), T0 + row * 10, -2147483648, -2147483648, -1)
-  }
-  return b.finish()
-}
-const batches = Array.from({ length: Math.ceil(ROWS / BATCH) }, (_, k) => makeBatch(k))
+const server = await startClickHouse('entrenar-ch-bench-')
+const { url, root } = server
+const batches = benchBatches(ROWS, BATCH)
 
 async function time(fn) {
   const t0 = performance.now()
@@ -128,7 +71,6 @@ async function duckdb(dir) {
   return { name: 'duckdb', ingest, groupBy, compare, count, means: means.map((r) => r[2]), buckets }
 }
 
-const os = await import('node:os')
 const table = []
 for (let round = 0; round < ROUNDS; round++) {
   const dir = join(root, `round-${round}`)
@@ -160,11 +102,9 @@ for (let round = 0; round < ROUNDS; round++) {
     if (r.buckets !== results[0].buckets) throw new Error(`${r.name}: ${r.buckets} minmax-last buckets, ${results[0].name} ${results[0].buckets}`)
     if (r.means.length !== results[0].means.length || r.means.some((m, i) => Math.abs(m - results[0].means[i]) > 1e-9)) throw new Error(`${r.name}: per-series means differ from ${results[0].name}`)
   }
-  table.push({ load: os.loadavg(), results })
+  table.push({ load: loadavg(), results })
 }
-server.kill('SIGTERM')
-await new Promise((r) => server.once('exit', r))
-rmSync(root, { recursive: true, force: true })
+await server.stop()
 
 console.log(`${fmt(rows, 0)} rows, ${RUNS} runs × ${METRICS.length} metrics, batches of ${fmt(BATCH, 0)}, ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}`)
 console.log('| round (load 1/5/15 min) | scenario | Parquet store | ClickHouse store | DuckDB | ClickHouse / Parquet | ClickHouse / DuckDB |')

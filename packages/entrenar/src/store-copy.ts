@@ -4,6 +4,7 @@
  * step, time, epoch, batch and tags; run metadata is copied as it is (config, status, reason, …).
  */
 import { checkOptions, EntrenarError, ErrorCodes, type MetricStore, optionKeys, type RecordBatch, RecordBatchBuilder, type RunInfo } from '@entrenar/core'
+import { inventory, readUnits } from './read-plan.js'
 
 const PREFIX = 'entrenar store copy'
 
@@ -67,10 +68,6 @@ export interface CopySummary {
 }
 
 const OPTION_KEYS = optionKeys<CopyStoreOptions>({ runs: true, merge: true, batchRows: true, signal: true, onProgress: true })
-const ALL: [number, number] = [-Number.MAX_VALUE, Number.MAX_VALUE]
-/** Time buckets for planning bounded reads: powers of two, so every finer bucket nests in a coarser one. */
-const TOP_BUCKET_US = 2 ** 42
-const REFINE = 64
 
 /** JSON with object keys sorted: equal documents give equal text whatever the key order. */
 function canonical(x: unknown): string {
@@ -94,58 +91,7 @@ function rowKey(b: RecordBatch, i: number): string {
   return `${b.metricNames[b.metric[i]!]}\u0000${b.step[i]}\u0000${b.timestampUs[i]}\u0000${bitsOf(b.value[i]!)}\u0000${b.epoch[i]}\u0000${b.batch[i]}\u0000${t < 0 ? '' : canonical(b.tagSets[t])}`
 }
 
-/** Points per metric of every run (one aggregate query). */
-async function inventory(store: MetricStore, runs?: readonly string[]): Promise<Map<string, Map<string, number>>> {
-  const out = new Map<string, Map<string, number>>()
-  const r = await store.query({ ...(runs ? { runs } : {}), aggregate: 'count' })
-  for (const s of r.series) {
-    let m = out.get(s.runId)
-    if (!m) {
-      m = new Map()
-      out.set(s.runId, m)
-    }
-    m.set(s.metric, (m.get(s.metric) ?? 0) + s.value[0]!)
-  }
-  return out
-}
-
 const sum = (m: Map<string, number> | undefined) => [...(m?.values() ?? [])].reduce((a, b) => a + b, 0)
-
-/**
- * Time windows `[from, to]` (µs, inclusive, contiguous over the whole time line) of one run's metric, each
- * holding at most `limit` rows when it was planned (or one microsecond's rows, however many).
- */
-async function timeWindows(store: MetricStore, run: string, metric: string, limit: number): Promise<[number, number][]> {
-  const buckets: { from: number; to: number; n: number }[] = []
-  const refine = async (size: number, from?: number, to?: number): Promise<void> => {
-    const r = await store.query({ runs: [run], metrics: [metric], aggregate: 'count', bucket: { by: 'time', size }, ...(from !== undefined ? { from, to } : {}) })
-    const s = r.series[0]
-    if (!s) return
-    for (let i = 0; i < s.x.length; i++) {
-      const start = s.x[i]!
-      const n = s.count?.[i] ?? s.value[i]!
-      if (n > limit && size > 1) await refine(Math.max(1, size / REFINE), start, start + size - 1)
-      else buckets.push({ from: start, to: start + size - 1, n })
-    }
-  }
-  await refine(TOP_BUCKET_US)
-  const out: [number, number][] = []
-  let n = 0
-  for (const b of buckets) {
-    if (out.length === 0 || n + b.n > limit) {
-      if (out.length) out[out.length - 1]![1] = b.from - 1
-      out.push([b.from, b.to])
-      n = b.n
-    } else {
-      out[out.length - 1]![1] = b.to
-      n += b.n
-    }
-  }
-  if (out.length === 0) return [ALL]
-  out[0]![0] = ALL[0]
-  out[out.length - 1]![1] = ALL[1]
-  return out
-}
 
 /** The error of a destination that holds data outside the copy. */
 function notEmpty(conflicts: readonly string[]): EntrenarError {
@@ -263,15 +209,7 @@ export async function copyStore(from: MetricStore, to: MetricStore, options: Cop
     const writtenBy = new Map<string, number>()
 
     // Reads: the whole run when it is small, else one metric at a time, else time windows of one metric.
-    const units: { metrics: string[]; window: [number, number] }[] = []
-    const runRows = todo.reduce((n, m) => n + src.get(m)!, 0)
-    if (todo.length && runRows <= readRows) units.push({ metrics: todo, window: ALL })
-    else {
-      for (const m of todo) {
-        if (src.get(m)! <= readRows) units.push({ metrics: [m], window: ALL })
-        else for (const w of await timeWindows(from, id, m, readRows)) units.push({ metrics: [m], window: w })
-      }
-    }
+    const units = await readUnits(from, id, todo, src, readRows)
     for (const unit of units) {
       // Rows the destination already has in this window (of its partially copied metrics), as a multiset.
       const have = new Map<string, number>()

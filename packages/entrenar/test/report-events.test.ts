@@ -1,8 +1,8 @@
-import { appendFileSync, existsSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pageHinkley, zScoreWindow } from '@entrenar/drift'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { autoMonitor, driftEventFromLine, driftEventsPath, driftEventToLine, readDriftEvents } from '../src/index.js'
+import { autoMonitor, driftEventFromLine, driftEventsPath, driftEventToLine, readDriftEvents, readRunEvents } from '../src/index.js'
 import { cli, tempDir } from './helpers.js'
 
 // A run whose loss settles near 1 and jumps to 3 at step 60: Page-Hinkley (rises) and a z-score window
@@ -162,6 +162,16 @@ describe('entrenar report shows the recorded drift events and incidents (fresh s
     expect(rep.driftEvents.map((d) => d.step)).toContain(JUMP)
     const md = await cli(['report', torn, 'torn'])
     expect(md.out).toContain('1 unreadable line(s) in the event logs were skipped.')
+  })
+
+  it('incidents are read by the Andon’s reader: a line over its 1 MiB limit is counted as unreadable, not held whole; silences are kept', () => {
+    const d = tempDir('entrenar-incidents-')
+    mkdirSync(join(d, 'andon'))
+    const inc = (o: Record<string, unknown>) => `${JSON.stringify({ level: 'warning', rule: 'drift', message: 'm', run_id: 'r', timestamp_ms: 1, decision: 'warn', ...o })}\n`
+    appendFileSync(join(d, 'andon', 'incidents.jsonl'), `${inc({ step: 1, silenced_by: ['quiet'] })}${inc({ step: 2, message: 'x'.repeat(2 << 20) })}${inc({ step: 3, run_id: 'other' })}`)
+    const events = readRunEvents(d, 'r')
+    expect(events.incidents.map((i) => [i.step, i.silencedBy])).toEqual([[1, ['quiet']]])
+    expect(events.malformedLines).toBe(1)
   })
 
   it('driftLog: false writes no drift log, and report then shows no drift table', async () => {

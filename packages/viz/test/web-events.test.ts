@@ -87,6 +87,30 @@ describe('recorded incidents and drift change points of stored runs', () => {
     expect(o.runs[0]!.alerts).toBe(2)
   })
 
+  it('reads incidents through the Andon’s reader: an oversized line is not buffered whole, and every unreadable line is reported with its code', async () => {
+    const { dir } = await storeDir()
+    const path = join(dir, 'andon', 'incidents.jsonl')
+    // A 2 MiB "incident" (over the reader's 1 MiB line limit), a torn line, then one more good incident.
+    appendFileSync(path, `${JSON.stringify({ level: 'error', rule: 'big', message: 'x'.repeat(2 << 20) })}\n{"level":"err\n${incidentLine({ ...stop, step: 41 })}`)
+    const warnings: Error[] = []
+    const onWarning = (w: Error) => warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      const recorded = recordedEventsOf(dir)
+      const events = await recorded()
+      expect(events.incidents.map((i) => [i.rule, i.step])).toEqual([
+        ['non_finite', 40],
+        ['non_finite', 41],
+      ])
+      // The same file again: served from the cache, warned about once.
+      await recorded()
+      await new Promise((r) => setImmediate(r))
+      expect(warnings.map((w) => [(w as Error & { code?: string }).code, /2 unreadable line\(s\) .* not shown \(first: line 2, /.test(w.message)])).toEqual([['ENTRENAR_ANDON_LINE_TOO_LONG', true]])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('sends at most the newest 10 000 events of each kind and says how many it left out; the run list counts them all', async () => {
     const { dir, store } = await storeDir()
     const lines: string[] = []

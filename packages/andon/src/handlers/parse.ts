@@ -5,18 +5,11 @@ const LEVELS: readonly string[] = ALERT_LEVELS
 const WIRE_WORDS: readonly string[] = ['NaN', 'Infinity', '-Infinity', '-0']
 
 /**
- * An incident from one line of `incidents.jsonl` (the inverse of `incidentToJson`), or `undefined`
- * when the line is not one (a torn last line after a crash, a hand edit). A missing decision reads as `warn`.
+ * An incident from the parsed object of one `incidents.jsonl` line (core's `IncidentWire`, the inverse of
+ * `incidentToJson`), or `undefined` when it is not one. A missing decision reads as `warn`.
  */
-export function incidentFromJsonLine(line: string): Incident | undefined {
-  let o: unknown
-  try {
-    o = JSON.parse(line)
-  } catch {
-    return undefined
-  }
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) return undefined
-  const { level, rule, message, run_id, metric, step, value, timestamp_ms, decision, silenced_by } = o as Record<string, unknown>
+export function incidentFromWire(o: Readonly<Record<string, unknown>>): Incident | undefined {
+  const { level, rule, message, run_id, metric, step, value, timestamp_ms, decision, silenced_by } = o
   if (typeof level !== 'string' || !LEVELS.includes(level) || typeof rule !== 'string' || typeof message !== 'string') return undefined
   if (decision !== undefined && !(typeof decision === 'string' && DECISIONS.includes(decision))) return undefined
   const wireValue = typeof value === 'number' || (typeof value === 'string' && WIRE_WORDS.includes(value))

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path'
 import type { RunStatus } from '@entrenar/core'
 import { parse as parseYaml } from 'yaml'
 import { type ImportLog, type PointSink, pointProblem, type RunSource, sourceError } from './common.js'
-import { Fingerprint, type ImportLimits, type ImportMeter, LineSplitter, NO_RESUME, type ResumePoint, readChunks } from './stream.js'
+import { Fingerprint, type ImportLimits, type ImportMeter, NO_RESUME, type ResumePoint, readGrowingLines } from './stream.js'
 import { entries, filesUnder, isDir, isFile, MAX_METADATA_BYTES, mustExist, parseNumber, readSmall } from './files.js'
 
 /** MLflow's RunStatus enum (mlflow/protos/service.proto), by number and by name. */
@@ -45,57 +45,31 @@ function keyFiles(dir: string, parts: [string, string][], relDir: string, log: I
 }
 
 /** Streams one metric file (`timestamp value step` lines) into `sink`; a malformed line is logged with its number. */
-async function readMetricFile(path: string, file: string, key: string, sink: PointSink, log: ImportLog, limits: ImportLimits, meter: ImportMeter, start: ResumePoint): Promise<ResumePoint> {
-  let lines: [string, number, boolean][] = []
-  const splitter = new LineSplitter(
-    limits.maxLineBytes,
-    (text, line, _offset, terminated) => lines.push([text, line, terminated]),
-    (line) => log.skip({ file, line, reason: `line longer than ${limits.maxLineBytes} bytes` }),
-    meter,
+function readMetricFile(path: string, file: string, key: string, sink: PointSink, log: ImportLog, limits: ImportLimits, meter: ImportMeter, start: ResumePoint): Promise<ResumePoint> {
+  return readGrowingLines(
+    path,
     start,
-  )
-  const p0 = sink.points - start.points
-  const n0 = sink.nonFinite - start.nonFinite
-  let tail: { points: number; nonFinite: number } | undefined
-  const drain = async () => {
-    const batch = lines
-    lines = []
-    for (const [raw, n, terminated] of batch) {
-      // A last line without `\n` may still be being written: its points are not counted as read for good.
-      if (!terminated) tail = { points: sink.points, nonFinite: sink.nonFinite }
-      const line = raw.trim()
-      if (line === '') continue
+    limits,
+    meter,
+    sink,
+    (line, n) => {
       const f = line.split(/\s+/)
       const ts = f.length === 2 || f.length === 3 ? parseNumber(f[0]!) : undefined
       const value = ts === undefined ? undefined : parseNumber(f[1]!)
       const step = f.length === 3 ? parseNumber(f[2]!) : 0
       if (ts === undefined || !Number.isFinite(ts) || value === undefined || step === undefined) {
         log.skip({ file, line: n, reason: `not "timestamp value step": ${JSON.stringify(line.slice(0, 80))}` })
-        continue
+        return
       }
       const problem = pointProblem(key, step)
       if (problem !== undefined) {
         log.skip({ file, line: n, reason: problem })
-        continue
+        return
       }
       sink.push(key, value, step, Math.round(ts * 1000))
-      if (sink.full) await sink.drain()
-    }
-  }
-  await readChunks(
-    path,
-    limits.chunkBytes,
-    async (chunk) => {
-      splitter.push(chunk)
-      await drain()
     },
-    meter,
-    Number.POSITIVE_INFINITY,
-    start.bytes,
+    (n) => log.skip({ file, line: n, reason: `line longer than ${limits.maxLineBytes} bytes` }),
   )
-  splitter.end()
-  await drain()
-  return { ...splitter.committed, points: (tail?.points ?? sink.points) - p0, nonFinite: (tail?.nonFinite ?? sink.nonFinite) - n0 }
 }
 
 /**

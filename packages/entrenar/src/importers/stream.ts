@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { open, stat } from 'node:fs/promises'
+import type { PointSink } from './common.js'
 
 /**
  * How much an import holds in memory at once. Every importer reads its files in chunks of `chunkBytes`,
@@ -197,6 +198,59 @@ export class LineSplitter {
   end(): void {
     if (!this.#skipping && this.#partBytes > 0) this.#emit(new Uint8Array(0), false)
   }
+}
+
+/**
+ * Streams the lines of a file that may still be growing (an MLflow metric log, a W&B history file) from
+ * `start`, in chunks of `limits.chunkBytes`. Each line, trimmed (so a `\r\n` ending reads as `\n`) and when
+ * not empty, goes to `onLine` with its 1-based number; `sink.drain()` is awaited whenever the sink is full.
+ * A line longer than `limits.maxLineBytes` is never buffered: `onLong` gets its number and it is skipped.
+ *
+ * Resolves to how far the file was read completely: the bytes and lines ended by `\n`, and the points
+ * (and NaN/±Inf among them) pushed from them, counted from the start of the file. A last line without
+ * `\n` is read (its points reach the sink) but not committed: it may be half written, so the next read
+ * of the grown file starts at it again.
+ */
+export async function readGrowingLines(
+  path: string,
+  start: ResumePoint,
+  limits: ImportLimits,
+  meter: ImportMeter | undefined,
+  sink: PointSink,
+  onLine: (line: string, lineNumber: number) => void,
+  onLong: (lineNumber: number) => void,
+): Promise<ResumePoint> {
+  let lines: [string, number, boolean][] = []
+  const splitter = new LineSplitter(limits.maxLineBytes, (text, n, _offset, terminated) => lines.push([text, n, terminated]), onLong, meter, start)
+  const p0 = sink.points - start.points
+  const n0 = sink.nonFinite - start.nonFinite
+  let tail: { points: number; nonFinite: number } | undefined
+  const drain = async () => {
+    const batch = lines
+    lines = []
+    for (const [raw, n, terminated] of batch) {
+      // Points of a last line without `\n` are not counted as read for good.
+      if (!terminated) tail = { points: sink.points, nonFinite: sink.nonFinite }
+      const line = raw.trim()
+      if (line === '') continue
+      onLine(line, n)
+      if (sink.full) await sink.drain()
+    }
+  }
+  await readChunks(
+    path,
+    limits.chunkBytes,
+    async (chunk) => {
+      splitter.push(chunk)
+      await drain()
+    },
+    meter,
+    Number.POSITIVE_INFINITY,
+    start.bytes,
+  )
+  splitter.end()
+  await drain()
+  return { ...splitter.committed, points: (tail?.points ?? sink.points) - p0, nonFinite: (tail?.nonFinite ?? sink.nonFinite) - n0 }
 }
 
 /**

@@ -1,8 +1,10 @@
 import { hostname } from 'node:os'
-import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { lstatSync, mkdirSync, readdirSync } from 'node:fs'
+import { open, rename, rm } from 'node:fs/promises'
 import { basename, join, relative, resolve, sep } from 'node:path'
-import type { RunInfo } from '@entrenar/core'
-import { encodeRunId, type ParquetStore } from '@entrenar/db'
+import { EntrenarError, ErrorCodes, type MetricStore, NULL_INT32, type RecordBatch, type RunInfo } from '@entrenar/core'
+import { encodeRunId } from '@entrenar/db'
+import { inventory, readUnits } from '../read-plan.js'
 import protobuf from 'protobufjs'
 import { type ImportLog, type PointSink, pointProblem, type RunSource, sourceError, stableId } from './common.js'
 import { Fingerprint, type ImportLimits, type ImportMeter, type ResumePoint, readChunks, readHead } from './stream.js'
@@ -223,52 +225,134 @@ export interface ExportedRun {
   readonly droppedFields: number
 }
 
+/** Rows `export tensorboard` reads from the store at once, by default (planned with count queries). */
+export const EXPORT_READ_ROWS = 262_144
+/** Encoded events buffered before a write to the event file. */
+const WRITE_BYTES = 1 << 20
+
+/** What an export held at once: the figures that show memory stays bounded whatever the run's size. */
+export interface ExportMeter {
+  /** `range()` reads made. */
+  reads: number
+  /** Rows read. */
+  rows: number
+  /** Most rows held at once (one read). At most `readRows`, unless one microsecond of one metric holds more. */
+  maxHeldRows: number
+  /** Most encoded bytes held before a write to the file. */
+  maxBufferedBytes: number
+}
+
+/** A fresh {@link ExportMeter}. */
+export const exportMeter = (): ExportMeter => ({ reads: 0, rows: 0, maxHeldRows: 0, maxBufferedBytes: 0 })
+
 /**
  * Writes runs of a store as TensorBoard event files: `<logdir>/<run id>/events.out.tfevents.<ts>.<host>`,
  * a first `file_version: "brain.Event:2"` event, then one event per point with a scalar DT_DOUBLE tensor
- * (the v2 summary API's scalar, plugin `scalars`), so values (NaN, ±Inf, -0 included) are exact.
+ * (the v2 summary API's scalar, plugin `scalars`), so values (NaN, ±Inf, -0 included) are exact. Metrics
+ * follow in name order, each metric's points by step and time (time windows in order, when a metric is
+ * read in several).
+ *
+ * Streams: a run is read through `range()` in reads of at most `readRows` rows (the whole run, one metric,
+ * or time windows of one metric, planned from count queries) and its file is written as it goes, under a
+ * temporary name renamed into place at the end, so a reader never sees half a file.
  */
-export async function exportTensorboard(store: ParquetStore, logdir: string, onlyRuns: readonly string[] | undefined, progress: (line: string) => void): Promise<ExportedRun[]> {
+export async function exportTensorboard(
+  store: MetricStore,
+  logdir: string,
+  onlyRuns: readonly string[] | undefined,
+  progress: (line: string) => void,
+  options: { readonly readRows?: number; readonly meter?: ExportMeter } = {},
+): Promise<ExportedRun[]> {
+  const readRows = options.readRows ?? EXPORT_READ_ROWS
+  if (!Number.isSafeInteger(readRows) || readRows < 1) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar export tensorboard: readRows must be a positive integer, got ${String(readRows)}`)
+  const meter = options.meter ?? exportMeter()
   const all = await store.runs()
   const known = new Map(all.map((r) => [r.id, r]))
   for (const id of onlyRuns ?? []) if (!known.has(id)) throw sourceError(`entrenar export tensorboard: no run ${JSON.stringify(id)} in the store`)
   const chosen: RunInfo[] = onlyRuns ? onlyRuns.map((id) => known.get(id)!) : all
+  const counts = await inventory(store, onlyRuns)
   const host = hostname().replace(/[^A-Za-z0-9._-]/g, '_') || 'localhost'
   const out: ExportedRun[] = []
   for (const run of chosen) {
-    const batches = await store.range(-Number.MAX_VALUE, Number.MAX_VALUE, { runs: [run.id] })
-    const chunks: Uint8Array[] = []
+    const rows = counts.get(run.id) ?? new Map<string, number>()
+    const units = await readUnits(store, run.id, [...rows.keys()].sort(), rows, readRows)
     const seconds = Math.floor(run.startTimeMs / 1000)
-    chunks.push(frameTfRecord(EventType.encode(EventType.fromObject({ wall_time: run.startTimeMs / 1000, file_version: 'brain.Event:2' })).finish()))
+    const dir = join(logdir, encodeRunId(run.id))
+    mkdirSync(dir, { recursive: true })
+    const file = join(dir, `events.out.tfevents.${seconds}.${host}`)
+    // No "tfevents" in the temporary name: TensorBoard picks up any file whose name contains it.
+    const partial = join(dir, `.export-${seconds}.${host}.partial`)
+    // Created afresh (`wx`: never through a symbolic link planted at that name); the rename then replaces
+    // whatever is at `file`, a link included, instead of writing through it.
+    await rm(partial, { force: true })
+    const fh = await open(partial, 'wx')
+    let pending: Uint8Array[] = []
+    let pendingBytes = 0
+    const flush = async () => {
+      if (pendingBytes > meter.maxBufferedBytes) meter.maxBufferedBytes = pendingBytes
+      if (pendingBytes > 0) await fh.write(Buffer.concat(pending, pendingBytes))
+      pending = []
+      pendingBytes = 0
+    }
+    const put = async (record: Uint8Array) => {
+      pending.push(record)
+      pendingBytes += record.length
+      if (pendingBytes >= WRITE_BYTES) await flush()
+    }
     const described = new Set<string>()
     let points = 0
     let nonFinite = 0
     let droppedFields = 0
-    for (const b of batches) {
-      for (let i = 0; i < b.length; i++) {
-        const tag = b.metricNames[b.metric[i]!]!
-        const value = b.value[i]!
-        const first = !described.has(tag)
-        described.add(tag)
-        const ev = EventType.fromObject({
-          wall_time: b.timestampUs[i]! / 1e6,
-          step: b.step[i]!,
-          summary: {
-            value: [{ tag, ...(first ? { metadata: { plugin_data: { plugin_name: 'scalars' } } } : {}), tensor: { dtype: DT_DOUBLE, tensor_shape: {}, double_val: [value] } }],
-          },
-        })
-        chunks.push(frameTfRecord(EventType.encode(ev).finish()))
-        points++
-        if (!Number.isFinite(value)) nonFinite++
-        if (b.epoch[i] !== -2147483648 || b.batch[i] !== -2147483648 || b.tagIndex[i] !== -1) droppedFields++
+    try {
+      await put(frameTfRecord(EventType.encode(EventType.fromObject({ wall_time: run.startTimeMs / 1000, file_version: 'brain.Event:2' })).finish()))
+      for (const unit of units) {
+        const batches = await store.range(unit.window[0], unit.window[1], { runs: [run.id], metrics: unit.metrics })
+        const held = batches.reduce((n, b) => n + b.length, 0)
+        meter.reads++
+        meter.rows += held
+        if (held > meter.maxHeldRows) meter.maxHeldRows = held
+        for (const b of batches) {
+          for (const i of eventOrder(b)) {
+            const tag = b.metricNames[b.metric[i]!]!
+            const value = b.value[i]!
+            const first = !described.has(tag)
+            described.add(tag)
+            const ev = EventType.fromObject({
+              wall_time: b.timestampUs[i]! / 1e6,
+              step: b.step[i]!,
+              summary: {
+                value: [{ tag, ...(first ? { metadata: { plugin_data: { plugin_name: 'scalars' } } } : {}), tensor: { dtype: DT_DOUBLE, tensor_shape: {}, double_val: [value] } }],
+              },
+            })
+            await put(frameTfRecord(EventType.encode(ev).finish()))
+            points++
+            if (!Number.isFinite(value)) nonFinite++
+            if (b.epoch[i] !== NULL_INT32 || b.batch[i] !== NULL_INT32 || b.tagIndex[i] !== -1) droppedFields++
+          }
+        }
       }
+      await flush()
+      await fh.close()
+    } catch (e) {
+      await fh.close().catch(() => {})
+      await rm(partial, { force: true })
+      throw e
     }
-    const dir = join(logdir, encodeRunId(run.id))
-    mkdirSync(dir, { recursive: true })
-    const file = join(dir, `events.out.tfevents.${seconds}.${host}`)
-    writeFileSync(file, Buffer.concat(chunks))
+    await rename(partial, file)
     out.push({ id: run.id, file, points, nonFinite, droppedFields })
     progress(`${run.id}: ${points} points → ${file}`)
   }
   return out
+}
+
+/** Row indices of a batch by metric name, then step, then time (ties keep the store's order). */
+function eventOrder(b: RecordBatch): Uint32Array {
+  const rank = new Int32Array(b.metricNames.length)
+  const names = b.metricNames.map((name, id) => ({ name, id })).sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
+  names.forEach((n, r) => {
+    rank[n.id] = r
+  })
+  const idx = new Uint32Array(b.length)
+  for (let i = 0; i < idx.length; i++) idx[i] = i
+  return idx.sort((x, y) => rank[b.metric[x]!]! - rank[b.metric[y]!]! || b.step[x]! - b.step[y]! || b.timestampUs[x]! - b.timestampUs[y]! || x - y)
 }

@@ -1,7 +1,7 @@
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { type ImportLog, type PointSink, pointProblem, type RunSource, stableId } from './common.js'
-import { Fingerprint, type ImportLimits, type ImportMeter, LineSplitter, NO_RESUME, readChunks } from './stream.js'
+import { Fingerprint, type ImportLimits, type ImportMeter, LineSplitter, NO_RESUME, readChunks, readGrowingLines } from './stream.js'
 import { filesUnder, isFile, MAX_METADATA_BYTES, mustExist, parseNumber, readSmall } from './files.js'
 
 const NON_FINITE = '\u0000entrenar-nonfinite:'
@@ -235,35 +235,23 @@ function historyRun(root: string, file: string, log: ImportLog, limits: ImportLi
     appendable: [{ key: file, path: join(root, file) }],
     async read(sink, resume) {
       const start = resume.get(file) ?? NO_RESUME
-      let lines: [string, number, boolean][] = []
-      const splitter = new LineSplitter(
-        limits.maxLineBytes,
-        (text, n, _offset, terminated) => lines.push([text, n, terminated]),
-        (n) => log.skip({ file, line: n, reason: `line longer than ${limits.maxLineBytes} bytes` }),
-        meter,
+      const read = await readGrowingLines(
+        join(root, file),
         start,
-      )
-      const p0 = sink.points - start.points
-      const n0 = sink.nonFinite - start.nonFinite
-      let tail: { points: number; nonFinite: number } | undefined
-      const drain = async () => {
-        const batch = lines
-        lines = []
-        for (const [raw, n, terminated] of batch) {
-          // A last line without `\n` may still be being written: its points are not counted as read for good.
-          if (!terminated) tail = { points: sink.points, nonFinite: sink.nonFinite }
-          const line = raw.trim()
-          if (line === '') continue
+        limits,
+        meter,
+        sink,
+        (line, n) => {
           let row: unknown
           try {
             row = parsePythonJson(line)
           } catch (e) {
             log.skip({ file, line: n, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` })
-            continue
+            return
           }
           if (!row || typeof row !== 'object' || Array.isArray(row)) {
             log.skip({ file, line: n, reason: 'not a JSON object' })
-            continue
+            return
           }
           const r = row as Record<string, unknown>
           const step = typeof r._step === 'number' ? r._step : n - 1
@@ -273,23 +261,10 @@ function historyRun(root: string, file: string, log: ImportLog, limits: ImportLi
             if (k.startsWith('_')) log.unmapped(name, 'internal', k)
             else addValue(sink, log, name, k, v, step, ts)
           }
-          if (sink.full) await sink.drain()
-        }
-      }
-      await readChunks(
-        join(root, file),
-        limits.chunkBytes,
-        async (chunk) => {
-          splitter.push(chunk)
-          await drain()
         },
-        meter,
-        Number.POSITIVE_INFINITY,
-        start.bytes,
+        (n) => log.skip({ file, line: n, reason: `line longer than ${limits.maxLineBytes} bytes` }),
       )
-      splitter.end()
-      await drain()
-      return new Map([[file, { ...splitter.committed, points: (tail?.points ?? sink.points) - p0, nonFinite: (tail?.nonFinite ?? sink.nonFinite) - n0 }]])
+      return new Map([[file, read]])
     },
   }
 }

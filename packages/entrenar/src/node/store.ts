@@ -3,8 +3,8 @@ import { existsSync, statSync } from 'node:fs'
 import { incidentsPath } from '@entrenar/andon'
 import { createHttpClient, EntrenarError, ErrorCodes, type Incident, type MetricStore, metricStoreContract } from '@entrenar/core'
 import { openStore, type ParquetStore } from '@entrenar/db'
-import { incidentFromLine } from '../events/incident-wire.js'
-import { readRecords, type StoredRecords } from './jsonl.js'
+import { readIncidentLogSync } from '@entrenar/andon/node'
+import type { StoredRecords } from './jsonl.js'
 
 /** Opens an existing store directory (`ENTRENAR_NOT_FOUND` when it does not exist). */
 export async function openExistingStore(dir: string): Promise<ParquetStore> {
@@ -68,9 +68,13 @@ export async function openStoreUrl(url: string, sql?: { timeoutMs?: number; maxR
   return openClickHouseStore({ ...parseClickHouseUrl(url), ...(sql && Object.keys(sql).length ? { sql } : {}) })
 }
 
-/** The incidents in `<dir>/andon/incidents.jsonl` (of one run, when given), with the count of unreadable lines. */
+/**
+ * The incidents in `<dir>/andon/incidents.jsonl` (of one run, when given), with the count of unreadable
+ * lines (not JSON, not an incident, or over the Andon's line limit), read in chunks by the Andon's reader.
+ */
 export function readIncidentLog(dir: string, runId?: string): StoredRecords<Incident> {
-  return readRecords(incidentsPath(dir), incidentFromLine, runId)
+  const log = readIncidentLogSync(incidentsPath(dir), runId === undefined ? {} : { runId })
+  return { events: log.incidents, malformed: log.unreadable }
 }
 
 /** The incidents recorded in `<dir>/andon/incidents.jsonl` (of one run, when given); malformed lines are skipped. */
