@@ -237,13 +237,7 @@ export class Recorder {
   commit(ids: Int32Array, vals: Float64Array, n: number, step: number, ts: number, epoch: number, batch: number, tagId: number): void {
     // Kept small so the JIT can inline it into a handle's call: the per-value policy and detector work
     // is in #observe, which a call of finite values only skips under the built-in policy.
-    const c = this.collector
-    let nonFinite = 0
-    for (let i = 0; i < n; i++) {
-      const v = vals[i]!
-      if (v - v !== 0) nonFinite++
-      c.recordId(ids[i]!, v)
-    }
+    const nonFinite = this.collector.recordIds(ids, vals, n)
     const b = this.builder
     if (b.length + this.inFlightRows + n <= this.#maxBufferedRows) {
       const at = this.#at
