@@ -16,7 +16,7 @@ const special = fc.constantFrom(
   2.2250738585072014e-308,
   1e-300,
   -1e-300,
-  1.0000000000000001e-300,
+  1e-300 * (1 + Number.EPSILON),
   Number.MAX_VALUE,
   -Number.MAX_VALUE,
   1,
