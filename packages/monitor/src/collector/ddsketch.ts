@@ -39,6 +39,8 @@ class DenseStore {
   /** True after this store collapsed: its window then ends at its largest key (until cleared). */
   #topped = false
   readonly maxBins: number
+  /** `maxBins` once the store holds values, 0 while it is empty: the fast path's one bound for both tests. */
+  #limit = 0
 
   constructor(maxBins: number) {
     this.maxBins = maxBins
@@ -52,7 +54,7 @@ class DenseStore {
   add(key: number, weight: number): void {
     // The common case first: a key inside the window of a store that holds values already.
     const i = key - this.offset
-    if (i >= 0 && i < this.maxBins && this.total !== 0) {
+    if (i >= 0 && i < this.#limit) {
       this.counts[i]! += weight
       this.total += weight
       return
@@ -68,6 +70,7 @@ class DenseStore {
     const idx = key < this.offset ? 0 : key - this.offset
     this.counts[idx]! += weight
     this.total += weight
+    this.#limit = this.maxBins
   }
 
   /** Index of the first non-empty bucket (the store holds values). */
@@ -142,6 +145,7 @@ class DenseStore {
   clear(): void {
     this.counts.fill(0)
     this.total = 0
+    this.#limit = 0
     this.collapsed = false
     this.#topped = false
   }
@@ -217,10 +221,20 @@ export class DDSketch {
   addWords(x: number, hi: number, lo: number): void {
     const t = (hi & 0xfffff) * 2 ** -20 + lo * 2 ** -52
     const k = Math.ceil((((hi >>> 20) & 0x7ff) - 1023) * this.#multiplier + (4 - t) * t * this.#multiplier3)
-    // Keys as int32 when they fit (every α ≥ ~1e-7): integer arithmetic in the stores, and −0 becomes 0.
+    // Keys as int32 when they fit (every α ≥ ~1e-6): integer arithmetic in the stores, and −0 becomes 0.
+    // The wide case is its own method, so that the stores' index arithmetic here only ever sees int32
+    // keys (a key that may be either makes the JIT compile it as float arithmetic).
     // 1e-300 is MIN_INDEXABLE, written as a literal (see the note on module-level constants above).
-    if (x > 1e-300) this.#pos.add(this.#intKeys ? k | 0 : k, 1)
-    else if (x < -1e-300) this.#neg.add(this.#intKeys ? k | 0 : k, 1)
+    if (!this.#intKeys) this.#addWide(x, k)
+    else if (x > 1e-300) this.#pos.add(k | 0, 1)
+    else if (x < -1e-300) this.#neg.add(k | 0, 1)
+    else this.#zero++
+  }
+
+  /** {@link DDSketch.addWords} for a sketch whose keys may not fit an int32 (α below ~1e-6). */
+  #addWide(x: number, k: number): void {
+    if (x > 1e-300) this.#pos.add(k, 1)
+    else if (x < -1e-300) this.#neg.add(k, 1)
     else this.#zero++
   }
 
