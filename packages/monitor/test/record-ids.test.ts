@@ -67,7 +67,7 @@ describe('MetricsCollector.recordIds (the monitor path) against recordId value b
 })
 
 describe('DDSketch.addWords (the key read from the bits) against the reference sketch', () => {
-  it('answers every quantile exactly as the reference on any stream of finite values, signs, zeros and subnormals included', () => {
+  it('answers every quantile exactly as the reference on any stream of finite values, signs, zeros and subnormals included, int32 and wide keys', () => {
     const finite = fc.oneof(
       special.filter((x) => Number.isFinite(x)),
       fc.double({ noNaN: true, noDefaultInfinity: true }),
@@ -75,9 +75,10 @@ describe('DDSketch.addWords (the key read from the bits) against the reference s
     )
     const QS = [0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1]
     fc.assert(
-      fc.property(fc.array(finite, { minLength: 1, maxLength: 400 }), fc.constantFrom(16, 2048), (xs, maxBins) => {
-        const a = new DDSketch({ maxBins })
-        const b = new Reference({ maxBins })
+      fc.property(fc.array(finite, { minLength: 1, maxLength: 400 }), fc.constantFrom(16, 2048), fc.constantFrom(0.01, 0.05, 1e-7), (xs, maxBins, relativeAccuracy) => {
+        // α = 1e-7: keys beyond an int32, the sketch's wide path.
+        const a = new DDSketch({ maxBins, relativeAccuracy })
+        const b = new Reference({ maxBins, relativeAccuracy })
         const bits = new Float64Array(1)
         const words = new Uint32Array(bits.buffer)
         const hi = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0

@@ -221,7 +221,7 @@ export class DDSketch {
   addWords(x: number, hi: number, lo: number): void {
     const t = (hi & 0xfffff) * 2 ** -20 + lo * 2 ** -52
     const k = Math.ceil((((hi >>> 20) & 0x7ff) - 1023) * this.#multiplier + (4 - t) * t * this.#multiplier3)
-    // Keys as int32 when they fit (every α ≥ ~1e-6): integer arithmetic in the stores, and −0 becomes 0.
+    // Keys as int32 when they fit (every α above ~4e-7): integer arithmetic in the stores, and −0 becomes 0.
     // The wide case is its own method, so that the stores' index arithmetic here only ever sees int32
     // keys (a key that may be either makes the JIT compile it as float arithmetic).
     // 1e-300 is MIN_INDEXABLE, written as a literal (see the note on module-level constants above).
@@ -231,7 +231,7 @@ export class DDSketch {
     else this.#zero++
   }
 
-  /** {@link DDSketch.addWords} for a sketch whose keys may not fit an int32 (α below ~1e-6). */
+  /** {@link DDSketch.addWords} for a sketch whose keys may not fit an int32 (α below ~4e-7). */
   #addWide(x: number, k: number): void {
     if (x > 1e-300) this.#pos.add(k, 1)
     else if (x < -1e-300) this.#neg.add(k, 1)
