@@ -25,4 +25,36 @@ describe('RecordBatchBuilder.appendRows', () => {
     b.appendRows(new Int32Array(0), new Float64Array(0), 0, Float64Array.of(1, 1))
     expect(b.length).toBe(0)
   })
+
+  it('keeps every column apart, through growth, detach and recycled columns (the columns share two arrays)', () => {
+    const b = new RecordBatchBuilder('r', 3)
+    for (const m of ['a', 'b', 'c', 'd']) b.metricId(m)
+    const tag = b.tagSetId({ k: 'v' })
+    const expected: { metric: string; value: number; step: number; timestampUs: number; epoch: number; batch: number; tags: Record<string, string> | null }[] = []
+    const got: ReturnType<typeof batchToRows> = []
+    for (let step = 0; step < 40; step++) {
+      const n = (step % 4) + 1
+      const ids = Int32Array.from({ length: n }, (_, i) => (step + i) % 4)
+      const vals = Float64Array.from({ length: n }, (_, i) => step * 10 + i + 0.25)
+      b.appendRows(ids, vals, n, Float64Array.of(step * 7, 1e15 + step), step + 100, step + 200, step % 3 === 0 ? tag : -1)
+      for (let i = 0; i < n; i++) {
+        expected.push({
+          metric: ['a', 'b', 'c', 'd'][ids[i]!]!,
+          value: vals[i]!,
+          step: step * 7,
+          timestampUs: 1e15 + step,
+          epoch: step + 100,
+          batch: step + 200,
+          tags: step % 3 === 0 ? { k: 'v' } : null,
+        })
+      }
+      if (step % 9 === 8) {
+        const batch = b.detach()
+        got.push(...batchToRows(batch))
+        b.recycle(batch)
+      }
+    }
+    got.push(...batchToRows(b.finish()))
+    expect(got.map(({ runId: _, ...r }) => r)).toEqual(expected)
+  })
 })

@@ -18,25 +18,15 @@
 /** Smallest magnitude mapped to a bucket; anything smaller is counted as zero. */
 export const MIN_INDEXABLE = 1e-300
 
-// The bits of a double, read through a shared scratch (the high word holds the sign, the exponent and
-// the top 20 bits of the significand). Word order follows the platform's endianness.
-const scratch = new Float64Array(1)
-const words = new Uint32Array(scratch.buffer)
+/** Index of the high 32-bit word of a double in a `Uint32Array` view of it (the platform's endianness). */
 const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0
-const LO = 1 - HI
 
-/**
- * Bucket key of a positive double for `m` buckets per unit of L: ⌈L(x)·m⌉ with L(x) = e + (4t − t²)/3 for
- * x = 2^e·(1 + t), t ∈ [0, 1), the interpolated log₂ (`m3` is m / 3, folded so no division is made per value).
- */
-function keyOf(x: number, m: number, m3: number): number {
-  scratch[0] = x
-  const hi = words[HI]!
-  const t = (hi & 0xfffff) * 2 ** -20 + words[LO]! * 2 ** -52
-  return Math.ceil(((hi >>> 20) - 1023) * m + (4 - t) * t * m3)
-}
+// Hot-path note: the bundler turns module-level `const`s into `var`s, which the JIT reads from the module
+// context and re-checks on every use; what `add` needs per value (the bit view, the word order, the
+// smallest indexable magnitude) therefore lives on the instance or in literals, where the compiled code
+// sees it as a fixed field of a known shape.
 
-/** Inverse of {@link keyOf} without the power of two: 1 + t = 3 − √(4 − 3f) for the fraction f ∈ [0, 1) of y. */
+/** Inverse of the interpolated log₂ (see {@link DDSketch.addWords}) without the power of two: 1 + t = 3 − √(4 − 3f) for the fraction f ∈ [0, 1) of y. */
 function significand(y: number): number {
   return 3 - Math.sqrt(4 - 3 * (y - Math.floor(y)))
 }
@@ -49,6 +39,8 @@ class DenseStore {
   /** True after this store collapsed: its window then ends at its largest key (until cleared). */
   #topped = false
   readonly maxBins: number
+  /** `maxBins` once the store holds values, 0 while it is empty: the fast path's one bound for both tests. */
+  #limit = 0
 
   constructor(maxBins: number) {
     this.maxBins = maxBins
@@ -62,7 +54,7 @@ class DenseStore {
   add(key: number, weight: number): void {
     // The common case first: a key inside the window of a store that holds values already.
     const i = key - this.offset
-    if (i >= 0 && i < this.maxBins && this.total !== 0) {
+    if (i >= 0 && i < this.#limit) {
       this.counts[i]! += weight
       this.total += weight
       return
@@ -78,6 +70,7 @@ class DenseStore {
     const idx = key < this.offset ? 0 : key - this.offset
     this.counts[idx]! += weight
     this.total += weight
+    this.#limit = this.maxBins
   }
 
   /** Index of the first non-empty bucket (the store holds values). */
@@ -152,6 +145,7 @@ class DenseStore {
   clear(): void {
     this.counts.fill(0)
     this.total = 0
+    this.#limit = 0
     this.collapsed = false
     this.#topped = false
   }
@@ -169,7 +163,7 @@ export interface DDSketchOptions {
 export class DDSketch {
   /** The relative accuracy α the sketch was made with: every quantile is within ±α of a true value. */
   readonly relativeAccuracy: number
-  /** Buckets per unit of {@link keyOf}: 3 / (4 ln γ). */
+  /** Buckets per unit of the interpolated log₂ (see {@link DDSketch.addWords}): 3 / (4 ln γ). */
   readonly #multiplier: number
   /** {@link DDSketch.#multiplier} / 3. */
   readonly #multiplier3: number
@@ -178,6 +172,12 @@ export class DDSketch {
   readonly #pos: DenseStore
   readonly #neg: DenseStore
   #zero = 0
+  /** One double and a view of its two 32-bit words: the value's bits are read through them. */
+  readonly #bits = new Float64Array(1)
+  readonly #words = new Uint32Array(this.#bits.buffer)
+  /** Index of the high word in {@link DDSketch.#words} (sign, exponent, top 20 bits of the significand). */
+  readonly #hi = HI
+  readonly #lo = 1 - HI
 
   constructor(options: DDSketchOptions = {}) {
     const a = options.relativeAccuracy ?? 0.01
@@ -204,14 +204,38 @@ export class DDSketch {
 
   /** Adds a finite value (callers filter NaN/±Inf). */
   add(x: number): void {
-    // Keys as int32 when they fit (every α ≥ ~1e-7): integer arithmetic in the stores, and −0 becomes 0.
-    if (x > MIN_INDEXABLE) {
-      const k = keyOf(x, this.#multiplier, this.#multiplier3)
-      this.#pos.add(this.#intKeys ? k | 0 : k, 1)
-    } else if (x < -MIN_INDEXABLE) {
-      const k = keyOf(-x, this.#multiplier, this.#multiplier3)
-      this.#neg.add(this.#intKeys ? k | 0 : k, 1)
-    } else this.#zero++
+    this.#bits[0] = x
+    const w = this.#words
+    this.addWords(x, w[this.#hi]!, w[this.#lo]!)
+  }
+
+  /**
+   * Adds a finite value whose IEEE-754 bits the caller has read already: `hi` and `lo` are the high and
+   * low 32-bit words of `x` (unsigned). The collector's batched path reads them once per call through
+   * one view for every metric; {@link DDSketch.add} is this with the sketch's own view.
+   *
+   * The key is ⌈L(|x|)·m⌉ with L(x) = e + (4t − t²)/3 for x = 2^e·(1 + t), t ∈ [0, 1), the interpolated
+   * log₂ read from the bits (the sign bit is masked off: −x has the bits of x but the sign).
+   * `#multiplier3` is m / 3, folded so no division is made per value.
+   */
+  addWords(x: number, hi: number, lo: number): void {
+    const t = (hi & 0xfffff) * 2 ** -20 + lo * 2 ** -52
+    const k = Math.ceil((((hi >>> 20) & 0x7ff) - 1023) * this.#multiplier + (4 - t) * t * this.#multiplier3)
+    // Keys as int32 when they fit (every α above ~4e-7): integer arithmetic in the stores, and −0 becomes 0.
+    // The wide case is its own method, so that the stores' index arithmetic here only ever sees int32
+    // keys (a key that may be either makes the JIT compile it as float arithmetic).
+    // 1e-300 is MIN_INDEXABLE, written as a literal (see the note on module-level constants above).
+    if (!this.#intKeys) this.#addWide(x, k)
+    else if (x > 1e-300) this.#pos.add(k | 0, 1)
+    else if (x < -1e-300) this.#neg.add(k | 0, 1)
+    else this.#zero++
+  }
+
+  /** {@link DDSketch.addWords} for a sketch whose keys may not fit an int32 (α below ~4e-7). */
+  #addWide(x: number, k: number): void {
+    if (x > 1e-300) this.#pos.add(k, 1)
+    else if (x < -1e-300) this.#neg.add(k, 1)
+    else this.#zero++
   }
 
   /** The q-quantile (0 ≤ q ≤ 1) within relative error α; NaN when empty. */

@@ -139,19 +139,17 @@ class BoundMetricsImpl implements BoundMetrics {
   #logArgs(step: number, given: number, passed: number): void {
     const r = this.#recorder
     if (!r.begin(step)) return
-    const ts = r.clock.now()
     const ids = this.#ids
     if (passed > ids.length) r.surplus(this.names, passed, step)
     else if (passed > given) r.beyondEight(this.names, passed, step)
-    r.commit(ids, this.#args, Math.min(given, ids.length), step, ts, this.#epochStored, this.#batchStored, this.#tagId)
+    r.commit(ids, this.#args, Math.min(given, ids.length), step, this.#epochStored, this.#batchStored, this.#tagId)
   }
 
   record(step: number, values: ArrayLike<number>): void {
     const r = this.#recorder
     if (!r.begin(step)) return
-    const ts = r.clock.now()
     const n = r.gather(this.names, this.#ids, values, step, this.#callIds, this.#callVals)
-    r.commit(this.#callIds, this.#callVals, n, step, ts, this.#epochStored, this.#batchStored, this.#tagId)
+    r.commit(this.#callIds, this.#callVals, n, step, this.#epochStored, this.#batchStored, this.#tagId)
   }
 }
 

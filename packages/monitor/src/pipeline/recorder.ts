@@ -141,7 +141,6 @@ export class Recorder {
 
   /** Resolves the names of one `log()` call to ids (registering new ones), then records them as a handle does. */
   record(values: Readonly<Record<string, number>>, step: number, epoch: number, batch: number, tagId: number): void {
-    const ts = this.clock.now()
     const keyNames = this.#keyNames
     let n = 0
     let k = 0
@@ -169,7 +168,7 @@ export class Recorder {
       this.#callIds[n] = id
       this.#callVals[n++] = v
     }
-    this.commit(this.#callIds, this.#callVals, n, step, ts, epoch, batch, tagId)
+    this.commit(this.#callIds, this.#callVals, n, step, epoch, batch, tagId)
   }
 
   /** Id of a metric named in a `log()` call, registering it on first use; -1 (reported) for a bad name. */
@@ -234,16 +233,14 @@ export class Recorder {
    * each in its own loop so the values stay unboxed in typed arrays, then per value, in the caller's
    * order, the policy (which may stop the line in this very call) and the detectors.
    */
-  commit(ids: Int32Array, vals: Float64Array, n: number, step: number, ts: number, epoch: number, batch: number, tagId: number): void {
+  commit(ids: Int32Array, vals: Float64Array, n: number, step: number, epoch: number, batch: number, tagId: number): void {
     // Kept small so the JIT can inline it into a handle's call: the per-value policy and detector work
     // is in #observe, which a call of finite values only skips under the built-in policy.
-    const c = this.collector
-    let nonFinite = 0
-    for (let i = 0; i < n; i++) {
-      const v = vals[i]!
-      if (v - v !== 0) nonFinite++
-      c.recordId(ids[i]!, v)
-    }
+    // The clock is read here, not by the callers: a timestamp passed as an argument to a call the JIT did
+    // not inline is boxed, a heap number per call. Every call reads it (stored or not), so `clockEvery`
+    // counts calls alike whether their rows are stored.
+    const ts = this.clock.now()
+    const nonFinite = this.collector.recordIds(ids, vals, n)
     const b = this.builder
     if (b.length + this.inFlightRows + n <= this.#maxBufferedRows) {
       const at = this.#at
