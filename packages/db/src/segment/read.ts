@@ -43,6 +43,8 @@ export interface SegmentInfo {
   readonly requiredDouble: ReadonlySet<string>
   /** Written by this store (its format key is in the footer): its metric statistics are exact, never truncated. */
   readonly own: boolean
+  /** Bytes of the serialized footer (a measure of what the opened footer holds in memory). */
+  readonly footerBytes: number
 }
 
 /** The byte-level seam the reader needs: a file's size and ranged reads. */
@@ -148,7 +150,7 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
   const required = (type: string) => new Set(schema.filter((s) => s.type === type && s.repetition_type === 'REQUIRED' && !s.num_children).map((s) => s.name))
   const requiredInt64 = required('INT64')
   const requiredDouble = required('DOUBLE')
-  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns, requiredInt64, requiredDouble, own: kv.has(KV_FORMAT) }
+  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns, requiredInt64, requiredDouble, own: kv.has(KV_FORMAT), footerBytes: Number(md.metadata_length) || 0 }
 }
 
 /**
