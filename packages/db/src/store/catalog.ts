@@ -137,15 +137,28 @@ export class Catalog {
       return [] // an id that cannot be stored has no rows
     }
     const dir = join(this.#root, 'metrics', dirName)
-    const found: SegmentInfo[] = []
-    for (const f of await listDir(dir)) {
-      if (!f.isFile() || !f.name.endsWith('.parquet') || f.name.startsWith('.')) continue
-      const seg = await this.#open(join(dir, f.name), f.name, id)
-      if (seg) found.push(seg)
-    }
+    const found = await this.#openAll(dir, id)
     const replaced = new Set<string>()
     for (const s of found) for (const r of s.replaces) replaced.add(r)
     return found.sort((a, b) => (a.name < b.name ? -1 : 1)).filter((s) => !replaced.has(s.name))
+  }
+
+  /**
+   * Opens the segment files of one partition directory, a few footers at a time (a run of many
+   * segments would otherwise wait on one footer read after the other), in name order.
+   */
+  async #openAll(dir: string, runId: string): Promise<SegmentInfo[]> {
+    const names = (await listDir(dir)).filter((f) => f.isFile() && f.name.endsWith('.parquet') && !f.name.startsWith('.')).map((f) => f.name)
+    const out: (SegmentInfo | undefined)[] = new Array(names.length)
+    let next = 0
+    const worker = async () => {
+      while (next < names.length) {
+        const k = next++
+        out[k] = await this.#open(join(dir, names[k]!), names[k]!, runId)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, names.length) }, worker))
+    return out.filter((s): s is SegmentInfo => s !== undefined)
   }
 
   /** Every segment file of a run, replaced ones included (compaction cleanup). */
@@ -572,6 +585,8 @@ function sortedRuns(runs: Uint32Array, step: Float64Array, ts: Float64Array): Ui
   return out
 }
 
+/** Footers of one partition opened at once. */
+const OPEN_CONCURRENCY = 8
 /** Partition directories listed at once. */
 const LIST_CONCURRENCY = 16
 /** Reads of adjacent row groups are merged across gaps up to this many bytes. */

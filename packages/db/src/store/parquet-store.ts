@@ -19,7 +19,7 @@ import { type Block, QueryScan, ScratchPool } from '../query/scan.js'
 import type { RowGroupInfo } from '../segment/read.js'
 import { SqlEngine } from '../sql/duckdb.js'
 import { WAL_MAGIC, encodeFrame } from '../wal/codec.js'
-import { Catalog, type ColumnName } from './catalog.js'
+import { Catalog, type ColumnName, type Piece } from './catalog.js'
 import { type CompactionReport, compactRun, type RetentionReport, applyRetention } from './compact.js'
 import { type Lease, Liveness, startLease } from './lease.js'
 import { type ResolvedOptions, resolveOptions, type StoreOptions } from './options.js'
@@ -605,10 +605,10 @@ class Store implements ParquetStore {
     const mem = this.#memory()
     const metrics = filter?.metrics ? new Set(filter.metrics) : undefined
     const byRunId = new Map<string, RecordBatchBuilder>()
-    const builder = (runId: string) => {
+    const builder = (runId: string, capacity?: number) => {
       let b = byRunId.get(runId)
       if (!b) {
-        b = new RecordBatchBuilder(runId)
+        b = new RecordBatchBuilder(runId, capacity)
         byRunId.set(runId, b)
       }
       return b
@@ -616,13 +616,31 @@ class Store implements ParquetStore {
     const q: MetricQuery = { from: fromUs, to: toUs, ...(filter?.metrics ? { metrics: filter.metrics } : {}) }
     const metricKeys = filter?.metrics ? filter.metrics.map((m) => Buffer.from(m, 'utf8')) : undefined
     this.#catalog.beginRead()
+    // The pieces first, then the rows that pass counted per run: each run's builder is sized exactly
+    // once (no growth, no copy at the end) before the rows are copied.
+    const found: { runId: string; pieces: readonly Piece[] }[] = []
+    const counts = new Map<string, number>()
     for (const seg of await this.#catalog.segments(filter?.runs)) {
       if (mem.skip.has(seg.name)) continue
       // Whole row groups (no per-metric pieces): rows keep the segment's order. A damaged segment contributes nothing.
       const kept = seg.rowGroups.filter((rg) => keepRowGroup(q, rg, metricKeys))
       const pieces = (await this.#catalog.queryPieces(seg, kept, RANGE_COLUMNS, undefined)) ?? []
+      let n = counts.get(seg.runId) ?? 0
       for (const c of pieces) {
-        const out = builder(seg.runId)
+        const keep = c.metricNames.map((m) => !metrics || metrics.has(m))
+        const ids = c.metric
+        const ts = c.timestampUs
+        for (let i = 0; i < c.length; i++) {
+          const t = ts[i]!
+          if (t >= fromUs && t <= toUs && keep[ids[i]!]) n++
+        }
+      }
+      counts.set(seg.runId, n)
+      found.push({ runId: seg.runId, pieces })
+    }
+    for (const { runId, pieces } of found) {
+      for (const c of pieces) {
+        const out = builder(runId, Math.max(1, counts.get(runId)!))
         const names = c.metricNames
         const keep = names.map((m) => !metrics || metrics.has(m))
         const mIds = names.map((m) => out.metricId(m))
@@ -652,9 +670,10 @@ class Store implements ParquetStore {
         builder(b.runId).appendFrom(b, i)
       }
     }
+    // detach(): the batch takes the builder's arrays (sized exactly above), no final copy; the builder is dropped.
     return [...byRunId.keys()]
       .sort()
-      .map((id) => byRunId.get(id)!.finish())
+      .map((id) => byRunId.get(id)!.detach())
       .filter((b) => b.length > 0)
   }
 
