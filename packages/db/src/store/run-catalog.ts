@@ -325,6 +325,9 @@ export class RunCatalog {
     const startNs = nowNs()
     const { key, file, writtenNs } = await this.#load()
     const decodedBefore = this.decodedSegments
+    // The "written" time of a catalog kept in memory: entries carried over from the file were listed
+    // before the file was written, the others after `startNs`; the earlier time judges both soundly.
+    const memoNs = file && writtenNs < startNs ? writtenNs : startNs
     const trusted = (recorded: DirState | undefined, now: bigint | undefined): boolean =>
       recorded !== undefined && now !== undefined && recorded.mtimeNs === String(now) && writtenNs - now >= RACY_NS
     let changed = file === undefined
@@ -359,7 +362,7 @@ export class RunCatalog {
     if (!withSegments) {
       // Run metadata only: the segment part is kept as it is (its own mtimes say when it is stale).
       const out: CatalogFile = { format: FORMAT, version: VERSION, runsDir: runsDir!, runs, metricsDir: metricsDir ?? { mtimeNs: '0', names: [] }, runDirs: file?.runDirs ?? {} }
-      if (changed) await this.#write(out, key, startNs)
+      if (changed) await this.#write(out, key, memoNs)
       return out
     }
     if (!metricsDir || !trusted(metricsDir, metricsNow)) {
@@ -389,7 +392,7 @@ export class RunCatalog {
     // Unchanged: the same object, so what is derived from it (the metric summaries) is reused.
     if (!changed && file) return file
     const out: CatalogFile = { format: FORMAT, version: VERSION, runsDir: runsDir!, runs, metricsDir, runDirs }
-    const written = await this.#write(out, key, startNs)
+    const written = await this.#write(out, key, memoNs)
     // Figures decoded now that the catalog file cannot keep: the user cache keeps them for the next open.
     if (!written && this.#cacheDir !== undefined && this.decodedSegments > decodedBefore) await this.#saveUserCache(out)
     return out
@@ -397,10 +400,11 @@ export class RunCatalog {
 
   /**
    * Writes the catalog file; true when written. Otherwise (read-only store or medium) the catalog is
-   * kept in memory under the identity of the file it was built from, with the time the listing began
-   * as its "written" time: a directory changed during or after the listing is listed again.
+   * kept in memory under the identity of the file it was built from, with `listedNs` (when the listing
+   * began, or the file's own time if earlier) as its "written" time: a directory changed during or after
+   * the listing is listed again.
    */
-  async #write(out: CatalogFile, builtFrom: string, startNs: bigint): Promise<boolean> {
+  async #write(out: CatalogFile, builtFrom: string, listedNs: bigint): Promise<boolean> {
     this.scans++
     if (!this.#readOnly) {
       const enc = new TextEncoder()
@@ -414,7 +418,7 @@ export class RunCatalog {
         // A cache: a store on a read-only medium keeps its catalog in memory (below).
       }
     }
-    this.#memo = { key: builtFrom, file: out, writtenNs: startNs }
+    this.#memo = { key: builtFrom, file: out, writtenNs: listedNs }
     return false
   }
 
