@@ -6,7 +6,7 @@
  */
 export type { CompactionReport, RetentionReport } from './store/compact.js'
 export type { SqlStoreOptions, StoreOptions } from './store/options.js'
-export { openStore, type ParquetStore, type StoreStats } from './store/parquet-store.js'
+export { openStore, type ParquetStore, type StoreStats, type WarmOptions, type WarmReport } from './store/parquet-store.js'
 export { decodeRunId, encodeRunId } from './store/paths.js'
 export type { RecoveryReport } from './store/recover.js'
 export { type MetricSummary, RUN_CATALOG, type RunMetricSummary, type RunSummary } from './store/run-catalog.js'

@@ -80,6 +80,50 @@ row('one metric (loss) across all runs, warm', await median(loss, 3), await medi
 const one = async () => (await store.query({ runs: ['run-500'] })).series.length
 const duckOne = async () => (await duck.runAndReadAll("SELECT metric, step, value FROM metrics WHERE run_id = 'run-500'")).getRowsJS().length
 row("all of one run's metrics (run-500), warm", await median(one), await median(duckOne))
+// A dashboard server calls warm() at start: footers open in the background, then the first chart.
+const warmFirst = async (q) => {
+  const s = await openStore(dir, { onCorrupt: () => {}, recoverWal: false })
+  try {
+    const w = await s.warm()
+    if (!w.complete) throw new Error('warm-up stopped early')
+    const t0 = performance.now()
+    const n = (await s.query(q)).series.length
+    return { n, ms: performance.now() - t0 }
+  } finally {
+    await s.close()
+  }
+}
+{
+  const t = []
+  for (let r = 0; r < 3; r++) t.push((await warmFirst({ metrics: ['loss'] })).ms)
+  t.sort((a, b) => a - b)
+  row('one metric (loss) across all runs, first query after warm() (server start)', t[1], await median(() => duckFirst("SELECT run_id, step, value FROM metrics WHERE metric = 'loss'"), 3))
+  const w0 = performance.now()
+  const s = await openStore(dir, { onCorrupt: () => {}, recoverWal: false })
+  const rep = await s.warm()
+  console.log(`warm(): ${rep.segments} footers (${(rep.footerBytes / 1048576).toFixed(1)} MiB serialized) in ${ms(performance.now() - w0)} after open`)
+  await s.close()
+}
+// A store this process may not write (readOnly) whose catalog an older version wrote: metric figures are
+// decoded on the first open only; the next open takes them from the per-user cache (BENCH_READONLY=1).
+if (process.env.BENCH_READONLY === '1') {
+  const { mkdtempSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const cacheDir = mkdtempSync(join(tmpdir(), 'entrenar-ro-cache-'))
+  const roSummaries = async () => {
+    const s = await openStore(dir, { onCorrupt: () => {}, readOnly: true, cacheDir })
+    const t0 = performance.now()
+    await s.metricSummaries()
+    const out = { ms: performance.now() - t0, decoded: s.stats().catalogSegmentsDecoded }
+    await s.close()
+    return out
+  }
+  const first = await roSummaries()
+  const next = await roSummaries()
+  const duckSum = await median(() => duck.runAndReadAll('SELECT run_id, metric, count(*), count(*) FILTER (WHERE isnan(value)), max(step) FROM metrics GROUP BY ALL'), 3)
+  row(`read-only open, metricSummaries(): first open (${first.decoded} segments decoded)`, first.ms, duckSum)
+  row(`read-only open, metricSummaries(): next open (${next.decoded} decoded, per-user cache)`, next.ms, duckSum)
+}
 console.log(`load average at end: ${load()}`)
 duck.closeSync()
 await store.close()

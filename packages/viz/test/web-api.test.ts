@@ -426,6 +426,44 @@ describe('serveWebDashboard', () => {
   })
 })
 
+/** The store with a `warm()` method added (as `@entrenar/db`'s stores have). */
+function withWarm(store: MetricStore, warm: (o: { signal: AbortSignal }) => Promise<unknown>): MetricStore {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === 'warm') return warm
+      const v = Reflect.get(target, key, target)
+      return typeof v === 'function' ? v.bind(target) : v
+    },
+  })
+}
+
+describe('serveWebDashboard and a store that warms up', () => {
+  it('starts the store warm-up in the background and stops it when the server closes', async () => {
+    const store = await fixture()
+    const calls: AbortSignal[] = []
+    const warming = withWarm(store, (o) => {
+      calls.push(o.signal)
+      return new Promise(() => {}) // never settles: the server must not wait for it
+    })
+    const server = await serveWebDashboard(warming, { insecureNoToken: true })
+    expect(calls).toHaveLength(1)
+    expect(calls[0]!.aborted).toBe(false)
+    expect((await fetch(new URL('/api/overview', server.url))).status).toBe(200)
+    await server.close()
+    expect(calls[0]!.aborted).toBe(true)
+  })
+
+  it('serves a store whose warm-up throws at once', async () => {
+    const store = await fixture()
+    const broken = withWarm(store, () => {
+      throw new Error('closed')
+    })
+    const server = await serveWebDashboard(broken, { insecureNoToken: true })
+    expect((await fetch(new URL('/api/overview', server.url))).status).toBe(200)
+    await server.close()
+  })
+})
+
 describe('serveWebDashboard off loopback', () => {
   it('refuses another interface without a token, unless the risk is accepted explicitly', async () => {
     const store = await fixture()

@@ -169,14 +169,22 @@ export class QueryScan {
    */
   #aggregateOrdered(g: Group, value: Float64Array): Series | undefined {
     const q = this.#q
+    const kind = q.aggregate!
     const from = q.from ?? Number.NEGATIVE_INFINITY
     const to = q.to ?? Number.POSITIVE_INFINITY
     const lo = q.steps ? q.steps[0] : Number.NEGATIVE_INFINITY
     const hi = q.steps ? q.steps[1] : Number.POSITIVE_INFINITY
     const tags = q.tags !== undefined
+    // sum, mean and std fold the rows as they pass, with the very operations of core's `aggregate`
+    // (Welford, finite values only) in the same order: the same result without copying the values.
+    const fold = kind === 'sum' || kind === 'mean' || kind === 'std'
     let n = 0
     let nan = 0
     let maxStep = Number.NEGATIVE_INFINITY
+    let count = 0
+    let mean = 0
+    let m2 = 0
+    let sum = 0
     for (const { block: b, start, end } of g.slices) {
       const bs = b.step
       const bt = b.timestampUs
@@ -189,15 +197,27 @@ export class QueryScan {
         const v = bv[i]!
         if (s > maxStep) maxStep = s
         if (v !== v) nan++
-        value[n++] = v
+        if (fold) {
+          n++
+          if (v - v !== 0) continue // NaN or ±Inf
+          count++
+          sum += v
+          const d = v - mean
+          mean += d / count
+          m2 += d * (v - mean)
+        } else value[n++] = v
       }
     }
     if (n === 0) return undefined
+    let result: number
+    if (!fold) result = aggregate(kind, value.subarray(0, n))
+    else if (count === 0) result = Number.NaN
+    else result = kind === 'sum' ? sum : kind === 'mean' ? mean : count < 2 ? 0 : Math.sqrt(m2 / (count - 1))
     return {
       runId: g.runId,
       metric: g.metric,
       x: Float64Array.of(maxStep),
-      value: Float64Array.of(aggregate(q.aggregate!, value.subarray(0, n))),
+      value: Float64Array.of(result),
       count: Float64Array.of(n),
       nanCount: Float64Array.of(nan),
     }

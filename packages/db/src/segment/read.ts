@@ -43,6 +43,8 @@ export interface SegmentInfo {
   readonly requiredDouble: ReadonlySet<string>
   /** Written by this store (its format key is in the footer): its metric statistics are exact, never truncated. */
   readonly own: boolean
+  /** Bytes of the serialized footer (a measure of what the opened footer holds in memory). */
+  readonly footerBytes: number
 }
 
 /** The byte-level seam the reader needs: a file's size and ranged reads. */
@@ -70,6 +72,9 @@ function fileBuffer(seam: ReadSeam, path: string, size: number, cached?: { start
 
 const toNum = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : v instanceof Date ? v.getTime() * 1000 : Number.NaN)
 
+/** Bytes read from the end of a segment to find its footer (this store's footers are a few KiB). */
+const FOOTER_FETCH = 64 * 1024
+
 /** Reads a segment's footer and row-group statistics; a damaged footer is `ENTRENAR_DB_CORRUPT`. */
 export async function openSegment(seam: ReadSeam, path: string, name: string, runId: string): Promise<SegmentInfo> {
   const size = await seam.size(path)
@@ -78,6 +83,9 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
   let md: FileMetaData
   try {
     md = await parquetMetadataAsync(fileBuffer(seam, path, size), {
+      // The tail read that should hold the footer: hyparquet's default (512 KiB) would read a third of a
+      // typical segment to parse a footer of a few KiB; a larger footer costs one more read.
+      initialFetchSize: FOOTER_FETCH,
       parsers: {
         timestampFromMicroseconds: (v: bigint) => Number(v),
         timestampFromMilliseconds: (v: bigint) => Number(v) * 1000,
@@ -148,7 +156,7 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
   const required = (type: string) => new Set(schema.filter((s) => s.type === type && s.repetition_type === 'REQUIRED' && !s.num_children).map((s) => s.name))
   const requiredInt64 = required('INT64')
   const requiredDouble = required('DOUBLE')
-  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns, requiredInt64, requiredDouble, own: kv.has(KV_FORMAT) }
+  return { path, name, runId, size, rows: Number(md.num_rows), rowGroups, replaces, readMetadata, tsScale, columns, requiredInt64, requiredDouble, own: kv.has(KV_FORMAT), footerBytes: Number(md.metadata_length) || 0 }
 }
 
 /**

@@ -75,13 +75,23 @@ const seam: ReadSeam = { size: fileSize, readRange, crc32 }
 export class Catalog {
   readonly #root: string
   readonly #segments = new Map<string, SegmentInfo>()
+  /** Footers being opened now: a query and the warm-up asking for the same file share one read. */
+  readonly #opening = new Map<string, Promise<SegmentInfo | undefined>>()
   readonly #columns: ByteLru<unknown>
   readonly #onCorrupt: (e: EntrenarError) => void
+  /** A store opened read-only reports damaged files but leaves them where they are. */
+  readonly #readOnly: boolean
 
-  constructor(root: string, cacheBytes: number, onCorrupt: (e: EntrenarError) => void) {
+  constructor(root: string, cacheBytes: number, onCorrupt: (e: EntrenarError) => void, readOnly = false) {
     this.#root = root
+    this.#readOnly = readOnly
     this.#columns = new ByteLru(cacheBytes)
     this.#onCorrupt = onCorrupt
+  }
+
+  /** Footers cached. */
+  get openSegments(): number {
+    return this.#segments.size
   }
 
   get cacheBytes(): number {
@@ -127,15 +137,28 @@ export class Catalog {
       return [] // an id that cannot be stored has no rows
     }
     const dir = join(this.#root, 'metrics', dirName)
-    const found: SegmentInfo[] = []
-    for (const f of await listDir(dir)) {
-      if (!f.isFile() || !f.name.endsWith('.parquet') || f.name.startsWith('.')) continue
-      const seg = await this.#open(join(dir, f.name), f.name, id)
-      if (seg) found.push(seg)
-    }
+    const found = await this.#openAll(dir, id)
     const replaced = new Set<string>()
     for (const s of found) for (const r of s.replaces) replaced.add(r)
     return found.sort((a, b) => (a.name < b.name ? -1 : 1)).filter((s) => !replaced.has(s.name))
+  }
+
+  /**
+   * Opens the segment files of one partition directory, a few footers at a time (a run of many
+   * segments would otherwise wait on one footer read after the other), in name order.
+   */
+  async #openAll(dir: string, runId: string): Promise<SegmentInfo[]> {
+    const names = (await listDir(dir)).filter((f) => f.isFile() && f.name.endsWith('.parquet') && !f.name.startsWith('.')).map((f) => f.name)
+    const out: (SegmentInfo | undefined)[] = new Array(names.length)
+    let next = 0
+    const worker = async () => {
+      while (next < names.length) {
+        const k = next++
+        out[k] = await this.#open(join(dir, names[k]!), names[k]!, runId)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(OPEN_CONCURRENCY, names.length) }, worker))
+    return out.filter((s): s is SegmentInfo => s !== undefined)
   }
 
   /** Every segment file of a run, replaced ones included (compaction cleanup). */
@@ -166,9 +189,50 @@ export class Catalog {
     this.#columns.deletePrefix(`${path}#`)
   }
 
-  async #open(path: string, name: string, runId: string): Promise<SegmentInfo | undefined> {
+  #open(path: string, name: string, runId: string): Promise<SegmentInfo | undefined> {
     const known = this.#segments.get(path)
-    if (known) return known
+    if (known) return Promise.resolve(known)
+    let p = this.#opening.get(path)
+    if (!p) {
+      p = this.#openNow(path, name, runId).finally(() => this.#opening.delete(path))
+      this.#opening.set(path, p)
+    }
+    return p
+  }
+
+  /**
+   * Opens the footers of every live segment not opened yet, partition after partition, until
+   * `stop()` says so or the footers opened hold `maxBytes`; `pause()` is awaited before each file (the
+   * caller makes it wait while queries run). Reads nothing but directories and footers.
+   */
+  async warm(stop: () => boolean, pause: () => Promise<void>, maxBytes: number): Promise<{ segments: number; footerBytes: number; complete: boolean }> {
+    let segments = 0
+    let footerBytes = 0
+    for (const id of await this.runIds()) {
+      let dirName: string
+      try {
+        dirName = runDirName(id)
+      } catch {
+        continue
+      }
+      const dir = join(this.#root, 'metrics', dirName)
+      for (const f of await listDir(dir)) {
+        if (!f.isFile() || !f.name.endsWith('.parquet') || f.name.startsWith('.')) continue
+        const path = join(dir, f.name)
+        if (this.#segments.has(path)) continue
+        await pause()
+        if (stop()) return { segments, footerBytes, complete: false }
+        const seg = await this.#open(path, f.name, id)
+        if (!seg) continue
+        segments++
+        footerBytes += seg.footerBytes
+        if (footerBytes >= maxBytes) return { segments, footerBytes, complete: false }
+      }
+    }
+    return { segments, footerBytes, complete: true }
+  }
+
+  async #openNow(path: string, name: string, runId: string): Promise<SegmentInfo | undefined> {
     try {
       const seg = await openSegment(seam, path, name, runId)
       this.#segments.set(path, seg)
@@ -186,6 +250,10 @@ export class Catalog {
       ? e
       : new EntrenarError(ErrorCodes.DB_CORRUPT, `entrenar/db: ${path} is damaged: ${e instanceof Error ? e.message : String(e)}`, { cause: e })
     this.forget(path)
+    if (this.#readOnly) {
+      this.#onCorrupt(new EntrenarError(ErrorCodes.DB_CORRUPT, `${err.message} (left in place: the store is open read-only)`, { cause: err.cause ?? err, details: { path } }))
+      return
+    }
     const rel = path.startsWith(this.#root) ? path.slice(this.#root.length + 1) : path
     const to = join(this.#root, 'corrupt', `${rel.replaceAll('/', '__')}.${Date.now()}`)
     try {
@@ -517,6 +585,8 @@ function sortedRuns(runs: Uint32Array, step: Float64Array, ts: Float64Array): Ui
   return out
 }
 
+/** Footers of one partition opened at once. */
+const OPEN_CONCURRENCY = 8
 /** Partition directories listed at once. */
 const LIST_CONCURRENCY = 16
 /** Reads of adjacent row groups are merged across gaps up to this many bytes. */

@@ -1,5 +1,7 @@
 import { type EntrenarError, EntrenarError as Err, ErrorCodes } from '@entrenar/core'
+import { isAbsolute } from 'node:path'
 import { hostName } from '../node/io.js'
+import { defaultCacheDir } from './user-cache.js'
 
 /** Options of `openStore`. Every field is optional; the defaults are documented in the README. */
 export interface StoreOptions {
@@ -50,6 +52,21 @@ export interface StoreOptions {
   readonly onCorrupt?: (error: EntrenarError) => void
   /** Limits of `sql()` (read-only DuckDB over the store's own files). */
   readonly sql?: SqlStoreOptions
+  /**
+   * Opens the store without writing anything in its directory (no lease, no WAL replay, no
+   * retention, no catalog update, damaged files reported but not moved): for a store this process
+   * may not write. `write`, `putRun`, `seal`, `compact`, `recover` and `applyRetention` then fail
+   * with `ENTRENAR_UNSUPPORTED`. Default false.
+   */
+  readonly readOnly?: boolean
+  /**
+   * Per-user cache directory: keeps the run catalog's per-segment figures that the store's own
+   * catalog file cannot keep (read-only store), so the next open does not decode those segments
+   * again. Only this user's private (mode 0700) directory and files are trusted, and an entry is used
+   * only for the very segment file it was made from. Default `$XDG_CACHE_HOME/entrenar` or
+   * `~/.cache/entrenar`; `false` disables it.
+   */
+  readonly cacheDir?: string | false
 }
 
 /** Limits of `sql()`; each call may lower or raise `timeoutMs` and `maxRows` for itself. */
@@ -84,6 +101,8 @@ export interface ResolvedOptions {
   readonly clock: () => number
   readonly threads: boolean
   readonly onCorrupt: (error: EntrenarError) => void
+  readonly readOnly: boolean
+  readonly cacheDir: string | undefined
   readonly sql: { readonly timeoutMs: number; readonly maxRows: number; readonly maxResultBytes: number; readonly maxConcurrent: number; readonly memoryLimit: string }
 }
 
@@ -135,7 +154,13 @@ export function resolveOptions(o: StoreOptions = {}): ResolvedOptions {
   if (o.clock !== undefined && typeof o.clock !== 'function') {
     throw new Err(ErrorCodes.INVALID_CONFIG, 'entrenar/db: option clock must be a function returning milliseconds')
   }
+  if (o.readOnly !== undefined && typeof o.readOnly !== 'boolean') throw new Err(ErrorCodes.INVALID_CONFIG, `entrenar/db: option readOnly must be a boolean, got ${String(o.readOnly)}`)
+  if (o.cacheDir !== undefined && o.cacheDir !== false && (typeof o.cacheDir !== 'string' || !isAbsolute(o.cacheDir))) {
+    throw new Err(ErrorCodes.INVALID_CONFIG, `entrenar/db: option cacheDir must be an absolute path or false, got ${JSON.stringify(o.cacheDir)}`)
+  }
   return {
+    readOnly: o.readOnly ?? false,
+    cacheDir: o.cacheDir === false ? undefined : (o.cacheDir ?? defaultCacheDir()),
     segmentRows: Math.floor(positive('segmentRows', o.segmentRows, 262_144)),
     maxBufferBytes: positive('maxBufferBytes', o.maxBufferBytes, 64 * 1024 * 1024),
     rowGroupRows: Math.floor(positive('rowGroupRows', o.rowGroupRows, 16_384)),

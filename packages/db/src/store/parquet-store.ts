@@ -14,12 +14,12 @@ import {
   validateQuery,
 } from '@entrenar/core'
 import { createEncoder, type SegmentEncoder } from '../node/encoder.js'
-import { crc32, ensureDir, fsyncDir, join, listDir, openAppend, type AppendFile, removeFile, resolve } from '../node/io.js'
+import { crc32, ensureDir, fileMtimeMs, fsyncDir, join, listDir, openAppend, type AppendFile, removeFile, resolve } from '../node/io.js'
 import { type Block, QueryScan, ScratchPool } from '../query/scan.js'
 import type { RowGroupInfo } from '../segment/read.js'
 import { SqlEngine } from '../sql/duckdb.js'
 import { WAL_MAGIC, encodeFrames } from '../wal/codec.js'
-import { Catalog, type ColumnName } from './catalog.js'
+import { Catalog, type ColumnName, type Piece } from './catalog.js'
 import { type CompactionReport, compactRun, type RetentionReport, applyRetention } from './compact.js'
 import { type Lease, Liveness, startLease } from './lease.js'
 import { type ResolvedOptions, resolveOptions, type StoreOptions } from './options.js'
@@ -46,6 +46,10 @@ export interface StoreStats {
   readonly threadedEncoding: boolean
   /** Encoding workers that died while writing segments (their rows were encoded again; see `problems()`). */
   readonly encoderWorkerDeaths: number
+  /** Segment footers this process holds open (cached). */
+  readonly segmentsOpen: number
+  /** Segments decoded to complete the run catalog's metric figures (an older catalog), since open. */
+  readonly catalogSegmentsDecoded: number
 }
 
 /**
@@ -96,6 +100,33 @@ export interface ParquetStore extends MetricStore {
    * {@link runSummaries}.
    */
   metricSummaries(): Promise<readonly RunMetricSummary[]>
+  /**
+   * Prepares the first queries of a long-lived reader (a dashboard server): reads the run catalog and
+   * opens every live segment's footer, one file at a time, pausing whenever a query, range or SQL
+   * statement of this store runs (it never delays a request), until `maxFooterBytes` of footers are
+   * open (default 64 MiB). Stops early when `signal` aborts or the store closes (`close()` waits for
+   * the file being read). Never rejects for the store's content: damaged files are reported as queries
+   * report them. Call it without awaiting: `void store.warm()`.
+   */
+  warm(options?: WarmOptions): Promise<WarmReport>
+}
+
+/** Options of {@link ParquetStore.warm}. */
+export interface WarmOptions {
+  /** Stops the warm-up. */
+  readonly signal?: AbortSignal
+  /** Bytes of serialized footers opened at most (a bound on the memory they hold). Default 64 MiB. */
+  readonly maxFooterBytes?: number
+}
+
+/** What {@link ParquetStore.warm} did. */
+export interface WarmReport {
+  /** Footers opened by the warm-up (footers opened already are not counted). */
+  readonly segments: number
+  /** Serialized bytes of those footers. */
+  readonly footerBytes: number
+  /** True when every live segment's footer is open; false when stopped (signal, close, byte bound). */
+  readonly complete: boolean
 }
 
 const PREFIX = 'entrenar/db'
@@ -199,14 +230,18 @@ class Store implements ParquetStore {
   #sqlRunning = 0
   /** True once this store wrote rows or run metadata: only then does close() bring the run catalog up to date. */
   #wrote = false
+  /** Reads (query, range, SQL) running now; the warm-up waits while there are any. */
+  #reading = 0
+  #idle: { promise: Promise<void>; resolve: () => void } | undefined
+  #warming: Promise<unknown> | undefined
 
   constructor(dir: string, o: ResolvedOptions) {
     this.dir = dir
     this.#o = o
     this.writerId = newWriterId(o.host, process.pid)
     this.#liveness = new Liveness(dir, { host: o.host, now: o.clock, staleWriterMs: o.staleWriterMs })
-    this.#catalog = new Catalog(dir, o.cacheBytes, (e) => this.#report(e))
-    this.#runCatalog = new RunCatalog(dir, this.#catalog, (e) => this.#report(e))
+    this.#catalog = new Catalog(dir, o.cacheBytes, (e) => this.#report(e), o.readOnly)
+    this.#runCatalog = new RunCatalog(dir, this.#catalog, (e) => this.#report(e), { readOnly: o.readOnly, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) })
     this.#encoder = createEncoder({ threaded: o.threads, onWorkerDeath: (e) => this.#problems.push(e) })
   }
 
@@ -220,6 +255,13 @@ class Store implements ParquetStore {
   }
 
   async init(): Promise<void> {
+    if (this.#o.readOnly) {
+      // Nothing is created or written: the directory must hold a store already.
+      if ((await fileMtimeMs(join(this.dir, 'metrics'))) === undefined && (await fileMtimeMs(join(this.dir, 'runs'))) === undefined) {
+        throw new EntrenarError(ErrorCodes.NOT_FOUND, `${PREFIX}: ${this.dir} holds no store (no metrics/ or runs/ directory) to open read-only`, { details: { dir: this.dir } })
+      }
+      return
+    }
     try {
       for (const d of ['metrics', 'wal', 'runs']) await ensureDir(join(this.dir, d))
       // The lease exists before this writer's first WAL or claim, so other hosts never see them unleased.
@@ -239,12 +281,18 @@ class Store implements ParquetStore {
   }
 
   recover(): Promise<RecoveryReport> {
-    this.#open()
+    this.#writable('recover()')
     return this.#enqueue(() => this.#recoverNow())
   }
 
   #open(): void {
     if (this.#closed) throw new EntrenarError(ErrorCodes.CLOSED, `${PREFIX}: store ${this.dir} is closed`)
+  }
+
+  /** Operations that write the store directory fail on a store opened read-only. */
+  #writable(what: string): void {
+    this.#open()
+    if (this.#o.readOnly) throw new EntrenarError(ErrorCodes.UNSUPPORTED, `${PREFIX}: store ${this.dir} is open read-only: ${what} would write to it`, { details: { dir: this.dir } })
   }
 
   /** Runs `fn` after every earlier WAL operation. */
@@ -268,7 +316,7 @@ class Store implements ParquetStore {
   }
 
   async write(batch: RecordBatch): Promise<void> {
-    this.#open()
+    this.#writable('write()')
     validateBatch(batch, PREFIX)
     if (batch.runId !== this.#lastRunId) {
       encodeRunId(batch.runId)
@@ -363,7 +411,7 @@ class Store implements ParquetStore {
   }
 
   seal(): Promise<void> {
-    this.#open()
+    this.#writable('seal()')
     return this.#scheduleSeal()
   }
 
@@ -481,7 +529,10 @@ class Store implements ParquetStore {
   async close(): Promise<void> {
     this.#closeP ??= (async () => {
       this.#closed = true
+      this.#idle?.resolve()
       try {
+        // The warm-up stops at its next file: nothing reads the store after close() resolves.
+        await this.#warming?.catch(() => undefined)
         await this.#scheduleSeal()
         await this.#segChain
         await this.#walChain
@@ -509,8 +560,64 @@ class Store implements ParquetStore {
     return { batches: s ? s.batches.concat(this.#buffer) : this.#buffer.slice(), skip: s ? s.names : new Set() }
   }
 
-  async query(q: MetricQuery): Promise<QueryResult> {
+  /** Counts a read in flight while `fn` runs (the warm-up pauses meanwhile). */
+  async #read<T>(fn: () => Promise<T>): Promise<T> {
+    this.#reading++
+    try {
+      return await fn()
+    } finally {
+      if (--this.#reading === 0 && this.#idle) {
+        this.#idle.resolve()
+        this.#idle = undefined
+      }
+    }
+  }
+
+  /** Resolves when no read runs (after yielding to the event loop once, so a request arriving now goes first). */
+  async #whenIdle(): Promise<void> {
+    await new Promise<void>((r) => setImmediate(r))
+    while (this.#reading > 0 && !this.#closed) {
+      if (!this.#idle) {
+        let resolve!: () => void
+        const promise = new Promise<void>((r) => {
+          resolve = r
+        })
+        this.#idle = { promise, resolve }
+      }
+      await this.#idle.promise
+      await new Promise<void>((r) => setImmediate(r))
+    }
+  }
+
+  warm(options: WarmOptions = {}): Promise<WarmReport> {
+    this.#open()
+    checkOptions('entrenar/db: warm', options, WARM_OPTIONS)
+    const max = options.maxFooterBytes ?? 64 * 1024 * 1024
+    if (typeof max !== 'number' || !(max > 0)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `${PREFIX}: warm() option maxFooterBytes must be a positive number, got ${String(max)}`)
+    const signal = options.signal
+    const stop = () => this.#closed || signal?.aborted === true
+    const p = (async (): Promise<WarmReport> => {
+      await this.#whenIdle()
+      if (stop()) return { segments: 0, footerBytes: 0, complete: false }
+      await this.#runCatalog.runs().catch(() => undefined)
+      try {
+        return await this.#catalog.warm(stop, () => this.#whenIdle(), max)
+      } catch {
+        // A directory that vanished or cannot be listed: the queries will say so themselves.
+        return { segments: 0, footerBytes: 0, complete: false }
+      }
+    })()
+    const prev = this.#warming
+    this.#warming = Promise.all([prev, p])
+    return p
+  }
+
+  query(q: MetricQuery): Promise<QueryResult> {
     validateQuery(q)
+    return this.#read(() => this.#query(q))
+  }
+
+  async #query(q: MetricQuery): Promise<QueryResult> {
     const mem = this.#memory()
     const scan = new QueryScan(q, this.#pool)
     const want: ColumnName[] = ['ts', 'step', 'value', 'metric']
@@ -534,15 +641,19 @@ class Store implements ParquetStore {
     return scan.finish()
   }
 
-  async range(fromUs: number, toUs: number, filter?: RangeFilter): Promise<RecordBatch[]> {
+  range(fromUs: number, toUs: number, filter?: RangeFilter): Promise<RecordBatch[]> {
     validateQuery({ from: fromUs, to: toUs, ...(filter?.runs ? { runs: filter.runs } : {}), ...(filter?.metrics ? { metrics: filter.metrics } : {}) })
+    return this.#read(() => this.#range(fromUs, toUs, filter))
+  }
+
+  async #range(fromUs: number, toUs: number, filter?: RangeFilter): Promise<RecordBatch[]> {
     const mem = this.#memory()
     const metrics = filter?.metrics ? new Set(filter.metrics) : undefined
     const byRunId = new Map<string, RecordBatchBuilder>()
-    const builder = (runId: string) => {
+    const builder = (runId: string, capacity?: number) => {
       let b = byRunId.get(runId)
       if (!b) {
-        b = new RecordBatchBuilder(runId)
+        b = new RecordBatchBuilder(runId, capacity)
         byRunId.set(runId, b)
       }
       return b
@@ -550,13 +661,31 @@ class Store implements ParquetStore {
     const q: MetricQuery = { from: fromUs, to: toUs, ...(filter?.metrics ? { metrics: filter.metrics } : {}) }
     const metricKeys = filter?.metrics ? filter.metrics.map((m) => Buffer.from(m, 'utf8')) : undefined
     this.#catalog.beginRead()
+    // The pieces first, then the rows that pass counted per run: each run's builder is sized exactly
+    // once (no growth, no copy at the end) before the rows are copied.
+    const found: { runId: string; pieces: readonly Piece[] }[] = []
+    const counts = new Map<string, number>()
     for (const seg of await this.#catalog.segments(filter?.runs)) {
       if (mem.skip.has(seg.name)) continue
       // Whole row groups (no per-metric pieces): rows keep the segment's order. A damaged segment contributes nothing.
       const kept = seg.rowGroups.filter((rg) => keepRowGroup(q, rg, metricKeys))
       const pieces = (await this.#catalog.queryPieces(seg, kept, RANGE_COLUMNS, undefined)) ?? []
+      let n = counts.get(seg.runId) ?? 0
       for (const c of pieces) {
-        const out = builder(seg.runId)
+        const keep = c.metricNames.map((m) => !metrics || metrics.has(m))
+        const ids = c.metric
+        const ts = c.timestampUs
+        for (let i = 0; i < c.length; i++) {
+          const t = ts[i]!
+          if (t >= fromUs && t <= toUs && keep[ids[i]!]) n++
+        }
+      }
+      counts.set(seg.runId, n)
+      found.push({ runId: seg.runId, pieces })
+    }
+    for (const { runId, pieces } of found) {
+      for (const c of pieces) {
+        const out = builder(runId, Math.max(1, counts.get(runId)!))
         const names = c.metricNames
         const keep = names.map((m) => !metrics || metrics.has(m))
         const mIds = names.map((m) => out.metricId(m))
@@ -586,9 +715,10 @@ class Store implements ParquetStore {
         builder(b.runId).appendFrom(b, i)
       }
     }
+    // detach(): the batch takes the builder's arrays (sized exactly above), no final copy; the builder is dropped.
     return [...byRunId.keys()]
       .sort()
-      .map((id) => byRunId.get(id)!.finish())
+      .map((id) => byRunId.get(id)!.detach())
       .filter((b) => b.length > 0)
   }
 
@@ -607,7 +737,7 @@ class Store implements ParquetStore {
   }
 
   async putRun(run: RunInfo): Promise<void> {
-    this.#open()
+    this.#writable('putRun()')
     this.#wrote = true
     await writeRun(this.dir, run)
   }
@@ -627,7 +757,7 @@ class Store implements ParquetStore {
     }
     this.#sqlRunning++
     try {
-      return await this.#runSql(text, options)
+      return await this.#read(() => this.#runSql(text, options))
     } finally {
       this.#sqlRunning--
     }
@@ -650,7 +780,7 @@ class Store implements ParquetStore {
   }
 
   async compact(options: { readonly runs?: readonly string[]; readonly minSegments?: number } = {}): Promise<CompactionReport> {
-    this.#open()
+    this.#writable('compact()')
     const ids = options.runs ?? (await this.#catalog.runIds())
     let merged = 0
     let written = 0
@@ -665,6 +795,7 @@ class Store implements ParquetStore {
   }
 
   async applyRetention(maxAgeDays = this.#o.retentionDays): Promise<RetentionReport> {
+    this.#writable('applyRetention()')
     if (maxAgeDays === undefined) return { deletedSegments: 0, deletedRows: 0 }
     return this.#enqueue(() => applyRetention(this.dir, this.#catalog, Date.now() * 1000 - maxAgeDays * 86_400_000_000))
   }
@@ -682,6 +813,8 @@ class Store implements ParquetStore {
       threadedEncoding: this.#encoder.threaded,
       encoderWorkerDeaths: this.#encoder.workerDeaths,
       walSyncs: this.#walSyncs,
+      catalogSegmentsDecoded: this.#runCatalog.decodedSegments,
+      segmentsOpen: this.#catalog.openSegments,
     }
   }
 }
@@ -738,5 +871,8 @@ export async function openStore(dir: string, options?: StoreOptions): Promise<Pa
   return store
 }
 
+/** The option names warm() accepts. */
+const WARM_OPTIONS = optionKeys<WarmOptions>({ signal: true, maxFooterBytes: true })
+
 /** The option names openStore accepts (unknown ones are errors). */
-const OPEN_STORE_OPTIONS = optionKeys<NonNullable<Parameters<typeof openStore>[1]>>({ segmentRows: true, maxBufferBytes: true, rowGroupRows: true, sealAfterMs: true, cacheBytes: true, retention: true, recoverWal: true, leaseMs: true, staleWriterMs: true, host: true, clock: true, threads: true, onCorrupt: true, sql: true })
+const OPEN_STORE_OPTIONS = optionKeys<NonNullable<Parameters<typeof openStore>[1]>>({ segmentRows: true, maxBufferBytes: true, rowGroupRows: true, sealAfterMs: true, cacheBytes: true, retention: true, recoverWal: true, leaseMs: true, staleWriterMs: true, host: true, clock: true, threads: true, onCorrupt: true, sql: true, readOnly: true, cacheDir: true })

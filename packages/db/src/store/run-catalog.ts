@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises'
 import { EntrenarError, ErrorCodes, type RunInfo } from '@entrenar/core'
-import { crc32, fileSize, join, listDir, readWhole, writeFileDurable } from '../node/io.js'
+import { crc32, join, listDir, readWhole, writeFileDurable } from '../node/io.js'
 import type { Catalog } from './catalog.js'
 import { encodeRunId, runDirName, runIdFromDirName } from './paths.js'
 import { checkRun, readRuns } from './runs.js'
+import { readUserCache, type SegmentIdentity, writeUserCache } from './user-cache.js'
 
 /** What a run's segments hold, from the catalog: the `entrenar runs` columns without decoding values. */
 export interface RunSummary {
@@ -120,18 +121,54 @@ function parse(bytes: Uint8Array): CatalogFile {
   }
   // The checksum catches damage, not a crafted file: every entry is checked as the run files are.
   for (const r of c.runs) checkRun(r)
-  const isStrings = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'string')
   if (!isStrings(c.metricsDir.names)) throw new Error('bad partition list')
   for (const [id, d] of Object.entries(c.runDirs)) {
     encodeRunId(id)
     if (typeof d?.mtimeNs !== 'string' || typeof d.segments !== 'object' || d.segments === null) throw new Error(`bad entry for run ${JSON.stringify(id)}`)
-    for (const g of Object.values(d.segments)) {
-      const ok = Number.isSafeInteger(g?.rows) && g.rows >= 0 && Number.isSafeInteger(g.size) && (g.stepMax === null || Number.isFinite(g.stepMax)) && isStrings(g.metrics) && isStrings(g.replaces) && (g.stats === undefined || isStats(g.stats))
-      if (!ok) throw new Error(`bad segment summary of run ${JSON.stringify(id)}`)
-    }
+    for (const g of Object.values(d.segments)) if (!isSummary(g)) throw new Error(`bad segment summary of run ${JSON.stringify(id)}`)
   }
   return c
 }
+
+const isStrings = (a: unknown) => Array.isArray(a) && a.every((x) => typeof x === 'string')
+
+function isSummary(x: unknown): x is SegmentSummary {
+  const g = x as SegmentSummary | null
+  return (
+    typeof g === 'object' &&
+    g !== null &&
+    Number.isSafeInteger(g.rows) &&
+    g.rows >= 0 &&
+    Number.isSafeInteger(g.size) &&
+    (g.stepMax === null || Number.isFinite(g.stepMax)) &&
+    isStrings(g.metrics) &&
+    isStrings(g.replaces) &&
+    (g.stats === undefined || isStats(g.stats))
+  )
+}
+
+/** Options of the run catalog. */
+export interface RunCatalogOptions {
+  /** Never write the catalog file (a store opened read-only): what is completed is kept in memory and in the user cache. */
+  readonly readOnly?: boolean
+  /** Per-user cache of segment figures for stores whose catalog cannot be written; undefined: none. */
+  readonly cacheDir?: string
+}
+
+const ABSENT = 'absent'
+
+/** A segment file's identity (device, inode, size, mtime); undefined when it is gone. */
+async function identity(path: string): Promise<SegmentIdentity | undefined> {
+  try {
+    const st = await stat(path, { bigint: true })
+    return { dev: String(st.dev), ino: String(st.ino), size: Number(st.size), mtimeNs: String(st.mtimeNs) }
+  } catch {
+    return undefined
+  }
+}
+
+/** The file-system clock's idea of now, in ns (for the in-memory catalog's "racy clean" check). */
+const nowNs = (): bigint => BigInt(Date.now()) * 1_000_000n
 
 /**
  * The store's run catalog: run metadata and per-segment summaries (rows, largest step, metric names) in
@@ -151,14 +188,28 @@ export class RunCatalog {
   #chain: Promise<unknown> = Promise.resolve()
   /** Rebuilds done (tests and stats). */
   scans = 0
-  /** The catalog as last read or written, with the file's identity then: reused while the file is unchanged. */
+  /** Segments decoded to summarise them (tests and stats). */
+  decodedSegments = 0
+  /**
+   * The catalog as last read or written, with the file's identity then: reused while the file is
+   * unchanged. When the file cannot be written (read-only), the catalog completed in memory is kept
+   * here under the identity of the file it was built from (`absent` when there is none).
+   */
   #memo: { key: string; file: CatalogFile; writtenNs: bigint } | undefined
+  readonly #readOnly: boolean
+  readonly #cacheDir: string | undefined
+  /** The user cache's entries, read once when a segment lacks figures. */
+  #userCache: Promise<Map<string, { id: SegmentIdentity; summary: unknown }>> | undefined
+  /** Identity of each segment listed, by `<run id>/<name>`: what the user cache is keyed by. */
+  readonly #identities = new Map<string, SegmentIdentity>()
 
-  constructor(root: string, segments: Catalog, report: (e: EntrenarError) => void) {
+  constructor(root: string, segments: Catalog, report: (e: EntrenarError) => void, options: RunCatalogOptions = {}) {
     this.#root = root
     this.#segments = segments
     this.#report = report
     this.#quarantine = (path, e) => segments.quarantine(path, e)
+    this.#readOnly = options.readOnly === true
+    this.#cacheDir = options.cacheDir
   }
 
   get path(): string {
@@ -249,29 +300,34 @@ export class RunCatalog {
     return p
   }
 
-  async #load(): Promise<{ file: CatalogFile | undefined; writtenNs: bigint }> {
+  async #load(): Promise<{ key: string; file: CatalogFile | undefined; writtenNs: bigint }> {
     let key: string
     try {
       const st = await stat(this.path, { bigint: true })
       key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
     } catch {
-      return { file: undefined, writtenNs: 0n }
+      key = ABSENT
     }
     if (this.#memo?.key === key) return this.#memo
-    const bytes = await readWhole(this.path)
-    if (!bytes) return { file: undefined, writtenNs: 0n }
+    const bytes = key === ABSENT ? undefined : await readWhole(this.path)
+    if (!bytes) return { key: ABSENT, file: undefined, writtenNs: 0n }
     try {
       const loaded = { key, file: parse(bytes), writtenNs: (await mtimeNs(this.path)) ?? 0n }
       this.#memo = loaded
       return loaded
     } catch (e) {
       this.#report(new EntrenarError(ErrorCodes.DB_CORRUPT, `entrenar/db: run catalog ${this.path} is damaged (${e instanceof Error ? e.message : String(e)}); rebuilt from the run files and segments`, { cause: e, details: { path: this.path } }))
-      return { file: undefined, writtenNs: 0n }
+      return { key, file: undefined, writtenNs: 0n }
     }
   }
 
   async #update(withSegments: boolean, withStats: boolean): Promise<CatalogFile> {
-    const { file, writtenNs } = await this.#load()
+    const startNs = nowNs()
+    const { key, file, writtenNs } = await this.#load()
+    const decodedBefore = this.decodedSegments
+    // The "written" time of a catalog kept in memory: entries carried over from the file were listed
+    // before the file was written, the others after `startNs`; the earlier time judges both soundly.
+    const memoNs = file && writtenNs < startNs ? writtenNs : startNs
     const trusted = (recorded: DirState | undefined, now: bigint | undefined): boolean =>
       recorded !== undefined && now !== undefined && recorded.mtimeNs === String(now) && writtenNs - now >= RACY_NS
     let changed = file === undefined
@@ -306,7 +362,7 @@ export class RunCatalog {
     if (!withSegments) {
       // Run metadata only: the segment part is kept as it is (its own mtimes say when it is stale).
       const out: CatalogFile = { format: FORMAT, version: VERSION, runsDir: runsDir!, runs, metricsDir: metricsDir ?? { mtimeNs: '0', names: [] }, runDirs: file?.runDirs ?? {} }
-      if (changed) await this.#write(out)
+      if (changed) await this.#write(out, key, memoNs)
       return out
     }
     if (!metricsDir || !trusted(metricsDir, metricsNow)) {
@@ -336,21 +392,57 @@ export class RunCatalog {
     // Unchanged: the same object, so what is derived from it (the metric summaries) is reused.
     if (!changed && file) return file
     const out: CatalogFile = { format: FORMAT, version: VERSION, runsDir: runsDir!, runs, metricsDir, runDirs }
-    await this.#write(out)
+    const written = await this.#write(out, key, memoNs)
+    // Figures decoded now that the catalog file cannot keep: the user cache keeps them for the next open.
+    if (!written && this.#cacheDir !== undefined && this.decodedSegments > decodedBefore) await this.#saveUserCache(out)
     return out
   }
 
-  async #write(out: CatalogFile): Promise<void> {
+  /**
+   * Writes the catalog file; true when written. Otherwise (read-only store or medium) the catalog is
+   * kept in memory under the identity of the file it was built from, with `listedNs` (when the listing
+   * began, or the file's own time if earlier) as its "written" time: a directory changed during or after
+   * the listing is listed again.
+   */
+  async #write(out: CatalogFile, builtFrom: string, listedNs: bigint): Promise<boolean> {
     this.scans++
-    const enc = new TextEncoder()
-    const bodyBytes = enc.encode(JSON.stringify(out))
-    try {
-      await writeFileDurable(this.path, [enc.encode(`${JSON.stringify({ crc: crc32(bodyBytes) })}\n`), bodyBytes])
-      const st = await stat(this.path, { bigint: true })
-      this.#memo = { key: `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`, file: out, writtenNs: st.mtimeNs }
-    } catch {
-      // A cache: a store on a read-only medium is listed by scanning each time.
+    if (!this.#readOnly) {
+      const enc = new TextEncoder()
+      const bodyBytes = enc.encode(JSON.stringify(out))
+      try {
+        await writeFileDurable(this.path, [enc.encode(`${JSON.stringify({ crc: crc32(bodyBytes) })}\n`), bodyBytes])
+        const st = await stat(this.path, { bigint: true })
+        this.#memo = { key: `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`, file: out, writtenNs: st.mtimeNs }
+        return true
+      } catch {
+        // A cache: a store on a read-only medium keeps its catalog in memory (below).
+      }
     }
+    this.#memo = { key: builtFrom, file: out, writtenNs: listedNs }
+    return false
+  }
+
+  async #saveUserCache(out: CatalogFile): Promise<void> {
+    const entries = new Map<string, { id: SegmentIdentity; summary: unknown }>()
+    for (const [runId, d] of Object.entries(out.runDirs)) {
+      for (const [name, summary] of Object.entries(d.segments)) {
+        const id = this.#identities.get(`${runId}/${name}`)
+        if (id && summary.stats && id.size === summary.size) entries.set(`${runId}/${name}`, { id, summary })
+      }
+    }
+    await writeUserCache(this.#cacheDir!, this.#root, entries)
+    this.#userCache = Promise.resolve(entries)
+  }
+
+  /** A segment's figures from the user cache, when an entry for this very file (identity) is there and valid. */
+  async #cachedSummary(runId: string, name: string, id: SegmentIdentity): Promise<SegmentSummary | undefined> {
+    if (this.#cacheDir === undefined) return undefined
+    this.#userCache ??= readUserCache(this.#cacheDir, this.#root)
+    const e = (await this.#userCache).get(`${runId}/${name}`)
+    if (!e || e.id.dev !== id.dev || e.id.ino !== id.ino || e.id.size !== id.size || e.id.mtimeNs !== id.mtimeNs) return undefined
+    const s = e.summary
+    if (!isSummary(s) || s.stats === undefined || s.size !== id.size) return undefined
+    return { size: s.size, rows: s.rows, stepMax: s.stepMax, metrics: [...s.metrics], replaces: [...s.replaces], stats: Object.fromEntries(Object.entries(s.stats)) }
   }
 
 
@@ -362,10 +454,19 @@ export class RunCatalog {
       if (!f.isFile() || !f.name.endsWith('.parquet') || f.name.startsWith('.')) continue
       const path = join(dir, f.name)
       const known = old?.segments[f.name]
-      if (known?.stats && known.size === (await fileSize(path))) {
+      const ident = await identity(path)
+      if (ident === undefined) continue // removed meanwhile (compaction, retention)
+      this.#identities.set(`${id}/${f.name}`, ident)
+      if (known?.stats && known.size === ident.size) {
         segments[f.name] = known
         continue
       }
+      const hint = await this.#cachedSummary(id, f.name, ident)
+      if (hint) {
+        segments[f.name] = hint
+        continue
+      }
+      this.decodedSegments++
       // Leaves the reader's caches as they were: summarising must not pin a footer a query would not have read yet.
       const wasCached = this.#segments.cached(path)
       const seg = await this.#segments.segment(path, f.name, id)

@@ -122,6 +122,9 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
     sql: flags.sql === true,
   })
   bound = server.port
+  // The dashboard's first chart should not wait on opening every segment footer: they open in the
+  // background, pausing while requests read the store; close() stops it.
+  if (flags.dashboard !== false) void parquet?.warm().catch(() => undefined)
   const sql = flags.sql === true ? `${server.url}/v1/store/sql` : null
   const renacerPath = configPath ? resolve(configPath) : null
   if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics`, sql, renacer: renacerPath }))

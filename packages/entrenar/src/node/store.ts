@@ -1,15 +1,28 @@
 /** The CLI's file-system glue: opening a store directory and reading its incident log. */
-import { existsSync, statSync } from 'node:fs'
+import { accessSync, constants, existsSync, statSync } from 'node:fs'
 import { incidentsPath } from '@entrenar/andon'
 import { createHttpClient, EntrenarError, ErrorCodes, type Incident, type MetricStore, metricStoreContract } from '@entrenar/core'
 import { openStore, type ParquetStore } from '@entrenar/db'
 import { readIncidentLogSync } from '@entrenar/andon/node'
 import type { StoredRecords } from './jsonl.js'
 
-/** Opens an existing store directory (`ENTRENAR_NOT_FOUND` when it does not exist). */
+/**
+ * Opens an existing store directory (`ENTRENAR_NOT_FOUND` when it does not exist); read-only when this
+ * process may not write it (another user's store, a read-only medium): reading commands then work there.
+ */
 export async function openExistingStore(dir: string): Promise<ParquetStore> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new EntrenarError(ErrorCodes.NOT_FOUND, `entrenar: store directory ${dir} does not exist`, { details: { dir } })
-  return openStore(dir, { onCorrupt: (e) => process.stderr.write(`warning: ${e.message}\n`) })
+  return openStore(dir, { onCorrupt: (e) => process.stderr.write(`warning: ${e.message}\n`), ...(writable(dir) ? {} : { readOnly: true }) })
+}
+
+/** True when this process may create files in `dir`. */
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Runs a function with an open store and closes it afterwards. */

@@ -62,8 +62,26 @@ export async function serveWebDashboard(store: MetricStore, options: ServeWebDas
   const handler = webDashboardHandler({ ...rest, store, ...(recorded ? { recorded } : {}), ...(allowedHosts ? { allowedHosts } : {}), port: () => bound })
   const server: RunningServer = await serveHandler(handler, { host, ...(port !== undefined ? { port } : {}) })
   bound = server.port
+  // A store that can prepare its first queries (`@entrenar/db`'s `warm()`) does so in the background:
+  // it pauses while requests read the store, and stops when the server closes.
+  const warming = new AbortController()
+  const warm = (store as { warm?: unknown }).warm
+  if (typeof warm === 'function') {
+    try {
+      void Promise.resolve((warm as (o: { signal: AbortSignal }) => Promise<unknown>).call(store, { signal: warming.signal })).catch(() => undefined)
+    } catch {
+      // a store closed already: the requests will say so
+    }
+  }
   const url = `${server.url}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`
-  return { url, port: server.port, close: () => server.close() }
+  return {
+    url,
+    port: server.port,
+    close: () => {
+      warming.abort()
+      return server.close()
+    },
+  }
 }
 
 /** The option names serveWebDashboard accepts (unknown ones are errors). */
