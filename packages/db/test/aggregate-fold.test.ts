@@ -59,4 +59,42 @@ describe('aggregates over ordered segments', () => {
     }
     await s.close()
   })
+
+  it('equal the reference for series of uneven lengths folded side by side, whole and partial row groups mixed', async () => {
+    const rnd = prng(11)
+    const mem = createMemoryStore()
+    const dir = tempDir('fold-lanes')
+    const s = await openStore(dir, { rowGroupRows: 50, segmentRows: 5000, cacheDir: false })
+    // Seven metrics (three at a time, then one left over), each with its own length, some all NaN or ±Inf.
+    const metrics = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']
+    const rows: Omit<RecordRow, 'runId'>[] = []
+    metrics.forEach((metric, k) => {
+      const len = 37 + k * 61
+      for (let step = 0; step < len; step++) {
+        const r = rnd()
+        const value = k === 5 ? (r < 0.5 ? Number.NaN : Number.POSITIVE_INFINITY) : r < 0.05 ? Number.NaN : r < 0.07 ? Number.NEGATIVE_INFINITY : (rnd() - 0.5) * 10 ** Math.floor(rnd() * 10 - 3)
+        rows.push({ metric, step, value, timestampUs: T0 + step * 1000, epoch: null, batch: null, tags: null })
+      }
+    })
+    const b = batchFromRows('r', rows)
+    await mem.write(b)
+    await s.write(b)
+    await s.seal()
+    const filters: MetricQuery[] = [{}, { from: T0 + 20_000, to: T0 + 300_000 }, { steps: [10, 250] }, { from: T0 + 60_000, steps: [0, 100] }, { metrics: ['m1', 'm3', 'm5', 'm6'], to: T0 + 200_000 }]
+    for (const f of filters) {
+      for (const aggregate of ['sum', 'mean', 'std'] as const) {
+        const q: MetricQuery = { ...f, aggregate }
+        const want = await mem.query(q)
+        for (let round = 0; round < 2; round++) {
+          const got = await s.query(q)
+          expect(got.series.map((x) => x.metric)).toEqual(want.series.map((x) => x.metric))
+          for (let i = 0; i < want.series.length; i++) {
+            const [w, g] = [want.series[i]!, got.series[i]!]
+            for (const k of ['x', 'value', 'count', 'nanCount'] as const) expect(Array.from(g[k] ?? []), `${JSON.stringify(q)} ${w.metric} ${k}`).toEqual(Array.from(w[k] ?? []))
+          }
+        }
+      }
+    }
+    await s.close()
+  })
 })

@@ -134,12 +134,28 @@ export class QueryScan {
     // Raw series hand their columns to the caller: exact-size arrays per series. Aggregated
     // shapes copy what they return, so one pooled scratch area serves every series in turn.
     const lease = !raw && this.#pool ? this.#pool.take(maxBound) : undefined
-    const series: Series[] = []
+    const out: (Series | undefined)[] = new Array(groups.length)
+    const kind = q.aggregate
+    const fold = !q.bucket && (kind === 'sum' || kind === 'mean' || kind === 'std')
+    // Folded aggregates: up to three ordered groups at a time gather their finite values (one scratch
+    // column each), then fold them side by side, so the CPU overlaps their independent divisions.
+    const lanes: Lane[] = []
+    const flush = () => {
+      foldLanes(kind!, lanes, out)
+      lanes.length = 0
+    }
     try {
-      for (const g of groups) {
+      for (let gi = 0; gi < groups.length; gi++) {
+        const g = groups[gi]!
+        if (lease && fold && ordered(g)) {
+          const lane = this.#lane(g, lease.cols[lanes.length]!, gi)
+          if (lane) lanes.push(lane)
+          if (lanes.length === 3) flush()
+          continue
+        }
+        if (lanes.length > 0) flush()
         if (lease && !q.bucket && q.aggregate && ordered(g)) {
-          const s = this.#aggregateOrdered(g, lease.cols[2])
-          if (s) series.push(s)
+          out[gi] = this.#aggregateOrdered(g, lease.cols[2])
           continue
         }
         const [step, ts, value] = lease ? lease.cols : [new Float64Array(g.bound), new Float64Array(g.bound), new Float64Array(g.bound)]
@@ -153,12 +169,69 @@ export class QueryScan {
           timestampUs: exact ? ts.slice(0, n) : ts.subarray(0, n),
           value: exact ? value.slice(0, n) : value.subarray(0, n),
         })
-        series.push(shapeSeries(q, cols))
+        out[gi] = shapeSeries(q, cols)
       }
+      if (lanes.length > 0) flush()
     } finally {
       lease?.release()
     }
+    const series: Series[] = []
+    for (const s of out) if (s) series.push(s)
     return { series }
+  }
+
+  /**
+   * The rows of an ordered group that pass the row filters, as a lane to fold: a slice wholly
+   * inside the filters (its time range within `[from, to]`; its first and last steps, the
+   * smallest and largest as the slice is ordered, within the step range; no tag filter) is folded
+   * in place, with no row test; the passing rows of any other slice are counted here and their
+   * finite values copied, in order, to `scratch`. Undefined when no row passes.
+   */
+  #lane(g: Group, scratch: Float64Array, index: number): Lane | undefined {
+    const q = this.#q
+    const from = q.from ?? Number.NEGATIVE_INFINITY
+    const to = q.to ?? Number.POSITIVE_INFINITY
+    const lo = q.steps ? q.steps[0] : Number.NEGATIVE_INFINITY
+    const hi = q.steps ? q.steps[1] : Number.POSITIVE_INFINITY
+    const tags = q.tags !== undefined
+    const timeFilter = q.from !== undefined || q.to !== undefined
+    const parts: Part[] = []
+    let n = 0
+    let nan = 0
+    let used = 0
+    let maxStep = Number.NEGATIVE_INFINITY
+    for (const { block: b, start, end } of g.slices) {
+      if (end <= start) continue
+      const bs = b.step
+      if (!tags && bs[start]! >= lo && bs[end - 1]! <= hi && (!timeFilter || within(b, start, end, from, to))) {
+        n += end - start
+        if (bs[end - 1]! > maxStep) maxStep = bs[end - 1]!
+        const last = parts[parts.length - 1]
+        if (last && last.values === b.value && last.end === start) last.end = end
+        else parts.push({ values: b.value, start, end })
+        continue
+      }
+      const bt = b.timestampUs
+      const bv = b.value
+      const first = used
+      for (let i = start; i < end; i++) {
+        const t = bt[i]!
+        const s = bs[i]!
+        if (t < from || t > to || s < lo || s > hi) continue
+        if (tags && !rowMatches(q, b as unknown as RecordBatch, i)) continue
+        const v = bv[i]!
+        if (s > maxStep) maxStep = s
+        n++
+        if (v - v !== 0) {
+          if (v !== v) nan++
+          continue
+        }
+        scratch[used++] = v
+      }
+      if (used > first) parts.push({ values: scratch, start: first, end: used })
+    }
+    if (n === 0) return undefined
+    return { index, runId: g.runId, metric: g.metric, parts, n, nan, maxStep }
   }
 
   /**
@@ -175,16 +248,10 @@ export class QueryScan {
     const lo = q.steps ? q.steps[0] : Number.NEGATIVE_INFINITY
     const hi = q.steps ? q.steps[1] : Number.POSITIVE_INFINITY
     const tags = q.tags !== undefined
-    // sum, mean and std fold the rows as they pass, with the very operations of core's `aggregate`
-    // (Welford, finite values only) in the same order: the same result without copying the values.
-    const fold = kind === 'sum' || kind === 'mean' || kind === 'std'
+    // (sum, mean and std are folded in lanes: see `#lane` and `foldLanes`.)
     let n = 0
     let nan = 0
     let maxStep = Number.NEGATIVE_INFINITY
-    let count = 0
-    let mean = 0
-    let m2 = 0
-    let sum = 0
     for (const { block: b, start, end } of g.slices) {
       const bs = b.step
       const bt = b.timestampUs
@@ -197,22 +264,11 @@ export class QueryScan {
         const v = bv[i]!
         if (s > maxStep) maxStep = s
         if (v !== v) nan++
-        if (fold) {
-          n++
-          if (v - v !== 0) continue // NaN or ±Inf
-          count++
-          sum += v
-          const d = v - mean
-          mean += d / count
-          m2 += d * (v - mean)
-        } else value[n++] = v
+        value[n++] = v
       }
     }
     if (n === 0) return undefined
-    let result: number
-    if (!fold) result = aggregate(kind, value.subarray(0, n))
-    else if (count === 0) result = Number.NaN
-    else result = kind === 'sum' ? sum : kind === 'mean' ? mean : count < 2 ? 0 : Math.sqrt(m2 / (count - 1))
+    const result = aggregate(kind, value.subarray(0, n))
     return {
       runId: g.runId,
       metric: g.metric,
@@ -259,6 +315,190 @@ export class QueryScan {
       }
     }
     return n
+  }
+}
+
+/**
+ * Smallest and largest timestamp of rows `[start, end)` of a segment block's time column (per
+ * column, then per start row: `[start, end, min, max]`), measured once per decoded column.
+ */
+const TIME_BOUNDS = new WeakMap<Float64Array, Map<number, readonly [number, number, number]>>()
+
+/**
+ * True when every timestamp of rows `[start, end)` of a block lies in `[from, to]`. Only blocks
+ * decoded from segments (which carry `metricRuns`, and whose columns are never written again) are
+ * measured and remembered; a buffered batch is always tested row by row.
+ */
+function within(b: Block, start: number, end: number, from: number, to: number): boolean {
+  if (!b.metricRuns) return false
+  const ts = b.timestampUs
+  let byStart = TIME_BOUNDS.get(ts)
+  if (!byStart) {
+    byStart = new Map()
+    TIME_BOUNDS.set(ts, byStart)
+  }
+  let bounds = byStart.get(start)
+  if (!bounds || bounds[0] !== end) {
+    let lo = Number.POSITIVE_INFINITY
+    let hi = Number.NEGATIVE_INFINITY
+    for (let i = start; i < end; i++) {
+      const t = ts[i]!
+      if (t < lo) lo = t
+      if (t > hi) hi = t
+    }
+    bounds = [end, lo, hi]
+    byStart.set(start, bounds)
+  }
+  return bounds[1] >= from && bounds[2] <= to
+}
+
+/** Rows `[start, end)` of a column of values, folded in order (NaN and ±Inf skipped, NaN counted). */
+interface Part {
+  readonly values: Float64Array
+  readonly start: number
+  end: number
+}
+
+/** One group's rows that pass the filters, in order, as parts to fold, with the counts taken meanwhile. */
+interface Lane {
+  readonly index: number
+  readonly runId: string
+  readonly metric: string
+  readonly parts: readonly Part[]
+  readonly n: number
+  readonly nan: number
+  readonly maxStep: number
+}
+
+// Fold state of one lane in a Float64Array, at offset 5k: the variables of core's `aggregate` (count,
+// mean, m2, sum) in the same roles, and the NaNs met in parts folded in place.
+const COUNT = 0
+const MEAN = 1
+const M2 = 2
+const SUM = 3
+const NAN = 4
+
+/** Folds rows `[i, i + len)` of `v` into lane `k` of `st`: exactly core's `aggregate` loop body per row. */
+function fold1(st: Float64Array, k: number, v: Float64Array, i: number, len: number): void {
+  const o = 5 * k
+  let count = st[o + COUNT]!
+  let mean = st[o + MEAN]!
+  let m2 = st[o + M2]!
+  let sum = st[o + SUM]!
+  let nan = st[o + NAN]!
+  for (const end = i + len; i < end; i++) {
+    const x = v[i]!
+    if (x - x !== 0) {
+      if (x !== x) nan++
+      continue
+    }
+    count++
+    sum += x
+    const d = x - mean
+    mean += d / count
+    m2 += d * (x - mean)
+  }
+  st[o + COUNT] = count
+  st[o + MEAN] = mean
+  st[o + M2] = m2
+  st[o + SUM] = sum
+  st[o + NAN] = nan
+}
+
+/**
+ * `fold1` of three lanes at once, `len` rows each, interleaved row by row: each lane's chain of
+ * dependent operations is unchanged (same operations, same order, so the same bits), but the
+ * three chains' divisions overlap in the CPU.
+ */
+function fold3(st: Float64Array, va: Float64Array, ia: number, vb: Float64Array, ib: number, vc: Float64Array, ic: number, len: number): void {
+  let ca = st[0]!
+  let ma = st[1]!
+  let qa = st[2]!
+  let sa = st[3]!
+  let na = st[4]!
+  let cb = st[5]!
+  let mb = st[6]!
+  let qb = st[7]!
+  let sb = st[8]!
+  let nb = st[9]!
+  let cc = st[10]!
+  let mc = st[11]!
+  let qc = st[12]!
+  let sc = st[13]!
+  let nc = st[14]!
+  for (let j = 0; j < len; j++) {
+    const x = va[ia + j]!
+    const y = vb[ib + j]!
+    const z = vc[ic + j]!
+    if (x - x === 0) {
+      ca++
+      sa += x
+      const d = x - ma
+      ma += d / ca
+      qa += d * (x - ma)
+    } else if (x !== x) na++
+    if (y - y === 0) {
+      cb++
+      sb += y
+      const d = y - mb
+      mb += d / cb
+      qb += d * (y - mb)
+    } else if (y !== y) nb++
+    if (z - z === 0) {
+      cc++
+      sc += z
+      const d = z - mc
+      mc += d / cc
+      qc += d * (z - mc)
+    } else if (z !== z) nc++
+  }
+  st.set([ca, ma, qa, sa, na, cb, mb, qb, sb, nb, cc, mc, qc, sc, nc])
+}
+
+/** Folds up to three lanes (three at once while all three have rows) and writes their series to `out`. */
+function foldLanes(kind: string, lanes: readonly Lane[], out: (Series | undefined)[]): void {
+  const st = new Float64Array(15)
+  // Cursor of each lane: part index and row within it.
+  const part = [0, 0, 0]
+  const row = lanes.map((l) => l.parts[0]?.start ?? 0)
+  if (lanes.length === 3) {
+    const [a, b, c] = lanes as [Lane, Lane, Lane]
+    while (part[0]! < a.parts.length && part[1]! < b.parts.length && part[2]! < c.parts.length) {
+      const pa = a.parts[part[0]!]!
+      const pb = b.parts[part[1]!]!
+      const pc = c.parts[part[2]!]!
+      const len = Math.min(pa.end - row[0]!, pb.end - row[1]!, pc.end - row[2]!)
+      fold3(st, pa.values, row[0]!, pb.values, row[1]!, pc.values, row[2]!, len)
+      for (let k = 0; k < 3; k++) {
+        const l = lanes[k]!
+        row[k]! += len
+        if (row[k] === l.parts[part[k]!]!.end && ++part[k]! < l.parts.length) row[k] = l.parts[part[k]!]!.start
+      }
+    }
+  }
+  for (let k = 0; k < lanes.length; k++) {
+    const lane = lanes[k]!
+    for (; part[k]! < lane.parts.length; part[k]!++) {
+      const p = lane.parts[part[k]!]!
+      fold1(st, k, p.values, row[k]!, p.end - row[k]!)
+      if (part[k]! + 1 < lane.parts.length) row[k] = lane.parts[part[k]! + 1]!.start
+    }
+    const o = 5 * k
+    const count = st[o + COUNT]!
+    const mean = st[o + MEAN]!
+    const m2 = st[o + M2]!
+    const sum = st[o + SUM]!
+    let result: number
+    if (count === 0) result = Number.NaN
+    else result = kind === 'sum' ? sum : kind === 'mean' ? mean : count < 2 ? 0 : Math.sqrt(m2 / (count - 1))
+    out[lane.index] = {
+      runId: lane.runId,
+      metric: lane.metric,
+      x: Float64Array.of(lane.maxStep),
+      value: Float64Array.of(result),
+      count: Float64Array.of(lane.n),
+      nanCount: Float64Array.of(lane.nan + st[o + NAN]!),
+    }
   }
 }
 
