@@ -85,4 +85,22 @@ describe('INT64 chunks decoded without BigInt', () => {
     expect(decodeInt64Chunk(bytes, 0, { ...meta, type: 'INT32' }, 500)).toBeUndefined()
     expect(decodeInt64Chunk(bytes, 0, { ...meta, codec: 'ZSTD' }, 500)).toBeUndefined()
   })
+
+  it('declines a run of equal deltas that crosses 2^53 part-way, and decodes one that stays below', async () => {
+    // Equal deltas pack with bit width 0: the range is checked once per run, at its (extreme) end.
+    // A first value below 2^52 (its zigzag form must stay below 2^53), then equal steps of 2^43.
+    for (const sign of [1n, -1n]) {
+      const start = sign * (2n ** 52n - 1000n)
+      const values = Array.from({ length: 1000 }, (_, i) => start + sign * BigInt(i) * 2n ** 43n)
+      const { fast, ref } = await both(values, 'DELTA_BINARY_PACKED', 'UNCOMPRESSED', 1 << 20)
+      expect(ref).toEqual(values)
+      expect(values.every(within)).toBe(false)
+      expect(fast).toBeUndefined()
+      const safe = values.slice(0, 500)
+      const ok = await both(safe, 'DELTA_BINARY_PACKED', 'UNCOMPRESSED', 1 << 20)
+      expect(safe.every(within)).toBe(true)
+      expect(Array.from(ok.fast ?? [])).toEqual(safe.map(Number))
+    }
+  })
 })
+

@@ -123,11 +123,14 @@ function deltaToFloat64(page: Uint8Array, count: number, out: Float64Array, at: 
       const w = page[widthsAt + m]!
       if (w > 32) return false
       if (w === 0) {
-        for (let j = 0; j < perMini && k < count; j++) {
+        // A run of equal deltas is monotonic, so its last value is its extreme: one range check after
+        // the run stands for one per value (the rows are only used when the whole page decodes).
+        const stop = Math.min(count, k + perMini)
+        while (k < stop) {
           value += minDelta
-          if (value >= LIMIT || value <= -LIMIT) return false
           out[at + k++] = value
         }
+        if (value >= LIMIT || value <= -LIMIT) return false
         continue
       }
       const bytesOf = (perMini * w) / 8
