@@ -18,6 +18,8 @@ export interface Block {
   readonly metricRuns?: Uint32Array
   /** Per triple of `metricRuns`: 1 when those rows are ordered by `(step, timestampUs)`. */
   readonly sortedRuns?: Uint8Array
+  /** Per triple of `metricRuns`: the smallest and largest timestamp of its rows (pairs, flattened). */
+  readonly timeRuns?: Float64Array
 }
 
 /** Reusable scratch columns, so a repeated aggregate query allocates nothing in steady state. */
@@ -56,6 +58,8 @@ interface Slice {
   readonly metricId: number
   /** True when the slice's rows are ordered by `(step, timestampUs)`. */
   readonly sorted: boolean
+  /** Index of the slice's triple in `block.metricRuns` (-1: none). */
+  readonly run: number
 }
 
 interface Group {
@@ -107,7 +111,7 @@ export class QueryScan {
         const name = names[runs[r]!]
         if (name === undefined) continue
         const g = this.#group(b.runId, name)
-        g.slices.push({ block: b, start: runs[r + 1]!, end: runs[r + 2]!, metricId: -1, sorted: b.sortedRuns?.[r / 3] === 1 })
+        g.slices.push({ block: b, start: runs[r + 1]!, end: runs[r + 2]!, metricId: -1, sorted: b.sortedRuns?.[r / 3] === 1, run: r / 3 })
         g.bound += runs[r + 2]! - runs[r + 1]!
       }
       return
@@ -118,7 +122,7 @@ export class QueryScan {
     names.forEach((name, id) => {
       if (name === undefined || counts[id] === 0) return
       const g = this.#group(b.runId, name)
-      g.slices.push({ block: b, start: 0, end: b.length, metricId: id, sorted: false })
+      g.slices.push({ block: b, start: 0, end: b.length, metricId: id, sorted: false, run: -1 })
       g.bound += counts[id]!
     })
   }
@@ -182,7 +186,7 @@ export class QueryScan {
 
   /**
    * The rows of an ordered group that pass the row filters, as a lane to fold: a slice wholly
-   * inside the filters (its time range within `[from, to]`; its first and last steps, the
+   * inside the filters (its metric run's time range, measured once per decoded row group, within `[from, to]`; its first and last steps, the
    * smallest and largest as the slice is ordered, within the step range; no tag filter) is folded
    * in place, with no row test; the passing rows of any other slice are counted here and their
    * finite values copied, in order, to `scratch`. Undefined when no row passes.
@@ -200,10 +204,11 @@ export class QueryScan {
     let nan = 0
     let used = 0
     let maxStep = Number.NEGATIVE_INFINITY
-    for (const { block: b, start, end } of g.slices) {
+    for (const { block: b, start, end, run } of g.slices) {
       if (end <= start) continue
       const bs = b.step
-      if (!tags && bs[start]! >= lo && bs[end - 1]! <= hi && (!timeFilter || within(b, start, end, from, to))) {
+      const time = b.timeRuns
+      if (!tags && bs[start]! >= lo && bs[end - 1]! <= hi && (!timeFilter || (time !== undefined && run >= 0 && time[2 * run]! >= from && time[2 * run + 1]! <= to))) {
         n += end - start
         if (bs[end - 1]! > maxStep) maxStep = bs[end - 1]!
         const last = parts[parts.length - 1]
@@ -316,40 +321,6 @@ export class QueryScan {
     }
     return n
   }
-}
-
-/**
- * Smallest and largest timestamp of rows `[start, end)` of a segment block's time column (per
- * column, then per start row: `[start, end, min, max]`), measured once per decoded column.
- */
-const TIME_BOUNDS = new WeakMap<Float64Array, Map<number, readonly [number, number, number]>>()
-
-/**
- * True when every timestamp of rows `[start, end)` of a block lies in `[from, to]`. Only blocks
- * decoded from segments (which carry `metricRuns`, and whose columns are never written again) are
- * measured and remembered; a buffered batch is always tested row by row.
- */
-function within(b: Block, start: number, end: number, from: number, to: number): boolean {
-  if (!b.metricRuns) return false
-  const ts = b.timestampUs
-  let byStart = TIME_BOUNDS.get(ts)
-  if (!byStart) {
-    byStart = new Map()
-    TIME_BOUNDS.set(ts, byStart)
-  }
-  let bounds = byStart.get(start)
-  if (!bounds || bounds[0] !== end) {
-    let lo = Number.POSITIVE_INFINITY
-    let hi = Number.NEGATIVE_INFINITY
-    for (let i = start; i < end; i++) {
-      const t = ts[i]!
-      if (t < lo) lo = t
-      if (t > hi) hi = t
-    }
-    bounds = [end, lo, hi]
-    byStart.set(start, bounds)
-  }
-  return bounds[1] >= from && bounds[2] <= to
 }
 
 /** Rows `[start, end)` of a column of values, folded in order (NaN and ±Inf skipped, NaN counted). */

@@ -28,6 +28,8 @@ export interface RowGroupColumns {
   metricRuns?: Uint32Array
   /** Per metric run: 1 when its rows are ordered by `(step, timestamp)` (present with `step`, `ts` and `metric`). */
   sortedRuns?: Uint8Array
+  /** Per metric run: its smallest and largest timestamp (`[min, max]` pairs, flattened; with `sortedRuns`). */
+  timeRuns?: Float64Array
   tags?: CodedTags
   epoch?: Int32Array
   batch?: Int32Array
@@ -46,6 +48,8 @@ export interface Piece {
   readonly metric: Uint32Array
   readonly metricRuns: Uint32Array
   readonly sortedRuns: Uint8Array
+  /** Per triple of `metricRuns`: the smallest and largest timestamp of its rows (pairs, flattened). */
+  readonly timeRuns?: Float64Array
   readonly timestampUs: Float64Array
   readonly step: Float64Array
   readonly value: Float64Array
@@ -297,11 +301,14 @@ export class Catalog {
     }
     if (out.metricRuns && out.step && out.ts) {
       let sorted = this.#columns.get(`${key}sorted`) as Uint8Array | undefined
-      if (!sorted) {
-        sorted = sortedRuns(out.metricRuns, out.step, out.ts)
+      let time = this.#columns.get(`${key}time`) as Float64Array | undefined
+      if (!sorted || !time) {
+        ;({ sorted, time } = runStats(out.metricRuns, out.step, out.ts))
         this.#columns.set(`${key}sorted`, sorted, sorted.byteLength + 16)
+        this.#columns.set(`${key}time`, time, time.byteLength + 16)
       }
       out.sortedRuns = sorted
+      out.timeRuns = time
     }
     return out
   }
@@ -400,6 +407,7 @@ export class Catalog {
             metric: c.metric!.ids,
             metricRuns: c.metricRuns!,
             sortedRuns: c.sortedRuns!,
+            ...(c.timeRuns ? { timeRuns: c.timeRuns } : {}),
             timestampUs: c.ts!,
             step: c.step!,
             value: c.value!,
@@ -515,12 +523,14 @@ export class Catalog {
       const step = pick(c.step!)
       const ts = pick(c.ts!)
       const n = step.length
+      const stats = runStats(Uint32Array.of(0, 0, n), step, ts)
       const piece: Piece = {
         length: n,
         metricNames: [m],
         metric: new Uint32Array(0),
         metricRuns: Uint32Array.of(0, 0, n),
-        sortedRuns: sortedRuns(Uint32Array.of(0, 0, n), step, ts),
+        sortedRuns: stats.sorted,
+        timeRuns: stats.time,
         timestampUs: ts,
         step,
         value: pick(c.value!),
@@ -567,22 +577,36 @@ function columnBytes(c: ColumnName, got: RowGroupColumns, n: number): number {
   return n * 8
 }
 
-/** 1 per metric run whose rows are ordered by `(step, timestamp)`, else 0. */
-function sortedRuns(runs: Uint32Array, step: Float64Array, ts: Float64Array): Uint8Array {
-  const out = new Uint8Array(runs.length / 3)
-  for (let r = 0; r < runs.length; r += 3) {
+/**
+ * Per metric run: 1 when its rows are ordered by `(step, timestamp)`, else 0 (`sorted`), and its
+ * smallest and largest timestamp (`time`, `[min, max]` pairs), in one pass over the run.
+ */
+function runStats(runs: Uint32Array, step: Float64Array, ts: Float64Array): { sorted: Uint8Array; time: Float64Array } {
+  const sorted = new Uint8Array(runs.length / 3)
+  const time = new Float64Array((2 * runs.length) / 3)
+  for (let r = 0, k = 0; r < runs.length; r += 3, k++) {
+    const start = runs[r + 1]!
+    const end = runs[r + 2]!
     let ok = 1
-    for (let i = runs[r + 1]! + 1; i < runs[r + 2]!; i++) {
+    let lo = Number.POSITIVE_INFINITY
+    let hi = Number.NEGATIVE_INFINITY
+    if (end > start) {
+      lo = ts[start]!
+      hi = lo
+    }
+    for (let i = start + 1; i < end; i++) {
+      const t = ts[i]!
+      if (t < lo) lo = t
+      if (t > hi) hi = t
       const a = step[i - 1]!
       const b = step[i]!
-      if (a > b || (a === b && ts[i - 1]! > ts[i]!)) {
-        ok = 0
-        break
-      }
+      if (a > b || (a === b && ts[i - 1]! > t)) ok = 0
     }
-    out[r / 3] = ok
+    sorted[k] = ok
+    time[2 * k] = lo
+    time[2 * k + 1] = hi
   }
-  return out
+  return { sorted, time }
 }
 
 /** Footers of one partition opened at once. */
