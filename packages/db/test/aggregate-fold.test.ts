@@ -80,7 +80,7 @@ describe('aggregates over ordered segments', () => {
     await mem.write(b)
     await s.write(b)
     await s.seal()
-    const filters: MetricQuery[] = [{}, { from: T0 + 20_000, to: T0 + 300_000 }, { steps: [10, 250] }, { from: T0 + 60_000, steps: [0, 100] }, { metrics: ['m1', 'm3', 'm5', 'm6'], to: T0 + 200_000 }]
+    const filters: MetricQuery[] = [{}, { from: T0 + 20_000, to: T0 + 300_000 }, { steps: [10, 250] }, { from: T0 + 60_000, steps: [0, 100] }, { metrics: ['m1', 'm3', 'm5', 'm6'], to: T0 + 200_000 }, { metrics: ['m2', 'm4'], from: T0 + 30_000 }]
     for (const f of filters) {
       for (const aggregate of ['sum', 'mean', 'std'] as const) {
         const q: MetricQuery = { ...f, aggregate }

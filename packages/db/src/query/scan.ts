@@ -426,21 +426,57 @@ function fold3(st: Float64Array, va: Float64Array, ia: number, vb: Float64Array,
   st.set([ca, ma, qa, sa, na, cb, mb, qb, sb, nb, cc, mc, qc, sc, nc])
 }
 
-/** Folds up to three lanes (three at once while all three have rows) and writes their series to `out`. */
+/** `fold3` of two lanes (states at offsets 0 and 5 of `st`). */
+function fold2(st: Float64Array, va: Float64Array, ia: number, vb: Float64Array, ib: number, len: number): void {
+  let ca = st[0]!
+  let ma = st[1]!
+  let qa = st[2]!
+  let sa = st[3]!
+  let na = st[4]!
+  let cb = st[5]!
+  let mb = st[6]!
+  let qb = st[7]!
+  let sb = st[8]!
+  let nb = st[9]!
+  for (let j = 0; j < len; j++) {
+    const x = va[ia + j]!
+    const y = vb[ib + j]!
+    if (x - x === 0) {
+      ca++
+      sa += x
+      const d = x - ma
+      ma += d / ca
+      qa += d * (x - ma)
+    } else if (x !== x) na++
+    if (y - y === 0) {
+      cb++
+      sb += y
+      const d = y - mb
+      mb += d / cb
+      qb += d * (y - mb)
+    } else if (y !== y) nb++
+  }
+  st.set([ca, ma, qa, sa, na, cb, mb, qb, sb, nb])
+}
+
+/** Folds two or three lanes at once while they all have rows, then each alone, and writes their series to `out`. */
 function foldLanes(kind: string, lanes: readonly Lane[], out: (Series | undefined)[]): void {
   const st = new Float64Array(15)
   // Cursor of each lane: part index and row within it.
   const part = [0, 0, 0]
   const row = lanes.map((l) => l.parts[0]?.start ?? 0)
-  if (lanes.length === 3) {
-    const [a, b, c] = lanes as [Lane, Lane, Lane]
-    while (part[0]! < a.parts.length && part[1]! < b.parts.length && part[2]! < c.parts.length) {
+  const m = lanes.length
+  if (m >= 2) {
+    const [a, b] = lanes as [Lane, Lane]
+    const c = lanes[2]
+    while (part[0]! < a.parts.length && part[1]! < b.parts.length && (!c || part[2]! < c.parts.length)) {
       const pa = a.parts[part[0]!]!
       const pb = b.parts[part[1]!]!
-      const pc = c.parts[part[2]!]!
-      const len = Math.min(pa.end - row[0]!, pb.end - row[1]!, pc.end - row[2]!)
-      fold3(st, pa.values, row[0]!, pb.values, row[1]!, pc.values, row[2]!, len)
-      for (let k = 0; k < 3; k++) {
+      const pc = c?.parts[part[2]!]
+      const len = Math.min(pa.end - row[0]!, pb.end - row[1]!, pc ? pc.end - row[2]! : Number.POSITIVE_INFINITY)
+      if (pc) fold3(st, pa.values, row[0]!, pb.values, row[1]!, pc.values, row[2]!, len)
+      else fold2(st, pa.values, row[0]!, pb.values, row[1]!, len)
+      for (let k = 0; k < m; k++) {
         const l = lanes[k]!
         row[k]! += len
         if (row[k] === l.parts[part[k]!]!.end && ++part[k]! < l.parts.length) row[k] = l.parts[part[k]!]!.start
