@@ -66,6 +66,7 @@ describe('aggregates over ordered segments', () => {
     const dir = tempDir('fold-lanes')
     const s = await openStore(dir, { rowGroupRows: 50, segmentRows: 5000, cacheDir: false })
     // Seven metrics (three at a time, then one left over), each with its own length, some all NaN or ±Inf.
+    // Their timestamps never decrease, except m6's.
     const metrics = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']
     const rows: Omit<RecordRow, 'runId'>[] = []
     metrics.forEach((metric, k) => {
@@ -73,7 +74,9 @@ describe('aggregates over ordered segments', () => {
       for (let step = 0; step < len; step++) {
         const r = rnd()
         const value = k === 5 ? (r < 0.5 ? Number.NaN : Number.POSITIVE_INFINITY) : r < 0.05 ? Number.NaN : r < 0.07 ? Number.NEGATIVE_INFINITY : (rnd() - 0.5) * 10 ** Math.floor(rnd() * 10 - 3)
-        rows.push({ metric, step, value, timestampUs: T0 + step * 1000, epoch: null, batch: null, tags: null })
+        // m6's clock goes back and forth (steps still increase): no bisection on its timestamps.
+        const at = k === 6 ? (step * 37) % len : step
+        rows.push({ metric, step, value, timestampUs: T0 + at * 1000, epoch: null, batch: null, tags: null })
       }
     })
     const b = batchFromRows('r', rows)

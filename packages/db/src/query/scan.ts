@@ -18,7 +18,7 @@ export interface Block {
   readonly metricRuns?: Uint32Array
   /** Per triple of `metricRuns`: 1 when those rows are ordered by `(step, timestampUs)`. */
   readonly sortedRuns?: Uint8Array
-  /** Per triple of `metricRuns`: the smallest and largest timestamp of its rows (pairs, flattened). */
+  /** Per triple of `metricRuns`: the smallest and largest timestamp of its rows, and 1 when they never decrease (triples, flattened). */
   readonly timeRuns?: Float64Array
 }
 
@@ -204,11 +204,21 @@ export class QueryScan {
     let nan = 0
     let used = 0
     let maxStep = Number.NEGATIVE_INFINITY
-    for (const { block: b, start, end, run } of g.slices) {
-      if (end <= start) continue
+    for (const { block: b, start: first, end: last, run } of g.slices) {
+      if (last <= first) continue
       const bs = b.step
-      const time = b.timeRuns
-      if (!tags && bs[start]! >= lo && bs[end - 1]! <= hi && (!timeFilter || (time !== undefined && run >= 0 && time[2 * run]! >= from && time[2 * run + 1]! <= to))) {
+      const time = run >= 0 ? b.timeRuns : undefined
+      let start = first
+      let end = last
+      let inside = !tags && bs[first]! >= lo && bs[last - 1]! <= hi && (!timeFilter || (time !== undefined && time[3 * run]! >= from && time[3 * run + 1]! <= to))
+      if (!inside && !tags && bs[first]! >= lo && bs[last - 1]! <= hi && time !== undefined && time[3 * run + 2] === 1) {
+        // Timestamps that never decrease: the rows in [from, to] are one contiguous range, found by bisection.
+        start = firstAtLeast(b.timestampUs, first, last, from)
+        end = firstAbove(b.timestampUs, start, last, to)
+        if (end <= start) continue
+        inside = true
+      }
+      if (inside) {
         n += end - start
         if (bs[end - 1]! > maxStep) maxStep = bs[end - 1]!
         const last = parts[parts.length - 1]
@@ -218,7 +228,7 @@ export class QueryScan {
       }
       const bt = b.timestampUs
       const bv = b.value
-      const first = used
+      const from0 = used
       for (let i = start; i < end; i++) {
         const t = bt[i]!
         const s = bs[i]!
@@ -233,7 +243,7 @@ export class QueryScan {
         }
         scratch[used++] = v
       }
-      if (used > first) parts.push({ values: scratch, start: first, end: used })
+      if (used > from0) parts.push({ values: scratch, start: from0, end: used })
     }
     if (n === 0) return undefined
     return { index, runId: g.runId, metric: g.metric, parts, n, nan, maxStep }
@@ -321,6 +331,26 @@ export class QueryScan {
     }
     return n
   }
+}
+
+/** First index in `[lo, hi)` of a non-decreasing column whose value is `>= x` (`hi` when none). */
+function firstAtLeast(col: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (col[mid]! < x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** First index in `[lo, hi)` of a non-decreasing column whose value is `> x` (`hi` when none). */
+function firstAbove(col: Float64Array, lo: number, hi: number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (col[mid]! <= x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 /** Rows `[start, end)` of a column of values, folded in order (NaN and ±Inf skipped, NaN counted). */

@@ -28,7 +28,7 @@ export interface RowGroupColumns {
   metricRuns?: Uint32Array
   /** Per metric run: 1 when its rows are ordered by `(step, timestamp)` (present with `step`, `ts` and `metric`). */
   sortedRuns?: Uint8Array
-  /** Per metric run: its smallest and largest timestamp (`[min, max]` pairs, flattened; with `sortedRuns`). */
+  /** Per metric run: its smallest and largest timestamp and 1 when its timestamps never decrease (triples, flattened; with `sortedRuns`). */
   timeRuns?: Float64Array
   tags?: CodedTags
   epoch?: Int32Array
@@ -48,7 +48,7 @@ export interface Piece {
   readonly metric: Uint32Array
   readonly metricRuns: Uint32Array
   readonly sortedRuns: Uint8Array
-  /** Per triple of `metricRuns`: the smallest and largest timestamp of its rows (pairs, flattened). */
+  /** Per triple of `metricRuns`: the smallest and largest timestamp of its rows, and 1 when they never decrease (triples, flattened). */
   readonly timeRuns?: Float64Array
   readonly timestampUs: Float64Array
   readonly step: Float64Array
@@ -579,15 +579,17 @@ function columnBytes(c: ColumnName, got: RowGroupColumns, n: number): number {
 
 /**
  * Per metric run: 1 when its rows are ordered by `(step, timestamp)`, else 0 (`sorted`), and its
- * smallest and largest timestamp (`time`, `[min, max]` pairs), in one pass over the run.
+ * smallest and largest timestamp and 1 when its timestamps never decrease, else 0 (`time`, triples),
+ * in one pass over the run.
  */
 function runStats(runs: Uint32Array, step: Float64Array, ts: Float64Array): { sorted: Uint8Array; time: Float64Array } {
   const sorted = new Uint8Array(runs.length / 3)
-  const time = new Float64Array((2 * runs.length) / 3)
+  const time = new Float64Array(runs.length)
   for (let r = 0, k = 0; r < runs.length; r += 3, k++) {
     const start = runs[r + 1]!
     const end = runs[r + 2]!
     let ok = 1
+    let mono = 1
     let lo = Number.POSITIVE_INFINITY
     let hi = Number.NEGATIVE_INFINITY
     if (end > start) {
@@ -600,11 +602,13 @@ function runStats(runs: Uint32Array, step: Float64Array, ts: Float64Array): { so
       if (t > hi) hi = t
       const a = step[i - 1]!
       const b = step[i]!
+      if (ts[i - 1]! > t) mono = 0
       if (a > b || (a === b && ts[i - 1]! > t)) ok = 0
     }
     sorted[k] = ok
-    time[2 * k] = lo
-    time[2 * k + 1] = hi
+    time[3 * k] = lo
+    time[3 * k + 1] = hi
+    time[3 * k + 2] = mono
   }
   return { sorted, time }
 }
