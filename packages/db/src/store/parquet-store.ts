@@ -663,7 +663,7 @@ class Store implements ParquetStore {
     this.#catalog.beginRead()
     // The pieces first, then the rows that pass counted per run: each run's builder is sized exactly
     // once (no growth, no copy at the end) before the rows are copied.
-    const found: { runId: string; pieces: readonly Piece[] }[] = []
+    const found: { runId: string; pieces: readonly Piece[]; spans: Float64Array[] }[] = []
     const counts = new Map<string, number>()
     for (const seg of await this.#catalog.segments(filter?.runs)) {
       if (mem.skip.has(seg.name)) continue
@@ -671,20 +671,33 @@ class Store implements ParquetStore {
       const kept = seg.rowGroups.filter((rg) => keepRowGroup(q, rg, metricKeys))
       const pieces = (await this.#catalog.queryPieces(seg, kept, RANGE_COLUMNS, undefined)) ?? []
       let n = counts.get(seg.runId) ?? 0
+      const spans: Float64Array[] = []
       for (const c of pieces) {
         const keep = c.metricNames.map((m) => !metrics || metrics.has(m))
+        const sp = rangeSpans(c, keep, fromUs, toUs)
+        spans.push(sp)
         const ids = c.metric
         const ts = c.timestampUs
-        for (let i = 0; i < c.length; i++) {
-          const t = ts[i]!
-          if (t >= fromUs && t <= toUs && keep[ids[i]!]) n++
+        for (let k = 0; k < sp.length; k += 3) {
+          const start = sp[k]!
+          const end = sp[k + 1]!
+          if (sp[k + 2] === 1) {
+            n += end - start
+            continue
+          }
+          for (let i = start; i < end; i++) {
+            const t = ts[i]!
+            if (t >= fromUs && t <= toUs && keep[ids[i]!]) n++
+          }
         }
       }
       counts.set(seg.runId, n)
-      found.push({ runId: seg.runId, pieces })
+      found.push({ runId: seg.runId, pieces, spans })
     }
-    for (const { runId, pieces } of found) {
-      for (const c of pieces) {
+    for (const { runId, pieces, spans } of found) {
+      for (let p = 0; p < pieces.length; p++) {
+        const c = pieces[p]!
+        const sp = spans[p]!
         const out = builder(runId, Math.max(1, counts.get(runId)!))
         const names = c.metricNames
         const keep = names.map((m) => !metrics || metrics.has(m))
@@ -697,11 +710,14 @@ class Store implements ParquetStore {
         const step = c.step
         const epoch = c.epoch!
         const batch = c.batch!
-        for (let i = 0; i < c.length; i++) {
-          const t = ts[i]!
-          if (t < fromUs || t > toUs || !keep[ids[i]!]) continue
-          const tag = tags[i]!
-          out.append(mIds[ids[i]!]!, value[i]!, step[i]!, t, epoch[i]!, batch[i]!, tag < 0 ? -1 : tIds[tag]!)
+        for (let k = 0; k < sp.length; k += 3) {
+          const exact = sp[k + 2] === 1
+          for (let i = sp[k]!, end = sp[k + 1]!; i < end; i++) {
+            const t = ts[i]!
+            if (!exact && (t < fromUs || t > toUs || !keep[ids[i]!])) continue
+            const tag = tags[i]!
+            out.append(mIds[ids[i]!]!, value[i]!, step[i]!, t, epoch[i]!, batch[i]!, tag < 0 ? -1 : tIds[tag]!)
+          }
         }
       }
     }
@@ -829,6 +845,45 @@ function claimedUnderUs(walPath: string, segment: string, staleWriterMs: number)
     `${PREFIX}: WAL ${walPath} of this writer was claimed by another process that took the writer for gone (lease not renewed for ${staleWriterMs} ms: process paused, event loop blocked or store unreachable); segment ${segment} now holds the generation's rows unless that process's replay renamed its own copy after it`,
     { details: { path: walPath, segment, staleWriterMs } },
   )
+}
+
+/**
+ * The rows of a piece that a time range may select, as `[start, end, exact]` triples in row order:
+ * `exact` 1 when every row of `[start, end)` is selected (a kept metric's run inside `[from, to]`,
+ * or the bisected part of a run whose timestamps never decrease), 0 when each row must be tested.
+ * Runs of metrics not kept, and runs wholly outside the range, are left out.
+ */
+function rangeSpans(c: Piece, keep: readonly boolean[], from: number, to: number): Float64Array {
+  const runs = c.metricRuns
+  const time = c.timeRuns
+  if (!time || time.length !== runs.length) return Float64Array.of(0, c.length, 0)
+  const out: number[] = []
+  for (let r = 0; r < runs.length; r += 3) {
+    if (!keep[runs[r]!]) continue
+    const start = runs[r + 1]!
+    const end = runs[r + 2]!
+    if (end <= start || time[r + 1]! < from || time[r]! > to) continue
+    if (time[r]! >= from && time[r + 1]! <= to) out.push(start, end, 1)
+    else if (time[r + 2] === 1) {
+      const ts = c.timestampUs
+      let lo = start
+      let hi = end
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (ts[mid]! < from) lo = mid + 1
+        else hi = mid
+      }
+      const a = lo
+      hi = end
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1
+        if (ts[mid]! <= to) lo = mid + 1
+        else hi = mid
+      }
+      if (lo > a) out.push(a, lo, 1)
+    } else out.push(start, end, 0)
+  }
+  return Float64Array.from(out)
 }
 
 /** Row-group pruning from footer statistics: time, step and metric ranges (metric names compare as UTF-8 bytes, the Parquet order). */
