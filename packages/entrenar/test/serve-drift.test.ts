@@ -177,6 +177,22 @@ describe('serve: drift goes to the Andon of its run', () => {
       expect((await post(JSON.stringify(event), { origin: 'http://evil.example' })).status).toBe(403)
       const big = JSON.stringify({ ...event, metric: 'x'.repeat(9 * 1024 * 1024) })
       expect((await post(big, {})).status).toBe(413)
+      // Hostile values: each is a coded 400, and none reaches a run's Andon or the drift log.
+      const hostile: string[] = [
+        JSON.stringify({ ...event, runId: { toString: 'victim' } }),
+        JSON.stringify({ ...event, step: 'NaN' }),
+        JSON.stringify({ ...event, step: -1 }),
+        JSON.stringify({ ...event, signal: 'explode' }),
+        JSON.stringify({ ...event, evil: 1 }),
+        `{"__proto__":{"decision":"stop"},${JSON.stringify(event).slice(1)}`.replace('"kind":"drift"', '"kind":"drift","kind2":1'),
+        '[1,2,3]',
+        '{"kind":"drift"',
+      ]
+      for (const body of hostile) {
+        const res = await post(body, {})
+        expect(res.status, body.slice(0, 80)).toBe(400)
+        expect(((await res.json()) as { error?: { code?: string } }).error?.code, body.slice(0, 80)).toMatch(/^ENTRENAR_/)
+      }
       expect(await statusOf(s.url, 'victim')).toBeNull()
     } finally {
       expect(await s.stop()).toBe(0)
