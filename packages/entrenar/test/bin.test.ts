@@ -1,7 +1,7 @@
 // `npx entrenar` on a fresh clone: npm links a workspace bin at install time only if its target exists
 // then, and `npm ci` takes the bin from package-lock.json. So the target must be a committed file (not
 // dist/, built later) named the same in both, and it must run the built CLI or say how to build it.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -72,4 +72,18 @@ describe('the entrenar bin', () => {
     expect(bad.status).toBe(2)
     expect(bad.stderr).toMatch(/unknown command 'frobnicate'/)
   })
+
+  it('a reader that goes away (`entrenar runs | head`) ends the output quietly, with the command\'s exit code', async () => {
+    const dir = join(tempDir('entrenar-epipe-'), 'runs')
+    expect(run(launcher, ['generate', dir, '--runs', '40', '--metrics', '2', '--steps', '20', '--seed', '1']).status).toBe(0)
+    const child = spawn(process.execPath, [launcher, 'runs', dir], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+    // The pipe's reading end is closed before the CLI has started, so its first write meets EPIPE.
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d))
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at /)
+    expect(code).toBe(0)
+  })
 })
+
