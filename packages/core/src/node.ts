@@ -1,6 +1,6 @@
 /**
- * Node.js glue for the Fetch-standard handlers of `@entrenar/core`: the only module of core that
- * imports `node:*`, so everything else runs in a browser too.
+ * Node.js glue for the Fetch-standard handlers of `@entrenar/core`, and the reader of JSON-lines logs:
+ * the only entry of core that imports `node:*`, so everything else runs in a browser too.
  *
  * @module @entrenar/core/node
  */
@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net'
 import { hostname, networkInterfaces } from 'node:os'
 import { LOOPBACK_HOSTS } from './http/guard.js'
 import type { FetchHandler } from './http/handler.js'
+
+export { JSONL_LOG_MAX_LINE_BYTES, type JsonlDecoder, type JsonlLineProblem, type JsonlLineProblemCode, type JsonlLog, type JsonlLogOptions, readJsonlLog, readJsonlLogSync } from './node/jsonl-log.js'
 
 /**
  * Requests being answered: a Request's `signal` follows the connection's only while the Request object is

@@ -138,5 +138,5 @@ it('@entrenar/core/conformance exports exactly the public names', () => {
 })
 
 it('@entrenar/core/node exports exactly the public names', () => {
-  expect(Object.keys(node).sort()).toEqual(['boundHostNames', 'isLoopbackHost', 'serveHandler', 'toNodeListener'].sort())
+  expect(Object.keys(node).sort()).toEqual(['JSONL_LOG_MAX_LINE_BYTES', 'boundHostNames', 'isLoopbackHost', 'readJsonlLog', 'readJsonlLogSync', 'serveHandler', 'toNodeListener'].sort())
 })

@@ -271,4 +271,35 @@ describe('event logs with unreadable lines', () => {
       writeFileSync(copy, before)
     }
   })
+
+  it('counts the drift events of each run as the log streams by; a huge, torn or hostile line is skipped, counted and named', async () => {
+    const path = join(dir, 'drift', 'events.jsonl')
+    mkdirSync(join(dir, 'drift'), { recursive: true })
+    let before: string | undefined
+    try {
+      before = readFileSync(path, 'utf8')
+    } catch {
+      before = undefined
+    }
+    const ev = (runId: string, step: number, detector = 'page_hinkley') => JSON.stringify({ kind: 'drift', run_id: runId, metric: 'loss', step, detector, signal: 'drift', statistic: 'NaN', timestamp_ms: 1 })
+    // alpha: two good events (one CRLF) and one 2 MiB event over the reader's line limit; beta: one good,
+    // one torn at the end; hostile lines in between.
+    appendFileSync(path, `${ev('alpha', 1)}\r\n${ev('alpha', 2, 'x'.repeat(2 << 20))}\n{"__proto__":{"polluted":1},${ev('beta', 3).slice(1)}\n[1]\n"__proto__"\n${ev('alpha', 4)}\n{"kind":"drift","run_id":"beta"`)
+    try {
+      const r = await cli(['--json', 'runs', dir])
+      expect(r.code).toBe(0)
+      const rows = (JSON.parse(r.out) as { runs: { id: string; driftEvents: number }[] }).runs
+      expect(Object.fromEntries(rows.map((x) => [x.id, x.driftEvents]))).toEqual({ alpha: 2, beta: 1 })
+      expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
+      expect(r.err).toBe(`warning 4 unreadable line(s) in ${path} skipped (first: line 2, ENTRENAR_JSONL_LINE_TOO_LONG)\n`)
+      const rep = await cli(['--json', 'report', dir, 'alpha'])
+      expect(rep.code).toBe(0)
+      const report = JSON.parse(rep.out) as { malformedLines: number; driftEvents: { step: number; detector: string }[] }
+      expect(report.driftEvents.map((e) => e.step)).toEqual([1, 4])
+      expect(report.malformedLines).toBe(4)
+    } finally {
+      if (before === undefined) writeFileSync(path, '')
+      else writeFileSync(path, before)
+    }
+  })
 })

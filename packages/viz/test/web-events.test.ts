@@ -105,7 +105,34 @@ describe('recorded incidents and drift change points of stored runs', () => {
       // The same file again: served from the cache, warned about once.
       await recorded()
       await new Promise((r) => setImmediate(r))
-      expect(warnings.map((w) => [(w as Error & { code?: string }).code, /2 unreadable line\(s\) .* not shown \(first: line 2, /.test(w.message)])).toEqual([['ENTRENAR_ANDON_LINE_TOO_LONG', true]])
+      const ofIncidents = warnings.filter((w) => w.message.includes('incidents.jsonl'))
+      expect(ofIncidents.map((w) => [(w as Error & { code?: string }).code, /2 unreadable line\(s\) .* not shown \(first: line 2, /.test(w.message)])).toEqual([['ENTRENAR_ANDON_LINE_TOO_LONG', true]])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
+  it('reads drift events in chunks too: an oversized or hostile line is skipped, counted and reported with its code, never fatal', async () => {
+    const { dir } = await storeDir()
+    const path = join(dir, 'drift', 'events.jsonl')
+    const wire = (e: DriftEvent) => JSON.stringify(alertEventToWire(e))
+    // After the fixture's good line and torn line: a 2 MiB drift event (over the 1 MiB line limit), a
+    // __proto__ line that is a drift event, non-objects, a budget event (not drift), a CRLF line, then a good one.
+    const big = wire({ ...drift, detector: 'x'.repeat(2 << 20), step: 26 })
+    const proto = `{"__proto__":{"polluted":true},${wire({ ...drift, step: 27 }).slice(1)}`
+    appendFileSync(path, `${big}\n${proto}\n"__proto__"\n[1]\nnull\n${JSON.stringify({ kind: 'budget', budget: 'b', value: 1, limit: 0, step: 1, timestamp_ms: 1 })}\n${wire({ ...drift, step: 28 })}\r\n${wire({ ...drift, step: 29 })}`)
+    const warnings: Error[] = []
+    const onWarning = (w: Error) => warnings.push(w)
+    process.on('warning', onWarning)
+    try {
+      const events = await recordedEventsOf(dir)()
+      expect(events.driftEvents.map((e) => e.step)).toEqual([25, 27, 28, 29])
+      expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
+      await new Promise((r) => setImmediate(r))
+      const ofDrift = warnings.filter((w) => w.message.includes('events.jsonl'))
+      expect(ofDrift).toHaveLength(1)
+      expect((ofDrift[0] as Error & { code?: string }).code).toBe('ENTRENAR_JSONL_LINE_NOT_JSON')
+      expect(ofDrift[0]!.message).toMatch(/^entrenar\/viz: 6 unreadable line\(s\) in .*events\.jsonl not shown \(first: line 2, ENTRENAR_JSONL_LINE_NOT_JSON: /)
     } finally {
       process.off('warning', onWarning)
     }

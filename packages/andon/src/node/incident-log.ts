@@ -1,7 +1,9 @@
-/** The reader of `<dir>/andon/incidents.jsonl`: streamed in chunks, every line that is not an incident coded and counted. */
-import { closeSync, openSync, readSync } from 'node:fs'
-import { open } from 'node:fs/promises'
+/**
+ * The reader of `<dir>/andon/incidents.jsonl`: `@entrenar/core/node`'s JSON-lines reader (streamed in
+ * chunks, every unreadable line coded and counted) with the incident decoder.
+ */
 import { EntrenarError, ErrorCodes, type Incident } from '@entrenar/core'
+import { type JsonlDecoder, type JsonlLineProblemCode, type JsonlLog, type JsonlLogOptions, readJsonlLog, readJsonlLogSync, JSONL_LOG_MAX_LINE_BYTES } from '@entrenar/core/node'
 import { incidentFromWire } from '../handlers/parse.js'
 
 /** Why a line of an incident log was not read as an incident. */
@@ -48,122 +50,35 @@ export interface IncidentLog {
 }
 
 /** Default longest line of an incident log, in bytes (an incident is a few hundred bytes; 1 MiB). */
-export const INCIDENT_LOG_MAX_LINE_BYTES = 1 << 20
+export const INCIDENT_LOG_MAX_LINE_BYTES = JSONL_LOG_MAX_LINE_BYTES
 
 const OPTION_KEYS = new Set(['runId', 'maxLineBytes', 'chunkBytes', 'maxProblems'])
 
-function positive(name: string, v: unknown, fallback: number, min: number): number {
-  if (v === undefined) return fallback
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: ${name} must be an integer ≥ ${min}, got ${String(v)}`)
-  return v
+/** The incident log's names for the problems of core's JSON-lines reader. */
+const CODES: Readonly<Record<JsonlLineProblemCode, IncidentLogProblemCode>> = {
+  ENTRENAR_JSONL_LINE_TOO_LONG: 'ENTRENAR_ANDON_LINE_TOO_LONG',
+  ENTRENAR_JSONL_LINE_NOT_JSON: 'ENTRENAR_ANDON_LINE_NOT_JSON',
+  ENTRENAR_JSONL_LINE_INVALID: 'ENTRENAR_ANDON_LINE_NOT_INCIDENT',
 }
 
-const excerpt = (text: string): string => JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text)
-
-interface Settings {
-  readonly runId: string | undefined
-  readonly maxLineBytes: number
-  readonly chunkBytes: number
-  readonly maxProblems: number
-}
-
-function settings(options: IncidentLogOptions): Settings {
+/** The decoder and reader options of `options` (checked: an unknown key or a bad value is `ENTRENAR_INVALID_CONFIG`). */
+function plan(options: IncidentLogOptions): { decoder: JsonlDecoder<Incident>; read: JsonlLogOptions } {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, 'entrenar/andon: incident log options must be an object')
   for (const k of Object.keys(options)) if (!OPTION_KEYS.has(k)) throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: unknown incident log option ${JSON.stringify(k)}`)
-  const runId = options.runId
+  const { runId, ...read } = options
   if (runId !== undefined && typeof runId !== 'string') throw new EntrenarError(ErrorCodes.INVALID_CONFIG, `entrenar/andon: runId must be a string, got ${typeof runId}`)
-  return {
-    runId,
-    maxLineBytes: positive('maxLineBytes', options.maxLineBytes, INCIDENT_LOG_MAX_LINE_BYTES, 1),
-    chunkBytes: positive('chunkBytes', options.chunkBytes, 64 << 10, 1),
-    maxProblems: positive('maxProblems', options.maxProblems, 100, 0),
+  const decoder: JsonlDecoder<Incident> = {
+    decode: incidentFromWire,
+    what: 'an incident (level, rule and message required)',
+    ...(runId === undefined ? {} : { keep: (i: Incident) => i.runId === runId }),
   }
+  return { decoder, read }
 }
 
-/** The line splitter and decoder both readers drive: chunks in, incidents and coded problems out. */
-class LogReader {
-  readonly #s: Settings
-  readonly #incidents: Incident[] = []
-  readonly #problems: IncidentLogProblem[] = []
-  readonly #decoder = new TextDecoder()
-  #unreadable = 0
-  #tooLong = 0
-  #bytes = 0
-  #maxBuffered = 0
-  // The line being assembled across chunks (its parts), and whether it is being skipped as too long.
-  #parts: Uint8Array[] = []
-  #partBytes = 0
-  #skipping = false
-  #line = 1
-  #lineStart = 0
-
-  constructor(s: Settings) {
-    this.#s = s
-  }
-
-  #problem(code: IncidentLogProblemCode, reason: string): void {
-    this.#unreadable++
-    if (code === 'ENTRENAR_ANDON_LINE_TOO_LONG') this.#tooLong++
-    if (this.#problems.length < this.#s.maxProblems) this.#problems.push({ code, line: this.#line, offset: this.#lineStart, reason })
-  }
-
-  #take(raw: Uint8Array): void {
-    const text = this.#decoder.decode(raw)
-    if (text.trim() === '') return
-    let o: unknown
-    try {
-      o = JSON.parse(text)
-    } catch (e) {
-      this.#problem('ENTRENAR_ANDON_LINE_NOT_JSON', `not JSON (${e instanceof Error ? e.message : String(e)}): ${excerpt(text)}`)
-      return
-    }
-    const incident = o !== null && typeof o === 'object' && !Array.isArray(o) ? incidentFromWire(o as Record<string, unknown>) : undefined
-    if (incident === undefined) this.#problem('ENTRENAR_ANDON_LINE_NOT_INCIDENT', `not an incident (level, rule and message required): ${excerpt(text)}`)
-    else if (this.#s.runId === undefined || incident.runId === this.#s.runId) this.#incidents.push(incident)
-  }
-
-  /** The next bytes of the file; `chunk` may be overwritten after the call (partial lines are copied). */
-  push(chunk: Uint8Array): void {
-    let at = 0
-    while (at < chunk.length) {
-      const nl = chunk.indexOf(0x0a, at)
-      const end = nl < 0 ? chunk.length : nl
-      if (!this.#skipping) {
-        if (this.#partBytes + (end - at) > this.#s.maxLineBytes) {
-          this.#skipping = true
-          this.#parts = []
-          this.#partBytes = 0
-          this.#problem('ENTRENAR_ANDON_LINE_TOO_LONG', `longer than ${this.#s.maxLineBytes} bytes, skipped unread`)
-        } else if (nl < 0) {
-          // Copied (Buffer#slice would not copy): the caller reads into the same buffer again.
-          this.#parts.push(Uint8Array.prototype.slice.call(chunk, at, end))
-          this.#partBytes += end - at
-        } else {
-          const tail = chunk.subarray(at, end)
-          this.#take(this.#parts.length === 0 ? tail : Buffer.concat([...this.#parts, tail]))
-          this.#parts = []
-          this.#partBytes = 0
-        }
-      }
-      if (nl < 0) break
-      this.#line++
-      this.#lineStart = this.#bytes + nl + 1
-      this.#skipping = false
-      at = nl + 1
-    }
-    this.#bytes += chunk.length
-    this.#maxBuffered = Math.max(this.#maxBuffered, this.#s.chunkBytes + this.#partBytes)
-  }
-
-  /** The end of the file: a last line without a newline (a torn write, or one being appended) is read like any other. */
-  end(): IncidentLog {
-    if (!this.#skipping && this.#partBytes > 0) this.#take(Buffer.concat(this.#parts))
-    this.#parts = []
-    this.#partBytes = 0
-    return { incidents: this.#incidents, unreadable: this.#unreadable, tooLong: this.#tooLong, problems: this.#problems, bytes: this.#bytes, maxBufferedBytes: this.#maxBuffered }
-  }
+function asIncidentLog(log: JsonlLog<Incident>): IncidentLog {
+  const { records, problems, ...rest } = log
+  return { incidents: records, problems: problems.map((p) => ({ ...p, code: CODES[p.code] })), ...rest }
 }
-
-const missing = (e: unknown): boolean => (e as { code?: string }).code === 'ENOENT'
 
 /**
  * Reads an incident log (`incidentsPath(dir)`, written by `createAndon({ storeDir })`), streamed in chunks:
@@ -182,27 +97,8 @@ const missing = (e: unknown): boolean => (e as { code?: string }).code === 'ENOE
  * ```
  */
 export async function readIncidentLog(path: string, options: IncidentLogOptions = {}): Promise<IncidentLog> {
-  const s = settings(options)
-  const reader = new LogReader(s)
-  let fh: Awaited<ReturnType<typeof open>>
-  try {
-    fh = await open(path, 'r')
-  } catch (e) {
-    if (missing(e)) return reader.end()
-    throw e
-  }
-  try {
-    const buf = Buffer.allocUnsafe(s.chunkBytes)
-    for (let at = 0; ; ) {
-      const { bytesRead } = await fh.read(buf, 0, s.chunkBytes, at)
-      if (bytesRead === 0) break
-      reader.push(buf.subarray(0, bytesRead))
-      at += bytesRead
-    }
-  } finally {
-    await fh.close()
-  }
-  return reader.end()
+  const { decoder, read } = plan(options)
+  return asIncidentLog(await readJsonlLog(path, decoder, read))
 }
 
 /**
@@ -210,25 +106,6 @@ export async function readIncidentLog(path: string, options: IncidentLogOptions 
  * limits and problem codes, with blocking reads.
  */
 export function readIncidentLogSync(path: string, options: IncidentLogOptions = {}): IncidentLog {
-  const s = settings(options)
-  const reader = new LogReader(s)
-  let fd: number
-  try {
-    fd = openSync(path, 'r')
-  } catch (e) {
-    if (missing(e)) return reader.end()
-    throw e
-  }
-  try {
-    const buf = Buffer.allocUnsafe(s.chunkBytes)
-    for (let at = 0; ; ) {
-      const n = readSync(fd, buf, 0, s.chunkBytes, at)
-      if (n === 0) break
-      reader.push(buf.subarray(0, n))
-      at += n
-    }
-  } finally {
-    closeSync(fd)
-  }
-  return reader.end()
+  const { decoder, read } = plan(options)
+  return asIncidentLog(readJsonlLogSync(path, decoder, read))
 }

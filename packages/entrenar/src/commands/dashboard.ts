@@ -3,7 +3,7 @@ import { createLineage } from '@entrenar/graph'
 import { isLoopbackHost } from '@entrenar/core/node'
 import { createSvgDashboard, createTerminalDashboard, serveWebDashboard } from '@entrenar/viz'
 import { type Io, toJson, usage, warnOn } from '../io.js'
-import { readDriftEvents } from '../node/drift-log.js'
+import { driftEventsPath, readDriftEvents, warnUnreadable } from '../node/drift-log.js'
 import { openExistingStore, openStoreUrl, readIncidents } from '../node/store.js'
 
 /** Flags of `entrenar dashboard`. */
@@ -68,7 +68,7 @@ export async function dashboardCommand(dir: string, flags: DashboardFlags, io: I
     if (flags.png) {
       // Drift change points come from <dir>/drift/events.jsonl, as in the web dashboard and the HTML report.
       const drift = readDriftEvents(dir)
-      if (drift.malformed > 0) io.err(`warning: ${drift.malformed} unreadable line(s) in ${dir}/drift/events.jsonl skipped\n`)
+      warnUnreadable(io, driftEventsPath(dir), drift.malformed, drift.problems[0])
       const wanted = runs ? new Set(runs) : undefined
       const driftEvents = wanted ? drift.events.filter((e) => e.runId !== undefined && wanted.has(e.runId)) : drift.events
       const dash = createSvgDashboard({ title: `Entrenar: ${runs?.join(', ') ?? dir}` })

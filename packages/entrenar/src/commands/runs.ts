@@ -1,6 +1,7 @@
 import type { ParquetStore } from '@entrenar/db'
 import { type Io, num, paint, table, toJson } from '../io.js'
-import { readDriftEvents } from '../node/drift-log.js'
+import { incidentsPath } from '@entrenar/andon'
+import { countDriftEventsByRun, driftEventsPath, warnUnreadable } from '../node/drift-log.js'
 import { type RemoteStoreFlags, readIncidentLog, withStoreAt } from '../node/store.js'
 
 /** One row of `entrenar runs`. */
@@ -42,8 +43,13 @@ function countByRun(records: readonly { readonly runId?: string }[]): Map<string
  */
 export async function runsCommand(dir: string, io: Io, remote: RemoteStoreFlags = {}): Promise<number> {
   const rows = await withStoreAt(dir, { ...remote, token: remote.token ?? io.env.ENTRENAR_TOKEN }, async (store) => {
-    const drifts = countByRun(readDriftEvents(dir).events)
-    const incidents = countByRun(readIncidentLog(dir).events)
+    // Counted as the file streams by: a long drift log is neither held whole nor kept as events.
+    const drift = countDriftEventsByRun(dir)
+    const drifts = drift.counts
+    const incidentLog = readIncidentLog(dir)
+    const incidents = countByRun(incidentLog.events)
+    warnUnreadable(io, driftEventsPath(dir), drift.malformed, drift.problems[0])
+    warnUnreadable(io, incidentsPath(dir), incidentLog.malformed)
     const byRun = new Map<string, { points: number; metrics: number; lastStep: number }>()
     // A local store answers from its run catalog; a remote one by counting every series.
     const local = 'runSummaries' in store && typeof store.runSummaries === 'function' ? (store as ParquetStore) : undefined

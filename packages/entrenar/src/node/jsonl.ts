@@ -1,31 +1,10 @@
-/** JSON-lines files of a store directory (incidents, drift events): durable appends and tolerant reads. */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+/**
+ * JSON-lines files of a store directory (incidents, drift events): durable appends. They are read back by
+ * `@entrenar/core/node`'s `readJsonlLogSync` (in chunks, unreadable lines counted).
+ */
+import { mkdirSync } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
-
-/** The objects of a JSON-lines file and how many lines were not JSON objects (a torn last line after a crash, hand edits). */
-export interface JsonLines {
-  readonly rows: readonly Readonly<Record<string, unknown>>[]
-  readonly malformed: number
-}
-
-/** Reads a JSON-lines file; a missing file has no rows. Blank lines are ignored, malformed ones counted. */
-export function readJsonLines(path: string): JsonLines {
-  if (!existsSync(path)) return { rows: [], malformed: 0 }
-  const rows: Record<string, unknown>[] = []
-  let malformed = 0
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue
-    try {
-      const o: unknown = JSON.parse(line)
-      if (o !== null && typeof o === 'object' && !Array.isArray(o)) rows.push(o as Record<string, unknown>)
-      else malformed++
-    } catch {
-      malformed++
-    }
-  }
-  return { rows, malformed }
-}
 
 /** Appends JSON lines to a file without blocking the caller; see {@link openJsonlAppender}. */
 export interface JsonlAppender {
@@ -114,17 +93,4 @@ export function openJsonlAppender(path: string, onError: (e: unknown) => void): 
 export interface StoredRecords<T> {
   readonly events: T[]
   readonly malformed: number
-}
-
-/** Decodes the lines of a JSON-lines log (of one run, when given); undecodable lines are counted, not thrown. */
-export function readRecords<T extends { readonly runId?: string }>(path: string, decode: (o: Readonly<Record<string, unknown>>) => T | undefined, runId?: string): StoredRecords<T> {
-  const { rows, malformed } = readJsonLines(path)
-  const events: T[] = []
-  let bad = malformed
-  for (const row of rows) {
-    const e = decode(row)
-    if (e === undefined) bad++
-    else if (runId === undefined || e.runId === runId) events.push(e)
-  }
-  return { events, malformed: bad }
 }
