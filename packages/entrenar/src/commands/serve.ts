@@ -123,8 +123,10 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   })
   bound = server.port
   // The dashboard's first chart should not wait on opening every segment footer: they open in the
-  // background, pausing while requests read the store; close() stops it.
-  if (flags.dashboard !== false) void parquet?.warm().catch(() => undefined)
+  // background, pausing while requests read the store. Stopping the server stops it before anything
+  // closes (store.close() would stop it too, at its next file, after the server and logs closed).
+  const warming = new AbortController()
+  if (flags.dashboard !== false) void parquet?.warm({ signal: warming.signal }).catch(() => undefined)
   const sql = flags.sql === true ? `${server.url}/v1/store/sql` : null
   const renacerPath = configPath ? resolve(configPath) : null
   if (io.json) io.out(toJson({ url: server.url, port: server.port, ingest: `${server.url}/v1/ingest`, metrics: `${server.url}/metrics`, sql, renacer: renacerPath }))
@@ -142,6 +144,7 @@ export async function serveCommand(dir: string, flags: ServeFlags, io: Io, ready
   }, RECOVER_EVERY_MS)
   recovery.unref()
   await untilAborted(io.signal)
+  warming.abort()
   clearInterval(recovery)
   await server.close()
   await runStops.close()
