@@ -3,7 +3,7 @@
 // and subcommands in the order the CLI parses them and only options that command has; and the commands
 // getting-started tells a newcomer to type after `entrenar demo` run, as written, in a directory holding
 // nothing but the demo's store.
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -127,6 +127,30 @@ function gettingStartedLines(): string[] {
   return [...text.matchAll(/^npx entrenar (.*)$/gm)].map((m) => m[1]!.replace(/\s+#.*$/, '').trim())
 }
 
+/** Every `entrenar …` line of the code blocks of docs/, docs/packages/, the examples' and the packages' READMEs (comments, shell pipes and `&` cut off). */
+function everyPageLines(): { page: string; line: string }[] {
+  const pages = [
+    ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+    ...readdirSync(join(root, 'docs', 'packages')).filter((f) => f.endsWith('.md')).map((f) => `docs/packages/${f}`),
+    ...readdirSync(join(root, 'examples')).map((d) => `examples/${d}/README.md`),
+    ...readdirSync(join(root, 'packages')).map((d) => `packages/${d}/README.md`),
+  ].filter((p) => existsSync(join(root, p)))
+  const out: { page: string; line: string }[] = []
+  for (const page of pages) {
+    for (const m of read(page).matchAll(/^(?:npx )?entrenar (.*)$/gm)) {
+      const line = m[1]!
+        .replace(/\s+#.*$/, '')
+        .replace(/ \| (jq|head|grep|tee)\b.*$/, '')
+        .replace(/\s*&$/, '')
+        .replace(/ {2,}(?![^[]*\]).*$/, '')
+        .replace(/"[^"]*"|'[^']*'/g, 'x')
+        .trim()
+      out.push({ page, line })
+    }
+  }
+  return out
+}
+
 describe('documented CLI forms', () => {
   it('the checker finds a subcommand in the wrong place and an option a command lacks', async () => {
     expect((await checkLine('lineage <dir> show|regression|export')).join('\n')).toMatch(/after "entrenar lineage" the CLI expects one of show, regression, export, got "<dir>"/)
@@ -145,6 +169,13 @@ describe('documented CLI forms', () => {
     const forms = packageForms()
     expect(forms.length).toBeGreaterThanOrEqual(15)
     const problems = (await Promise.all(forms.map(checkLine))).flat()
+    expect(problems).toEqual([])
+  })
+
+  it('so does every other page', async () => {
+    const lines = everyPageLines()
+    expect(lines.length).toBeGreaterThanOrEqual(40)
+    const problems = (await Promise.all(lines.map(async ({ page, line }) => (await checkLine(line)).map((p) => `${page}: ${p}`)))).flat()
     expect(problems).toEqual([])
   })
 
