@@ -48,6 +48,22 @@ describe('runs', () => {
 })
 
 describe('query: typed flags', () => {
+  it('says on stderr why nothing matched: the misspelt run or metric, and what the store has', async () => {
+    const typo = await cli(['query', dir, '--metric', 'los'])
+    expect(typo.code).toBe(0)
+    expect(typo.out).toMatch(/^run\s+metric\s+x\s+value\n/)
+    expect(typo.err).toBe('no points match this query: no metric "los" (metrics: accuracy, loss, val_loss)\n')
+    const run = await cli(['query', dir, '--run', 'gamma', '--metric', 'loss'])
+    expect(run.err).toBe('no points match this query: no run "gamma" (runs: alpha, beta)\n')
+    const steps = await cli(['query', dir, '--run', 'alpha', '--metric', 'loss', '--steps', '500:600'])
+    expect(steps.err).toBe('no points match this query (its step, time or tag filters leave nothing)\n')
+    // JSON stays a document on stdout, with nothing on stderr; a query that matches says nothing.
+    const json = await cli(['--json', 'query', dir, '--metric', 'los'])
+    expect(JSON.parse(json.out)).toMatchObject({ series: [] })
+    expect(json.err).toBe('')
+    expect((await cli(['query', dir, '--run', 'alpha', '--metric', 'loss'])).err).toBe('')
+  })
+
   it('truncates the text table at --limit and says how many rows are left', async () => {
     const r = await cli(['query', dir, '--run', 'alpha', '--metric', 'loss', '--limit', '5'])
     expect(r.code).toBe(0)

@@ -1,5 +1,5 @@
 import { AGGREGATES, type Aggregate, type Bucket, type MetricQuery, type QueryResult } from '@entrenar/core'
-import { DUCKDB_INSTALL_HINT } from '@entrenar/db'
+import { DUCKDB_INSTALL_HINT, type RunMetricSummary } from '@entrenar/db'
 import { type Io, num, table, toJson, usage } from '../io.js'
 import { withStore } from '../node/store.js'
 
@@ -110,7 +110,13 @@ export async function queryCommand(dir: string, sql: string | undefined, flags: 
     return 0
   }
   const q = queryFromFlags(flags)
-  const res = await withStore(dir, (store) => store.query(q))
+  const { res, known } = await withStore(dir, async (store) => {
+    const res = await store.query(q)
+    // Nothing matched: say what the store holds (from the run catalog, no segment read), so a misspelt
+    // run or metric is not mistaken for an empty run.
+    return { res, known: res.series.length === 0 && !io.json ? await store.metricSummaries() : undefined }
+  })
+  if (known !== undefined) io.err(nothingMatched(q, known))
   if (io.json) {
     io.out(toJson({ query: q, series: res.series }))
     return 0
@@ -123,6 +129,20 @@ export async function queryCommand(dir: string, sql: string | undefined, flags: 
     if (truncated) io.out(`… ${truncated} more rows (use --limit, --bucket, --agg, --csv or --json)\n`)
   }
   return 0
+}
+
+/** The note on stderr when a typed query matched no series: which of its runs and metrics the store lacks, and what it has. */
+function nothingMatched(q: MetricQuery, known: readonly RunMetricSummary[]): string {
+  const runs = known.map((r) => r.runId)
+  const metrics = [...new Set(known.flatMap((r) => r.metrics.map((m) => m.name)))].sort()
+  const list = (xs: readonly string[]) => (xs.length > 10 ? `${xs.slice(0, 10).join(', ')} … (${xs.length} in all)` : xs.join(', ') || 'none')
+  const missingRuns = (q.runs ?? []).filter((r) => !runs.includes(r))
+  const missingMetrics = (q.metrics ?? []).filter((m) => !metrics.includes(m))
+  const why = [
+    ...(missingRuns.length ? [`no run ${missingRuns.map((r) => JSON.stringify(r)).join(', ')} (runs: ${list(runs)})`] : []),
+    ...(missingMetrics.length ? [`no metric ${missingMetrics.map((m) => JSON.stringify(m)).join(', ')} (metrics: ${list(metrics)})`] : []),
+  ]
+  return `no points match this query${why.length ? `: ${why.join('; ')}` : ' (its step, time or tag filters leave nothing)'}\n`
 }
 
 function cell(v: unknown): string {
