@@ -7,7 +7,7 @@
  */
 import type { MonitorOptions } from '@entrenar/monitor'
 import { autoMonitor } from 'entrenar'
-import { fmt, runScenario, summaryTable } from './run.js'
+import { fmt, lookFurther, runScenario, summaryTable } from './run.js'
 
 const args = process.argv.slice(2)
 const flag = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined)
@@ -33,4 +33,4 @@ if (bad.stoppedAt === undefined) {
   console.log(`\n${summaryTable(bad.summary.metrics)}`)
 }
 console.log(`\nstored in ${dir}: incidents in ${dir}/andon/incidents.jsonl, reports in ${dir}/reports/`)
-console.log(`look further: npx entrenar runs ${dir} · npx entrenar report ${dir} ${bad.summary.runId} · npx entrenar dashboard ${dir} --png loss.png`)
+console.log(`look further: ${lookFurther(dir, bad.summary.runId).map((argv) => `npx entrenar ${argv.join(' ')}`).join(' · ')}`)

@@ -103,3 +103,16 @@ export function summaryTable(metrics: Readonly<Record<string, MetricStats>>): st
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
   return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
 }
+
+/**
+ * The commands the demo suggests once it is done (each as argv after `npx entrenar`). Whatever they write
+ * goes inside the store directory (git-ignored `./runs` by default), so following them leaves the
+ * repository clean.
+ */
+export function lookFurther(dir: string, runId: string): string[][] {
+  return [
+    ['runs', dir],
+    ['report', dir, runId],
+    ['dashboard', dir, '--png', `${dir}/loss.png`],
+  ]
+}

@@ -1,13 +1,13 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createMemoryStore } from '@entrenar/core'
 import type { MonitorOptions } from '@entrenar/monitor'
-import { autoMonitor } from 'entrenar'
+import { autoMonitor, runCli } from 'entrenar'
 import { describe, expect, it } from 'vitest'
 import { loadIris } from '../src/data.js'
 import { Mlp } from '../src/mlp.js'
-import { runScenario, summaryTable } from '../src/run.js'
+import { lookFurther, runScenario, summaryTable } from '../src/run.js'
 
 /** First step at which an unmonitored copy of the run produces a non-finite loss. */
 function firstNonFiniteStep(lr: number, seed: number, epochs: number, batchSize: number): number | undefined {
@@ -57,4 +57,25 @@ describe('demo training run', () => {
     expect(incidents.some((i) => i.rule === 'non_finite' && i.step === expected)).toBe(true)
     expect(readFileSync(join(dir, 'reports', 'diverge.md'), 'utf8')).toContain('diverge')
   })
+
+  it('the commands it suggests at the end run, and write nothing outside the store directory', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'entrenar-demo-hints-'))
+    const home = process.cwd()
+    process.chdir(work)
+    try {
+      const open = (o: MonitorOptions) => autoMonitor({ ...o, dir: './runs', renacer: false, dashboard: false, system: false })
+      const r = await runScenario({ runId: 'diverge', name: 'diverge', learningRate: 4, epochs: 60, batchSize: 16, seed: 7 }, { open })
+      expect(r.stoppedAt).toBeDefined()
+      for (const argv of lookFurther('./runs', 'diverge')) {
+        let err = ''
+        const code = await runCli(argv, { out: () => {}, err: (t) => (err += t), env: { NO_COLOR: '1' } })
+        expect({ argv, code, err }).toEqual({ argv, code: 0, err: '' })
+      }
+      // As in the repository, where ./runs is git-ignored: nothing else appeared.
+      expect(readdirSync(work)).toEqual(['runs'])
+      expect(readdirSync(join(work, 'runs'))).toContain('loss.png')
+    } finally {
+      process.chdir(home)
+    }
+  }, 120_000)
 })
