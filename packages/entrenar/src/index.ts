@@ -14,7 +14,7 @@ export { lineageExport, lineageRegression, lineageShow } from './commands/lineag
 export { type QueryFlags, queryCommand, queryFromFlags } from './commands/query.js'
 export { type ReportFormat, readRunEvents, renderReport, reportCommand } from './commands/report.js'
 export { type DriftEventLine, driftEventFromLine, driftEventToLine } from './events/drift-wire.js'
-export { driftEventsPath, readDriftEvents } from './node/drift-log.js'
+export { type DriftEventLog, driftEventsPath, readDriftEvents } from './node/drift-log.js'
 export type { ReportWithEvents, RunEvents } from './report/events.js'
 export { type RunRow, runsCommand } from './commands/runs.js'
 export { type StoreCopyFlags, storeCopyCommand } from './commands/store.js'

@@ -91,6 +91,8 @@ export function openJsonlAppender(path: string, onError: (e: unknown) => void): 
 
 /** Records of a JSON-lines log and the lines that could not be read as one. */
 export interface StoredRecords<T> {
+  /** The records read, in file order. */
   readonly events: T[]
+  /** Lines skipped as unreadable: torn, not JSON, not a record, or over the reader's line limit. */
   readonly malformed: number
 }
