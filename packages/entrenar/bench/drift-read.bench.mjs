@@ -84,7 +84,14 @@ if (!existsSync(path) || statSync(path).size < MB * 2 ** 20) {
   closeSync(fd)
 }
 const size = statSync(path).size / 2 ** 20
-const run = (name) => JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=8192', self, '--child', name, path], { encoding: 'utf8', maxBuffer: 1 << 20 }))
+const run = (name) => {
+  try {
+    return JSON.parse(execFileSync(process.execPath, ['--max-old-space-size=8192', self, '--child', name, path], { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'] }))
+  } catch (e) {
+    // The whole-file read of a log over V8's longest string: ERR_STRING_TOO_LONG.
+    return { failed: (String(e.stderr ?? e.message).match(/ERR_\w+|Error: [^\n]*/) ?? ['failed'])[0] }
+  }
+}
 
 console.log(`drift log ${size.toFixed(0)} MiB at ${path}; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
 const names = ['whole', 'count', 'keep-run']
@@ -95,8 +102,10 @@ for (let r = 0; r < ROUNDS; r++) {
 const whole = results.whole
 for (const n of names) {
   const xs = results[n]
-  const row = xs.map((x, i) => `${x.cpuMs.toFixed(0)} ms CPU (${(x.cpuMs / whole[i].cpuMs).toFixed(2)}×), peak RSS ${x.maxRssMiB.toFixed(0)} MiB (${(x.maxRssMiB / whole[i].maxRssMiB).toFixed(2)}×)`)
-  console.log(`${n.padEnd(9)} events of run-7: ${xs[0].n}, unreadable ${xs[0].bad}; ${row.join(' | ')}`)
+  const ratio = (a, b) => (b === undefined ? '' : ` (${(a / b).toFixed(2)}×)`)
+  const row = xs.map((x, i) => (x.failed ? `failed: ${x.failed}` : `${x.cpuMs.toFixed(0)} ms CPU${ratio(x.cpuMs, whole[i].cpuMs)}, peak RSS ${x.maxRssMiB.toFixed(0)} MiB${ratio(x.maxRssMiB, whole[i].maxRssMiB)}`))
+  const ok = xs.find((x) => !x.failed)
+  console.log(`${n.padEnd(9)} ${ok ? `events of run-7: ${ok.n}, unreadable ${ok.bad}; ` : ''}${row.join(' | ')}`)
 }
 console.log(`load after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
 if (process.env.BENCH_KEEP !== '1') rmSync(path)
