@@ -3,7 +3,7 @@ import { createLineage } from '@entrenar/graph'
 import { isLoopbackHost } from '@entrenar/core/node'
 import { createSvgDashboard, createTerminalDashboard, serveWebDashboard } from '@entrenar/viz'
 import { type Io, toJson, usage, warnOn } from '../io.js'
-import { driftEventsPath, readDriftEvents, warnUnreadable } from '../node/drift-log.js'
+import { driftEventsPath, readDriftEventsOf, warnUnreadable } from '../node/drift-log.js'
 import { openExistingStore, openStoreUrl, readIncidents } from '../node/store.js'
 
 /** Flags of `entrenar dashboard`. */
@@ -67,10 +67,10 @@ export async function dashboardCommand(dir: string, flags: DashboardFlags, io: I
     const incidents = runs ? runs.flatMap((r) => readIncidents(dir, r)) : readIncidents(dir)
     if (flags.png) {
       // Drift change points come from <dir>/drift/events.jsonl, as in the web dashboard and the HTML report.
-      const drift = readDriftEvents(dir)
+      // Only the drawn runs' events are kept as the log streams by.
+      const drift = readDriftEventsOf(dir, runs)
       warnUnreadable(io, driftEventsPath(dir), drift.malformed, drift.problems[0])
-      const wanted = runs ? new Set(runs) : undefined
-      const driftEvents = wanted ? drift.events.filter((e) => e.runId !== undefined && wanted.has(e.runId)) : drift.events
+      const driftEvents = drift.events
       const dash = createSvgDashboard({ title: `Entrenar: ${runs?.join(', ') ?? dir}` })
       for (const batch of batches) dash.update({ batch })
       dash.update({ incidents, driftEvents })

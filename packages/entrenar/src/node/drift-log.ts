@@ -26,7 +26,13 @@ export interface DriftEventLog extends StoredRecords<DriftEvent> {
  * unreadable line (a torn last line, a hand edit, a line over 1 MiB) is counted in `malformed`, never fatal.
  */
 export function readDriftEvents(dir: string, runId?: string): DriftEventLog {
-  const decoder: JsonlDecoder<DriftEvent> = { decode: driftEventFromLine, what: WHAT, ...(runId === undefined ? {} : { keep: (e: DriftEvent) => e.runId === runId }) }
+  return readDriftEventsOf(dir, runId === undefined ? undefined : [runId])
+}
+
+/** {@link readDriftEvents} of several runs (every run's when `runs` is undefined): only their events are kept as the file streams by. */
+export function readDriftEventsOf(dir: string, runs: readonly string[] | undefined): DriftEventLog {
+  const wanted = runs === undefined ? undefined : new Set(runs)
+  const decoder: JsonlDecoder<DriftEvent> = { decode: driftEventFromLine, what: WHAT, ...(wanted === undefined ? {} : { keep: (e: DriftEvent) => e.runId !== undefined && wanted.has(e.runId) }) }
   const log = readJsonlLogSync(driftEventsPath(dir), decoder)
   return { events: log.records, malformed: log.unreadable, problems: log.problems }
 }
