@@ -112,6 +112,8 @@ describe.each(readers)('%s', (_name, read) => {
       '{"id":6,"note":"boom"}', // the decoder throws on this one
       '\u0000\u0001 binary',
       '{"id":7,"note":"\\ud800 lone surrogate"}',
+      // Deep nesting (under the line cap): parsed without overflowing the stack, refused by the decoder.
+      `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`,
       line(8),
     ]
     writeFileSync(path, `${hostile.join('\n')}\n`)
@@ -126,6 +128,7 @@ describe.each(readers)('%s', (_name, read) => {
     }
     const log = await read(path, decoder)
     expect(log.records.map((r) => r.id)).toEqual([1, 2, 4, 7, 8])
+    expect(log.problems.at(-1)).toMatchObject({ line: 13, code: 'ENTRENAR_JSONL_LINE_INVALID' })
     expect(({} as { polluted?: unknown }).polluted).toBeUndefined()
     expect(Object.getPrototypeOf(log.records[1])).toBe(Object.prototype)
     // Non-objects never reach the decoder.
@@ -139,10 +142,11 @@ describe.each(readers)('%s', (_name, read) => {
       [9, 'ENTRENAR_JSONL_LINE_INVALID'],
       [10, 'ENTRENAR_JSONL_LINE_INVALID'],
       [11, 'ENTRENAR_JSONL_LINE_NOT_JSON'],
+      [13, 'ENTRENAR_JSONL_LINE_INVALID'],
     ])
     expect(log.problems[0]!.reason).toBe('not a record (id and note required): "\\"__proto__\\""')
     expect(log.problems[6]!.reason).toContain('decoder failed')
-    expect(log.unreadable).toBe(8)
+    expect(log.unreadable).toBe(9)
   })
 
   it('keeps only what keep() accepts, and a record not kept is not a problem (counting without holding)', async () => {
