@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { runCli } from '../src/index.js'
@@ -38,10 +38,32 @@ describe('entrenar demo', () => {
     expect(out).toMatch(/spiral-diverging-\d+\s+12\s+stopped/)
     expect(out).toMatch(/spiral-diverging-\d+: failed, stopped at step \d+: /)
     expect(out).toMatch(/ {2}report: .*reports\/spiral-diverging-\d+\.md/)
-    expect(out).toMatch(/\nNext: entrenar runs .* · entrenar report .*spiral-diverging-\d+ --format html/)
+    expect(out).toMatch(/\nNext: npx entrenar runs .* · npx entrenar report .*spiral-diverging-\d+ --format html/)
     expect(out).not.toContain('\x1b[')
     expect(terminal.text).toContain('loss')
   })
+
+  it('the commands under "Next:" run as printed (npx entrenar …) and write only inside the store directory', async () => {
+    const work = tempDir('entrenar-demo-next-')
+    const home = process.cwd()
+    process.chdir(work)
+    try {
+      const demo = await cli(['demo', '--epochs', '6', '--no-dashboard'])
+      expect(demo.code).toBe(0)
+      const next = /\nNext: (.*)\n/.exec(demo.out)![1]!.split(' · ')
+      expect(next).toHaveLength(3)
+      for (const command of next) {
+        expect(command.startsWith('npx entrenar ')).toBe(true)
+        const r = await cli(command.slice('npx entrenar '.length).split(' '))
+        expect({ command, code: r.code, err: r.err }).toEqual({ command, code: 0, err: '' })
+      }
+      // The default store is ./runs (git-ignored in a project that keeps it): nothing else was written.
+      expect(readdirSync(work)).toEqual(['runs'])
+      expect(readdirSync(join(work, 'runs'))).toEqual(expect.arrayContaining(['report.html', 'dash.png']))
+    } finally {
+      process.chdir(home)
+    }
+  }, 120_000)
 
   it('rejects an --epochs that is not a positive integer (exit 2)', async () => {
     for (const e of ['0', '-3', '2.5', 'many']) {

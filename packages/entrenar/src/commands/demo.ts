@@ -1,4 +1,4 @@
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { autoMonitor } from '../auto-monitor.js'
 import { demoAndonRules } from '../demo/rules.js'
 import { spiral, TinyMlp } from '../demo/spiral.js'
@@ -123,7 +123,8 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
       for (const f of r.findings.slice(0, 4)) io.out(`  ${f}\n`)
       io.out(`  report: ${r.report}\n`)
     }
-    io.out(`\nNext: entrenar runs ${dir} · entrenar report ${dir} ${results[1]?.runId} --format html --out report.html · entrenar dashboard ${dir} --png dash.png\n`)
+    // As typed where entrenar is a project dependency (npx), writing inside the store directory only.
+    io.out(`\nNext: npx entrenar runs ${dir} · npx entrenar report ${dir} ${results[1]?.runId} --format html --out ${join(dir, 'report.html')} · npx entrenar dashboard ${dir} --png ${join(dir, 'dash.png')}\n`)
   }
   const healthyOk = results[0]?.stoppedAt === undefined
   const divergentStopped = results[1]?.stoppedAt !== undefined
