@@ -8,7 +8,7 @@ export { type AutoLineageOptions, type AutoMonitor, type AutoMonitorOptions, aut
 export { andonBacktest, andonCheck } from './commands/andon.js'
 export { type SilenceAddFlags, type SilenceTarget, silenceAdd, silenceExpire, silenceList } from './commands/silence.js'
 export { type DashboardFlags, dashboardCommand } from './commands/dashboard.js'
-export { type DemoFlags, type DemoRun, demoCommand } from './commands/demo.js'
+export { DEMO_MIN_EPOCHS, type DemoFlags, type DemoRun, demoCommand } from './commands/demo.js'
 export { type GenerateFlags, type GenerateOptions, type GenerateSummary, generateCommand, generateStore } from './commands/generate.js'
 export { lineageExport, lineageRegression, lineageShow } from './commands/lineage.js'
 export { type QueryFlags, queryCommand, queryFromFlags } from './commands/query.js'

@@ -66,7 +66,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     .command('demo')
     .description('train a small MLP twice (healthy, then diverging and stopped by the Andon) into a Parquet store, with Hansei reports')
     .option('--dir <dir>', 'store directory', './runs')
-    .option('--epochs <n>', 'epochs per run', '40')
+    .option('--epochs <n>', 'epochs per run (at least 3)', '40')
     .option('--dashboard', 'live terminal dashboard (default on a TTY)')
     .option('--no-dashboard', 'no dashboard')
     .action((o: { dir: string; epochs: string; dashboard?: boolean }) => run(async (io) => (await import('./commands/demo.js')).demoCommand(o, io))())

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { DEMO_MIN_EPOCHS } from '../src/commands/demo.js'
 import { runCli } from '../src/index.js'
 import { cli, fakeTerminal, tempDir } from './helpers.js'
 
@@ -72,4 +73,20 @@ describe('entrenar demo', () => {
       expect(JSON.parse(r.out).error.message).toContain('--epochs')
     }
   })
+
+  it('refuses fewer epochs than the diverging run needs to be stopped, and is stopped with the fewest it allows', async () => {
+    // Before, `--epochs 1` trained both runs, then failed its own check ("diverging stopped: false").
+    for (const e of ['1', '2']) {
+      const dir = tempDir()
+      const r = await cli(['--json', 'demo', '--dir', dir, '--epochs', e, '--no-dashboard'])
+      expect(r.code, e).toBe(2)
+      expect(JSON.parse(r.out).error.message).toContain(`at least ${DEMO_MIN_EPOCHS}`)
+      expect(existsSync(dir) ? readdirSync(dir) : [], 'nothing trained').toEqual([])
+    }
+    const r = await cli(['--json', 'demo', '--dir', tempDir(), '--epochs', String(DEMO_MIN_EPOCHS), '--no-dashboard'])
+    expect(r.code).toBe(0)
+    const runs = JSON.parse(r.out).runs as { status: string; stoppedAt?: number }[]
+    expect(runs.map((x) => x.status)).toEqual(['finished', 'stopped'])
+    expect(runs[1]?.stoppedAt).toBeLessThan(DEMO_MIN_EPOCHS * 10)
+  }, 120_000)
 })

@@ -8,7 +8,7 @@ import { EXIT, type Io, levelColor, num, paint, progress, table, toJson, usage }
 export interface DemoFlags {
   /** `--dir <dir>`: store directory. Default `./runs`. */
   readonly dir?: string
-  /** `--epochs <n>`: epochs per run (an integer). Default 40. */
+  /** `--epochs <n>`: epochs per run (an integer, at least {@link DEMO_MIN_EPOCHS}). Default 40. */
   readonly epochs?: string
   /** Draw the live terminal dashboard (default: when stdout is a TTY). */
   readonly dashboard?: boolean
@@ -39,6 +39,13 @@ export interface DemoRun {
 }
 
 /**
+ * The fewest epochs that show what the demo is for: with lr = 12 the diverging run's loss reaches the Andon's
+ * stop at step 22 (10 batches per epoch), inside its third epoch. With fewer, both runs finish and the demo's
+ * own check fails, so `--epochs 1` is refused up front with the reason instead.
+ */
+export const DEMO_MIN_EPOCHS = 3
+
+/**
  * `entrenar demo`: the main job. Trains a small MLP on the spiral data set twice under `autoMonitor`
  * into a Parquet store: a healthy run (learning rate 1), then the same model with a learning rate 12×
  * too large, which the Andon stops; prints each run's Hansei verdict and the commands to look further.
@@ -47,6 +54,9 @@ export async function demoCommand(flags: DemoFlags, io: Io): Promise<number> {
   const dir = resolve(flags.dir ?? './runs')
   const epochs = flags.epochs === undefined ? 40 : Number(flags.epochs)
   if (!(Number.isInteger(epochs) && epochs > 0)) throw usage(`--epochs must be a positive integer, got ${flags.epochs}`)
+  if (epochs < DEMO_MIN_EPOCHS) {
+    throw usage(`--epochs must be at least ${DEMO_MIN_EPOCHS}, got ${epochs}: the diverging run reaches the Andon's stop in its third epoch (step 22), so with fewer nothing is stopped`)
+  }
   const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)
   const train = spiral(100, 1)
   const val = spiral(40, 2)
