@@ -255,4 +255,26 @@ describe('renderers', () => {
     expect(html).toContain('&#60;b&#62;x&#60;/b&#62;')
     expect(renderHanseiHtml(rep)).not.toContain('<svg')
   })
+
+  it('shows a recommendation\'s `code` spans as code, and keeps hostile text inert', async () => {
+    const store = await storeWith('r', { loss: (s) => 1 / (1 + s) }, 20)
+    const rep = await analyzeRun(store, 'r')
+    // A stop's recommendation names a command in a code span and carries the rule's name, which a config sets.
+    const withCode = {
+      ...rep,
+      recommendations: ['Fix the cause named by the <b>*x*</b> rule; backtest with `entrenar andon backtest` if it was a false alarm.', 'odd ` tick', 'empty `` span', 'span `<img src=x>` inert'],
+    }
+    const md = renderHanseiMarkdown(withCode)
+    // Before, the backticks were escaped (\`entrenar andon backtest\`) and the command showed as plain text.
+    expect(md).toContain('1. Fix the cause named by the \\<b\\>\\*x\\*\\</b\\> rule; backtest with `entrenar andon backtest` if it was a false alarm.')
+    expect(md).toContain('2. odd \\` tick')
+    expect(md).toContain('3. empty \\`\\` span')
+    expect(md).toContain('4. span `<img src=x>` inert')
+    const html = renderHanseiHtml(withCode)
+    expect(html).toContain('backtest with <code>entrenar andon backtest</code> if')
+    expect(html).toContain('<li>span <code>&#60;img src=x&#62;</code> inert</li>')
+    expect(html).toContain('<li>odd ` tick</li>')
+    expect(html).not.toContain('<img')
+    expect(html).not.toContain('<b>')
+  })
 })

@@ -8,6 +8,23 @@ function md(s: string): string {
   return s.replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
 }
 
+/**
+ * Escapes a recommendation, keeping its `code` spans (our own texts name commands that way) as code spans.
+ * A span's text is shown verbatim by Markdown (no HTML, no emphasis), so a rule name inside one is safe; an
+ * unpaired backtick is escaped like any other character.
+ */
+function mdWithCode(s: string): string {
+  const parts = s.split('`')
+  const paired = parts.length % 2 === 1 ? parts.length : parts.length - 1
+  let out = ''
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i] ?? ''
+    if (i % 2 === 1 && i < paired) out += p.length ? `\`${p.replace(/\r?\n/g, ' ')}\`` : '\\`\\`'
+    else out += (i >= paired && i > 0 ? '\\`' : '') + md(p)
+  }
+  return out
+}
+
 /** The report as GitHub-flavoured Markdown (findings, metric table, gradients, timeline, recommendations). */
 export function renderHanseiMarkdown(r: HanseiReport): string {
   const L: string[] = []
@@ -21,7 +38,7 @@ export function renderHanseiMarkdown(r: HanseiReport): string {
   if (r.recommendations.length) {
     L.push('', '## Recommendations', '')
     r.recommendations.forEach((x, i) => {
-      L.push(`${i + 1}. ${md(x)}`)
+      L.push(`${i + 1}. ${mdWithCode(x)}`)
     })
   }
   L.push('', '## Metrics', '', '| metric | trend | first | last | best | min | max | slope/step | MK p | NaN | ±Inf | plateau |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|')
