@@ -72,6 +72,40 @@ const PARQUET_NAME: Record<ColumnName, string> = { ts: 'timestamp', step: 'step'
 
 const seam: ReadSeam = { size: fileSize, readRange, crc32 }
 
+/** What the run catalog recorded of a segment file, so a query can leave its footer unread. */
+export interface SegmentHint {
+  /** The file's size when it was summarised: a file of another size is opened, never judged by this. */
+  readonly size: number
+  /** Segments this one replaces (compaction). */
+  readonly replaces: readonly string[]
+  /** The exact metric names of its rows; undefined when not known. */
+  readonly metrics?: ReadonlySet<string>
+  /** Smallest and largest timestamp (µs) and step of its rows; undefined when not known. */
+  readonly bounds?: readonly [tsMin: number, tsMax: number, stepMin: number, stepMax: number]
+}
+
+/** The row filters of a read that whole segments can be excluded by. */
+export interface SegmentFilter {
+  readonly from?: number
+  readonly to?: number
+  readonly steps?: readonly [number, number]
+  readonly metrics?: ReadonlySet<string>
+}
+
+/** Where a read finds the hints of one run's segments (by file name); undefined when there are none. */
+export type HintSource = (runId: string) => Promise<ReadonlyMap<string, SegmentHint> | undefined>
+
+/** True when no row of a segment with this hint can pass the filter (the test of a row group's statistics, on the segment's). */
+function excluded(h: SegmentHint, f: SegmentFilter): boolean {
+  if (f.metrics && h.metrics && ![...f.metrics].some((m) => h.metrics!.has(m))) return true
+  const b = h.bounds
+  if (!b) return false
+  if (f.from !== undefined && b[1] < f.from) return true
+  if (f.to !== undefined && b[0] > f.to) return true
+  if (f.steps && (b[3] < f.steps[0] || b[2] > f.steps[1])) return true
+  return false
+}
+
 /**
  * What a reader knows about the segments on disk: footers (cached by file name; segments are
  * immutable), decoded columns (an LRU bounded in bytes), and the damaged files it has moved aside.
@@ -85,12 +119,18 @@ export class Catalog {
   readonly #onCorrupt: (e: EntrenarError) => void
   /** A store opened read-only reports damaged files but leaves them where they are. */
   readonly #readOnly: boolean
+  #hints: HintSource | undefined
 
   constructor(root: string, cacheBytes: number, onCorrupt: (e: EntrenarError) => void, readOnly = false) {
     this.#root = root
     this.#readOnly = readOnly
     this.#columns = new ByteLru(cacheBytes)
     this.#onCorrupt = onCorrupt
+  }
+
+  /** Uses the run catalog's segment hints to leave unread the footers of segments a filtered read excludes. */
+  useHints(source: HintSource): void {
+    this.#hints = source
   }
 
   /** Footers cached. */
@@ -116,8 +156,10 @@ export class Catalog {
   /**
    * The live segments of the given runs (all runs when undefined): every `*.parquet` of each
    * partition minus the ones a compacted segment replaces. Damaged footers are reported and moved aside.
+   * With a `filter`, a segment whose run-catalog hint (same name and size) shows that none of its rows
+   * can pass is left out unopened; every other segment is opened and returned as without a filter.
    */
-  async segments(runs?: readonly string[]): Promise<SegmentInfo[]> {
+  async segments(runs?: readonly string[], filter?: SegmentFilter): Promise<SegmentInfo[]> {
     const ids = runs ? [...new Set(runs)].sort() : await this.runIds()
     // Partitions are listed (and new footers opened) a few at a time: across 1000 runs, one directory
     // listing after the other would spend most of a warm query waiting on the file system.
@@ -126,14 +168,14 @@ export class Catalog {
     const worker = async () => {
       while (next < ids.length) {
         const k = next++
-        perRun[k] = await this.#liveSegments(ids[k]!)
+        perRun[k] = await this.#liveSegments(ids[k]!, filter)
       }
     }
     await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ids.length) }, worker))
     return perRun.flat()
   }
 
-  async #liveSegments(id: string): Promise<SegmentInfo[]> {
+  async #liveSegments(id: string, filter: SegmentFilter | undefined): Promise<SegmentInfo[]> {
     let dirName: string
     try {
       dirName = runDirName(id)
@@ -141,18 +183,33 @@ export class Catalog {
       return [] // an id that cannot be stored has no rows
     }
     const dir = join(this.#root, 'metrics', dirName)
-    const found = await this.#openAll(dir, id)
+    let names = (await listDir(dir)).filter((f) => f.isFile() && f.name.endsWith('.parquet') && !f.name.startsWith('.')).map((f) => f.name)
     const replaced = new Set<string>()
+    if (filter && this.#hints && names.some((n) => !this.#segments.has(join(dir, n)))) {
+      const hints = await this.#hints(id).catch(() => undefined)
+      if (hints) {
+        const keep: string[] = []
+        for (const n of names) {
+          const h = hints.get(n)
+          // An excluded segment still replaces what its hint lists; a file of another size than the
+          // one summarised (rewritten under its name) is opened as if there were no hint.
+          if (h && !this.#segments.has(join(dir, n)) && excluded(h, filter) && (await fileSize(join(dir, n))) === h.size) {
+            for (const r of h.replaces) replaced.add(r)
+          } else keep.push(n)
+        }
+        names = keep
+      }
+    }
+    const found = await this.#openAll(dir, names, id)
     for (const s of found) for (const r of s.replaces) replaced.add(r)
     return found.sort((a, b) => (a.name < b.name ? -1 : 1)).filter((s) => !replaced.has(s.name))
   }
 
   /**
-   * Opens the segment files of one partition directory, a few footers at a time (a run of many
+   * Opens the given segment files of one partition directory, a few footers at a time (a run of many
    * segments would otherwise wait on one footer read after the other), in name order.
    */
-  async #openAll(dir: string, runId: string): Promise<SegmentInfo[]> {
-    const names = (await listDir(dir)).filter((f) => f.isFile() && f.name.endsWith('.parquet') && !f.name.startsWith('.')).map((f) => f.name)
+  async #openAll(dir: string, names: readonly string[], runId: string): Promise<SegmentInfo[]> {
     const out: (SegmentInfo | undefined)[] = new Array(names.length)
     let next = 0
     const worker = async () => {
