@@ -155,7 +155,8 @@ export async function fileMtimeMs(path: string): Promise<number | undefined> {
 export async function readRange(path: string, start: number, end: number): Promise<ArrayBuffer> {
   const fh = await open(path, 'r')
   try {
-    const out = new Uint8Array(end - start)
+    // Not zero-filled: only the bytes read are handed out.
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(end - start).buffer, 0, end - start)
     let off = 0
     while (off < out.length) {
       const { bytesRead } = await fh.read(out, off, out.length - off, start + off)
@@ -177,7 +178,8 @@ export async function readRanges(path: string, ranges: readonly (readonly [numbe
   try {
     const out: Uint8Array[] = []
     for (const [start, end] of ranges) {
-      const buf = new Uint8Array(end - start)
+      // Not zero-filled: only the bytes read are handed out.
+      const buf = new Uint8Array(Buffer.allocUnsafeSlow(end - start).buffer, 0, end - start)
       let off = 0
       while (off < buf.length) {
         const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off)

@@ -1,6 +1,7 @@
 import { EntrenarError, ErrorCodes, NULL_INT32, type Tags } from '@entrenar/core'
 import { type AsyncBuffer, type DecodedArray, type FileMetaData, parquetMetadata, parquetMetadataAsync, parquetRead, type SchemaElement } from 'hyparquet'
 import { type FooterParsers, parseFooter } from './footer.js'
+import { decodeDictStrings } from './dict.js'
 import { decodeDoubleChunk, decodeInt64Chunk } from './int64.js'
 import { KV_FORMAT, KV_REPLACES, KV_ROW_GROUPS } from './schema.js'
 
@@ -179,7 +180,8 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
 /**
  * Raw decoded chunks of the requested columns of one row group. `preread` holds the row group's
  * bytes `[byteStart, byteEnd)` when the caller read them already (several row groups in one read);
- * they are checked like bytes read here.
+ * they are checked like bytes read here. With `coded`, a `metric` chunk of this store's layout is
+ * decoded straight to dictionary ids and put there instead (no string per row).
  */
 export async function readRowGroup(
   seam: ReadSeam,
@@ -187,6 +189,7 @@ export async function readRowGroup(
   rg: RowGroupInfo,
   columns: readonly string[],
   preread?: Uint8Array,
+  coded?: Map<string, CodedStrings>,
 ): Promise<Map<string, DecodedArray[]>> {
   let bytes: Uint8Array
   try {
@@ -204,6 +207,14 @@ export async function readRowGroup(
   const generic: string[] = []
   for (const c of columns) {
     if (!seg.columns.has(c)) continue
+    if (coded && c === 'metric') {
+      const meta = columnMeta(seg, rg, c)
+      const strings = meta ? decodeDictStrings(bytes, rg.byteStart, meta, rg.rows) : undefined
+      if (strings) {
+        coded.set(c, strings)
+        continue
+      }
+    }
     const fast = (FAST_INT64.has(c) && seg.requiredInt64.has(c)) || (c === 'value' && seg.requiredDouble.has(c)) ? fastChunk(seg, rg, c, bytes) : undefined
     if (fast) out.set(c, [{ start: rg.rowStart, data: fast }])
     else generic.push(c)
@@ -245,8 +256,13 @@ export async function readRowGroup(
 
 const FAST_INT64 = new Set(['timestamp', 'step'])
 
+/** The footer's metadata of a top-level column chunk of a row group. */
+function columnMeta(seg: SegmentInfo, rg: RowGroupInfo, column: string) {
+  return seg.readMetadata.row_groups[rg.index]?.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column)?.meta_data
+}
+
 function fastChunk(seg: SegmentInfo, rg: RowGroupInfo, column: string, bytes: Uint8Array): Float64Array | undefined {
-  const meta = seg.readMetadata.row_groups[rg.index]?.columns.find((c) => c.meta_data?.path_in_schema[0] === column)?.meta_data
+  const meta = columnMeta(seg, rg, column)
   if (!meta) return undefined
   return meta.type === 'DOUBLE' ? decodeDoubleChunk(bytes, rg.byteStart, meta, rg.rows) : decodeInt64Chunk(bytes, rg.byteStart, meta, rg.rows)
 }

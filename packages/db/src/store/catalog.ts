@@ -377,6 +377,7 @@ export class Catalog {
     const oneMetric = seg.own && rg.rows > 0 && rg.metricMin !== undefined && rg.metricMin === rg.metricMax ? rg.metricMin : undefined
     const toRead = cols.filter((c) => !rg.allNull.has(PARQUET_NAME[c]) && !(c === 'metric' && oneMetric !== undefined))
     let raw: Map<string, DecodedArray[]> = new Map()
+    const coded = new Map<string, CodedStrings>()
     try {
       if (toRead.length > 0) {
         raw = await readRowGroup(
@@ -385,6 +386,7 @@ export class Catalog {
           rg,
           toRead.map((c) => PARQUET_NAME[c]),
           preread,
+          coded,
         )
       }
     } catch (e) {
@@ -409,8 +411,14 @@ export class Catalog {
             out.value = doubleColumn(chunks, n)
             break
           case 'metric':
-            out.metric = oneMetric !== undefined ? { names: [oneMetric], ids: new Uint32Array(n) } : stringColumn(chunks, n)
-            out.metricRuns = metricRuns(out.metric.ids)
+            if (oneMetric !== undefined) {
+              // One metric: every id is 0 (a shared, never written array) and one run.
+              out.metric = { names: [oneMetric], ids: zeroIds(n) }
+              out.metricRuns = Uint32Array.of(0, 0, n)
+            } else {
+              out.metric = coded.get('metric') ?? stringColumn(chunks, n)
+              out.metricRuns = metricRuns(out.metric.ids)
+            }
             break
           case 'tags':
             out.tags = tagColumn(chunks, n, seg.path)
@@ -612,6 +620,20 @@ export class Catalog {
   async add(path: string, name: string, runId: string): Promise<void> {
     await this.#open(path, name, runId)
   }
+}
+
+/** Zero-filled id columns by length, shared by the row groups of one metric (read, never written). */
+const ZERO_IDS = new Map<number, Uint32Array>()
+
+function zeroIds(n: number): Uint32Array {
+  let z = ZERO_IDS.get(n)
+  if (!z) {
+    z = new Uint32Array(n)
+    // Row groups come in a few lengths (the row-group size, each segment's last one): a bounded map.
+    if (ZERO_IDS.size >= 64) ZERO_IDS.clear()
+    ZERO_IDS.set(n, z)
+  }
+  return z
 }
 
 function metricRuns(ids: Uint32Array): Uint32Array {
