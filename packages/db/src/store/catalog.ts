@@ -455,10 +455,12 @@ export class Catalog {
       }
       const window = rgs.slice(i, j)
       const plans = window.map((rg) => this.#plan(seg, rg, want, metrics))
-      const pre = await this.#prefetch(
-        seg,
-        window.filter((_, k) => plans[k]!.read),
-      )
+      const reading = window.filter((_, k) => plans[k]!.read)
+      let need = 0
+      for (const rg of reading) need += rg.byteEnd - rg.byteStart
+      const buffer = reading.length >= 2 ? takeReadBuffer(need) : undefined
+      try {
+      const pre = await this.#prefetch(seg, reading, buffer)
       for (let k = 0; k < window.length; k++) {
         const rg = window[k]!
         const plan = plans[k]!
@@ -485,6 +487,10 @@ export class Catalog {
         const pieces = await this.#slices(seg, rg, want, metrics!, pre.get(rg.index))
         if (!pieces) return undefined
         out.push(...pieces)
+      }
+      } finally {
+        // Every row group of the window is decoded (each decoded column is a copy): the bytes are free again.
+        if (buffer) giveReadBuffer(buffer)
       }
       i = j
     }
@@ -513,7 +519,7 @@ export class Catalog {
   }
 
   /** Reads the bytes of the given row groups of a segment in coalesced ranges; nothing on failure (each row group then reads, and reports, itself). */
-  async #prefetch(seg: SegmentInfo, rgs: readonly RowGroupInfo[]): Promise<Map<number, Uint8Array>> {
+  async #prefetch(seg: SegmentInfo, rgs: readonly RowGroupInfo[], into?: Uint8Array): Promise<Map<number, Uint8Array>> {
     const out = new Map<number, Uint8Array>()
     if (rgs.length < 2) return out
     const ranges: { start: number; end: number; members: RowGroupInfo[] }[] = []
@@ -529,6 +535,7 @@ export class Catalog {
       bufs = await readRanges(
         seg.path,
         ranges.map((r) => [r.start, r.end] as const),
+        into,
       )
     } catch {
       return out
@@ -622,6 +629,28 @@ export class Catalog {
   }
 }
 
+/**
+ * The read buffer of a query window, reused by the next window and the next query of this process (the
+ * bytes are only checked and decoded into fresh columns, never kept): a first query allocates it once
+ * instead of a buffer per window. A read running meanwhile takes a fresh one.
+ */
+let spareReadBuffer: Uint8Array | undefined
+
+function takeReadBuffer(bytes: number): Uint8Array {
+  const spare = spareReadBuffer
+  if (spare && spare.byteLength >= bytes) {
+    spareReadBuffer = undefined
+    return spare
+  }
+  const n = Math.min(Math.max(bytes, MIN_READ_BUFFER), Math.max(bytes, READ_WINDOW))
+  return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n)
+}
+
+function giveReadBuffer(b: Uint8Array): void {
+  // Kept only up to a window's size (a row group larger than a window is read alone, and not kept).
+  if (b.byteLength <= READ_WINDOW && (!spareReadBuffer || spareReadBuffer.byteLength < b.byteLength)) spareReadBuffer = b
+}
+
 /** Zero-filled id columns by length, shared by the row groups of one metric (read, never written). */
 const ZERO_IDS = new Map<number, Uint32Array>()
 
@@ -696,6 +725,8 @@ function runStats(runs: Uint32Array, step: Float64Array, ts: Float64Array): { so
 const OPEN_CONCURRENCY = 8
 /** Partition directories listed at once. */
 const LIST_CONCURRENCY = 16
+/** The smallest read buffer allocated for a window (smaller windows then share it). */
+const MIN_READ_BUFFER = 4 * 1024 * 1024
 /** Reads of adjacent row groups are merged across gaps up to this many bytes. */
 const COALESCE_GAP = 64 * 1024
 /** Bytes of row groups read at once by a query (bounds the memory of a read ahead). */
