@@ -92,8 +92,11 @@ export interface SegmentFilter {
   readonly metrics?: ReadonlySet<string>
 }
 
-/** Where a read finds the hints of one run's segments (by file name); undefined when there are none. */
-export type HintSource = (runId: string) => Promise<ReadonlyMap<string, SegmentHint> | undefined>
+/** The hints of one run's segments (by file name); undefined when there are none. */
+export type RunHints = (runId: string) => ReadonlyMap<string, SegmentHint> | undefined
+
+/** Where a read finds the hints (the run catalog as it is now: read once per read operation). */
+export type HintSource = () => Promise<RunHints | undefined>
 
 /** True when no row of a segment with this hint can pass the filter (the test of a row group's statistics, on the segment's). */
 function excluded(h: SegmentHint, f: SegmentFilter): boolean {
@@ -164,18 +167,19 @@ export class Catalog {
     // Partitions are listed (and new footers opened) a few at a time: across 1000 runs, one directory
     // listing after the other would spend most of a warm query waiting on the file system.
     const perRun: SegmentInfo[][] = new Array(ids.length)
+    const hints = filter && this.#hints ? await this.#hints().catch(() => undefined) : undefined
     let next = 0
     const worker = async () => {
       while (next < ids.length) {
         const k = next++
-        perRun[k] = await this.#liveSegments(ids[k]!, filter)
+        perRun[k] = await this.#liveSegments(ids[k]!, filter, hints)
       }
     }
     await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ids.length) }, worker))
     return perRun.flat()
   }
 
-  async #liveSegments(id: string, filter: SegmentFilter | undefined): Promise<SegmentInfo[]> {
+  async #liveSegments(id: string, filter: SegmentFilter | undefined, hintsOf: RunHints | undefined): Promise<SegmentInfo[]> {
     let dirName: string
     try {
       dirName = runDirName(id)
@@ -185,8 +189,8 @@ export class Catalog {
     const dir = join(this.#root, 'metrics', dirName)
     let names = (await listDir(dir)).filter((f) => f.isFile() && f.name.endsWith('.parquet') && !f.name.startsWith('.')).map((f) => f.name)
     const replaced = new Set<string>()
-    if (filter && this.#hints && names.some((n) => !this.#segments.has(join(dir, n)))) {
-      const hints = await this.#hints(id).catch(() => undefined)
+    if (filter && hintsOf && names.some((n) => !this.#segments.has(join(dir, n)))) {
+      const hints = hintsOf(id)
       if (hints) {
         const keep: string[] = []
         for (const n of names) {

@@ -242,7 +242,7 @@ class Store implements ParquetStore {
     this.#liveness = new Liveness(dir, { host: o.host, now: o.clock, staleWriterMs: o.staleWriterMs })
     this.#catalog = new Catalog(dir, o.cacheBytes, (e) => this.#report(e), o.readOnly)
     this.#runCatalog = new RunCatalog(dir, this.#catalog, (e) => this.#report(e), { readOnly: o.readOnly, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) })
-    this.#catalog.useHints((runId) => this.#runCatalog.hints(runId))
+    this.#catalog.useHints(() => this.#runCatalog.hints())
     this.#encoder = createEncoder({ threaded: o.threads, onWorkerDeath: (e) => this.#problems.push(e) })
   }
 

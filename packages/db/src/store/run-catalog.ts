@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { EntrenarError, ErrorCodes, type RunInfo } from '@entrenar/core'
 import { crc32, join, listDir, readWhole, writeFileDurable } from '../node/io.js'
-import type { Catalog, SegmentHint } from './catalog.js'
+import type { Catalog, RunHints, SegmentHint } from './catalog.js'
 import type { SegmentInfo } from '../segment/read.js'
 import { encodeRunId, runDirName, runIdFromDirName } from './paths.js'
 import { checkRun, readRuns } from './runs.js'
@@ -321,7 +321,7 @@ export class RunCatalog {
    * when it changed. Undefined when there is no usable catalog (missing or damaged: reads open every
    * footer; damage is reported by the next refresh, not here).
    */
-  async hints(runId: string): Promise<ReadonlyMap<string, SegmentHint> | undefined> {
+  async hints(): Promise<RunHints | undefined> {
     let key: string
     try {
       const st = await stat(this.path, { bigint: true })
@@ -331,10 +331,14 @@ export class RunCatalog {
     }
     let file: CatalogFile | undefined
     if (this.#memo?.key === key) file = this.#memo.file
+    else if (this.#hintFile?.key === key) file = this.#hintFile.file
     else if (key !== ABSENT && key !== this.#unusable) {
       try {
         const bytes = await readWhole(this.path)
-        if (bytes) file = parse(bytes)
+        if (bytes) {
+          file = parse(bytes)
+          this.#hintFile = { key, file }
+        }
       } catch {
         this.#unusable = key
       }
@@ -345,6 +349,13 @@ export class RunCatalog {
       perRun = new Map()
       this.#hintMemo.set(file, perRun)
     }
+    const memo = perRun
+    const catalog = file
+    return (runId) => RunCatalog.#runHints(catalog, memo, runId)
+  }
+
+  /** One run's hints, derived once per catalog. */
+  static #runHints(file: CatalogFile, perRun: Map<string, ReadonlyMap<string, SegmentHint>>, runId: string): ReadonlyMap<string, SegmentHint> {
     let out = perRun.get(runId)
     if (out === undefined) {
       const m = new Map<string, SegmentHint>()
@@ -365,6 +376,8 @@ export class RunCatalog {
 
   /** The identity of a catalog file that did not parse (not read again for hints until it changes). */
   #unusable: string | undefined
+  /** The catalog file as read for hints (when no refresh has read or written it yet). */
+  #hintFile: { key: string; file: CatalogFile } | undefined
   /** Hints by catalog and run, derived once. */
   readonly #hintMemo = new WeakMap<CatalogFile, Map<string, ReadonlyMap<string, SegmentHint>>>()
 
