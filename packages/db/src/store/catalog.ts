@@ -123,6 +123,8 @@ export class Catalog {
   /** A store opened read-only reports damaged files but leaves them where they are. */
   readonly #readOnly: boolean
   #hints: HintSource | undefined
+  /** Sizes of segment files checked against their hints (by path). */
+  readonly #sizes = new Map<string, number>()
 
   constructor(root: string, cacheBytes: number, onCorrupt: (e: EntrenarError) => void, readOnly = false) {
     this.#root = root
@@ -197,7 +199,7 @@ export class Catalog {
           const h = hints.get(n)
           // An excluded segment still replaces what its hint lists; a file of another size than the
           // one summarised (rewritten under its name) is opened as if there were no hint.
-          if (h && !this.#segments.has(join(dir, n)) && excluded(h, filter) && (await fileSize(join(dir, n))) === h.size) {
+          if (h && !this.#segments.has(join(dir, n)) && excluded(h, filter) && (await this.#sizeIs(join(dir, n), h.size))) {
             for (const r of h.replaces) replaced.add(r)
           } else keep.push(n)
         }
@@ -207,6 +209,17 @@ export class Catalog {
     const found = await this.#openAll(dir, names, id)
     for (const s of found) for (const r of s.replaces) replaced.add(r)
     return found.sort((a, b) => (a.name < b.name ? -1 : 1)).filter((s) => !replaced.has(s.name))
+  }
+
+  /**
+   * True when the file has this size, checked once per path (segments are immutable, as the footer
+   * cache assumes): a warm filtered read does not stat the segments it leaves out again.
+   */
+  async #sizeIs(path: string, size: number): Promise<boolean> {
+    if (this.#sizes.get(path) === size) return true
+    const now = await fileSize(path)
+    if (now !== undefined) this.#sizes.set(path, now)
+    return now === size
   }
 
   /**
@@ -251,6 +264,7 @@ export class Catalog {
   /** Forgets a segment (deleted by compaction or retention). */
   forget(path: string): void {
     this.#segments.delete(path)
+    this.#sizes.delete(path)
     this.#columns.deletePrefix(`${path}#`)
   }
 
@@ -624,7 +638,7 @@ export class Catalog {
   /** Drops a run's cached state after its files changed. */
   forgetRun(runId: string): void {
     const prefix = join(this.#root, 'metrics', runDirName(runId))
-    for (const p of [...this.#segments.keys()]) if (p.startsWith(prefix)) this.forget(p)
+    for (const p of [...this.#segments.keys(), ...this.#sizes.keys()]) if (p.startsWith(prefix)) this.forget(p)
   }
 
   /** A segment known to be present on disk (used right after writing it). */
