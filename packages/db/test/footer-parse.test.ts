@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { batchFromRows, type RecordRow } from '@entrenar/core'
+import fc from 'fast-check'
 import { parquetMetadata } from 'hyparquet'
 import { describe, expect, it } from 'vitest'
 import { openStore } from '../src/index.js'
@@ -112,33 +113,34 @@ describe('footer parser', () => {
     expect(parsed).toBeGreaterThanOrEqual(3)
   })
 
-  it('a damaged footer (bytes changed, cut short) never throws; what it parses equals what hyparquet parses', async () => {
-    const files = await ownSegments()
-    const rand = prng(99)
+  it('a damaged footer (bytes changed, cut short) never throws; what it parses equals what hyparquet parses (property)', async () => {
+    const files = (await ownSegments()).map((f) => new Uint8Array(readFileSync(f)))
     let parsed = 0
     let declined = 0
-    for (const f of files) {
-      const good = new Uint8Array(readFileSync(f))
-      const len = new DataView(good.buffer, good.byteOffset).getUint32(good.length - 8, true)
-      const at = good.length - 8 - len
-      for (let k = 0; k < 400; k++) {
-        const bytes = good.slice()
-        const edits = 1 + Math.floor(rand() * 3)
-        for (let e = 0; e < edits; e++) bytes[at + Math.floor(rand() * len)] = Math.floor(rand() * 256)
-        // Some are also cut: the footer length then points before the file's start or at other bytes.
-        const cut = rand() < 0.2 ? bytes.subarray(Math.floor(rand() * bytes.length)) : bytes
-        let fast: unknown
-        expect(() => {
-          fast = parseFooter(cut, PARSERS)
-        }).not.toThrow()
-        if (fast === undefined) {
-          declined++
-          continue
-        }
-        parsed++
-        expect(fast).toEqual(reference(cut))
-      }
-    }
+    fc.assert(
+      fc.property(
+        fc.nat(files.length - 1),
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        fc.option(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { freq: 4 }),
+        (which, edits, cutAt) => {
+          const good = files[which]!
+          const len = new DataView(good.buffer, good.byteOffset).getUint32(good.length - 8, true)
+          const at = good.length - 8 - len
+          const bytes = good.slice()
+          for (const [where, value] of edits) bytes[at + Math.floor(where * len)] = value
+          // Cut short: the footer length then points before the buffer's start or at other bytes.
+          const cut = cutAt === null ? bytes : bytes.subarray(Math.floor(cutAt * bytes.length))
+          const fast = parseFooter(cut, PARSERS)
+          if (fast === undefined) {
+            declined++
+            return
+          }
+          parsed++
+          expect(fast).toEqual(reference(cut))
+        },
+      ),
+      { seed: 99, numRuns: 1500 },
+    )
     expect(parsed).toBeGreaterThan(0)
     expect(declined).toBeGreaterThan(0)
   })
