@@ -155,7 +155,8 @@ export async function fileMtimeMs(path: string): Promise<number | undefined> {
 export async function readRange(path: string, start: number, end: number): Promise<ArrayBuffer> {
   const fh = await open(path, 'r')
   try {
-    const out = new Uint8Array(end - start)
+    // Not zero-filled: only the bytes read are handed out.
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(end - start).buffer, 0, end - start)
     let off = 0
     while (off < out.length) {
       const { bytesRead } = await fh.read(out, off, out.length - off, start + off)
@@ -170,14 +171,20 @@ export async function readRange(path: string, start: number, end: number): Promi
 
 /**
  * Reads several `[start, end)` ranges of one file with a single open (a query's row groups of one
- * segment). Each result may be shorter than asked when the file is shorter.
+ * segment), into `into` when given (the caller's reusable buffer). Each result may be shorter than
+ * asked when the file is shorter.
  */
-export async function readRanges(path: string, ranges: readonly (readonly [number, number])[]): Promise<Uint8Array[]> {
+export async function readRanges(path: string, ranges: readonly (readonly [number, number])[], into?: Uint8Array): Promise<Uint8Array[]> {
   const fh = await open(path, 'r')
   try {
     const out: Uint8Array[] = []
+    let at = 0
     for (const [start, end] of ranges) {
-      const buf = new Uint8Array(end - start)
+      // Into consecutive parts of `into` when it holds them all, else a fresh buffer; not zero-filled
+      // either way: only the bytes read are handed out.
+      const fits = into !== undefined && at + (end - start) <= into.byteLength
+      const buf = fits ? into.subarray(at, at + (end - start)) : new Uint8Array(Buffer.allocUnsafeSlow(end - start).buffer, 0, end - start)
+      if (fits) at += end - start
       let off = 0
       while (off < buf.length) {
         const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off)

@@ -1,5 +1,7 @@
 import { EntrenarError, ErrorCodes, NULL_INT32, type Tags } from '@entrenar/core'
-import { type AsyncBuffer, type DecodedArray, type FileMetaData, parquetMetadataAsync, parquetRead, type SchemaElement } from 'hyparquet'
+import { type AsyncBuffer, type DecodedArray, type FileMetaData, parquetMetadata, parquetMetadataAsync, parquetRead, type SchemaElement } from 'hyparquet'
+import { type FooterParsers, parseFooter } from './footer.js'
+import { decodeDictStrings } from './dict.js'
 import { decodeDoubleChunk, decodeInt64Chunk } from './int64.js'
 import { KV_FORMAT, KV_REPLACES, KV_ROW_GROUPS } from './schema.js'
 
@@ -75,6 +77,31 @@ const toNum = (v: unknown): number => (typeof v === 'bigint' ? Number(v) : typeo
 /** Bytes read from the end of a segment to find its footer (this store's footers are a few KiB). */
 const FOOTER_FETCH = 64 * 1024
 
+/** Timestamp statistics as numbers of microseconds. */
+const PARSERS: FooterParsers = {
+  timestampFromMicroseconds: (v: bigint) => Number(v),
+  timestampFromMilliseconds: (v: bigint) => Number(v) * 1000,
+  timestampFromNanoseconds: (v: bigint) => Number(v / 1000n),
+}
+
+/**
+ * A segment's footer: one read of its last {@link FOOTER_FETCH} bytes, parsed by the dedicated parser
+ * (this store's layout) or, for anything that parser declines, by hyparquet, which also reads a footer
+ * larger than that first read and words the error of a damaged one.
+ */
+async function readFooter(seam: ReadSeam, path: string, size: number): Promise<FileMetaData> {
+  const start = Math.max(0, size - FOOTER_FETCH)
+  const tail = new Uint8Array(await seam.readRange(path, start, size))
+  const fast = parseFooter(tail, PARSERS)
+  if (fast) return fast
+  const n = tail.byteLength
+  const whole = n >= 8 && tail[n - 4] === 0x50 && tail[n - 3] === 0x41 && tail[n - 2] === 0x52 && tail[n - 1] === 0x31 && new DataView(tail.buffer, tail.byteOffset, n).getUint32(n - 8, true) + 8 <= n
+  if (whole || start === 0) return parquetMetadata(tail, { parsers: PARSERS as never })
+  // The tail read that should hold the footer: hyparquet's default (512 KiB) would read a third of a
+  // typical segment to parse a footer of a few KiB; a larger footer costs one more read.
+  return parquetMetadataAsync(fileBuffer(seam, path, size, { start, bytes: tail }), { initialFetchSize: FOOTER_FETCH, parsers: PARSERS as never })
+}
+
 /** Reads a segment's footer and row-group statistics; a damaged footer is `ENTRENAR_DB_CORRUPT`. */
 export async function openSegment(seam: ReadSeam, path: string, name: string, runId: string): Promise<SegmentInfo> {
   const size = await seam.size(path)
@@ -82,16 +109,7 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
   if (size < 12) throw corrupt(path, `of ${size} bytes is too short for a Parquet footer`)
   let md: FileMetaData
   try {
-    md = await parquetMetadataAsync(fileBuffer(seam, path, size), {
-      // The tail read that should hold the footer: hyparquet's default (512 KiB) would read a third of a
-      // typical segment to parse a footer of a few KiB; a larger footer costs one more read.
-      initialFetchSize: FOOTER_FETCH,
-      parsers: {
-        timestampFromMicroseconds: (v: bigint) => Number(v),
-        timestampFromMilliseconds: (v: bigint) => Number(v) * 1000,
-        timestampFromNanoseconds: (v: bigint) => Number(v / 1000n),
-      },
-    })
+    md = await readFooter(seam, path, size)
   } catch (e) {
     throw corrupt(path, `footer is unreadable: ${e instanceof Error ? e.message : String(e)}`, e)
   }
@@ -162,7 +180,8 @@ export async function openSegment(seam: ReadSeam, path: string, name: string, ru
 /**
  * Raw decoded chunks of the requested columns of one row group. `preread` holds the row group's
  * bytes `[byteStart, byteEnd)` when the caller read them already (several row groups in one read);
- * they are checked like bytes read here.
+ * they are checked like bytes read here. With `coded`, a `metric` chunk of this store's layout is
+ * decoded straight to dictionary ids and put there instead (no string per row).
  */
 export async function readRowGroup(
   seam: ReadSeam,
@@ -170,6 +189,7 @@ export async function readRowGroup(
   rg: RowGroupInfo,
   columns: readonly string[],
   preread?: Uint8Array,
+  coded?: Map<string, CodedStrings>,
 ): Promise<Map<string, DecodedArray[]>> {
   let bytes: Uint8Array
   try {
@@ -187,6 +207,14 @@ export async function readRowGroup(
   const generic: string[] = []
   for (const c of columns) {
     if (!seg.columns.has(c)) continue
+    if (coded && c === 'metric') {
+      const meta = columnMeta(seg, rg, c)
+      const strings = meta ? decodeDictStrings(bytes, rg.byteStart, meta, rg.rows) : undefined
+      if (strings) {
+        coded.set(c, strings)
+        continue
+      }
+    }
     const fast = (FAST_INT64.has(c) && seg.requiredInt64.has(c)) || (c === 'value' && seg.requiredDouble.has(c)) ? fastChunk(seg, rg, c, bytes) : undefined
     if (fast) out.set(c, [{ start: rg.rowStart, data: fast }])
     else generic.push(c)
@@ -228,8 +256,13 @@ export async function readRowGroup(
 
 const FAST_INT64 = new Set(['timestamp', 'step'])
 
+/** The footer's metadata of a top-level column chunk of a row group. */
+function columnMeta(seg: SegmentInfo, rg: RowGroupInfo, column: string) {
+  return seg.readMetadata.row_groups[rg.index]?.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column)?.meta_data
+}
+
 function fastChunk(seg: SegmentInfo, rg: RowGroupInfo, column: string, bytes: Uint8Array): Float64Array | undefined {
-  const meta = seg.readMetadata.row_groups[rg.index]?.columns.find((c) => c.meta_data?.path_in_schema[0] === column)?.meta_data
+  const meta = columnMeta(seg, rg, column)
   if (!meta) return undefined
   return meta.type === 'DOUBLE' ? decodeDoubleChunk(bytes, rg.byteStart, meta, rg.rows) : decodeInt64Chunk(bytes, rg.byteStart, meta, rg.rows)
 }

@@ -72,6 +72,43 @@ const PARQUET_NAME: Record<ColumnName, string> = { ts: 'timestamp', step: 'step'
 
 const seam: ReadSeam = { size: fileSize, readRange, crc32 }
 
+/** What the run catalog recorded of a segment file, so a query can leave its footer unread. */
+export interface SegmentHint {
+  /** The file's size when it was summarised: a file of another size is opened, never judged by this. */
+  readonly size: number
+  /** Segments this one replaces (compaction). */
+  readonly replaces: readonly string[]
+  /** The exact metric names of its rows; undefined when not known. */
+  readonly metrics?: ReadonlySet<string>
+  /** Smallest and largest timestamp (µs) and step of its rows; undefined when not known. */
+  readonly bounds?: readonly [tsMin: number, tsMax: number, stepMin: number, stepMax: number]
+}
+
+/** The row filters of a read that whole segments can be excluded by. */
+export interface SegmentFilter {
+  readonly from?: number
+  readonly to?: number
+  readonly steps?: readonly [number, number]
+  readonly metrics?: ReadonlySet<string>
+}
+
+/** The hints of one run's segments (by file name); undefined when there are none. */
+export type RunHints = (runId: string) => ReadonlyMap<string, SegmentHint> | undefined
+
+/** Where a read finds the hints (the run catalog as it is now: read once per read operation). */
+export type HintSource = () => Promise<RunHints | undefined>
+
+/** True when no row of a segment with this hint can pass the filter (the test of a row group's statistics, on the segment's). */
+function excluded(h: SegmentHint, f: SegmentFilter): boolean {
+  if (f.metrics && h.metrics && ![...f.metrics].some((m) => h.metrics!.has(m))) return true
+  const b = h.bounds
+  if (!b) return false
+  if (f.from !== undefined && b[1] < f.from) return true
+  if (f.to !== undefined && b[0] > f.to) return true
+  if (f.steps && (b[3] < f.steps[0] || b[2] > f.steps[1])) return true
+  return false
+}
+
 /**
  * What a reader knows about the segments on disk: footers (cached by file name; segments are
  * immutable), decoded columns (an LRU bounded in bytes), and the damaged files it has moved aside.
@@ -85,12 +122,20 @@ export class Catalog {
   readonly #onCorrupt: (e: EntrenarError) => void
   /** A store opened read-only reports damaged files but leaves them where they are. */
   readonly #readOnly: boolean
+  #hints: HintSource | undefined
+  /** Sizes of segment files checked against their hints (by path). */
+  readonly #sizes = new Map<string, number>()
 
   constructor(root: string, cacheBytes: number, onCorrupt: (e: EntrenarError) => void, readOnly = false) {
     this.#root = root
     this.#readOnly = readOnly
     this.#columns = new ByteLru(cacheBytes)
     this.#onCorrupt = onCorrupt
+  }
+
+  /** Uses the run catalog's segment hints to leave unread the footers of segments a filtered read excludes. */
+  useHints(source: HintSource): void {
+    this.#hints = source
   }
 
   /** Footers cached. */
@@ -116,24 +161,27 @@ export class Catalog {
   /**
    * The live segments of the given runs (all runs when undefined): every `*.parquet` of each
    * partition minus the ones a compacted segment replaces. Damaged footers are reported and moved aside.
+   * With a `filter`, a segment whose run-catalog hint (same name and size) shows that none of its rows
+   * can pass is left out unopened; every other segment is opened and returned as without a filter.
    */
-  async segments(runs?: readonly string[]): Promise<SegmentInfo[]> {
+  async segments(runs?: readonly string[], filter?: SegmentFilter): Promise<SegmentInfo[]> {
     const ids = runs ? [...new Set(runs)].sort() : await this.runIds()
     // Partitions are listed (and new footers opened) a few at a time: across 1000 runs, one directory
     // listing after the other would spend most of a warm query waiting on the file system.
     const perRun: SegmentInfo[][] = new Array(ids.length)
+    const hints = filter && this.#hints ? await this.#hints().catch(() => undefined) : undefined
     let next = 0
     const worker = async () => {
       while (next < ids.length) {
         const k = next++
-        perRun[k] = await this.#liveSegments(ids[k]!)
+        perRun[k] = await this.#liveSegments(ids[k]!, filter, hints)
       }
     }
     await Promise.all(Array.from({ length: Math.min(LIST_CONCURRENCY, ids.length) }, worker))
     return perRun.flat()
   }
 
-  async #liveSegments(id: string): Promise<SegmentInfo[]> {
+  async #liveSegments(id: string, filter: SegmentFilter | undefined, hintsOf: RunHints | undefined): Promise<SegmentInfo[]> {
     let dirName: string
     try {
       dirName = runDirName(id)
@@ -141,18 +189,44 @@ export class Catalog {
       return [] // an id that cannot be stored has no rows
     }
     const dir = join(this.#root, 'metrics', dirName)
-    const found = await this.#openAll(dir, id)
+    let names = (await listDir(dir)).filter((f) => f.isFile() && f.name.endsWith('.parquet') && !f.name.startsWith('.')).map((f) => f.name)
     const replaced = new Set<string>()
+    if (filter && hintsOf && names.some((n) => !this.#segments.has(join(dir, n)))) {
+      const hints = hintsOf(id)
+      if (hints) {
+        const keep: string[] = []
+        for (const n of names) {
+          const h = hints.get(n)
+          // An excluded segment still replaces what its hint lists; a file of another size than the
+          // one summarised (rewritten under its name) is opened as if there were no hint.
+          if (h && !this.#segments.has(join(dir, n)) && excluded(h, filter) && (await this.#sizeIs(join(dir, n), h.size))) {
+            for (const r of h.replaces) replaced.add(r)
+          } else keep.push(n)
+        }
+        names = keep
+      }
+    }
+    const found = await this.#openAll(dir, names, id)
     for (const s of found) for (const r of s.replaces) replaced.add(r)
     return found.sort((a, b) => (a.name < b.name ? -1 : 1)).filter((s) => !replaced.has(s.name))
   }
 
   /**
-   * Opens the segment files of one partition directory, a few footers at a time (a run of many
+   * True when the file has this size, checked once per path (segments are immutable, as the footer
+   * cache assumes): a warm filtered read does not stat the segments it leaves out again.
+   */
+  async #sizeIs(path: string, size: number): Promise<boolean> {
+    if (this.#sizes.get(path) === size) return true
+    const now = await fileSize(path)
+    if (now !== undefined) this.#sizes.set(path, now)
+    return now === size
+  }
+
+  /**
+   * Opens the given segment files of one partition directory, a few footers at a time (a run of many
    * segments would otherwise wait on one footer read after the other), in name order.
    */
-  async #openAll(dir: string, runId: string): Promise<SegmentInfo[]> {
-    const names = (await listDir(dir)).filter((f) => f.isFile() && f.name.endsWith('.parquet') && !f.name.startsWith('.')).map((f) => f.name)
+  async #openAll(dir: string, names: readonly string[], runId: string): Promise<SegmentInfo[]> {
     const out: (SegmentInfo | undefined)[] = new Array(names.length)
     let next = 0
     const worker = async () => {
@@ -190,6 +264,7 @@ export class Catalog {
   /** Forgets a segment (deleted by compaction or retention). */
   forget(path: string): void {
     this.#segments.delete(path)
+    this.#sizes.delete(path)
     this.#columns.deletePrefix(`${path}#`)
   }
 
@@ -320,6 +395,7 @@ export class Catalog {
     const oneMetric = seg.own && rg.rows > 0 && rg.metricMin !== undefined && rg.metricMin === rg.metricMax ? rg.metricMin : undefined
     const toRead = cols.filter((c) => !rg.allNull.has(PARQUET_NAME[c]) && !(c === 'metric' && oneMetric !== undefined))
     let raw: Map<string, DecodedArray[]> = new Map()
+    const coded = new Map<string, CodedStrings>()
     try {
       if (toRead.length > 0) {
         raw = await readRowGroup(
@@ -328,6 +404,7 @@ export class Catalog {
           rg,
           toRead.map((c) => PARQUET_NAME[c]),
           preread,
+          coded,
         )
       }
     } catch (e) {
@@ -352,8 +429,14 @@ export class Catalog {
             out.value = doubleColumn(chunks, n)
             break
           case 'metric':
-            out.metric = oneMetric !== undefined ? { names: [oneMetric], ids: new Uint32Array(n) } : stringColumn(chunks, n)
-            out.metricRuns = metricRuns(out.metric.ids)
+            if (oneMetric !== undefined) {
+              // One metric: every id is 0 (a shared, never written array) and one run.
+              out.metric = { names: [oneMetric], ids: zeroIds(n) }
+              out.metricRuns = Uint32Array.of(0, 0, n)
+            } else {
+              out.metric = coded.get('metric') ?? stringColumn(chunks, n)
+              out.metricRuns = metricRuns(out.metric.ids)
+            }
             break
           case 'tags':
             out.tags = tagColumn(chunks, n, seg.path)
@@ -390,10 +473,12 @@ export class Catalog {
       }
       const window = rgs.slice(i, j)
       const plans = window.map((rg) => this.#plan(seg, rg, want, metrics))
-      const pre = await this.#prefetch(
-        seg,
-        window.filter((_, k) => plans[k]!.read),
-      )
+      const reading = window.filter((_, k) => plans[k]!.read)
+      let need = 0
+      for (const rg of reading) need += rg.byteEnd - rg.byteStart
+      const buffer = reading.length >= 2 ? takeReadBuffer(need) : undefined
+      try {
+      const pre = await this.#prefetch(seg, reading, buffer)
       for (let k = 0; k < window.length; k++) {
         const rg = window[k]!
         const plan = plans[k]!
@@ -420,6 +505,10 @@ export class Catalog {
         const pieces = await this.#slices(seg, rg, want, metrics!, pre.get(rg.index))
         if (!pieces) return undefined
         out.push(...pieces)
+      }
+      } finally {
+        // Every row group of the window is decoded (each decoded column is a copy): the bytes are free again.
+        if (buffer) giveReadBuffer(buffer)
       }
       i = j
     }
@@ -448,7 +537,7 @@ export class Catalog {
   }
 
   /** Reads the bytes of the given row groups of a segment in coalesced ranges; nothing on failure (each row group then reads, and reports, itself). */
-  async #prefetch(seg: SegmentInfo, rgs: readonly RowGroupInfo[]): Promise<Map<number, Uint8Array>> {
+  async #prefetch(seg: SegmentInfo, rgs: readonly RowGroupInfo[], into?: Uint8Array): Promise<Map<number, Uint8Array>> {
     const out = new Map<number, Uint8Array>()
     if (rgs.length < 2) return out
     const ranges: { start: number; end: number; members: RowGroupInfo[] }[] = []
@@ -464,6 +553,7 @@ export class Catalog {
       bufs = await readRanges(
         seg.path,
         ranges.map((r) => [r.start, r.end] as const),
+        into,
       )
     } catch {
       return out
@@ -548,13 +638,49 @@ export class Catalog {
   /** Drops a run's cached state after its files changed. */
   forgetRun(runId: string): void {
     const prefix = join(this.#root, 'metrics', runDirName(runId))
-    for (const p of [...this.#segments.keys()]) if (p.startsWith(prefix)) this.forget(p)
+    for (const p of [...this.#segments.keys(), ...this.#sizes.keys()]) if (p.startsWith(prefix)) this.forget(p)
   }
 
   /** A segment known to be present on disk (used right after writing it). */
   async add(path: string, name: string, runId: string): Promise<void> {
     await this.#open(path, name, runId)
   }
+}
+
+/**
+ * The read buffer of a query window, reused by the next window and the next query of this process (the
+ * bytes are only checked and decoded into fresh columns, never kept): a first query allocates it once
+ * instead of a buffer per window. A read running meanwhile takes a fresh one.
+ */
+let spareReadBuffer: Uint8Array | undefined
+
+function takeReadBuffer(bytes: number): Uint8Array {
+  const spare = spareReadBuffer
+  if (spare && spare.byteLength >= bytes) {
+    spareReadBuffer = undefined
+    return spare
+  }
+  const n = Math.min(Math.max(bytes, MIN_READ_BUFFER), Math.max(bytes, READ_WINDOW))
+  return new Uint8Array(Buffer.allocUnsafeSlow(n).buffer, 0, n)
+}
+
+function giveReadBuffer(b: Uint8Array): void {
+  // Kept only up to a window's size (a row group larger than a window is read alone, and not kept).
+  if (b.byteLength <= READ_WINDOW && (!spareReadBuffer || spareReadBuffer.byteLength < b.byteLength)) spareReadBuffer = b
+}
+
+/** Zero-filled id columns by length, shared by the row groups of one metric (read, never written). */
+const ZERO_IDS = new Map<number, Uint32Array>()
+
+function zeroIds(n: number): Uint32Array {
+  let z = ZERO_IDS.get(n)
+  if (!z) {
+    z = new Uint32Array(n)
+    // Row groups come in a few lengths (the row-group size, each segment's last one): a bounded map.
+    if (ZERO_IDS.size >= 64) ZERO_IDS.clear()
+    ZERO_IDS.set(n, z)
+  }
+  return z
 }
 
 function metricRuns(ids: Uint32Array): Uint32Array {
@@ -617,6 +743,8 @@ function runStats(runs: Uint32Array, step: Float64Array, ts: Float64Array): { so
 const OPEN_CONCURRENCY = 8
 /** Partition directories listed at once. */
 const LIST_CONCURRENCY = 16
+/** The smallest read buffer allocated for a window (smaller windows then share it). */
+const MIN_READ_BUFFER = 4 * 1024 * 1024
 /** Reads of adjacent row groups are merged across gaps up to this many bytes. */
 const COALESCE_GAP = 64 * 1024
 /** Bytes of row groups read at once by a query (bounds the memory of a read ahead). */

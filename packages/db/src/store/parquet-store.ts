@@ -19,7 +19,7 @@ import { type Block, QueryScan, ScratchPool } from '../query/scan.js'
 import type { RowGroupInfo } from '../segment/read.js'
 import { SqlEngine } from '../sql/duckdb.js'
 import { WAL_MAGIC, encodeFrames } from '../wal/codec.js'
-import { Catalog, type ColumnName, type Piece } from './catalog.js'
+import { Catalog, type ColumnName, type Piece, type SegmentFilter } from './catalog.js'
 import { type CompactionReport, compactRun, type RetentionReport, applyRetention } from './compact.js'
 import { type Lease, Liveness, startLease } from './lease.js'
 import { type ResolvedOptions, resolveOptions, type StoreOptions } from './options.js'
@@ -242,6 +242,7 @@ class Store implements ParquetStore {
     this.#liveness = new Liveness(dir, { host: o.host, now: o.clock, staleWriterMs: o.staleWriterMs })
     this.#catalog = new Catalog(dir, o.cacheBytes, (e) => this.#report(e), o.readOnly)
     this.#runCatalog = new RunCatalog(dir, this.#catalog, (e) => this.#report(e), { readOnly: o.readOnly, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) })
+    this.#catalog.useHints(() => this.#runCatalog.hints())
     this.#encoder = createEncoder({ threaded: o.threads, onWorkerDeath: (e) => this.#problems.push(e) })
   }
 
@@ -625,7 +626,7 @@ class Store implements ParquetStore {
     const metricKeys = q.metrics ? q.metrics.map((m) => Buffer.from(m, 'utf8')) : undefined
     const metricSet = q.metrics ? new Set(q.metrics) : undefined
     this.#catalog.beginRead()
-    for (const seg of await this.#catalog.segments(q.runs)) {
+    for (const seg of await this.#catalog.segments(q.runs, segmentFilter(q, metricSet))) {
       if (mem.skip.has(seg.name)) continue
       // A segment found damaged part-way contributes nothing (it is quarantined), never half its rows.
       const pieces = await this.#catalog.queryPieces(
@@ -665,7 +666,7 @@ class Store implements ParquetStore {
     // once (no growth, no copy at the end) before the rows are copied.
     const found: { runId: string; pieces: readonly Piece[]; spans: Float64Array[] }[] = []
     const counts = new Map<string, number>()
-    for (const seg of await this.#catalog.segments(filter?.runs)) {
+    for (const seg of await this.#catalog.segments(filter?.runs, segmentFilter(q, metrics))) {
       if (mem.skip.has(seg.name)) continue
       // Whole row groups (no per-metric pieces): rows keep the segment's order. A damaged segment contributes nothing.
       const kept = seg.rowGroups.filter((rg) => keepRowGroup(q, rg, metricKeys))
@@ -884,6 +885,16 @@ function rangeSpans(c: Piece, keep: readonly boolean[], from: number, to: number
     } else out.push(start, end, 0)
   }
   return Float64Array.from(out)
+}
+
+/**
+ * The filters by which a read may leave out whole segments unopened (from the run catalog's bounds);
+ * undefined without a time or step filter: a read of whole series opens every footer anyway, and
+ * reading the catalog for it would only add to a first query.
+ */
+function segmentFilter(q: MetricQuery, metrics: ReadonlySet<string> | undefined): SegmentFilter | undefined {
+  if (q.from === undefined && q.to === undefined && q.steps === undefined) return undefined
+  return { ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}), ...(q.steps ? { steps: q.steps } : {}), ...(metrics ? { metrics } : {}) }
 }
 
 /** Row-group pruning from footer statistics: time, step and metric ranges (metric names compare as UTF-8 bytes, the Parquet order). */

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises'
 import { EntrenarError, ErrorCodes, type RunInfo } from '@entrenar/core'
 import { crc32, join, listDir, readWhole, writeFileDurable } from '../node/io.js'
-import type { Catalog } from './catalog.js'
+import type { Catalog, RunHints, SegmentHint } from './catalog.js'
+import type { SegmentInfo } from '../segment/read.js'
 import { encodeRunId, runDirName, runIdFromDirName } from './paths.js'
 import { checkRun, readRuns } from './runs.js'
 import { readUserCache, type SegmentIdentity, writeUserCache } from './user-cache.js'
@@ -62,6 +63,34 @@ interface SegmentSummary {
    * Absent in catalogs written before it existed: filled in by {@link RunCatalog.metricSummaries}.
    */
   readonly stats?: Record<string, MetricStats>
+  /**
+   * `[tsMin, tsMax, stepMin, stepMax]` of its rows (µs, steps), from the footer's row-group statistics;
+   * `null` when the footer does not bound them. Absent in catalogs written before it existed: queries
+   * then open the segment's footer, and the entry gets it when its partition is listed again.
+   */
+  readonly bounds?: Bounds | null
+}
+
+type Bounds = readonly [tsMin: number, tsMax: number, stepMin: number, stepMax: number]
+
+const isBounds = (b: unknown): boolean =>
+  b === null || (Array.isArray(b) && b.length === 4 && b.every((x) => typeof x === 'number' && Number.isFinite(x)) && b[0] <= b[1] && b[2] <= b[3])
+
+/** A segment's time and step bounds from its footer's row-group statistics; null when a row group lacks them. */
+function boundsOf(seg: SegmentInfo): Bounds | null {
+  let t0 = Number.POSITIVE_INFINITY
+  let t1 = Number.NEGATIVE_INFINITY
+  let s0 = Number.POSITIVE_INFINITY
+  let s1 = Number.NEGATIVE_INFINITY
+  for (const rg of seg.rowGroups) {
+    if (rg.rows === 0) continue
+    t0 = Math.min(t0, rg.tsMin)
+    t1 = Math.max(t1, rg.tsMax)
+    s0 = Math.min(s0, rg.stepMin)
+    s1 = Math.max(s1, rg.stepMax)
+  }
+  const b = [t0, t1, s0, s1] as const
+  return isBounds(b) ? b : null
 }
 
 type WireLast = number | 'NaN' | 'Infinity' | '-Infinity'
@@ -143,7 +172,8 @@ function isSummary(x: unknown): x is SegmentSummary {
     (g.stepMax === null || Number.isFinite(g.stepMax)) &&
     isStrings(g.metrics) &&
     isStrings(g.replaces) &&
-    (g.stats === undefined || isStats(g.stats))
+    (g.stats === undefined || isStats(g.stats)) &&
+    (g.bounds === undefined || isBounds(g.bounds))
   )
 }
 
@@ -284,6 +314,72 @@ export class RunCatalog {
 
   /** Metric summaries by the catalog they were derived from (an unchanged catalog is the same object). */
   readonly #metricMemo = new WeakMap<CatalogFile, readonly RunMetricSummary[]>()
+
+  /**
+   * What the catalog recorded of one run's segments (by file name), for a read to leave unread the
+   * footers of segments its filter excludes: the catalog as last read or written, or the file read now
+   * when it changed. Undefined when there is no usable catalog (missing or damaged: reads open every
+   * footer; damage is reported by the next refresh, not here).
+   */
+  async hints(): Promise<RunHints | undefined> {
+    let key: string
+    try {
+      const st = await stat(this.path, { bigint: true })
+      key = `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
+    } catch {
+      key = ABSENT
+    }
+    let file: CatalogFile | undefined
+    if (this.#memo?.key === key) file = this.#memo.file
+    else if (this.#hintFile?.key === key) file = this.#hintFile.file
+    else if (key !== ABSENT && key !== this.#unusable) {
+      try {
+        const bytes = await readWhole(this.path)
+        if (bytes) {
+          file = parse(bytes)
+          this.#hintFile = { key, file }
+        }
+      } catch {
+        this.#unusable = key
+      }
+    }
+    if (!file) return undefined
+    let perRun = this.#hintMemo.get(file)
+    if (!perRun) {
+      perRun = new Map()
+      this.#hintMemo.set(file, perRun)
+    }
+    const memo = perRun
+    const catalog = file
+    return (runId) => RunCatalog.#runHints(catalog, memo, runId)
+  }
+
+  /** One run's hints, derived once per catalog. */
+  static #runHints(file: CatalogFile, perRun: Map<string, ReadonlyMap<string, SegmentHint>>, runId: string): ReadonlyMap<string, SegmentHint> {
+    let out = perRun.get(runId)
+    if (out === undefined) {
+      const m = new Map<string, SegmentHint>()
+      out = m
+      const d = Object.hasOwn(file.runDirs, runId) ? file.runDirs[runId] : undefined
+      for (const [name, g] of Object.entries(d?.segments ?? {})) {
+        m.set(name, {
+          size: g.size,
+          replaces: g.replaces,
+          ...(g.stats ? { metrics: new Set(Object.keys(g.stats)) } : {}),
+          ...(g.bounds ? { bounds: g.bounds } : {}),
+        })
+      }
+      perRun.set(runId, out)
+    }
+    return out
+  }
+
+  /** The identity of a catalog file that did not parse (not read again for hints until it changes). */
+  #unusable: string | undefined
+  /** The catalog file as read for hints (when no refresh has read or written it yet). */
+  #hintFile: { key: string; file: CatalogFile } | undefined
+  /** Hints by catalog and run, derived once. */
+  readonly #hintMemo = new WeakMap<CatalogFile, Map<string, ReadonlyMap<string, SegmentHint>>>()
 
   /** Brings the catalog file up to date with the files now (at close and after recovery). */
   async refresh(): Promise<void> {
@@ -442,7 +538,15 @@ export class RunCatalog {
     if (!e || e.id.dev !== id.dev || e.id.ino !== id.ino || e.id.size !== id.size || e.id.mtimeNs !== id.mtimeNs) return undefined
     const s = e.summary
     if (!isSummary(s) || s.stats === undefined || s.size !== id.size) return undefined
-    return { size: s.size, rows: s.rows, stepMax: s.stepMax, metrics: [...s.metrics], replaces: [...s.replaces], stats: Object.fromEntries(Object.entries(s.stats)) }
+    return {
+      size: s.size,
+      rows: s.rows,
+      stepMax: s.stepMax,
+      metrics: [...s.metrics],
+      replaces: [...s.replaces],
+      stats: Object.fromEntries(Object.entries(s.stats)),
+      ...(s.bounds !== undefined ? { bounds: s.bounds === null ? null : ([...s.bounds] as unknown as Bounds) } : {}),
+    }
   }
 
 
@@ -458,7 +562,16 @@ export class RunCatalog {
       if (ident === undefined) continue // removed meanwhile (compaction, retention)
       this.#identities.set(`${id}/${f.name}`, ident)
       if (known?.stats && known.size === ident.size) {
-        segments[f.name] = known
+        if (known.bounds !== undefined) {
+          segments[f.name] = known
+          continue
+        }
+        // An entry of an older catalog: its bounds come from the footer alone (no column is decoded).
+        const wasOpen = this.#segments.cached(path)
+        const seg = await this.#segments.segment(path, f.name, id)
+        if (!seg) continue
+        if (!wasOpen) this.#segments.forget(path)
+        segments[f.name] = { ...known, bounds: boundsOf(seg) }
         continue
       }
       const hint = await this.#cachedSummary(id, f.name, ident)
@@ -512,7 +625,7 @@ export class RunCatalog {
         const a = acc.get(n)!
         return [n, [a.rows, a.nan, a.step, lastToWire(a.last)] as const]
       }))
-      segments[f.name] = { size: seg.size, rows: seg.rows, stepMax, metrics: names, replaces: [...seg.replaces], stats }
+      segments[f.name] = { size: seg.size, rows: seg.rows, stepMax, metrics: names, replaces: [...seg.replaces], stats, bounds: boundsOf(seg) }
     }
     return { mtimeNs: String(now), segments }
   }
