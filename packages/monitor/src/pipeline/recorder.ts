@@ -139,36 +139,85 @@ export class Recorder {
     return true
   }
 
-  /** Resolves the names of one `log()` call to ids (registering new ones), then records them as a handle does. */
+  /**
+   * Resolves the names of one `log()` call to ids (registering new ones), then records them as a handle does.
+   *
+   * A loop logs the same keys in the same order call after call: each key is compared by identity with the
+   * previous call's key at its position (no map lookup), and then its value is read at a load site of that
+   * position (`values[keyNames[0]]`, `values[keyNames[1]]`, …), never by the for-in variable. Both read the
+   * same property; the difference is the JIT's: a read by the for-in variable is compiled as a load by
+   * field index, which copies a number field into a new heap number on every read, while a site that
+   * always sees one key is compiled as a direct load of that field. The read still happens inside the
+   * enumeration, in its order, so getters, keys deleted by a getter and prototype keys behave as in a
+   * plain for-in. Positions 8 and later, and any key that differs from the previous call's, take the
+   * general read.
+   */
   record(values: Readonly<Record<string, number>>, step: number, epoch: number, batch: number, tagId: number): void {
     const keyNames = this.#keyNames
+    const keyIds = this.#keyIds
+    let callIds = this.#callIds
+    let callVals = this.#callVals
     let n = 0
     let k = 0
     for (const name in values) {
       let id: number
-      if (keyNames[k] === name) id = this.#keyIds[k]!
-      else {
+      let v: unknown
+      if (keyNames[k] === name) {
+        id = keyIds[k]!
+        // One load site per position (see above); keyNames[k] is `name` itself here.
+        switch (k) {
+          case 0:
+            v = values[keyNames[0]!]
+            break
+          case 1:
+            v = values[keyNames[1]!]
+            break
+          case 2:
+            v = values[keyNames[2]!]
+            break
+          case 3:
+            v = values[keyNames[3]!]
+            break
+          case 4:
+            v = values[keyNames[4]!]
+            break
+          case 5:
+            v = values[keyNames[5]!]
+            break
+          case 6:
+            v = values[keyNames[6]!]
+            break
+          case 7:
+            v = values[keyNames[7]!]
+            break
+          default:
+            v = values[name]
+        }
+      } else {
         const known = this.#idOf(name)
         if (known < 0) {
           k++
           continue
         }
         id = known
-        if (k < this.#keyIds.length) {
+        // Registering a metric may have grown the call arrays (their contents were copied).
+        callIds = this.#callIds
+        callVals = this.#callVals
+        if (k < keyIds.length) {
           keyNames[k] = name
-          this.#keyIds[k] = id
+          keyIds[k] = id
         }
+        v = values[name]
       }
       k++
-      const v = values[name]
       if (typeof v !== 'number') {
         this.invalid(name, step, v)
         continue
       }
-      this.#callIds[n] = id
-      this.#callVals[n++] = v
+      callIds[n] = id
+      callVals[n++] = v
     }
-    this.commit(this.#callIds, this.#callVals, n, step, epoch, batch, tagId)
+    this.commit(callIds, callVals, n, step, epoch, batch, tagId)
   }
 
   /** Id of a metric named in a `log()` call, registering it on first use; -1 (reported) for a bad name. */
