@@ -120,27 +120,27 @@ interface Columns {
   tagIndex: Int32Array
   /** Capacity in rows. */
   cap: number
-  /** step then ts, `cap` rows each: the two columns above are views of it. */
+  /** value, step then ts, `cap` rows each: the three columns above are views of it. */
   f64: Float64Array
   /** metric, epoch, batch then tagIndex, `cap` rows each: the four columns above are views of it. */
   i32: Int32Array
 }
 
 /**
- * The columns of `cap` rows. The six columns besides `value` live in two arrays, so that
- * {@link RecordBatchBuilder.appendRows} (the monitor's per-step path) writes a row through three typed
+ * The columns of `cap` rows. The seven columns live in two arrays, one of doubles and one of int32, so
+ * that {@link RecordBatchBuilder.appendRows} (the monitor's per-step path) writes a row through two typed
  * arrays instead of seven: every typed array a call touches costs the JIT a few loads and checks once the
  * columns are swapped by detach/recycle and no longer constant. The metric column is a `Uint32Array` view
  * of the first quarter of the int32 array (ids are below 2^31, so both read the same).
  */
 function allocColumns(cap: number): Columns {
-  const f64 = new Float64Array(2 * cap)
+  const f64 = new Float64Array(3 * cap)
   const i32 = new Int32Array(4 * cap)
   return {
     metric: new Uint32Array(i32.buffer, 0, cap),
-    value: new Float64Array(cap),
-    step: f64.subarray(0, cap),
-    ts: f64.subarray(cap, 2 * cap),
+    value: f64.subarray(0, cap),
+    step: f64.subarray(cap, 2 * cap),
+    ts: f64.subarray(2 * cap, 3 * cap),
     epoch: i32.subarray(cap, 2 * cap),
     batch: i32.subarray(2 * cap, 3 * cap),
     tagIndex: i32.subarray(3 * cap, 4 * cap),
@@ -233,14 +233,14 @@ export class RecordBatchBuilder {
     const timestampUs = at[1]!
     // A plain loop: TypedArray#fill is a builtin call, dearer than a few stores for the handful of rows of a
     // step. The columns are written through their two packed arrays (see allocColumns).
-    const { value, f64, i32, cap } = c
+    const { f64, i32, cap } = c
     const cap2 = 2 * cap
     const cap3 = 3 * cap
     for (let i = 0, j = at0; i < n; i++, j++) {
       i32[j] = metricIds[i]!
-      value[j] = values[i]!
-      f64[j] = step
-      f64[cap + j] = timestampUs
+      f64[j] = values[i]!
+      f64[cap + j] = step
+      f64[cap2 + j] = timestampUs
       i32[cap + j] = epoch
       i32[cap2 + j] = batch
       i32[cap3 + j] = tagId
@@ -286,7 +286,7 @@ export class RecordBatchBuilder {
     const n = this.#n
     this.#n = 0
     const lent = this.#c
-    this.#c = this.#free.pop() ?? allocColumns(lent.value.length)
+    this.#c = this.#free.pop() ?? allocColumns(lent.cap)
     const b = this.#batch(n, {
       metric: lent.metric.subarray(0, n),
       value: lent.value.subarray(0, n),
@@ -298,6 +298,14 @@ export class RecordBatchBuilder {
     })
     this.#lent.set(b, lent)
     return b
+  }
+
+  /**
+   * Rows of column space a batch made by {@link detach} holds until it is recycled (its capacity, at
+   * least its `length`); 0 for any other batch.
+   */
+  capacityOf(batch: RecordBatch): number {
+    return this.#lent.get(batch)?.cap ?? 0
   }
 
   /** Returns the arrays of a batch made by {@link detach} to the pool. Other batches are ignored. */
@@ -326,7 +334,7 @@ export class RecordBatchBuilder {
 
   #grow(): Columns {
     const old = this.#c
-    const next = allocColumns(old.value.length * 2)
+    const next = allocColumns(old.cap * 2)
     next.metric.set(old.metric)
     next.value.set(old.value)
     next.step.set(old.step)

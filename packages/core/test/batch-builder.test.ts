@@ -57,4 +57,20 @@ describe('RecordBatchBuilder.appendRows', () => {
     got.push(...batchToRows(b.finish()))
     expect(got.map(({ runId: _, ...r }) => r)).toEqual(expected)
   })
+
+  it('tells the column space a detached batch holds until it is recycled, and 0 for any other batch', () => {
+    const b = new RecordBatchBuilder('r', 8)
+    const id = b.metricId('a')
+    for (let i = 0; i < 5; i++) b.append(id, i, i, i)
+    const small = b.detach()
+    expect(b.capacityOf(small)).toBe(8)
+    for (let i = 0; i < 20; i++) b.append(id, i, i, i) // grows 8 → 16 → 32
+    const grown = b.detach()
+    expect([grown.length, b.capacityOf(grown)]).toEqual([20, 32])
+    b.recycle(small)
+    expect(b.capacityOf(small)).toBe(0)
+    b.append(id, 1, 1, 1)
+    expect(b.capacityOf(b.finish())).toBe(0)
+    expect(b.capacityOf(new RecordBatchBuilder('r').finish())).toBe(0)
+  })
 })

@@ -315,7 +315,7 @@ class MonitorImpl implements Monitor {
     if (builder.length === 0) return
     const batch = builder.detach()
     // The batch views the builder's columns: their whole capacity stays held until every sink settled.
-    const rows = batch.value.buffer.byteLength / Float64Array.BYTES_PER_ELEMENT
+    const rows = builder.capacityOf(batch)
     const rec = this.#rec
     rec.inFlightRows += rows
     this.#notePeak()
