@@ -127,16 +127,18 @@ export class Recorder {
 
   /** Starts a call at `step`: false (reported) when closed or the step is not a safe integer. */
   begin(step: number): boolean {
-    if (this.closed) {
-      this.report(new EntrenarError(ErrorCodes.CLOSED, `entrenar/monitor: log() after close() on run ${this.#runId}; the values were dropped`))
-      return false
-    }
-    if (!Number.isSafeInteger(step)) {
-      this.report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: step ${String(step)} is not a safe integer; the values of this call were dropped`))
-      return false
-    }
+    // The reports are in a method of their own: the JIT inlines this into every call only while its
+    // bytecode is small (see the note on inlining at `commit`).
+    if (this.closed || !Number.isSafeInteger(step)) return this.#refuse(step)
     this.lastStep = step
     return true
+  }
+
+  /** Reports a call that {@link Recorder.begin} refuses; false. */
+  #refuse(step: number): false {
+    if (this.closed) this.report(new EntrenarError(ErrorCodes.CLOSED, `entrenar/monitor: log() after close() on run ${this.#runId}; the values were dropped`))
+    else this.report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: step ${String(step)} is not a safe integer; the values of this call were dropped`))
+    return false
   }
 
   /**
@@ -330,6 +332,11 @@ export class Recorder {
   int(x: number | undefined, what: string): number {
     if (x === undefined) return NULL_INT32
     if (Number.isInteger(x) && x >= 0 && x <= 2147483647) return x
+    return this.#notInt(x, what)
+  }
+
+  /** Reports an epoch or batch that is not an int32 ≥ 0; NULL_INT32 (stored as absent). */
+  #notInt(x: unknown, what: string): number {
     this.report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: ${what} ${String(x)} is not an integer in [0, 2^31); stored as absent`))
     return NULL_INT32
   }
