@@ -166,6 +166,16 @@ export class RecordBatchBuilder {
   #nameIds = new Map<string, number>()
   #tagSets: Tags[] = []
   #tagIds = new Map<string, number>()
+  /**
+   * Rows `#runStart` to `#n` (the current run) share the timestamp, epoch, batch and tag set held in
+   * `#run`; those four columns are written for the whole run when it ends (a call of
+   * {@link RecordBatchBuilder.appendRows} with other values, any other append, finish, detach). A loop
+   * logs step after step at one epoch, batch and tag set, and with `clockEvery` at one timestamp for
+   * many calls: {@link RecordBatchBuilder.appendRows} then writes three columns per row instead of seven.
+   * `#run` is a typed array so that storing the values never boxes a number; NaN at first (no run).
+   */
+  #runStart = 0
+  readonly #run = new Float64Array([Number.NaN, Number.NaN, Number.NaN, Number.NaN])
 
   constructor(runId: string, capacity = 1024) {
     this.runId = runId
@@ -208,7 +218,9 @@ export class RecordBatchBuilder {
   append(metricId: number, value: number, step: number, timestampUs: number, epoch = NULL_INT32, batch = NULL_INT32, tagId = -1): void {
     let c = this.#c
     if (this.#n === c.cap) c = this.#grow()
+    this.#endRun()
     const i = this.#n++
+    this.#runStart = this.#n
     c.metric[i] = metricId
     c.value[i] = value
     c.step[i] = step
@@ -228,23 +240,54 @@ export class RecordBatchBuilder {
     let c = this.#c
     while (this.#n + n > c.cap) c = this.#grow()
     const at0 = this.#n
+    const ts = at[1]!
+    const run = this.#run
+    // Same timestamp (±0 told apart), epoch, batch and tags as the rows before: the run goes on.
+    if (ts !== run[0] || epoch !== run[1] || batch !== run[2] || tagId !== run[3] || (ts === 0 && 1 / ts !== 1 / run[0]!)) {
+      this.#endRun()
+      run[0] = ts
+      run[1] = epoch
+      run[2] = batch
+      run[3] = tagId
+    }
     this.#n = at0 + n
     const step = at[0]!
-    const timestampUs = at[1]!
     // A plain loop: TypedArray#fill is a builtin call, dearer than a few stores for the handful of rows of a
-    // step. The columns are written through their two packed arrays (see allocColumns).
+    // step. Metric, value and step are written here; the other four columns when the run ends.
     const { f64, i32, cap } = c
-    const cap2 = 2 * cap
-    const cap3 = 3 * cap
     for (let i = 0, j = at0; i < n; i++, j++) {
       i32[j] = metricIds[i]!
       f64[j] = values[i]!
       f64[cap + j] = step
-      f64[cap2 + j] = timestampUs
-      i32[cap + j] = epoch
-      i32[cap2 + j] = batch
-      i32[cap3 + j] = tagId
     }
+  }
+
+  /** Writes the run's timestamp, epoch, batch and tag set into its rows; the next run starts at the end. */
+  #endRun(): void {
+    const from = this.#runStart
+    const to = this.#n
+    this.#runStart = to
+    if (to === from) return
+    const { ts, epoch, batch, tagIndex } = this.#c
+    const run = this.#run
+    const t = run[0]!
+    const e = run[1]!
+    const b = run[2]!
+    const g = run[3]!
+    if (to - from < 32) {
+      // A short run (a clock read every call that ticks every call): stores, not four builtin calls.
+      for (let j = from; j < to; j++) {
+        ts[j] = t
+        epoch[j] = e
+        batch[j] = b
+        tagIndex[j] = g
+      }
+      return
+    }
+    ts.fill(t, from, to)
+    epoch.fill(e, from, to)
+    batch.fill(b, from, to)
+    tagIndex.fill(g, from, to)
   }
 
   /** Appends row `i` of another batch, remapping its dictionaries. */
@@ -263,8 +306,10 @@ export class RecordBatchBuilder {
 
   /** Returns the rows appended so far as a batch that owns its arrays (copied) and starts over; dictionaries are kept. */
   finish(): RecordBatch {
+    this.#endRun()
     const n = this.#n
     this.#n = 0
+    this.#runStart = 0
     const c = this.#c
     return this.#batch(n, {
       metric: c.metric.slice(0, n),
@@ -283,8 +328,10 @@ export class RecordBatchBuilder {
    * any more, so the arrays are reused: allocating fresh typed arrays costs far more than filling them.
    */
   detach(): RecordBatch {
+    this.#endRun()
     const n = this.#n
     this.#n = 0
+    this.#runStart = 0
     const lent = this.#c
     this.#c = this.#free.pop() ?? allocColumns(lent.cap)
     const b = this.#batch(n, {
