@@ -242,14 +242,9 @@ export class RecordBatchBuilder {
     const at0 = this.#n
     const ts = at[1]!
     const run = this.#run
-    // Same timestamp (±0 told apart), epoch, batch and tags as the rows before: the run goes on.
-    if (ts !== run[0] || epoch !== run[1] || batch !== run[2] || tagId !== run[3] || (ts === 0 && 1 / ts !== 1 / run[0]!)) {
-      this.#endRun()
-      run[0] = ts
-      run[1] = epoch
-      run[2] = batch
-      run[3] = tagId
-    }
+    // Same timestamp, epoch, batch and tags as the rows before: the run goes on (kept small: the JIT
+    // inlines this method into the monitor's per-call path only while its bytecode is small).
+    if (ts !== run[0] || epoch !== run[1] || batch !== run[2] || tagId !== run[3] || ts === 0) this.#nextRun(ts, epoch, batch, tagId)
     this.#n = at0 + n
     const step = at[0]!
     // A plain loop: TypedArray#fill is a builtin call, dearer than a few stores for the handful of rows of a
@@ -260,6 +255,17 @@ export class RecordBatchBuilder {
       f64[j] = values[i]!
       f64[cap + j] = step
     }
+  }
+
+  /** Starts a run of rows with these values unless they are the current run's (a timestamp of ±0 is told apart from ∓0). */
+  #nextRun(ts: number, epoch: number, batch: number, tagId: number): void {
+    const run = this.#run
+    if (ts === run[0] && epoch === run[1] && batch === run[2] && tagId === run[3] && 1 / ts === 1 / run[0]!) return
+    this.#endRun()
+    run[0] = ts
+    run[1] = epoch
+    run[2] = batch
+    run[3] = tagId
   }
 
   /** Writes the run's timestamp, epoch, batch and tag set into its rows; the next run starts at the end. */
