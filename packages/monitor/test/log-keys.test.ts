@@ -167,4 +167,63 @@ describe('log() keys', () => {
     expect(errors).toEqual([])
     await m.close()
   })
+
+  it('never throws: a getter or a proxy trap that throws, a thrown non-Error, a throwing meta getter and a non-object are each a coded error, and what was read before is kept', async () => {
+    const { m, errors, rows } = await monitorWithRows()
+    const calls: unknown[] = [
+      {
+        a: 1,
+        get b(): number {
+          throw new Error('boom')
+        },
+        c: 3,
+      },
+      new Proxy(
+        {},
+        {
+          ownKeys() {
+            throw new Error('trap')
+          },
+        },
+      ),
+      {
+        a: 2,
+        get b(): number {
+          throw {
+            toString() {
+              throw new Error('unprintable')
+            },
+          }
+        },
+      },
+      null,
+      5,
+      'abc',
+    ]
+    calls.forEach((values, step) => {
+      expect(() => m.log(values as Record<string, number>, { step })).not.toThrow()
+    })
+    expect(() =>
+      m.log({ a: 3 }, {
+        get step(): number {
+          throw new Error('meta')
+        },
+      } as { step: number }),
+    ).not.toThrow()
+    m.log({ a: 4 }, { step: 10 })
+    expect(await rows()).toEqual([
+      ['a', 0, 1],
+      ['a', 2, 2],
+      ['a', 10, 4],
+    ])
+    expect(errors.map((e) => e.code)).toEqual(Array(7).fill('ENTRENAR_INVALID_VALUE'))
+    expect(errors[0]?.message).toContain('boom')
+    expect(errors[1]?.message).toContain('trap')
+    expect(errors[3]?.message).toContain('got null')
+    expect(errors[5]?.message).toContain('got a string')
+    expect(errors[6]?.message).toContain('meta')
+    // Nothing was registered for the string's characters.
+    expect(m.collector.metrics).not.toContain('0')
+    await m.close()
+  })
 })

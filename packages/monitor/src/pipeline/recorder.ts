@@ -45,6 +45,22 @@ function invalidValue(name: string, step: number, v: unknown): EntrenarError {
 }
 
 /**
+ * A coded error for an exception thrown by user code on the recording path (a getter, a proxy trap, a
+ * policy or detector), which must not reach the training loop: `ENTRENAR_INVALID_VALUE` with `what` and the
+ * exception's message. Never throws itself (even for an exception whose message cannot be read).
+ */
+export function thrown(e: unknown, what: string): EntrenarError {
+  if (e instanceof EntrenarError) return e
+  let message: string
+  try {
+    message = e instanceof Error ? e.message : String(e)
+  } catch {
+    message = 'an exception that cannot be shown'
+  }
+  return new EntrenarError(ErrorCodes.INVALID_VALUE, `${what}: ${message}`, { cause: e })
+}
+
+/**
  * The monitor's synchronous recording path, shared by `log()` and the bound handles so both produce
  * the same rows, statistics, drift events and stop decisions: the collector, the pending batch rows, the
  * alert policy's `observeValue` and the per-metric change detectors. Internal (not exported by the
@@ -161,6 +177,9 @@ export class Recorder {
     let callVals = this.#callVals
     let n = 0
     let k = 0
+    // A getter or a proxy trap may throw: the values read before it are kept (committed below), the
+    // rest of the call is reported.
+    try {
     for (const name in values) {
       let id: number
       let v: unknown
@@ -218,6 +237,9 @@ export class Recorder {
       }
       callIds[n] = id
       callVals[n++] = v
+    }
+    } catch (e) {
+      this.report(thrown(e, `entrenar/monitor: reading the values of log() at step ${step} threw after ${n} values; the values read before were kept`))
     }
     this.commit(callIds, callVals, n, step, epoch, batch, tagId)
   }
