@@ -261,18 +261,24 @@ export class Recorder {
    * reported and left out) and returns how many were kept.
    */
   gather(names: readonly string[], ids: Int32Array, values: ArrayLike<number>, step: number, outIds: Int32Array, outVals: Float64Array): number {
-    const m = Math.min(values.length, ids.length)
     let n = 0
-    for (let i = 0; i < m; i++) {
-      const v = values[i]
-      if (typeof v !== 'number') {
-        this.invalid(names[i]!, step, v)
-        continue
+    // Not an array (null), a getter or a proxy trap that throws: reported; the values read before are kept.
+    try {
+      const length = values.length
+      const m = Math.min(length, ids.length)
+      for (let i = 0; i < m; i++) {
+        const v = values[i]
+        if (typeof v !== 'number') {
+          this.invalid(names[i]!, step, v)
+          continue
+        }
+        outIds[n] = ids[i]!
+        outVals[n++] = v
       }
-      outIds[n] = ids[i]!
-      outVals[n++] = v
+      if (length > ids.length) this.surplus(names, length, step)
+    } catch (e) {
+      this.report(thrown(e, `entrenar/monitor: reading the values of handle.record() at step ${step} threw after ${n} values; the values read before were kept`))
     }
-    if (values.length > ids.length) this.surplus(names, values.length, step)
     return n
   }
 
@@ -334,10 +340,15 @@ export class Recorder {
     for (let i = 0; i < n; i++) {
       const id = ids[i]!
       const v = vals[i]!
-      if (this.#observeFinite || v - v !== 0) andon.observeValue(names[id]!, v, step)
-      if (this.#watching) {
-        const dets = detectors[id]
-        if (dets !== undefined) this.#detect(dets, names[id]!, v, step)
+      // A policy or detector that throws must not reach the training loop (nor keep the next values from them).
+      try {
+        if (this.#observeFinite || v - v !== 0) andon.observeValue(names[id]!, v, step)
+        if (this.#watching) {
+          const dets = detectors[id]
+          if (dets !== undefined) this.#detect(dets, names[id]!, v, step)
+        }
+      } catch (e) {
+        this.report(thrown(e, `entrenar/monitor: the alert policy or a detector threw on ${names[id]} at step ${step}`))
       }
     }
   }
