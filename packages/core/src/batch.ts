@@ -120,27 +120,27 @@ interface Columns {
   tagIndex: Int32Array
   /** Capacity in rows. */
   cap: number
-  /** step then ts, `cap` rows each: the two columns above are views of it. */
+  /** value, step then ts, `cap` rows each: the three columns above are views of it. */
   f64: Float64Array
   /** metric, epoch, batch then tagIndex, `cap` rows each: the four columns above are views of it. */
   i32: Int32Array
 }
 
 /**
- * The columns of `cap` rows. The six columns besides `value` live in two arrays, so that
- * {@link RecordBatchBuilder.appendRows} (the monitor's per-step path) writes a row through three typed
+ * The columns of `cap` rows. The seven columns live in two arrays, one of doubles and one of int32, so
+ * that {@link RecordBatchBuilder.appendRows} (the monitor's per-step path) writes a row through two typed
  * arrays instead of seven: every typed array a call touches costs the JIT a few loads and checks once the
  * columns are swapped by detach/recycle and no longer constant. The metric column is a `Uint32Array` view
  * of the first quarter of the int32 array (ids are below 2^31, so both read the same).
  */
 function allocColumns(cap: number): Columns {
-  const f64 = new Float64Array(2 * cap)
+  const f64 = new Float64Array(3 * cap)
   const i32 = new Int32Array(4 * cap)
   return {
     metric: new Uint32Array(i32.buffer, 0, cap),
-    value: new Float64Array(cap),
-    step: f64.subarray(0, cap),
-    ts: f64.subarray(cap, 2 * cap),
+    value: f64.subarray(0, cap),
+    step: f64.subarray(cap, 2 * cap),
+    ts: f64.subarray(2 * cap, 3 * cap),
     epoch: i32.subarray(cap, 2 * cap),
     batch: i32.subarray(2 * cap, 3 * cap),
     tagIndex: i32.subarray(3 * cap, 4 * cap),
@@ -166,6 +166,16 @@ export class RecordBatchBuilder {
   #nameIds = new Map<string, number>()
   #tagSets: Tags[] = []
   #tagIds = new Map<string, number>()
+  /**
+   * Rows `#runStart` to `#n` (the current run) share the timestamp, epoch, batch and tag set held in
+   * `#run`; those four columns are written for the whole run when it ends (a call of
+   * {@link RecordBatchBuilder.appendRows} with other values, any other append, finish, detach). A loop
+   * logs step after step at one epoch, batch and tag set, and with `clockEvery` at one timestamp for
+   * many calls: {@link RecordBatchBuilder.appendRows} then writes three columns per row instead of seven.
+   * `#run` is a typed array so that storing the values never boxes a number; NaN at first (no run).
+   */
+  #runStart = 0
+  readonly #run = new Float64Array([Number.NaN, Number.NaN, Number.NaN, Number.NaN])
 
   constructor(runId: string, capacity = 1024) {
     this.runId = runId
@@ -208,7 +218,9 @@ export class RecordBatchBuilder {
   append(metricId: number, value: number, step: number, timestampUs: number, epoch = NULL_INT32, batch = NULL_INT32, tagId = -1): void {
     let c = this.#c
     if (this.#n === c.cap) c = this.#grow()
+    this.#endRun()
     const i = this.#n++
+    this.#runStart = this.#n
     c.metric[i] = metricId
     c.value[i] = value
     c.step[i] = step
@@ -228,23 +240,60 @@ export class RecordBatchBuilder {
     let c = this.#c
     while (this.#n + n > c.cap) c = this.#grow()
     const at0 = this.#n
+    const ts = at[1]!
+    const run = this.#run
+    // Same timestamp, epoch, batch and tags as the rows before: the run goes on (kept small: the JIT
+    // inlines this method into the monitor's per-call path only while its bytecode is small).
+    if (ts !== run[0] || epoch !== run[1] || batch !== run[2] || tagId !== run[3] || ts === 0) this.#nextRun(ts, epoch, batch, tagId)
     this.#n = at0 + n
     const step = at[0]!
-    const timestampUs = at[1]!
     // A plain loop: TypedArray#fill is a builtin call, dearer than a few stores for the handful of rows of a
-    // step. The columns are written through their two packed arrays (see allocColumns).
-    const { value, f64, i32, cap } = c
-    const cap2 = 2 * cap
-    const cap3 = 3 * cap
+    // step. Metric, value and step are written here; the other four columns when the run ends.
+    const { f64, i32, cap } = c
     for (let i = 0, j = at0; i < n; i++, j++) {
       i32[j] = metricIds[i]!
-      value[j] = values[i]!
-      f64[j] = step
-      f64[cap + j] = timestampUs
-      i32[cap + j] = epoch
-      i32[cap2 + j] = batch
-      i32[cap3 + j] = tagId
+      f64[j] = values[i]!
+      f64[cap + j] = step
     }
+  }
+
+  /** Starts a run of rows with these values unless they are the current run's (a timestamp of ±0 is told apart from ∓0). */
+  #nextRun(ts: number, epoch: number, batch: number, tagId: number): void {
+    const run = this.#run
+    if (ts === run[0] && epoch === run[1] && batch === run[2] && tagId === run[3] && 1 / ts === 1 / run[0]!) return
+    this.#endRun()
+    run[0] = ts
+    run[1] = epoch
+    run[2] = batch
+    run[3] = tagId
+  }
+
+  /** Writes the run's timestamp, epoch, batch and tag set into its rows; the next run starts at the end. */
+  #endRun(): void {
+    const from = this.#runStart
+    const to = this.#n
+    this.#runStart = to
+    if (to === from) return
+    const { ts, epoch, batch, tagIndex } = this.#c
+    const run = this.#run
+    const t = run[0]!
+    const e = run[1]!
+    const b = run[2]!
+    const g = run[3]!
+    if (to - from < 32) {
+      // A short run (a clock read every call that ticks every call): stores, not four builtin calls.
+      for (let j = from; j < to; j++) {
+        ts[j] = t
+        epoch[j] = e
+        batch[j] = b
+        tagIndex[j] = g
+      }
+      return
+    }
+    ts.fill(t, from, to)
+    epoch.fill(e, from, to)
+    batch.fill(b, from, to)
+    tagIndex.fill(g, from, to)
   }
 
   /** Appends row `i` of another batch, remapping its dictionaries. */
@@ -263,8 +312,10 @@ export class RecordBatchBuilder {
 
   /** Returns the rows appended so far as a batch that owns its arrays (copied) and starts over; dictionaries are kept. */
   finish(): RecordBatch {
+    this.#endRun()
     const n = this.#n
     this.#n = 0
+    this.#runStart = 0
     const c = this.#c
     return this.#batch(n, {
       metric: c.metric.slice(0, n),
@@ -283,10 +334,12 @@ export class RecordBatchBuilder {
    * any more, so the arrays are reused: allocating fresh typed arrays costs far more than filling them.
    */
   detach(): RecordBatch {
+    this.#endRun()
     const n = this.#n
     this.#n = 0
+    this.#runStart = 0
     const lent = this.#c
-    this.#c = this.#free.pop() ?? allocColumns(lent.value.length)
+    this.#c = this.#free.pop() ?? allocColumns(lent.cap)
     const b = this.#batch(n, {
       metric: lent.metric.subarray(0, n),
       value: lent.value.subarray(0, n),
@@ -298,6 +351,14 @@ export class RecordBatchBuilder {
     })
     this.#lent.set(b, lent)
     return b
+  }
+
+  /**
+   * Rows of column space a batch made by {@link detach} holds until it is recycled (its capacity, at
+   * least its `length`); 0 for any other batch.
+   */
+  capacityOf(batch: RecordBatch): number {
+    return this.#lent.get(batch)?.cap ?? 0
   }
 
   /** Returns the arrays of a batch made by {@link detach} to the pool. Other batches are ignored. */
@@ -326,7 +387,7 @@ export class RecordBatchBuilder {
 
   #grow(): Columns {
     const old = this.#c
-    const next = allocColumns(old.value.length * 2)
+    const next = allocColumns(old.cap * 2)
     next.metric.set(old.metric)
     next.value.set(old.value)
     next.step.set(old.step)

@@ -1,5 +1,6 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { batchToRows, NULL_INT32, RecordBatchBuilder } from '../src/index.js'
+import { batchToRows, NULL_INT32, type RecordBatch, RecordBatchBuilder } from '../src/index.js'
 
 describe('RecordBatchBuilder.appendRows', () => {
   it('makes the same rows as one append per value, across growth of the columns', () => {
@@ -56,5 +57,87 @@ describe('RecordBatchBuilder.appendRows', () => {
     }
     got.push(...batchToRows(b.finish()))
     expect(got.map(({ runId: _, ...r }) => r)).toEqual(expected)
+  })
+
+  it('tells the column space a detached batch holds until it is recycled, and 0 for any other batch', () => {
+    const b = new RecordBatchBuilder('r', 8)
+    const id = b.metricId('a')
+    for (let i = 0; i < 5; i++) b.append(id, i, i, i)
+    const small = b.detach()
+    expect(b.capacityOf(small)).toBe(8)
+    for (let i = 0; i < 20; i++) b.append(id, i, i, i) // grows 8 → 16 → 32
+    const grown = b.detach()
+    expect([grown.length, b.capacityOf(grown)]).toEqual([20, 32])
+    b.recycle(small)
+    expect(b.capacityOf(small)).toBe(0)
+    b.append(id, 1, 1, 1)
+    expect(b.capacityOf(b.finish())).toBe(0)
+    expect(b.capacityOf(new RecordBatchBuilder('r').finish())).toBe(0)
+  })
+
+  it('gives every row its own timestamp, epoch, batch and tags whatever the calls, growth, finish and detach between them', () => {
+    // appendRows writes the timestamp, epoch, batch and tag columns of a run of rows that share them when
+    // the run ends: any mix of calls must give what one append per row gives.
+    const op = fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant('rows' as const),
+          n: fc.integer({ min: 0, max: 5 }),
+          ts: fc.constantFrom(0, -0, 1, 1e15, 1e15 + 1, Number.NaN),
+          epoch: fc.constantFrom(NULL_INT32, 0, 1),
+          batch: fc.constantFrom(NULL_INT32, 0, 7),
+          tag: fc.constantFrom(-1, 0),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('one' as const), ts: fc.constantFrom(0, 2, 1e15), epoch: fc.constantFrom(NULL_INT32, 3), tag: fc.constantFrom(-1, 0) }) },
+      { weight: 1, arbitrary: fc.constantFrom({ kind: 'finish' as const }, { kind: 'detach' as const }) },
+    )
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 1, max: 9 }), (ops, capacity) => {
+        const b = new RecordBatchBuilder('r', capacity)
+        const ref = new RecordBatchBuilder('r', capacity)
+        for (const x of [b, ref]) {
+          x.metricId('a')
+          x.metricId('b')
+          x.tagSetId({ k: 'v' })
+        }
+        const got: ReturnType<typeof batchToRows> = []
+        const want: ReturnType<typeof batchToRows> = []
+        const held: RecordBatch[] = []
+        let step = 0
+        const drain = (kind: 'finish' | 'detach') => {
+          want.push(...batchToRows(ref.finish()))
+          if (kind === 'finish') got.push(...batchToRows(b.finish()))
+          else {
+            const batch = b.detach()
+            got.push(...batchToRows(batch))
+            held.push(batch)
+            if (held.length > 2) b.recycle(held.shift()!) // reused columns come back with old contents
+          }
+        }
+        for (const o of ops) {
+          step++
+          if (o.kind === 'rows') {
+            const ids = Int32Array.from({ length: o.n }, (_, i) => i % 2)
+            const vals = Float64Array.from({ length: o.n }, (_, i) => step + i / 10)
+            b.appendRows(ids, vals, o.n, Float64Array.of(step, o.ts), o.epoch, o.batch, o.tag)
+            for (let i = 0; i < o.n; i++) ref.append(ids[i]!, vals[i]!, step, o.ts, o.epoch, o.batch, o.tag)
+          } else if (o.kind === 'one') {
+            b.append(1, -step, step, o.ts, o.epoch, NULL_INT32, o.tag)
+            ref.append(1, -step, step, o.ts, o.epoch, NULL_INT32, o.tag)
+          } else drain(o.kind)
+          expect(b.length).toBe(ref.length)
+        }
+        drain('finish')
+        expect(got.length).toBe(want.length)
+        // Object.is per field: -0 and NaN timestamps are kept as they are.
+        got.forEach((r, i) => {
+          const w = want[i]!
+          for (const k of Object.keys(w) as (keyof typeof w)[]) expect(typeof w[k] === 'number' ? Object.is(r[k], w[k]) : JSON.stringify(r[k]) === JSON.stringify(w[k]), `row ${i} ${k}`).toBe(true)
+        })
+      }),
+      { numRuns: 300, seed: Number(process.env.FC_SEED ?? 20261208) },
+    )
   })
 })

@@ -124,35 +124,72 @@ const prom = await measure({
   },
 })
 
-// Overhead on the demo's training loop: the same seeded run without the monitor, with log() and with a
-// bound handle reading the clock once per 64 steps.
+// Overhead on the demo's training loop, measured in pairs: two copies of the same seeded model step in
+// alternating blocks of 256 steps, one bare and one logging (the order within a pair alternates), so a
+// burst of load hits both alike, and the per-step difference is taken block by block. Each variant's
+// monitor is opened before timing and the first blocks are left out (JIT warm-up, first touch of the
+// monitor's arrays). Each block ends with a yield, as a loop with a data loader does, so the hand-off of
+// full batches to the sinks is inside the timed block.
+// Why not separate runs with and without the monitor: a run's CPU time on a shared machine varies by
+// more than the overhead from one run to the next, and each monitored run also paid one-off costs that
+// have nothing to do with a step (opening the monitor, the first touch of its arrays).
 const overhead = await trainingOverhead()
 
 async function trainingOverhead() {
   const { loadIris, Mlp } = await import('../../../examples/demo/dist/lib.js')
   const { train } = loadIris(7)
-  const steps = 20_000
-  const run = async (how) => {
-    const m = new Mlp({ inputs: 4, hidden: 16, outputs: 3, learningRate: 0.05, seed: 7 })
-    const mon = how === 'none' ? undefined : await createMonitor({ runId: `ovh-${how}-${Math.random()}`, store, flushIntervalMs: 60_000, system: false, clockEvery: how === 'handle64' ? 64 : 1 })
+  const B = 256
+  const blocks = Number(process.env.BENCH_BLOCKS ?? 200)
+  const warm = 20
+  const model = () => new Mlp({ inputs: 4, hidden: 16, outputs: 3, learningRate: 0.05, seed: 7 })
+  const med = (xs) => xs.slice().sort((a, b) => a - b)[xs.length >> 1]
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length
+  const out = {}
+  for (const how of ['log', 'handle64']) {
+    const bare = model()
+    const logged = model()
+    const mon = await createMonitor({ runId: `ovh-${how}`, store, flushIntervalMs: 60_000, system: false, clockEvery: how === 'handle64' ? 64 : 1 })
     const hh = how === 'handle64' ? mon.metrics(names) : undefined
-    const t0 = cpuNs()
-    for (let s = 0; s < steps; s++) {
-      const r = m.step(train, (s * 16) % train.rows, 16)
-      if (hh) hh.log(s, r.loss, r.accuracy, 0.05, r.gradientNorm)
-      else mon?.log({ loss: r.loss, accuracy: r.accuracy, learning_rate: 0.05, gradient_norm: r.gradientNorm }, { step: s })
-      if ((s & 255) === 255) await undefined // every loop yields alike, as a loop with a data loader does
+    const runBare = async (s0) => {
+      const t0 = cpuNs()
+      for (let s = s0; s < s0 + B; s++) bare.step(train, (s * 16) % train.rows, 16)
+      await undefined
+      return cpuNs() - t0
     }
-    const ns = cpuNs() - t0
-    await mon?.close()
-    return ns
+    const runLogged = async (s0) => {
+      const t0 = cpuNs()
+      for (let s = s0; s < s0 + B; s++) {
+        const r = logged.step(train, (s * 16) % train.rows, 16)
+        if (hh) hh.log(s, r.loss, r.accuracy, 0.05, r.gradientNorm)
+        else mon.log({ loss: r.loss, accuracy: r.accuracy, learning_rate: 0.05, gradient_norm: r.gradientNorm }, { step: s })
+      }
+      await undefined
+      return cpuNs() - t0
+    }
+    const diffs = []
+    const bases = []
+    for (let b = 0; b < blocks; b++) {
+      const s0 = b * B
+      let tb
+      let tl
+      if (b % 2 === 0) {
+        tb = await runBare(s0)
+        tl = await runLogged(s0)
+      } else {
+        tl = await runLogged(s0)
+        tb = await runBare(s0)
+      }
+      if (b >= warm) {
+        diffs.push((tl - tb) / B)
+        bases.push(tb / B)
+      }
+    }
+    await mon.close()
+    out[how] = { base: med(bases), median: med(diffs), mean: mean(diffs) }
   }
-  const t = { none: [], log: [], handle64: [] }
-  for (let r = 0; r < 7; r++) for (const how of Object.keys(t)) t[how].push(await run(how))
-  const med = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1]
-  const base = med(t.none)
-  const pct = (how) => `${(((med(t[how]) - base) / base) * 100).toFixed(2)}% (+${((med(t[how]) - base) / steps).toFixed(0)} ns per step)`
-  return { baseNs: base / steps, base: `${(base / steps / 1000).toFixed(1)} µs per step without the monitor`, log: pct('log'), handle64: pct('handle64') }
+  const baseNs = med([out.log.base, out.handle64.base])
+  const pct = (o) => `+${o.median.toFixed(0)} ns per step (${((o.median / baseNs) * 100).toFixed(2)}%; mean over blocks +${o.mean.toFixed(0)} ns)`
+  return { baseNs, base: `${(baseNs / 1000).toFixed(1)} µs per step without the monitor; median of ${blocks - warm} paired blocks of ${B} steps`, log: pct(out.log), handle64: pct(out.handle64) }
 }
 
 const line = (name, ns) => `${name.padEnd(62)} ${ns.toFixed(1).padStart(7)} ns`
@@ -171,12 +208,15 @@ console.log(`${line('handle.record(step, Float64Array), clockEvery: 64', paths.r
 console.log(line('prom-client Summary.observe (p50/p90/p99)', prom.summary))
 console.log(line('prom-client Gauge.set (floor: stores a number)', prom.gauge))
 const best = Math.min(paths.handle64, paths.record64)
-console.log(`\nfastest monitor path vs Summary.observe: ${x(best)} (budget ≥ 20×); vs Gauge.set: ${(best / prom.gauge).toFixed(2)}× its cost`)
-console.log(`≤ 25 ns per value: ${best <= 25 ? 'met' : 'NOT met'} (${best.toFixed(1)} ns; the collector alone ${paths.record.toFixed(1)} ns)`)
+const budget = (name, ns) => `${name}: ${ns.toFixed(1)} ns, ${x(ns)} Summary.observe, ${(ns / prom.gauge).toFixed(2)}× Gauge.set: ${ns <= 25 && prom.summary / ns >= 20 ? 'met' : 'NOT met'}`
+console.log('\nbudget ≤ 25 ns per value and ≥ 20× Summary.observe (clockEvery: 64):')
+console.log(`  ${budget('Monitor.log', paths.log64)}`)
+console.log(`  ${budget('handle (fastest of log and record)', best)}`)
+console.log(`  the collector alone: ${paths.record.toFixed(1)} ns`)
 console.log(`overhead on the demo training loop (${overhead.base}; budget ≤ 0.1%):`)
 console.log(`  log():                    ${overhead.log}`)
 console.log(`  handle, clockEvery: 64:   ${overhead.handle64}`)
-// The measured difference of two ~10 µs loops is within the noise of a shared machine; the per-value cost
-// above, times the 4 values of a step, is the steadier estimate.
+// The per-value cost above, times the 4 values of a step: measured back to back, with the monitor's code
+// and data hot in the caches, which the model's step evicts in between in a training loop.
 const est = (ns) => `${(((4 * ns) / overhead.baseNs) * 100).toFixed(2)}% (${(4 * ns).toFixed(0)} ns per step)`
 console.log(`  estimated from the per-value cost: log() ${est(paths.log)}; handle, clockEvery: 64 ${est(paths.handle64)}`)

@@ -130,4 +130,21 @@ describe('the buffer between the loop and a store that drains slower', () => {
     expect(d.backlog()).toEqual({ pendingRows: 0, inFlightRows: 0, peakRows: 0, limitRows: 1_048_576, droppedRows: 0 })
     await d.close()
   })
+
+  it('counts a batch in flight by the column space it holds, its capacity in rows, until its write settles', async () => {
+    let release!: () => void
+    const held = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const sink: MetricSink = { write: () => held, flush: async () => {}, close: async () => {} }
+    const m = await createMonitor({ runId: 'cap', sinks: [sink], batchRows: 64, system: false })
+    for (let step = 0; step < 10; step++) m.log({ a: step, b: -step }, { step })
+    const flushed = m.flush()
+    // 20 rows handed off in columns of 64 rows: the 64 are held, not the 20 (nor a multiple of 64).
+    expect(m.backlog()).toMatchObject({ pendingRows: 0, inFlightRows: 64 })
+    release()
+    await flushed
+    expect(m.backlog()).toMatchObject({ pendingRows: 0, inFlightRows: 0, peakRows: 64 })
+    await m.close()
+  })
 })

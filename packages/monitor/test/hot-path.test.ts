@@ -89,4 +89,46 @@ describe('hot path', () => {
     expect(m.sampleCount('loss')).toBe(1)
     expect(m.summary().metrics.loss).toMatchObject({ nanCount: 0, samples: 1 })
   })
+
+  it('never throws on any path: a policy that throws, values a handle cannot read; each a coded error, every value still counted and stored', async () => {
+    const inner = createDefaultPolicy()
+    let calls = 0
+    const policy: AlertPolicy = {
+      observeValue(metric: string, value: number, step: number): Decision {
+        if (++calls % 2 === 1) throw new Error(`policy down at ${metric}`)
+        return inner.observeValue(metric, value, step)
+      },
+      observe: (e) => inner.observe(e),
+      trigger: (a) => inner.trigger(a),
+      get signal() {
+        return inner.signal
+      },
+      history: () => inner.history(),
+      reset: () => inner.reset(),
+    }
+    const errors: EntrenarError[] = []
+    const m = await createMonitor({ runId: 'throws', andon: policy, system: false, onError: (e) => errors.push(e) })
+    const h = m.metrics(['loss', 'acc'])
+    expect(() => m.log({ loss: 1, acc: 0.5 }, { step: 0 })).not.toThrow()
+    expect(() => h.log(1, 2, 0.25)).not.toThrow()
+    expect(() => h.record(2, Float64Array.of(3, 0.125))).not.toThrow()
+    // Values a handle cannot read: null, an array-like whose element getter throws after one value.
+    expect(() => h.record(3, null as unknown as number[])).not.toThrow()
+    const flaky = {
+      length: 2,
+      0: 4,
+      get 1(): number {
+        throw new Error('sensor gone')
+      },
+    }
+    expect(() => h.record(4, flaky)).not.toThrow()
+    // The policy saw every value (the failing call included) and nothing was lost.
+    expect(calls).toBe(7)
+    expect(m.summary().metrics.loss).toMatchObject({ count: 4, sum: 10 })
+    expect(m.summary().metrics.acc).toMatchObject({ count: 3 })
+    expect(errors.map((e) => e.code)).toEqual(Array(6).fill('ENTRENAR_INVALID_VALUE'))
+    expect(errors.filter((e) => e.message.includes('policy down')).length).toBe(4)
+    expect(errors.some((e) => e.message.includes('sensor gone') && e.message.includes('after 1 values'))).toBe(true)
+    await m.close()
+  })
 })

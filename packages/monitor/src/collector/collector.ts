@@ -210,7 +210,11 @@ export class MetricsCollector {
    * (a metric registered ahead, e.g. for its detectors, appears once it is measured). */
   summary(): Record<string, MetricStats> {
     const out: Record<string, MetricStats> = {}
-    for (let id = 0; id < this.#names.length; id++) if (this.#samples(id) > 0) out[this.#names[id]!] = this.#stats(id)
+    // Defined, not assigned: a metric named `__proto__` is an own key like any other (an assignment would
+    // set the object's prototype instead and the metric would vanish from the summary).
+    for (let id = 0; id < this.#names.length; id++) {
+      if (this.#samples(id) > 0) Object.defineProperty(out, this.#names[id]!, { value: this.#stats(id), enumerable: true, writable: true, configurable: true })
+    }
     return out
   }
 

@@ -21,7 +21,7 @@ import type { MetricStats, MetricsCollector } from '../collector/collector.js'
 import type { SystemMetricsOptions, SystemSampler } from '../system/sampler.js'
 import { type BoundMetrics, type BoundMetricsOptions, createBoundMetrics } from './bound.js'
 import { createRowClock, defaultClockUs } from './clock.js'
-import { Recorder } from './recorder.js'
+import { Recorder, thrown } from './recorder.js'
 import { hostFacts } from './host.js'
 import { checkOptions, optionKeys } from '@entrenar/core'
 
@@ -267,12 +267,21 @@ class MonitorImpl implements Monitor {
 
   log(values: Readonly<Record<string, number>>, meta?: LogMeta): void {
     const rec = this.#rec
-    const step = meta?.step ?? rec.lastStep + 1
-    if (!rec.begin(step)) return
-    const epoch = rec.int(meta?.epoch, 'epoch')
-    const batch = rec.int(meta?.batch, 'batch')
-    const tagId = meta?.tags === undefined ? -1 : rec.tagId(meta.tags)
-    rec.record(values, step, epoch, batch, tagId)
+    // Never throws: user code on the path (a getter of `meta`, a policy, a detector) is caught and reported.
+    try {
+      if (typeof values !== 'object' || values === null) {
+        this.#report(new EntrenarError(ErrorCodes.INVALID_VALUE, `entrenar/monitor: log() takes an object of numbers, got ${values === null ? 'null' : `a ${typeof values}`}; nothing was recorded`))
+        return
+      }
+      const step = meta?.step ?? rec.lastStep + 1
+      if (!rec.begin(step)) return
+      const epoch = rec.int(meta?.epoch, 'epoch')
+      const batch = rec.int(meta?.batch, 'batch')
+      const tagId = meta?.tags === undefined ? -1 : rec.tagId(meta.tags)
+      rec.record(values, step, epoch, batch, tagId)
+    } catch (e) {
+      this.#report(thrown(e, 'entrenar/monitor: log() was interrupted by an exception'))
+    }
   }
 
   metrics(names: readonly string[], options: BoundMetricsOptions = {}): BoundMetrics {
@@ -315,7 +324,7 @@ class MonitorImpl implements Monitor {
     if (builder.length === 0) return
     const batch = builder.detach()
     // The batch views the builder's columns: their whole capacity stays held until every sink settled.
-    const rows = batch.value.buffer.byteLength / Float64Array.BYTES_PER_ELEMENT
+    const rows = builder.capacityOf(batch)
     const rec = this.#rec
     rec.inFlightRows += rows
     this.#notePeak()

@@ -45,6 +45,22 @@ function invalidValue(name: string, step: number, v: unknown): EntrenarError {
 }
 
 /**
+ * A coded error for an exception thrown by user code on the recording path (a getter, a proxy trap, a
+ * policy or detector), which must not reach the training loop: `ENTRENAR_INVALID_VALUE` with `what` and the
+ * exception's message. Never throws itself (even for an exception whose message cannot be read).
+ */
+export function thrown(e: unknown, what: string): EntrenarError {
+  if (e instanceof EntrenarError) return e
+  let message: string
+  try {
+    message = e instanceof Error ? e.message : String(e)
+  } catch {
+    message = 'an exception that cannot be shown'
+  }
+  return new EntrenarError(ErrorCodes.INVALID_VALUE, `${what}: ${message}`, { cause: e })
+}
+
+/**
  * The monitor's synchronous recording path, shared by `log()` and the bound handles so both produce
  * the same rows, statistics, drift events and stop decisions: the collector, the pending batch rows, the
  * alert policy's `observeValue` and the per-metric change detectors. Internal (not exported by the
@@ -127,48 +143,105 @@ export class Recorder {
 
   /** Starts a call at `step`: false (reported) when closed or the step is not a safe integer. */
   begin(step: number): boolean {
-    if (this.closed) {
-      this.report(new EntrenarError(ErrorCodes.CLOSED, `entrenar/monitor: log() after close() on run ${this.#runId}; the values were dropped`))
-      return false
-    }
-    if (!Number.isSafeInteger(step)) {
-      this.report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: step ${String(step)} is not a safe integer; the values of this call were dropped`))
-      return false
-    }
+    // The reports are in a method of their own: the JIT inlines this into every call only while its
+    // bytecode is small (see the note on inlining at `commit`).
+    if (this.closed || !Number.isSafeInteger(step)) return this.#refuse(step)
     this.lastStep = step
     return true
   }
 
-  /** Resolves the names of one `log()` call to ids (registering new ones), then records them as a handle does. */
+  /** Reports a call that {@link Recorder.begin} refuses; false. */
+  #refuse(step: number): false {
+    if (this.closed) this.report(new EntrenarError(ErrorCodes.CLOSED, `entrenar/monitor: log() after close() on run ${this.#runId}; the values were dropped`))
+    else this.report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: step ${String(step)} is not a safe integer; the values of this call were dropped`))
+    return false
+  }
+
+  /**
+   * Resolves the names of one `log()` call to ids (registering new ones), then records them as a handle does.
+   *
+   * A loop logs the same keys in the same order call after call: each key is compared by identity with the
+   * previous call's key at its position (no map lookup), and then its value is read at a load site of that
+   * position (`values[keyNames[0]]`, `values[keyNames[1]]`, …), never by the for-in variable. Both read the
+   * same property; the difference is the JIT's: a read by the for-in variable is compiled as a load by
+   * field index, which copies a number field into a new heap number on every read, while a site that
+   * always sees one key is compiled as a direct load of that field. The read still happens inside the
+   * enumeration, in its order, so getters, keys deleted by a getter and prototype keys behave as in a
+   * plain for-in. Positions 8 and later, and any key that differs from the previous call's, take the
+   * general read.
+   */
   record(values: Readonly<Record<string, number>>, step: number, epoch: number, batch: number, tagId: number): void {
     const keyNames = this.#keyNames
+    const keyIds = this.#keyIds
+    let callIds = this.#callIds
+    let callVals = this.#callVals
     let n = 0
     let k = 0
+    // A getter or a proxy trap may throw: the values read before it are kept (committed below), the
+    // rest of the call is reported.
+    try {
     for (const name in values) {
       let id: number
-      if (keyNames[k] === name) id = this.#keyIds[k]!
-      else {
+      let v: unknown
+      if (keyNames[k] === name) {
+        id = keyIds[k]!
+        // One load site per position (see above); keyNames[k] is `name` itself here.
+        switch (k) {
+          case 0:
+            v = values[keyNames[0]!]
+            break
+          case 1:
+            v = values[keyNames[1]!]
+            break
+          case 2:
+            v = values[keyNames[2]!]
+            break
+          case 3:
+            v = values[keyNames[3]!]
+            break
+          case 4:
+            v = values[keyNames[4]!]
+            break
+          case 5:
+            v = values[keyNames[5]!]
+            break
+          case 6:
+            v = values[keyNames[6]!]
+            break
+          case 7:
+            v = values[keyNames[7]!]
+            break
+          default:
+            v = values[name]
+        }
+      } else {
         const known = this.#idOf(name)
         if (known < 0) {
           k++
           continue
         }
         id = known
-        if (k < this.#keyIds.length) {
+        // Registering a metric may have grown the call arrays (their contents were copied).
+        callIds = this.#callIds
+        callVals = this.#callVals
+        if (k < keyIds.length) {
           keyNames[k] = name
-          this.#keyIds[k] = id
+          keyIds[k] = id
         }
+        v = values[name]
       }
       k++
-      const v = values[name]
       if (typeof v !== 'number') {
         this.invalid(name, step, v)
         continue
       }
-      this.#callIds[n] = id
-      this.#callVals[n++] = v
+      callIds[n] = id
+      callVals[n++] = v
     }
-    this.commit(this.#callIds, this.#callVals, n, step, epoch, batch, tagId)
+    } catch (e) {
+      this.report(thrown(e, `entrenar/monitor: reading the values of log() at step ${step} threw after ${n} values; the values read before were kept`))
+    }
+    this.commit(callIds, callVals, n, step, epoch, batch, tagId)
   }
 
   /** Id of a metric named in a `log()` call, registering it on first use; -1 (reported) for a bad name. */
@@ -188,18 +261,24 @@ export class Recorder {
    * reported and left out) and returns how many were kept.
    */
   gather(names: readonly string[], ids: Int32Array, values: ArrayLike<number>, step: number, outIds: Int32Array, outVals: Float64Array): number {
-    const m = Math.min(values.length, ids.length)
     let n = 0
-    for (let i = 0; i < m; i++) {
-      const v = values[i]
-      if (typeof v !== 'number') {
-        this.invalid(names[i]!, step, v)
-        continue
+    // Not an array (null), a getter or a proxy trap that throws: reported; the values read before are kept.
+    try {
+      const length = values.length
+      const m = Math.min(length, ids.length)
+      for (let i = 0; i < m; i++) {
+        const v = values[i]
+        if (typeof v !== 'number') {
+          this.invalid(names[i]!, step, v)
+          continue
+        }
+        outIds[n] = ids[i]!
+        outVals[n++] = v
       }
-      outIds[n] = ids[i]!
-      outVals[n++] = v
+      if (length > ids.length) this.surplus(names, length, step)
+    } catch (e) {
+      this.report(thrown(e, `entrenar/monitor: reading the values of handle.record() at step ${step} threw after ${n} values; the values read before were kept`))
     }
-    if (values.length > ids.length) this.surplus(names, values.length, step)
     return n
   }
 
@@ -261,10 +340,15 @@ export class Recorder {
     for (let i = 0; i < n; i++) {
       const id = ids[i]!
       const v = vals[i]!
-      if (this.#observeFinite || v - v !== 0) andon.observeValue(names[id]!, v, step)
-      if (this.#watching) {
-        const dets = detectors[id]
-        if (dets !== undefined) this.#detect(dets, names[id]!, v, step)
+      // A policy or detector that throws must not reach the training loop (nor keep the next values from them).
+      try {
+        if (this.#observeFinite || v - v !== 0) andon.observeValue(names[id]!, v, step)
+        if (this.#watching) {
+          const dets = detectors[id]
+          if (dets !== undefined) this.#detect(dets, names[id]!, v, step)
+        }
+      } catch (e) {
+        this.report(thrown(e, `entrenar/monitor: the alert policy or a detector threw on ${names[id]} at step ${step}`))
       }
     }
   }
@@ -281,6 +365,11 @@ export class Recorder {
   int(x: number | undefined, what: string): number {
     if (x === undefined) return NULL_INT32
     if (Number.isInteger(x) && x >= 0 && x <= 2147483647) return x
+    return this.#notInt(x, what)
+  }
+
+  /** Reports an epoch or batch that is not an int32 ≥ 0; NULL_INT32 (stored as absent). */
+  #notInt(x: unknown, what: string): number {
     this.report(new EntrenarError(ErrorCodes.INVALID_STEP, `entrenar/monitor: ${what} ${String(x)} is not an integer in [0, 2^31); stored as absent`))
     return NULL_INT32
   }
