@@ -69,10 +69,14 @@ export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, re
           // Answered before the body was read (too large, refused): do not read the rest of it. The
           // client is told the connection closes; the socket goes once the answer is out.
           headers.connection = 'close'
-          res.once('finish', () => {
+          // Node ends such a connection with `destroySoon()`: closed with the unread body in its buffers, the
+          // kernel sends a reset that can reach the client before it has read the answer (it then saw EPIPE,
+          // not 413). A lingering close instead: the write side ends after the answer, the unread body stays
+          // in the kernel's buffers (the client's writes block), and the socket goes a second later.
+          socket.destroySoon = () => {
             socket.end()
             setTimeout(() => socket.destroy(), 1000).unref()
-          })
+          }
         }
         res.writeHead(response.status, headers)
         if (!response.body) {

@@ -1,0 +1,114 @@
+import { request as httpRequest } from 'node:http'
+import { readBody } from '@entrenar/core'
+import { serveHandler } from '@entrenar/core/node'
+import { describe, expect, it } from 'vitest'
+
+/** Streams up to `total` bytes chunked whatever the server answers: the status seen (0 for none) and the bytes written. */
+function pushChunked(url: string, total: number): Promise<{ status: number; sent: number; body: string }> {
+  return new Promise((resolve) => {
+    let sent = 0
+    let status = 0
+    let body = ''
+    let done = false
+    const finish = () => {
+      if (!done) {
+        done = true
+        resolve({ status, sent, body })
+      }
+    }
+    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+      status = res.statusCode ?? 0
+      res.setEncoding('utf8')
+      res.on('data', (d: string) => {
+        body += d
+      })
+    })
+    req.on('error', finish)
+    req.on('close', finish)
+    const chunk = Buffer.alloc(64 * 1024, 0x20)
+    const pump = () => {
+      while (!done && sent < total) {
+        sent += chunk.length
+        if (!req.write(chunk)) return void req.once('drain', pump)
+      }
+      if (sent >= total) req.end()
+    }
+    pump()
+  })
+}
+
+describe('an answer given before the request body is read reaches the client', () => {
+  it('a body over the cap: the client reads the 413, and the server stops reading near the cap', async () => {
+    // Before, Node's destroySoon() closed the socket with the body unread right after the answer: the reset
+    // reached the client before it read the 413, which it never saw (EPIPE).
+    const server = await serveHandler(async (request) => {
+      try {
+        await readBody(request, { maxBytes: 8 * 1024 * 1024 })
+        return new Response('read', { status: 200 })
+      } catch (e) {
+        return Response.json({ code: (e as { code?: string }).code }, { status: 413 })
+      }
+    })
+    try {
+      for (let i = 0; i < 3; i++) {
+        const r = await pushChunked(`${server.url}/up`, 100 * 1024 * 1024)
+        expect(r.status).toBe(413)
+        expect(JSON.parse(r.body)).toEqual({ code: 'ENTRENAR_BODY_TOO_LARGE' })
+        expect(r.sent).toBeLessThan(32 * 1024 * 1024)
+      }
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('a refusal that reads nothing (401) reaches the client too', async () => {
+    const server = await serveHandler(async () => new Response('no', { status: 401 }))
+    try {
+      const r = await pushChunked(`${server.url}/up`, 100 * 1024 * 1024)
+      expect(r.status).toBe(401)
+      expect(r.body).toBe('no')
+      expect(r.sent).toBeLessThan(32 * 1024 * 1024)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('a body under the cap is read whole, in order, paced by the reader', async () => {
+    const server = await serveHandler(async (request) => {
+      const text = await readBody(request, { maxBytes: 8 * 1024 * 1024 })
+      let sum = 0
+      for (let i = 0; i < text.length; i++) sum = (sum * 31 + text.charCodeAt(i)) >>> 0
+      return Response.json({ length: text.length, sum })
+    })
+    try {
+      const text = Array.from({ length: 300_000 }, (_, i) => String(i % 997)).join(',')
+      let sum = 0
+      for (let i = 0; i < text.length; i++) sum = (sum * 31 + text.charCodeAt(i)) >>> 0
+      const res = await fetch(`${server.url}/up`, { method: 'POST', body: text, headers: { 'content-type': 'text/plain' } })
+      expect(await res.json()).toEqual({ length: text.length, sum })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('a client that goes away mid-body: the body read fails, it does not hang', async () => {
+    let outcome: Promise<string> | undefined
+    const server = await serveHandler(async (request) => {
+      outcome = readBody(request, { maxBytes: 64 * 1024 * 1024 }).then(
+        () => 'read',
+        () => 'failed',
+      )
+      return new Response(await outcome)
+    })
+    try {
+      const req = httpRequest(`${server.url}/up`, { method: 'POST', headers: { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' } })
+      req.on('error', () => {})
+      req.write(Buffer.alloc(64 * 1024, 0x61))
+      while (!outcome) await new Promise((r) => setTimeout(r, 5))
+      req.destroy()
+      expect(await outcome).toBe('failed')
+    } finally {
+      await server.close()
+    }
+  })
+})
