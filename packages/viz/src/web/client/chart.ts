@@ -1,7 +1,7 @@
 import type { DriftEvent, Incident } from '@entrenar/core'
 import uPlot from 'uplot'
 import { type SmoothOptions, smooth } from '../../series/smooth.js'
-import { alignOnFewX, type Buckets, halfResolutionBand, onGrid, type Table } from './buckets.js'
+import { alignOnFewX, type Buckets, ChartGrid, halfResolutionBand, type Table } from './buckets.js'
 import { h, replace, replaceAll } from './dom.js'
 import { alpha, formatNumber } from './format.js'
 
@@ -51,6 +51,20 @@ const toPlot = (v: number): number | null => (v - v === 0 ? v : null)
 /** On a log axis only finite positive values can be drawn. */
 const toPlotLog = (v: number): number | null => (v - v === 0 && v > 0 ? v : null)
 
+/** A column as a plain array (uPlot's x), by an indexed loop (`Array.from` walks a typed array through its iterator). */
+function plain(col: ArrayLike<number>): number[] {
+  const out = new Array<number>(col.length)
+  for (let i = 0; i < col.length; i++) out[i] = col[i]!
+  return out
+}
+
+/** `map` of every value of a column, into a plain array (`null` a gap: a typed array cannot hold one). */
+function mapped(col: ArrayLike<number>, map: (v: number) => number | null): (number | null)[] {
+  const out = new Array<number | null>(col.length)
+  for (let i = 0; i < col.length; i++) out[i] = map(col[i]!)
+  return out
+}
+
 /** The `q` quantile (0…1) of sorted values, linearly interpolated. */
 function quantile(sorted: Float64Array, q: number): number {
   const at = (sorted.length - 1) * q
@@ -59,7 +73,7 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo)
 }
 
-/** Above this many lines a chart puts their buckets on a shared grid of its width (see {@link onGrid}). */
+/** Above this many lines a chart puts their buckets on a shared grid of its width (see {@link ChartGrid}). */
 const GRID_FROM_LINES = 10
 
 /** Steps are integers: x-axis ticks at 1, 2, 5 × 10^k only. */
@@ -86,6 +100,8 @@ export class ChartPanel {
   #model: ChartModel | undefined
   #yRange: readonly [number, number] = [0, 1]
   #bandCount = 0
+  /** The buffers of this chart's lines on a grid (many lines), kept across updates. */
+  #grid = new ChartGrid()
   #onZoom: (range: readonly [number, number] | undefined) => void
 
   #tools: HTMLElement
@@ -116,16 +132,19 @@ export class ChartPanel {
 
   /** Draws `model`; recreates the uPlot instance only when the set of lines changes. */
   update(model: ChartModel, width: number): void {
+    let gridded = false
     if (model.lines.length > GRID_FROM_LINES) {
-      // Many runs: their buckets on one grid of the chart's width (see onGrid), so uPlot aligns and
-      // draws `width` points per series instead of the union of every run's own bucket steps.
+      // Many runs: their buckets on one grid of the chart's width (see ChartGrid), so uPlot draws
+      // `width` points per series instead of the union of every run's own bucket steps. The grid's
+      // buffers (and the columns handed to uPlot) are this panel's, reused at every update.
       let total = 0
       for (const l of model.lines) total += l.data.x.length
-      if (total > 2 * width) {
-        const grid = onGrid(
+      if (total > 2 * width && this.#grid.place(
           model.lines.map((l) => l.data),
           Math.max(100, Math.round(width)),
-        )
+        )) {
+        gridded = true
+        const grid = this.#grid.lines
         model = { ...model, lines: model.lines.map((l, i) => ({ ...l, data: grid[i]! })) }
       }
     }
@@ -133,7 +152,8 @@ export class ChartPanel {
     const { lines, smoothing } = model
     const log = model.yScale === 'log'
     const tr = log ? toPlotLog : toPlot
-    const tables: uPlot.AlignedData[] = []
+    const tables: Table[] = []
+    const drawn: (number | null | undefined)[][] = []
     let rows = 0
     let buckets = 0
     let nanMarks = 0
@@ -141,14 +161,16 @@ export class ChartPanel {
     let yLo = Number.POSITIVE_INFINITY
     let yHi = Number.NEGATIVE_INFINITY
     const many = lines.length > GRID_FROM_LINES
-    for (const line of lines) {
-      const b = line.data
-      const sm = smoothing ? Array.from(smooth(Float64Array.from(b.x), Float64Array.from(b.value), smoothing), tr) : undefined
+    for (let li = 0; li < lines.length; li++) {
+      const b = lines[li]!.data
+      const sm = smoothing ? smooth(b.x, b.value, smoothing) : undefined
       // Many lines: one drawn line each (the smoothed one, or the last values), their min–max bands
-      // drawn by #drawBands. Few lines: the band's edges, the last values and the smoothed line.
-      // (Many: the last values are mapped by alignOnFewX as it places them, not copied here first.)
-      if (many) tables.push([b.x, sm ?? b.value])
-      else tables.push(sm ? [b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr), sm] : [b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr)])
+      // drawn by #drawBands; on the grid, each line's drawn column is filled in place from its grid
+      // buckets (mapped as placed: no column is built to be copied again). Few lines: the band's
+      // edges, the last values and the smoothed line.
+      if (gridded) drawn.push(this.#grid.fill(li, sm ?? b.value, tr))
+      else if (many) tables.push([b.x, sm ? mapped(sm, tr) : b.value])
+      else tables.push(sm ? [plain(b.x), mapped(b.max, tr), mapped(b.min, tr), mapped(b.value, tr), mapped(sm, tr)] : [plain(b.x), mapped(b.max, tr), mapped(b.min, tr), mapped(b.value, tr)])
       for (let i = 0; i < b.x.length; i++) {
         rows += b.count[i]!
         const lo = b.min[i]!
@@ -198,7 +220,17 @@ export class ChartPanel {
     const pad = (lo: number, hi: number): [number, number] => (log ? (uPlot.rangeLog(lo, hi, 10, false) as [number, number]) : (uPlot.rangeNum(lo, hi, 0.1, true) as [number, number]))
     const shared = model.yRange && !log && !model.clip ? model.yRange : undefined
     this.#yRange = clipRange ? (log ? [clipRange[0] / 1.05, clipRange[1] * 1.05] : [clipRange[0] - (clipRange[1] - clipRange[0]) * 0.02, clipRange[1] + (clipRange[1] - clipRange[0]) * 0.02]) : (shared ?? (yLo <= yHi ? pad(yLo, yHi) : log ? [1, 10] : [0, 1]))
-    const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : many ? (alignOnFewX(tables as unknown as Table[], smoothing ? undefined : tr) as unknown as uPlot.AlignedData) : uPlot.join(tables)
+    const data = (
+      gridded
+        ? [this.#grid.x, ...drawn]
+        : tables.length === 0
+          ? [[]]
+          : tables.length === 1
+            ? tables[0]!
+            : many
+              ? alignOnFewX(tables, smoothing ? undefined : tr)
+              : uPlot.join(tables as unknown as uPlot.AlignedData[])
+    ) as unknown as uPlot.AlignedData
     const shape = `${width}|${lines.map((l) => `${l.label}\u0000${l.color}`).join('|')}|${shared ? 'y' : ''}|${log ? 'log' : 'lin'}|${smoothing ? 'smooth' : 'raw'}`
     if (!this.#plot || shape !== this.#shape) {
       this.#plot?.destroy()
