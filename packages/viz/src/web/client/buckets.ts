@@ -262,33 +262,76 @@ export interface BandRun {
  * {@link onGrid}) a pair is two pixels: half the vertices to build, fill and stroke, the same picture.
  */
 export function halfResolutionBand(b: { readonly x: ArrayLike<number>; readonly min: ArrayLike<number>; readonly max: ArrayLike<number> }, from: number, to: number, drawable: (min: number, max: number) => boolean): BandRun[] {
-  const { x: bx, min: bmin, max: bmax } = b
   const out: BandRun[] = []
+  const scratch = new BandScratch()
+  eachHalfResolutionBand(b, from, to, drawable, scratch, (m) => {
+    out.push({ x: Array.from(scratch.x.subarray(0, m)), max: Array.from(scratch.max.subarray(0, m)), min: Array.from(scratch.min.subarray(0, m)) })
+  })
+  return out
+}
+
+/** Reusable vertex buffers of {@link eachHalfResolutionBand} (grown to fit, never shrunk). */
+export class BandScratch {
+  x = new Float64Array(0)
+  max = new Float64Array(0)
+  min = new Float64Array(0)
+  fit(n: number): void {
+    if (this.x.length >= n) return
+    const size = Math.max(n, 2 * this.x.length)
+    this.x = new Float64Array(size)
+    this.max = new Float64Array(size)
+    this.min = new Float64Array(size)
+  }
+}
+
+/**
+ * {@link halfResolutionBand} without building arrays: each stretch's `m` vertices are written to
+ * `scratch` (its first `m` entries of `x`, `max` and `min`) and handed to `emit(m)`, which draws them
+ * before the next stretch overwrites them. A chart redrawn for a live point, a zoom or a resize then
+ * allocates nothing for its bands.
+ */
+export function eachHalfResolutionBand(
+  b: { readonly x: ArrayLike<number>; readonly min: ArrayLike<number>; readonly max: ArrayLike<number> },
+  from: number,
+  to: number,
+  drawable: (min: number, max: number) => boolean,
+  scratch: BandScratch,
+  emit: (m: number) => void,
+): void {
+  const { x: bx, min: bmin, max: bmax } = b
+  scratch.fit(Math.max(2, Math.ceil((to - from) / 2) + 1))
+  const { x: rx, max: rmax, min: rmin } = scratch
   let i = from
   while (i < to) {
     while (i < to && !drawable(bmin[i]!, bmax[i]!)) i++
     if (i >= to) break
     let j = i
     while (j < to && drawable(bmin[j]!, bmax[j]!)) j++
-    const run: BandRun = { x: [], max: [], min: [] }
     // Two buckets stay two vertices: one could not both start and end the stretch.
     if (j - i === 2) {
-      out.push({ x: [bx[i]!, bx[i + 1]!], max: [bmax[i]!, bmax[i + 1]!], min: [bmin[i]!, bmin[i + 1]!] })
+      rx[0] = bx[i]!
+      rx[1] = bx[i + 1]!
+      rmax[0] = bmax[i]!
+      rmax[1] = bmax[i + 1]!
+      rmin[0] = bmin[i]!
+      rmin[1] = bmin[i + 1]!
+      emit(2)
       i = j
       continue
     }
+    let m = 0
     for (let k = i; k < j; k += 2) {
       const two = k + 1 < j
-      run.x.push(two ? (bx[k]! + bx[k + 1]!) / 2 : bx[k]!)
-      run.max.push(two && bmax[k + 1]! > bmax[k]! ? bmax[k + 1]! : bmax[k]!)
-      run.min.push(two && bmin[k + 1]! < bmin[k]! ? bmin[k + 1]! : bmin[k]!)
+      rx[m] = two ? (bx[k]! + bx[k + 1]!) / 2 : bx[k]!
+      rmax[m] = two && bmax[k + 1]! > bmax[k]! ? bmax[k + 1]! : bmax[k]!
+      rmin[m] = two && bmin[k + 1]! < bmin[k]! ? bmin[k + 1]! : bmin[k]!
+      m++
     }
-    run.x[0] = bx[i]!
-    run.x[run.x.length - 1] = bx[j - 1]!
-    out.push(run)
+    rx[0] = bx[i]!
+    rx[m - 1] = bx[j - 1]!
+    emit(m)
     i = j
   }
-  return out
 }
 
 /** A uPlot data table: x, then one column of values per series (`null` a gap). */

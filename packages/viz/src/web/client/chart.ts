@@ -1,7 +1,7 @@
 import type { DriftEvent, Incident } from '@entrenar/core'
 import uPlot from 'uplot'
 import { type SmoothOptions, smooth } from '../../series/smooth.js'
-import { alignOnFewX, type Buckets, ChartGrid, halfResolutionBand, type Table } from './buckets.js'
+import { alignOnFewX, BandScratch, type Buckets, ChartGrid, eachHalfResolutionBand, type Table } from './buckets.js'
 import { h, replace, replaceAll } from './dom.js'
 import { alpha, formatNumber } from './format.js'
 
@@ -102,6 +102,9 @@ export class ChartPanel {
   #bandCount = 0
   /** The buffers of this chart's lines on a grid (many lines), kept across updates. */
   #grid = new ChartGrid()
+  #bandScratch = new BandScratch()
+  /** The buckets drawn with a NaN / ±Inf marker, as (line, bucket) pairs (found by update, drawn at every redraw). */
+  #marks: number[] = []
   #onZoom: (range: readonly [number, number] | undefined) => void
 
   #tools: HTMLElement
@@ -161,6 +164,8 @@ export class ChartPanel {
     let yLo = Number.POSITIVE_INFINITY
     let yHi = Number.NEGATIVE_INFINITY
     const many = lines.length > GRID_FROM_LINES
+    const marks = this.#marks
+    marks.length = 0
     for (let li = 0; li < lines.length; li++) {
       const b = lines[li]!.data
       const sm = smoothing ? smooth(b.x, b.value, smoothing) : undefined
@@ -188,7 +193,10 @@ export class ChartPanel {
           if (lo - lo === 0 && lo < yLo) yLo = lo
           if (hi - hi === 0 && hi > yHi) yHi = hi
         }
-        if (b.nan[i]! > 0 || b.value[i]! - b.value[i]! !== 0 || hi === Number.POSITIVE_INFINITY || lo === Number.NEGATIVE_INFINITY) nanMarks++
+        if (b.nan[i]! > 0 || b.value[i]! - b.value[i]! !== 0 || hi === Number.POSITIVE_INFINITY || lo === Number.NEGATIVE_INFINITY) {
+          nanMarks++
+          marks.push(li, i)
+        }
       }
       buckets += b.x.length
     }
@@ -437,14 +445,14 @@ export class ChartPanel {
       while (to > from + 1 && b.x[to - 2]! > xHi) to--
       const path = new Path2D()
       let any = false
-      for (const run of halfResolutionBand(b, from, to, ok)) {
-        const m = run.x.length
-        path.moveTo(X(run.x[0]!), Y(run.max[0]!))
-        for (let k = 1; k < m; k++) path.lineTo(X(run.x[k]!), Y(run.max[k]!))
-        for (let k = m - 1; k >= 0; k--) path.lineTo(X(run.x[k]!), Y(run.min[k]!))
+      const v = this.#bandScratch
+      eachHalfResolutionBand(b, from, to, ok, v, (m) => {
+        path.moveTo(X(v.x[0]!), Y(v.max[0]!))
+        for (let k = 1; k < m; k++) path.lineTo(X(v.x[k]!), Y(v.max[k]!))
+        for (let k = m - 1; k >= 0; k--) path.lineTo(X(v.x[k]!), Y(v.min[k]!))
         path.closePath()
         any = true
-      }
+      })
       if (!any) continue
       drawn++
       ctx.fillStyle = alpha(line.color, 0.12)
@@ -539,21 +547,21 @@ export class ChartPanel {
       ctx.stroke()
     }
     ctx.fillStyle = NONFINITE_MARKER
-    for (const line of model.lines) {
-      const b = line.data
-      for (let i = 0; i < b.x.length; i++) {
-        const v = b.value[i]!
-        const nan = b.nan[i]! > 0 || v !== v
-        const pos = b.max[i] === Number.POSITIVE_INFINITY || v === Number.POSITIVE_INFINITY
-        const neg = b.min[i] === Number.NEGATIVE_INFINITY || v === Number.NEGATIVE_INFINITY
-        if (!nan && !pos && !neg) continue
-        const x = u.valToPos(b.x[i]!, 'x', true)
-        if (!inside(x)) continue
-        // As the terminal and SVG dashboards: × NaN (bottom), ▲ +Inf (top), ▼ −Inf (bottom).
-        if (nan) cross(x, top + height - s - px)
-        if (pos) tri(x, top + s + px, true)
-        if (neg) tri(x, top + height - 3 * s, false)
-      }
+    // Only the buckets update() found non-finite (a handful among a hundred lines' thousands).
+    const marks = this.#marks
+    for (let p = 0; p < marks.length; p += 2) {
+      const b = model.lines[marks[p]!]!.data
+      const i = marks[p + 1]!
+      const v = b.value[i]!
+      const nan = b.nan[i]! > 0 || v !== v
+      const pos = b.max[i] === Number.POSITIVE_INFINITY || v === Number.POSITIVE_INFINITY
+      const neg = b.min[i] === Number.NEGATIVE_INFINITY || v === Number.NEGATIVE_INFINITY
+      const x = u.valToPos(b.x[i]!, 'x', true)
+      if (!inside(x)) continue
+      // As the terminal and SVG dashboards: × NaN (bottom), ▲ +Inf (top), ▼ −Inf (bottom).
+      if (nan) cross(x, top + height - s - px)
+      if (pos) tri(x, top + s + px, true)
+      if (neg) tri(x, top + height - 3 * s, false)
     }
     ctx.restore()
   }
