@@ -188,3 +188,40 @@ describe('the min–max band at half resolution (client/buckets.ts halfResolutio
     ])
   })
 })
+
+describe('the path of a line of many runs (client/chart.ts gridLine)', () => {
+  /** Records what the builder draws (Node has no Path2D). */
+  class Recorder {
+    readonly ops: string[] = []
+    moveTo(x: number, y: number) {
+      this.ops.push(`M${x},${y}`)
+    }
+    lineTo(x: number, y: number) {
+      this.ops.push(`L${x},${y}`)
+    }
+  }
+  const plot = (ys: (number | null | undefined)[], log = false) =>
+    ({
+      data: [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ys],
+      bbox: { left: 10, top: 5, width: 100, height: 50 },
+      scales: { x: { min: 0, max: 10 }, y: log ? { min: 1, max: 100, distr: 3 } : { min: 0, max: 10, distr: 1 } },
+    }) as unknown as uPlot
+  const draw = async (ys: (number | null | undefined)[], log = false) => {
+    const { gridLine } = await import('../src/web/client/chart.js')
+    const saved = (globalThis as { Path2D?: unknown }).Path2D
+    ;(globalThis as { Path2D?: unknown }).Path2D = Recorder
+    try {
+      return (gridLine(plot(ys, log), 1, 0, ys.length - 1)!.stroke as unknown as Recorder).ops
+    } finally {
+      ;(globalThis as { Path2D?: unknown }).Path2D = saved
+    }
+  }
+
+  it('breaks the line at a gap (null: a NaN or ±Inf), spans a step the line has no bucket at (undefined), at whole pixels', async () => {
+    expect(await draw([0, 5, null, 10, undefined, 2.5, undefined, undefined, null, 1, 1])).toEqual(['M10,55', 'L20,30', 'M40,5', 'L60,43', 'M100,50', 'L110,50'])
+  })
+
+  it('draws y in log10 on a log axis', async () => {
+    expect(await draw([1, 10, 100, undefined, undefined, undefined, undefined, undefined, undefined, undefined, 10], true)).toEqual(['M10,55', 'L20,30', 'L30,5', 'L110,30'])
+  })
+})

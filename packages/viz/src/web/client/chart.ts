@@ -73,6 +73,44 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo)
 }
 
+/**
+ * The path of one line of a chart of many runs (a uPlot path builder): straight segments between its
+ * points, broken at a `null` (a non-finite value, as uPlot breaks a line there) and carried across an
+ * `undefined` (a step the line has no bucket at, as uPlot spans an alignment gap), at whole canvas
+ * pixels as uPlot rounds them. Such a line holds at most one point per pixel column (its buckets are
+ * on the chart's grid), so uPlot's per-point pixel decimation and its gap clipping region have
+ * nothing to do: this builds the same picture in one arithmetic walk.
+ */
+export const gridLine: uPlot.Series.PathBuilder = (u, si, idx0, idx1) => {
+  const xs = u.data[0] as ArrayLike<number>
+  const ys = u.data[si] as ArrayLike<number | null | undefined>
+  const { left, top, width, height } = u.bbox
+  const sx = u.scales.x!
+  const sy = u.scales.y!
+  const log = sy.distr === 3
+  const x0 = sx.min!
+  const kx = width / (sx.max! - x0) || 0
+  const y0 = log ? Math.log10(sy.min!) : sy.min!
+  const ky = height / ((log ? Math.log10(sy.max!) : sy.max!) - y0) || 0
+  const bottom = top + height
+  const stroke = new Path2D()
+  let pen = false
+  for (let i = idx0; i <= idx1; i++) {
+    const y = ys[i]
+    if (y === undefined) continue
+    if (y === null) {
+      pen = false
+      continue
+    }
+    const px = Math.round(left + (xs[i]! - x0) * kx)
+    const py = Math.round(bottom - ((log ? Math.log10(y) : y) - y0) * ky)
+    if (pen) stroke.lineTo(px, py)
+    else stroke.moveTo(px, py)
+    pen = true
+  }
+  return { stroke, fill: null, clip: null, band: null, flags: 0 }
+}
+
 /** Above this many lines a chart puts their buckets on a shared grid of its width (see {@link ChartGrid}). */
 const GRID_FROM_LINES = 10
 
@@ -337,7 +375,7 @@ export class ChartPanel {
     if (model.lines.length > GRID_FROM_LINES) {
       // Many lines: one uPlot series each (no faint raw line under a smoothed one, no band edges:
       // #drawBands fills and outlines the min–max bands without uPlot's per-band clipping).
-      for (const line of model.lines) series.push({ label: line.label, stroke: line.color, width: smoothed ? 2 : 1.5, points: { show: false } })
+      for (const line of model.lines) series.push({ label: line.label, stroke: line.color, width: smoothed ? 2 : 1.5, points: { show: false }, paths: gridLine })
     } else {
       for (const line of model.lines) {
         const i = series.length
