@@ -124,6 +124,8 @@ export class ChartGrid {
   #columns = 0
   #gx = new Float64Array(0)
   #rank = new Int32Array(0)
+  /** Each bucket's column, lines one after another (scratch of {@link place}). */
+  #col = new Int32Array(0)
   /** Per line, the drawn column handed to uPlot last (reused). */
   #drawn: (number | null | undefined)[][] = []
 
@@ -150,11 +152,18 @@ export class ChartGrid {
     const width = (hi - lo + 1) / columns
     const last = columns - 1
     const gx = this.#gx.fill(Number.NEGATIVE_INFINITY)
+    // Each bucket's column, found once (the placing pass below reads it back).
+    let total = 0
+    for (const b of lines) total += b.x.length
+    if (this.#col.length < total) this.#col = new Int32Array(Math.max(total, 2 * this.#col.length))
+    const col = this.#col
+    let at = 0
     for (const b of lines) {
       const bx = b.x
       for (let i = 0; i < bx.length; i++) {
         const x = bx[i]!
         const c = Math.min(last, Math.max(0, Math.floor((x - lo) / width)))
+        col[at++] = c
         if (x > gx[c]!) gx[c] = x
       }
     }
@@ -168,6 +177,7 @@ export class ChartGrid {
     }
     this.lines.length = lines.length
     this.at.length = lines.length
+    let from = 0
     for (let l = 0; l < lines.length; l++) {
       const b = lines[l]!
       let buf = this.#buffers[l]
@@ -186,7 +196,7 @@ export class ChartGrid {
       let k = -1
       let j = -1
       for (let i = 0; i < bx.length; i++) {
-        const c = Math.min(last, Math.max(0, Math.floor((bx[i]! - lo) / width)))
+        const c = col[from + i]!
         const mn = bmin[i]!
         const mx = bmax[i]!
         if (c !== k) {
@@ -208,6 +218,7 @@ export class ChartGrid {
         ocount[j]! += bcount[i]!
         onan[j]! += bnan[i]!
       }
+      from += bx.length
       const n = j + 1
       this.lines[l] = { runId: b.runId, metric: b.metric, x: ox.subarray(0, n), value: ov.subarray(0, n), min: omin.subarray(0, n), max: omax.subarray(0, n), count: ocount.subarray(0, n), nan: onan.subarray(0, n) }
       this.at[l] = places.subarray(0, n)
