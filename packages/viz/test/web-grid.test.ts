@@ -2,7 +2,7 @@ import { shapeSeries } from '@entrenar/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import uPlot from 'uplot'
-import { alignOnFewX, type Buckets, bucketsOf, halfResolutionBand, onGrid, type Table } from '../src/web/client/buckets.js'
+import { alignOnFewX, type Buckets, bucketsOf, ChartGrid, halfResolutionBand, onGrid, type Table } from '../src/web/client/buckets.js'
 
 /** The minmax-last buckets of a run of `n` steps from `from` (core's shaping, as the store answers). */
 function run(id: string, from: number, values: readonly number[], points: number): Buckets {
@@ -13,7 +13,7 @@ function run(id: string, from: number, values: readonly number[], points: number
 const value = fc.oneof({ weight: 8, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY) })
 const runArb = fc.record({ from: fc.integer({ min: 0, max: 500 }), values: fc.array(value, { minLength: 1, maxLength: 400 }) })
 
-const finite = (xs: readonly number[]) => xs.filter((v) => !Number.isNaN(v))
+const finite = (xs: ArrayLike<number>) => Array.from(xs).filter((v) => !Number.isNaN(v))
 
 describe('many runs on one chart grid (client/buckets.ts onGrid)', () => {
   it('keeps each run\'s rows, NaN count, extremes (±Inf included) and last value, on at most `columns` shared steps in order', () => {
@@ -25,7 +25,7 @@ describe('many runs on one chart grid (client/buckets.ts onGrid)', () => {
         grid.forEach((g, i) => {
           const b = lines[i]!
           for (let k = 1; k < g.x.length; k++) expect(g.x[k]!).toBeGreaterThan(g.x[k - 1]!)
-          for (const x of g.x) union.add(x)
+          for (const x of Array.from(g.x)) union.add(x)
           expect(g.x.length).toBeLessThanOrEqual(columns)
           expect(g.count.reduce((a, c) => a + c, 0)).toBe(b.count.reduce((a, c) => a + c, 0))
           expect(g.nan.reduce((a, c) => a + c, 0)).toBe(b.nan.reduce((a, c) => a + c, 0))
@@ -43,10 +43,49 @@ describe('many runs on one chart grid (client/buckets.ts onGrid)', () => {
 
   it('a hundred runs of different lengths share at most the chart width of steps', () => {
     const lines = Array.from({ length: 100 }, (_, i) => run(`r${i}`, 0, Array.from({ length: 2000 + 80 * i }, (_, s) => Math.exp(-s / 500) + i), 1352))
-    const union = new Set(lines.flatMap((l) => l.x))
+    const union = new Set(lines.flatMap((l) => Array.from(l.x)))
     expect(union.size).toBeGreaterThan(5_000)
     const grid = onGrid(lines, 1352)
-    expect(new Set(grid.flatMap((l) => l.x)).size).toBeLessThanOrEqual(1352)
+    expect(new Set(grid.flatMap((l) => Array.from(l.x))).size).toBeLessThanOrEqual(1352)
+  })
+})
+
+describe('the grid and uPlot\'s columns built in one pass, in reused buffers (client/buckets.ts ChartGrid)', () => {
+  const toPlot = (n: number): number | null => (n - n === 0 ? n : null)
+  const plain = (b: Buckets) => ({ x: Array.from(b.x), value: Array.from(b.value), min: Array.from(b.min), max: Array.from(b.max), count: Array.from(b.count), nan: Array.from(b.nan) })
+
+  it('gives the table aligning the grid lines would give, and reusing a grid for other lines leaves nothing of the previous ones', () => {
+    const reused = new ChartGrid()
+    fc.assert(
+      fc.property(fc.array(runArb, { minLength: 2, maxLength: 12 }), fc.integer({ min: 5, max: 60 }), (runs, columns) => {
+        const lines = runs.map((r, i) => run(`r${i}`, r.from, r.values, 37))
+        const fresh = new ChartGrid()
+        expect(fresh.place(lines, columns)).toBe(true)
+        expect(reused.place(lines, columns)).toBe(true)
+        const tables = fresh.lines.map((g): Table => [g.x, g.value])
+        const aligned = alignOnFewX(tables, toPlot)
+        for (const grid of [fresh, reused]) {
+          expect(grid.x).toEqual(Array.from(aligned[0]))
+          expect(grid.lines.map(plain)).toEqual(fresh.lines.map(plain))
+          for (let l = 0; l < lines.length; l++) expect(grid.fill(l, grid.lines[l]!.value, toPlot)).toEqual(Array.from(aligned[l + 1]!))
+        }
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('fills a line\'s column from the values given (a smoothing of its last values), mapped as placed', () => {
+    const grid = new ChartGrid()
+    grid.place([run('a', 0, [1, 2, 3, 4, 5, 6], 37), run('b', 3, [7, Number.NaN, 9], 37)], 6)
+    expect(grid.x).toEqual([0, 1, 2, 3, 4, 5])
+    expect(grid.fill(1, Float64Array.of(10, 20, 30), toPlot)).toEqual([undefined, undefined, undefined, 10, 20, 30])
+    expect(grid.fill(1, grid.lines[1]!.value, toPlot)).toEqual([undefined, undefined, undefined, 7, null, 9])
+  })
+
+  it('places nothing when no line holds a bucket', () => {
+    const empty = bucketsOf({ runId: 'e', metric: 'loss', x: new Float64Array(0), value: new Float64Array(0) })
+    expect(new ChartGrid().place([empty, empty], 10)).toBe(false)
+    expect(onGrid([empty], 10)).toEqual([empty])
   })
 })
 
@@ -111,7 +150,7 @@ describe('the min–max band at half resolution (client/buckets.ts halfResolutio
             const [i, j] = stretches[s]!
             if (j - i === 2) {
               // Two buckets stay as they are (one vertex could not both start and end the stretch).
-              expect(r).toEqual({ x: b.x.slice(i, j), max: b.max.slice(i, j), min: b.min.slice(i, j) })
+              expect(r).toEqual({ x: Array.from(b.x.slice(i, j)), max: Array.from(b.max.slice(i, j)), min: Array.from(b.min.slice(i, j)) })
               return
             }
             expect(r.x).toHaveLength(Math.ceil((j - i) / 2))
@@ -147,5 +186,42 @@ describe('the min–max band at half resolution (client/buckets.ts halfResolutio
       [0, 3],
       [5, 6],
     ])
+  })
+})
+
+describe('the path of a line of many runs (client/chart.ts gridLine)', () => {
+  /** Records what the builder draws (Node has no Path2D). */
+  class Recorder {
+    readonly ops: string[] = []
+    moveTo(x: number, y: number) {
+      this.ops.push(`M${x},${y}`)
+    }
+    lineTo(x: number, y: number) {
+      this.ops.push(`L${x},${y}`)
+    }
+  }
+  const plot = (ys: (number | null | undefined)[], log = false) =>
+    ({
+      data: [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], ys],
+      bbox: { left: 10, top: 5, width: 100, height: 50 },
+      scales: { x: { min: 0, max: 10 }, y: log ? { min: 1, max: 100, distr: 3 } : { min: 0, max: 10, distr: 1 } },
+    }) as unknown as uPlot
+  const draw = async (ys: (number | null | undefined)[], log = false) => {
+    const { gridLine } = await import('../src/web/client/chart.js')
+    const saved = (globalThis as { Path2D?: unknown }).Path2D
+    ;(globalThis as { Path2D?: unknown }).Path2D = Recorder
+    try {
+      return (gridLine(plot(ys, log), 1, 0, ys.length - 1)!.stroke as unknown as Recorder).ops
+    } finally {
+      ;(globalThis as { Path2D?: unknown }).Path2D = saved
+    }
+  }
+
+  it('breaks the line at a gap (null: a NaN or ±Inf), spans a step the line has no bucket at (undefined), at whole pixels', async () => {
+    expect(await draw([0, 5, null, 10, undefined, 2.5, undefined, undefined, null, 1, 1])).toEqual(['M10,55', 'L20,30', 'M40,5', 'L60,43', 'M100,50', 'L110,50'])
+  })
+
+  it('draws y in log10 on a log axis', async () => {
+    expect(await draw([1, 10, 100, undefined, undefined, undefined, undefined, undefined, undefined, undefined, 10], true)).toEqual(['M10,55', 'L20,30', 'L30,5', 'L110,30'])
   })
 })

@@ -1,4 +1,4 @@
-import type { AlertLevel, AlertPolicy, Incident, LineageGraph, MetricStore, RunInfo } from '@entrenar/core'
+import type { AlertLevel, AlertPolicy, DriftEvent, Incident, LineageGraph, MetricStore, RunInfo } from '@entrenar/core'
 import { levelRank } from '@entrenar/core'
 import type { DashboardEvents } from './recorded.js'
 import type { LineageView, MetricSummary, Overview, RunSummary } from './wire.js'
@@ -36,6 +36,9 @@ export function createOverviewSource(o: OverviewSourceOptions): () => Promise<Ov
   const keyOf = (r: RunInfo | undefined): string => (r ? `${r.status}|${r.endTimeMs ?? ''}` : 'no-metadata')
   const catalogued = catalogOf(o.store)
   let lastCatalogued: readonly CataloguedRun[] | undefined
+  // The run list last built from a catalog, and what it was built from: the store's run list and
+  // metric figures (arrays a catalogued store hands out again while nothing changed) and the events.
+  let built: { runs: readonly RunInfo[]; sums: readonly CataloguedRun[]; incidents: readonly Incident[]; drift: readonly DriftEvent[]; summaries: RunSummary[] } | undefined
   return async () => {
     const runs = await o.store.runs()
     const now = Date.now()
@@ -71,6 +74,12 @@ export function createOverviewSource(o: OverviewSourceOptions): () => Promise<Ov
     const all: RunInfo[] = [...runs]
     for (const id of [...cache.keys()].sort()) if (!byId.has(id)) all.push({ id, status: 'finished', startTimeMs: 0 })
     const ev = o.events ? await o.events() : { incidents: o.andon ? o.andon.history() : [], driftEvents: [] }
+    const head = { title: o.title, features: { lineage: o.lineage !== undefined, andon: o.andon !== undefined || o.recorded === true }, pollMs: o.pollMs, nowMs: now }
+    if (catalogued && built && built.runs === runs && built.sums === lastCatalogued && sameItems(built.incidents, ev.incidents) && sameItems(built.drift, ev.driftEvents)) {
+      // Nothing changed since the last list: the same summaries (the handler then sends the JSON it
+      // already wrote for them, so a page load costs no 2 MiB rebuild at a thousand runs).
+      return { ...head, runs: built.summaries }
+    }
     const perRun = new Map<string, { alerts: number; maxLevel?: AlertLevel; drift: number; named: Map<string, number> }>()
     const entry = (id: string) => {
       let e = perRun.get(id)
@@ -105,8 +114,17 @@ export function createOverviewSource(o: OverviewSourceOptions): () => Promise<Ov
         ...(watched.length > 0 ? { watched } : {}),
       }
     })
-    return { title: o.title, features: { lineage: o.lineage !== undefined, andon: o.andon !== undefined || o.recorded === true }, pollMs: o.pollMs, nowMs: now, runs: summaries }
+    if (catalogued && lastCatalogued) built = { runs, sums: lastCatalogued, incidents: ev.incidents.slice(), drift: ev.driftEvents.slice(), summaries }
+    return { ...head, runs: summaries }
   }
+}
+
+/** True when both lists hold the same items (by identity) in the same order. */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 /** The per-metric figures of a store that keeps them in a catalog (`@entrenar/db`'s `metricSummaries()`), if it does. */

@@ -1,7 +1,7 @@
 import type { DriftEvent, Incident } from '@entrenar/core'
 import uPlot from 'uplot'
 import { type SmoothOptions, smooth } from '../../series/smooth.js'
-import { alignOnFewX, type Buckets, halfResolutionBand, onGrid, type Table } from './buckets.js'
+import { alignOnFewX, BandScratch, type Buckets, ChartGrid, eachHalfResolutionBand, type Table } from './buckets.js'
 import { h, replace, replaceAll } from './dom.js'
 import { alpha, formatNumber } from './format.js'
 
@@ -51,6 +51,20 @@ const toPlot = (v: number): number | null => (v - v === 0 ? v : null)
 /** On a log axis only finite positive values can be drawn. */
 const toPlotLog = (v: number): number | null => (v - v === 0 && v > 0 ? v : null)
 
+/** A column as a plain array (uPlot's x), by an indexed loop (`Array.from` walks a typed array through its iterator). */
+function plain(col: ArrayLike<number>): number[] {
+  const out = new Array<number>(col.length)
+  for (let i = 0; i < col.length; i++) out[i] = col[i]!
+  return out
+}
+
+/** `map` of every value of a column, into a plain array (`null` a gap: a typed array cannot hold one). */
+function mapped(col: ArrayLike<number>, map: (v: number) => number | null): (number | null)[] {
+  const out = new Array<number | null>(col.length)
+  for (let i = 0; i < col.length; i++) out[i] = map(col[i]!)
+  return out
+}
+
 /** The `q` quantile (0…1) of sorted values, linearly interpolated. */
 function quantile(sorted: Float64Array, q: number): number {
   const at = (sorted.length - 1) * q
@@ -59,7 +73,45 @@ function quantile(sorted: Float64Array, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo)
 }
 
-/** Above this many lines a chart puts their buckets on a shared grid of its width (see {@link onGrid}). */
+/**
+ * The path of one line of a chart of many runs (a uPlot path builder): straight segments between its
+ * points, broken at a `null` (a non-finite value, as uPlot breaks a line there) and carried across an
+ * `undefined` (a step the line has no bucket at, as uPlot spans an alignment gap), at whole canvas
+ * pixels as uPlot rounds them. Such a line holds at most one point per pixel column (its buckets are
+ * on the chart's grid), so uPlot's per-point pixel decimation and its gap clipping region have
+ * nothing to do: this builds the same picture in one arithmetic walk.
+ */
+export const gridLine: uPlot.Series.PathBuilder = (u, si, idx0, idx1) => {
+  const xs = u.data[0] as ArrayLike<number>
+  const ys = u.data[si] as ArrayLike<number | null | undefined>
+  const { left, top, width, height } = u.bbox
+  const sx = u.scales.x!
+  const sy = u.scales.y!
+  const log = sy.distr === 3
+  const x0 = sx.min!
+  const kx = width / (sx.max! - x0) || 0
+  const y0 = log ? Math.log10(sy.min!) : sy.min!
+  const ky = height / ((log ? Math.log10(sy.max!) : sy.max!) - y0) || 0
+  const bottom = top + height
+  const stroke = new Path2D()
+  let pen = false
+  for (let i = idx0; i <= idx1; i++) {
+    const y = ys[i]
+    if (y === undefined) continue
+    if (y === null) {
+      pen = false
+      continue
+    }
+    const px = Math.round(left + (xs[i]! - x0) * kx)
+    const py = Math.round(bottom - ((log ? Math.log10(y) : y) - y0) * ky)
+    if (pen) stroke.lineTo(px, py)
+    else stroke.moveTo(px, py)
+    pen = true
+  }
+  return { stroke, fill: null, clip: null, band: null, flags: 0 }
+}
+
+/** Above this many lines a chart puts their buckets on a shared grid of its width (see {@link ChartGrid}). */
 const GRID_FROM_LINES = 10
 
 /** Steps are integers: x-axis ticks at 1, 2, 5 × 10^k only. */
@@ -86,6 +138,11 @@ export class ChartPanel {
   #model: ChartModel | undefined
   #yRange: readonly [number, number] = [0, 1]
   #bandCount = 0
+  /** The buffers of this chart's lines on a grid (many lines), kept across updates. */
+  #grid = new ChartGrid()
+  #bandScratch = new BandScratch()
+  /** The buckets drawn with a NaN / ±Inf marker, as (line, bucket) pairs (found by update, drawn at every redraw). */
+  #marks: number[] = []
   #onZoom: (range: readonly [number, number] | undefined) => void
 
   #tools: HTMLElement
@@ -116,16 +173,19 @@ export class ChartPanel {
 
   /** Draws `model`; recreates the uPlot instance only when the set of lines changes. */
   update(model: ChartModel, width: number): void {
+    let gridded = false
     if (model.lines.length > GRID_FROM_LINES) {
-      // Many runs: their buckets on one grid of the chart's width (see onGrid), so uPlot aligns and
-      // draws `width` points per series instead of the union of every run's own bucket steps.
+      // Many runs: their buckets on one grid of the chart's width (see ChartGrid), so uPlot draws
+      // `width` points per series instead of the union of every run's own bucket steps. The grid's
+      // buffers (and the columns handed to uPlot) are this panel's, reused at every update.
       let total = 0
       for (const l of model.lines) total += l.data.x.length
-      if (total > 2 * width) {
-        const grid = onGrid(
+      if (total > 2 * width && this.#grid.place(
           model.lines.map((l) => l.data),
           Math.max(100, Math.round(width)),
-        )
+        )) {
+        gridded = true
+        const grid = this.#grid.lines
         model = { ...model, lines: model.lines.map((l, i) => ({ ...l, data: grid[i]! })) }
       }
     }
@@ -133,7 +193,8 @@ export class ChartPanel {
     const { lines, smoothing } = model
     const log = model.yScale === 'log'
     const tr = log ? toPlotLog : toPlot
-    const tables: uPlot.AlignedData[] = []
+    const tables: Table[] = []
+    const drawn: (number | null | undefined)[][] = []
     let rows = 0
     let buckets = 0
     let nanMarks = 0
@@ -141,14 +202,18 @@ export class ChartPanel {
     let yLo = Number.POSITIVE_INFINITY
     let yHi = Number.NEGATIVE_INFINITY
     const many = lines.length > GRID_FROM_LINES
-    for (const line of lines) {
-      const b = line.data
-      const sm = smoothing ? Array.from(smooth(Float64Array.from(b.x), Float64Array.from(b.value), smoothing), tr) : undefined
+    const marks = this.#marks
+    marks.length = 0
+    for (let li = 0; li < lines.length; li++) {
+      const b = lines[li]!.data
+      const sm = smoothing ? smooth(b.x, b.value, smoothing) : undefined
       // Many lines: one drawn line each (the smoothed one, or the last values), their min–max bands
-      // drawn by #drawBands. Few lines: the band's edges, the last values and the smoothed line.
-      // (Many: the last values are mapped by alignOnFewX as it places them, not copied here first.)
-      if (many) tables.push([b.x, sm ?? b.value])
-      else tables.push(sm ? [b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr), sm] : [b.x, b.max.map(tr), b.min.map(tr), b.value.map(tr)])
+      // drawn by #drawBands; on the grid, each line's drawn column is filled in place from its grid
+      // buckets (mapped as placed: no column is built to be copied again). Few lines: the band's
+      // edges, the last values and the smoothed line.
+      if (gridded) drawn.push(this.#grid.fill(li, sm ?? b.value, tr))
+      else if (many) tables.push([b.x, sm ? mapped(sm, tr) : b.value])
+      else tables.push(sm ? [plain(b.x), mapped(b.max, tr), mapped(b.min, tr), mapped(b.value, tr), mapped(sm, tr)] : [plain(b.x), mapped(b.max, tr), mapped(b.min, tr), mapped(b.value, tr)])
       for (let i = 0; i < b.x.length; i++) {
         rows += b.count[i]!
         const lo = b.min[i]!
@@ -166,7 +231,10 @@ export class ChartPanel {
           if (lo - lo === 0 && lo < yLo) yLo = lo
           if (hi - hi === 0 && hi > yHi) yHi = hi
         }
-        if (b.nan[i]! > 0 || b.value[i]! - b.value[i]! !== 0 || hi === Number.POSITIVE_INFINITY || lo === Number.NEGATIVE_INFINITY) nanMarks++
+        if (b.nan[i]! > 0 || b.value[i]! - b.value[i]! !== 0 || hi === Number.POSITIVE_INFINITY || lo === Number.NEGATIVE_INFINITY) {
+          nanMarks++
+          marks.push(li, i)
+        }
       }
       buckets += b.x.length
     }
@@ -198,7 +266,17 @@ export class ChartPanel {
     const pad = (lo: number, hi: number): [number, number] => (log ? (uPlot.rangeLog(lo, hi, 10, false) as [number, number]) : (uPlot.rangeNum(lo, hi, 0.1, true) as [number, number]))
     const shared = model.yRange && !log && !model.clip ? model.yRange : undefined
     this.#yRange = clipRange ? (log ? [clipRange[0] / 1.05, clipRange[1] * 1.05] : [clipRange[0] - (clipRange[1] - clipRange[0]) * 0.02, clipRange[1] + (clipRange[1] - clipRange[0]) * 0.02]) : (shared ?? (yLo <= yHi ? pad(yLo, yHi) : log ? [1, 10] : [0, 1]))
-    const data = tables.length === 0 ? ([[]] as uPlot.AlignedData) : tables.length === 1 ? tables[0]! : many ? (alignOnFewX(tables as unknown as Table[], smoothing ? undefined : tr) as unknown as uPlot.AlignedData) : uPlot.join(tables)
+    const data = (
+      gridded
+        ? [this.#grid.x, ...drawn]
+        : tables.length === 0
+          ? [[]]
+          : tables.length === 1
+            ? tables[0]!
+            : many
+              ? alignOnFewX(tables, smoothing ? undefined : tr)
+              : uPlot.join(tables as unknown as uPlot.AlignedData[])
+    ) as unknown as uPlot.AlignedData
     const shape = `${width}|${lines.map((l) => `${l.label}\u0000${l.color}`).join('|')}|${shared ? 'y' : ''}|${log ? 'log' : 'lin'}|${smoothing ? 'smooth' : 'raw'}`
     if (!this.#plot || shape !== this.#shape) {
       this.#plot?.destroy()
@@ -297,7 +375,7 @@ export class ChartPanel {
     if (model.lines.length > GRID_FROM_LINES) {
       // Many lines: one uPlot series each (no faint raw line under a smoothed one, no band edges:
       // #drawBands fills and outlines the min–max bands without uPlot's per-band clipping).
-      for (const line of model.lines) series.push({ label: line.label, stroke: line.color, width: smoothed ? 2 : 1.5, points: { show: false } })
+      for (const line of model.lines) series.push({ label: line.label, stroke: line.color, width: smoothed ? 2 : 1.5, points: { show: false }, paths: gridLine })
     } else {
       for (const line of model.lines) {
         const i = series.length
@@ -405,14 +483,14 @@ export class ChartPanel {
       while (to > from + 1 && b.x[to - 2]! > xHi) to--
       const path = new Path2D()
       let any = false
-      for (const run of halfResolutionBand(b, from, to, ok)) {
-        const m = run.x.length
-        path.moveTo(X(run.x[0]!), Y(run.max[0]!))
-        for (let k = 1; k < m; k++) path.lineTo(X(run.x[k]!), Y(run.max[k]!))
-        for (let k = m - 1; k >= 0; k--) path.lineTo(X(run.x[k]!), Y(run.min[k]!))
+      const v = this.#bandScratch
+      eachHalfResolutionBand(b, from, to, ok, v, (m) => {
+        path.moveTo(X(v.x[0]!), Y(v.max[0]!))
+        for (let k = 1; k < m; k++) path.lineTo(X(v.x[k]!), Y(v.max[k]!))
+        for (let k = m - 1; k >= 0; k--) path.lineTo(X(v.x[k]!), Y(v.min[k]!))
         path.closePath()
         any = true
-      }
+      })
       if (!any) continue
       drawn++
       ctx.fillStyle = alpha(line.color, 0.12)
@@ -507,21 +585,21 @@ export class ChartPanel {
       ctx.stroke()
     }
     ctx.fillStyle = NONFINITE_MARKER
-    for (const line of model.lines) {
-      const b = line.data
-      for (let i = 0; i < b.x.length; i++) {
-        const v = b.value[i]!
-        const nan = b.nan[i]! > 0 || v !== v
-        const pos = b.max[i] === Number.POSITIVE_INFINITY || v === Number.POSITIVE_INFINITY
-        const neg = b.min[i] === Number.NEGATIVE_INFINITY || v === Number.NEGATIVE_INFINITY
-        if (!nan && !pos && !neg) continue
-        const x = u.valToPos(b.x[i]!, 'x', true)
-        if (!inside(x)) continue
-        // As the terminal and SVG dashboards: × NaN (bottom), ▲ +Inf (top), ▼ −Inf (bottom).
-        if (nan) cross(x, top + height - s - px)
-        if (pos) tri(x, top + s + px, true)
-        if (neg) tri(x, top + height - 3 * s, false)
-      }
+    // Only the buckets update() found non-finite (a handful among a hundred lines' thousands).
+    const marks = this.#marks
+    for (let p = 0; p < marks.length; p += 2) {
+      const b = model.lines[marks[p]!]!.data
+      const i = marks[p + 1]!
+      const v = b.value[i]!
+      const nan = b.nan[i]! > 0 || v !== v
+      const pos = b.max[i] === Number.POSITIVE_INFINITY || v === Number.POSITIVE_INFINITY
+      const neg = b.min[i] === Number.NEGATIVE_INFINITY || v === Number.NEGATIVE_INFINITY
+      const x = u.valToPos(b.x[i]!, 'x', true)
+      if (!inside(x)) continue
+      // As the terminal and SVG dashboards: × NaN (bottom), ▲ +Inf (top), ▼ −Inf (bottom).
+      if (nan) cross(x, top + height - s - px)
+      if (pos) tri(x, top + s + px, true)
+      if (neg) tri(x, top + height - 3 * s, false)
     }
     ctx.restore()
   }

@@ -34,7 +34,7 @@ export interface PageStats {
  * windowing"; @entrenar/drift, defaults as river: δ 0.002, clock 32) signals drift over `values`.
  * Non-finite values are fed too: the detector reports them as `invalid` and skips them.
  */
-export function changePoints(x: readonly number[], values: readonly number[]): number[] {
+export function changePoints(x: ArrayLike<number>, values: ArrayLike<number>): number[] {
   const d = adwin()
   const out: number[] = []
   for (let i = 0; i < values.length; i++) if (d.update(values[i]!) === 'drift') out.push(x[i]!)
@@ -42,10 +42,10 @@ export function changePoints(x: readonly number[], values: readonly number[]): n
 }
 
 /** p99 of `values` through the monitor's collector (Welford + DDSketch of Masson et al., VLDB 2019), as the training process computes it. */
-export function collectorP99(values: readonly number[]): number {
+export function collectorP99(values: ArrayLike<number>): number {
   const c = new MetricsCollector()
   const id = c.metricId('v')
-  for (const v of values) c.recordId(id, v)
+  for (let i = 0; i < values.length; i++) c.recordId(id, values[i]!)
   return c.stats('v')?.p99 ?? Number.NaN
 }
 
