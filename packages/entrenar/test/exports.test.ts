@@ -5,6 +5,7 @@ import { expect, it } from 'vitest'
 it('entrenar exports exactly the public names', () => {
   expect(Object.keys(entrenar).sort()).toEqual(
     [
+      'DEMO_MIN_EPOCHS',
       'EXIT',
       'TinyMlp',
       'andonBacktest',
