@@ -1,0 +1,167 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type Aggregate, batchFromRows, createMemoryStore, type MetricQuery, type RecordRow } from '@entrenar/core'
+import { parquetWriteBuffer } from 'hyparquet-writer'
+import { describe, expect, it } from 'vitest'
+import { openStore } from '../src/index.js'
+import { prng, T0, tempDir } from './helpers/fixtures.js'
+
+/**
+ * An aggregate folds a row group of one metric that its footer statistics put wholly inside the
+ * time and step filters from its value column alone (its step and timestamp columns undecoded);
+ * only row groups on a filter's edge, or whose order against their neighbours the statistics cannot
+ * prove, decode them. The answers must equal the in-memory reference bit for bit.
+ */
+const AGGS: Aggregate[] = ['sum', 'mean', 'std', 'count', 'min', 'max', 'first', 'last', 'p50']
+
+type Row = Omit<RecordRow, 'runId'>
+
+/** Writes the rows to a fresh store (one segment, `rowGroupRows` rows per row group) and to the reference. */
+async function twin(rows: Row[], rowGroupRows: number) {
+  const mem = createMemoryStore()
+  const dir = tempDir('valueonly')
+  const w = await openStore(dir, { rowGroupRows, segmentRows: 1_000_000, cacheDir: false })
+  const b = batchFromRows('r', rows)
+  await mem.write(b)
+  await w.write(b)
+  await w.close()
+  return { mem, dir }
+}
+
+const bits = (xs: ArrayLike<number> | undefined) => Array.from(xs ?? []).map((v) => (Object.is(v, -0) ? '-0' : v))
+
+async function same(mem: ReturnType<typeof createMemoryStore>, s: Awaited<ReturnType<typeof openStore>>, q: MetricQuery): Promise<void> {
+  const want = await mem.query(q)
+  const got = await s.query(q)
+  expect(got.series.map((x) => x.metric)).toEqual(want.series.map((x) => x.metric))
+  for (let i = 0; i < want.series.length; i++) {
+    for (const k of ['x', 'value', 'count', 'nanCount'] as const) {
+      expect(bits(got.series[i]![k]), `${JSON.stringify(q)} ${want.series[i]!.metric} ${k}`).toEqual(bits(want.series[i]![k]))
+    }
+  }
+}
+
+/** A value of any magnitude (rounding order matters), NaN and ±Inf among them. */
+function valueOf(rnd: () => number): number {
+  const r = rnd()
+  return r < 0.03 ? Number.NaN : r < 0.04 ? Number.POSITIVE_INFINITY : r < 0.05 ? Number.NEGATIVE_INFINITY : (rnd() - 0.3) * 10 ** Math.floor(rnd() * 12 - 4)
+}
+
+describe('value-only aggregates', () => {
+  it('decode the steps of the edge row groups only, and answer exactly (NaN, ±Inf, straddling row groups)', async () => {
+    const rnd = prng(11)
+    const rows: Row[] = []
+    // Two metrics, 1000 steps each: row groups of 100 rows hold one metric each (10 per metric).
+    for (let step = 0; step < 1000; step++) {
+      for (const metric of ['a', 'b']) rows.push({ metric, step, value: valueOf(rnd), timestampUs: T0 + step * 10, epoch: null, batch: null, tags: null })
+    }
+    const { mem, dir } = await twin(rows, 100)
+    const s = await openStore(dir, { readOnly: true, cacheDir: false })
+    // Steps 250..749 by time: row groups 2 and 7 of each metric straddle an edge, 3..6 are inside.
+    const q: MetricQuery = { from: T0 + 2500, to: T0 + 7495, aggregate: 'mean' }
+    await same(mem, s, q)
+    expect(s.stats().stepColumnsDecoded).toBe(4)
+    // Every aggregate, both filters: the value-only row groups answer alike (decoded edges are cached now).
+    for (const aggregate of AGGS) {
+      await same(mem, s, { ...q, aggregate })
+      await same(mem, s, { steps: [120, 880], aggregate })
+      await same(mem, s, { from: T0 + 3000, to: T0 + 6999, steps: [0, 650], metrics: ['b'], aggregate })
+      await same(mem, s, { aggregate })
+    }
+    // Edges of the step filter: row groups 1 and 8 of each metric, and row group 6 of 'b' (steps 600..699
+    // against steps ≤ 650); nothing else decoded.
+    expect(s.stats().stepColumnsDecoded).toBe(9)
+    await s.close()
+    // Raw series and buckets need the steps of every row group they read.
+    const t = await openStore(dir, { readOnly: true, cacheDir: false })
+    await same(mem, t, { from: T0 + 2500, to: T0 + 7495, bucket: { points: 10, mode: 'minmax-last' } })
+    expect(t.stats().stepColumnsDecoded).toBe(12)
+    await t.close()
+  })
+
+  it('answer exactly when steps tie across row groups, and decode them where the statistics cannot prove the order', async () => {
+    const rnd = prng(5)
+    const rows: Row[] = []
+    // Three rows per step, 100 rows per row group: a step's rows straddle every boundary but a third.
+    for (let step = 0; step < 400; step++) {
+      for (let k = 0; k < 3; k++) rows.push({ metric: 'tie', step, value: valueOf(rnd), timestampUs: T0 + step * 10 + k, epoch: null, batch: null, tags: null })
+      // Timestamps that go back while steps go on (a clock reset): neighbouring row groups' time ranges overlap.
+      for (let k = 0; k < 3; k++) rows.push({ metric: 'skew', step, value: valueOf(rnd), timestampUs: T0 + (step % 50) * 10 + (2 - k), epoch: null, batch: null, tags: null })
+    }
+    const { mem, dir } = await twin(rows, 100)
+    const s = await openStore(dir, { readOnly: true, cacheDir: false })
+    for (const aggregate of AGGS) await same(mem, s, { metrics: ['tie'], aggregate })
+    // The tied steps are in order by time across each boundary: no step column decoded.
+    expect(s.stats().stepColumnsDecoded).toBe(0)
+    for (const aggregate of AGGS) await same(mem, s, { metrics: ['skew'], aggregate })
+    // The skewed run's row groups overlap in time where steps tie: its order is taken from its columns.
+    expect(s.stats().stepColumnsDecoded).toBeGreaterThan(0)
+    for (const aggregate of AGGS) await same(mem, s, { from: T0 + 1000, to: T0 + 3004, aggregate })
+    await s.close()
+  })
+
+  it('answer exactly across segments whose steps overlap (the order is then checked on the columns)', async () => {
+    const rnd = prng(9)
+    const mem = createMemoryStore()
+    const dir = tempDir('valueonly-overlap')
+    const w = await openStore(dir, { rowGroupRows: 50, segmentRows: 1_000_000, cacheDir: false })
+    // Two segments of one run: the second re-logs steps 100..299 (a resumed run), so their steps interleave.
+    for (const [from, to] of [
+      [0, 300],
+      [100, 400],
+    ] as const) {
+      const rows: Row[] = []
+      for (let step = from; step < to; step++) rows.push({ metric: 'loss', step, value: valueOf(rnd), timestampUs: T0 + step * 10 + (from > 0 ? 5 : 0), epoch: null, batch: null, tags: null })
+      const b = batchFromRows('r', rows)
+      await mem.write(b)
+      await w.write(b)
+      await w.seal()
+    }
+    await w.close()
+    const s = await openStore(dir, { readOnly: true, cacheDir: false })
+    for (const aggregate of AGGS) {
+      await same(mem, s, { aggregate })
+      await same(mem, s, { steps: [20, 380], aggregate })
+    }
+    await s.close()
+  })
+
+  it('decode the steps of row groups without statistics, and answer exactly', async () => {
+    const rnd = prng(3)
+    const n = 600
+    const step = new BigInt64Array(n)
+    const ts = new BigInt64Array(n)
+    const value = new Float64Array(n)
+    const rows: Row[] = []
+    for (let i = 0; i < n; i++) {
+      step[i] = BigInt(i)
+      ts[i] = BigInt(T0 + i * 10)
+      value[i] = valueOf(rnd)
+      rows.push({ metric: 'loss', step: i, value: value[i]!, timestampUs: T0 + i * 10, epoch: null, batch: null, tags: null })
+    }
+    const mem = createMemoryStore()
+    await mem.write(batchFromRows('r', rows))
+    const dir = tempDir('valueonly-nostats')
+    mkdirSync(join(dir, 'metrics', 'run_id=r'), { recursive: true })
+    // This store's format key, but no step or timestamp statistics: nothing proves a row group inside a filter.
+    const file = parquetWriteBuffer({
+      columnData: [
+        { name: 'timestamp', data: ts, type: 'INT64', nullable: false, statistics: false },
+        { name: 'step', data: step, type: 'INT64', nullable: false, statistics: false },
+        { name: 'metric', data: Array.from({ length: n }, () => 'loss'), type: 'STRING', nullable: false },
+        { name: 'value', data: value, type: 'DOUBLE', nullable: false },
+      ],
+      rowGroupSize: 100,
+      kvMetadata: [{ key: 'entrenar.format', value: '1' }],
+    })
+    writeFileSync(join(dir, 'metrics', 'run_id=r', 'part-other-0.parquet'), new Uint8Array(file))
+    const s = await openStore(dir, { readOnly: true, cacheDir: false })
+    for (const aggregate of AGGS) {
+      await same(mem, s, { aggregate })
+      await same(mem, s, { from: T0 + 1000, to: T0 + 4995, aggregate })
+      await same(mem, s, { steps: [50, 450], aggregate })
+    }
+    expect(s.stats().stepColumnsDecoded).toBe(6)
+    await s.close()
+  })
+})
