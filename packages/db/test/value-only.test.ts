@@ -42,7 +42,7 @@ async function same(mem: ReturnType<typeof createMemoryStore>, s: Awaited<Return
 }
 
 /** A value of any magnitude (rounding order matters), NaN and ±Inf among them. */
-function valueOf(rnd: () => number): number {
+function someValue(rnd: () => number): number {
   const r = rnd()
   return r < 0.03 ? Number.NaN : r < 0.04 ? Number.POSITIVE_INFINITY : r < 0.05 ? Number.NEGATIVE_INFINITY : (rnd() - 0.3) * 10 ** Math.floor(rnd() * 12 - 4)
 }
@@ -53,7 +53,7 @@ describe('value-only aggregates', () => {
     const rows: Row[] = []
     // Two metrics, 1000 steps each: row groups of 100 rows hold one metric each (10 per metric).
     for (let step = 0; step < 1000; step++) {
-      for (const metric of ['a', 'b']) rows.push({ metric, step, value: valueOf(rnd), timestampUs: T0 + step * 10, epoch: null, batch: null, tags: null })
+      for (const metric of ['a', 'b']) rows.push({ metric, step, value: someValue(rnd), timestampUs: T0 + step * 10, epoch: null, batch: null, tags: null })
     }
     const { mem, dir } = await twin(rows, 100)
     const s = await openStore(dir, { readOnly: true, cacheDir: false })
@@ -84,9 +84,9 @@ describe('value-only aggregates', () => {
     const rows: Row[] = []
     // Three rows per step, 100 rows per row group: a step's rows straddle every boundary but a third.
     for (let step = 0; step < 400; step++) {
-      for (let k = 0; k < 3; k++) rows.push({ metric: 'tie', step, value: valueOf(rnd), timestampUs: T0 + step * 10 + k, epoch: null, batch: null, tags: null })
+      for (let k = 0; k < 3; k++) rows.push({ metric: 'tie', step, value: someValue(rnd), timestampUs: T0 + step * 10 + k, epoch: null, batch: null, tags: null })
       // Timestamps that go back while steps go on (a clock reset): neighbouring row groups' time ranges overlap.
-      for (let k = 0; k < 3; k++) rows.push({ metric: 'skew', step, value: valueOf(rnd), timestampUs: T0 + (step % 50) * 10 + (2 - k), epoch: null, batch: null, tags: null })
+      for (let k = 0; k < 3; k++) rows.push({ metric: 'skew', step, value: someValue(rnd), timestampUs: T0 + (step % 50) * 10 + (2 - k), epoch: null, batch: null, tags: null })
     }
     const { mem, dir } = await twin(rows, 100)
     const s = await openStore(dir, { readOnly: true, cacheDir: false })
@@ -111,7 +111,7 @@ describe('value-only aggregates', () => {
       [100, 400],
     ] as const) {
       const rows: Row[] = []
-      for (let step = from; step < to; step++) rows.push({ metric: 'loss', step, value: valueOf(rnd), timestampUs: T0 + step * 10 + (from > 0 ? 5 : 0), epoch: null, batch: null, tags: null })
+      for (let step = from; step < to; step++) rows.push({ metric: 'loss', step, value: someValue(rnd), timestampUs: T0 + step * 10 + (from > 0 ? 5 : 0), epoch: null, batch: null, tags: null })
       const b = batchFromRows('r', rows)
       await mem.write(b)
       await w.write(b)
@@ -136,7 +136,7 @@ describe('value-only aggregates', () => {
     for (let i = 0; i < n; i++) {
       step[i] = BigInt(i)
       ts[i] = BigInt(T0 + i * 10)
-      value[i] = valueOf(rnd)
+      value[i] = someValue(rnd)
       rows.push({ metric: 'loss', step: i, value: value[i]!, timestampUs: T0 + i * 10, epoch: null, batch: null, tags: null })
     }
     const mem = createMemoryStore()
