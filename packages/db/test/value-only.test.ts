@@ -1,9 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Aggregate, batchFromRows, createMemoryStore, type MetricQuery, type RecordRow } from '@entrenar/core'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { describe, expect, it } from 'vitest'
 import { openStore } from '../src/index.js'
+import { type Block, QueryScan, ScratchPool } from '../src/query/scan.js'
 import { prng, T0, tempDir } from './helpers/fixtures.js'
 
 /**
@@ -126,6 +127,47 @@ describe('value-only aggregates', () => {
     await s.close()
   })
 
+  it('leave out all of a segment found damaged while its steps are decoded, its row groups of other series included', async () => {
+    const rnd = prng(21)
+    const dir = tempDir('valueonly-damaged')
+    const w = await openStore(dir, { rowGroupRows: 50, segmentRows: 1_000_000, cacheDir: false })
+    const second = createMemoryStore()
+    // Segment 1: 'a' (steps 0..274, first in the file) and 'b' (0..299; its first 25 rows share a row group
+    // with 'a', decoded whole); segment 2 re-logs 'a' 100..399, so 'a' needs its steps.
+    const segments = [
+      [
+        ['a', 0, 275],
+        ['b', 0, 300],
+      ],
+      [['a', 100, 400]],
+    ] as const
+    for (const [k, series] of segments.entries()) {
+      const rows: Row[] = []
+      for (const [metric, from, to] of series) for (let step = from; step < to; step++) rows.push({ metric, step, value: someValue(rnd), timestampUs: T0 + step * 10 + k * 5, epoch: null, batch: null, tags: null })
+      const b = batchFromRows('r', rows)
+      if (k > 0) await second.write(b)
+      await w.write(b)
+      await w.seal()
+    }
+    await w.close()
+    const s = await openStore(dir, { cacheDir: false })
+    // Values cached; steps and timestamps decoded only for the row group of both metrics (once per metric read).
+    await s.query({ metrics: ['b'], aggregate: 'sum' })
+    await s.query({ from: T0, aggregate: 'count', metrics: ['a'], steps: [0, 99] })
+    expect(s.stats().stepColumnsDecoded).toBe(2)
+    // Segment 1's first row group (metric 'a') damaged on disk: found when its steps are read.
+    const part = join(dir, 'metrics', 'run_id=r')
+    const first = join(part, readdirSync(part).filter((f) => f.endsWith('.parquet')).sort()[0]!)
+    const bytes = readFileSync(first)
+    bytes[40] = bytes[40]! ^ 0xff
+    writeFileSync(first, bytes)
+    const got = await s.query({ aggregate: 'mean' })
+    const want = await second.query({ aggregate: 'mean' })
+    expect(got.series.map((x) => [x.metric, x.value[0], x.count![0]])).toEqual(want.series.map((x) => [x.metric, x.value[0], x.count![0]]))
+    expect(s.problems().some((p) => p.code === 'ENTRENAR_DB_CORRUPT')).toBe(true)
+    await s.close()
+  })
+
   it('decode the steps of row groups without statistics, and answer exactly', async () => {
     const rnd = prng(3)
     const n = 600
@@ -163,5 +205,58 @@ describe('value-only aggregates', () => {
     }
     expect(s.stats().stepColumnsDecoded).toBe(6)
     await s.close()
+  })
+})
+
+describe('completing value-only blocks', () => {
+  /** A block of one metric; value-only (steps and timestamps empty, bounds given) when `bounds` is set. */
+  const block = (metric: string, steps: number[], values: number[], bounds?: Block['valueOnly']): Block => ({
+    runId: 'r',
+    length: values.length,
+    metricNames: [metric],
+    metric: new Uint32Array(values.length),
+    timestampUs: bounds ? new Float64Array(0) : Float64Array.from(steps, (x) => T0 + x),
+    step: bounds ? new Float64Array(0) : Float64Array.from(steps),
+    value: Float64Array.from(values),
+    tagSets: [],
+    tagIndex: new Int32Array(0),
+    metricRuns: Uint32Array.of(0, 0, values.length),
+    sortedRuns: Uint8Array.of(1),
+    ...(bounds ? { valueOnly: bounds } : {}),
+  })
+
+  it('drop every block of a segment found damaged, those completed before included, and keep the others', async () => {
+    const scan = new QueryScan({ aggregate: 'sum' }, new ScratchPool())
+    // Segment s1: series n has a value-only block out of order with the block before it (so it is
+    // completed, successfully); series m too, but completing it finds s1 damaged.
+    const e = block('n', [0, 1, 2, 3, 4], [1, 2, 3, 4, 5])
+    const d = block('n', [], [50, 60], { stepMin: 2, stepMax: 3, tsMin: T0 + 2, tsMax: T0 + 3 })
+    const f = block('n', [20, 21], [7, 8])
+    const a = block('m', [0, 1, 2, 3, 4], [1, 2, 3, 4, 5])
+    const b = block('m', [], [10, 20, 30], { stepMin: 3, stepMax: 6, tsMin: T0 + 3, tsMax: T0 + 6 })
+    const c = block('m', [10, 11], [100, 200])
+    const seg = new Map<Block, string>([
+      [e, 's1'],
+      [d, 's1'],
+      [f, 's2'],
+      [a, 's1'],
+      [b, 's1'],
+      [c, 's2'],
+    ])
+    for (const x of [e, d, f, a, b, c]) scan.add(x)
+    const loaded: Block[] = []
+    await scan.complete(
+      async (x) => {
+        loaded.push(x)
+        return x === d ? block('n', [2, 3], [50, 60]) : undefined
+      },
+      (x) => seg.get(x),
+    )
+    expect(loaded).toEqual([d, b])
+    const r = scan.finish()
+    expect(r.series.map((x) => [x.metric, x.value[0], x.count![0], x.x[0]])).toEqual([
+      ['m', 300, 2, 11],
+      ['n', 15, 2, 21],
+    ])
   })
 })

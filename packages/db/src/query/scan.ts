@@ -152,6 +152,10 @@ export class QueryScan {
     const q = this.#q
     const foldable = this.#pool !== undefined && q.aggregate !== undefined && !q.bucket && q.tags === undefined
     const dropped = new Set<unknown>()
+    const lost = new Set<Block>()
+    // The source of each completed block is its value-only form's.
+    const replaced = new Map<Block, Block>()
+    const sourceOf = (b: Block) => source(replaced.get(b) ?? b)
     for (const g of this.#groups.values()) {
       if (!g.slices.some((sl) => sl.block.valueOnly)) continue
       if (foldable && ordered(g)) continue
@@ -160,16 +164,19 @@ export class QueryScan {
         if (!sl.block.valueOnly) continue
         const full = await load(sl.block)
         if (!full) {
-          dropped.add(source(sl.block))
+          lost.add(sl.block)
+          const src = source(sl.block)
+          if (src !== undefined) dropped.add(src)
           continue
         }
         // A row group of one metric: one run, the same rows.
+        replaced.set(full, sl.block)
         g.slices[i] = { ...sl, block: full, sorted: full.sortedRuns?.[0] === 1 }
       }
     }
-    if (dropped.size === 0) return
+    if (lost.size === 0) return
     for (const g of this.#groups.values()) {
-      g.slices = g.slices.filter((sl) => !dropped.has(source(sl.block)))
+      g.slices = g.slices.filter((sl) => !lost.has(sl.block) && !dropped.has(sourceOf(sl.block)))
       g.bound = g.slices.reduce((n, sl) => n + sl.end - sl.start, 0)
     }
   }

@@ -632,6 +632,8 @@ class Store implements ParquetStore {
     const metricSet = q.metrics ? new Set(q.metrics) : undefined
     this.#catalog.beginRead()
     const sources = new Map<Block, { seg: SegmentInfo; rg: RowGroupInfo }>()
+    // The segment of every block read from one: a segment found damaged while completing drops all its blocks.
+    const segmentOf = new Map<Block, string>()
     for (const seg of await this.#catalog.segments(q.runs, segmentFilter(q, metricSet))) {
       if (mem.skip.has(seg.name)) continue
       // A segment found damaged part-way contributes nothing (it is quarantined), never half its rows.
@@ -646,6 +648,7 @@ class Store implements ParquetStore {
       for (const p of pieces) {
         const b: Block = { ...p, runId: seg.runId, tagSets: p.tagSets ?? [], tagIndex: p.tagIndex ?? EMPTY_I32 }
         if (p.valueOnly) sources.set(b, { seg, rg: p.valueOnly })
+        segmentOf.set(b, seg.path)
         scan.add(b)
       }
     }
@@ -673,7 +676,7 @@ class Store implements ParquetStore {
             tagIndex: c.tags?.ids ?? EMPTY_I32,
           }
         },
-        (b) => sources.get(b)?.seg.path,
+        (b) => segmentOf.get(b),
       )
     }
     return scan.finish()
