@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Aggregate, batchFromRows, createMemoryStore, type MetricQuery, type RecordRow } from '@entrenar/core'
+import fc from 'fast-check'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { describe, expect, it } from 'vitest'
 import { openStore } from '../src/index.js'
@@ -168,6 +169,28 @@ describe('value-only aggregates', () => {
     await s.close()
   })
 
+  it('answer exactly when a later segment holds earlier rows of the last step of the one before', async () => {
+    const mem = createMemoryStore()
+    const dir = tempDir('valueonly-tie')
+    const w = await openStore(dir, { rowGroupRows: 50, segmentRows: 1_000_000, cacheDir: false })
+    // Segment 1: steps 0..99 at T0 + 10·step; segment 2: two more rows of step 99, logged earlier in time.
+    const parts: Row[][] = [
+      Array.from({ length: 100 }, (_, step) => ({ metric: 'loss', step, value: step + 0.5, timestampUs: T0 + step * 10, epoch: null, batch: null, tags: null })),
+      [985, 986].map((t, k) => ({ metric: 'loss', step: 99, value: -k - 7, timestampUs: T0 + t, epoch: null, batch: null, tags: null })),
+    ]
+    for (const rows of parts) {
+      const b = batchFromRows('r', rows)
+      await mem.write(b)
+      await w.write(b)
+      await w.seal()
+    }
+    await w.close()
+    const s = await openStore(dir, { readOnly: true, cacheDir: false })
+    for (const aggregate of AGGS) await same(mem, s, { aggregate })
+    expect((await s.query({ aggregate: 'last' })).series[0]!.value[0]).toBe(99.5)
+    await s.close()
+  })
+
   it('decode the steps of row groups without statistics, and answer exactly', async () => {
     const rnd = prng(3)
     const n = 600
@@ -206,6 +229,59 @@ describe('value-only aggregates', () => {
     expect(s.stats().stepColumnsDecoded).toBe(6)
     await s.close()
   })
+})
+
+describe('value-only aggregates, any layout', () => {
+  it('equal the in-memory reference bit for bit, cold and warm, over segments of long single-metric runs', async () => {
+    const value = fc.oneof(
+      { weight: 12, arbitrary: fc.double({ min: -1e9, max: 1e9, noNaN: true }) },
+      { weight: 1, arbitrary: fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0) },
+    )
+    // A seal: per metric, a run of steps from `first` (possibly overlapping another seal's), 1–3 rows per step.
+    const seal = fc.array(fc.record({ metric: fc.constantFrom('a', 'b'), first: fc.integer({ min: 0, max: 40 }), steps: fc.integer({ min: 1, max: 60 }), per: fc.integer({ min: 1, max: 3 }), skew: fc.boolean() }), { minLength: 1, maxLength: 3 })
+    const query = fc.record(
+      {
+        from: fc.integer({ min: 0, max: 200 }).map((x) => T0 + x),
+        to: fc.integer({ min: 200, max: 420 }).map((x) => T0 + x),
+        steps: fc.tuple(fc.integer({ min: -5, max: 50 }), fc.integer({ min: 40, max: 110 })),
+        metrics: fc.constantFrom(['a'], ['b'], ['a', 'b']),
+        aggregate: fc.constantFrom(...AGGS, 'p99' as const),
+      },
+      { requiredKeys: ['aggregate'] },
+    )
+    await fc.assert(
+      fc.asyncProperty(fc.array(seal, { minLength: 1, maxLength: 3 }), fc.integer({ min: 4, max: 40 }), fc.array(query, { minLength: 1, maxLength: 5 }), fc.infiniteStream(value), async (seals, rowGroupRows, queries, values) => {
+        const mem = createMemoryStore()
+        const dir = tempDir('valueonly-prop')
+        const w = await openStore(dir, { rowGroupRows, segmentRows: 1_000_000, sealAfterMs: Number.POSITIVE_INFINITY, threads: false, cacheDir: false })
+        const it = values[Symbol.iterator]()
+        for (const runs of seals) {
+          const rows: Row[] = []
+          for (const { metric, first, steps, per, skew } of runs) {
+            for (let step = first; step < first + steps; step++) {
+              // `skew`: timestamps that go back as steps go on, so time ranges of row groups overlap.
+              for (let k = 0; k < per; k++) rows.push({ metric, step, value: it.next().value as number, timestampUs: T0 + (skew ? (step % 40) * 4 : step * 4) + k, epoch: null, batch: null, tags: null })
+            }
+          }
+          const b = batchFromRows('r', rows)
+          await mem.write(b)
+          await w.write(b)
+          await w.seal()
+        }
+        await w.close()
+        const s = await openStore(dir, { readOnly: true, cacheDir: false })
+        try {
+          for (const q of queries) {
+            await same(mem, s, q) // cold
+            await same(mem, s, q) // warm
+          }
+        } finally {
+          await s.close()
+        }
+      }),
+      { numRuns: 100 },
+    )
+  }, 300_000)
 })
 
 describe('completing value-only blocks', () => {
