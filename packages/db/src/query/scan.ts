@@ -20,6 +20,20 @@ export interface Block {
   readonly sortedRuns?: Uint8Array
   /** Per triple of `metricRuns`: the smallest and largest timestamp of its rows, and 1 when they never decrease (triples, flattened). */
   readonly timeRuns?: Float64Array
+  /**
+   * A value-only block: rows of one metric, ordered by `(step, timestampUs)`, every one of which passes
+   * the query's time and step filters, with `step` and `timestampUs` left undecoded (empty). These bounds
+   * (the row group's statistics) stand for them: its first step is `stepMin`, its last `stepMax`.
+   */
+  readonly valueOnly?: ValueOnlyBounds
+}
+
+/** Exact bounds of the steps and timestamps of a value-only block's rows. */
+export interface ValueOnlyBounds {
+  readonly stepMin: number
+  readonly stepMax: number
+  readonly tsMin: number
+  readonly tsMax: number
 }
 
 /** Reusable scratch columns, so a repeated aggregate query allocates nothing in steady state. */
@@ -65,7 +79,7 @@ interface Slice {
 interface Group {
   readonly runId: string
   readonly metric: string
-  readonly slices: Slice[]
+  slices: Slice[]
   bound: number
 }
 
@@ -125,6 +139,46 @@ export class QueryScan {
       g.slices.push({ block: b, start: 0, end: b.length, metricId: id, sorted: false, run: -1 })
       g.bound += counts[id]!
     })
+  }
+
+  /**
+   * Value-only blocks fold from their values alone only into an aggregate (no buckets, no tag filter)
+   * over a group whose slices provably follow one another in `(step, timestampUs)` order. For every
+   * other group, `load` gives each value-only block's complete form (steps and timestamps decoded),
+   * which replaces it; undefined (a damaged segment) drops every block sharing its `source`, so a
+   * damaged segment contributes nothing. Call after the last `add`, before `finish`.
+   */
+  async complete(load: (b: Block) => Promise<Block | undefined>, source: (b: Block) => unknown): Promise<void> {
+    const q = this.#q
+    const foldable = this.#pool !== undefined && q.aggregate !== undefined && !q.bucket && q.tags === undefined
+    const dropped = new Set<unknown>()
+    const lost = new Set<Block>()
+    // The source of each completed block is its value-only form's.
+    const replaced = new Map<Block, Block>()
+    const sourceOf = (b: Block) => source(replaced.get(b) ?? b)
+    for (const g of this.#groups.values()) {
+      if (!g.slices.some((sl) => sl.block.valueOnly)) continue
+      if (foldable && ordered(g)) continue
+      for (let i = 0; i < g.slices.length; i++) {
+        const sl = g.slices[i]!
+        if (!sl.block.valueOnly) continue
+        const full = await load(sl.block)
+        if (!full) {
+          lost.add(sl.block)
+          const src = source(sl.block)
+          if (src !== undefined) dropped.add(src)
+          continue
+        }
+        // A row group of one metric: one run, the same rows.
+        replaced.set(full, sl.block)
+        g.slices[i] = { ...sl, block: full, sorted: full.sortedRuns?.[0] === 1 }
+      }
+    }
+    if (lost.size === 0) return
+    for (const g of this.#groups.values()) {
+      g.slices = g.slices.filter((sl) => !lost.has(sl.block) && !dropped.has(sourceOf(sl.block)))
+      g.bound = g.slices.reduce((n, sl) => n + sl.end - sl.start, 0)
+    }
   }
 
   /** Shapes the gathered series; series with no rows are dropped, as the reference does. */
@@ -206,6 +260,15 @@ export class QueryScan {
     let maxStep = Number.NEGATIVE_INFINITY
     for (const { block: b, start: first, end: last, run } of g.slices) {
       if (last <= first) continue
+      if (b.valueOnly) {
+        // Every row passes the filters (see `Block.valueOnly`): folded in place from its values.
+        n += last - first
+        if (b.valueOnly.stepMax > maxStep) maxStep = b.valueOnly.stepMax
+        const prev = parts[parts.length - 1]
+        if (prev && prev.values === b.value && prev.end === first) prev.end = last
+        else parts.push({ values: b.value, start: first, end: last })
+        continue
+      }
       const bs = b.step
       const time = run >= 0 ? b.timeRuns : undefined
       let start = first
@@ -268,9 +331,19 @@ export class QueryScan {
     let nan = 0
     let maxStep = Number.NEGATIVE_INFINITY
     for (const { block: b, start, end } of g.slices) {
+      const bv = b.value
+      if (b.valueOnly) {
+        // Every row passes the filters (see `Block.valueOnly`).
+        if (end > start && b.valueOnly.stepMax > maxStep) maxStep = b.valueOnly.stepMax
+        for (let i = start; i < end; i++) {
+          const v = bv[i]!
+          if (v !== v) nan++
+          value[n++] = v
+        }
+        continue
+      }
       const bs = b.step
       const bt = b.timestampUs
-      const bv = b.value
       for (let i = start; i < end; i++) {
         const t = bt[i]!
         const s = bs[i]!
@@ -306,6 +379,8 @@ export class QueryScan {
     const tags = q.tags !== undefined
     let n = 0
     for (const { block: b, start, end, metricId } of g.slices) {
+      // `complete` replaced every value-only block of a group gathered row by row.
+      if (b.valueOnly) throw new Error('entrenar/db: a value-only block reached the row-by-row scan')
       if (metricId < 0 && !timeOrStep && !tags) {
         step.set(b.step.subarray(start, end), n)
         ts.set(b.timestampUs.subarray(start, end), n)
@@ -546,6 +621,15 @@ function ordered(g: Group): boolean {
   for (const { block: b, start, end, sorted } of g.slices) {
     if (!sorted) return false
     if (end <= start) continue
+    const vo = b.valueOnly
+    if (vo) {
+      // Its first row is (stepMin, some t ≥ tsMin), its last (stepMax, some t ≤ tsMax): bounds that
+      // can only make this test stricter than the rows themselves would.
+      if (prevStep > vo.stepMin || (prevStep === vo.stepMin && prevTs > vo.tsMin)) return false
+      prevStep = vo.stepMax
+      prevTs = vo.tsMax
+      continue
+    }
     const s = b.step[start]!
     const t = b.timestampUs[start]!
     if (prevStep > s || (prevStep === s && prevTs > t)) return false

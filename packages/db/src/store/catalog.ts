@@ -57,7 +57,17 @@ export interface Piece {
   readonly tagIndex?: Int32Array
   readonly epoch?: Int32Array
   readonly batch?: Int32Array
+  /**
+   * Set on a value-only piece (see `queryPieces`): its row group, whose footer statistics stand for
+   * its step and timestamp columns, left undecoded (`step` and `timestampUs` are then empty).
+   */
+  readonly valueOnly?: RowGroupInfo
 }
+
+/** Columns of a value-only piece: values, and the metric (known from the statistics of a row group of one metric). */
+const VALUE_ONLY: readonly ColumnName[] = ['value', 'metric']
+const EMPTY_F64 = new Float64Array(0)
+const SORTED_ONE = Uint8Array.of(1)
 
 /** A cached per-metric piece and the columns it holds. */
 interface SliceEntry {
@@ -343,6 +353,13 @@ export class Catalog {
     this.#onCorrupt(new EntrenarError(ErrorCodes.DB_CORRUPT, `${err.message} (moved to ${to})`, { cause: err.cause ?? err, details: { path, movedTo: to } }))
   }
 
+  /** Step columns decoded since open (a value-only fold decodes none). */
+  get stepColumnsDecoded(): number {
+    return this.#stepsDecoded
+  }
+
+  #stepsDecoded = 0
+
   /** Starts a read operation: what it decodes does not evict what it decoded itself (see {@link ByteLru}). */
   beginRead(): void {
     this.#columns.newEpoch()
@@ -415,6 +432,7 @@ export class Catalog {
     }
     const n = rg.rows
     const out: RowGroupColumns = {}
+    if (cols.includes('step')) this.#stepsDecoded++
     try {
       for (const c of cols) {
         const chunks = raw.get(PARQUET_NAME[c])
@@ -461,8 +479,17 @@ export class Catalog {
    * filter, a row group that also holds other metrics is cached as one piece per wanted metric
    * (its rows only), so a query across many runs caches the rows it selects, not whole row groups;
    * a row group known (from an earlier decode) to hold none of the metrics is skipped unread.
+   * A row group of one metric for which `valueOnly` holds becomes a value-only piece: its values
+   * alone are decoded (its statistics stand for its steps and timestamps; see {@link Piece.valueOnly}).
    */
-  async queryPieces(seg: SegmentInfo, rgs: readonly RowGroupInfo[], want: readonly ColumnName[], metrics: ReadonlySet<string> | undefined): Promise<Piece[] | undefined> {
+  async queryPieces(
+    seg: SegmentInfo,
+    rgs: readonly RowGroupInfo[],
+    want: readonly ColumnName[],
+    metrics: ReadonlySet<string> | undefined,
+    valueOnly?: (rg: RowGroupInfo) => boolean,
+  ): Promise<Piece[] | undefined> {
+    const only = (rg: RowGroupInfo) => valueOnly !== undefined && rg.metricMin !== undefined && rg.metricMin === rg.metricMax && valueOnly(rg)
     const out: Piece[] = []
     for (let i = 0; i < rgs.length; ) {
       let j = i
@@ -472,7 +499,7 @@ export class Catalog {
         j++
       }
       const window = rgs.slice(i, j)
-      const plans = window.map((rg) => this.#plan(seg, rg, want, metrics))
+      const plans = window.map((rg) => this.#plan(seg, rg, only(rg) ? VALUE_ONLY : want, metrics))
       const reading = window.filter((_, k) => plans[k]!.read)
       let need = 0
       for (const rg of reading) need += rg.byteEnd - rg.byteStart
@@ -483,6 +510,22 @@ export class Catalog {
         const rg = window[k]!
         const plan = plans[k]!
         if (plan.kind === 'skip') continue
+        if (only(rg)) {
+          const c = await this.columns(seg, rg, VALUE_ONLY, pre.get(rg.index))
+          if (!c) return undefined
+          out.push({
+            length: rg.rows,
+            metricNames: c.metric!.names,
+            metric: c.metric!.ids,
+            metricRuns: c.metricRuns!,
+            sortedRuns: SORTED_ONE,
+            timestampUs: EMPTY_F64,
+            step: EMPTY_F64,
+            value: c.value!,
+            valueOnly: rg,
+          })
+          continue
+        }
         if (plan.kind === 'whole') {
           const c = await this.columns(seg, rg, want.includes('metric') ? want : [...want, 'metric'], pre.get(rg.index))
           if (!c) return undefined

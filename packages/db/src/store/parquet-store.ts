@@ -16,7 +16,7 @@ import {
 import { createEncoder, type SegmentEncoder } from '../node/encoder.js'
 import { crc32, ensureDir, fileMtimeMs, fsyncDir, join, listDir, openAppend, type AppendFile, removeFile, resolve } from '../node/io.js'
 import { type Block, QueryScan, ScratchPool } from '../query/scan.js'
-import type { RowGroupInfo } from '../segment/read.js'
+import type { RowGroupInfo, SegmentInfo } from '../segment/read.js'
 import { SqlEngine } from '../sql/duckdb.js'
 import { WAL_MAGIC, encodeFrames } from '../wal/codec.js'
 import { Catalog, type ColumnName, type Piece, type SegmentFilter } from './catalog.js'
@@ -50,6 +50,11 @@ export interface StoreStats {
   readonly segmentsOpen: number
   /** Segments decoded to complete the run catalog's metric figures (an older catalog), since open. */
   readonly catalogSegmentsDecoded: number
+  /**
+   * Row-group step columns decoded since open. An aggregate leaves undecoded the step and timestamp
+   * columns of row groups of one metric whose statistics put them wholly inside its filters.
+   */
+  readonly stepColumnsDecoded: number
 }
 
 /**
@@ -626,6 +631,9 @@ class Store implements ParquetStore {
     const metricKeys = q.metrics ? q.metrics.map((m) => Buffer.from(m, 'utf8')) : undefined
     const metricSet = q.metrics ? new Set(q.metrics) : undefined
     this.#catalog.beginRead()
+    const sources = new Map<Block, { seg: SegmentInfo; rg: RowGroupInfo }>()
+    // The segment of every block read from one: a segment found damaged while completing drops all its blocks.
+    const segmentOf = new Map<Block, string>()
     for (const seg of await this.#catalog.segments(q.runs, segmentFilter(q, metricSet))) {
       if (mem.skip.has(seg.name)) continue
       // A segment found damaged part-way contributes nothing (it is quarantined), never half its rows.
@@ -634,11 +642,43 @@ class Store implements ParquetStore {
         seg.rowGroups.filter((rg) => keepRowGroup(q, rg, metricKeys)),
         want,
         metricSet,
+        valueOnlyTest(q, seg),
       )
-      if (pieces) for (const p of pieces) scan.add({ ...p, runId: seg.runId, tagSets: p.tagSets ?? [], tagIndex: p.tagIndex ?? EMPTY_I32 })
+      if (!pieces) continue
+      for (const p of pieces) {
+        const b: Block = { ...p, runId: seg.runId, tagSets: p.tagSets ?? [], tagIndex: p.tagIndex ?? EMPTY_I32 }
+        if (p.valueOnly) sources.set(b, { seg, rg: p.valueOnly })
+        segmentOf.set(b, seg.path)
+        scan.add(b)
+      }
     }
     const runs = q.runs ? new Set(q.runs) : undefined
     for (const b of mem.batches) if (!runs || runs.has(b.runId)) scan.add(blockOf(b))
+    if (sources.size > 0) {
+      // Groups that cannot fold from values alone get the steps and timestamps of their value-only row groups.
+      await scan.complete(
+        async (b) => {
+          const { seg, rg } = sources.get(b)!
+          const c = await this.#catalog.columns(seg, rg, want.includes('metric') ? want : [...want, 'metric'])
+          if (!c) return undefined
+          return {
+            runId: seg.runId,
+            length: rg.rows,
+            metricNames: c.metric!.names,
+            metric: c.metric!.ids,
+            metricRuns: c.metricRuns!,
+            sortedRuns: c.sortedRuns!,
+            ...(c.timeRuns ? { timeRuns: c.timeRuns } : {}),
+            timestampUs: c.ts!,
+            step: c.step!,
+            value: c.value!,
+            tagSets: c.tags?.sets ?? [],
+            tagIndex: c.tags?.ids ?? EMPTY_I32,
+          }
+        },
+        (b) => segmentOf.get(b),
+      )
+    }
     return scan.finish()
   }
 
@@ -831,6 +871,7 @@ class Store implements ParquetStore {
       encoderWorkerDeaths: this.#encoder.workerDeaths,
       walSyncs: this.#walSyncs,
       catalogSegmentsDecoded: this.#runCatalog.decodedSegments,
+      stepColumnsDecoded: this.#catalog.stepColumnsDecoded,
       segmentsOpen: this.#catalog.openSegments,
     }
   }
@@ -895,6 +936,30 @@ function rangeSpans(c: Piece, keep: readonly boolean[], from: number, to: number
 function segmentFilter(q: MetricQuery, metrics: ReadonlySet<string> | undefined): SegmentFilter | undefined {
   if (q.from === undefined && q.to === undefined && q.steps === undefined) return undefined
   return { ...(q.from !== undefined ? { from: q.from } : {}), ...(q.to !== undefined ? { to: q.to } : {}), ...(q.steps ? { steps: q.steps } : {}), ...(metrics ? { metrics } : {}) }
+}
+
+/**
+ * Which row groups of a segment an aggregate may fold from their value column alone: the query is an
+ * aggregate without buckets or tag filter, the segment is this store's (rows sorted by metric, step,
+ * timestamp; exact statistics; timestamps in microseconds), and the row group's statistics (present)
+ * put every row of it inside the time and step filters. Undefined when no row group may.
+ */
+function valueOnlyTest(q: MetricQuery, seg: SegmentInfo): ((rg: RowGroupInfo) => boolean) | undefined {
+  if (q.aggregate === undefined || q.bucket || q.tags !== undefined || !seg.own || seg.tsScale !== 1) return undefined
+  const from = q.from ?? Number.NEGATIVE_INFINITY
+  const to = q.to ?? Number.POSITIVE_INFINITY
+  const lo = q.steps ? q.steps[0] : Number.NEGATIVE_INFINITY
+  const hi = q.steps ? q.steps[1] : Number.POSITIVE_INFINITY
+  return (rg) =>
+    rg.rows > 0 &&
+    Number.isFinite(rg.tsMin) &&
+    Number.isFinite(rg.tsMax) &&
+    Number.isFinite(rg.stepMin) &&
+    Number.isFinite(rg.stepMax) &&
+    rg.tsMin >= from &&
+    rg.tsMax <= to &&
+    rg.stepMin >= lo &&
+    rg.stepMax <= hi
 }
 
 /** Row-group pruning from footer statistics: time, step and metric ranges (metric names compare as UTF-8 bytes, the Parquet order). */
