@@ -353,13 +353,13 @@ export class Recorder {
     // The clock is read here, not by the callers: a timestamp passed as an argument to a call the JIT did
     // not inline is boxed, a heap number per call. Every call reads it (stored or not), so `clockEvery`
     // counts calls alike whether their rows are stored.
-    const ts = this.clock.now()
+    // Written into #at, not returned: no heap number per call where the JIT does not inline the clock.
+    const at = this.#at
+    this.clock.stamp(at, 1)
     const b = this.builder
     if (b.length + this.inFlightRows + n <= this.#maxBufferedRows) {
       // The statistics are folded from these rows later (Recorder.fold), before anything reads them.
-      const at = this.#at
       at[0] = step
-      at[1] = ts
       b.appendRows(ids, vals, n, at, epoch, batch, tagId)
       this.#dropping = false
     } else this.#drop(ids, vals, n, step)
