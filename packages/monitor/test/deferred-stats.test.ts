@@ -194,6 +194,27 @@ describe('statistics folded from the batch rows', () => {
     )
   })
 
+  it('recordIds reads each value in place: views at an offset into a larger buffer and alternating buffers give recordId\'s statistics', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.array(value, { minLength: 1, maxLength: 6 }), fc.integer({ min: 0, max: 5 })), { maxLength: 40 }), (calls) => {
+        const a = new MetricsCollector()
+        const b = new MetricsCollector()
+        const pools = [new Float64Array(16), new Float64Array(16)]
+        calls.forEach(([vals, offset], k) => {
+          const view = pools[k % 2]!.subarray(offset, offset + vals.length)
+          view.set(vals)
+          const ids = Int32Array.from(vals, (_, i) => a.metricId(NAMES[i]!))
+          a.recordIds(ids, view, vals.length)
+          vals.forEach((v, i) => {
+            b.recordId(b.metricId(NAMES[i]!), v)
+          })
+        })
+        expect(summaryDiff('recordIds', a.summary(), b.summary())).toBeUndefined()
+      }),
+      { numRuns: 200 },
+    )
+  })
+
   it('a value whose row is dropped (sinks behind) is still counted, after the rows before it', async () => {
     const { sink, settle } = holdingSink()
     const m = await createMonitor({ runId: 'drop', sinks: [sink], system: false, batchRows: 4, maxPendingRows: 4, maxBufferedRows: 8, onError: () => {} })

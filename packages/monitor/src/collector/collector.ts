@@ -77,13 +77,17 @@ export class MetricsCollector {
   #s = new Float64Array(INITIAL * STRIDE)
   #sketches: DDSketch[] = []
   readonly #sketchOptions: DDSketchOptions
-  /** One double and a view of its two 32-bit words: {@link MetricsCollector.recordIds} reads each value's bits through them. */
-  readonly #bits = new Float64Array(1)
-  readonly #words = new Uint32Array(this.#bits.buffer)
+  /** Index of a double's high 32-bit word in a `Uint32Array` view of it (the platform's endianness). */
   readonly #hi = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0
   readonly #lo = 1 - this.#hi
   /** Values recorded elsewhere and not folded yet (see {@link MetricsCollector.deferTo}): folded before any read or record. */
   #pull: (() => void) | undefined
+  /**
+   * A 32-bit view of the buffer of the last values given to {@link MetricsCollector.recordColumns}: each
+   * value's bits are read in place (no store and reload through a scratch double). Made again only when the
+   * values come in another buffer (the monitor's batch columns change once per batch).
+   */
+  #colWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0)
 
   /**
    * Lets an owner buffer values and fold them later with {@link MetricsCollector.recordColumns}: `pull` is
@@ -156,9 +160,9 @@ export class MetricsCollector {
   /**
    * Records `count` values, `values[i]` for metric `ids[i]` (the monitor's per-call path: the values
    * stay unboxed in typed arrays instead of crossing a call each), and returns how many were NaN or ±Inf.
-   * The same statistics as `recordId` value by value; the loop reads each value's bits once through the
-   * collector's own view and hands them to the metric's sketch ({@link DDSketch.addWords}), with every
-   * field it needs loaded once per call rather than once per value.
+   * The same statistics as `recordId` value by value; the loop reads each value's bits in place through a
+   * 32-bit view of `values`' buffer (kept while the same buffer comes back) and hands them to the metric's
+   * sketch ({@link DDSketch.addWords}), with every field it needs loaded once per call rather than once per value.
    */
   recordIds(ids: Int32Array, values: Float64Array, count: number): number {
     if (this.#pull !== undefined) this.#pull()
@@ -175,10 +179,14 @@ export class MetricsCollector {
     // Slot offsets as literals, as in recordId.
     const s = this.#s
     const sketches = this.#sketches
-    const bits = this.#bits
-    const words = this.#words
-    const hiWord = this.#hi
-    const loWord = this.#lo
+    let words = this.#colWords
+    if (words.buffer !== values.buffer) {
+      words = new Uint32Array(values.buffer)
+      this.#colWords = words
+    }
+    const base = values.byteOffset >> 2
+    const hiWord = base + this.#hi
+    const loWord = base + this.#lo
     let nonFinite = 0
     for (let i = from; i < to; i++) {
       const id = ids[i]!
@@ -207,8 +215,7 @@ export class MetricsCollector {
       s[o + 3]! += x
       if (x < s[o + 4]!) s[o + 4] = x
       if (x > s[o + 5]!) s[o + 5] = x
-      bits[0] = x
-      sketches[id]!.addWords(x, words[hiWord]!, words[loWord]!)
+      sketches[id]!.addWords(x, words[hiWord + 2 * i]!, words[loWord + 2 * i]!)
     }
     return nonFinite
   }
