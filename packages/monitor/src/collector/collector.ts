@@ -77,11 +77,28 @@ export class MetricsCollector {
   #s = new Float64Array(INITIAL * STRIDE)
   #sketches: DDSketch[] = []
   readonly #sketchOptions: DDSketchOptions
-  /** One double and a view of its two 32-bit words: {@link MetricsCollector.recordIds} reads each value's bits through them. */
-  readonly #bits = new Float64Array(1)
-  readonly #words = new Uint32Array(this.#bits.buffer)
+  /** Index of a double's high 32-bit word in a `Uint32Array` view of it (the platform's endianness). */
   readonly #hi = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0
   readonly #lo = 1 - this.#hi
+  /** Values recorded elsewhere and not folded yet (see {@link MetricsCollector.deferTo}): folded before any read or record. */
+  #pull: (() => void) | undefined
+  /**
+   * A 32-bit view of the buffer of the last values given to {@link MetricsCollector.recordColumns}: each
+   * value's bits are read in place (no store and reload through a scratch double). Made again only when the
+   * values come in another buffer (the monitor's batch columns change once per batch).
+   */
+  #colWords: Uint32Array<ArrayBufferLike> = new Uint32Array(0)
+
+  /**
+   * Lets an owner buffer values and fold them later with {@link MetricsCollector.recordColumns}: `pull` is
+   * called before every read (`stats`, `summary`, `sampleCount`, `merge`, `clear`) and every record, and
+   * must fold everything buffered, in order, so every observation sees exactly the statistics of the
+   * value-by-value path. The monitor uses it to fold from the batch rows it builds anyway.
+   * @internal
+   */
+  deferTo(pull: (() => void) | undefined): void {
+    this.#pull = pull
+  }
 
   constructor(options: { sketch?: DDSketchOptions } = {}) {
     this.#sketchOptions = options.sketch ?? {}
@@ -108,6 +125,7 @@ export class MetricsCollector {
 
   /** Records one value by metric id (hot path: O(1), no allocation). */
   recordId(id: number, x: number): void {
+    if (this.#pull !== undefined) this.#pull()
     // The slot offsets are written as literals here (LAST 9, NAN 6, POS_INF 7, MAX 5, NEG_INF 8, MIN 4,
     // COUNT 0, MEAN 1, M2 2, SUM 3; STRIDE 16): once bundled, a module-level constant is a `var` the JIT
     // loads from the module context and checks at every use, a dozen times per value here.
@@ -142,20 +160,35 @@ export class MetricsCollector {
   /**
    * Records `count` values, `values[i]` for metric `ids[i]` (the monitor's per-call path: the values
    * stay unboxed in typed arrays instead of crossing a call each), and returns how many were NaN or ±Inf.
-   * The same statistics as `recordId` value by value; the loop reads each value's bits once through the
-   * collector's own view and hands them to the metric's sketch ({@link DDSketch.addWords}), with every
-   * field it needs loaded once per call rather than once per value.
+   * The same statistics as `recordId` value by value; the loop reads each value's bits in place through a
+   * 32-bit view of `values`' buffer (kept while the same buffer comes back) and hands them to the metric's
+   * sketch ({@link DDSketch.addWords}), with every field it needs loaded once per call rather than once per value.
    */
   recordIds(ids: Int32Array, values: Float64Array, count: number): number {
+    if (this.#pull !== undefined) this.#pull()
+    return this.recordColumns(ids, values, 0, count)
+  }
+
+  /**
+   * Records `values[i]` for metric `ids[i]`, `from ≤ i < to` (rows of buffered columns), and returns how
+   * many were NaN or ±Inf: the loop of {@link MetricsCollector.recordIds}, without folding what a
+   * {@link MetricsCollector.deferTo} owner buffers (that owner calls it to fold).
+   * @internal
+   */
+  recordColumns(ids: Int32Array, values: Float64Array, from: number, to: number): number {
     // Slot offsets as literals, as in recordId.
     const s = this.#s
     const sketches = this.#sketches
-    const bits = this.#bits
-    const words = this.#words
-    const hiWord = this.#hi
-    const loWord = this.#lo
+    let words = this.#colWords
+    if (words.buffer !== values.buffer) {
+      words = new Uint32Array(values.buffer)
+      this.#colWords = words
+    }
+    const base = values.byteOffset >> 2
+    const hiWord = base + this.#hi
+    const loWord = base + this.#lo
     let nonFinite = 0
-    for (let i = 0; i < count; i++) {
+    for (let i = from; i < to; i++) {
       const id = ids[i]!
       const x = values[i]!
       const o = id * 16
@@ -182,8 +215,7 @@ export class MetricsCollector {
       s[o + 3]! += x
       if (x < s[o + 4]!) s[o + 4] = x
       if (x > s[o + 5]!) s[o + 5] = x
-      bits[0] = x
-      sketches[id]!.addWords(x, words[hiWord]!, words[loWord]!)
+      sketches[id]!.addWords(x, words[hiWord + 2 * i]!, words[loWord + 2 * i]!)
     }
     return nonFinite
   }
@@ -196,12 +228,14 @@ export class MetricsCollector {
 
   /** Every sample of a metric (finite + NaN + ±Inf); 0 when never recorded. */
   sampleCount(name: string): number {
+    if (this.#pull !== undefined) this.#pull()
     const id = this.#ids.get(name)
     return id === undefined ? 0 : this.#samples(id)
   }
 
   /** Statistics of one metric, or undefined when never recorded. */
   stats(name: string): MetricStats | undefined {
+    if (this.#pull !== undefined) this.#pull()
     const id = this.#ids.get(name)
     return id === undefined ? undefined : this.#stats(id)
   }
@@ -209,6 +243,7 @@ export class MetricsCollector {
   /** Statistics of every metric with at least one sample, keyed by name, in registration order
    * (a metric registered ahead, e.g. for its detectors, appears once it is measured). */
   summary(): Record<string, MetricStats> {
+    if (this.#pull !== undefined) this.#pull()
     const out: Record<string, MetricStats> = {}
     // Defined, not assigned: a metric named `__proto__` is an own key like any other (an assignment would
     // set the object's prototype instead and the metric would vanish from the summary).
@@ -223,6 +258,8 @@ export class MetricsCollector {
    * sketch merge per DDSketch). Used to combine the collectors of several workers.
    */
   merge(other: MetricsCollector): void {
+    if (this.#pull !== undefined) this.#pull()
+    if (other.#pull !== undefined) other.#pull()
     for (let j = 0; j < other.#names.length; j++) {
       const id = this.metricId(other.#names[j]!)
       const s = this.#s
@@ -251,6 +288,7 @@ export class MetricsCollector {
 
   /** Forgets every value (metric ids stay valid). */
   clear(): void {
+    if (this.#pull !== undefined) this.#pull()
     for (let id = 0; id < this.#names.length; id++) this.#reset(id)
   }
 

@@ -14,6 +14,11 @@
 export interface RowClock {
   /** Microseconds since the Unix epoch for the row(s) of one call. */
   now(): number
+  /**
+   * {@link RowClock.now} written into `out[i]` instead of returned: a double returned by a call the JIT
+   * did not inline is boxed, a heap number per call; stored into a typed array, it never is.
+   */
+  stamp(out: Float64Array, i: number): void
   /** Forces a fresh reading at the next {@link RowClock.now} (the loop yielded: time has passed). */
   invalidate(): void
 }
@@ -42,13 +47,22 @@ class StrideClock implements RowClock {
   }
 
   now(): number {
-    const last = this.#last
-    if (--this.#left > 0) return last[0]!
+    if (--this.#left <= 0) this.#read()
+    return this.#last[0]!
+  }
+
+  stamp(out: Float64Array, i: number): void {
+    if (--this.#left <= 0) this.#read()
+    out[i] = this.#last[0]!
+  }
+
+  /** A fresh reading from the source; the next `every − 1` calls repeat it. */
+  #read(): void {
     this.#left = this.#every
+    const last = this.#last
     const t = this.#source()
     // Non-decreasing: a reading behind the last one repeats the last.
     if (!(t <= last[0]!)) last[0] = t
-    return last[0]!
   }
 
   invalidate(): void {

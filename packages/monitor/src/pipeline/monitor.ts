@@ -322,7 +322,7 @@ class MonitorImpl implements Monitor {
   #handOff(): void {
     const builder = this.#rec.builder
     if (builder.length === 0) return
-    const batch = builder.detach()
+    const batch = this.#rec.detach()
     // The batch views the builder's columns: their whole capacity stays held until every sink settled.
     const rows = builder.capacityOf(batch)
     const rec = this.#rec

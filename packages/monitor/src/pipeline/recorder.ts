@@ -7,6 +7,7 @@ import {
   EntrenarError,
   ErrorCodes,
   NULL_INT32,
+  type RecordBatch,
   RecordBatchBuilder,
   type Tags,
 } from '@entrenar/core'
@@ -37,6 +38,15 @@ export interface RecorderOptions {
   readonly maxBufferedRows: number
   /** Called when a call's rows are not stored because the buffer is full (first of an episode only). */
   readonly onDrop: (rows: number, step: number) => void
+}
+
+/** True when one of `vals[0..n)` is NaN or ±Inf. */
+function nonFiniteIn(vals: Float64Array, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const v = vals[i]!
+    if (v - v !== 0) return true
+  }
+  return false
 }
 
 /** The error for a value that is not a number (shared by `log()` and handles, so both report alike). */
@@ -101,6 +111,8 @@ export class Recorder {
    * the same order resolves each by an identity compare instead of a map lookup. */
   #keyNames: string[] = []
   #keyIds = new Int32Array(16)
+  /** Pending batch rows already folded into the collector (rows `#folded` to `builder.length` are not yet). */
+  #folded = 0
   /** Step and timestamp of the rows being appended (a typed array: never a boxed number per call). */
   readonly #at = new Float64Array(2)
 
@@ -115,6 +127,29 @@ export class Recorder {
     this.#maxBufferedRows = options.maxBufferedRows
     this.#onDrop = options.onDrop
     this.builder = new RecordBatchBuilder(options.runId, options.batchRows)
+    this.collector.deferTo(() => this.fold())
+  }
+
+  /**
+   * Folds the pending batch rows not folded yet into the collector, in row order. The per-value path
+   * only appends rows; the statistics catch up here, in one tight loop, before anything reads or
+   * records through the collector and before the rows leave with {@link Recorder.detach}.
+   */
+  fold(): void {
+    const b = this.builder
+    const to = b.length
+    const from = this.#folded
+    if (to === from) return
+    this.#folded = to
+    const cols = b.pendingColumns()
+    this.collector.recordColumns(cols.metric, cols.value, from, to)
+  }
+
+  /** Folds, then hands every pending row over as one batch ({@link RecordBatchBuilder.detach}). */
+  detach(): RecordBatch {
+    this.fold()
+    this.#folded = 0
+    return this.builder.detach()
   }
 
   /** Registers a metric in the collector and the batch dictionary under the same id. */
@@ -318,17 +353,17 @@ export class Recorder {
     // The clock is read here, not by the callers: a timestamp passed as an argument to a call the JIT did
     // not inline is boxed, a heap number per call. Every call reads it (stored or not), so `clockEvery`
     // counts calls alike whether their rows are stored.
-    const ts = this.clock.now()
-    const nonFinite = this.collector.recordIds(ids, vals, n)
+    // Written into #at, not returned: no heap number per call where the JIT does not inline the clock.
+    const at = this.#at
+    this.clock.stamp(at, 1)
     const b = this.builder
     if (b.length + this.inFlightRows + n <= this.#maxBufferedRows) {
-      const at = this.#at
+      // The statistics are folded from these rows later (Recorder.fold), before anything reads them.
       at[0] = step
-      at[1] = ts
       b.appendRows(ids, vals, n, at, epoch, batch, tagId)
       this.#dropping = false
-    } else this.#drop(n, step)
-    if (nonFinite > 0 || this.#observeFinite || this.#watching) this.#observe(ids, vals, n, step)
+    } else this.#drop(ids, vals, n, step)
+    if (this.#observeFinite || this.#watching || nonFiniteIn(vals, n)) this.#observe(ids, vals, n, step)
     if (b.length >= this.#batchRows) this.#onFull(b.length)
   }
 
@@ -354,7 +389,9 @@ export class Recorder {
   }
 
   /** The buffer is full: the rows of this call are counted, not stored. */
-  #drop(n: number, step: number): void {
+  #drop(ids: Int32Array, vals: Float64Array, n: number, step: number): void {
+    // Not stored, still counted: after the rows before them (recordIds folds those first).
+    this.collector.recordIds(ids, vals, n)
     this.droppedRows += n
     if (this.#dropping) return
     this.#dropping = true
