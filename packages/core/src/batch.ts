@@ -193,7 +193,12 @@ export class RecordBatchBuilder {
    * until the next append, {@link RecordBatchBuilder.finish} or {@link RecordBatchBuilder.detach}. Lets
    * the monitor fold its statistics from the rows it already buffers instead of once more per value.
    */
-  pendingColumns(): { readonly metric: Int32Array; readonly value: Float64Array } {
+  pendingColumns(): {
+    /** Each row's metric id (see {@link RecordBatchBuilder.metricId}). */
+    readonly metric: Int32Array
+    /** Each row's value, NaN and ±Inf as logged. */
+    readonly value: Float64Array
+  } {
     const c = this.#c
     return { metric: c.i32, value: c.f64 }
   }
