@@ -2,40 +2,7 @@ import { request as httpRequest } from 'node:http'
 import { readBody } from '@entrenar/core'
 import { serveHandler } from '@entrenar/core/node'
 import { describe, expect, it } from 'vitest'
-
-/** Streams up to `total` bytes chunked whatever the server answers: the status seen (0 for none) and the bytes written. */
-function pushChunked(url: string, total: number): Promise<{ status: number; sent: number; body: string }> {
-  return new Promise((resolve) => {
-    let sent = 0
-    let status = 0
-    let body = ''
-    let done = false
-    const finish = () => {
-      if (!done) {
-        done = true
-        resolve({ status, sent, body })
-      }
-    }
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-      status = res.statusCode ?? 0
-      res.setEncoding('utf8')
-      res.on('data', (d: string) => {
-        body += d
-      })
-    })
-    req.on('error', finish)
-    req.on('close', finish)
-    const chunk = Buffer.alloc(64 * 1024, 0x20)
-    const pump = () => {
-      while (!done && sent < total) {
-        sent += chunk.length
-        if (!req.write(chunk)) return void req.once('drain', pump)
-      }
-      if (sent >= total) req.end()
-    }
-    pump()
-  })
-}
+import { pushChunked } from './helpers/push-chunked.js'
 
 describe('an answer given before the request body is read reaches the client', () => {
   it('a body over the cap: the client reads the 413, and the server stops reading near the cap', async () => {

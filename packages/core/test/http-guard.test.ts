@@ -14,6 +14,7 @@ import {
   readBody,
 } from '../src/index.js'
 import { boundHostNames, type RunningServer, serveHandler } from '../src/node.js'
+import { pushChunked } from './helpers/push-chunked.js'
 
 /** One request with exactly the given headers (fetch cannot forge `Host`). */
 export function raw(url: string, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
@@ -28,39 +29,6 @@ export function raw(url: string, method: string, headers: Record<string, string>
     })
     req.on('error', reject)
     req.end(body)
-  })
-}
-
-/**
- * Streams up to `total` bytes chunked and keeps writing whatever the server answers; resolves with
- * the status and the bytes the server took before it stopped reading (socket back-pressure then
- * holds the writer, and the server closes the connection).
- */
-export function pushChunked(url: string, total: number, headers: Record<string, string> = {}): Promise<{ status: number; sent: number }> {
-  return new Promise((resolve) => {
-    let sent = 0
-    let status = 0
-    let done = false
-    const finish = () => {
-      if (done) return
-      done = true
-      resolve({ status, sent })
-    }
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...headers } }, (res) => {
-      status = res.statusCode ?? 0
-      res.resume()
-    })
-    req.on('error', finish)
-    req.on('close', finish)
-    const chunk = Buffer.alloc(64 * 1024, 0x20)
-    const pump = () => {
-      while (!done && sent < total) {
-        sent += chunk.length
-        if (!req.write(chunk)) return void req.once('drain', pump)
-      }
-      if (sent >= total) req.end()
-    }
-    pump()
   })
 }
 
