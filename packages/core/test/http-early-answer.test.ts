@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http'
-import { readBody } from '@entrenar/core'
+import { createRequestGuard, readBody } from '@entrenar/core'
 import { serveHandler } from '@entrenar/core/node'
 import { describe, expect, it } from 'vitest'
 import { pushChunked } from './helpers/push-chunked.js'
@@ -74,6 +74,47 @@ describe('an answer given before the request body is read reaches the client', (
       while (!outcome) await new Promise((r) => setTimeout(r, 5))
       req.destroy()
       expect(await outcome).toBe('failed')
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('the request guard\'s refusals of a streaming attacker reach it too: foreign Host 421, cross-origin 403, text/plain 415, hostile JSON 400', async () => {
+    let port = 0
+    const guard = createRequestGuard({ port: () => port })
+    const server = await serveHandler(async (request) => {
+      const refused = guard.check(request)
+      if (refused) return refused
+      let text: string
+      try {
+        text = await readBody(request, { maxBytes: 8 * 1024 * 1024 })
+      } catch {
+        return new Response('too large', { status: 413 })
+      }
+      try {
+        const v = JSON.parse(text) as unknown
+        return typeof v === 'object' && v !== null && !Array.isArray(v) ? new Response('ok') : new Response('not an object', { status: 400 })
+      } catch {
+        return new Response('not JSON', { status: 400 })
+      }
+    })
+    port = Number(new URL(server.url).port)
+    try {
+      const cases: [Record<string, string>, number][] = [
+        [{ host: `evil.example:${port}` }, 421],
+        [{ origin: 'http://evil.example' }, 403],
+        [{ 'content-type': 'text/plain', origin: 'http://evil.example' }, 403],
+        [{ 'content-type': 'text/plain' }, 415],
+        [{}, 413],
+      ]
+      for (const [headers, want] of cases) {
+        const r = await pushChunked(`${server.url}/up`, 100 * 1024 * 1024, headers)
+        expect(r.status, JSON.stringify(headers)).toBe(want)
+        expect(r.sent, JSON.stringify(headers)).toBeLessThan(32 * 1024 * 1024)
+      }
+      // A hostile value under the cap (64 KiB of spaces is no JSON object) is read whole and refused.
+      const hostile = await pushChunked(`${server.url}/up`, 64 * 1024)
+      expect(hostile).toMatchObject({ status: 400, body: 'not JSON' })
     } finally {
       await server.close()
     }
